@@ -1,0 +1,343 @@
+"""Setting an agency up from the command line: the first admin, positions, invitations.
+
+`sopbot agency create`, `sopbot position add`, `sopbot admin add`, `sopbot invite`. Everything
+after the first admin can also be done in Telegram (/undang).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from sopbot.bot.settings import Settings
+from sopbot.engine.errors import DomainError
+from sopbot.engine.library import load_library
+from sopbot.engine.organization import ActingKind
+from sopbot.services.commands import utc_now
+from sopbot.services.onboarding import OnboardingService
+from sopbot.services.organization import OrganizationService
+from sopbot.services.procedures import ProcedureService
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+from sopbot.storage.models import AgencyRow, HoldingRow, MemberRow, PositionRow
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the set-up commands to the `sopbot` parser."""
+    agency = commands.add_parser("agency", help="agencies (OPD)")
+    agency_commands = agency.add_subparsers(title="agency commands", metavar="AGENCY_COMMAND")
+    create = agency_commands.add_parser("create", help="create an agency")
+    create.add_argument("key", help="its folder under sop_defs/, e.g. kesbangpol-pekalongan")
+    create.add_argument("--name", required=True, help="its name as officials write it")
+    create.add_argument(
+        "--timezone",
+        default="Asia/Jakarta",
+        help="Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+    )
+    create.set_defaults(handler=_agency_create)
+
+    position = commands.add_parser("position", help="positions (jabatan) of an agency")
+    position_commands = position.add_subparsers(
+        title="position commands", metavar="POSITION_COMMAND"
+    )
+    add = position_commands.add_parser("add", help="add a position and the SOP roles it serves")
+    add.add_argument("agency", help="the agency key")
+    add.add_argument("key", help="a short key, e.g. kabid_koperasi")
+    add.add_argument("--name", required=True, help='e.g. "Kepala Bidang Koperasi"')
+    add.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="ROLE",
+        help="an SOP role key it serves (repeatable), e.g. kepala_bidang",
+    )
+    add.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
+    add.set_defaults(handler=_position_add)
+
+    admin = commands.add_parser("admin", help="agency admins")
+    admin_commands = admin.add_subparsers(title="admin commands", metavar="ADMIN_COMMAND")
+    admin_add = admin_commands.add_parser("add", help="add an admin and print their link")
+    admin_add.add_argument("agency", help="the agency key")
+    admin_add.add_argument("--name", required=True, help="the admin's name")
+    admin_add.add_argument("--position", help="a position key they hold, if any")
+    admin_add.set_defaults(handler=_admin_add)
+
+    member = commands.add_parser("member", help="the people of an agency")
+    member_commands = member.add_subparsers(title="member commands", metavar="MEMBER_COMMAND")
+    member_list = member_commands.add_parser("list", help="members and the positions they hold")
+    member_list.add_argument("agency", help="the agency key")
+    member_list.set_defaults(handler=_member_list)
+    leave = member_commands.add_parser(
+        "leave", help="mutasi: the member leaves a position; open steps go to the new holder"
+    )
+    leave.add_argument("agency", help="the agency key")
+    leave.add_argument("member_id", type=int)
+    leave.add_argument("position", help="the position key")
+    leave.set_defaults(handler=_member_leave)
+    appoint = member_commands.add_parser("appoint", help="the member holds a position from now")
+    appoint.add_argument("agency", help="the agency key")
+    appoint.add_argument("member_id", type=int)
+    appoint.add_argument("position", help="the position key")
+    appoint.set_defaults(handler=_member_appoint)
+
+    acting = commands.add_parser("acting", help="acting officials (Plt / Plh)")
+    acting_commands = acting.add_subparsers(title="acting commands", metavar="ACTING_COMMAND")
+    acting_add = acting_commands.add_parser("appoint", help="appoint a Plt or Plh from now")
+    acting_add.add_argument("agency", help="the agency key")
+    acting_add.add_argument("member_id", type=int, help="the acting person")
+    acting_add.add_argument("position", help="the position key they act for")
+    acting_add.add_argument("--kind", choices=["plt", "plh"], required=True)
+    acting_add.add_argument("--for-member", type=int, help="the absent holder (none: vacant post)")
+    acting_add.add_argument("--until", help="last day, YYYY-MM-DD (agency time); open if omitted")
+    acting_add.add_argument("--decree", help="the Surat Perintah number")
+    acting_add.set_defaults(handler=_acting_appoint)
+    acting_end = acting_commands.add_parser("end", help="end an acting appointment now")
+    acting_end.add_argument("acting_id", type=int)
+    acting_end.set_defaults(handler=_acting_end)
+
+    invite = commands.add_parser("invite", help="print a single-use invitation link")
+    invite.add_argument("agency", help="the agency key")
+    invite.add_argument("position", help="the position key the person will hold")
+    invite.set_defaults(handler=_invite)
+
+
+def _services(settings: Settings) -> tuple[Database, ProcedureService]:
+    database = Database(settings.database_url)
+    upgrade(database)
+    return database, ProcedureService(database, load_library(settings.definitions_dir()))
+
+
+def _agency_id(database: Database, key: str) -> int | None:
+    with database.reading() as session:
+        row = session.exec(select(AgencyRow).where(AgencyRow.key == key)).first()
+        return row.id if row else None
+
+
+def _position_id(database: Database, agency_id: int, key: str) -> int | None:
+    with database.reading() as session:
+        row = session.exec(
+            select(PositionRow).where(PositionRow.agency_id == agency_id, PositionRow.key == key)
+        ).first()
+        return row.id if row else None
+
+
+def _link(settings: Settings, token: str) -> str:
+    if settings.telegram_bot_username:
+        return f"https://t.me/{settings.telegram_bot_username.lstrip('@')}?start={token}"
+    return f"/start {token}   (set TELEGRAM_BOT_USERNAME to print a t.me link)"
+
+
+def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    _, procedures = _services(settings)
+    try:
+        agency_id = OrganizationService(procedures).create_agency(
+            key=args.key, name=args.name, timezone=args.timezone
+        )
+    except DomainError as exc:
+        print(f"cannot create the agency: {exc} {dict(exc.params)}", file=err)
+        return EXIT_PROBLEMS
+    sops = procedures.library.for_agency(args.key)
+    print(f"agency {args.key} created (id {agency_id}), {len(sops)} SOP(s) in its folder", file=out)
+    return EXIT_OK
+
+
+def _position_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, procedures = _services(settings)
+    agency_id = _agency_id(database, args.agency)
+    if agency_id is None:
+        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
+        return EXIT_PROBLEMS
+    organization = OrganizationService(procedures)
+    position_id = organization.add_position(agency_id=agency_id, key=args.key, name=args.name)
+    for role in args.role:
+        organization.map_role(
+            agency_id=agency_id, role_key=role, position_id=position_id, sop_id=args.sop
+        )
+    print(
+        f"position {args.key} added; serves roles: {', '.join(args.role) or 'none yet'}", file=out
+    )
+    return EXIT_OK
+
+
+def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, procedures = _services(settings)
+    agency_id = _agency_id(database, args.agency)
+    if agency_id is None:
+        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
+        return EXIT_PROBLEMS
+    position_id = None
+    if args.position:
+        position_id = _position_id(database, agency_id, args.position)
+        if position_id is None:
+            print(f"no position {args.position} in {args.agency}", file=err)
+            return EXIT_PROBLEMS
+    member_id = OrganizationService(procedures).add_member(
+        agency_id=agency_id, name=args.name, is_admin=True
+    )
+    token, expires = OnboardingService(procedures).invite(
+        agency_id=agency_id, member_id=member_id, position_id=position_id, is_admin=True
+    )
+    print(
+        f"admin {args.name} added; send them this link (single use, until "
+        f"{expires:%Y-%m-%d %H:%M} UTC):\n{_link(settings, token)}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _invite(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, procedures = _services(settings)
+    agency_id = _agency_id(database, args.agency)
+    position_id = _position_id(database, agency_id, args.position) if agency_id else None
+    if agency_id is None or position_id is None:
+        print(f"no position {args.position} in agency {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    token, expires = OnboardingService(procedures).invite(
+        agency_id=agency_id, position_id=position_id
+    )
+    print(
+        f"invitation for {args.position} (single use, until {expires:%Y-%m-%d %H:%M} UTC):\n"
+        f"{_link(settings, token)}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _member_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, _ = _services(settings)
+    agency_id = _agency_id(database, args.agency)
+    if agency_id is None:
+        print(f"no agency {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    now = utc_now()
+    with database.reading() as session:
+        positions = {
+            p.id: p
+            for p in session.exec(select(PositionRow).where(PositionRow.agency_id == agency_id))
+        }
+        for member in session.exec(
+            select(MemberRow).where(MemberRow.agency_id == agency_id).order_by(col(MemberRow.id))
+        ):
+            held = [
+                positions[h.position_id].key
+                for h in session.exec(select(HoldingRow).where(HoldingRow.member_id == member.id))
+                if h.position_id in positions
+                and h.valid_from <= now
+                and (h.valid_to is None or h.valid_to > now)
+            ]
+            bound = "telegram" if member.telegram_user_id else "not joined"
+            admin = ", admin" if member.is_admin else ""
+            print(
+                f"{member.id:>5}  {member.name}  [{', '.join(held) or '-'}]  ({bound}{admin})",
+                file=out,
+            )
+    return EXIT_OK
+
+
+def _member_position(
+    args: argparse.Namespace, settings: Settings, err: TextIO
+) -> tuple[ProcedureService, int] | None:
+    database, procedures = _services(settings)
+    agency_id = _agency_id(database, args.agency)
+    position_id = _position_id(database, agency_id, args.position) if agency_id else None
+    if position_id is None:
+        print(f"no position {args.position} in agency {args.agency}", file=err)
+        return None
+    return procedures, position_id
+
+
+def _member_leave(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _member_position(args, settings, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    procedures, position_id = found
+    try:
+        outcome = OrganizationService(procedures).end_holding(
+            None, member_id=args.member_id, position_id=position_id
+        )
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"member {args.member_id} left {args.position}; "
+        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _member_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _member_position(args, settings, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    procedures, position_id = found
+    try:
+        outcome = OrganizationService(procedures).appoint(
+            None, member_id=args.member_id, position_id=position_id
+        )
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"member {args.member_id} holds {args.position}; "
+        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _member_position(args, settings, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    procedures, position_id = found
+    until = None
+    if args.until:
+        with procedures.database.transaction() as session:
+            agency = session.exec(select(AgencyRow).where(AgencyRow.key == args.agency)).one()
+            zone = ZoneInfo(agency.timezone)
+        last_day = dt.date.fromisoformat(args.until)
+        # The appointment covers the whole last day, in the agency's time.
+        until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
+    try:
+        outcome = OrganizationService(procedures).appoint_acting(
+            None,
+            member_id=args.member_id,
+            position_id=position_id,
+            kind=ActingKind(args.kind),
+            for_member_id=args.for_member,
+            valid_to=until,
+            decree=args.decree,
+        )
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"{ActingKind(args.kind).prefix} {args.position}: member {args.member_id} "
+        f"(appointment {outcome.result['acting_id']}); "
+        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    _, procedures = _services(settings)
+    try:
+        outcome = OrganizationService(procedures).end_acting(None, acting_id=args.acting_id)
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"appointment {args.acting_id} ended; "
+        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        file=out,
+    )
+    return EXIT_OK

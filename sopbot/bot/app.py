@@ -1,0 +1,221 @@
+"""The composition root of the bot: builds the services and the python-telegram-bot Application.
+
+The same factory serves `sopbot run` (real Telegram or a local Bot API server), `sopbot demo`
+and the end-to-end tests (the emulator): only the token and the Bot API base URL differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from sopbot.bot.flood import FloodControl, FloodLimits
+from sopbot.bot.redaction import install_token_redaction
+from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
+from sopbot.bot.sender import OutboxSender
+from sopbot.engine.library import SopLibrary
+from sopbot.handlers import calendar, dispositions, onboarding, reports, starting, uploads
+from sopbot.handlers.common import (
+    BotServices,
+    current_member,
+    install,
+    language_of,
+    send_html,
+    services_of,
+    stranger,
+)
+from sopbot.messaging.catalog import Language, default_catalog
+from sopbot.messaging.notices import Notifier
+from sopbot.services.alerts import AlertService
+from sopbot.services.commands import utc_now
+from sopbot.services.onboarding import OnboardingService
+from sopbot.services.pending import PendingInputs
+from sopbot.services.procedures import ProcedureService
+from sopbot.services.views import Views
+from sopbot.storage.database import Database
+from sopbot.storage.document_store import LocalDocumentStore
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("tugas", "mulai", "riwayat", "status", "undang", "kalender", "bahasa", "bantuan")
+# Updates are handled concurrently (a slow upload must not hold up others); the database
+# serialises what must be serialised.
+CONCURRENT_UPDATES = 32
+# Open HTTP connections to the Bot API. httpcore checks every pooled connection on every
+# request, so PTB's default of 256 costs more CPU than it saves; the flood limits (30 msg/s)
+# and the chats handled at once keep far fewer requests in flight. A request waits up to
+# POOL_WAIT seconds for a free connection instead of failing after PTB's one second.
+HTTP_CONNECTIONS = 16
+POOL_WAIT = 15.0
+
+
+@dataclass
+class BotParts:
+    """What a running bot is made of, for the runner, the demo and the tests."""
+
+    application: Application[Any, Any, Any, Any, Any, Any]
+    services: BotServices
+    sender: OutboxSender
+    database: Database
+    reminders: ReminderScheduler
+
+
+def quiet_http_logs() -> None:
+    """Keep the HTTP libraries from logging request URLs, which contain the bot token."""
+    for name in ("httpx", "httpcore", "telegram.request"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def build_bot(
+    *,
+    token: str,
+    database: Database,
+    library: SopLibrary,
+    documents_dir: Path,
+    base_url: str = "https://api.telegram.org",
+    bot_username: str | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+    sender_idle_wait: float = 1.0,
+    flood: FloodLimits | None = None,
+) -> BotParts:
+    """Wire the services and the Application (not started)."""
+    install_token_redaction(token)
+    quiet_http_logs()
+    base = base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(HTTP_CONNECTIONS)
+        .pool_timeout(POOL_WAIT)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    procedures = ProcedureService(database, library, clock=clock, observer=Notifier())
+    sender = OutboxSender(
+        database,
+        application.bot,
+        clock=clock,
+        idle_wait=sender_idle_wait,
+        flood=FloodControl(flood),
+    )
+    services = BotServices(
+        procedures=procedures,
+        onboarding=OnboardingService(procedures, clock=clock),
+        views=Views(procedures, clock=clock),
+        pending=PendingInputs(database, clock=clock),
+        catalog=default_catalog(),
+        documents=LocalDocumentStore(documents_dir),
+        sender=sender,
+        bot_username=bot_username or "",
+        clock=clock,
+    )
+    reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
+    procedures.observers.append(ReminderObserver(reminders))
+    application.bot_data["sopbot.reminders"] = reminders
+    install(application, services)
+    for feature in (onboarding, starting, dispositions, uploads, reports, calendar):
+        feature.register(application)
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _anything_else))
+    application.add_handler(CallbackQueryHandler(_unknown_button))
+    application.add_error_handler(_on_error)
+    return BotParts(application, services, sender, database, reminders)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Learn the bot's name, set the command menu in both languages, start the sender."""
+    services: BotServices = application.bot_data["sopbot.services"]
+    me = await application.bot.get_me()
+    services.bot_username = me.username or services.bot_username
+    catalog = services.catalog
+    for language, code in ((Language.ID, None), (Language.EN, "en")):
+        commands = [BotCommand(c, catalog.text(language, f"command.{c}")) for c in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+    if services.sender is not None:
+        application.bot_data["sopbot.sender_task"] = asyncio.create_task(
+            services.sender.run(), name="outbox-sender"
+        )
+    reminders: ReminderScheduler = application.bot_data["sopbot.reminders"]
+    watched = await reminders.start()
+    log.info("reminders rebuilt from the database: %d open step(s) watched", watched)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    services: BotServices = application.bot_data["sopbot.services"]
+    application.bot_data["sopbot.reminders"].stop()
+    task = application.bot_data.pop("sopbot.sender_task", None)
+    if services.sender is not None:
+        services.sender.stop()
+    if task is not None:
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, unknown commands and the like: a hint for members, the polite no for others."""
+    member = await current_member(update, context)
+    if member is None:
+        await stranger(update, context)
+        return
+    services = services_of(context)
+    await send_html(
+        update.effective_message,
+        services.catalog.text(language_of(member, update), "hint.text"),
+        context=context,
+    )
+
+
+async def _unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Callback data no handler recognises: forged or from an old version."""
+    query = update.callback_query
+    if query is None:
+        return
+    member = await current_member(update, context)
+    services = services_of(context)
+    await query.answer(
+        services.catalog.text(language_of(member, update), "answer.invalid_button"), show_alert=True
+    )
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The last resort: log with the update id (never the token), apologise to the person."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        services = services_of(context)
+        language = Language.of(
+            update.effective_user.language_code if update.effective_user else None
+        )
+        if update.callback_query is not None:
+            await update.callback_query.answer(
+                services.catalog.text(language, "answer.busy"), show_alert=True
+            )
+        else:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                html.escape(services.catalog.text(language, "error.unexpected")),
+            )
+    except Exception:
+        log.exception("could not tell the person about the error")

@@ -1,0 +1,202 @@
+"""`sopbot calendar`: an agency's days off, working hours and alert thresholds."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import TextIO
+
+from sqlmodel import select
+
+from sopbot.bot.settings import Settings
+from sopbot.engine.errors import DomainError
+from sopbot.engine.library import load_library
+from sopbot.engine.working_calendar import Interval
+from sopbot.engine.written_dates import WrittenDateError, parse_day
+from sopbot.services.calendar_admin import CalendarAdmin
+from sopbot.services.procedures import ProcedureService
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+from sopbot.storage.models import AgencyRow
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `sopbot calendar ...`."""
+    calendar = commands.add_parser("calendar", help="an agency's working calendar")
+    sub = calendar.add_subparsers(title="calendar commands", metavar="CALENDAR_COMMAND")
+    show = sub.add_parser("show", help="days off (national and the agency's) ahead")
+    show.add_argument("agency")
+    show.add_argument("--days", type=int, default=90, help="how far ahead (default 90 days)")
+    show.set_defaults(handler=_show)
+    off = sub.add_parser("off", help="add a day off (e.g. a regional holiday)")
+    off.add_argument("agency")
+    off.add_argument("date", help="2026-08-30 or 30 Agustus 2026")
+    off.add_argument("name", nargs="+", help="why: the occasion or decree")
+    off.set_defaults(handler=_off)
+    work = sub.add_parser(
+        "work", help="make a listed day off a working day (e.g. a moved cuti bersama)"
+    )
+    work.add_argument("agency")
+    work.add_argument("date")
+    work.add_argument("name", nargs="+", help="why: the decree")
+    work.set_defaults(handler=_work)
+    clear = sub.add_parser("clear", help="undo the agency's change of a day")
+    clear.add_argument("agency")
+    clear.add_argument("date")
+    clear.set_defaults(handler=_clear)
+    hours = sub.add_parser("hours", help="set a weekday's working hours")
+    hours.add_argument("agency")
+    hours.add_argument("weekday", help="senin ... minggu, or 0 (Monday) to 6")
+    hours.add_argument("intervals", help='e.g. "07:30-11:30,13:00-16:30", or "-" for a day off')
+    hours.set_defaults(handler=_hours)
+    policy = sub.add_parser("policy", help="reminder interval and escalation threshold")
+    policy.add_argument("agency")
+    policy.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
+    policy.add_argument(
+        "--repeat-minutes",
+        type=int,
+        required=True,
+        help="working minutes between reminders (at least 30)",
+    )
+    policy.add_argument(
+        "--escalate-factor",
+        type=float,
+        required=True,
+        help="escalate at this many times the standard time (e.g. 2)",
+    )
+    policy.set_defaults(handler=_policy)
+
+
+def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAdmin, int] | None:
+    database = Database(settings.database_url)
+    upgrade(database)
+    procedures = ProcedureService(database, load_library(settings.definitions_dir()))
+    with database.transaction() as session:
+        agency = session.exec(select(AgencyRow).where(AgencyRow.key == agency_key)).first()
+    if agency is None or agency.id is None:
+        print(f"no agency {agency_key}", file=err)
+        return None
+    return CalendarAdmin(procedures), agency.id
+
+
+def parse_intervals(text: str) -> list[Interval]:
+    """ "07:30-11:30,13:00-16:30" -> intervals; "-" -> none."""
+    if text.strip() in ("-", ""):
+        return []
+    result = []
+    for part in text.split(","):
+        start, _, end = part.strip().partition("-")
+        result.append(
+            (
+                dt.time.fromisoformat(start.strip().replace(".", ":")),
+                dt.time.fromisoformat(end.strip().replace(".", ":")),
+            )
+        )
+    return result
+
+
+def parse_weekday(text: str) -> int:
+    """A weekday's Indonesian name or its number (0 = Monday)."""
+    lowered = text.strip().lower()
+    if lowered.isdigit() and 0 <= int(lowered) <= 6:
+        return int(lowered)
+    return WEEKDAYS.index(lowered)
+
+
+def _show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    today = dt.datetime.now(dt.UTC).date()
+    labels = {
+        "national": "nasional",
+        "agency_off": "libur instansi",
+        "agency_working": "masuk (instansi)",
+    }
+    for day in admin.days(agency_id, today, today + dt.timedelta(days=args.days)):
+        print(
+            f"{day.day.isoformat()}  {WEEKDAYS[day.day.weekday()]:<7} "
+            f"{labels[day.source]:<17} {day.name}",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _change(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, kind: str | None
+) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    try:
+        day = parse_day(args.date)
+        moved = (
+            admin.clear_day(agency_id, day)
+            if kind is None
+            else admin.set_day(agency_id, day, kind, " ".join(args.name))
+        )
+    except (WrittenDateError, DomainError) as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"{day.isoformat()}: {kind or 'cleared'}; {moved} open step(s) got a new due time", file=out
+    )
+    return EXIT_OK
+
+
+def _off(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    return _change(args, settings, out, err, "off")
+
+
+def _work(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    return _change(args, settings, out, err, "working")
+
+
+def _clear(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    return _change(args, settings, out, err, None)
+
+
+def _hours(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    try:
+        weekday = parse_weekday(args.weekday)
+        moved = admin.set_hours(agency_id, weekday, parse_intervals(args.intervals))
+    except (ValueError, DomainError) as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"{WEEKDAYS[weekday]}: {args.intervals}; {moved} open step(s) got a new due time", file=out
+    )
+    return EXIT_OK
+
+
+def _policy(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    try:
+        admin.set_policy(
+            agency_id,
+            sop_id=args.sop,
+            repeat_minutes=args.repeat_minutes,
+            escalate_factor=args.escalate_factor,
+        )
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"reminders every {args.repeat_minutes} working minutes, escalation at "
+        f"{args.escalate_factor}x the standard ({args.sop})",
+        file=out,
+    )
+    return EXIT_OK

@@ -1,0 +1,206 @@
+"""The `sopbot` command line: `sopbot sop list | validate | show`, `sopbot db upgrade | current`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sopbot.bot.admin_cli import add_commands
+from sopbot.bot.audit_cli import add_commands as add_audit_commands
+from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
+from sopbot.bot.runner import run
+from sopbot.bot.settings import Settings
+from sopbot.bot.sop_sheet import render_sop_sheet
+from sopbot.bot.terminal_table import Column, render_table
+from sopbot.demo.scenario import DEMO_SOP, run_demo
+from sopbot.engine.library import SopLibrary, load_library, load_paths
+from sopbot.engine.problems import Severity
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import current_revision, head_revision, upgrade
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sopbot` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_OK
+    result: int = handler(args, settings, sys.stdout, sys.stderr)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sopbot", description="Run Indonesian government SOPs over Telegram."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    sop = commands.add_parser("sop", help="list, check and show SOP definitions")
+    sop_commands = sop.add_subparsers(title="sop commands", metavar="SOP_COMMAND")
+    sop.set_defaults(handler=lambda *_: _print_help(sop))
+
+    listing = sop_commands.add_parser("list", help="list the loaded SOP definitions")
+    listing.add_argument("--dir", type=Path, help="folder of definitions (default: settings)")
+    listing.set_defaults(handler=_sop_list)
+
+    validate = sop_commands.add_parser(
+        "validate", help="check definition files; exits non-zero when any has errors"
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: the configured folder)",
+    )
+    validate.set_defaults(handler=_sop_validate)
+
+    show = sop_commands.add_parser("show", help="print an SOP as a table, header first")
+    show.add_argument("sop_id", metavar="ID", help="an id from `sopbot sop list`")
+    show.add_argument("--dir", type=Path, help="folder of definitions (default: settings)")
+    show.add_argument("--width", type=int, help="table width (default: the terminal's)")
+    show.set_defaults(handler=_sop_show)
+
+    db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
+    db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
+    db.set_defaults(handler=lambda *_: _print_help(db))
+    db_upgrade = db_commands.add_parser("upgrade", help="migrate to the newest schema")
+    db_upgrade.set_defaults(handler=_db_upgrade)
+    db_current = db_commands.add_parser("current", help="print the schema revision")
+    db_current.set_defaults(handler=_db_current)
+
+    add_commands(commands)
+    add_calendar_commands(commands)
+    add_audit_commands(commands)
+    run_parser = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN required)")
+    run_parser.set_defaults(handler=run)
+
+    demo = commands.add_parser(
+        "demo", help="play a whole SOP against a local Telegram emulator (no token needed)"
+    )
+    demo.add_argument("--sop", default=DEMO_SOP, help=f"the SOP id to play (default: {DEMO_SOP})")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return EXIT_OK
+
+
+def _library(args: argparse.Namespace, settings: Settings) -> SopLibrary:
+    root: Path = args.dir or settings.definitions_dir()
+    return load_library(root)
+
+
+def _report_skipped(library: SopLibrary, err: TextIO) -> None:
+    broken = sorted({p.file for p in library.errors})
+    if broken:
+        print(
+            f"{len(broken)} file(s) left out because of errors: {', '.join(broken)}; "
+            "run `sopbot sop validate` for details",
+            file=err,
+        )
+
+
+def _sop_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    library = _library(args, settings)
+    _report_skipped(library, err)
+    if not library.definitions:
+        print("No SOP definitions found.", file=out)
+        return EXIT_PROBLEMS if library.errors else EXIT_OK
+    rows = [
+        [
+            d.id,
+            d.identity.number or "-",
+            d.identity.name,
+            str(len(d.steps)),
+            str(sum(1 for _ in d.decision_steps())),
+            d.version,
+        ]
+        for d in library.definitions.values()
+    ]
+    columns = [
+        Column("ID", 20, weight=3),
+        Column("Nomor", 10, weight=1),
+        Column("Nama SOP", 20, weight=4),
+        Column("Langkah", 7),
+        Column("Keputusan", 9),
+        Column("Versi", 10),
+    ]
+    print(render_table(columns, rows, width=_width(None)), file=out)
+    print(f"{len(rows)} SOP(s) in {args.dir or settings.definitions_dir()}", file=out)
+    return EXIT_OK
+
+
+def _sop_validate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    paths: list[Path] = list(args.paths) or [settings.definitions_dir()]
+    library = load_paths(paths)
+    for problem in library.problems:
+        print(problem, file=err if problem.severity is Severity.ERROR else out)
+    failed = {p.file for p in library.errors}
+    warnings = sum(1 for p in library.problems if p.severity is Severity.WARNING)
+    print(
+        f"{len(library.definitions)} valid, {len(failed)} with errors, {warnings} warning(s)",
+        file=out,
+    )
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _sop_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    library = _library(args, settings)
+    definition = library.get(args.sop_id)
+    if definition is None:
+        known = ", ".join(library.definitions) or "none"
+        print(f"No SOP with id '{args.sop_id}'. Known ids: {known}", file=err)
+        _report_skipped(library, err)
+        return EXIT_PROBLEMS
+    print(render_sop_sheet(definition, width=_width(args.width)), file=out)
+    return EXIT_OK
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database = Database(settings.database_url)
+    upgrade(database)
+    print(f"database at revision {current_revision(database)} ({_shown_url(database)})", file=out)
+    database.dispose()
+    return EXIT_OK
+
+
+def _db_current(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database = Database(settings.database_url)
+    current, head = current_revision(database), head_revision(database)
+    state = "up to date" if current == head else f"behind (newest: {head})"
+    print(f"revision {current or 'none'}: {state} ({_shown_url(database)})", file=out)
+    database.dispose()
+    return EXIT_OK if current == head else EXIT_PROBLEMS
+
+
+def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    library = load_library(settings.definitions_dir())
+    if library.get(args.sop) is None:
+        print(f"No SOP with id '{args.sop}'. Known ids: {', '.join(library.definitions)}", file=err)
+        return EXIT_PROBLEMS
+    return asyncio.run(run_demo(library, args.sop, out))
+
+
+def _shown_url(database: Database) -> str:
+    # Never print a password that the URL may carry.
+    return database.url.render_as_string(hide_password=True)
+
+
+def _width(requested: int | None) -> int:
+    if requested:
+        return max(60, requested)
+    return max(80, shutil.get_terminal_size((140, 40)).columns)

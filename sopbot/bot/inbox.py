@@ -1,0 +1,281 @@
+"""The durable inbox: every update is stored before Telegram is told it arrived.
+
+python-telegram-bot confirms a batch of updates (by the next getUpdates offset) before its
+handlers run, and answers a webhook 200 before handling: a crash then loses updates. Here the
+poller (or the webhook server) stores each update first; only then is it confirmed. A processor
+feeds stored updates to the Application, one chat in order, different chats in parallel. A
+command marks its update processed in the same transaction as its effects (see
+`services.commands.current_inbox`); after a crash, what was stored but not processed is
+processed once, and a replayed command changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from telegram import Update
+from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.ext import Application
+
+from sopbot.services.commands import InboxClaim, current_inbox
+from sopbot.storage.database import Database
+from sopbot.storage.inbox_models import InboxRow
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 25
+CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
+MAX_ATTEMPTS = 3  # a handler that keeps failing on an update does not block its chat forever
+
+
+def digest_of(payload: dict[str, Any]) -> str:
+    """A digest of an update's content: a redelivery has the same one."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chat_of(payload: dict[str, Any]) -> int | None:
+    """The chat an update belongs to (the person's private chat), for ordering."""
+    for key in ("message", "edited_message", "channel_post", "my_chat_member"):
+        if isinstance(payload.get(key), dict):
+            chat = payload[key].get("chat") or {}
+            return int(chat["id"]) if "id" in chat else None
+    query = payload.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message") or {}
+        chat = message.get("chat") or {}
+        if "id" in chat:
+            return int(chat["id"])
+        sender = query.get("from") or {}
+        return int(sender["id"]) if "id" in sender else None
+    return None
+
+
+class UpdateInbox:
+    """The inbox table's operations (blocking; run them in a worker thread)."""
+
+    def __init__(self, database: Database, clock: Callable[[], dt.datetime]) -> None:
+        self.database = database
+        self.clock = clock
+
+    def store(self, payloads: Sequence[dict[str, Any]]) -> int:
+        """Keep updates that are not stored yet; returns how many were new."""
+        new = 0
+        now = self.clock()
+        with self.database.transaction() as session:
+            for payload in payloads:
+                digest = digest_of(payload)
+                exists = session.exec(
+                    select(InboxRow.id).where(
+                        InboxRow.update_id == int(payload["update_id"]), InboxRow.digest == digest
+                    )
+                ).first()
+                if exists is not None:
+                    continue  # a redelivery (Telegram had not seen our confirmation)
+                try:
+                    with session.begin_nested():
+                        session.add(
+                            InboxRow(
+                                update_id=int(payload["update_id"]),
+                                digest=digest,
+                                chat_id=chat_of(payload),
+                                payload=payload,
+                                received_at=now,
+                            )
+                        )
+                        session.flush()
+                    new += 1
+                except IntegrityError:
+                    continue  # stored at the same moment by another receiver
+        return new
+
+    def pending(self, limit: int = 5000) -> list[tuple[int, int | None]]:
+        """Unprocessed updates in arrival order: (inbox id, chat id), without their content."""
+        with self.database.reading() as session:
+            rows = session.exec(
+                select(InboxRow.id, InboxRow.chat_id)
+                .where(col(InboxRow.processed_at).is_(None))
+                .where(InboxRow.attempts < MAX_ATTEMPTS)
+                .order_by(col(InboxRow.id))
+                .limit(limit)
+            ).all()
+            return [(inbox_id, chat_id) for inbox_id, chat_id in rows if inbox_id is not None]
+
+    def payloads(self, inbox_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The stored updates with these ids, by id."""
+        with self.database.reading() as session:
+            rows = session.exec(
+                select(InboxRow.id, InboxRow.payload).where(col(InboxRow.id).in_(inbox_ids))
+            ).all()
+            return {inbox_id: dict(payload) for inbox_id, payload in rows if inbox_id is not None}
+
+    def finish(self, inbox_id: int, error: str | None = None) -> None:
+        """Mark an update processed (unless its command already did), or count a failure."""
+        with self.database.transaction() as session:
+            if error is None:
+                session.execute(
+                    update(InboxRow)
+                    .where(col(InboxRow.id) == inbox_id)
+                    .where(col(InboxRow.processed_at).is_(None))
+                    .values(processed_at=self.clock())
+                )
+            else:
+                row = session.get(InboxRow, inbox_id)
+                if row is not None:
+                    row.attempts += 1
+                    row.last_error = error[:500]
+                    session.add(row)
+
+    def unprocessed_count(self) -> int:
+        """How many updates wait (for tests and health checks)."""
+        with self.database.reading() as session:
+            return session.exec(
+                select(func.count())
+                .select_from(InboxRow)
+                .where(col(InboxRow.processed_at).is_(None))
+                .where(InboxRow.attempts < MAX_ATTEMPTS)
+            ).one()
+
+
+class InboxProcessor:
+    """Feeds stored updates to the Application: per chat in order, chats in parallel."""
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], inbox: UpdateInbox
+    ) -> None:
+        self.application = application
+        self.inbox = inbox
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._busy_chats: set[int | None] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()
+
+    def wake(self) -> None:
+        """New updates were stored."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the updates in hand, then stop."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Process until stopped."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                rows = await asyncio.to_thread(self.inbox.pending)
+            except Exception:
+                log.exception("reading the inbox failed")
+                rows = []
+            by_chat: dict[int | None, list[int]] = {}
+            for inbox_id, chat_id in rows:
+                if inbox_id not in self._in_flight and chat_id not in self._busy_chats:
+                    by_chat.setdefault(chat_id, []).append(inbox_id)
+            for chat_id, inbox_ids in by_chat.items():
+                if len(self._busy_chats) >= CHAT_WORKERS:
+                    break
+                self._busy_chats.add(chat_id)
+                self._in_flight.update(inbox_ids)
+                task = asyncio.create_task(self._chat(chat_id, inbox_ids))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
+        try:
+            payloads = await asyncio.to_thread(self.inbox.payloads, inbox_ids)
+            for inbox_id in inbox_ids:
+                if inbox_id in payloads:
+                    await self._process(inbox_id, payloads[inbox_id])
+        except Exception:
+            log.exception("handling the updates of chat %s failed", chat_id)
+        finally:
+            self._busy_chats.discard(chat_id)
+            self._in_flight.difference_update(inbox_ids)
+            self._wake.set()  # this chat may have more waiting
+
+    async def _process(self, inbox_id: int, payload: dict[str, Any]) -> None:
+        claim = InboxClaim(inbox_id)
+        token = current_inbox.set(claim)
+        try:
+            update_object = Update.de_json(payload, self.application.bot)
+            await self.application.process_update(update_object)
+        except Exception as exc:
+            log.exception("update %s failed", payload.get("update_id"))
+            await asyncio.to_thread(self.inbox.finish, inbox_id, f"{type(exc).__name__}: {exc}")
+            return
+        finally:
+            current_inbox.reset(token)
+        if not claim.marked:  # a command already did it, with its effects
+            await asyncio.to_thread(self.inbox.finish, inbox_id)
+
+
+class InboxPoller:
+    """Long-polls getUpdates, storing each batch before the next call confirms it."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: UpdateInbox,
+        processor: InboxProcessor,
+        *,
+        timeout: int = LONG_POLL_SECONDS,
+    ) -> None:
+        self.application = application
+        self.inbox = inbox
+        self.processor = processor
+        self.timeout = timeout
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Stop after the current long poll."""
+        self._stopping = True
+
+    async def run(self) -> None:
+        """Poll until stopped; network trouble is waited out with back-off."""
+        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        delay = 1.0
+        while not self._stopping:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset,
+                    timeout=self.timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=self.timeout + 10,
+                )
+            except Conflict:
+                log.warning("another process polls this bot; waiting")
+                await asyncio.sleep(5)
+                continue
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
+                continue
+            delay = 1.0
+            if not updates:
+                # Everything before was confirmed by this call's offset. Polling without an
+                # offset from here on also copes with Telegram restarting update ids (they
+                # may start lower after a quiet week).
+                offset = None
+                continue
+            payloads = [u.to_dict() for u in updates]
+            await asyncio.to_thread(self.inbox.store, payloads)  # stored before confirming
+            offset = max(u.update_id for u in updates) + 1
+            self.processor.wake()

@@ -1,0 +1,91 @@
+"""The one typed Settings object, read from the environment and `.env` at the entry point.
+
+Nothing below the composition root reads the environment: settings are passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The seed definitions shipped inside the wheel (see pyproject.toml), for installs that are not
+# run from a checkout.
+BUNDLED_SOP_DIR = Path(__file__).resolve().parent.parent / "bundled_sop_defs"
+# An editable install (a checkout) keeps them beside the package instead.
+CHECKOUT_SOP_DIR = Path(__file__).resolve().parents[2] / "sop_defs"
+
+
+class Settings(BaseSettings):
+    """sopbot's configuration; every field is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    sop_dir: Path | None = Field(
+        default=None,
+        validation_alias="SOPBOT_SOP_DIR",
+        description="Folder of SOP definitions, one folder per agency.",
+    )
+    database_url: str = Field(
+        default="sqlite:///var/sopbot.db",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL: a SQLite file (default) or postgresql+psycopg://...",
+    )
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="TELEGRAM_BOT_TOKEN",
+        description="The bot's token from @BotFather; never logged.",
+    )
+    telegram_bot_username: str | None = Field(
+        default=None,
+        validation_alias="TELEGRAM_BOT_USERNAME",
+        description="The bot's @username, for invitation links printed by the CLI.",
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org",
+        validation_alias="TELEGRAM_API_BASE_URL",
+        description="Bot API server (a local Bot API server, or the emulator).",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        validation_alias="WEBHOOK_URL",
+        description="Public HTTPS URL for webhook mode; polling when unset.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="WEBHOOK_SECRET",
+        description="Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token.",
+    )
+    webhook_listen: str = Field(default="127.0.0.1", validation_alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, validation_alias="WEBHOOK_PORT")
+    documents_dir: Path = Field(
+        default=Path("var/documents"),
+        validation_alias="SOPBOT_DOCUMENTS_DIR",
+        description="Folder of the document store (uploaded step outputs).",
+    )
+    flood_per_second: float = Field(
+        default=29.0,
+        validation_alias="SOPBOT_FLOOD_PER_SECOND",
+        description="Messages a second overall (Telegram allows 30; keep the default there).",
+    )
+    flood_per_chat_per_second: float = Field(
+        default=1.0,
+        validation_alias="SOPBOT_FLOOD_PER_CHAT_PER_SECOND",
+        description="Messages a second to one private chat (Telegram: about 1).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="SOPBOT_LOG_LEVEL"
+    )
+
+    def definitions_dir(self) -> Path:
+        """The configured folder, else ./sop_defs, else the seeds shipped with sopbot."""
+        if self.sop_dir is not None:
+            return self.sop_dir
+        local = Path("sop_defs")
+        if local.is_dir():
+            return local
+        if BUNDLED_SOP_DIR.is_dir():
+            return BUNDLED_SOP_DIR
+        return CHECKOUT_SOP_DIR

@@ -1,0 +1,243 @@
+"""A seed SOP played from invitation to the last step by simulated officials.
+
+Used by `sopbot demo` (printing each official's chat) and by the end-to-end tests. The agency is
+set up as an admin would (positions, the SOP's roles mapped to them, invitation links); every
+official joins by tapping their link; the director only looks up whose turn it is, and each
+official then acts through Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.lifecycle import running
+from sopbot.demo.officials import NAMES, Official, settle
+from sopbot.demo.samples import sample_pdf
+from sopbot.emulator import BotApiEmulator
+from sopbot.engine.definition import OutputKind, SopDefinition
+from sopbot.engine.library import SopLibrary
+from sopbot.services.commands import utc_now
+from sopbot.services.organization import OrganizationService
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+
+DEMO_SOP = "kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"
+TIMEZONES = {"samarinda": "Asia/Makassar", "pekalongan": "Asia/Jakarta"}
+TITLE = "Pengolahan Data Kinerja Triwulan III 2026"
+NOTE = "Untuk ditindaklanjuti sesuai SOP"
+# (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
+DEFAULT_REJECTIONS = {(5, 1): "Format belum memuat kolom target dan realisasi triwulan"}
+
+
+@dataclass
+class World:
+    """A running bot, its emulator, and the agency's simulated people."""
+
+    emulator: BotApiEmulator
+    parts: BotParts
+    definition: SopDefinition
+    agency_id: int
+    admin: Official
+    officials: dict[str, Official] = field(default_factory=dict)  # by role key
+    narrative: list[str] = field(default_factory=list)
+
+    def official_of(self, member_id: int) -> Official:
+        """The simulated person of a member."""
+        for official in (*self.officials.values(), self.admin):
+            if official.member_id == member_id:
+                return official
+        raise KeyError(member_id)
+
+
+def _timezone_of(agency_key: str) -> str:
+    return next((zone for town, zone in TIMEZONES.items() if town in agency_key), "Asia/Jakarta")
+
+
+@asynccontextmanager
+async def world(
+    library: SopLibrary,
+    sop_id: str,
+    *,
+    database: Database | None = None,
+    documents_dir: Path | None = None,
+    clock: Callable[[], dt.datetime] = utc_now,
+) -> AsyncIterator[World]:
+    """Start the emulator and the bot, set the agency up and enrol one official per role."""
+    definition = library.get(sop_id)
+    if definition is None:
+        raise KeyError(sop_id)
+    with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as scratch:
+        db = database or Database(f"sqlite:///{Path(scratch) / 'demo.db'}")
+        await asyncio.to_thread(upgrade, db)
+        async with BotApiEmulator() as emulator:
+            parts = build_bot(
+                token=emulator.token,
+                database=db,
+                library=library,
+                documents_dir=documents_dir or Path(scratch) / "documents",
+                base_url=f"http://127.0.0.1:{emulator.port}",
+                clock=clock,
+                sender_idle_wait=0.2,
+            )
+            async with running(parts):
+                yield await _enrol(emulator, parts, definition)
+            await settle_quietly(emulator, parts)
+        if database is None:
+            db.dispose()
+
+
+async def settle_quietly(emulator: BotApiEmulator, parts: BotParts) -> None:
+    """Settle if possible (used on the way out)."""
+    with suppress(TimeoutError):
+        await settle(emulator, parts, within=2)
+
+
+async def _enrol(emulator: BotApiEmulator, parts: BotParts, definition: SopDefinition) -> World:
+    services = parts.services
+    organization = OrganizationService(services.procedures)
+    agency_id = await asyncio.to_thread(
+        organization.create_agency,
+        key=definition.agency_key,
+        name=definition.identity.agency,
+        timezone=_timezone_of(definition.agency_key),
+    )
+    admin_member = await asyncio.to_thread(
+        organization.add_member, agency_id=agency_id, name="Nur Aini (Admin)", is_admin=True
+    )
+    token, _ = await asyncio.to_thread(
+        services.onboarding.invite, agency_id=agency_id, member_id=admin_member, is_admin=True
+    )
+    admin = Official(emulator.add_user("Nur", "Aini"), "Admin")
+    await admin.say(f"/start {token}")
+    admin.member_id = admin_member
+    result = World(emulator, parts, definition, agency_id, admin)
+    for index, role in enumerate(definition.roles):
+        position = await asyncio.to_thread(
+            organization.add_position, agency_id=agency_id, key=role.key, name=role.name
+        )
+        await asyncio.to_thread(
+            organization.map_role,
+            agency_id=agency_id,
+            role_key=role.key,
+            position_id=position,
+            sop_id=definition.id,
+        )
+        token, _ = await asyncio.to_thread(
+            services.onboarding.invite,
+            agency_id=agency_id,
+            position_id=position,
+            created_by_id=admin_member,
+        )
+        first, _, last = NAMES[index % len(NAMES)].partition(" ")
+        official = Official(emulator.add_user(first, last or None), role.name)
+        await official.say(f"/start {token}")
+        member = await asyncio.to_thread(services.onboarding.member_for, official.user.id)
+        assert member is not None  # noqa: S101 - the invitation was just accepted
+        official.member_id = member.id
+        result.officials[role.key] = official
+    await settle(emulator, parts)
+    return result
+
+
+async def start_procedure(world: World, *, title: str = TITLE, note: str = NOTE) -> None:
+    """The holder of the first step starts the procedure with /mulai."""
+    starter = world.officials[world.definition.first_step.role]
+    (menu,) = await starter.say("/mulai")
+    await starter.press_text(menu, world.definition.identity.name[:60])
+    await starter.user.wait_for_bot_messages(1)
+    await starter.say(title)
+    await starter.say(note)
+    world.narrative.append(f"▶ {starter.name} ({starter.role_name}) memulai “{title}”.")
+    await settle(world.emulator, world.parts)
+
+
+async def play(
+    world: World, rejections: dict[tuple[int, int], str] | None = None, *, limit: int = 200
+) -> None:
+    """Act on every disposition as it arrives, until the procedure is done."""
+    rejections = DEFAULT_REJECTIONS if rejections is None else rejections
+    procedures = world.parts.services.procedures
+    for _ in range(limit):
+        turn = None
+        for official in world.officials.values():
+            assert official.member_id is not None  # noqa: S101 - enrolled
+            items = await asyncio.to_thread(procedures.inbox, official.member_id)
+            if items:
+                turn = (official, items[0])
+                break
+        if turn is None:
+            return
+        official, item = turn
+        await act(world, official, item.step_number, item.round, rejections)
+    raise RuntimeError("the procedure did not end")
+
+
+async def act(
+    world: World,
+    official: Official,
+    step_number: int,
+    round_: int,
+    rejections: dict[tuple[int, int], str],
+) -> None:
+    """One official does one step: reads the disposition, uploads, answers or completes."""
+    step = world.definition.step(step_number)
+    message = official.disposition()
+    if step.output_kind is OutputKind.DOCUMENT:
+        name = f"langkah-{step.number}-putaran-{round_}.pdf"
+        await official.upload(
+            message, sample_pdf(f"Langkah {step.number}: {step.output}"), name, "application/pdf"
+        )
+        world.narrative.append(f"📎 {official.name} mengunggah {name}.")
+    reason = rejections.get((step_number, round_))
+    if step.is_decision and reason is not None:
+        await official.press(message, "button.no")
+        await official.user.wait_for_bot_messages(1)
+        await official.say(reason)
+        world.narrative.append(
+            f"❌ {official.name} ({official.role_name}), langkah "
+            f"{step.number}: tidak sesuai: {reason}"
+        )
+    elif step.is_decision:
+        await official.press(message, "button.yes")
+        world.narrative.append(
+            f"✅ {official.name} ({official.role_name}), langkah {step.number}: sesuai"
+        )
+    else:
+        await official.press(message, "button.complete")
+        world.narrative.append(
+            f"✅ {official.name} ({official.role_name}) menyelesaikan langkah {step.number}."
+        )
+    await settle(world.emulator, world.parts)
+
+
+async def run_demo(library: SopLibrary, sop_id: str, out: TextIO) -> int:
+    """`sopbot demo`: play the SOP and print every official's chat, then the admin's /status."""
+    async with world(library, sop_id) as demo:
+        print(f"sopbot demo: {demo.definition.identity.name}", file=out)
+        print(
+            f"{demo.definition.identity.agency} · {len(demo.definition.steps)} langkah · "
+            f"Telegram emulator on 127.0.0.1:{demo.emulator.port}\n",
+            file=out,
+        )
+        await start_procedure(demo)
+        await play(demo)
+        status = await demo.admin.say("/status 1")
+        for line in demo.narrative:
+            print(line, file=out)
+        for official in demo.officials.values():
+            print(f"\n{'═' * 78}\n📱 {official.name}, {official.role_name}\n{'═' * 78}", file=out)
+            print(demo.emulator.render_chat(official.user), file=out)
+        print(
+            f"\n{'═' * 78}\n📱 {demo.admin.name}, admin instansi: /status 1\n{'═' * 78}", file=out
+        )
+        for message in status:
+            print(message.text or "", file=out)
+    return 0

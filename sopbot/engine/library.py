@@ -1,0 +1,125 @@
+"""A folder of SOP definitions, one folder per agency: `<root>/<agency>/<sop>.yaml`.
+
+Every file is loaded on its own; a file with errors is left out whole (never half-loaded) and its
+problems are reported, so one agency's broken file does not stop the others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sopbot.engine.definition import SopDefinition
+from sopbot.engine.loader import LoadResult, load_definition_file
+from sopbot.engine.problems import Problem, Severity
+
+_SUFFIXES = (".yaml", ".yml")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class SopLibrary:
+    """The definitions that loaded cleanly, by id, and every problem met on the way."""
+
+    definitions: dict[str, SopDefinition]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that kept a file from loading."""
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    def get(self, sop_id: str) -> SopDefinition | None:
+        """The definition with this id (`<agency>/<sop>`), or None."""
+        return self.definitions.get(sop_id)
+
+    def for_agency(self, agency_key: str) -> list[SopDefinition]:
+        """The definitions of one agency folder, by id."""
+        return [d for d in self.definitions.values() if d.agency_key == agency_key]
+
+
+def load_library(root: Path) -> SopLibrary:
+    """Load every definition under a root folder of agency folders."""
+    if not root.is_dir():
+        problem = Problem(
+            str(root), 1, "no such folder; point at the folder that holds one folder per agency"
+        )
+        return SopLibrary({}, (problem,))
+    return load_paths([root])
+
+
+def load_paths(paths: Iterable[Path]) -> SopLibrary:
+    """Load definitions from files and folders (a root of agency folders, or one agency folder)."""
+    definitions: dict[str, SopDefinition] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        for file, agency_key in _definition_files(path, problems):
+            result = _load(file, agency_key)
+            problems.extend(result.problems)
+            definition = result.definition
+            if definition is None:
+                continue
+            twin = definitions.get(definition.id)
+            if twin is not None:
+                problems.append(
+                    Problem(
+                        str(file),
+                        1,
+                        f"the SOP id '{definition.id}' is also used "
+                        f"by {twin.source}; rename one of the files",
+                    )
+                )
+                continue
+            definitions[definition.id] = definition
+    return SopLibrary(dict(sorted(definitions.items())), tuple(problems))
+
+
+def _load(file: Path, agency_key: str) -> LoadResult:
+    stem = file.stem
+    shown = str(file)
+    if not _SLUG.match(stem) or not _SLUG.match(agency_key):
+        bad = stem if not _SLUG.match(stem) else agency_key
+        return LoadResult(
+            None,
+            (
+                Problem(
+                    shown,
+                    1,
+                    f"'{bad}' cannot be part of an SOP id; name "
+                    "folders and files with lower-case letters, "
+                    "digits, '-' and '_'",
+                ),
+            ),
+        )
+    return load_definition_file(
+        file, sop_id=f"{agency_key}/{stem}", agency_key=agency_key, shown_as=shown
+    )
+
+
+def _definition_files(path: Path, problems: list[Problem]) -> list[tuple[Path, str]]:
+    """(file, agency key) pairs under a path, in a stable order."""
+    if path.is_file():
+        return [(path, path.parent.name)]
+    if not path.is_dir():
+        problems.append(Problem(str(path), 1, "no such file or folder"))
+        return []
+    direct = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if direct and not folders:
+        # An agency folder given directly.
+        return [(f, path.name) for f in direct]
+    for stray in direct:
+        problems.append(
+            Problem(
+                str(stray),
+                1,
+                "an SOP file belongs in a folder per agency: <root>/<agency>/<sop>.yaml",
+            )
+        )
+    return [
+        (f, folder.name)
+        for folder in folders
+        for f in sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+    ]

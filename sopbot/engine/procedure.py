@@ -1,0 +1,810 @@
+"""The SOP engine: runs a definition as an instance, one guarded move at a time.
+
+`Procedure` wraps a definition and an instance. Each command checks that the move is allowed
+(raising a DomainError and changing nothing otherwise), changes the instance, and records every
+state change as a Transition: the storage layer persists the changed entities and writes one
+audit row per transition, in one transaction. `can_*` queries tell the UI which actions apply.
+
+Routing is passed in as a function from a role key to the people who act for it today, so the
+engine never looks up holdings itself and works on any store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+
+from sopbot.engine.definition import (
+    END,
+    Assignment,
+    DecisionAnswer,
+    OutputKind,
+    SopDefinition,
+    Step,
+)
+from sopbot.engine.errors import (
+    AlreadyDone,
+    CannotClaim,
+    DocumentRequired,
+    InstanceNotRunning,
+    InvalidHandOver,
+    NotADecision,
+    NotAllowed,
+    NothingToReturnTo,
+    NotYourStep,
+    ReasonRequired,
+    StepMoved,
+    StepNotOpen,
+)
+from sopbot.engine.instance import (
+    Disposition,
+    DispositionState,
+    EntityKind,
+    Instance,
+    InstanceState,
+    StepRun,
+    StepRunState,
+    Transition,
+)
+from sopbot.engine.organization import Assignee
+
+Routing = Callable[[str], Sequence[Assignee]]
+"""A role key -> the people who act for it now (holders, or the Plt/Plh standing in)."""
+
+Deadline = Callable[[Step, dt.datetime], dt.datetime | None]
+"""A step and the moment it opens -> when it is due (on the agency's working clock)."""
+
+IdFactory = Callable[[], uuid.UUID]
+
+
+class Procedure:
+    """A definition and a running instance of it, with the moves the SOP allows."""
+
+    def __init__(
+        self,
+        definition: SopDefinition,
+        instance: Instance,
+        *,
+        new_id: IdFactory = uuid.uuid4,
+    ) -> None:
+        if definition.id != instance.sop_id:
+            raise ValueError(f"instance runs {instance.sop_id}, not {definition.id}")
+        self.definition = definition
+        self.instance = instance
+        self.transitions: list[Transition] = []
+        self._new_id = new_id
+        # Set by the caller that knows the agency's calendar; without it, steps have no due time.
+        self.deadline: Deadline | None = None
+
+    # -- starting --------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        definition: SopDefinition,
+        *,
+        agency_id: int,
+        title: str,
+        starter_id: int,
+        note: str | None,
+        at: dt.datetime,
+        routing: Routing,
+        instance_id: uuid.UUID | None = None,
+        new_id: IdFactory = uuid.uuid4,
+        deadline: Deadline | None = None,
+    ) -> Procedure:
+        """Start an instance: its first step goes to the holders of the first role.
+
+        The starter's note travels with the first disposition. When the starter holds the first
+        step themselves, the caller completes it next (see `first_disposition_of`).
+        """
+        _require_aware(at)
+        clean_title = title.strip()
+        if not clean_title:
+            raise ReasonRequired("an instance needs a title", field="title")
+        instance = Instance(
+            id=instance_id or new_id(),
+            agency_id=agency_id,
+            sop_id=definition.id,
+            sop_version=definition.version,
+            sop_digest=definition.digest,
+            title=clean_title,
+            started_by_id=starter_id,
+            started_at=at,
+            state=InstanceState.RUNNING,
+        )
+        procedure = cls(definition, instance, new_id=new_id)
+        procedure.deadline = deadline
+        procedure._record(
+            EntityKind.INSTANCE,
+            instance.id,
+            "start",
+            None,
+            InstanceState.RUNNING,
+            starter_id,
+            at,
+            sop_id=definition.id,
+            sop_version=definition.version,
+            title=clean_title,
+            note=note,
+        )
+        procedure._open_step(
+            definition.first_step.number,
+            at=at,
+            routing=routing,
+            sender_id=starter_id,
+            instruction=note,
+            previous=None,
+        )
+        return procedure
+
+    def first_disposition_of(self, member_id: int) -> Disposition | None:
+        """The starter's own live disposition on the first step, when they hold it."""
+        first = self.instance.step_runs[0]
+        for disposition in self.instance.dispositions_of(first):
+            if disposition.is_live and disposition.assignee_id == member_id:
+                return disposition
+        return None
+
+    # -- queries for the UI ----------------------------------------------------------------
+
+    def can_complete(self, disposition_id: uuid.UUID, member_id: int) -> bool:
+        """True when the member may press "Selesai" on this disposition now."""
+        return self._allowed(disposition_id, member_id, decision=False)
+
+    def can_decide(self, disposition_id: uuid.UUID, member_id: int) -> bool:
+        """True when the member may answer "Sesuai"/"Tidak sesuai" on this disposition now."""
+        return self._allowed(disposition_id, member_id, decision=True)
+
+    def can_claim(self, disposition_id: uuid.UUID, member_id: int) -> bool:
+        """True when the member may take this team step for themselves."""
+        if not self._allowed(disposition_id, member_id, decision=None):
+            return False
+        disposition = self.instance.disposition(disposition_id)
+        run = self.instance.run(disposition.step_run_id)
+        return (
+            run.assignment is Assignment.ANY_ONE
+            and disposition.state is DispositionState.PENDING
+            and sum(1 for d in self.instance.dispositions_of(run) if d.is_live) > 1
+        )
+
+    def can_send_back(self, disposition_id: uuid.UUID, member_id: int) -> bool:
+        """True when the member may return the step to the one before it ("Kembalikan")."""
+        if not self._allowed(disposition_id, member_id, decision=None):
+            return False
+        run = self.instance.run(self.instance.disposition(disposition_id).step_run_id)
+        return run.previous_run_id is not None
+
+    def can_hand_over(
+        self, disposition_id: uuid.UUID, member_id: int, *, is_admin: bool = False
+    ) -> bool:
+        """True when the member (or an agency admin) may hand the step to someone else."""
+        return self._allowed(disposition_id, member_id, decision=None, is_admin=is_admin)
+
+    def can_cancel(self, member_id: int, *, is_admin: bool) -> bool:
+        """True when the member may cancel the whole instance."""
+        return self.instance.state is InstanceState.RUNNING and (
+            is_admin or member_id == self.instance.started_by_id
+        )
+
+    def needs_document(self, disposition_id: uuid.UUID) -> bool:
+        """True when the step's output is a document and this disposition has none yet."""
+        disposition = self.instance.disposition(disposition_id)
+        step = self.definition.step(self.instance.run(disposition.step_run_id).step_number)
+        return step.output_kind is OutputKind.DOCUMENT and not disposition.document_ids
+
+    def _allowed(
+        self,
+        disposition_id: uuid.UUID,
+        member_id: int,
+        *,
+        decision: bool | None,
+        is_admin: bool = False,
+    ) -> bool:
+        try:
+            _, _, step = self._actionable(disposition_id, member_id, is_admin=is_admin)
+        except (KeyError, *_REFUSALS):
+            return False
+        return decision is None or step.is_decision == decision
+
+    # -- commands --------------------------------------------------------------------------
+
+    def attach_document(
+        self, disposition_id: uuid.UUID, actor_id: int, document_id: uuid.UUID, at: dt.datetime
+    ) -> None:
+        """Record an uploaded document as (part of) this disposition's output."""
+        _require_aware(at)
+        disposition, run, _ = self._actionable(disposition_id, actor_id)
+        if document_id in disposition.document_ids:
+            return
+        disposition.document_ids.append(document_id)
+        self._record(
+            EntityKind.DOCUMENT,
+            document_id,
+            "attach",
+            None,
+            "attached",
+            actor_id,
+            at,
+            disposition_id=str(disposition.id),
+            step_number=run.step_number,
+        )
+
+    def complete(
+        self,
+        disposition_id: uuid.UUID,
+        actor_id: int,
+        *,
+        at: dt.datetime,
+        routing: Routing,
+        note: str | None = None,
+    ) -> None:
+        """The holder delivers the step ("Selesai"); when it is complete, the next step goes out."""
+        _require_aware(at)
+        disposition, run, step = self._actionable(disposition_id, actor_id)
+        if step.is_decision:
+            raise NotADecision(
+                "a decision step is answered with ya or tidak", step_number=step.number
+            )
+        self._deliver(disposition, run, actor_id, note=note, at=at)
+        if self._run_is_complete(run):
+            self._complete_run(run, actor_id, at, answer=None, reason=None)
+            self._advance(
+                step.next,
+                run,
+                at=at,
+                routing=routing,
+                sender_id=actor_id,
+                instruction=disposition.note,  # a note written earlier travels too
+            )
+
+    def decide(
+        self,
+        disposition_id: uuid.UUID,
+        actor_id: int,
+        answer: DecisionAnswer,
+        *,
+        at: dt.datetime,
+        routing: Routing,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Answer a decision step: "ya" goes on, "tidak" sends the work back with a reason."""
+        _require_aware(at)
+        disposition, run, step = self._actionable(disposition_id, actor_id)
+        if step.decision is None:
+            raise NotADecision("this step is not a decision", step_number=step.number)
+        clean_reason = (reason or "").strip()
+        if answer is DecisionAnswer.NO and not clean_reason:
+            raise ReasonRequired("say why the work goes back", field="reason")
+        self._deliver(
+            disposition,
+            run,
+            actor_id,
+            note=note,
+            at=at,
+            need_document=answer is DecisionAnswer.YES,
+        )
+        self._complete_run(
+            run,
+            actor_id,
+            at,
+            answer=answer,
+            reason=clean_reason or None,
+        )
+        instruction = clean_reason if answer is DecisionAnswer.NO else disposition.note
+        self._advance(
+            step.decision.target(answer),
+            run,
+            at=at,
+            routing=routing,
+            sender_id=actor_id,
+            instruction=instruction,
+        )
+
+    def claim(self, disposition_id: uuid.UUID, actor_id: int, at: dt.datetime) -> None:
+        """A team member takes a step that any one of them may do; the others are released."""
+        _require_aware(at)
+        disposition, run, _ = self._actionable(disposition_id, actor_id)
+        if run.assignment is not Assignment.ANY_ONE:
+            raise CannotClaim("every holder must deliver this step", step_number=run.step_number)
+        if disposition.state is DispositionState.CLAIMED:
+            return
+        self._set_disposition(disposition, DispositionState.CLAIMED, actor_id, at, "claim")
+        self._release_others(run, disposition, actor_id, at)
+
+    def send_back(
+        self,
+        disposition_id: uuid.UUID,
+        actor_id: int,
+        *,
+        reason: str,
+        at: dt.datetime,
+        routing: Routing,
+    ) -> None:
+        """Return the step to the step that led to it ("Kembalikan"), with a reason."""
+        _require_aware(at)
+        disposition, run, _ = self._actionable(disposition_id, actor_id)
+        clean_reason = reason.strip()
+        if not clean_reason:
+            raise ReasonRequired("say why the step goes back", field="reason")
+        if run.previous_run_id is None:
+            raise NothingToReturnTo("the first step has no step before it")
+        previous = self.instance.run(run.previous_run_id)
+        disposition.reason = clean_reason
+        self._set_disposition(
+            disposition,
+            DispositionState.RETURNED,
+            actor_id,
+            at,
+            "send_back",
+            reason=clean_reason,
+        )
+        for other in self.instance.dispositions_of(run):
+            if other.is_live:
+                self._set_disposition(other, DispositionState.CANCELLED, actor_id, at, "cancel")
+        run.reason = clean_reason
+        self._set_run(run, StepRunState.RETURNED, actor_id, at, "send_back", reason=clean_reason)
+        self._open_step(
+            previous.step_number,
+            at=at,
+            routing=routing,
+            sender_id=actor_id,
+            instruction=clean_reason,
+            previous=run,
+        )
+
+    def hand_over(
+        self,
+        disposition_id: uuid.UUID,
+        actor_id: int,
+        to: Assignee,
+        *,
+        reason: str,
+        at: dt.datetime,
+        is_admin: bool = False,
+    ) -> Disposition:
+        """Hand one's step to another person ("Alihkan"), with a reason; returns the new one."""
+        _require_aware(at)
+        disposition, _, _ = self._actionable(disposition_id, actor_id, is_admin=is_admin)
+        clean_reason = reason.strip()
+        if not clean_reason:
+            raise ReasonRequired("say why the step is handed over", field="reason")
+        if to.member_id == disposition.assignee_id:
+            raise InvalidHandOver("the step is already with this person", member_id=to.member_id)
+        kept_state = disposition.state
+        disposition.reason = clean_reason
+        self._set_disposition(
+            disposition,
+            DispositionState.HANDED_OVER,
+            actor_id,
+            at,
+            "hand_over",
+            to_member_id=to.member_id,
+            reason=clean_reason,
+        )
+        return self._send(
+            disposition.step_run_id,
+            Assignee(to.member_id, disposition.position_id, to.acting, to.acting_for_id),
+            state=kept_state,
+            at=at,
+            actor_id=actor_id,
+            sender_id=actor_id,
+            instruction=clean_reason,
+            manual=True,
+            handed_from=disposition,
+        )
+
+    def cancel(self, actor_id: int, *, reason: str, at: dt.datetime, is_admin: bool) -> None:
+        """Stop the whole instance, with a reason; open steps and dispositions are cancelled."""
+        _require_aware(at)
+        self._require_running()
+        if not self.can_cancel(actor_id, is_admin=is_admin):
+            raise NotAllowed("only the starter or an agency admin may cancel", member_id=actor_id)
+        clean_reason = reason.strip()
+        if not clean_reason:
+            raise ReasonRequired("say why the procedure is cancelled", field="reason")
+        for disposition in self.instance.dispositions:
+            if disposition.is_live:
+                self._set_disposition(
+                    disposition, DispositionState.CANCELLED, actor_id, at, "cancel"
+                )
+        for run in self.instance.open_runs():
+            self._set_run(run, StepRunState.CANCELLED, actor_id, at, "cancel")
+        self.instance.cancel_reason = clean_reason
+        self.instance.finished_at = at
+        self._set_instance(InstanceState.CANCELLED, actor_id, at, "cancel", reason=clean_reason)
+
+    def reconcile(self, *, at: dt.datetime, routing: Routing, actor_id: int | None = None) -> None:
+        """Bring open steps in line with today's holders (mutasi, a new Plt/Plh, a filled post).
+
+        Dispositions of people who no longer act for the position move to those who do;
+        a vacant step gets its holder once one is appointed. Handed-over steps stay put.
+        """
+        _require_aware(at)
+        if self.instance.state is not InstanceState.RUNNING:
+            return
+        for run in self.instance.open_runs():
+            step = self.definition.step(run.step_number)
+            self._staff(run, routing(step.role), at=at, actor_id=actor_id)
+
+    def check_actionable(self, disposition_id: uuid.UUID, member_id: int) -> None:
+        """Raise the DomainError that says why the member cannot act on it now, if any."""
+        self._actionable(disposition_id, member_id)
+
+    def write_note(self, disposition_id: uuid.UUID, member_id: int, note: str) -> None:
+        """Keep a note the holder wrote before pressing Selesai (not a change of state)."""
+        disposition, _, _ = self._actionable(disposition_id, member_id)
+        clean = note.strip()
+        if clean:
+            disposition.note = clean if not disposition.note else f"{disposition.note}\n{clean}"
+
+    # -- guards ----------------------------------------------------------------------------
+
+    def _require_running(self) -> None:
+        if self.instance.state is not InstanceState.RUNNING:
+            raise InstanceNotRunning(
+                "the procedure is no longer running", state=self.instance.state.value
+            )
+
+    def _actionable(
+        self, disposition_id: uuid.UUID, actor_id: int, *, is_admin: bool = False
+    ) -> tuple[Disposition, StepRun, Step]:
+        """The disposition, its run and its step, if `actor_id` may act on it now."""
+        self._require_running()
+        disposition = self.instance.disposition(disposition_id)
+        run = self.instance.run(disposition.step_run_id)
+        step = self.definition.step(run.step_number)
+        if disposition.state is DispositionState.DONE:
+            raise AlreadyDone("already delivered", by_member_id=disposition.assignee_id)
+        if disposition.state is DispositionState.RELEASED or run.state is StepRunState.COMPLETED:
+            raise AlreadyDone("someone else did this step", by_member_id=self._done_by(run))
+        if disposition.state in (DispositionState.HANDED_OVER, DispositionState.REROUTED):
+            raise StepMoved(
+                "the step went to someone else", to_member_id=self._moved_to(disposition)
+            )
+        if run.state is not StepRunState.OPEN or not disposition.is_live:
+            raise StepNotOpen("the step is no longer open", state=run.state.value)
+        if disposition.assignee_id != actor_id and not is_admin:
+            raise NotYourStep("this step is not yours", member_id=actor_id)
+        return disposition, run, step
+
+    def _done_by(self, run: StepRun) -> int | None:
+        delivered = [
+            d
+            for d in self.instance.dispositions_of(run)
+            if d.state in (DispositionState.DONE, DispositionState.CLAIMED)
+        ]
+        return delivered[-1].assignee_id if delivered else None
+
+    def _moved_to(self, disposition: Disposition) -> int | None:
+        for other in self.instance.dispositions:
+            if other.handed_from_id == disposition.id:
+                return other.assignee_id
+        return None
+
+    # -- moves -----------------------------------------------------------------------------
+
+    def _deliver(
+        self,
+        disposition: Disposition,
+        run: StepRun,
+        actor_id: int,
+        *,
+        note: str | None,
+        at: dt.datetime,
+        need_document: bool = True,
+    ) -> None:
+        step = self.definition.step(run.step_number)
+        if (
+            need_document
+            and step.output_kind is OutputKind.DOCUMENT
+            and not disposition.document_ids
+        ):
+            raise DocumentRequired("upload the output document first", output=step.output)
+        if note is not None and note.strip():
+            disposition.note = note.strip()  # else keep a note written earlier (a draft)
+        self._set_disposition(
+            disposition,
+            DispositionState.DONE,
+            actor_id,
+            at,
+            "complete",
+            note=disposition.note,
+            documents=[str(d) for d in disposition.document_ids],
+        )
+        if run.assignment is Assignment.ANY_ONE:
+            self._release_others(run, disposition, actor_id, at)
+
+    def _release_others(
+        self, run: StepRun, taker: Disposition, actor_id: int, at: dt.datetime
+    ) -> None:
+        for other in self.instance.dispositions_of(run):
+            if other is not taker and other.is_live:
+                self._set_disposition(
+                    other,
+                    DispositionState.RELEASED,
+                    actor_id,
+                    at,
+                    "release",
+                    taken_by=taker.assignee_id,
+                )
+
+    def _run_is_complete(self, run: StepRun) -> bool:
+        dispositions = self.instance.dispositions_of(run)
+        return not any(d.is_live for d in dispositions) and any(
+            d.state is DispositionState.DONE for d in dispositions
+        )
+
+    def _complete_run(
+        self,
+        run: StepRun,
+        actor_id: int,
+        at: dt.datetime,
+        *,
+        answer: DecisionAnswer | None,
+        reason: str | None,
+    ) -> None:
+        run.answer = answer
+        run.reason = reason
+        run.completed_at = at
+        detail: dict[str, object] = {"step_number": run.step_number, "round": run.round}
+        if answer is not None:
+            detail["answer"] = answer.value
+        if reason:
+            detail["reason"] = reason
+        self._set_run(run, StepRunState.COMPLETED, actor_id, at, "complete", **detail)
+
+    def _advance(
+        self,
+        target: int,
+        run: StepRun,
+        *,
+        at: dt.datetime,
+        routing: Routing,
+        sender_id: int,
+        instruction: str | None,
+    ) -> None:
+        if target == END:
+            self.instance.finished_at = at
+            self._set_instance(InstanceState.FINISHED, sender_id, at, "finish")
+            return
+        self._open_step(
+            target,
+            at=at,
+            routing=routing,
+            sender_id=sender_id,
+            instruction=instruction,
+            previous=run,
+        )
+
+    def _open_step(
+        self,
+        step_number: int,
+        *,
+        at: dt.datetime,
+        routing: Routing,
+        sender_id: int,
+        instruction: str | None,
+        previous: StepRun | None,
+    ) -> StepRun:
+        step = self.definition.step(step_number)
+        run = StepRun(
+            id=self._new_id(),
+            step_number=step_number,
+            round=self.instance.rounds_of(step_number) + 1,
+            state=StepRunState.OPEN,
+            assignment=step.assignment,
+            opened_at=at,
+            previous_run_id=previous.id if previous else None,
+            sender_id=sender_id,
+            instruction=instruction,
+            due_at=self.deadline(step, at) if self.deadline is not None else None,
+        )
+        self.instance.step_runs.append(run)
+        self._record(
+            EntityKind.STEP_RUN,
+            run.id,
+            "open",
+            None,
+            StepRunState.OPEN,
+            sender_id,
+            at,
+            step_number=step_number,
+            round=run.round,
+        )
+        self._staff(run, routing(step.role), at=at, actor_id=sender_id)
+        return run
+
+    def _staff(
+        self,
+        run: StepRun,
+        desired: Sequence[Assignee],
+        *,
+        at: dt.datetime,
+        actor_id: int | None,
+    ) -> None:
+        """Give a run one live disposition per person who should act on it, and no others.
+
+        New dispositions carry the run's sender and instruction, so a step staffed late (a
+        vacant post filled, a mutasi) reads exactly as it would have on time.
+        """
+        mine = self.instance.dispositions_of(run)
+        wanted = {a.key for a in desired}
+        retired: dict[int, Disposition] = {}
+        for disposition in mine:
+            if (
+                disposition.is_live
+                and not disposition.manual
+                and (disposition.assignee_id, disposition.position_id) not in wanted
+            ):
+                self._set_disposition(
+                    disposition, DispositionState.REROUTED, actor_id, at, "reroute"
+                )
+                retired[disposition.position_id] = disposition
+        # A disposition rerouted earlier to nobody (the post fell vacant) is the predecessor of
+        # the one its position gets now, so the record shows where the work went.
+        successors = {d.handed_from_id for d in mine}
+        for disposition in mine:
+            if disposition.state is DispositionState.REROUTED and disposition.id not in successors:
+                retired.setdefault(disposition.position_id, disposition)
+        live = [d for d in mine if d.is_live]
+        live_keys = {(d.assignee_id, d.position_id) for d in live}
+        handed_positions = {d.position_id for d in live if d.manual}
+        claimed = any(d.state is DispositionState.CLAIMED for d in live)
+        delivered_positions = {d.position_id for d in mine if d.state is DispositionState.DONE}
+        for assignee in desired:
+            if assignee.key in live_keys or assignee.position_id in handed_positions:
+                continue
+            if run.assignment is Assignment.ANY_ONE and claimed:
+                continue
+            if (
+                run.assignment is Assignment.EVERY_HOLDER
+                and assignee.position_id in delivered_positions
+            ):
+                continue
+            predecessor = retired.get(assignee.position_id)
+            self._send(
+                run.id,
+                assignee,
+                state=DispositionState.PENDING,
+                at=at,
+                actor_id=actor_id,
+                sender_id=run.sender_id,
+                instruction=run.instruction,
+                manual=False,
+                handed_from=predecessor,
+            )
+            live_keys.add(assignee.key)
+
+    def _send(
+        self,
+        run_id: uuid.UUID,
+        assignee: Assignee,
+        *,
+        state: DispositionState,
+        at: dt.datetime,
+        actor_id: int | None,
+        sender_id: int | None,
+        instruction: str | None,
+        manual: bool,
+        handed_from: Disposition | None,
+    ) -> Disposition:
+        disposition = Disposition(
+            id=self._new_id(),
+            step_run_id=run_id,
+            assignee_id=assignee.member_id,
+            position_id=assignee.position_id,
+            state=state,
+            created_at=at,
+            sender_id=sender_id,
+            instruction=instruction,
+            acting=assignee.acting,
+            acting_for_id=assignee.acting_for_id,
+            manual=manual,
+            handed_from_id=handed_from.id if handed_from else None,
+        )
+        self.instance.dispositions.append(disposition)
+        self._record(
+            EntityKind.DISPOSITION,
+            disposition.id,
+            "send",
+            None,
+            state,
+            actor_id,
+            at,
+            to_member_id=assignee.member_id,
+            position_id=assignee.position_id,
+            acting=assignee.acting.value if assignee.acting else None,
+            acting_for_id=assignee.acting_for_id,
+            sender_id=sender_id,
+            instruction=instruction,
+            handed_from=str(handed_from.id) if handed_from else None,
+        )
+        return disposition
+
+    # -- recording -------------------------------------------------------------------------
+
+    def _set_instance(
+        self,
+        state: InstanceState,
+        actor_id: int | None,
+        at: dt.datetime,
+        action: str,
+        **detail: object,
+    ) -> None:
+        before = self.instance.state
+        self.instance.state = state
+        self._record(
+            EntityKind.INSTANCE, self.instance.id, action, before, state, actor_id, at, **detail
+        )
+
+    def _set_run(
+        self,
+        run: StepRun,
+        state: StepRunState,
+        actor_id: int | None,
+        at: dt.datetime,
+        action: str,
+        **detail: object,
+    ) -> None:
+        before = run.state
+        run.state = state
+        detail.setdefault("step_number", run.step_number)
+        self._record(EntityKind.STEP_RUN, run.id, action, before, state, actor_id, at, **detail)
+
+    def _set_disposition(
+        self,
+        disposition: Disposition,
+        state: DispositionState,
+        actor_id: int | None,
+        at: dt.datetime,
+        action: str,
+        **detail: object,
+    ) -> None:
+        before = disposition.state
+        disposition.state = state
+        disposition.acted_at = at
+        detail.setdefault("member_id", disposition.assignee_id)
+        self._record(
+            EntityKind.DISPOSITION, disposition.id, action, before, state, actor_id, at, **detail
+        )
+
+    def _record(
+        self,
+        entity: EntityKind,
+        entity_id: uuid.UUID,
+        action: str,
+        before: str | None,
+        after: str,
+        actor_id: int | None,
+        at: dt.datetime,
+        **detail: object,
+    ) -> None:
+        self.transitions.append(
+            Transition(
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                before=None if before is None else str(before),
+                after=str(after),
+                actor_id=actor_id,
+                at=at,
+                detail={k: v for k, v in detail.items() if v is not None},
+            )
+        )
+
+
+_REFUSALS = (
+    AlreadyDone,
+    StepMoved,
+    StepNotOpen,
+    NotYourStep,
+    InstanceNotRunning,
+)
+
+
+def _require_aware(at: dt.datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("times given to the engine must be timezone-aware (UTC)")

@@ -1,0 +1,232 @@
+"""An agency's working clock: its time zone, working hours per weekday, and the days off.
+
+A standard time runs only in working time. Everything is counted in working seconds: minutes
+and hours as they are, a "hari" as one working day's worth (the agency's weekly working time
+divided by its working days: 7.5 hours for the usual 37.5-hour ASN week) and a "minggu" as five
+of those. So "5 Menit" started two minutes before Friday's closing ends three working minutes
+into the next working day, and "1 Hari" started on Thursday at 10.00 ends on Friday at the same
+point of the working day. Counting in one unit keeps the arithmetic monotone and additive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sopbot.engine.durations import StandardTime
+
+Interval = tuple[dt.time, dt.time]
+# A calendar with no working time at all would never reach a due time: give up after this.
+_SEARCH_DAYS = 3660
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """Working intervals per weekday (0 = Monday); a weekday without intervals is a day off."""
+
+    by_weekday: Mapping[int, tuple[Interval, ...]]
+
+    @classmethod
+    def indonesian_office(cls) -> WorkingHours:
+        """Monday-Thursday 07.30-16.00 with a break at 12.00-13.00; Friday 07.30-16.30 with the
+        longer Friday-prayer break 11.30-13.00: 7.5 hours a day, 37.5 a week."""
+        t = dt.time
+        weekday = ((t(7, 30), t(12, 0)), (t(13, 0), t(16, 0)))
+        friday = ((t(7, 30), t(11, 30)), (t(13, 0), t(16, 30)))
+        return cls({0: weekday, 1: weekday, 2: weekday, 3: weekday, 4: friday})
+
+    def __post_init__(self) -> None:
+        for weekday, intervals in self.by_weekday.items():
+            if not 0 <= weekday <= 6:
+                raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
+            previous_end: dt.time | None = None
+            for start, end in intervals:
+                if start >= end:
+                    raise ValueError(f"working interval {start}-{end} ends before it starts")
+                if previous_end is not None and start < previous_end:
+                    raise ValueError(f"working intervals overlap on weekday {weekday}")
+                previous_end = end
+
+    def seconds_on(self, weekday: int) -> float:
+        """Working seconds on a weekday."""
+        return sum(
+            _seconds(end) - _seconds(start) for start, end in self.by_weekday.get(weekday, ())
+        )
+
+    @property
+    def day_length(self) -> float:
+        """One working day's worth of seconds: the week's working time over its working days."""
+        days = [w for w in range(7) if self.seconds_on(w) > 0]
+        if not days:
+            raise ValueError("the working hours have no working day")
+        return sum(self.seconds_on(w) for w in days) / len(days)
+
+
+def _seconds(moment: dt.time) -> float:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+
+
+@dataclass
+class WorkingCalendar:
+    """Working time in one agency: hours per weekday, national holidays and cuti bersama, and
+    the agency's own additions (days off) and removals (days worked despite the list)."""
+
+    timezone: str
+    hours: WorkingHours = field(default_factory=WorkingHours.indonesian_office)
+    days_off: Mapping[dt.date, str] = field(default_factory=dict)
+    working_despite: frozenset[dt.date] = frozenset()
+    _day_cache: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The agency's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """True when the day has working hours and is not a day off."""
+        if day in self.working_despite:
+            return self.hours.seconds_on(day.weekday()) > 0
+        return day not in self.days_off and self.hours.seconds_on(day.weekday()) > 0
+
+    def intervals(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The day's working intervals as aware UTC datetimes (empty on a day off)."""
+        cached = self._day_cache.get(day)
+        if cached is not None:
+            return cached
+        result: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+        if self.is_working_day(day):
+            result = tuple(
+                (
+                    dt.datetime.combine(day, start, self.zone).astimezone(dt.UTC),
+                    dt.datetime.combine(day, end, self.zone).astimezone(dt.UTC),
+                )
+                for start, end in self.hours.by_weekday.get(day.weekday(), ())
+            )
+        self._day_cache[day] = result
+        return result
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The agency's calendar date at a moment."""
+        return moment.astimezone(self.zone).date()
+
+    def is_working_time(self, moment: dt.datetime) -> bool:
+        """True inside a working interval (an interval's closing instant is not inside it)."""
+        return any(start <= moment < end for start, end in self.intervals(self.local_date(moment)))
+
+    def working_seconds(self, standard: StandardTime) -> float | None:
+        """The standard's length in working seconds; None for calendar time."""
+        if not standard.working_time:
+            return None
+        if standard.counts_days:
+            days = standard.working_days
+            assert days is not None  # noqa: S101 - counts_days means a day unit
+            return float(days) * self.hours.day_length
+        seconds = standard.seconds
+        assert seconds is not None  # noqa: S101 - fixed-length units have seconds
+        return float(seconds)
+
+    def due(self, start: dt.datetime, standard: StandardTime) -> dt.datetime:
+        """When a step started at `start` reaches its standard time."""
+        seconds = self.working_seconds(standard)
+        if seconds is None:
+            fixed = standard.seconds
+            assert fixed is not None  # noqa: S101 - calendar units have a fixed length
+            return start + dt.timedelta(seconds=fixed)
+        return self.add(start, seconds)
+
+    def add(self, start: dt.datetime, seconds: float) -> dt.datetime:
+        """The moment `seconds` of working time after `start` (counting from the next opening
+        when `start` is outside working time). The result may be an interval's closing instant.
+        """
+        _require_aware(start)
+        remaining = max(0.0, seconds)
+        if remaining == 0 and self._in_or_closing(start):
+            return start  # adding nothing to a working moment (or a closing instant) is a no-op
+        day = self.local_date(start)
+        for _ in range(_SEARCH_DAYS):
+            for opening, closing in self.intervals(day):
+                if closing <= start:
+                    continue
+                begin = max(opening, start)
+                available = (closing - begin).total_seconds()
+                if remaining <= available:
+                    if remaining == 0 and begin > start:
+                        return begin  # nothing to count: the next opening
+                    return begin + dt.timedelta(seconds=remaining)
+                remaining -= available
+            day += dt.timedelta(days=1)
+        raise ValueError("no working time found in ten years: check the working hours")
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` itself in working time, else the next moment working time begins."""
+        if self.is_working_time(moment):
+            return moment
+        day = self.local_date(moment)
+        for _ in range(_SEARCH_DAYS):
+            for opening, _closing in self.intervals(day):
+                if opening >= moment:
+                    return opening
+            day += dt.timedelta(days=1)
+        raise ValueError("no working time found in ten years: check the working hours")
+
+    def _in_or_closing(self, moment: dt.datetime) -> bool:
+        return any(start <= moment <= end for start, end in self.intervals(self.local_date(moment)))
+
+    def working_seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Working seconds from `start` to `end` (0 when `end` is not after `start`)."""
+        _require_aware(start)
+        _require_aware(end)
+        if end <= start:
+            return 0.0
+        total = 0.0
+        day = self.local_date(start)
+        last = self.local_date(end)
+        while day <= last:
+            for opening, closing in self.intervals(day):
+                begin, finish = max(opening, start), min(closing, end)
+                if finish > begin:
+                    total += (finish - begin).total_seconds()
+            day += dt.timedelta(days=1)
+        return total
+
+    def openings_after(self, moment: dt.datetime, count: int) -> list[dt.datetime]:
+        """The next `count` starts of a working day after `moment` (for morning digests)."""
+        found: list[dt.datetime] = []
+        day = self.local_date(moment)
+        for _ in range(_SEARCH_DAYS):
+            intervals = self.intervals(day)
+            if intervals and intervals[0][0] > moment:
+                bisect.insort(found, intervals[0][0])
+                if len(found) == count:
+                    return found
+            day += dt.timedelta(days=1)
+        return found
+
+
+def _require_aware(moment: dt.datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("calendar arithmetic needs timezone-aware datetimes")
+
+
+def calendar_for(
+    timezone: str,
+    *,
+    hours: WorkingHours | None = None,
+    national: Mapping[dt.date, str] | None = None,
+    added: Mapping[dt.date, str] | None = None,
+    removed: Iterable[dt.date] = (),
+) -> WorkingCalendar:
+    """A calendar from national days off plus the agency's own additions and removals."""
+    days_off = {**(national or {}), **(added or {})}
+    return WorkingCalendar(
+        timezone=timezone,
+        hours=hours or WorkingHours.indonesian_office(),
+        days_off=days_off,
+        working_despite=frozenset(removed),
+    )

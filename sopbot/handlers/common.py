@@ -1,0 +1,233 @@
+"""What every handler shares: the services, who is writing, their language, polite refusals.
+
+Handlers are thin: they turn a Telegram update into our values, call a service (in a worker
+thread, since the database is synchronous), and answer. Services decide; the server checks
+every button and command again, whatever the message showed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ContextTypes
+
+from sopbot.bot.sender import OutboxSender, markup
+from sopbot.engine.errors import DomainError
+from sopbot.messaging.catalog import Catalog, Language
+from sopbot.messaging.formatting import split_message
+from sopbot.messaging.keyboards import Keyboard
+from sopbot.services.onboarding import MemberView, OnboardingService
+from sopbot.services.pending import PendingInputs
+from sopbot.services.procedures import ProcedureService
+from sopbot.services.views import Views
+from sopbot.storage.document_store import LocalDocumentStore
+
+T = TypeVar("T")
+INPUT_LIMIT = 1000  # characters of a reason, note or title typed into the chat
+REPLY_ATTEMPTS = 4
+MAX_REPLY_WAIT = 10.0  # seconds a reply waits for a 429's retry_after, at most
+
+# Telegram's refusal codes mapped to the catalog's answers.
+_REFUSAL_KEYS = {
+    "already_done": "answer.already_done",
+    "step_moved": "answer.moved",
+    "not_your_step": "answer.not_yours",
+    "step_not_open": "answer.not_open",
+    "instance_not_running": "answer.not_running",
+    "document_required": "answer.document_required",
+    "not_a_decision": "answer.not_a_decision",
+    "cannot_claim": "answer.cannot_claim",
+    "nothing_to_return_to": "answer.nothing_to_return",
+    "not_allowed": "answer.not_allowed",
+    "reason_required": "answer.reason_required",
+    "unknown_member": "answer.unknown_member",
+    "unknown_sop": "answer.unknown_sop",
+    "invalid_hand_over": "answer.invalid_hand_over",
+}
+
+
+@dataclass
+class BotServices:
+    """Everything the handlers use, built once by the composition root."""
+
+    procedures: ProcedureService
+    onboarding: OnboardingService
+    views: Views
+    pending: PendingInputs
+    catalog: Catalog
+    documents: LocalDocumentStore
+    sender: OutboxSender | None
+    bot_username: str
+    clock: Callable[[], dt.datetime]
+
+
+SERVICES_KEY = "sopbot.services"
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    """The services the application was built with."""
+    found = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(found, BotServices)  # noqa: S101 - set by the composition root
+    return found
+
+
+def install(application: Application[Any, Any, Any, Any, Any, Any], services: BotServices) -> None:
+    """Make the services available to every handler."""
+    application.bot_data[SERVICES_KEY] = services
+
+
+async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking database work without stalling the bot's event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+def update_key(update: Update) -> str:
+    """The idempotency key of an update: unique per message or button press, stable on replay.
+
+    Telegram restarts update ids after a quiet week, so the key is built from what stays
+    unique: the chat and message id of a message, or the id of a callback query.
+    """
+    if update.callback_query is not None:
+        return f"cb:{update.callback_query.id}"
+    message = update.effective_message
+    if message is not None:
+        return f"msg:{message.chat_id}:{message.message_id}"
+    return f"update:{update.update_id}"
+
+
+async def current_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> MemberView | None:
+    """The member writing, or None for someone the bot does not know."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await in_thread(services_of(context).onboarding.member_for, user.id)
+
+
+def language_of(member: MemberView | None, update: Update) -> Language:
+    """The member's chosen language, else the one their Telegram app uses."""
+    if member is not None and member.language:
+        return Language.of(member.language)
+    user = update.effective_user
+    return Language.of(user.language_code if user else None)
+
+
+async def send_html(
+    message: Message | None,
+    text: str,
+    keyboard: Keyboard | None = None,
+    *,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int | None = None,
+) -> None:
+    """Answer in the chat: split over 4096 characters, buttons under the last part."""
+    parts = split_message(text)
+    target = chat_id if chat_id is not None else (message.chat_id if message else None)
+    if target is None:
+        return
+    for index, part in enumerate(parts):
+        await _with_retries(
+            lambda part=part, index=index: context.bot.send_message(  # type: ignore[misc]
+                target,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(keyboard) if index == len(parts) - 1 else None,
+            )
+        )
+
+
+async def _with_retries(call: Callable[[], Awaitable[object]]) -> None:
+    """A direct reply, retried through passing trouble: a 5xx, a dropped connection, a 429.
+
+    (Messages that state changes cause go through the outbox, which retries on its own.)
+    """
+    for attempt in range(REPLY_ATTEMPTS):
+        try:
+            await call()
+            return
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+            await asyncio.sleep(min(seconds, MAX_REPLY_WAIT))
+        except (TimedOut, NetworkError):
+            if attempt == REPLY_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+
+
+def refusal_text(services: BotServices, language: Language, error: DomainError) -> str:
+    """A domain refusal in the member's words, naming who acted where it matters."""
+    key = _REFUSAL_KEYS.get(error.code, "answer.not_allowed")
+    params: dict[str, object] = {}
+    if error.code == "already_done":
+        by = error.params.get("by_member_id")
+        names = services.procedures.member_names([by] if isinstance(by, int) else [])
+        params["person"] = names.get(by, "-") if isinstance(by, int) else "-"
+    elif error.code == "step_moved":
+        to = error.params.get("to_member_id")
+        names = services.procedures.member_names([to] if isinstance(to, int) else [])
+        params["person"] = names.get(to, "-") if isinstance(to, int) else "-"
+    elif error.code == "document_required":
+        params["output"] = error.params.get("output", "-")
+    return services.catalog.text(language, key, **params)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The member behind an update, with the services and the language to answer in."""
+
+    member: MemberView
+    services: BotServices
+    language: Language
+
+    def text(self, key: str, /, **params: Any) -> str:
+        """A catalog text in the caller's language."""
+        return self.services.catalog.text(self.language, key, **params)
+
+
+MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller], Coroutine[Any, Any, None]]
+
+
+def members_only(
+    handler: MemberHandler,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Run the handler for members only; anyone else gets the polite explanation.
+
+    Every command, message and button goes through here, so who may use the bot is decided in
+    one place.
+    """
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        member = await current_member(update, context)
+        if member is None:
+            await stranger(update, context)
+            return
+        caller = Caller(member, services_of(context), language_of(member, update))
+        await handler(update, context, caller)
+
+    return guarded
+
+
+async def stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anyone the bot does not know gets a polite explanation and nothing else."""
+    services = services_of(context)
+    text = services.catalog.text(language_of(None, update), "onboarding.stranger")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+        return
+    await send_html(update.effective_message, text, context=context)
+
+
+def wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Deliver what the last command wrote to the outbox now."""
+    sender = services_of(context).sender
+    if sender is not None:
+        sender.wake()

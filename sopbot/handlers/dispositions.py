@@ -1,0 +1,326 @@
+"""Acting on a disposition: its buttons (Selesai, Sesuai / Tidak sesuai, Kembalikan, Alihkan,
+Ambil), the reasons they ask for, and notes replied to a disposition message."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from sopbot.engine.definition import DecisionAnswer
+from sopbot.engine.errors import DomainError
+from sopbot.handlers.common import (
+    INPUT_LIMIT,
+    BotServices,
+    Caller,
+    in_thread,
+    members_only,
+    refusal_text,
+    send_html,
+    update_key,
+    wake_sender,
+)
+from sopbot.handlers.starting import answer_start_input
+from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import escape
+from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.services.onboarding import MemberView
+
+_DISPOSITION_ACTIONS = (
+    Action.COMPLETE,
+    Action.YES,
+    Action.NO,
+    Action.SEND_BACK,
+    Action.HAND_OVER,
+    Action.HAND_TO,
+    Action.CLAIM,
+)
+
+
+@members_only
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A button on a disposition message; everything is checked again on the server."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    pressed = decode(query.data)
+    disposition_id = pressed.uuid_at(0) if pressed else None
+    if pressed is None or disposition_id is None:
+        await query.answer(t(language, "answer.invalid_button"), show_alert=True)
+        return
+    key = update_key(update)
+    procedures = services.procedures
+    try:
+        if pressed.action is Action.COMPLETE:
+            await in_thread(
+                procedures.complete, key, member_id=member.id, disposition_id=disposition_id
+            )
+            await query.answer(t(language, "answer.done"))
+        elif pressed.action is Action.YES:
+            await in_thread(
+                procedures.decide,
+                key,
+                member_id=member.id,
+                disposition_id=disposition_id,
+                answer=DecisionAnswer.YES,
+            )
+            await query.answer(t(language, "answer.done"))
+        elif pressed.action is Action.CLAIM:
+            await in_thread(
+                procedures.claim, key, member_id=member.id, disposition_id=disposition_id
+            )
+            await query.answer(t(language, "answer.claimed"))
+        elif pressed.action in (Action.NO, Action.SEND_BACK):
+            step = await in_thread(procedures.check, member.id, disposition_id)
+            kind = "reason_no" if pressed.action is Action.NO else "reason_send_back"
+            await in_thread(
+                services.pending.ask, member.id, kind, {"disposition_id": disposition_id.hex}
+            )
+            await query.answer()
+            await _ask(update, context, services, language, t(language, f"ask.{kind}", step=step))
+        elif pressed.action is Action.HAND_OVER:
+            await _offer_colleagues(update, context, services, member, language, disposition_id)
+        elif pressed.action is Action.HAND_TO:
+            await _ask_hand_over_reason(
+                update, context, services, member, language, disposition_id, pressed.int_at(1)
+            )
+    except DomainError as refusal:
+        await query.answer(
+            await in_thread(refusal_text, services, language, refusal), show_alert=True
+        )
+    except KeyError:
+        await query.answer(t(language, "answer.invalid_button"), show_alert=True)
+    wake_sender(context)
+
+
+async def _ask(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    services: BotServices,
+    language: Language,
+    text: str,
+) -> None:
+    keyboard = [
+        [Button(services.catalog.text(language, "button.cancel"), callback(Action.CANCEL_INPUT))]
+    ]
+    chat = update.effective_chat
+    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
+
+
+async def _offer_colleagues(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    services: BotServices,
+    member: MemberView,
+    language: Language,
+    disposition_id: uuid.UUID,
+) -> None:
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - from a button
+    step = await in_thread(services.procedures.check, member.id, disposition_id)
+    colleagues = await in_thread(services.procedures.colleagues, member.id)
+    t = services.catalog.text
+    await query.answer()
+    chat = update.effective_chat
+    if not colleagues:
+        await send_html(
+            None,
+            t(language, "ask.no_colleague"),
+            context=context,
+            chat_id=chat.id if chat else None,
+        )
+        return
+    keyboard = [
+        [Button(name[:60], callback(Action.HAND_TO, disposition_id, member_id))]
+        for member_id, name in colleagues
+    ]
+    keyboard.append([Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT))])
+    await send_html(
+        None,
+        t(language, "ask.pick_colleague", step=step),
+        keyboard,
+        context=context,
+        chat_id=chat.id if chat else None,
+    )
+
+
+async def _ask_hand_over_reason(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    services: BotServices,
+    member: MemberView,
+    language: Language,
+    disposition_id: uuid.UUID,
+    to_member_id: int | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - from a button
+    colleagues = dict(await in_thread(services.procedures.colleagues, member.id))
+    if to_member_id is None or to_member_id not in colleagues:
+        await query.answer(
+            services.catalog.text(language, "answer.unknown_member"), show_alert=True
+        )
+        return
+    await in_thread(services.procedures.check, member.id, disposition_id)
+    await in_thread(
+        services.pending.ask,
+        member.id,
+        "reason_hand_over",
+        {"disposition_id": disposition_id.hex, "to_member_id": to_member_id},
+    )
+    await query.answer()
+    await _ask(
+        update,
+        context,
+        services,
+        language,
+        services.catalog.text(
+            language, "ask.reason_hand_over", person=escape(colleagues[to_member_id])
+        ),
+    )
+
+
+@members_only
+async def cancel_input(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """The "Batal" button under a question: stop waiting for the answer."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    member, services, language = caller.member, caller.services, caller.language
+    await in_thread(services.pending.clear, member.id)
+    await query.answer(services.catalog.text(language, "ask.cancelled"))
+    await query.edit_message_reply_markup(None)
+
+
+@members_only
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Plain text: the answer to an open question, a note for a disposition, or a hint."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    text = message.text.strip()
+    pending = await in_thread(services.pending.take, member.id)
+    if pending is not None:
+        if pending.expired:
+            await send_html(message, t(language, "ask.expired"), context=context)
+            return
+        if len(text) > INPUT_LIMIT:
+            await in_thread(services.pending.ask, member.id, pending.kind, pending.payload)
+            await send_html(
+                message, t(language, "ask.too_long", limit=INPUT_LIMIT), context=context
+            )
+            return
+        try:
+            if pending.kind.startswith("start_"):
+                await answer_start_input(
+                    update, context, member, pending.kind, pending.payload, text
+                )
+            else:
+                await _answer_reason(
+                    update, services, member, language, pending.kind, pending.payload, text
+                )
+        except DomainError as refusal:
+            await send_html(
+                message, await in_thread(refusal_text, services, language, refusal), context=context
+            )
+        wake_sender(context)
+        return
+    reply_to = message.reply_to_message
+    if reply_to is not None:
+        disposition_id = await in_thread(
+            services.procedures.disposition_for_message, message.chat_id, reply_to.message_id
+        )
+        if disposition_id is not None:
+            await _keep_note(
+                update, context, services, member, language, disposition_id, text[:INPUT_LIMIT]
+            )
+            return
+    await send_html(message, t(language, "hint.text"), context=context)
+
+
+async def _answer_reason(
+    update: Update,
+    services: BotServices,
+    member: MemberView,
+    language: Language,
+    kind: str,
+    payload: dict[str, Any],
+    text: str,
+) -> None:
+    """A reason typed for "Tidak sesuai", "Kembalikan" or "Alihkan"."""
+    disposition_id = uuid.UUID(hex=str(payload["disposition_id"]))
+    key = update_key(update)
+    procedures = services.procedures
+    if kind == "reason_no":
+        await in_thread(
+            procedures.decide,
+            key,
+            member_id=member.id,
+            disposition_id=disposition_id,
+            answer=DecisionAnswer.NO,
+            reason=text,
+        )
+    elif kind == "reason_send_back":
+        await in_thread(
+            procedures.send_back,
+            key,
+            member_id=member.id,
+            disposition_id=disposition_id,
+            reason=text,
+        )
+    elif kind == "reason_hand_over":
+        await in_thread(
+            procedures.hand_over,
+            key,
+            member_id=member.id,
+            disposition_id=disposition_id,
+            to_member_id=int(payload["to_member_id"]),
+            reason=text,
+        )
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(services.catalog.text(language, "answer.done"))
+
+
+async def _keep_note(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    services: BotServices,
+    member: MemberView,
+    language: Language,
+    disposition_id: uuid.UUID,
+    text: str,
+) -> None:
+    message = update.effective_message
+    try:
+        await in_thread(
+            services.procedures.save_note,
+            update_key(update),
+            member_id=member.id,
+            disposition_id=disposition_id,
+            note=text,
+        )
+        step = await in_thread(services.procedures.check, member.id, disposition_id)
+    except DomainError as refusal:
+        await send_html(
+            message, await in_thread(refusal_text, services, language, refusal), context=context
+        )
+        return
+    await send_html(
+        message, services.catalog.text(language, "note.saved", step=step), context=context
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the disposition handlers."""
+    codes = "".join(a.value for a in _DISPOSITION_ACTIONS)
+    application.add_handler(CallbackQueryHandler(button, pattern=f"^[{codes}]:"))
+    application.add_handler(
+        CallbackQueryHandler(cancel_input, pattern=f"^{Action.CANCEL_INPUT.value}$")
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, text_message)
+    )

@@ -1,0 +1,241 @@
+"""Joining and finding one's way: /start with an invitation, /bantuan, /bahasa, /undang, and a
+polite answer to strangers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from sopbot.engine.errors import DomainError
+from sopbot.handlers.common import (
+    Caller,
+    current_member,
+    in_thread,
+    language_of,
+    members_only,
+    send_html,
+    services_of,
+    update_key,
+    wake_sender,
+)
+from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import escape, local_time
+from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.services.onboarding import AlreadyBound, InvitationInvalid
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start, with an invitation token from a deep link, or to say hello again."""
+    services = services_of(context)
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    token = context.args[0] if context.args else None
+    member = await current_member(update, context)
+    language = language_of(member, update)
+    t = services.catalog.text
+    if token is None:
+        if member is None:
+            await send_html(message, t(language, "onboarding.stranger"), context=context)
+        else:
+            await _welcome(update, context, member.id)
+        return
+    try:
+        outcome = await in_thread(
+            services.onboarding.accept,
+            update_key(update),
+            token=token,
+            telegram_user_id=user.id,
+            full_name=user.full_name,
+            language_code=user.language_code,
+        )
+    except AlreadyBound:
+        assert member is not None  # noqa: S101 - bound means known
+        await send_html(
+            message,
+            t(
+                language,
+                "onboarding.already_bound",
+                name=escape(member.name),
+                agency=escape(member.agency_name),
+            ),
+            context=context,
+        )
+        return
+    except InvitationInvalid:
+        await send_html(message, t(language, "onboarding.invite_invalid"), context=context)
+        return
+    member_id = int(outcome.result["member_id"])
+    await _welcome(update, context, member_id)
+    if not outcome.replayed:
+        await in_thread(services.procedures.resend_open, member_id)
+    wake_sender(context)
+
+
+async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, member_id: int) -> None:
+    services = services_of(context)
+    member = await current_member(update, context)
+    if member is None:
+        return
+    language = language_of(member, update)
+    t = services.catalog.text
+    positions = await in_thread(services.onboarding.positions_of, member_id)
+    position = (
+        t(language, "onboarding.welcome_position", position=escape(", ".join(positions)))
+        if positions
+        else ""
+    )
+    lines = [
+        t(
+            language,
+            "onboarding.welcome",
+            name=escape(member.name),
+            agency=escape(member.agency_name),
+            position=position,
+        ),
+        t(language, "onboarding.welcome_body"),
+    ]
+    if member.is_admin:
+        lines.append(t(language, "onboarding.welcome_admin"))
+    tasks = await in_thread(services.procedures.inbox, member_id)
+    if tasks:
+        lines.append(t(language, "onboarding.open_tasks", count=len(tasks)))
+    await send_html(update.effective_message, "\n\n".join(lines), context=context)
+
+
+@members_only
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """/bantuan: what the bot does and how to use it."""
+    services, language = caller.services, caller.language
+    await send_html(
+        update.effective_message,
+        services.catalog.text(language, "help.text"),
+        context=context,
+    )
+
+
+@members_only
+async def language_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """/bahasa: choose Indonesian or English."""
+    services, language = caller.services, caller.language
+    t = services.catalog.text
+    keyboard = [
+        [
+            Button(t(language, "button.language_id"), callback(Action.LANGUAGE, "id")),
+            Button(t(language, "button.language_en"), callback(Action.LANGUAGE, "en")),
+        ]
+    ]
+    await send_html(
+        update.effective_message, t(language, "onboarding.language_pick"), keyboard, context=context
+    )
+
+
+@members_only
+async def language_chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """A language button."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    member, services = caller.member, caller.services
+    pressed = decode(query.data)
+    if pressed is None or not pressed.parts or pressed.parts[0] not in ("id", "en"):
+        await query.answer(
+            services.catalog.text(language_of(member, update), "answer.invalid_button")
+        )
+        return
+    await in_thread(services.onboarding.set_language, member.id, pressed.parts[0])
+    language = Language.of(pressed.parts[0])
+    await query.answer()
+    await query.edit_message_text(services.catalog.text(language, "onboarding.language_set"))
+
+
+@members_only
+async def invite_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """/undang (agency admins): pick a position, get a single-use invitation link."""
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    if not member.is_admin:
+        await send_html(
+            update.effective_message, t(language, "status_report.not_admin"), context=context
+        )
+        return
+    positions = await in_thread(services.onboarding.agency_positions, member.agency_id)
+    keyboard = [
+        [Button(name[:60], callback(Action.INVITE, position_id))] for position_id, name in positions
+    ]
+    await send_html(
+        update.effective_message,
+        t(language, "onboarding.invite_pick_position"),
+        keyboard,
+        context=context,
+    )
+
+
+@members_only
+async def invite_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A position button of /undang: create the link (the server checks the admin again)."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    pressed = decode(query.data)
+    position_id = pressed.int_at(0) if pressed else None
+    if position_id is None:
+        await query.answer(t(language, "answer.invalid_button"))
+        return
+    try:
+        token, expires = await in_thread(
+            services.onboarding.invite,
+            agency_id=member.agency_id,
+            position_id=position_id,
+            created_by_id=member.id,
+        )
+    except DomainError:
+        await query.answer(t(language, "answer.not_allowed"), show_alert=True)
+        return
+    names = dict(await in_thread(services.onboarding.agency_positions, member.agency_id))
+    link = f"https://t.me/{services.bot_username}?start={token}"
+    await query.answer()
+    chat = update.effective_chat
+    await send_html(
+        None,
+        t(
+            language,
+            "onboarding.invite_link",
+            position=escape(names.get(position_id, "")),
+            expires=local_time(expires, member.agency_timezone, language),
+            link=escape(link),
+        ),
+        context=context,
+        chat_id=chat.id if chat else None,
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the onboarding handlers."""
+    application.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    application.add_handler(CommandHandler(["bantuan", "help"], help_command, filters=PRIVATE))
+    application.add_handler(
+        CommandHandler(["bahasa", "language"], language_command, filters=PRIVATE)
+    )
+    application.add_handler(CommandHandler("undang", invite_command, filters=PRIVATE))
+    application.add_handler(
+        CallbackQueryHandler(language_chosen, pattern=f"^{Action.LANGUAGE.value}:")
+    )
+    application.add_handler(CallbackQueryHandler(invite_chosen, pattern=f"^{Action.INVITE.value}:"))

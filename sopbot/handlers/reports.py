@@ -1,0 +1,280 @@
+"""/tugas (my open steps), /riwayat (an instance's timeline), /status (the agency, for admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from sopbot.handlers.common import (
+    BotServices,
+    Caller,
+    in_thread,
+    members_only,
+    send_html,
+)
+from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import escape, local_time, short_duration
+from sopbot.services.onboarding import MemberView
+from sopbot.services.views import HistoryEntry, StepTiming
+
+
+@members_only
+async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """/tugas: my open steps, overdue first, with their deadlines."""
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    tasks = await in_thread(services.views.tasks, member.id)
+    if not tasks:
+        await send_html(update.effective_message, t(language, "tasks.none"), context=context)
+        return
+    zone = member.agency_timezone
+    lines = [t(language, "tasks.header", count=len(tasks))]
+    for index, task in enumerate(tasks, start=1):
+        lines.append(
+            t(
+                language,
+                "tasks.item",
+                index=index,
+                title=escape(task.title),
+                number=task.instance_number,
+                step=task.step_number,
+                activity=escape(task.activity),
+            )
+        )
+        lines.append(
+            t(language, "tasks.received", received=local_time(task.received_at, zone, language))
+        )
+        if task.due_at is not None:
+            lines.append(t(language, "tasks.due", due=local_time(task.due_at, zone, language)))
+        if task.late_by is not None:
+            lines.append(
+                t(
+                    language,
+                    "tasks.overdue",
+                    late=short_duration(task.late_by.total_seconds(), language),
+                )
+            )
+    await send_html(update.effective_message, "\n".join(lines), context=context)
+
+
+def _number_argument(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    if not context.args:
+        return None
+    text = context.args[0].lstrip("#").removeprefix("No.").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+@members_only
+async def history_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """/riwayat NO: the timeline of an instance (its admins and the people it involved)."""
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    number = _number_argument(context)
+    if number is None:
+        await send_html(update.effective_message, t(language, "history.usage"), context=context)
+        return
+    try:
+        instance, sop_name, entries = await in_thread(
+            services.views.history, member.agency_id, number
+        )
+    except KeyError:
+        await send_html(
+            update.effective_message,
+            t(language, "history.not_found", number=number),
+            context=context,
+        )
+        return
+    involved = instance.started_by_id == member.id or any(
+        e.person == member.name or e.actor == member.name for e in entries
+    )
+    if not (member.is_admin or involved):
+        await send_html(
+            update.effective_message,
+            t(language, "history.not_found", number=number),
+            context=context,
+        )
+        return
+    lines = [
+        t(
+            language,
+            "history.header",
+            title=escape(instance.title),
+            number=number,
+            sop=escape(sop_name),
+        )
+    ]
+    for entry in entries:
+        text = _history_text(services, language, entry)
+        if text:
+            lines.append(
+                t(
+                    language,
+                    "history.line",
+                    text=text,
+                    when=local_time(entry.at, member.agency_timezone, language),
+                )
+            )
+    await send_html(update.effective_message, "\n".join(lines), context=context)
+
+
+def _history_text(services: BotServices, language: Language, entry: HistoryEntry) -> str | None:
+    t = services.catalog.text
+    person = escape(entry.person or "-")
+    reason = escape(entry.reason or "")
+    step = entry.step_number
+    key: str | None = None
+    params: dict[str, object] = {}
+    if entry.entity == "instance":
+        key = {
+            "start": "history.start",
+            "finish": "history.finish",
+            "cancel": "history.cancel",
+        }.get(entry.action)
+        params = {"actor": escape(entry.actor or "-"), "reason": reason}
+    elif entry.entity == "step_run":
+        if entry.action == "open":
+            key, params = "history.step_open", {"step": step, "round": entry.round or 1}
+        elif entry.action == "complete":
+            key = {"ya": "history.step_yes", "tidak": "history.step_no"}.get(
+                entry.answer or "", "history.step_complete"
+            )
+            params = {"step": step, "reason": reason}
+        elif entry.action == "send_back":
+            key, params = "history.step_returned", {"step": step, "reason": reason}
+        elif entry.action == "cancel":
+            key, params = "history.step_cancelled", {"step": step}
+    elif entry.entity == "disposition":
+        key = {
+            "send": "history.sent",
+            "complete": "history.done",
+            "claim": "history.claimed",
+            "hand_over": "history.handed_over",
+            "reroute": "history.rerouted",
+        }.get(entry.action)
+        params = {"person": person, "reason": reason}
+    elif entry.entity == "document":
+        key, params = (
+            "history.document",
+            {"person": person, "name": escape(entry.document_name or "-")},
+        )
+    return t(language, key, **params) if key else None
+
+
+@members_only
+async def status_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """/status (admins): every running instance; /status NO: each step against its Mutu Baku."""
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    if not member.is_admin:
+        await send_html(
+            update.effective_message, t(language, "status_report.not_admin"), context=context
+        )
+        return
+    number = _number_argument(context)
+    statuses = await in_thread(services.views.status, member.agency_id, number)
+    if number is not None:
+        if not statuses:
+            await send_html(
+                update.effective_message,
+                t(language, "history.not_found", number=number),
+                context=context,
+            )
+            return
+        await send_html(
+            update.effective_message,
+            _status_detail(services, language, member, statuses[0]),
+            context=context,
+        )
+        return
+    if not statuses:
+        await send_html(
+            update.effective_message, t(language, "status_report.none"), context=context
+        )
+        return
+    lines = [
+        t(language, "status_report.header", agency=escape(member.agency_name), count=len(statuses))
+    ]
+    for status in statuses:
+        lines.append(
+            t(
+                language,
+                "status_report.item",
+                number=status.number,
+                title=escape(status.title),
+                sop=escape(status.sop_name),
+            )
+        )
+        for timing in status.open_steps:
+            lines.append(
+                t(
+                    language,
+                    "status_report.item_step",
+                    step=timing.step_number,
+                    activity=escape(_short(timing.activity)),
+                    people=_people(services, language, timing),
+                    spent=short_duration(timing.spent.total_seconds(), language),
+                    standard=escape(timing.standard),
+                    late=t(language, "status_report.late") if timing.late else "",
+                )
+            )
+    await send_html(update.effective_message, "\n".join(lines), context=context)
+
+
+def _status_detail(
+    services: BotServices, language: Language, member: MemberView, status: Any
+) -> str:
+    t = services.catalog.text
+    state = t(language, f"status_report.{status.state}")
+    lines = [
+        t(
+            language,
+            "status_report.detail_header",
+            title=escape(status.title),
+            number=status.number,
+            sop=escape(status.sop_name),
+            state=state,
+        )
+    ]
+    for timing in status.steps:
+        lines.append(
+            t(
+                language,
+                "status_report.detail_line",
+                step=timing.step_number,
+                activity=escape(_short(timing.activity)),
+                round=t(language, "status_report.round", round=timing.round)
+                if timing.round > 1
+                else "",
+                people=_people(services, language, timing),
+                spent=short_duration(timing.spent.total_seconds(), language),
+                standard=escape(timing.standard),
+                late=t(language, "status_report.late") if timing.late else "",
+            )
+        )
+    return "\n".join(lines)
+
+
+def _people(services: BotServices, language: Language, timing: StepTiming) -> str:
+    if not timing.people:
+        return services.catalog.text(language, "status_report.vacant")
+    return escape(", ".join(timing.people))
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the report commands."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler(["tugas", "tasks"], tasks_command, filters=private))
+    application.add_handler(
+        CommandHandler(["riwayat", "history"], history_command, filters=private)
+    )
+    application.add_handler(CommandHandler("status", status_command, filters=private))

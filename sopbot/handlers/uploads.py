@@ -1,0 +1,325 @@
+"""Documents (and photos of signed pages) sent as step outputs.
+
+The size is checked before anything is downloaded (Telegram lets bots download 20 MB at most);
+the type is decided from the content, never from the name or the claimed MIME type; the file is
+kept under a name the server chooses. A file is for the disposition it replies to, or for the
+sender's only open task; with several, the bot asks which.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from sopbot.engine.errors import DomainError
+from sopbot.handlers.common import (
+    INPUT_LIMIT,
+    Caller,
+    in_thread,
+    language_of,
+    members_only,
+    refusal_text,
+    send_html,
+    services_of,
+    wake_sender,
+)
+from sopbot.messaging.formatting import escape
+from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.services.onboarding import MemberView
+from sopbot.services.procedures import NewDocument
+from sopbot.storage.file_types import (
+    ALLOWED_TYPES_DESCRIPTION,
+    MAX_DOWNLOAD_BYTES,
+    detect_file_type,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """What Telegram told us of a file someone sent (none of it trusted but the ids)."""
+
+    file_id: str
+    file_unique_id: str
+    name: str
+    size: int | None
+    caption: str | None
+    key: str  # the idempotency key: the message that carried the file
+
+
+def _incoming(update: Update) -> IncomingFile | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    key = f"msg:{message.chat_id}:{message.message_id}"
+    caption = message.caption.strip()[:INPUT_LIMIT] if message.caption else None
+    if message.document is not None:
+        document = message.document
+        # The sender's file name is only shown back to people, never used as a path.
+        name = (document.file_name or "dokumen").replace("/", "_").replace("\\", "_")[:200]
+        return IncomingFile(
+            document.file_id, document.file_unique_id, name, document.file_size, caption, key
+        )
+    if message.photo:
+        photo = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+        return IncomingFile(
+            photo.file_id, photo.file_unique_id, "foto.jpg", photo.file_size, caption, key
+        )
+    return None
+
+
+@members_only
+async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A document or photo: check it, then attach it to the right disposition."""
+    message = update.effective_message
+    if message is None:
+        return
+    member, services, language = caller.member, caller.services, caller.language
+    t = services.catalog.text
+    incoming = _incoming(update)
+    if incoming is None:
+        return
+    if incoming.size is not None and incoming.size > MAX_DOWNLOAD_BYTES:
+        await send_html(
+            message,
+            t(language, "document.too_big", size=f"{incoming.size / 1024 / 1024:.1f}"),
+            context=context,
+        )
+        return
+    pending = await in_thread(services.pending.peek, member.id)
+    if pending is not None and pending.kind == "start_note" and not pending.expired:
+        await _incoming_letter(update, context, member, incoming, pending.payload)
+        return
+    disposition_id = None
+    if message.reply_to_message is not None:
+        disposition_id = await in_thread(
+            services.procedures.disposition_for_message,
+            message.chat_id,
+            message.reply_to_message.message_id,
+        )
+    if disposition_id is None:
+        tasks = await in_thread(services.procedures.inbox, member.id)
+        if not tasks:
+            await send_html(message, t(language, "document.no_task"), context=context)
+            return
+        if len(tasks) > 1:
+            await in_thread(services.pending.ask, member.id, "upload_pick", asdict(incoming))
+            keyboard = [
+                [
+                    Button(
+                        t(
+                            language,
+                            "hint.pick_label",
+                            number=task.instance_number,
+                            step=task.step_number,
+                        ),
+                        callback(Action.UPLOAD_FOR, task.disposition_id),
+                    )
+                ]
+                for task in tasks[:20]
+            ]
+            keyboard.append([Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT))])
+            await send_html(
+                message,
+                t(language, "document.which_step", name=escape(incoming.name)),
+                keyboard,
+                context=context,
+            )
+            return
+        disposition_id = tasks[0].disposition_id
+    await receive(update, context, member, disposition_id, incoming)
+
+
+async def _incoming_letter(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    member: MemberView,
+    incoming: IncomingFile,
+    payload: dict[str, Any],
+) -> None:
+    """A file sent while /mulai waits for the note: the incoming letter (surat masuk)."""
+    services = services_of(context)
+    language = language_of(member, update)
+    t = services.catalog.text
+    chat = update.effective_chat
+    checked = await _download_and_check(update, context, member, incoming)
+    if checked is None:
+        return
+    await in_thread(
+        services.pending.ask, member.id, "start_note", {**payload, "letter": asdict(checked[0])}
+    )
+    keyboard = [
+        [
+            Button(t(language, "button.skip"), callback(Action.SKIP)),
+            Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT)),
+        ]
+    ]
+    await send_html(
+        None,
+        t(language, "start.letter_received", name=escape(incoming.name)),
+        keyboard,
+        context=context,
+        chat_id=chat.id if chat else None,
+    )
+
+
+@members_only
+async def upload_target_picked(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """The answer to "which task is this file for?"."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    member, services, language = caller.member, caller.services, caller.language
+    pressed = decode(query.data)
+    disposition_id = pressed.uuid_at(0) if pressed else None
+    pending = await in_thread(services.pending.take, member.id)
+    if (
+        disposition_id is None
+        or pending is None
+        or pending.kind != "upload_pick"
+        or pending.expired
+    ):
+        await query.answer(
+            services.catalog.text(language, "answer.invalid_button"), show_alert=True
+        )
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await receive(update, context, member, disposition_id, IncomingFile(**pending.payload))
+
+
+async def _download_and_check(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, member: MemberView, incoming: IncomingFile
+) -> tuple[NewDocument, str] | None:
+    """Download a file, check its size and kind by content, keep it: the record and the kind's
+    name, or None (with a reply) when it is refused."""
+    services = services_of(context)
+    language = language_of(member, update)
+    t = services.catalog.text
+    chat = update.effective_chat
+    chat_id = chat.id if chat else None
+    too_big = t(language, "document.too_big", size=f"{(incoming.size or 0) / 1024 / 1024:.1f}")
+    try:
+        telegram_file = await context.bot.get_file(incoming.file_id)
+        if telegram_file.file_size is not None and telegram_file.file_size > MAX_DOWNLOAD_BYTES:
+            await send_html(None, too_big, context=context, chat_id=chat_id)
+            return None
+        content = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as error:
+        text = too_big if "too big" in str(error).lower() else t(language, "document.failed")
+        await send_html(None, text, context=context, chat_id=chat_id)
+        return None
+    if len(content) > MAX_DOWNLOAD_BYTES:
+        await send_html(None, too_big, context=context, chat_id=chat_id)
+        return None
+    file_type = await in_thread(detect_file_type, content)
+    if file_type is None:
+        await send_html(
+            None,
+            t(language, "document.wrong_type", allowed=ALLOWED_TYPES_DESCRIPTION),
+            context=context,
+            chat_id=chat_id,
+        )
+        return None
+    stored = await in_thread(services.documents.put, content, file_type)
+    return (
+        NewDocument(
+            telegram_file_id=incoming.file_id,
+            telegram_file_unique_id=incoming.file_unique_id,
+            original_name=incoming.name,
+            mime_type=file_type.mime,
+            size_bytes=stored.size_bytes,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+        ),
+        file_type.label,
+    )
+
+
+async def receive(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    member: MemberView,
+    disposition_id: uuid.UUID,
+    incoming: IncomingFile,
+) -> None:
+    """Download, check by content, keep, and attach to the disposition."""
+    services = services_of(context)
+    language = language_of(member, update)
+    t = services.catalog.text
+    chat = update.effective_chat
+    chat_id = chat.id if chat else None
+    try:
+        # Refuse before downloading when the person may not act on this disposition.
+        step = await in_thread(services.procedures.check, member.id, disposition_id)
+    except (DomainError, KeyError) as refusal:
+        text = (
+            await in_thread(refusal_text, services, language, refusal)
+            if isinstance(refusal, DomainError)
+            else t(language, "answer.invalid_button")
+        )
+        await send_html(None, text, context=context, chat_id=chat_id)
+        return
+    checked = await _download_and_check(update, context, member, incoming)
+    if checked is None:
+        return
+    document, kind = checked
+    try:
+        outcome = await in_thread(
+            services.procedures.attach_document,
+            incoming.key,
+            member_id=member.id,
+            disposition_id=disposition_id,
+            document=document,
+        )
+        if incoming.caption:
+            await in_thread(
+                services.procedures.save_note,
+                f"{incoming.key}:note",
+                member_id=member.id,
+                disposition_id=disposition_id,
+                note=incoming.caption,
+            )
+    except DomainError as refusal:
+        await send_html(
+            None,
+            await in_thread(refusal_text, services, language, refusal),
+            context=context,
+            chat_id=chat_id,
+        )
+        return
+    if outcome.result.get("duplicate"):
+        await send_html(None, t(language, "document.duplicate"), context=context, chat_id=chat_id)
+        return
+    title = str(outcome.result.get("title", ""))
+    await send_html(
+        None,
+        t(
+            language,
+            "document.received",
+            name=escape(incoming.name),
+            type=escape(kind),
+            step=step,
+            title=escape(title),
+        ),
+        context=context,
+        chat_id=chat_id,
+    )
+    wake_sender(context)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the upload handlers."""
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO), file_message
+        )
+    )
+    application.add_handler(
+        CallbackQueryHandler(upload_target_picked, pattern=f"^{Action.UPLOAD_FOR.value}:")
+    )

@@ -1,0 +1,109 @@
+"""Inline keyboards as plain data, and callback data that fits Telegram's 64 bytes.
+
+Callback data carries only an action code and ids; everything else is looked up on the server,
+which also decides whether the person pressing may do it. Data that does not decode is treated
+as forged or stale.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+CALLBACK_LIMIT = 64  # bytes
+_PART = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class Action(StrEnum):
+    """What a button asks for; the code is what travels in the callback data."""
+
+    COMPLETE = "s"  # Selesai
+    YES = "y"  # Sesuai (a decision)
+    NO = "t"  # Tidak sesuai (a decision; asks for a reason)
+    SEND_BACK = "k"  # Kembalikan (asks for a reason)
+    HAND_OVER = "a"  # Alihkan: shows colleagues
+    HAND_TO = "h"  # Alihkan to this colleague (asks for a reason)
+    CLAIM = "m"  # Ambil: a team member takes the step
+    UPLOAD_FOR = "u"  # the file just sent is for this disposition
+    PICK_SOP = "p"  # /mulai: this SOP
+    SKIP = "n"  # skip an optional input (the note of /mulai)
+    CANCEL_INPUT = "x"  # stop waiting for input
+    LANGUAGE = "l"  # /bahasa
+    INVITE = "i"  # /undang: invite for this position
+    STATUS = "r"  # /riwayat or /status of this instance
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One inline button: its label and its callback data."""
+
+    text: str
+    data: str
+
+
+Keyboard = list[list[Button]]
+
+
+def callback(action: Action, *parts: str | int | uuid.UUID) -> str:
+    """Encode a button's data; raises ValueError if it would not fit or is malformed."""
+    encoded = [p.hex if isinstance(p, uuid.UUID) else str(p) for p in parts]
+    for part in encoded:
+        if not _PART.match(part):
+            raise ValueError(f"callback part {part!r} is not a short id")
+    data = ":".join([action.value, *encoded])
+    if len(data.encode("utf-8")) > CALLBACK_LIMIT:
+        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {data!r}")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """Decoded callback data: the action and its id parts (still to be checked on the server)."""
+
+    action: Action
+    parts: tuple[str, ...]
+
+    def uuid_at(self, index: int) -> uuid.UUID | None:
+        """A part read as a UUID, or None when it is not one."""
+        try:
+            return uuid.UUID(hex=self.parts[index])
+        except (IndexError, ValueError):
+            return None
+
+    def int_at(self, index: int) -> int | None:
+        """A part read as a non-negative whole number, or None."""
+        try:
+            text = self.parts[index]
+        except IndexError:
+            return None
+        return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def decode(data: str | None) -> Pressed | None:
+    """Read callback data; None for anything that is not data this bot makes."""
+    if not data or len(data.encode("utf-8")) > CALLBACK_LIMIT:
+        return None
+    code, *parts = data.split(":")
+    try:
+        action = Action(code)
+    except ValueError:
+        return None
+    if not all(_PART.match(p) for p in parts):
+        return None
+    return Pressed(action, tuple(parts))
+
+
+def to_payload(keyboard: Keyboard | None) -> list[list[dict[str, str]]] | None:
+    """A keyboard as JSON for the outbox."""
+    if keyboard is None:
+        return None
+    return [[{"text": b.text, "data": b.data} for b in row] for row in keyboard]
+
+
+def from_payload(payload: object) -> Keyboard | None:
+    """A keyboard read back from the outbox."""
+    if not isinstance(payload, list):
+        return None
+    return [[Button(str(b["text"]), str(b["data"])) for b in row] for row in payload]

@@ -1,0 +1,543 @@
+"""The messages that state changes cause, rendered into the outbox in the change's transaction.
+
+For every engine transition the notifier decides who must hear of it: a new disposition goes to
+its holder (with the documents of earlier steps, sent on by file_id); a disposition that is no
+longer live gets its message edited so no stale buttons remain; the person who sent the work
+hears that it moved on; the starter hears when the procedure ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind
+from sopbot.engine.instance import (
+    Disposition,
+    DispositionState,
+    EntityKind,
+    Instance,
+    StepRun,
+    Transition,
+)
+from sopbot.engine.procedure import Procedure
+from sopbot.messaging.catalog import Catalog, Language, default_catalog
+from sopbot.messaging.formatting import escape, fit_caption, local_time
+from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
+from sopbot.storage.instance_store import LoadedInstance
+from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
+
+_ENDED_LABELS = {
+    DispositionState.DONE: "status.done",
+    DispositionState.RELEASED: "status.released",
+    DispositionState.HANDED_OVER: "status.handed_over",
+    DispositionState.REROUTED: "status.rerouted",
+    DispositionState.RETURNED: "status.returned",
+    DispositionState.CANCELLED: "status.cancelled",
+}
+
+
+@dataclass
+class _Context:
+    """What rendering needs from the database, loaded once per change."""
+
+    session: Session
+    loaded: LoadedInstance
+    members: dict[int, MemberRow] = field(default_factory=dict)
+    positions: dict[int, PositionRow] = field(default_factory=dict)
+    agency: AgencyRow | None = None
+
+    @property
+    def instance(self) -> Instance:
+        return self.loaded.instance
+
+    @property
+    def procedure(self) -> Procedure:
+        return self.loaded.procedure
+
+    def member(self, member_id: int) -> MemberRow:
+        if member_id not in self.members:
+            row = self.session.get(MemberRow, member_id)
+            if row is None:
+                raise KeyError(member_id)
+            self.members[member_id] = row
+        return self.members[member_id]
+
+    def position_name(self, position_id: int) -> str:
+        if position_id not in self.positions:
+            row = self.session.get(PositionRow, position_id)
+            if row is None:
+                return ""
+            self.positions[position_id] = row
+        return self.positions[position_id].name
+
+    def timezone(self) -> str:
+        if self.agency is None:
+            self.agency = self.session.get(AgencyRow, self.instance.agency_id)
+        return self.agency.timezone if self.agency else "Asia/Jakarta"
+
+
+class Notifier:
+    """Writes the outbox rows for a change; plugged into the procedure service."""
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or default_catalog()
+
+    def on_change(
+        self,
+        session: Session,
+        loaded: LoadedInstance,
+        transitions: Iterable[Transition],
+        now: dt.datetime,
+    ) -> None:
+        """Add the outbox rows the transitions call for (nothing is sent here)."""
+        context = _Context(session, loaded)
+        procedure = loaded.procedure
+        for transition in transitions:
+            if transition.entity is EntityKind.DISPOSITION:
+                disposition = procedure.instance.disposition(transition.entity_id)
+                if transition.action == "send":
+                    self._send_disposition(context, disposition, now)
+                elif transition.action == "claim":
+                    self._refresh(context, disposition, now)
+                elif disposition.state in _ENDED_LABELS:
+                    self._close(context, disposition, now)
+            elif transition.entity is EntityKind.STEP_RUN and transition.action == "complete":
+                self._moved_on(context, procedure.instance.run(transition.entity_id), now)
+            elif transition.entity is EntityKind.INSTANCE and transition.action == "cancel":
+                self._cancelled(context, transition, now)
+
+    def resend(
+        self, session: Session, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
+    ) -> None:
+        """Send a live disposition again, as new (its holder has just joined, or asked)."""
+        self._send_disposition(_Context(session, loaded), disposition, now)
+
+    # -- rendering a disposition -----------------------------------------------------------
+
+    def render_disposition(
+        self, context: _Context, disposition: Disposition, language: Language
+    ) -> str:
+        """The disposition message as its holder sees it."""
+        t = self.catalog.text
+        procedure = context.procedure
+        instance = context.instance
+        run = instance.run(disposition.step_run_id)
+        step = procedure.definition.step(run.step_number)
+        lines = [
+            t(language, "disposition.header", sop=escape(procedure.definition.identity.name)),
+            t(
+                language,
+                "disposition.title",
+                title=escape(instance.title),
+                number=context.loaded.number,
+            ),
+            "",
+            t(
+                language,
+                "disposition.step",
+                step=step.number,
+                total=len(procedure.definition.steps),
+                activity=escape(step.activity),
+            ),
+        ]
+        if run.round > 1:
+            lines.append(t(language, "disposition.round", round=run.round))
+        if disposition.sender_id is not None:
+            lines.append(
+                t(
+                    language,
+                    "disposition.from",
+                    sender=escape(self._person(context, disposition.sender_id, language)),
+                )
+            )
+        if disposition.instruction:
+            lines.append(
+                t(language, "disposition.instruction", instruction=escape(disposition.instruction))
+            )
+        lines.append("")
+        lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
+        output_key = {
+            OutputKind.DOCUMENT: "disposition.output_document",
+            OutputKind.NOTE: "disposition.output_note",
+            OutputKind.NONE: "disposition.output_none",
+        }[step.output_kind]
+        output = step.output.strip(" -")
+        if not output and step.output_kind is OutputKind.DOCUMENT:
+            output = t(language, "disposition.a_document")  # the cell is "-" but a file is due
+        lines.append(t(language, output_key, output=escape(output or "-")))
+        lines.append(
+            t(language, "disposition.standard_time", time=escape(step.standard_time.as_written))
+        )
+        if run.due_at is not None:
+            lines.append(
+                t(
+                    language,
+                    "disposition.deadline",
+                    deadline=local_time(run.due_at, context.timezone(), language),
+                )
+            )
+        if disposition.acting is not None:
+            acting_for = (
+                context.member(disposition.acting_for_id).name
+                if disposition.acting_for_id is not None
+                else t(language, "disposition.vacant_post")
+            )
+            lines.append(
+                t(
+                    language,
+                    "disposition.acting",
+                    prefix=disposition.acting.prefix,
+                    position=escape(context.position_name(disposition.position_id)),
+                    person=escape(acting_for),
+                )
+            )
+        if run.assignment is Assignment.EVERY_HOLDER:
+            lines.append(t(language, "disposition.every_holder"))
+        elif len([d for d in instance.dispositions_of(run) if d.is_live]) > 1:
+            lines.append(t(language, "disposition.team"))
+        lines.append("")
+        hint = (
+            "disposition.how_decision"
+            if step.is_decision
+            else (
+                "disposition.how_document"
+                if step.output_kind is OutputKind.DOCUMENT
+                else "disposition.how_note"
+            )
+        )
+        lines.append(t(language, hint))
+        return "\n".join(lines)
+
+    def keyboard(self, context: _Context, disposition: Disposition, language: Language) -> Keyboard:
+        """The buttons that fit this disposition now (the server checks again on press)."""
+        t = self.catalog.text
+        procedure = context.procedure
+        member = disposition.assignee_id
+        d = disposition.id
+        rows: Keyboard = []
+        if procedure.can_claim(d, member):
+            rows.append([Button(t(language, "button.claim"), callback(Action.CLAIM, d))])
+        if procedure.can_decide(d, member):
+            rows.append(
+                [
+                    Button(t(language, "button.yes"), callback(Action.YES, d)),
+                    Button(t(language, "button.no"), callback(Action.NO, d)),
+                ]
+            )
+        elif procedure.can_complete(d, member):
+            rows.append([Button(t(language, "button.complete"), callback(Action.COMPLETE, d))])
+        second: list[Button] = []
+        if procedure.can_send_back(d, member):
+            second.append(Button(t(language, "button.send_back"), callback(Action.SEND_BACK, d)))
+        if procedure.can_hand_over(d, member):
+            second.append(Button(t(language, "button.hand_over"), callback(Action.HAND_OVER, d)))
+        if second:
+            rows.append(second)
+        return rows
+
+    # -- what happens on each change -------------------------------------------------------
+
+    def _send_disposition(
+        self, context: _Context, disposition: Disposition, now: dt.datetime
+    ) -> None:
+        if not disposition.is_live:
+            return  # done in the same command (the starter's own first step): nothing to show
+        member = context.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        for document, caption in self._earlier_documents(context, disposition, language):
+            self._add(
+                context,
+                member,
+                "document",
+                now,
+                {
+                    "file_id": document.telegram_file_id,
+                    "caption": fit_caption(caption),
+                },
+                disposition.id,
+            )
+        self._add(
+            context,
+            member,
+            "message",
+            now,
+            {
+                "text": self.render_disposition(context, disposition, language),
+                "keyboard": to_payload(self.keyboard(context, disposition, language)),
+            },
+            disposition.id,
+        )
+
+    def _refresh(self, context: _Context, disposition: Disposition, now: dt.datetime) -> None:
+        """Re-render a live disposition (e.g. after it was claimed: no more "Ambil")."""
+        member = context.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        self._edit(
+            context,
+            member,
+            disposition,
+            now,
+            {
+                "text": self.render_disposition(context, disposition, language),
+                "keyboard": to_payload(self.keyboard(context, disposition, language)),
+            },
+        )
+
+    def _close(self, context: _Context, disposition: Disposition, now: dt.datetime) -> None:
+        """Edit an ended disposition's message: a status line, and no buttons."""
+        member = context.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        status = self._status_line(context, disposition, language, now)
+        text = self.render_disposition(context, disposition, language).rsplit("\n", 1)[0]
+        self._edit(
+            context, member, disposition, now, {"text": f"{text}\n{status}", "keyboard": None}
+        )
+
+    def _status_line(
+        self, context: _Context, disposition: Disposition, language: Language, now: dt.datetime
+    ) -> str:
+        t = self.catalog.text
+        run = context.instance.run(disposition.step_run_id)
+        when = local_time(disposition.acted_at or now, context.timezone(), language)
+        successor = next(
+            (d for d in context.instance.dispositions if d.handed_from_id == disposition.id), None
+        )
+        taker = next(
+            (
+                d
+                for d in context.instance.dispositions_of(run)
+                if d.state in (DispositionState.DONE, DispositionState.CLAIMED)
+                and d is not disposition
+            ),
+            None,
+        )
+        if disposition.state is DispositionState.DONE and run.answer is not None:
+            key = (
+                "status.answered_yes" if run.answer is DecisionAnswer.YES else "status.answered_no"
+            )
+            return t(language, key, when=when, reason=escape(run.reason or ""))
+        return t(
+            language,
+            _ENDED_LABELS[disposition.state],
+            when=when,
+            person=escape(
+                context.member(successor.assignee_id).name
+                if successor
+                else context.member(taker.assignee_id).name
+                if taker
+                else "-"
+            ),
+            reason=escape(disposition.reason or run.reason or context.instance.cancel_reason or ""),
+        )
+
+    def _moved_on(self, context: _Context, run: StepRun, now: dt.datetime) -> None:
+        """Tell the one who sent the work into a step that the step is done and where it went."""
+        if run.sender_id is None:
+            return
+        completers = [
+            d.assignee_id
+            for d in context.instance.dispositions_of(run)
+            if d.state is DispositionState.DONE
+        ]
+        if run.sender_id in completers:
+            return
+        member = context.member(run.sender_id)
+        language = Language.of(member.language)
+        t = self.catalog.text
+        step = context.procedure.definition.step(run.step_number)
+        names = ", ".join(escape(context.member(m).name) for m in completers) or "-"
+        lines = [
+            t(
+                language,
+                "moved_on.done",
+                people=names,
+                step=step.number,
+                activity=escape(step.activity),
+                title=escape(context.instance.title),
+                number=context.loaded.number,
+            )
+        ]
+        if run.answer is DecisionAnswer.NO:
+            lines.append(t(language, "moved_on.rejected", reason=escape(run.reason or "")))
+        following = self._following_run(context, run)
+        if following is None:
+            if context.instance.state.value == "finished":
+                lines.append(t(language, "moved_on.finished"))
+        else:
+            holders = [
+                context.member(d.assignee_id).name
+                for d in context.instance.dispositions_of(following)
+                if d.is_live
+            ]
+            lines.append(
+                t(
+                    language,
+                    "moved_on.next",
+                    step=following.step_number,
+                    people=escape(", ".join(holders)) or t(language, "moved_on.vacant"),
+                )
+            )
+        self._add(context, member, "message", now, {"text": "\n".join(lines)}, None)
+        if context.instance.state.value == "finished" and context.instance.started_by_id not in (
+            run.sender_id,
+            *completers,
+        ):
+            self._finished(context, now)
+
+    def _finished(self, context: _Context, now: dt.datetime) -> None:
+        starter = context.member(context.instance.started_by_id)
+        language = Language.of(starter.language)
+        self._add(
+            context,
+            starter,
+            "message",
+            now,
+            {
+                "text": self.catalog.text(
+                    language,
+                    "notice.finished",
+                    title=escape(context.instance.title),
+                    number=context.loaded.number,
+                )
+            },
+            None,
+        )
+
+    def _cancelled(self, context: _Context, transition: Transition, now: dt.datetime) -> None:
+        starter = context.member(context.instance.started_by_id)
+        if transition.actor_id == starter.id:
+            return
+        language = Language.of(starter.language)
+        self._add(
+            context,
+            starter,
+            "message",
+            now,
+            {
+                "text": self.catalog.text(
+                    language,
+                    "notice.cancelled",
+                    title=escape(context.instance.title),
+                    number=context.loaded.number,
+                    reason=escape(context.instance.cancel_reason or ""),
+                )
+            },
+            None,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _person(self, context: _Context, member_id: int, language: Language) -> str:
+        """A member's name with the position they acted in for this instance, if any."""
+        member = context.member(member_id)
+        acted = [d for d in context.instance.dispositions if d.assignee_id == member_id]
+        if not acted:
+            return member.name
+        last = acted[-1]
+        position = context.position_name(last.position_id)
+        prefix = f"{last.acting.prefix} " if last.acting else ""
+        return f"{member.name} ({prefix}{position})" if position else member.name
+
+    def _following_run(self, context: _Context, run: StepRun) -> StepRun | None:
+        for candidate in context.instance.step_runs:
+            if candidate.previous_run_id == run.id:
+                return candidate
+        return None
+
+    def _earlier_documents(
+        self, context: _Context, disposition: Disposition, language: Language
+    ) -> list[tuple[DocumentRow, str]]:
+        """Documents delivered in the latest round of each earlier step, oldest first."""
+        instance = context.instance
+        latest: dict[int, StepRun] = {}
+        for run in instance.step_runs:
+            if run.id != disposition.step_run_id and run.state.value == "completed":
+                latest[run.step_number] = run
+        wanted = {
+            doc_id: run
+            for run in latest.values()
+            for d in instance.dispositions_of(run)
+            if d.state is DispositionState.DONE
+            for doc_id in d.document_ids
+        }
+        if not wanted:
+            return []
+        rows = context.session.exec(
+            select(DocumentRow)
+            .where(col(DocumentRow.id).in_(list(wanted)))
+            .order_by(col(DocumentRow.uploaded_at))
+        ).all()
+        # Each person gets a file once per instance, and never their own upload back.
+        already = {
+            str(row.payload.get("file_id"))
+            for row in context.session.exec(
+                select(OutboxRow).where(
+                    OutboxRow.member_id == disposition.assignee_id,
+                    OutboxRow.kind == "document",
+                    col(OutboxRow.disposition_id).in_([d.id for d in instance.dispositions]),
+                )
+            )
+        }
+        rows = [
+            row
+            for row in rows
+            if row.uploaded_by_id != disposition.assignee_id and row.telegram_file_id not in already
+        ]
+        return [
+            (
+                row,
+                self.catalog.text(
+                    language,
+                    "document.caption",
+                    step=wanted[row.id].step_number,
+                    person=context.member(row.uploaded_by_id).name,
+                    name=row.original_name,
+                ),
+            )
+            for row in rows
+        ]
+
+    def _edit(
+        self,
+        context: _Context,
+        member: MemberRow,
+        disposition: Disposition,
+        now: dt.datetime,
+        payload: dict[str, Any],
+    ) -> None:
+        original = context.session.exec(
+            select(OutboxRow)
+            .where(OutboxRow.disposition_id == disposition.id, OutboxRow.kind == "message")
+            .order_by(col(OutboxRow.id))
+        ).first()
+        if original is None:
+            return  # never shown (e.g. rerouted in the same change): nothing to edit
+        row = self._add(context, member, "edit", now, payload, disposition.id)
+        row.edits_outbox_id = original.id
+
+    def _add(
+        self,
+        context: _Context,
+        member: MemberRow,
+        kind: str,
+        now: dt.datetime,
+        payload: dict[str, Any],
+        disposition_id: uuid.UUID | None,
+    ) -> OutboxRow:
+        assert member.id is not None  # noqa: S101 - a stored row
+        row = OutboxRow(
+            created_at=now,
+            member_id=member.id,
+            kind=kind,
+            payload=payload,
+            disposition_id=disposition_id,
+        )
+        context.session.add(row)
+        context.session.flush()
+        return row

@@ -1,0 +1,145 @@
+"""Running a command once: idempotency keys, optimistic retries, one transaction per attempt.
+
+Every command carries an idempotency key (in practice the Telegram update id). The key is stored
+with the command's result in the same transaction as its effects, so a replay finds the key and
+returns the stored result without changing anything. A refusal is stored too: a replayed update
+gets the same answer it got the first time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from sopbot.engine.errors import DomainError
+from sopbot.storage.database import Database
+from sopbot.storage.inbox_models import InboxRow
+from sopbot.storage.instance_store import ConcurrentUpdate
+from sopbot.storage.models import CommandRow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command did: its result, and whether this call was a replay."""
+
+    result: Mapping[str, Any]
+    replayed: bool = False
+
+
+class CommandRunner:
+    """Runs a unit of work under an idempotency key, retrying when an instance changed."""
+
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self.database = database
+        self.clock = clock
+
+    def run(
+        self,
+        key: str | None,
+        kind: str,
+        work: Callable[[Session, dt.datetime], Mapping[str, Any]],
+    ) -> Outcome:
+        """Do `work` once for this key; raise the DomainError it raises (or raised before)."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            now = self.clock()
+            try:
+                with self.database.transaction() as session:
+                    if key is not None:
+                        prior = session.get(CommandRow, key)
+                        if prior is not None:
+                            return _replay(prior)
+                    result = dict(work(session, now))
+                    if key is not None:
+                        session.add(CommandRow(key=key, kind=kind, at=now, result=result))
+                        session.flush()
+                    claim = _mark_inbox_processed(session, now)
+                if claim is not None:
+                    claim.marked = True
+                return Outcome(result)
+            except DomainError as refusal:
+                # The transaction rolled back: nothing changed. Remember the answer.
+                if key is not None:
+                    self._remember_refusal(key, kind, now, refusal)
+                raise
+            except (ConcurrentUpdate, IntegrityError) as conflict:
+                # Another transaction changed the instance (or used the key) first: reload and
+                # decide again; the engine then sees what the other did.
+                log.info("retrying %s (attempt %d): %s", kind, attempt, type(conflict).__name__)
+        raise ConcurrentUpdate(f"{kind} kept conflicting after {MAX_ATTEMPTS} attempts")
+
+    def _remember_refusal(
+        self, key: str, kind: str, now: dt.datetime, refusal: DomainError
+    ) -> None:
+        result = {
+            "refused": refusal.code,
+            "message": str(refusal),
+            "params": {k: _jsonable(v) for k, v in refusal.params.items()},
+        }
+        try:
+            with self.database.transaction() as session:
+                if session.get(CommandRow, key) is None:
+                    session.add(CommandRow(key=key, kind=kind, at=now, result=result))
+                claim = _mark_inbox_processed(session, now)
+            if claim is not None:
+                claim.marked = True
+        except IntegrityError:
+            log.info("refusal of %s already recorded by a concurrent replay", kind)
+
+
+@dataclass(slots=True)
+class InboxClaim:
+    """The stored update being handled; `marked` once a committed command marked it processed."""
+
+    inbox_id: int
+    marked: bool = False
+
+
+current_inbox: ContextVar[InboxClaim | None] = ContextVar("current_inbox", default=None)
+"""The update being handled, so its command marks it processed in the same transaction as its
+effects (set by the inbox processor; None outside it)."""
+
+
+def _mark_inbox_processed(session: Session, now: dt.datetime) -> InboxClaim | None:
+    claim = current_inbox.get()
+    if claim is None:
+        return None
+    session.execute(
+        update(InboxRow)
+        .where(col(InboxRow.id) == claim.inbox_id)
+        .where(col(InboxRow.processed_at).is_(None))
+        .values(processed_at=now)
+    )
+    return claim
+
+
+def _replay(prior: CommandRow) -> Outcome:
+    result = prior.result
+    if "refused" in result:
+        raise DomainError.from_code(
+            str(result["refused"]), str(result.get("message", "")), result.get("params", {})
+        )
+    return Outcome(result, replayed=True)
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,261 @@
+"""The audit trail's hash chains: each new row links to the one before it in its chain.
+
+There is one chain per agency ("agency:<id>") and one for rows without an agency ("global").
+Row `seq` of a chain stores the previous row's hash (`prev_hash`) and its own `hash`, a SHA-256
+over the chain, seq, prev_hash and every content column in a canonical JSON form. Editing a row
+breaks its hash; removing one leaves a gap in seq and a prev_hash that does not link; removing
+the newest rows leaves the chain's head (`audit_chain_head`) ahead of the last row.
+
+Rows can never be updated (the database refuses it), so the hash is computed before the insert
+and cannot use the autoincrement id. A writer locks the chain's head row (SELECT ... FOR UPDATE)
+to take the next seq and moves the head in the same transaction, so one chain is appended to by
+one transaction at a time and its seqs are consecutive.
+
+The rows of a transaction are appended when it commits, not when they are recorded: the head is
+then the last lock the transaction takes. Taken earlier, it would be held while the transaction
+goes on to lock instance rows, and a command holding one of those while waiting for the head
+would deadlock with it. It also keeps the head locked only for the commit, and costs one SELECT
+... FOR UPDATE and one head UPDATE per transaction and chain, however many rows it writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import SessionTransaction
+from sqlmodel import Session, col, select
+
+from sopbot.storage.models import AuditChainHeadRow, AuditRow
+
+GENESIS_HASH = "0" * 64
+"""The prev_hash of the first row of every chain."""
+
+GLOBAL_CHAIN = "global"
+"""The chain of audit rows that belong to no agency."""
+
+# Where a session keeps the entries recorded in its transaction until the commit appends them.
+_PENDING_KEY = "sopbot.audit_chain.pending"
+
+
+def chain_of(agency_id: int | None) -> str:
+    """The chain an audit row of this agency (or of none) belongs to."""
+    return GLOBAL_CHAIN if agency_id is None else f"agency:{agency_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """The content of an audit row still to be appended (its chain fields come from the head)."""
+
+    at: dt.datetime
+    agency_id: int | None
+    instance_id: uuid.UUID | None
+    actor_id: int | None
+    entity: str
+    entity_id: str
+    action: str
+    before: str | None
+    after: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def content_hash(
+    *,
+    chain: str,
+    seq: int,
+    prev_hash: str,
+    at: dt.datetime,
+    agency_id: int | None,
+    instance_id: uuid.UUID | None,
+    actor_id: int | None,
+    entity: str,
+    entity_id: str,
+    action: str,
+    before: str | None,
+    after: str,
+    detail: Mapping[str, Any],
+) -> str:
+    """The SHA-256 (hex) of one link: its place in the chain and all of its content.
+
+    Migration 0004 has its own copy of this function to fill the chains of existing rows: the
+    two must stay identical (a test upgrades a database with rows and verifies it).
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("audit times must be aware (UTC)")
+    payload = {
+        "chain": chain,
+        "seq": seq,
+        "prev_hash": prev_hash,
+        # Microseconds always written out, so the text does not depend on the value.
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "agency_id": agency_id,
+        "instance_id": None if instance_id is None else str(instance_id),
+        "actor_id": actor_id,
+        "entity": entity,
+        "entity_id": entity_id,
+        "action": action,
+        "before": before,
+        "after": after,
+        "detail": detail,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def row_hash(row: AuditRow) -> str:
+    """The hash a stored audit row should have, recomputed from its columns."""
+    return content_hash(
+        chain=row.chain,
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        at=row.at,
+        agency_id=row.agency_id,
+        instance_id=row.instance_id,
+        actor_id=row.actor_id,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        action=row.action,
+        before=row.before,
+        after=row.after,
+        detail=row.detail,
+    )
+
+
+def append(session: Session, entries: Iterable[AuditEntry]) -> int:
+    """Have the entries appended to their chains when the session's transaction commits
+    (dropped with it, or with a savepoint that rolls back); returns how many there are."""
+    pending = list(entries)
+    if not pending:
+        return 0
+    if not event.contains(session, "before_commit", _append_pending):
+        event.listen(session, "before_commit", _append_pending)
+        event.listen(session, "after_soft_rollback", _drop_rolled_back)
+    # Recorded with the (innermost) transaction they belong to, for the savepoint rules.
+    if session.get_transaction() is None:  # nothing has begun one yet: as a query would
+        session.connection()
+    recorded_in = session.get_nested_transaction() or session.get_transaction()
+    assert recorded_in is not None  # noqa: S101 - begun just above
+    queue: list[tuple[SessionTransaction, AuditEntry]] = session.info.setdefault(_PENDING_KEY, [])
+    queue.extend((recorded_in, entry) for entry in pending)
+    return len(pending)
+
+
+def _append_pending(session: Session) -> None:
+    """At the commit of the outermost transaction: write its entries as linked rows."""
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint is released: its entries now belong to the enclosing transaction
+    root = session.get_transaction()
+    queue: list[tuple[SessionTransaction, AuditEntry]] = session.info.pop(_PENDING_KEY, [])
+    entries = [entry for recorded_in, entry in queue if _root_of(recorded_in) is root]
+    if not entries:
+        return
+    # Everything else first, so no other lock is waited for while a head is held.
+    session.flush()
+    # Several chains are locked in one fixed order, so two such transactions cannot deadlock.
+    heads = {chain: _locked_head(session, chain) for chain in sorted({_chain(e) for e in entries})}
+    for entry in entries:
+        head = heads[_chain(entry)]
+        # Stored as the database will give it back (JSON), so the hash verifies after a read.
+        detail = json.loads(json.dumps(dict(entry.detail), allow_nan=False))
+        seq = head.last_seq + 1
+        digest = content_hash(
+            chain=head.chain,
+            seq=seq,
+            prev_hash=head.last_hash,
+            at=entry.at,
+            agency_id=entry.agency_id,
+            instance_id=entry.instance_id,
+            actor_id=entry.actor_id,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            action=entry.action,
+            before=entry.before,
+            after=entry.after,
+            detail=detail,
+        )
+        session.add(
+            AuditRow(
+                at=entry.at,
+                agency_id=entry.agency_id,
+                instance_id=entry.instance_id,
+                actor_id=entry.actor_id,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                action=entry.action,
+                before=entry.before,
+                after=entry.after,
+                detail=detail,
+                chain=head.chain,
+                seq=seq,
+                prev_hash=head.last_hash,
+                hash=digest,
+            )
+        )
+        head.last_seq = seq
+        head.last_hash = digest
+    # The commit flushes these rows and the moved heads right after this hook.
+
+
+def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget the entries of a transaction or savepoint that rolled back."""
+    queue: list[tuple[SessionTransaction, AuditEntry]] | None = session.info.get(_PENDING_KEY)
+    if queue:
+        queue[:] = [item for item in queue if not _within(item[0], rolled_back)]
+
+
+def _chain(entry: AuditEntry) -> str:
+    return chain_of(entry.agency_id)
+
+
+def _root_of(transaction: SessionTransaction) -> SessionTransaction:
+    while transaction.parent is not None:
+        transaction = transaction.parent
+    return transaction
+
+
+def _within(transaction: SessionTransaction, outer: SessionTransaction) -> bool:
+    current: SessionTransaction | None = transaction
+    while current is not None:
+        if current is outer:
+            return True
+        current = current.parent
+    return False
+
+
+def _locked_head(session: Session, chain: str) -> AuditChainHeadRow:
+    """The chain's head, locked until the transaction ends (created on the chain's first use)."""
+    locking = (
+        select(AuditChainHeadRow)
+        .where(col(AuditChainHeadRow.chain) == chain)
+        .with_for_update()  # SQLite has no row locks: its writers queue at BEGIN IMMEDIATE
+        .execution_options(populate_existing=True)  # never a copy from an earlier transaction
+    )
+    head = session.exec(locking).first()
+    if head is None:
+        _create_head(session, chain)
+        head = session.exec(locking).one()
+    return head
+
+
+def _create_head(session: Session, chain: str) -> None:
+    """Insert the empty head of a new chain, unless another transaction just did.
+
+    ON CONFLICT DO NOTHING waits for a concurrent creator and then does nothing, where a plain
+    INSERT would fail the whole command.
+    """
+    dialect = session.get_bind().dialect.name
+    values = {"chain": chain, "last_seq": 0, "last_hash": GENESIS_HASH}
+    table = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
+    else:
+        raise NotImplementedError(f"audit chains are not implemented for {dialect}")

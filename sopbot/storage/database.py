@@ -1,0 +1,185 @@
+"""Connecting to the database: SQLite (a file, WAL) by default, PostgreSQL by DATABASE_URL.
+
+Write transactions on SQLite start with BEGIN IMMEDIATE, so two writers queue for the lock
+instead of failing half-way when a reader tries to become a writer; foreign keys are enforced.
+The threads of one process take turns at a lock of their own before BEGIN IMMEDIATE: SQLite's
+busy handler makes a waiting writer sleep in steps of up to 100 ms, which under load wastes
+most of the time, while a lock hands over at once. Read-only transactions (`reading`) take no
+write lock at all and run beside a writer, as WAL allows; on PostgreSQL they are READ ONLY.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Whether the transaction about to begin only reads (set by `Database.reading`).
+_read_only: ContextVar[bool] = ContextVar("sopbot_read_only", default=False)
+
+
+class Database:
+    """One database: its engine and a factory of sessions."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.engine: Engine = _create_engine(url, echo=echo)
+        self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite database."""
+        return self.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        token = _read_only.set(False)
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        finally:
+            _read_only.reset(token)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session in a read-only transaction: one consistent snapshot, no write lock.
+
+        On SQLite it runs beside a writer instead of queueing behind it; a write inside it is
+        a mistake (PostgreSQL refuses it, SQLite may fail with "database is locked").
+        """
+        token = _read_only.set(True)
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        finally:
+            _read_only.reset(token)
+
+    def session(self) -> Session:
+        """A plain session for callers that manage the transaction themselves."""
+        return self._sessions()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+class _TakingTurnsConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions hold the file's in-process writer lock."""
+
+    writer_lock: threading.Lock | None = None
+    _held: threading.Lock | None = None
+
+    def begin_write(self) -> None:
+        """Wait for this process's other writers, then BEGIN IMMEDIATE."""
+        lock = self.writer_lock
+        if lock is not None:
+            if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+                raise sqlite3.OperationalError("database is locked (by this process)")
+            self._held = lock
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._let_go()
+            raise
+
+    def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            super().commit()
+        finally:
+            self._let_go()
+
+    def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self._let_go()
+
+    def close(self) -> None:
+        """Close (an open transaction rolls back), then let the next writer in."""
+        try:
+            super().close()
+        finally:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        lock, self._held = self._held, None
+        if lock is not None:
+            lock.release()
+
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock_for(path: str | None) -> threading.Lock:
+    """The one writer lock of a database file in this process (engines on it share it)."""
+    if not path or path == ":memory:":
+        return threading.Lock()
+    key = str(Path(path).resolve())
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
+
+
+def _create_engine(url: str, *, echo: bool) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create_server_engine(url, echo=echo)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    writer_lock = _writer_lock_for(parsed.database)
+    # The pysqlite driver's own transaction handling is switched off (isolation_level=None) so
+    # that the BEGIN below is the only one, as the SQLAlchemy docs advise for pysqlite.
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={
+            "check_same_thread": False,
+            "isolation_level": None,
+            "factory": _TakingTurnsConnection,
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.writer_lock = writer_lock
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed transaction survives a power cut as well as a crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _read_only.get():
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.connection.dbapi_connection.begin_write()
+
+    return engine
+
+
+def _create_server_engine(url: str, *, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _read_only.get():
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine

@@ -1,0 +1,63 @@
+"""Definition versions in the database: stored once, read back exactly as an instance began."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from sopbot.engine.definition import SopDefinition
+from sopbot.engine.loader import parse_definition
+from sopbot.storage.models import SopVersionRow
+
+
+class StoredDefinitionInvalid(RuntimeError):
+    """A stored definition no longer parses: the loader changed incompatibly."""
+
+
+class DefinitionStore:
+    """Keeps every definition version an instance uses, and parses each one only once."""
+
+    def __init__(self) -> None:
+        self._by_version_id: dict[int, SopDefinition] = {}
+
+    def register(self, session: Session, definition: SopDefinition, at: dt.datetime) -> int:
+        """The id of this exact definition (by content digest), storing it the first time."""
+        row = session.exec(
+            select(SopVersionRow).where(
+                SopVersionRow.sop_id == definition.id, SopVersionRow.digest == definition.digest
+            )
+        ).first()
+        if row is None:
+            row = SopVersionRow(
+                sop_id=definition.id,
+                version=definition.version,
+                digest=definition.digest,
+                source=definition.source_text,
+                loaded_at=at,
+            )
+            session.add(row)
+            session.flush()
+        assert row.id is not None  # noqa: S101 - set by the flush
+        self._by_version_id.setdefault(row.id, definition)
+        return row.id
+
+    def load(self, session: Session, sop_version_id: int) -> SopDefinition:
+        """The definition an instance runs, parsed from the stored text (cached)."""
+        cached = self._by_version_id.get(sop_version_id)
+        if cached is not None:
+            return cached
+        row = session.get(SopVersionRow, sop_version_id)
+        if row is None:
+            raise KeyError(sop_version_id)
+        agency_key = row.sop_id.split("/", 1)[0]
+        result = parse_definition(
+            row.source,
+            source=f"{row.sop_id}@{row.version}",
+            sop_id=row.sop_id,
+            agency_key=agency_key,
+        )
+        if result.definition is None:
+            raise StoredDefinitionInvalid("; ".join(str(p) for p in result.errors))
+        self._by_version_id[sop_version_id] = result.definition
+        return result.definition

@@ -1,0 +1,57 @@
+"""The flood buckets keep to Telegram's limits (on a fake clock: no real waiting)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sopbot.bot.flood import FloodLimits, Pacer, SlidingWindow, TokenBucket
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def sent_within(
+    bucket: TokenBucket | SlidingWindow, clock: FakeClock, seconds: float, step: float
+) -> int:
+    sent = 0
+    while clock.now < seconds:
+        if bucket.wait_time() == 0:
+            bucket.take()
+            sent += 1
+        else:
+            clock.now += step
+    return sent
+
+
+def test_a_private_chat_gets_about_one_message_a_second_after_a_small_burst() -> None:
+    clock = FakeClock()
+    limits = FloodLimits()
+    bucket = TokenBucket(limits.per_private_chat_per_second, limits.private_burst, clock=clock)
+    # The burst, then one a second: never more, and at most one short at the boundary.
+    assert 3 + 60 - 1 <= sent_within(bucket, clock, 60, 0.01) <= 3 + 60
+
+
+def test_overall_paced_evenly_with_no_burst() -> None:
+    clock = FakeClock()
+    pacer = Pacer(FloodLimits().overall_per_second, clock=clock)
+    # A burst of demand at once: slots are spaced evenly, 29 in any second.
+    slots = [pacer.reserve() for _ in range(290)]
+    # (a hair under one second, so that float rounding of 29 x 1/29 does not count a 30th)
+    assert max(sum(1 for t in slots if start <= t < start + 1 - 1e-9) for start in slots) <= 29
+    assert slots[-1] - slots[0] == pytest.approx(289 / FloodLimits().overall_per_second)
+    # After an idle spell nothing was saved up: the next slots start from now.
+    clock.now = 100.0
+    rate = FloodLimits().overall_per_second
+    assert [pacer.reserve() for _ in range(2)] == pytest.approx([100.0, 100.0 + 1 / rate])
+
+
+def test_a_group_never_gets_more_than_twenty_a_minute() -> None:
+    clock = FakeClock()
+    limits = FloodLimits()
+    bucket = SlidingWindow(limits.per_group_per_minute, 60.0, clock=clock)
+    assert sent_within(bucket, clock, 60, 0.05) <= 20

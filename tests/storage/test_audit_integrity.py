@@ -1,0 +1,570 @@
+"""The audit trail is append-only in the database and hash-chained: `verify_audit_trail` finds
+every edited, removed or inserted row, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event, func, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
+
+from sopbot.services.audit_verify import AuditProblem, ProblemKind, verify_audit_trail
+from sopbot.services.organization import OrganizationService
+from sopbot.services.procedures import ProcedureService
+from sopbot.storage.audit import record_change
+from sopbot.storage.audit_chain import GENESIS_HASH, chain_of, content_hash
+from sopbot.storage.column_types import UTCDateTime
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+from sopbot.storage.models import AgencyRow, AuditChainHeadRow, AuditRow
+from tests.helpers.agencies import Player, SeedAgency, next_key, seed_library, staff_agency
+from tests.helpers.history import assert_complete_history
+
+LIBRARY = seed_library()
+PENGOLAHAN = LIBRARY.definitions["dinas-kukmp-samarinda/pengolahan-data-kinerja"]
+NOW = dt.datetime(2026, 11, 23, 2, 30, 0, 123456, tzinfo=dt.UTC)
+
+
+def staffed(database: Database) -> tuple[ProcedureService, SeedAgency]:
+    procedures = ProcedureService(database, LIBRARY)
+    return procedures, staff_agency(OrganizationService(procedures), PENGOLAHAN)
+
+
+def start(procedures: ProcedureService, agency: SeedAgency, title: str) -> uuid.UUID:
+    outcome = procedures.start(
+        next_key(),
+        agency_id=agency.agency_id,
+        sop_id=PENGOLAHAN.id,
+        title=title,
+        starter_id=agency.person("kepala_dinas"),
+        note="Segera",
+    )
+    return uuid.UUID(str(outcome.result["instance_id"]))
+
+
+def played(database: Database) -> tuple[SeedAgency, uuid.UUID]:
+    """A seed procedure run to the end through the services."""
+    procedures, agency = staffed(database)
+    instance_id = start(procedures, agency, "Triwulan III")
+    Player(procedures, agency).play_to_end()
+    return agency, instance_id
+
+
+def chain_rows(database: Database, chain: str) -> list[AuditRow]:
+    with database.transaction() as session:
+        return list(
+            session.exec(
+                select(AuditRow).where(AuditRow.chain == chain).order_by(col(AuditRow.seq))
+            )
+        )
+
+
+def drop_append_only_triggers(database: Database) -> None:
+    """What someone with the database's owner rights could do: the hash chain must still tell."""
+    if database.is_sqlite:
+        statements = ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"]
+    else:
+        statements = [
+            "DROP TRIGGER audit_event_no_update_delete ON audit_event",
+            "DROP TRIGGER audit_event_no_truncate ON audit_event",
+        ]
+    with database.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def tamper(database: Database, statement: str, **params: Any) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text(statement), params)
+
+
+def assert_intact(database: Database) -> None:
+    result = verify_audit_trail(database)
+    assert result.problems == ()
+    assert result.intact
+    with database.transaction() as session:
+        assert (
+            result.rows == session.execute(select(func.count()).select_from(AuditRow)).scalar_one()
+        )
+
+
+def test_a_seed_run_gives_an_intact_trail(database: Database) -> None:
+    agency, instance_id = played(database)
+    assert_complete_history(database, instance_id)  # the history helper still folds it
+    result = verify_audit_trail(database)
+    assert result.intact
+    assert result.chains == 1  # everything belongs to the one agency
+    rows = chain_rows(database, chain_of(agency.agency_id))
+    assert len(rows) == result.rows
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert rows[0].prev_hash == GENESIS_HASH
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(rows))
+    # Within a chain the rows were written in seq order.
+    assert [r.id for r in rows] == sorted(r.id for r in rows if r.id is not None)
+    with database.transaction() as session:
+        head = session.get(AuditChainHeadRow, chain_of(agency.agency_id))
+    assert head is not None
+    assert (head.last_seq, head.last_hash) == (rows[-1].seq, rows[-1].hash)
+
+
+def test_the_database_refuses_updates_and_deletes(database: Database) -> None:
+    agency, _ = played(database)
+    row = chain_rows(database, chain_of(agency.agency_id))[3]
+    refused = [
+        ("UPDATE audit_event SET after = 'forged' WHERE id = :id", {"id": row.id}),
+        ("UPDATE audit_event SET detail = '{}'", {}),
+        ("DELETE FROM audit_event WHERE id = :id", {"id": row.id}),
+        ("DELETE FROM audit_event", {}),
+    ]
+    if not database.is_sqlite:
+        refused.append(("TRUNCATE audit_event", {}))
+    for statement, params in refused:
+        with pytest.raises(DBAPIError, match="audit_event is append-only"):
+            tamper(database, statement, **params)
+    # Nor does the ORM get round it.
+    assert row.id is not None
+    with pytest.raises(DBAPIError, match="audit_event is append-only"):
+        change_through_the_orm(database, row.id, delete=False)
+    with pytest.raises(DBAPIError, match="audit_event is append-only"):
+        change_through_the_orm(database, row.id, delete=True)
+    assert_intact(database)
+
+
+def change_through_the_orm(database: Database, row_id: int, *, delete: bool) -> None:
+    with database.transaction() as session:
+        stored = session.get(AuditRow, row_id)
+        assert stored is not None
+        if delete:
+            session.delete(stored)
+        else:
+            stored.actor_id = 999
+
+
+def test_an_edited_row_is_found(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    edited = chain_rows(database, chain)[6]
+    drop_append_only_triggers(database)
+    tamper(database, "UPDATE audit_event SET actor_id = 424242 WHERE id = :id", id=edited.id)
+    result = verify_audit_trail(database)
+    assert result.problems == (
+        AuditProblem(
+            chain,
+            edited.seq,
+            edited.id,
+            ProblemKind.EDITED,
+            "its columns do not give its stored hash (edited)",
+        ),
+    )
+    assert not result.intact
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("after", "'forged'"),
+        ("detail", '\'{"note": "diubah"}\''),
+        ("entity_id", "'x'"),
+        ("at", "(SELECT MIN(at) FROM audit_event)"),
+        ("prev_hash", "hash"),
+    ],
+)
+def test_any_edited_column_shows(database: Database, column: str, value: str) -> None:
+    agency, _ = played(database)
+    edited = chain_rows(database, chain_of(agency.agency_id))[5]
+    drop_append_only_triggers(database)
+    tamper(database, f"UPDATE audit_event SET {column} = {value} WHERE id = :id", id=edited.id)  # noqa: S608 - fixed test values
+    problems = verify_audit_trail(database).problems
+    assert [(p.row_id, p.kind) for p in problems][:1] == [(edited.id, ProblemKind.EDITED)]
+
+
+def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    rows = chain_rows(database, chain)
+    edited, following = rows[4], rows[5]
+    forged = content_hash(
+        chain=edited.chain,
+        seq=edited.seq,
+        prev_hash=edited.prev_hash,
+        at=edited.at,
+        agency_id=edited.agency_id,
+        instance_id=edited.instance_id,
+        actor_id=edited.actor_id,
+        entity=edited.entity,
+        entity_id=edited.entity_id,
+        action=edited.action,
+        before=edited.before,
+        after="forged",
+        detail=edited.detail,
+    )
+    drop_append_only_triggers(database)
+    tamper(
+        database,
+        "UPDATE audit_event SET after = 'forged', hash = :hash WHERE id = :id",
+        hash=forged,
+        id=edited.id,
+    )
+    (problem,) = verify_audit_trail(database).problems
+    assert (problem.chain, problem.seq, problem.row_id, problem.kind) == (
+        chain,
+        following.seq,
+        following.id,
+        ProblemKind.UNLINKED,
+    )
+
+
+def test_a_removed_row_is_found(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    rows = chain_rows(database, chain)
+    removed, following = rows[7], rows[8]
+    drop_append_only_triggers(database)
+    tamper(database, "DELETE FROM audit_event WHERE id = :id", id=removed.id)
+    (problem,) = verify_audit_trail(database).problems
+    assert (problem.chain, problem.seq, problem.kind) == (chain, removed.seq, ProblemKind.MISSING)
+    assert problem.detail == f"seq {removed.seq} missing before row {following.id} (removed)"
+
+
+def test_removing_the_newest_rows_is_found_through_the_head(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    rows = chain_rows(database, chain)
+    drop_append_only_triggers(database)
+    tamper(database, "DELETE FROM audit_event WHERE id IN (:a, :b)", a=rows[-1].id, b=rows[-2].id)
+    (problem,) = verify_audit_trail(database).problems
+    assert (problem.chain, problem.seq, problem.row_id, problem.kind) == (
+        chain,
+        rows[-2].seq,
+        None,
+        ProblemKind.HEAD_AHEAD,
+    )
+    assert problem.detail == (
+        f"seqs {rows[-2].seq}-{rows[-1].seq} missing at the end (the newest rows were removed)"
+    )
+
+
+def test_removing_a_whole_chain_is_found(database: Database) -> None:
+    agency, _ = played(database)
+    drop_append_only_triggers(database)
+    tamper(database, "DELETE FROM audit_event")
+    (problem,) = verify_audit_trail(database).problems
+    assert (problem.chain, problem.seq, problem.kind) == (
+        chain_of(agency.agency_id),
+        1,
+        ProblemKind.HEAD_AHEAD,
+    )
+
+
+def test_a_row_put_past_the_head_is_found(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    last = chain_rows(database, chain)[-1]
+    forged = AuditRow(
+        at=NOW,
+        agency_id=agency.agency_id,
+        instance_id=None,
+        actor_id=None,
+        entity="member",
+        entity_id="1",
+        action="create",
+        before=None,
+        after="active",
+        detail={},
+        chain=chain,
+        seq=last.seq + 1,
+        prev_hash=last.hash,
+        hash="",
+    )
+    forged.hash = content_hash(
+        chain=chain,
+        seq=forged.seq,
+        prev_hash=forged.prev_hash,
+        at=NOW,
+        agency_id=agency.agency_id,
+        instance_id=None,
+        actor_id=None,
+        entity="member",
+        entity_id="1",
+        action="create",
+        before=None,
+        after="active",
+        detail={},
+    )
+    with database.transaction() as session:  # inserting is allowed; the head was not moved
+        session.add(forged)
+        session.flush()
+        forged_id = forged.id
+    (problem,) = verify_audit_trail(database).problems
+    assert (problem.chain, problem.seq, problem.row_id, problem.kind) == (
+        chain,
+        last.seq + 1,
+        forged_id,
+        ProblemKind.HEAD_BEHIND,
+    )
+
+
+def change(session: Session, agency_id: int | None, what: str) -> None:
+    record_change(
+        session,
+        at=NOW,
+        agency_id=agency_id,
+        actor_id=None,
+        entity="setting",
+        entity_id=what,
+        action="set",
+        before=None,
+        after="on",
+        detail={"what": what, "when": None},
+    )
+
+
+def new_agency(database: Database, key: str = "dinas-uji") -> int:
+    """An agency row written directly (no audit row yet: its chain does not exist)."""
+    with database.transaction() as session:
+        agency = AgencyRow(key=key, name="Dinas Uji", timezone="Asia/Jakarta", created_at=NOW)
+        session.add(agency)
+        session.flush()
+        assert agency.id is not None
+        return agency.id
+
+
+def count_head_statements(database: Database) -> dict[str, int]:
+    counts = {"select": 0, "update": 0}
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.split()
+        if "audit_chain_head" in statement and words[0].lower() in counts:
+            counts[words[0].lower()] += 1
+
+    return counts
+
+
+def test_one_head_lock_and_update_per_transaction(database: Database) -> None:
+    agency_id = new_agency(database)
+    with database.transaction() as session:
+        change(session, agency_id, "first")  # creates the chain's head
+    counts = count_head_statements(database)
+    with database.transaction() as session:
+        for index in range(5):
+            change(session, agency_id, f"setting-{index}")
+            session.flush()  # as the stores do between their writes
+    assert counts == {"select": 1, "update": 1}
+    assert [r.seq for r in chain_rows(database, chain_of(agency_id))] == list(range(1, 7))
+    assert_intact(database)
+
+
+def test_several_chains_and_the_global_one_in_one_transaction(database: Database) -> None:
+    first, second = new_agency(database, "dinas-a"), new_agency(database, "dinas-b")
+    with database.transaction() as session:
+        for agency_id in (second, None, first, second, None):
+            change(session, agency_id, "x")
+    assert [r.seq for r in chain_rows(database, chain_of(second))] == [1, 2]
+    assert [r.seq for r in chain_rows(database, "global")] == [1, 2]
+    result = verify_audit_trail(database)
+    assert (result.intact, result.rows, result.chains) == (True, 5, 3)
+
+
+def fail_in_savepoint(session: Session, agency_id: int, what: str, *, flush: bool) -> None:
+    """Audit a change in a savepoint that then fails (as one alert of a batch may)."""
+    with session.begin_nested():
+        change(session, agency_id, what)
+        if flush:
+            session.flush()
+        raise RuntimeError("this part fails")
+
+
+def test_a_rolled_back_savepoint_leaves_no_gap(database: Database) -> None:
+    agency_id = new_agency(database)
+    with database.transaction() as session:
+        change(session, agency_id, "before")
+        with pytest.raises(RuntimeError):
+            fail_in_savepoint(session, agency_id, "undone", flush=True)
+        with pytest.raises(RuntimeError):
+            fail_in_savepoint(session, agency_id, "undone before any flush", flush=False)
+        change(session, agency_id, "after")
+    rows = chain_rows(database, chain_of(agency_id))
+    assert [(r.seq, r.entity_id) for r in rows] == [(1, "before"), (2, "after")]
+    assert_intact(database)
+
+
+def test_a_chain_first_used_in_a_rolled_back_savepoint(database: Database) -> None:
+    agency_id = new_agency(database)
+    with database.transaction() as session:
+        with pytest.raises(RuntimeError):
+            fail_in_savepoint(session, agency_id, "undone", flush=True)
+        change(session, agency_id, "kept")
+    rows = chain_rows(database, chain_of(agency_id))
+    assert [(r.seq, r.entity_id) for r in rows] == [(1, "kept")]
+    assert_intact(database)
+
+
+def run_together(parties: int, work: Callable[[int], None]) -> list[BaseException]:
+    """Run work(0..parties-1) in threads started at the same moment; return what they raised."""
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(parties, timeout=20)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            work(index)
+        except BaseException as exc:  # every failure is reported to the test
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(parties)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
+def test_writers_creating_a_chain_at_once(database: Database) -> None:
+    agency_id = new_agency(database)
+    inside = threading.Barrier(4, timeout=20) if not database.is_sqlite else None
+
+    def write(index: int) -> None:
+        with database.transaction() as session:
+            if inside is not None:
+                inside.wait()  # every transaction is open before any creates the head
+            change(session, agency_id, f"writer-{index}")
+
+    assert run_together(4, write) == []
+    assert [r.seq for r in chain_rows(database, chain_of(agency_id))] == [1, 2, 3, 4]
+    assert_intact(database)
+
+
+def test_concurrent_commands_on_postgresql_keep_the_chain_whole(
+    postgres_database: Database,
+) -> None:
+    database = postgres_database
+    procedures, agency = staffed(database)
+    instances = [start(procedures, agency, f"Laporan {n}") for n in range(4)]
+    sekretaris, perencana = agency.person("sekretaris"), agency.person("jafung_perencana")
+
+    # Each thread waits at its first lock of the chain's head until all are there, so the
+    # commands truly contend for it.
+    gate = threading.Barrier(len(instances), timeout=20)
+    waited = threading.local()
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        locking = "FOR UPDATE" in statement and "audit_chain_head" in statement
+        if locking and not getattr(waited, "done", False):
+            waited.done = True
+            gate.wait()
+
+    def advance(index: int) -> None:
+        instance_id = instances[index]
+        for member in (sekretaris, perencana):
+            (item,) = [i for i in procedures.inbox(member) if i.instance_id == instance_id]
+            procedures.complete(
+                next_key(), member_id=member, disposition_id=item.disposition_id, note="Lanjut"
+            )
+
+    assert run_together(len(instances), advance) == []
+    assert not gate.broken
+    rows = chain_rows(database, chain_of(agency.agency_id))
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert [r.id for r in rows] == sorted(r.id for r in rows if r.id is not None)
+    for instance_id in instances:
+        assert_complete_history(database, instance_id)
+    assert_intact(database)
+
+
+def test_a_change_audited_before_a_row_lock_does_not_deadlock(
+    postgres_database: Database,
+) -> None:
+    # One transaction audits and then waits for a row another holds while that other audits:
+    # the head is only locked at commit, so neither waits for the other's head.
+    database = postgres_database
+    agency_id = new_agency(database)
+    holds_the_row, has_audited = threading.Event(), threading.Event()
+    lock_row = text("UPDATE agency SET name = name WHERE id = :id")
+
+    def first(_: int) -> None:
+        with database.transaction() as session:
+            session.execute(lock_row, {"id": agency_id})
+            holds_the_row.set()
+            assert has_audited.wait(20)
+            change(session, agency_id, "first")
+
+    def second(_: int) -> None:
+        assert holds_the_row.wait(20)
+        with database.transaction() as session:
+            change(session, agency_id, "second")
+            has_audited.set()
+            session.execute(lock_row, {"id": agency_id})  # waits for the first to commit
+
+    assert run_together(2, lambda index: (first, second)[index](index)) == []
+    rows = chain_rows(database, chain_of(agency_id))
+    assert [(r.seq, r.entity_id) for r in rows] == [(1, "first"), (2, "second")]
+    assert_intact(database)
+
+
+AUDIT_0003 = sa.table(
+    "audit_event",
+    sa.column("at", UTCDateTime()),
+    sa.column("agency_id", sa.Integer()),
+    sa.column("instance_id", sa.Uuid()),
+    sa.column("actor_id", sa.Integer()),
+    sa.column("entity", sa.String()),
+    sa.column("entity_id", sa.String()),
+    sa.column("action", sa.String()),
+    sa.column("before", sa.String()),
+    sa.column("after", sa.String()),
+    sa.column("detail", sa.JSON()),
+)
+
+
+def test_upgrading_links_the_rows_already_there(empty_database: Database) -> None:
+    database = empty_database
+    upgrade(database, "0003")
+    with database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO agency (id, key, name, timezone, created_at) "
+                "VALUES (1, 'dinas-lama', 'Dinas Lama', 'Asia/Makassar', :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None) if database.is_sqlite else NOW},
+        )
+        connection.execute(
+            AUDIT_0003.insert(),
+            [
+                {
+                    "at": NOW + dt.timedelta(minutes=n),
+                    "agency_id": None if n % 3 == 2 else 1,
+                    "instance_id": uuid.uuid4() if n % 2 else None,
+                    "actor_id": n or None,
+                    "entity": "member",
+                    "entity_id": str(n),
+                    "action": "create",
+                    "before": None,
+                    "after": "active",
+                    "detail": {"name": f"Pegawai {n} — Plt.", "nested": {"b": [1, 2.5], "a": n}},
+                }
+                for n in range(6)
+            ],
+        )
+    upgrade(database)
+    result = verify_audit_trail(database)
+    assert (result.intact, result.rows, result.chains) == (True, 6, 2)
+    assert [r.seq for r in chain_rows(database, "agency:1")] == [1, 2, 3, 4]
+    with database.transaction() as session:
+        change(session, 1, "after the upgrade")
+        change(session, None, "after the upgrade")
+    assert [r.seq for r in chain_rows(database, "agency:1")] == [1, 2, 3, 4, 5]
+    assert [r.seq for r in chain_rows(database, "global")] == [1, 2, 3]
+    assert_intact(database)

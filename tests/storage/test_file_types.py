@@ -1,0 +1,662 @@
+"""Content-based file type detection on real sample files built here from the standard library:
+every accepted type, forged names, macros, ZIP bombs, broken archives and arbitrary bytes."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Literal, TypeAlias
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sopbot.storage.file_types import (
+    ALLOWED_TYPES_DESCRIPTION,
+    FILE_TYPES,
+    MAX_DOWNLOAD_BYTES,
+    FileType,
+    detect_file_type,
+)
+
+# --- sample builders ------------------------------------------------------------------------
+
+MAIN_CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    "docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "pptm": "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+}
+MAIN_PARTS = {
+    "docx": "word/document.xml",
+    "docm": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+    "xlsm": "xl/workbook.xml",
+    "pptx": "ppt/presentation.xml",
+    "pptm": "ppt/presentation.xml",
+}
+VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="{target}"/></Relationships>'
+)
+
+
+def content_types_xml(main_part: str, main_type: str, overrides: dict[str, str]) -> str:
+    """A [Content_Types].xml naming the main part and any extra overridden parts."""
+    parts = {f"/{main_part}": main_type, **overrides}
+    override_xml = "".join(
+        f'<Override PartName="{name}" ContentType="{kind}"/>' for name, kind in parts.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f"{override_xml}</Types>"
+    )
+
+
+def office_open_xml(
+    kind: str,
+    *,
+    extra_parts: dict[str, bytes] | None = None,
+    overrides: dict[str, str] | None = None,
+    content_types: bytes | None = None,
+) -> bytes:
+    """A minimal Office Open XML package of ``kind`` (docx, xlsm, ...), deflated like Office."""
+    main_part = MAIN_PARTS[kind]
+    declared = (
+        content_types
+        or content_types_xml(main_part, MAIN_CONTENT_TYPES[kind], overrides or {}).encode()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", declared)
+        archive.writestr("_rels/.rels", ROOT_RELS.format(target=main_part))
+        archive.writestr(main_part, '<?xml version="1.0"?><root/>')
+        for name, data in (extra_parts or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def opendocument(mimetype: str, *, extra_parts: dict[str, bytes] | None = None) -> bytes:
+    """A minimal OpenDocument package: ``mimetype`` first and stored, then the XML parts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        archive.writestr("content.xml", '<?xml version="1.0"?><x/>', zipfile.ZIP_DEFLATED)
+        for name, data in (extra_parts or {}).items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def minimal_pdf() -> bytes:
+    """A one-page PDF with a correct cross-reference table."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 white greyscale PNG."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00\xff"))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def jpeg_header() -> bytes:
+    """The start of a JFIF JPEG: SOI and the APP0 segment (what a scanner writes first)."""
+    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    return b"\xff\xd8\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0 + b"\xff\xd9"
+
+
+# A node of a compound file: its name, and its children for a storage (None for a stream).
+OleNode: TypeAlias = tuple[str, "list[OleNode] | None"]
+
+NO_STREAM = 0xFFFFFFFF
+END_OF_CHAIN = 0xFFFFFFFE
+FAT_SECTOR = 0xFFFFFFFD
+FREE_SECTOR = 0xFFFFFFFF
+
+
+def ole_entry(name: str, kind: int, right: int, child: int) -> bytes:
+    """One 128-byte directory entry; siblings are chained through the right link."""
+    encoded = name.encode("utf-16-le") + b"\x00\x00"
+    return (
+        encoded.ljust(64, b"\x00")
+        + struct.pack("<HBB", len(encoded), kind, 1)
+        + struct.pack("<III", NO_STREAM, right, child)
+        + bytes(16 + 4 + 8 + 8)  # class id, state bits, creation and modification times
+        + struct.pack("<IQ", END_OF_CHAIN, 0)  # no stream data
+    )
+
+
+def ole_directory(children: list[OleNode]) -> list[bytes]:
+    """The directory entries of a compound file: the root entry, then the tree under it."""
+    records: list[tuple[str, int, int, int]] = []  # name, object type, child, right sibling
+
+    def add(nodes: list[OleNode]) -> int:
+        """Append ``nodes`` and their subtrees; the index of the first node, or NO_STREAM."""
+        indexes: list[int] = []
+        for name, grandchildren in nodes:
+            indexes.append(len(records))
+            records.append((name, 2, NO_STREAM, NO_STREAM))
+            if grandchildren is not None:
+                records[indexes[-1]] = (name, 1, add(grandchildren), NO_STREAM)
+        for index, following in itertools.pairwise(indexes):
+            name, kind, child, _ = records[index]
+            records[index] = (name, kind, child, following)
+        return indexes[0] if indexes else NO_STREAM
+
+    records.append(("Root Entry", 5, NO_STREAM, NO_STREAM))
+    records[0] = ("Root Entry", 5, add(children), NO_STREAM)
+    return [ole_entry(name, kind, right, child) for name, kind, child, right in records]
+
+
+def compound_file(
+    children: list[OleNode], *, sector_shift: int = 9, stream_data: bytes = b""
+) -> bytes:
+    """A structurally valid OLE2 compound file: header, one FAT sector, the directory chain
+    and, if given, one sector of stream data (as the body text of a document would be)."""
+    sector_size = 1 << sector_shift
+    per_sector = sector_size // 128
+    entries = ole_directory(children)
+    entries += [bytes(128)] * (-len(entries) % per_sector)  # unused slots fill the last sector
+    directory_sectors = len(entries) // per_sector
+    fat = [FAT_SECTOR]
+    fat += [2 + i for i in range(directory_sectors - 1)] + [END_OF_CHAIN]
+    if stream_data:
+        fat.append(END_OF_CHAIN)
+    fat += [FREE_SECTOR] * (sector_size // 4 - len(fat))
+    header = (
+        bytes.fromhex("d0cf11e0a1b11ae1")
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3 if sector_shift == 9 else 4, 0xFFFE, sector_shift, 6)
+        + bytes(6)
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, END_OF_CHAIN, 0, END_OF_CHAIN, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", FREE_SECTOR) * 108
+    )
+    sectors = [struct.pack(f"<{len(fat)}I", *fat), b"".join(entries)]
+    if stream_data:
+        sectors.append(stream_data.ljust(sector_size, b"\x00"))
+    return header.ljust(sector_size, b"\x00") + b"".join(sectors)
+
+
+def zip_with_entries(count: int) -> bytes:
+    """A docx padded with empty entries up to ``count`` entries in all."""
+    padding = {f"customXml/pad{i}.xml": b"" for i in range(count - 3)}
+    return office_open_xml("docx", extra_parts=padding)
+
+
+def declare_sizes(archive: bytes, size: int, only: str | None = None) -> bytes:
+    """The archive with the uncompressed size its central directory declares overwritten."""
+    data = bytearray(archive)
+    end = data.rfind(b"PK\x05\x06")
+    directory_size, directory_offset = struct.unpack_from("<II", data, end + 12)
+    position = directory_offset
+    while position < directory_offset + directory_size:
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, position + 28)
+        name = bytes(data[position + 46 : position + 46 + name_length]).decode()
+        if only is None or name == only:
+            struct.pack_into("<I", data, position + 24, size)
+        position += 46 + name_length + extra_length + comment_length
+    return bytes(data)
+
+
+SAMPLES: dict[str, bytes] = {
+    "pdf": minimal_pdf(),
+    "docx": office_open_xml("docx"),
+    "xlsx": office_open_xml("xlsx"),
+    "pptx": office_open_xml("pptx"),
+    "odt": opendocument("application/vnd.oasis.opendocument.text"),
+    "ods": opendocument("application/vnd.oasis.opendocument.spreadsheet"),
+    "odp": opendocument("application/vnd.oasis.opendocument.presentation"),
+    "doc": compound_file([("WordDocument", None), ("1Table", None)]),
+    "xls": compound_file([("Workbook", None), ("\x05SummaryInformation", None)]),
+    "ppt": compound_file([("PowerPoint Document", None), ("Current User", None)]),
+    "png": tiny_png(),
+    "jpg": jpeg_header(),
+    "csv": b"nip;nama;unit\n1987;Siti;Bappeda\n1990;Budi;Dinkes\n",
+    "txt": b"Laporan kinerja triwulan I.\nSemua kegiatan, kecuali dua, selesai.\n",
+}
+
+
+@pytest.fixture
+def zip_members_opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of ZIP members detection decompresses, recorded as it opens them."""
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def recording_open(
+        archive: zipfile.ZipFile, name: str | zipfile.ZipInfo, mode: Literal["r", "w"] = "r"
+    ) -> IO[bytes]:
+        """ZipFile.open, noting which member is read (writes are the test building files)."""
+        if mode == "r":
+            opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(archive, name, mode)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
+    return opened
+
+
+# --- every accepted type ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extension", sorted(SAMPLES))
+def test_each_allowed_type_is_recognised_from_its_content(extension: str) -> None:
+    detected = detect_file_type(SAMPLES[extension])
+    assert detected == FILE_TYPES[extension]
+    assert detected is not None
+    assert detected.extension == extension
+
+
+def test_every_type_has_a_mime_type_and_an_indonesian_label() -> None:
+    assert set(FILE_TYPES) == set(SAMPLES)
+    for extension, file_type in FILE_TYPES.items():
+        assert file_type == FileType(file_type.mime, extension, file_type.label)
+        assert "/" in file_type.mime
+        assert file_type.label
+    assert FILE_TYPES["docx"].label == "Dokumen Word"
+    assert FILE_TYPES["xlsx"].label == "Lembar kerja Excel"
+    assert FILE_TYPES["csv"] == FileType("text/csv", "csv", "Data CSV")
+
+
+def test_reply_text_and_download_limit() -> None:
+    assert MAX_DOWNLOAD_BYTES == 20 * 1024 * 1024
+    for kind in ("PDF", "Word", "Excel", "PowerPoint", "OpenDocument", "PNG", "JPEG", "CSV"):
+        assert kind in ALLOWED_TYPES_DESCRIPTION
+
+
+def test_pdf_header_may_follow_junk_within_the_first_kib() -> None:
+    assert detect_file_type(b"\x00" * 1000 + minimal_pdf()) == FILE_TYPES["pdf"]
+    assert detect_file_type(b"\x00" * 1100 + minimal_pdf()) is None
+
+
+def test_version_4_compound_files_with_4096_byte_sectors() -> None:
+    sample = compound_file([("WordDocument", None)], sector_shift=12)
+    assert detect_file_type(sample) == FILE_TYPES["doc"]
+
+
+def test_excel_95_book_stream_is_a_spreadsheet() -> None:
+    assert detect_file_type(compound_file([("Book", None)])) == FILE_TYPES["xls"]
+
+
+# --- the claimed name and MIME type play no part -----------------------------------------------
+
+
+def test_a_pdf_named_docx_is_a_pdf(tmp_path: Path) -> None:
+    upload = tmp_path / "laporan_final.docx"
+    upload.write_bytes(minimal_pdf())
+    assert detect_file_type(upload.read_bytes()) == FILE_TYPES["pdf"]
+
+
+ELF_HEADER = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(48)
+DOS_STUB = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(54) + b"This program cannot be run in DOS"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(ELF_HEADER, id="elf"),
+        pytest.param(DOS_STUB, id="windows-exe"),
+        pytest.param(DOS_STUB + b"%PDF-1.4\n" + minimal_pdf(), id="exe-with-pdf-polyglot"),
+        pytest.param(DOS_STUB + bytes(200) + SAMPLES["docx"], id="self-extracting-exe"),
+        pytest.param(ELF_HEADER + minimal_pdf(), id="elf-with-pdf-polyglot"),
+        pytest.param(b"\xcf\xfa\xed\xfe" + bytes(60), id="mach-o"),
+        pytest.param(b"MZ plain looking text\n", id="mz-even-if-text"),
+    ],
+)
+def test_an_executable_named_pdf_is_refused(tmp_path: Path, content: bytes) -> None:
+    upload = tmp_path / "surat_keputusan.pdf"
+    upload.write_bytes(content)
+    assert detect_file_type(upload.read_bytes()) is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", id="gif"),
+        pytest.param(b"RIFF\x24\x00\x00\x00WEBPVP8 ", id="webp"),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + bytes(20), id="png-without-ihdr"),
+        pytest.param(b"\x1f\x8b\x08\x00" + bytes(20), id="gzip"),
+        pytest.param(b"Rar!\x1a\x07\x00" + bytes(20), id="rar"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_other_formats_are_refused(content: bytes) -> None:
+    assert detect_file_type(content) is None
+
+
+# --- macros ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["docm", "xlsm", "pptm"])
+def test_macro_enabled_office_files_are_refused(kind: str) -> None:
+    folder = MAIN_PARTS[kind].split("/")[0]
+    sample = office_open_xml(
+        kind,
+        extra_parts={f"{folder}/vbaProject.bin": b"\xd0\xcf\x11\xe0 vba"},
+        overrides={f"/{folder}/vbaProject.bin": VBA_CONTENT_TYPE},
+    )
+    assert detect_file_type(sample) is None
+
+
+@pytest.mark.parametrize("kind", ["docm", "xlsm", "pptm"])
+def test_a_macro_enabled_content_type_alone_is_refused(kind: str) -> None:
+    assert detect_file_type(office_open_xml(kind)) is None
+
+
+def test_a_vba_project_under_another_part_name_is_refused() -> None:
+    sample = office_open_xml(
+        "docx",
+        extra_parts={"word/media/image9.bin": b"vba"},
+        overrides={"/word/media/image9.bin": VBA_CONTENT_TYPE},
+    )
+    assert detect_file_type(sample) is None
+
+
+def test_a_vba_project_file_in_a_docx_is_refused() -> None:
+    sample = office_open_xml("docx", extra_parts={"word/vbaProject.bin": b"vba"})
+    assert detect_file_type(sample) is None
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda xml: xml.encode("utf-16"), id="utf-16"),
+        pytest.param(
+            lambda xml: xml.replace("macroEnabled", "macro&#69;nabled").encode(),
+            id="character-reference",
+        ),
+    ],
+)
+def test_a_disguised_macro_content_type_is_refused(encode: Callable[[str], bytes]) -> None:
+    xml = content_types_xml(MAIN_PARTS["docm"], MAIN_CONTENT_TYPES["docm"], {})
+    sample = office_open_xml("docm", content_types=encode(xml))
+    assert detect_file_type(sample) is None
+
+
+@pytest.mark.parametrize(
+    "children",
+    [
+        pytest.param([("WordDocument", None), ("Macros", [("VBA", [("dir", None)])])], id="word"),
+        pytest.param(
+            [("Workbook", None), ("_VBA_PROJECT_CUR", [("VBA", [("dir", None)])])], id="excel"
+        ),
+        pytest.param([("PowerPoint Document", None), ("VBA", [("dir", None)])], id="vba-storage"),
+        pytest.param(
+            [
+                ("WordDocument", None),
+                ("ObjectPool", [("_1", [("Workbook", None), ("macros", [])])]),
+            ],
+            id="embedded-object-with-macros",
+        ),
+    ],
+)
+def test_legacy_office_files_with_macros_are_refused(children: list[OleNode]) -> None:
+    assert detect_file_type(compound_file(children)) is None
+
+
+def test_the_word_macros_in_a_documents_text_is_not_a_macro_storage() -> None:
+    body = "Lampiran: Macros, VBA dan Workbook dibahas di rapat.".encode("utf-16-le")
+    sample = compound_file([("WordDocument", None), ("1Table", None)], stream_data=body)
+    assert detect_file_type(sample) == FILE_TYPES["doc"]
+
+
+def test_an_embedded_spreadsheet_does_not_change_what_the_document_is() -> None:
+    sample = compound_file([("WordDocument", None), ("ObjectPool", [("_1", [("Workbook", None)])])])
+    assert detect_file_type(sample) == FILE_TYPES["doc"]
+
+
+@pytest.mark.parametrize(
+    "children",
+    [
+        pytest.param([("EncryptedPackage", None), ("EncryptionInfo", None)], id="encrypted"),
+        pytest.param([("__substg1.0_0037001F", None)], id="outlook-msg"),
+        pytest.param([], id="empty"),
+        pytest.param([("WordDocument", None), ("Workbook", None)], id="ambiguous"),
+    ],
+)
+def test_other_compound_files_are_refused(children: list[OleNode]) -> None:
+    assert detect_file_type(compound_file(children)) is None
+
+
+def test_a_compound_file_whose_directory_chain_loops_is_refused() -> None:
+    sample = bytearray(compound_file([("WordDocument", None)]))
+    struct.pack_into("<I", sample, 512 + 4, 1)  # FAT: the directory sector is followed by itself
+    assert detect_file_type(bytes(sample)) is None
+
+
+@pytest.mark.parametrize("length", [8, 100, 511, 600])
+def test_a_truncated_compound_file_is_refused(length: int) -> None:
+    assert detect_file_type(SAMPLES["doc"][:length]) is None
+
+
+def test_opendocument_with_basic_macros_is_refused() -> None:
+    sample = opendocument(
+        "application/vnd.oasis.opendocument.text",
+        extra_parts={"Basic/Standard/Module1.xml": b"<script:module/>"},
+    )
+    assert detect_file_type(sample) is None
+
+
+def test_opendocument_needs_mimetype_first_and_a_known_value() -> None:
+    assert detect_file_type(opendocument("application/vnd.oasis.opendocument.graphics")) is None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("content.xml", "<x/>")
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+    assert detect_file_type(buffer.getvalue()) is None
+
+
+def test_a_zip_that_is_no_office_document_is_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("setup.exe", DOS_STUB)
+    assert detect_file_type(buffer.getvalue()) is None
+
+
+def test_a_package_with_two_main_parts_is_refused() -> None:
+    sample = office_open_xml("docx", extra_parts={"xl/workbook.xml": b"<workbook/>"})
+    assert detect_file_type(sample) is None
+
+
+# --- ZIP bombs and broken archives ------------------------------------------------------------
+
+
+def test_a_zip_declaring_a_huge_uncompressed_total_is_refused_unopened(
+    zip_members_opened: list[str],
+) -> None:
+    bomb = declare_sizes(office_open_xml("docx"), 150 * 1024 * 1024)  # 3 x 150 MB declared
+    assert detect_file_type(bomb) is None
+    assert zip_members_opened == []
+
+
+def test_a_huge_content_types_part_is_refused_unopened(zip_members_opened: list[str]) -> None:
+    inflated = office_open_xml("docx", content_types=b" " * (20 * 1024 * 1024))
+    assert len(inflated) < 100 * 1024  # a real bomb: tiny compressed, huge uncompressed
+    assert detect_file_type(inflated) is None
+    assert zip_members_opened == []
+
+
+def test_a_part_that_lies_about_its_size_is_not_decompressed_past_the_lie() -> None:
+    xml = content_types_xml(MAIN_PARTS["docx"], MAIN_CONTENT_TYPES["docx"], {}).encode()
+    inflated = office_open_xml("docx", content_types=xml + b" " * (50 * 1024 * 1024))
+    lying = declare_sizes(inflated, len(xml), only="[Content_Types].xml")
+    assert detect_file_type(lying) is None  # zipfile stops at the declared size, CRC fails
+
+
+def test_a_zip_with_too_many_entries_is_refused_before_zipfile_parses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crowded = zip_with_entries(10_001)
+    constructed: list[object] = []
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a: constructed.append(a))
+    assert detect_file_type(crowded) is None
+    assert constructed == []
+
+
+def test_ten_thousand_entries_are_still_allowed() -> None:
+    assert detect_file_type(zip_with_entries(10_000)) == FILE_TYPES["docx"]
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        pytest.param(lambda data: data[: len(data) // 2], id="half"),
+        pytest.param(lambda data: data[:-10], id="end-record-cut"),
+        pytest.param(lambda data: data[:30], id="local-header-only"),
+        pytest.param(lambda data: data[:4], id="signature-only"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["docx", "odt"])
+def test_a_truncated_zip_is_refused(cut: Callable[[bytes], bytes], kind: str) -> None:
+    assert detect_file_type(cut(SAMPLES[kind])) is None
+
+
+def test_a_zip_with_a_corrupted_member_is_refused() -> None:
+    sample = bytearray(SAMPLES["docx"])
+    start = sample.find(b"[Content_Types].xml") + len("[Content_Types].xml")
+    sample[start : start + 40] = bytes(40)  # the deflated [Content_Types].xml is destroyed
+    assert detect_file_type(bytes(sample)) is None
+
+
+def test_an_encrypted_zip_member_is_refused() -> None:
+    sample = bytearray(SAMPLES["docx"])
+    end = sample.rfind(b"PK\x05\x06")
+    directory_offset = struct.unpack_from("<I", sample, end + 16)[0]
+    flags = struct.unpack_from("<H", sample, directory_offset + 8)[0]
+    struct.pack_into("<H", sample, directory_offset + 8, flags | 0x1)  # "encrypted" flag
+    assert detect_file_type(bytes(sample)) is None
+
+
+# --- text and CSV -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "extension"),
+    [
+        pytest.param(b"a,b,c\n1,2,3\n4,5,6\n", "csv", id="comma"),
+        pytest.param(b"nip;nama\r\n1;Siti\r\n2;Budi\r\n", "csv", id="semicolon-crlf"),
+        pytest.param(b"\xef\xbb\xbfkode,uraian\n1,Rapat\n", "csv", id="utf8-bom"),
+        pytest.param(
+            b'nama,alamat\n"Siti","Jl. Merdeka, No. 1"\n"Budi","Jl. Sudirman 5"\n',
+            "csv",
+            id="quoted-delimiters",
+        ),
+        pytest.param(
+            b"no,uraian,nilai\n1,a,2\n2,b,3\n3,c,4\n4,d,5\nJumlah: 14\n", "csv", id="footer"
+        ),
+        pytest.param(b"satu, dua, tiga\n", "txt", id="one-line"),
+        pytest.param(b"Notulen rapat\n\nHadir: Kepala, Sekretaris\nTidak ada, kecuali\n", "txt"),
+        pytest.param("Ringkasan anggaran — Rp 1.000.000\n".encode(), "txt", id="non-ascii"),
+        pytest.param(b"tanpa baris baru", "txt", id="no-newline"),
+        pytest.param(b"kolom\tkolom\n1\t2\n", "txt", id="tab-separated"),
+        pytest.param(b"Halaman 1\x0cHalaman 2\n", "txt", id="form-feed"),
+    ],
+)
+def test_text_and_csv(content: bytes, extension: str) -> None:
+    assert detect_file_type(content) == FILE_TYPES[extension]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("Laporan bulan Mei\n".encode("cp1252") + b"Caf\xe9\n", id="not-utf8"),
+        pytest.param(b"a,b\n1,2\x00\n", id="nul-byte"),
+        pytest.param(b"abc\x01\x02\x03\x04\x05def\x06\x07\x08", id="control-characters"),
+        pytest.param(b"\xef\xbb\xbf", id="bom-only"),
+        pytest.param("teks".encode("utf-16"), id="utf-16"),
+    ],
+)
+def test_binary_or_badly_encoded_text_is_refused(content: bytes) -> None:
+    assert detect_file_type(content) is None
+
+
+# --- arbitrary input never raises ---------------------------------------------------------------
+
+ACCEPTED = set(FILE_TYPES.values())
+MAGICS = [
+    b"PK\x03\x04",
+    bytes.fromhex("d0cf11e0a1b11ae1"),
+    b"%PDF-",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"\xef\xbb\xbf",
+]
+
+
+@given(st.binary(max_size=4096))
+def test_arbitrary_bytes_never_raise(content: bytes) -> None:
+    assert detect_file_type(content) in ACCEPTED | {None}
+
+
+@given(magic=st.sampled_from(MAGICS), rest=st.binary(max_size=2048))
+def test_arbitrary_bytes_after_a_known_signature_never_raise(magic: bytes, rest: bytes) -> None:
+    assert detect_file_type(magic + rest) in ACCEPTED | {None}
+
+
+@given(
+    extension=st.sampled_from(sorted(SAMPLES)),
+    changes=st.lists(
+        st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)),
+        min_size=1,
+        max_size=8,
+    ),
+    keep=st.integers(min_value=1, max_value=1 << 16),
+)
+def test_damaged_real_files_never_raise(
+    extension: str, changes: list[tuple[int, int]], keep: int
+) -> None:
+    damaged = bytearray(SAMPLES[extension][:keep])
+    for position, value in changes:
+        damaged[position % len(damaged)] = value
+    assert detect_file_type(bytes(damaged)) in ACCEPTED | {None}
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), max_size=500))
+def test_ordinary_text_is_accepted_as_text_or_csv(text: str) -> None:
+    detected = detect_file_type(f"Catatan: {text}\n".encode())
+    assert detected in {FILE_TYPES["txt"], FILE_TYPES["csv"]}
