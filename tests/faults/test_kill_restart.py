@@ -38,6 +38,9 @@ KILLS = 20
 STEPS = 11
 # Longest a message Telegram took may wait for its record (a commit queued behind others).
 RECORD_WINDOW = 5.0
+# A request the bot wrote just before it died is still read and taken by the emulator moments
+# after the kill was noted.
+IN_FLIGHT = 1.0
 REPO = Path(__file__).resolve().parents[2]
 DONE = default_catalog().text(Language.ID, "button.complete")
 
@@ -256,8 +259,12 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
             times = accepted[(str(row.chat_id), row.payload["text"])]
             for taken, again in itertools.pairwise(times):
                 duplicates += 1
-                assert any(taken <= kill <= again for kill in kill_times), row.id
-                assert any(0 <= kill - taken < RECORD_WINDOW for kill in kill_times), row.id
+                explained = [
+                    kill
+                    for kill in kill_times
+                    if -IN_FLIGHT <= kill - taken < RECORD_WINDOW and kill <= again
+                ]
+                assert explained, (row.id, taken, again, kill_times)
                 assert f"outbox {row.id}: left by a sender that stopped" in log_text, row.id
         # One crash repeats at most the messages Telegram took and the sender had not recorded.
         assert duplicates <= kills_done * MAX_UNRECORDED
