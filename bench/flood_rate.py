@@ -20,16 +20,32 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from sopbot.bot.sender import OutboxSender
 from sopbot.emulator.process import emulator_process
+from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AgencyRow, MemberRow, OutboxRow
 
 TELEGRAM_LIMIT = 30.0
+# A real reminder, as the alert service renders it.
+REMINDER = default_catalog().text(
+    Language.ID,
+    "alert.reminder",
+    number=1,
+    title="Triwulan III",
+    step=2,
+    activity="Menindaklanjuti disposisi",
+    standard="5 Menit",
+    due="-",
+    late="1 jam",
+    people="-",
+)
 
 # As the Application builds its bot: PTB's default for a bare Bot is a single connection.
 POOL = 256
@@ -68,7 +84,7 @@ async def one_run(chats: int) -> dict[str, Any]:
                                 created_at=now,
                                 member_id=member.id,
                                 kind="message",
-                                payload={"text": f"⏰ Pengingat {index}"},
+                                payload={"text": REMINDER},
                             )
                         )
                 sender = OutboxSender(database, bot, idle_wait=0.05)
@@ -76,6 +92,10 @@ async def one_run(chats: int) -> dict[str, Any]:
                 while delivered < chats:
                     delivered += await sender.deliver_pending()
                 stats = await telegram.stats()
+        with database.reading() as session:
+            unsent = session.exec(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.state != "sent")
+            ).one()
         database.dispose()
     sends = stats["send_times"]
     span = max(sends) - min(sends)
@@ -85,6 +105,8 @@ async def one_run(chats: int) -> dict[str, Any]:
         "rate_per_s": rate,
         "share_of_limit": rate / TELEGRAM_LIMIT,
         "refusals_429": stats["flood_refusals"],
+        "accepted": stats["sent"],
+        "unsent": unsent,
     }
 
 

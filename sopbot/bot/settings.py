@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sopbot.bot.flood import FloodLimits
+
 # The seed definitions shipped inside the wheel (see pyproject.toml), for installs that are not
 # run from a checkout.
 BUNDLED_SOP_DIR = Path(__file__).resolve().parent.parent / "bundled_sop_defs"
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
         description="Folder of the document store (uploaded step outputs).",
     )
     flood_per_second: float = Field(
-        default=29.0,
+        default=FloodLimits().overall_per_second,
         validation_alias="SOPBOT_FLOOD_PER_SECOND",
         description="Messages a second overall (Telegram allows 30; keep the default there).",
     )
