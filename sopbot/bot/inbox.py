@@ -119,22 +119,24 @@ class UpdateInbox:
             ).all()
             return {inbox_id: dict(payload) for inbox_id, payload in rows if inbox_id is not None}
 
-    def finish(self, inbox_id: int, error: str | None = None) -> None:
-        """Mark an update processed (unless its command already did), or count a failure."""
+    def finish(self, inbox_ids: Sequence[int]) -> None:
+        """Mark updates processed (those their commands did not already mark), in one commit."""
         with self.database.transaction() as session:
-            if error is None:
-                session.execute(
-                    update(InboxRow)
-                    .where(col(InboxRow.id) == inbox_id)
-                    .where(col(InboxRow.processed_at).is_(None))
-                    .values(processed_at=self.clock())
-                )
-            else:
-                row = session.get(InboxRow, inbox_id)
-                if row is not None:
-                    row.attempts += 1
-                    row.last_error = error[:500]
-                    session.add(row)
+            session.execute(
+                update(InboxRow)
+                .where(col(InboxRow.id).in_(inbox_ids))
+                .where(col(InboxRow.processed_at).is_(None))
+                .values(processed_at=self.clock())
+            )
+
+    def failed(self, inbox_id: int, error: str) -> None:
+        """Count a failed attempt at an update (it is tried again, up to MAX_ATTEMPTS)."""
+        with self.database.transaction() as session:
+            row = session.get(InboxRow, inbox_id)
+            if row is not None:
+                row.attempts += 1
+                row.last_error = error[:500]
+                session.add(row)
 
     def unprocessed_count(self) -> int:
         """How many updates wait (for tests and health checks)."""
@@ -145,6 +147,37 @@ class UpdateInbox:
                 .where(col(InboxRow.processed_at).is_(None))
                 .where(InboxRow.attempts < MAX_ATTEMPTS)
             ).one()
+
+
+class FinishedUpdates:
+    """Marks handled updates processed in group commits: one transaction for every update
+    finished while the previous commit was being written (a commit each was the bottleneck of
+    a burst: SQLite writers take turns, and each commit waits for the disk)."""
+
+    def __init__(self, inbox: UpdateInbox) -> None:
+        self.inbox = inbox
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def add(self, inbox_id: int) -> asyncio.Future[None]:
+        """Queue an update; the future is done when its mark is committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbox_id, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self.inbox.finish, [inbox_id for inbox_id, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    future.set_result(None)
 
 
 class InboxProcessor:
@@ -160,6 +193,7 @@ class InboxProcessor:
         self._busy_chats: set[int | None] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
+        self._finished = FinishedUpdates(inbox)
 
     def wake(self) -> None:
         """New updates were stored."""
@@ -197,11 +231,17 @@ class InboxProcessor:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
+        marks: list[asyncio.Future[None]] = []
         try:
             payloads = await asyncio.to_thread(self.inbox.payloads, inbox_ids)
             for inbox_id in inbox_ids:
                 if inbox_id in payloads:
-                    await self._process(inbox_id, payloads[inbox_id])
+                    mark = await self._process(inbox_id, payloads[inbox_id])
+                    if mark is not None:
+                        marks.append(mark)
+            # The chat's next update need not wait for this one's mark, but the ids stay in
+            # flight until it is committed, or a rescan would hand them out again.
+            await asyncio.gather(*marks)
         except Exception:
             log.exception("handling the updates of chat %s failed", chat_id)
         finally:
@@ -209,7 +249,8 @@ class InboxProcessor:
             self._in_flight.difference_update(inbox_ids)
             self._wake.set()  # this chat may have more waiting
 
-    async def _process(self, inbox_id: int, payload: dict[str, Any]) -> None:
+    async def _process(self, inbox_id: int, payload: dict[str, Any]) -> asyncio.Future[None] | None:
+        """Handle one update; the future of its processed mark, when one is still owed."""
         claim = InboxClaim(inbox_id)
         token = current_inbox.set(claim)
         try:
@@ -217,12 +258,13 @@ class InboxProcessor:
             await self.application.process_update(update_object)
         except Exception as exc:
             log.exception("update %s failed", payload.get("update_id"))
-            await asyncio.to_thread(self.inbox.finish, inbox_id, f"{type(exc).__name__}: {exc}")
-            return
+            await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
+            return None
         finally:
             current_inbox.reset(token)
-        if not claim.marked:  # a command already did it, with its effects
-            await asyncio.to_thread(self.inbox.finish, inbox_id)
+        if claim.marked:  # a command already did it, with its effects
+            return None
+        return self._finished.add(inbox_id)
 
 
 class InboxPoller:

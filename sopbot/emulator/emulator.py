@@ -46,6 +46,7 @@ class BotApiEmulator:
         webhook_retry_delay: float = 0.1,
         webhook_timeout: float = 10.0,
         callback_query_ttl: float | None = None,
+        latency: float = 0.0,
         clock: Clock = time.monotonic,
     ) -> None:
         bot_id, _, _ = token.partition(":")
@@ -63,6 +64,7 @@ class BotApiEmulator:
         self._server: HTTPServer | None = None
         self._port: int | None = None
         self._users: list[SimulatedUser] = []
+        self.latency = latency  # seconds added to every Bot API call (a round trip)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class BotApiEmulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self.state.stopping = False
-        backend = ApiBackend(self.token, self.state, self.faults, self._webhook)
+        backend = ApiBackend(self.token, self.state, self.faults, self._webhook, self.latency)
         self._server, self._port = make_server(backend)
 
     async def stop(self) -> None:

@@ -3,9 +3,11 @@ loop or the GIL would distort (flood limits count arrivals to the millisecond).
 
     python -m sopbot.emulator.process --users 1000 [--flood]
 
-prints one JSON line {"port", "token", "users": [ids]}, then answers each "stats" line on its
-standard input with a JSON line {"flood_refusals", "sent", "send_times"}, and stops on "stop" or
-at the end of its input.
+prints one JSON line {"port", "token", "users": [ids]}, then answers each line on its standard
+input with a JSON line: "stats" -> {"flood_refusals", "sent", "send_times"}; "load COUNT RATE
+TEXT" starts the people writing TEXT to the bot (RATE a second, 0 for all at once); "replies"
+-> {"written", "answered", "latencies", "span"} of that load; "polling" -> {"waiting_polls"}.
+It stops on "stop" or at the end of its input. `--latency S` adds S seconds to every call.
 """
 
 from __future__ import annotations
@@ -16,15 +18,61 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sopbot.emulator.emulator import BotApiEmulator
 from sopbot.emulator.faults import FloodLimits
 
 
-async def _serve(users: int, flood: bool) -> None:
-    emulator = BotApiEmulator()
+@dataclass
+class _Load:
+    """Messages the people wrote to the bot for a load test, and when."""
+
+    started: float
+    written: dict[int, list[float]] = field(default_factory=dict)  # chat -> times
+    count: int = 0
+    task: asyncio.Task[None] | None = None
+
+
+async def _write(emulator: BotApiEmulator, load: _Load, count: int, rate: float, text: str) -> None:
+    """`count` messages, from the people in turn, `rate` a second (0: all at once)."""
+    users = emulator.users
+    for index in range(count):
+        if rate > 0:
+            delay = load.started + index / rate - emulator.state.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        user = users[index % len(users)]
+        load.written.setdefault(user.id, []).append(emulator.state.monotonic())
+        user.send_text(text)
+        load.count += 1
+
+
+def _replies(emulator: BotApiEmulator, load: _Load) -> dict[str, Any]:
+    """Each written message's time to the bot's answer in its chat (answers taken in order)."""
+    answered: dict[int, list[float]] = {}
+    for call in emulator.calls_to("sendMessage"):
+        if call.status == 200 and call.at >= load.started:
+            answered.setdefault(int(str(call.params["chat_id"])), []).append(call.at)
+    latencies: list[float] = []
+    last_answer = load.started
+    for chat, written in load.written.items():
+        answers = answered.get(chat, [])
+        for at, answer in zip(written, answers, strict=False):
+            latencies.append(answer - at)
+            last_answer = max(last_answer, answer)
+    firsts = [times[0] for times in load.written.values()]
+    return {
+        "written": load.count,
+        "answered": len(latencies),
+        "latencies": latencies,
+        "span": last_answer - min(firsts) if firsts else 0.0,
+    }
+
+
+async def _serve(users: int, flood: bool, latency: float) -> None:
+    emulator = BotApiEmulator(latency=latency)
     await emulator.start()
     if flood:
         emulator.faults.enable_flood_limits(FloodLimits())
@@ -33,9 +81,19 @@ async def _serve(users: int, flood: bool) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    load = _Load(started=emulator.state.monotonic())
     while line := await reader.readline():
-        command = line.decode().strip()
-        if command == "stats":
+        command, _, rest = line.decode().strip().partition(" ")
+        if command == "load":
+            count, rate, text = rest.split(" ", 2)
+            load = _Load(started=emulator.state.monotonic())
+            load.task = asyncio.create_task(_write(emulator, load, int(count), float(rate), text))
+            print(json.dumps({"loading": int(count)}), flush=True)
+        elif command == "replies":
+            print(json.dumps(_replies(emulator, load)), flush=True)
+        elif command == "polling":
+            print(json.dumps({"waiting_polls": emulator.waiting_polls}), flush=True)
+        elif command == "stats":
             sends = [c.at for c in emulator.calls_to("sendMessage") if c.status == 200]
             print(
                 json.dumps(
@@ -68,16 +126,33 @@ class EmulatorProcess:
 
     async def stats(self) -> dict[str, Any]:
         """The refusals it gave and the times of the messages it took."""
+        return await self._ask("stats")
+
+    async def load(self, count: int, rate: float, text: str) -> None:
+        """Have the people write `count` messages of `text`, `rate` a second (0: at once)."""
+        await self._ask(f"load {count} {rate} {text}")
+
+    async def replies(self) -> dict[str, Any]:
+        """Of the last load: written, answered, each answer's latency, and the span."""
+        return await self._ask("replies")
+
+    async def waiting_polls(self) -> int:
+        """getUpdates long polls held now (a bot is listening)."""
+        return int((await self._ask("polling"))["waiting_polls"])
+
+    async def _ask(self, command: str) -> dict[str, Any]:
         assert self.process.stdin is not None  # noqa: S101
         assert self.process.stdout is not None  # noqa: S101
-        self.process.stdin.write(b"stats\n")
+        self.process.stdin.write(command.encode() + b"\n")
         await self.process.stdin.drain()
         answer: dict[str, Any] = json.loads(await self.process.stdout.readline())
         return answer
 
 
 @asynccontextmanager
-async def emulator_process(users: int, *, flood: bool = False) -> AsyncIterator[EmulatorProcess]:
+async def emulator_process(
+    users: int, *, flood: bool = False, latency: float = 0.0
+) -> AsyncIterator[EmulatorProcess]:
     """Start the emulator in a child process; stopped when the block ends."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -85,6 +160,8 @@ async def emulator_process(users: int, *, flood: bool = False) -> AsyncIterator[
         "sopbot.emulator.process",
         "--users",
         str(users),
+        "--latency",
+        str(latency),
         *(["--flood"] if flood else []),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -109,8 +186,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=0)
     parser.add_argument("--flood", action="store_true")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each call")
     args = parser.parse_args()
-    asyncio.run(_serve(args.users, args.flood))
+    asyncio.run(_serve(args.users, args.flood, args.latency))
 
 
 if __name__ == "__main__":

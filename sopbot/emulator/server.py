@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class ApiBackend:
     state: EmulatorState
     faults: FaultInjector
     webhook: WebhookSender
+    # Seconds added to every call, half on the way in and half on the way out: the round
+    # trip to Telegram's servers (about 50 ms from Indonesia).
+    latency: float = 0.0
 
 
 def read_params(request: HTTPServerRequest) -> Params:
@@ -119,6 +123,8 @@ class BotApiHandler(_JsonHandler):
     async def _serve(self, token: str, method_name: str) -> None:
         backend = self.backend
         state = backend.state
+        if backend.latency:
+            await asyncio.sleep(backend.latency / 2)
         started = state.monotonic()
         method, logged = method_name, {}
         try:
@@ -155,6 +161,8 @@ class BotApiHandler(_JsonHandler):
             status, body = refusal.error_code, refusal.to_json()
         description = None if status == 200 else body.get("description")
         self._record(ApiCall(method, logged, started, status, description))
+        if backend.latency:
+            await asyncio.sleep(backend.latency / 2)
         if not self._client_gone:
             self.answer(status, body)
 
