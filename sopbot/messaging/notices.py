@@ -60,20 +60,36 @@ class _Context:
     def procedure(self) -> Procedure:
         return self.loaded.procedure
 
+    # A change's notices name several people and positions of the instance: the first miss
+    # loads all of them in one query, where one lookup each (and the autoflush before each)
+    # was a fifth of the notifier's time (bench.transitions).
+
     def member(self, member_id: int) -> MemberRow:
         if member_id not in self.members:
-            row = self.session.get(MemberRow, member_id)
-            if row is None:
+            wanted = {member_id, self.instance.started_by_id}
+            for disposition in self.instance.dispositions:
+                wanted.add(disposition.assignee_id)
+                if disposition.sender_id is not None:
+                    wanted.add(disposition.sender_id)
+                if disposition.acting_for_id is not None:
+                    wanted.add(disposition.acting_for_id)
+            rows = self.session.exec(
+                select(MemberRow).where(col(MemberRow.id).in_(wanted - self.members.keys()))
+            )
+            self.members.update((row.id, row) for row in rows if row.id is not None)
+            if member_id not in self.members:
                 raise KeyError(member_id)
-            self.members[member_id] = row
         return self.members[member_id]
 
     def position_name(self, position_id: int) -> str:
         if position_id not in self.positions:
-            row = self.session.get(PositionRow, position_id)
-            if row is None:
+            wanted = {position_id} | {d.position_id for d in self.instance.dispositions}
+            rows = self.session.exec(
+                select(PositionRow).where(col(PositionRow.id).in_(wanted - self.positions.keys()))
+            )
+            self.positions.update((row.id, row) for row in rows if row.id is not None)
+            if position_id not in self.positions:
                 return ""
-            self.positions[position_id] = row
         return self.positions[position_id].name
 
     def timezone(self) -> str:
@@ -518,8 +534,7 @@ class Notifier:
         ).first()
         if original is None:
             return  # never shown (e.g. rerouted in the same change): nothing to edit
-        row = self._add(context, member, "edit", now, payload, disposition.id)
-        row.edits_outbox_id = original.id
+        self._add(context, member, "edit", now, payload, disposition.id, edits=original.id)
 
     def _add(
         self,
@@ -529,6 +544,8 @@ class Notifier:
         now: dt.datetime,
         payload: dict[str, Any],
         disposition_id: uuid.UUID | None,
+        *,
+        edits: int | None = None,
     ) -> OutboxRow:
         assert member.id is not None  # noqa: S101 - a stored row
         row = OutboxRow(
@@ -537,7 +554,9 @@ class Notifier:
             kind=kind,
             payload=payload,
             disposition_id=disposition_id,
+            edits_outbox_id=edits,
         )
+        # Not flushed one by one: the change's rows go in together, in the order added (the
+        # unit of work keeps it, and the sender delivers by id), at the next query or commit.
         context.session.add(row)
-        context.session.flush()
         return row
