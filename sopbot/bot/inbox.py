@@ -12,6 +12,7 @@ processed once, and a replayed command changes nothing.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
@@ -20,8 +21,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
@@ -32,10 +33,12 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 
 log = logging.getLogger(__name__)
+_INBOX_TABLE: Table = InboxRow.__table__  # type: ignore[attr-defined]
 
 LONG_POLL_SECONDS = 25
 CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
 MAX_ATTEMPTS = 3  # a handler that keeps failing on an update does not block its chat forever
+FULL_READ_EVERY = 5.0  # seconds between reads of the whole inbox (for updates owed a retry)
 
 
 def digest_of(payload: dict[str, Any]) -> str:
@@ -69,43 +72,46 @@ class UpdateInbox:
         self.clock = clock
 
     def store(self, payloads: Sequence[dict[str, Any]]) -> int:
-        """Keep updates that are not stored yet; returns how many were new."""
-        new = 0
-        now = self.clock()
-        with self.database.transaction() as session:
-            for payload in payloads:
-                digest = digest_of(payload)
-                exists = session.exec(
-                    select(InboxRow.id).where(
-                        InboxRow.update_id == int(payload["update_id"]), InboxRow.digest == digest
-                    )
-                ).first()
-                if exists is not None:
-                    continue  # a redelivery (Telegram had not seen our confirmation)
-                try:
-                    with session.begin_nested():
-                        session.add(
-                            InboxRow(
-                                update_id=int(payload["update_id"]),
-                                digest=digest,
-                                chat_id=chat_of(payload),
-                                payload=payload,
-                                received_at=now,
-                            )
-                        )
-                        session.flush()
-                    new += 1
-                except IntegrityError:
-                    continue  # stored at the same moment by another receiver
-        return new
+        """Keep updates that are not stored yet; returns how many were new.
 
-    def pending(self, limit: int = 5000) -> list[tuple[int, int | None]]:
-        """Unprocessed updates in arrival order: (inbox id, chat id), without their content."""
+        One INSERT for the batch; a redelivery (Telegram had not seen our confirmation) or an
+        update stored at the same moment by another receiver hits the unique (update id,
+        digest) and is skipped by the database.
+        """
+        if not payloads:
+            return 0
+        now = self.clock()
+        rows = [
+            {
+                "update_id": int(payload["update_id"]),
+                "digest": digest_of(payload),
+                "chat_id": chat_of(payload),
+                "payload": payload,
+                "received_at": now,
+                "attempts": 0,
+            }
+            for payload in payloads
+        ]
+        with self.database.transaction() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = (
+                insert(_INBOX_TABLE)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["update_id", "digest"])
+                .returning(_INBOX_TABLE.c.id)
+            )
+            return len(session.execute(statement).all())
+
+    def pending(self, after: int = 0, limit: int = 5000) -> list[tuple[int, int | None]]:
+        """Unprocessed updates stored after inbox id `after`, in arrival order: (inbox id,
+        chat id), without their content."""
         with self.database.reading() as session:
             rows = session.exec(
                 select(InboxRow.id, InboxRow.chat_id)
                 .where(col(InboxRow.processed_at).is_(None))
                 .where(InboxRow.attempts < MAX_ATTEMPTS)
+                .where(col(InboxRow.id) > after)
                 .order_by(col(InboxRow.id))
                 .limit(limit)
             ).all()
@@ -194,6 +200,12 @@ class InboxProcessor:
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
         self._finished = FinishedUpdates(inbox)
+        # Updates read from the store and not handed out yet, per chat in id order. Reading
+        # only what was stored after the newest id seen keeps a burst linear; a full read
+        # now and then picks up failed updates owed another attempt.
+        self._queued: dict[int | None, list[int]] = {}
+        self._queued_ids: set[int] = set()
+        self._newest = 0
 
     def wake(self) -> None:
         """New updates were stored."""
@@ -206,29 +218,47 @@ class InboxProcessor:
 
     async def run(self) -> None:
         """Process until stopped."""
+        loop = asyncio.get_running_loop()
+        full_read_due = loop.time()
         while not self._stopping:
             self._wake.clear()
+            full = loop.time() >= full_read_due
+            if full:
+                full_read_due = loop.time() + FULL_READ_EVERY
             try:
-                rows = await asyncio.to_thread(self.inbox.pending)
+                rows = await asyncio.to_thread(self.inbox.pending, 0 if full else self._newest)
             except Exception:
                 log.exception("reading the inbox failed")
                 rows = []
-            by_chat: dict[int | None, list[int]] = {}
-            for inbox_id, chat_id in rows:
-                if inbox_id not in self._in_flight and chat_id not in self._busy_chats:
-                    by_chat.setdefault(chat_id, []).append(inbox_id)
-            for chat_id, inbox_ids in by_chat.items():
-                if len(self._busy_chats) >= CHAT_WORKERS:
-                    break
-                self._busy_chats.add(chat_id)
-                self._in_flight.update(inbox_ids)
-                task = asyncio.create_task(self._chat(chat_id, inbox_ids))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            self._queue(rows)
+            self._hand_out()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _queue(self, rows: Sequence[tuple[int, int | None]]) -> None:
+        for inbox_id, chat_id in rows:
+            self._newest = max(self._newest, inbox_id)
+            if inbox_id in self._in_flight or inbox_id in self._queued_ids:
+                continue
+            bisect.insort(self._queued.setdefault(chat_id, []), inbox_id)
+            self._queued_ids.add(inbox_id)
+
+    def _hand_out(self) -> None:
+        """Start a worker for each waiting chat that has none, up to CHAT_WORKERS."""
+        for chat_id in list(self._queued):
+            if len(self._busy_chats) >= CHAT_WORKERS:
+                return
+            if chat_id in self._busy_chats:
+                continue
+            inbox_ids = self._queued.pop(chat_id)
+            self._queued_ids.difference_update(inbox_ids)
+            self._busy_chats.add(chat_id)
+            self._in_flight.update(inbox_ids)
+            task = asyncio.create_task(self._chat(chat_id, inbox_ids))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
         marks: list[asyncio.Future[None]] = []
