@@ -282,7 +282,7 @@ def render(
         "",
         "Written by `python -m bench` (all benchmarks in one run); do not edit by hand: the",
         "explanations come from `bench/findings.md`. Every figure is the median of "
-        f"**{runs} runs** with min-max; each comparison measures both sides within the same",
+        f"**{runs} run{'s' if runs != 1 else ''}** with min-max; each comparison measures both sides within the same",
         "run, so the ratio holds on a noisy machine.",
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC on **{host['cores']} cores** ({host['cpu']}, shared "
@@ -303,7 +303,7 @@ def render(
         lines += [
             f"## {benchmark.title}",
             "",
-            f"`{benchmark.command}` ({item.seconds:.0f} s for {runs} runs). Settings: "
+            f"`{benchmark.command}` ({item.seconds:.0f} s for all runs). Settings: "
             + ", ".join(f"`{s}`" for s in _settings(summary))
             + ".",
             "",
