@@ -282,8 +282,8 @@ def render(
         "",
         "Written by `python -m bench` (all benchmarks in one run); do not edit by hand: the",
         "explanations come from `bench/findings.md`. Every figure is the median of "
-        f"**{runs} run{'s' if runs != 1 else ''}** with min-max; each comparison measures both sides within the same",
-        "run, so the ratio holds on a noisy machine.",
+        f"**{runs} run{'s' if runs != 1 else ''}** with min-max; each comparison measures",
+        "both sides within the same run, so the ratio holds on a noisy machine.",
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC on **{host['cores']} cores** ({host['cpu']}, shared "
         f"and noisy), {host['memory']} RAM, {host['os']}; Python {host['python']}, SQLite "
