@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, insert, select
+from sqlmodel import Session, col
 
 from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind
 from sopbot.engine.instance import (
@@ -31,6 +32,7 @@ from sopbot.messaging.formatting import escape, fit_caption, local_time
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
+from sopbot.storage.statements import execute, table_of
 
 _ENDED_LABELS = {
     DispositionState.DONE: "status.done",
@@ -41,16 +43,54 @@ _ENDED_LABELS = {
     DispositionState.CANCELLED: "status.cancelled",
 }
 
+_MEMBER = table_of(MemberRow)
+_POSITION = table_of(PositionRow)
+_OUTBOX = table_of(OutboxRow)
+_AGENCY = table_of(AgencyRow)
+
+# Built once (see storage.statements): every change runs most of them.
+_PEOPLE = select(_MEMBER.c.id, _MEMBER.c.name, _MEMBER.c.language).where(
+    _MEMBER.c.id.in_(bindparam("ids", expanding=True))
+)
+_POSITION_NAMES = select(_POSITION.c.id, _POSITION.c.name).where(
+    _POSITION.c.id.in_(bindparam("ids", expanding=True))
+)
+_AGENCY_TIMEZONE = select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
+_FIRST_MESSAGE = (
+    select(_OUTBOX.c.id)
+    .where(_OUTBOX.c.disposition_id == bindparam("disposition_id"))
+    .where(_OUTBOX.c.kind == "message")
+    .order_by(_OUTBOX.c.id)
+    .limit(1)
+)
+_FILES_SENT = (
+    select(_OUTBOX.c.payload)
+    .where(_OUTBOX.c.member_id == bindparam("member_id"))
+    .where(_OUTBOX.c.kind == "document")
+    .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
+)
+_ADD_OUTBOX = insert(_OUTBOX)
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What the notices need of a member."""
+
+    id: int
+    name: str
+    language: str | None
+
 
 @dataclass
 class _Context:
-    """What rendering needs from the database, loaded once per change."""
+    """What rendering needs from the database, loaded once per change, and the outbox rows
+    the change adds (written together, see `write_outbox`)."""
 
     session: Session
     loaded: LoadedInstance
-    members: dict[int, MemberRow] = field(default_factory=dict)
-    positions: dict[int, PositionRow] = field(default_factory=dict)
-    agency: AgencyRow | None = None
+    members: dict[int, _Person] = field(default_factory=dict)
+    positions: dict[int, str] = field(default_factory=dict)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def instance(self) -> Instance:
@@ -64,7 +104,7 @@ class _Context:
     # loads all of them in one query, where one lookup each (and the autoflush before each)
     # was a fifth of the notifier's time (bench.transitions).
 
-    def member(self, member_id: int) -> MemberRow:
+    def member(self, member_id: int) -> _Person:
         if member_id not in self.members:
             wanted = {member_id, self.instance.started_by_id}
             for disposition in self.instance.dispositions:
@@ -73,10 +113,8 @@ class _Context:
                     wanted.add(disposition.sender_id)
                 if disposition.acting_for_id is not None:
                     wanted.add(disposition.acting_for_id)
-            rows = self.session.exec(
-                select(MemberRow).where(col(MemberRow.id).in_(wanted - self.members.keys()))
-            )
-            self.members.update((row.id, row) for row in rows if row.id is not None)
+            rows = execute(self.session, _PEOPLE, {"ids": list(wanted - self.members.keys())})
+            self.members.update((row.id, _Person(row.id, row.name, row.language)) for row in rows)
             if member_id not in self.members:
                 raise KeyError(member_id)
         return self.members[member_id]
@@ -84,18 +122,31 @@ class _Context:
     def position_name(self, position_id: int) -> str:
         if position_id not in self.positions:
             wanted = {position_id} | {d.position_id for d in self.instance.dispositions}
-            rows = self.session.exec(
-                select(PositionRow).where(col(PositionRow.id).in_(wanted - self.positions.keys()))
+            rows = execute(
+                self.session, _POSITION_NAMES, {"ids": list(wanted - self.positions.keys())}
             )
-            self.positions.update((row.id, row) for row in rows if row.id is not None)
+            self.positions.update((row.id, row.name) for row in rows)
             if position_id not in self.positions:
                 return ""
-        return self.positions[position_id].name
+        return self.positions[position_id]
 
     def timezone(self) -> str:
-        if self.agency is None:
-            self.agency = self.session.get(AgencyRow, self.instance.agency_id)
-        return self.agency.timezone if self.agency else "Asia/Jakarta"
+        if self.loaded.agency_timezone is None:  # read with the instance, as a rule
+            zone = execute(
+                self.session, _AGENCY_TIMEZONE, {"agency_id": self.instance.agency_id}
+            ).scalar()
+            self.loaded.agency_timezone = zone or "Asia/Jakarta"
+        return self.loaded.agency_timezone
+
+    def write_outbox(self) -> None:
+        """Insert the rows added so far, in the order added (the sender delivers by id).
+
+        One executemany of a Core insert: nothing needs their ids but a later edit of one,
+        and an edit looks its message up after this has run (`Notifier._edit`).
+        """
+        if self.outbox:
+            execute(self.session, _ADD_OUTBOX, self.outbox)
+            self.outbox.clear()
 
 
 class Notifier:
@@ -127,12 +178,15 @@ class Notifier:
                 self._moved_on(context, procedure.instance.run(transition.entity_id), now)
             elif transition.entity is EntityKind.INSTANCE and transition.action == "cancel":
                 self._cancelled(context, transition, now)
+        context.write_outbox()
 
     def resend(
         self, session: Session, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
     ) -> None:
         """Send a live disposition again, as new (its holder has just joined, or asked)."""
-        self._send_disposition(_Context(session, loaded), disposition, now)
+        context = _Context(session, loaded)
+        self._send_disposition(context, disposition, now)
+        context.write_outbox()
 
     # -- rendering a disposition -----------------------------------------------------------
 
@@ -484,21 +538,23 @@ class Notifier:
         }
         if not wanted:
             return []
-        rows = context.session.exec(
+        rows = context.session.scalars(
             select(DocumentRow)
             .where(col(DocumentRow.id).in_(list(wanted)))
             .order_by(col(DocumentRow.uploaded_at))
         ).all()
         # Each person gets a file once per instance, and never their own upload back.
+        context.write_outbox()  # the files this change already sent count too
         already = {
-            str(row.payload.get("file_id"))
-            for row in context.session.exec(
-                select(OutboxRow).where(
-                    OutboxRow.member_id == disposition.assignee_id,
-                    OutboxRow.kind == "document",
-                    col(OutboxRow.disposition_id).in_([d.id for d in instance.dispositions]),
-                )
-            )
+            str(payload.get("file_id"))
+            for payload in execute(
+                context.session,
+                _FILES_SENT,
+                {
+                    "member_id": disposition.assignee_id,
+                    "dispositions": [d.id for d in instance.dispositions],
+                },
+            ).scalars()
         }
         rows = [
             row
@@ -522,41 +578,40 @@ class Notifier:
     def _edit(
         self,
         context: _Context,
-        member: MemberRow,
+        member: _Person,
         disposition: Disposition,
         now: dt.datetime,
         payload: dict[str, Any],
     ) -> None:
-        original = context.session.exec(
-            select(OutboxRow)
-            .where(OutboxRow.disposition_id == disposition.id, OutboxRow.kind == "message")
-            .order_by(col(OutboxRow.id))
-        ).first()
+        context.write_outbox()  # the message may have been added in this change
+        original = execute(
+            context.session, _FIRST_MESSAGE, {"disposition_id": disposition.id}
+        ).scalar()
         if original is None:
             return  # never shown (e.g. rerouted in the same change): nothing to edit
-        self._add(context, member, "edit", now, payload, disposition.id, edits=original.id)
+        self._add(context, member, "edit", now, payload, disposition.id, edits=original)
 
     def _add(
         self,
         context: _Context,
-        member: MemberRow,
+        member: _Person,
         kind: str,
         now: dt.datetime,
         payload: dict[str, Any],
         disposition_id: uuid.UUID | None,
         *,
         edits: int | None = None,
-    ) -> OutboxRow:
-        assert member.id is not None  # noqa: S101 - a stored row
-        row = OutboxRow(
-            created_at=now,
-            member_id=member.id,
-            kind=kind,
-            payload=payload,
-            disposition_id=disposition_id,
-            edits_outbox_id=edits,
+    ) -> None:
+        # Not written one by one: the change's rows go in together, in the order added.
+        context.outbox.append(
+            {
+                "created_at": now,
+                "member_id": member.id,
+                "kind": kind,
+                "payload": payload,
+                "disposition_id": disposition_id,
+                "edits_outbox_id": edits,
+                "state": "pending",
+                "attempts": 0,
+            }
         )
-        # Not flushed one by one: the change's rows go in together, in the order added (the
-        # unit of work keeps it, and the sender delivers by id), at the next query or commit.
-        context.session.add(row)
-        return row

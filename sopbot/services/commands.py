@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -24,11 +24,17 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.instance_store import ConcurrentUpdate
 from sopbot.storage.models import CommandRow
+from sopbot.storage.statements import execute, table_of
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 Clock = Callable[[], dt.datetime]
+
+_COMMAND = table_of(CommandRow)
+# Built once: every command runs both (see storage.statements).
+_PRIOR_RESULT = select(_COMMAND.c.result).where(_COMMAND.c.key == bindparam("key"))
+_RECORD = insert(_COMMAND)
 
 
 def utc_now() -> dt.datetime:
@@ -63,13 +69,16 @@ class CommandRunner:
             try:
                 with self.database.transaction() as session:
                     if key is not None:
-                        prior = session.get(CommandRow, key)
+                        prior = execute(session, _PRIOR_RESULT, {"key": key}).first()
                         if prior is not None:
-                            return _replay(prior)
+                            return _replay(prior.result)
                     result = dict(work(session, now))
                     if key is not None:
-                        session.add(CommandRow(key=key, kind=kind, at=now, result=result))
-                        session.flush()
+                        execute(
+                            session,
+                            _RECORD,
+                            {"key": key, "kind": kind, "at": now, "result": result},
+                        )
                     claim = _mark_inbox_processed(session, now)
                 if claim is not None:
                     claim.marked = True
@@ -77,7 +86,12 @@ class CommandRunner:
             except DomainError as refusal:
                 # The transaction rolled back: nothing changed. Remember the answer.
                 if key is not None:
-                    self._remember_refusal(key, kind, now, refusal)
+                    concurrent = self._remember_refusal(key, kind, now, refusal)
+                    if concurrent is not None:
+                        # The same command committed after this attempt looked for its key
+                        # (on PostgreSQL each statement sees the latest commits): what it saw
+                        # was that command's effect, so answer as its replay.
+                        return _replay(concurrent)
                 raise
             except (ConcurrentUpdate, IntegrityError) as conflict:
                 # Another transaction changed the instance (or used the key) first: reload and
@@ -87,7 +101,8 @@ class CommandRunner:
 
     def _remember_refusal(
         self, key: str, kind: str, now: dt.datetime, refusal: DomainError
-    ) -> None:
+    ) -> dict[str, Any] | None:
+        """Store the refusal under the key; if the key is taken already, its stored result."""
         result = {
             "refused": refusal.code,
             "message": str(refusal),
@@ -95,13 +110,16 @@ class CommandRunner:
         }
         try:
             with self.database.transaction() as session:
-                if session.get(CommandRow, key) is None:
+                stored = session.get(CommandRow, key)
+                if stored is None:
                     session.add(CommandRow(key=key, kind=kind, at=now, result=result))
                 claim = _mark_inbox_processed(session, now)
             if claim is not None:
                 claim.marked = True
         except IntegrityError:
             log.info("refusal of %s already recorded by a concurrent replay", kind)
+            return None
+        return None if stored is None else stored.result
 
 
 @dataclass(slots=True)
@@ -130,8 +148,7 @@ def _mark_inbox_processed(session: Session, now: dt.datetime) -> InboxClaim | No
     return claim
 
 
-def _replay(prior: CommandRow) -> Outcome:
-    result = prior.result
+def _replay(result: dict[str, Any]) -> Outcome:
     if "refused" in result:
         raise DomainError.from_code(
             str(result["refused"]), str(result.get("message", "")), result.get("params", {})

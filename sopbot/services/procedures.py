@@ -159,7 +159,9 @@ class ProcedureService:
                     )
                 if rows or definition.first_step.output_kind is not OutputKind.DOCUMENT:
                     procedure.complete(first.id, starter_id, at=now, routing=routing, note=note)
-            loaded = self.instances.add_new(session, procedure, version_id)
+            loaded = self.instances.add_new(
+                session, procedure, version_id, agency_timezone=agency.timezone
+            )
             self._save(session, loaded, now, documents=rows)
             return {"instance_id": str(procedure.instance.id), "number": loaded.number}
 
@@ -362,8 +364,7 @@ class ProcedureService:
     def check(self, member_id: int, disposition_id: uuid.UUID) -> int:
         """Raise why the member cannot act on the disposition now; else its step number."""
         with self.database.reading() as session:
-            instance_id = self.instances.instance_of_disposition(session, disposition_id)
-            loaded = self.instances.load(session, instance_id)
+            loaded = self.instances.load_for_disposition(session, disposition_id)
             loaded.procedure.check_actionable(disposition_id, member_id)
             disposition = loaded.instance.disposition(disposition_id)
             return loaded.instance.run(disposition.step_run_id).step_number
@@ -374,12 +375,9 @@ class ProcedureService:
         """Keep a note the holder replied to their disposition, until they press Selesai."""
 
         def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
-            instance_id = self.instances.instance_of_disposition(session, disposition_id)
-            loaded = self.instances.load(session, instance_id)
+            loaded = self.instances.load_for_disposition(session, disposition_id)
             loaded.procedure.write_note(disposition_id, member_id, note)
-            row = loaded.disposition_rows[disposition_id]
-            row.note = loaded.instance.disposition(disposition_id).note
-            session.add(row)
+            self.instances.save_note(session, loaded.instance.disposition(disposition_id))
             return {"disposition_id": str(disposition_id)}
 
         return self.runner.run(key, "note", work)
@@ -493,8 +491,7 @@ class ProcedureService:
         move: Callable[[Procedure, dt.datetime, Session], None],
     ) -> Outcome:
         def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
-            instance_id = self.instances.instance_of_disposition(session, disposition_id)
-            loaded = self.instances.load(session, instance_id)
+            loaded = self.instances.load_for_disposition(session, disposition_id)
             loaded.procedure.deadline = self.deadline(session, loaded.instance.agency_id)
             move(loaded.procedure, now, session)
             return self._save(session, loaded, now)

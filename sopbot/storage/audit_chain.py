@@ -28,12 +28,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sopbot.storage.models import AuditChainHeadRow, AuditRow
+from sopbot.storage.statements import execute, table_of
 
 GENESIS_HASH = "0" * 64
 """The prev_hash of the first row of every chain."""
@@ -44,7 +45,21 @@ GLOBAL_CHAIN = "global"
 # Where a session keeps the entries recorded in its transaction until the commit appends them.
 _PENDING_KEY = "sopbot.audit_chain.pending"
 
-_AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[attr-defined]
+_AUDIT_TABLE = table_of(AuditRow)
+_HEAD_TABLE = table_of(AuditChainHeadRow)
+
+# Built once (see storage.statements): every transaction that audits runs all three.
+_LOCK_HEAD = (
+    select(_HEAD_TABLE.c.last_seq, _HEAD_TABLE.c.last_hash)
+    .where(_HEAD_TABLE.c.chain == bindparam("chain"))
+    .with_for_update()  # SQLite has no row locks: its writers queue at BEGIN IMMEDIATE
+)
+_MOVE_HEAD = (
+    update(_HEAD_TABLE)
+    .where(_HEAD_TABLE.c.chain == bindparam("b_chain"))
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
+_APPEND = insert(_AUDIT_TABLE)
 
 
 def chain_of(agency_id: int | None) -> str:
@@ -206,8 +221,15 @@ def _append_pending(session: Session) -> None:
     # One multi-row INSERT on the table, not an ORM object per row: nothing reads these rows
     # back in this transaction, and building a SQLModel object and its RETURNING id per row
     # was a tenth of a transition's time (bench.transitions). Rows go in in chain order.
-    session.execute(insert(_AUDIT_TABLE), rows)
-    # The commit flushes the moved heads right after this hook.
+    execute(session, _APPEND, rows)
+    execute(
+        session,
+        _MOVE_HEAD,
+        [
+            {"b_chain": head.chain, "last_seq": head.last_seq, "last_hash": head.last_hash}
+            for head in heads.values()
+        ],
+    )
 
 
 def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
@@ -236,19 +258,22 @@ def _within(transaction: SessionTransaction, outer: SessionTransaction) -> bool:
     return False
 
 
-def _locked_head(session: Session, chain: str) -> AuditChainHeadRow:
+@dataclass(slots=True)
+class _Head:
+    """A chain's head as locked by this transaction, moved on as rows are appended."""
+
+    chain: str
+    last_seq: int
+    last_hash: str
+
+
+def _locked_head(session: Session, chain: str) -> _Head:
     """The chain's head, locked until the transaction ends (created on the chain's first use)."""
-    locking = (
-        select(AuditChainHeadRow)
-        .where(col(AuditChainHeadRow.chain) == chain)
-        .with_for_update()  # SQLite has no row locks: its writers queue at BEGIN IMMEDIATE
-        .execution_options(populate_existing=True)  # never a copy from an earlier transaction
-    )
-    head = session.exec(locking).first()
-    if head is None:
+    row = execute(session, _LOCK_HEAD, {"chain": chain}).first()
+    if row is None:
         _create_head(session, chain)
-        head = session.exec(locking).one()
-    return head
+        row = execute(session, _LOCK_HEAD, {"chain": chain}).one()
+    return _Head(chain, row.last_seq, row.last_hash)
 
 
 def _create_head(session: Session, chain: str) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Executable, Row, bindparam, func, insert, select, update
+from sqlmodel import Session
 
 from sopbot.engine.definition import Assignment, DecisionAnswer
 from sopbot.engine.instance import (
@@ -28,7 +29,82 @@ from sopbot.engine.organization import ActingKind
 from sopbot.engine.procedure import Procedure
 from sopbot.storage.audit import record_transitions
 from sopbot.storage.definitions import DefinitionStore
-from sopbot.storage.models import DispositionRow, DocumentRow, InstanceRow, StepRunRow
+from sopbot.storage.models import (
+    AgencyRow,
+    DispositionRow,
+    DocumentRow,
+    InstanceRow,
+    StepRunRow,
+)
+from sopbot.storage.statements import execute, table_of
+
+_INSTANCE = table_of(InstanceRow)
+_RUN = table_of(StepRunRow)
+_DISPOSITION = table_of(DispositionRow)
+_DOCUMENT = table_of(DocumentRow)
+_AGENCY = table_of(AgencyRow)
+
+# The instance row with its agency's time zone (the notices show local times).
+_INSTANCE_BY_ID = (
+    select(_INSTANCE, _AGENCY.c.timezone.label("agency_timezone"))
+    .join(_AGENCY, _AGENCY.c.id == _INSTANCE.c.agency_id)
+    .where(_INSTANCE.c.id == bindparam("instance_id"))
+)
+# The same, found by one of its dispositions: one round trip where two were.
+_INSTANCE_BY_DISPOSITION = (
+    select(_INSTANCE, _AGENCY.c.timezone.label("agency_timezone"))
+    .join(_AGENCY, _AGENCY.c.id == _INSTANCE.c.agency_id)
+    .join(_DISPOSITION, _DISPOSITION.c.instance_id == _INSTANCE.c.id)
+    .where(_DISPOSITION.c.id == bindparam("disposition_id"))
+)
+_RUNS = (
+    select(_RUN)
+    .where(_RUN.c.instance_id == bindparam("instance_id"))
+    .order_by(_RUN.c.opened_at, _RUN.c.round)
+)
+_DISPOSITIONS = (
+    select(_DISPOSITION)
+    .where(_DISPOSITION.c.instance_id == bindparam("instance_id"))
+    .order_by(_DISPOSITION.c.created_at)
+)
+_ATTACHED_DOCUMENTS = (
+    select(_DOCUMENT.c.id, _DOCUMENT.c.disposition_id)
+    .where(_DOCUMENT.c.instance_id == bindparam("instance_id"))
+    .where(_DOCUMENT.c.disposition_id.is_not(None))
+    .order_by(_DOCUMENT.c.uploaded_at)
+)
+_BUMP_VERSION = (
+    update(_INSTANCE)
+    .where(_INSTANCE.c.id == bindparam("b_id"))
+    .where(_INSTANCE.c.version == bindparam("b_version"))
+    .values(
+        version=bindparam("version"),
+        state=bindparam("state"),
+        finished_at=bindparam("finished_at"),
+        cancel_reason=bindparam("cancel_reason"),
+    )
+)
+# What the engine may change on a stored row; a changed row gets all of them written.
+_RUN_CHANGES = (
+    "state",
+    "completed_at",
+    "due_at",
+    "previous_run_id",
+    "sender_id",
+    "instruction",
+    "answer",
+    "reason",
+)
+_DISPOSITION_CHANGES = ("state", "acted_at", "note", "reason")
+_INSERT_RUN = insert(_RUN)
+_INSERT_DISPOSITION = insert(_DISPOSITION)
+_UPDATE_RUN = update(_RUN).where(_RUN.c.id == bindparam("b_id"))
+_UPDATE_DISPOSITION = update(_DISPOSITION).where(_DISPOSITION.c.id == bindparam("b_id"))
+_SET_NOTE = (
+    update(_DISPOSITION)
+    .where(_DISPOSITION.c.id == bindparam("b_id"))
+    .values(note=bindparam("note"))
+)
 
 
 class ConcurrentUpdate(Exception):
@@ -37,15 +113,17 @@ class ConcurrentUpdate(Exception):
 
 @dataclass
 class LoadedInstance:
-    """An instance's aggregate with the rows it came from, ready to be changed and saved."""
+    """An instance's aggregate with what is stored of it, ready to be changed and saved."""
 
     procedure: Procedure
     number: int
     sop_version_id: int
     loaded_version: int
     is_new: bool = False
-    run_rows: dict[uuid.UUID, StepRunRow] = field(default_factory=dict)
-    disposition_rows: dict[uuid.UUID, DispositionRow] = field(default_factory=dict)
+    # The ids of the step runs and dispositions that have rows (the others are inserted).
+    stored_runs: set[uuid.UUID] = field(default_factory=set)
+    stored_dispositions: set[uuid.UUID] = field(default_factory=set)
+    agency_timezone: str | None = None  # read with the instance, for the notices
 
     @property
     def instance(self) -> Instance:
@@ -63,35 +141,29 @@ class InstanceStore:
 
     def load(self, session: Session, instance_id: uuid.UUID) -> LoadedInstance:
         """The instance with its step runs, dispositions and attached documents."""
-        row = session.get(InstanceRow, instance_id)
+        row = execute(session, _INSTANCE_BY_ID, {"instance_id": instance_id}).first()
         if row is None:
             raise KeyError(instance_id)
+        return self._load_rest(session, row)
+
+    def load_for_disposition(self, session: Session, disposition_id: uuid.UUID) -> LoadedInstance:
+        """The instance a disposition belongs to, loaded; KeyError for an unknown id."""
+        row = execute(session, _INSTANCE_BY_DISPOSITION, {"disposition_id": disposition_id}).first()
+        if row is None:
+            raise KeyError(disposition_id)
+        return self._load_rest(session, row)
+
+    def _load_rest(self, session: Session, row: Row[Any]) -> LoadedInstance:
+        instance_id: uuid.UUID = row.id
         definition = self.definitions.load(session, row.sop_version_id)
-        run_rows = list(
-            session.exec(
-                select(StepRunRow)
-                .where(StepRunRow.instance_id == instance_id)
-                .order_by(col(StepRunRow.opened_at), col(StepRunRow.round))
-            )
-        )
-        disposition_rows = list(
-            session.exec(
-                select(DispositionRow)
-                .where(DispositionRow.instance_id == instance_id)
-                .order_by(col(DispositionRow.created_at))
-            )
-        )
+        wanted = {"instance_id": instance_id}
+        run_rows = list(execute(session, _RUNS, wanted))
+        disposition_rows = list(execute(session, _DISPOSITIONS, wanted))
         documents: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for document in session.exec(
-            select(DocumentRow)
-            .where(DocumentRow.instance_id == instance_id)
-            .where(col(DocumentRow.disposition_id).is_not(None))
-            .order_by(col(DocumentRow.uploaded_at))
-        ):
-            assert document.disposition_id is not None  # noqa: S101 - filtered above
-            documents.setdefault(document.disposition_id, []).append(document.id)
+        for document_id, disposition_id in execute(session, _ATTACHED_DOCUMENTS, wanted):
+            documents.setdefault(disposition_id, []).append(document_id)
         instance = Instance(
-            id=row.id,
+            id=instance_id,
             agency_id=row.agency_id,
             sop_id=row.sop_id,
             sop_version=definition.version,
@@ -111,32 +183,29 @@ class InstanceStore:
             number=row.number,
             sop_version_id=row.sop_version_id,
             loaded_version=row.version,
-            run_rows={r.id: r for r in run_rows},
-            disposition_rows={d.id: d for d in disposition_rows},
+            stored_runs={r.id for r in run_rows},
+            stored_dispositions={d.id for d in disposition_rows},
+            agency_timezone=row.agency_timezone,
         )
-
-    def instance_of_disposition(self, session: Session, disposition_id: uuid.UUID) -> uuid.UUID:
-        """The instance a disposition belongs to; KeyError for an unknown id."""
-        row = session.get(DispositionRow, disposition_id)
-        if row is None:
-            raise KeyError(disposition_id)
-        return row.instance_id
 
     # -- saving ----------------------------------------------------------------------------
 
     def add_new(
-        self, session: Session, procedure: Procedure, sop_version_id: int
+        self,
+        session: Session,
+        procedure: Procedure,
+        sop_version_id: int,
+        *,
+        agency_timezone: str | None = None,
     ) -> LoadedInstance:
         """Insert a just-started instance (numbered per agency); `save` then writes its changes."""
         instance = procedure.instance
-        number = (
-            session.exec(
-                select(func.coalesce(func.max(InstanceRow.number), 0)).where(
-                    InstanceRow.agency_id == instance.agency_id
-                )
-            ).one()
-            + 1
-        )
+        highest: int = session.execute(
+            select(func.coalesce(func.max(_INSTANCE.c.number), 0)).where(
+                _INSTANCE.c.agency_id == instance.agency_id
+            )
+        ).scalar_one()
+        number = highest + 1
         session.add(
             InstanceRow(
                 id=instance.id,
@@ -158,6 +227,7 @@ class InstanceStore:
             sop_version_id=sop_version_id,
             loaded_version=0,
             is_new=True,
+            agency_timezone=agency_timezone,
         )
 
     def save(
@@ -173,35 +243,50 @@ class InstanceStore:
         if not transitions:
             return 0
         instance = procedure.instance
-        bumped = session.execute(
-            update(InstanceRow)
-            .where(col(InstanceRow.id) == instance.id)
-            .where(col(InstanceRow.version) == loaded.loaded_version)
-            .values(
-                version=loaded.loaded_version + 1,
-                state=instance.state.value,
-                finished_at=instance.finished_at,
-                cancel_reason=instance.cancel_reason,
-            )
-            .execution_options(synchronize_session=False)
+        bumped = execute(
+            session,
+            _BUMP_VERSION,
+            {
+                "b_id": instance.id,
+                "b_version": loaded.loaded_version,
+                "version": loaded.loaded_version + 1,
+                "state": instance.state.value,
+                "finished_at": instance.finished_at,
+                "cancel_reason": instance.cancel_reason,
+            },
         )
-        if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        if bumped.rowcount != 1:
             raise ConcurrentUpdate(f"instance {instance.id} changed since it was loaded")
         changed_runs = {t.entity_id for t in transitions if t.entity is EntityKind.STEP_RUN}
         changed_dispositions = {
             t.entity_id for t in transitions if t.entity is EntityKind.DISPOSITION
         }
-        for run in instance.step_runs:
-            if run.id in changed_runs:
-                self._write_run(session, loaded, run)
-        session.flush()
-        for disposition in instance.dispositions:
-            if disposition.id in changed_dispositions:
-                self._write_disposition(session, loaded, disposition)
-        session.flush()
+        # Runs before dispositions (a disposition refers to its run); each kind in the order
+        # of the aggregate, as one executemany per statement.
+        self._write(
+            session,
+            _INSERT_RUN,
+            _UPDATE_RUN,
+            [_run_values(loaded, r) for r in instance.step_runs if r.id in changed_runs],
+            loaded.stored_runs,
+            _RUN_CHANGES,
+        )
+        self._write(
+            session,
+            _INSERT_DISPOSITION,
+            _UPDATE_DISPOSITION,
+            [
+                _disposition_values(loaded, d)
+                for d in instance.dispositions
+                if d.id in changed_dispositions
+            ],
+            loaded.stored_dispositions,
+            _DISPOSITION_CHANGES,
+        )
         for new_document in documents:  # uploaded with this change (their step run exists now)
             session.add(new_document)
-        session.flush()
+        if documents:
+            session.flush()
         for transition in transitions:
             if transition.entity is EntityKind.DOCUMENT and transition.action == "attach":
                 disposition_id = uuid.UUID(str(transition.detail["disposition_id"]))
@@ -219,63 +304,79 @@ class InstanceStore:
         instance.version = loaded.loaded_version
         return written
 
-    def _write_run(self, session: Session, loaded: LoadedInstance, run: StepRun) -> None:
-        row = loaded.run_rows.get(run.id)
-        if row is None:
-            row = StepRunRow(
-                id=run.id,
-                instance_id=loaded.instance.id,
-                step_number=run.step_number,
-                round=run.round,
-                state=run.state.value,
-                assignment=run.assignment.value,
-                opened_at=run.opened_at,
-            )
-            loaded.run_rows[run.id] = row
-        row.state = run.state.value
-        row.completed_at = run.completed_at
-        row.due_at = run.due_at
-        row.previous_run_id = run.previous_run_id
-        row.sender_id = run.sender_id
-        row.instruction = run.instruction
-        row.answer = run.answer.value if run.answer else None
-        row.reason = run.reason
-        session.add(row)
+    def save_note(self, session: Session, disposition: Disposition) -> None:
+        """Keep a disposition's note (a draft: no transition, no audit row, no version bump)."""
+        execute(session, _SET_NOTE, {"b_id": disposition.id, "note": disposition.note})
 
-    def _write_disposition(
-        self, session: Session, loaded: LoadedInstance, disposition: Disposition
+    @staticmethod
+    def _write(
+        session: Session,
+        insert_statement: Executable,
+        update_statement: Executable,
+        values: list[dict[str, Any]],
+        stored: set[uuid.UUID],
+        changes: Sequence[str],
     ) -> None:
-        row = loaded.disposition_rows.get(disposition.id)
-        if row is None:
-            row = DispositionRow(
-                id=disposition.id,
-                instance_id=loaded.instance.id,
-                step_run_id=disposition.step_run_id,
-                assignee_id=disposition.assignee_id,
-                position_id=disposition.position_id,
-                state=disposition.state.value,
-                created_at=disposition.created_at,
-                sender_id=disposition.sender_id,
-                instruction=disposition.instruction,
-                acting=disposition.acting.value if disposition.acting else None,
-                acting_for_id=disposition.acting_for_id,
-                manual=disposition.manual,
-                handed_from_id=disposition.handed_from_id,
-            )
-            loaded.disposition_rows[disposition.id] = row
-        row.state = disposition.state.value
-        row.acted_at = disposition.acted_at
-        row.note = disposition.note
-        row.reason = disposition.reason
-        session.add(row)
+        """Insert the new rows and update the stored ones (all their changeable columns)."""
+        new = [v for v in values if v["id"] not in stored]
+        old = [
+            {"b_id": v["id"], **{name: v[name] for name in changes}}
+            for v in values
+            if v["id"] in stored
+        ]
+        if old:
+            execute(session, update_statement, old)
+        if new:
+            execute(session, insert_statement, new)
+            stored.update(v["id"] for v in new)
 
 
-def _in_opening_order(rows: list[StepRunRow]) -> list[StepRunRow]:
+def _run_values(loaded: LoadedInstance, step_run: StepRun) -> dict[str, Any]:
+    return {
+        "id": step_run.id,
+        "instance_id": loaded.instance.id,
+        "step_number": step_run.step_number,
+        "round": step_run.round,
+        "state": step_run.state.value,
+        "assignment": step_run.assignment.value,
+        "opened_at": step_run.opened_at,
+        "completed_at": step_run.completed_at,
+        "due_at": step_run.due_at,
+        "previous_run_id": step_run.previous_run_id,
+        "sender_id": step_run.sender_id,
+        "instruction": step_run.instruction,
+        "answer": step_run.answer.value if step_run.answer else None,
+        "reason": step_run.reason,
+    }
+
+
+def _disposition_values(loaded: LoadedInstance, disposition: Disposition) -> dict[str, Any]:
+    return {
+        "id": disposition.id,
+        "instance_id": loaded.instance.id,
+        "step_run_id": disposition.step_run_id,
+        "assignee_id": disposition.assignee_id,
+        "position_id": disposition.position_id,
+        "state": disposition.state.value,
+        "created_at": disposition.created_at,
+        "sender_id": disposition.sender_id,
+        "instruction": disposition.instruction,
+        "acting": disposition.acting.value if disposition.acting else None,
+        "acting_for_id": disposition.acting_for_id,
+        "manual": disposition.manual,
+        "handed_from_id": disposition.handed_from_id,
+        "acted_at": disposition.acted_at,
+        "note": disposition.note,
+        "reason": disposition.reason,
+    }
+
+
+def _in_opening_order(rows: list[Row[Any]]) -> list[Row[Any]]:
     """Runs in the order they were opened: follow previous_run links where times tie."""
-    by_previous: dict[uuid.UUID | None, list[StepRunRow]] = {}
+    by_previous: dict[uuid.UUID | None, list[Row[Any]]] = {}
     for row in rows:
         by_previous.setdefault(row.previous_run_id, []).append(row)
-    ordered: list[StepRunRow] = []
+    ordered: list[Row[Any]] = []
     pending = list(by_previous.get(None, []))
     seen: set[uuid.UUID] = set()
     while pending:
@@ -289,7 +390,7 @@ def _in_opening_order(rows: list[StepRunRow]) -> list[StepRunRow]:
     return ordered
 
 
-def _run_from_row(row: StepRunRow) -> StepRun:
+def _run_from_row(row: Row[Any]) -> StepRun:
     return StepRun(
         id=row.id,
         step_number=row.step_number,
@@ -308,7 +409,7 @@ def _run_from_row(row: StepRunRow) -> StepRun:
 
 
 def _disposition_from_row(
-    row: DispositionRow, documents: dict[uuid.UUID, list[uuid.UUID]]
+    row: Row[Any], documents: dict[uuid.UUID, list[uuid.UUID]]
 ) -> Disposition:
     return Disposition(
         id=row.id,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, null, union_all
+from sqlalchemy import select as select_core
+from sqlmodel import Session, select
 
 from sopbot.engine.organization import (
     ActingAppointment,
@@ -23,60 +25,83 @@ from sopbot.storage.models import (
     PositionRow,
     RoleMappingRow,
 )
+from sopbot.storage.statements import execute, table_of
+
+_ROLE_MAPPING = table_of(RoleMappingRow)
+_HOLDING = table_of(HoldingRow)
+_ACTING = table_of(ActingRow)
+_POSITION = table_of(PositionRow)
+
+# Built once (see storage.statements): every command that routes work runs both.
+_ROLE_MAPPINGS = (
+    select_core(_ROLE_MAPPING.c.sop_id, _ROLE_MAPPING.c.role_key, _ROLE_MAPPING.c.position_id)
+    .where(_ROLE_MAPPING.c.agency_id == bindparam("agency_id"))
+    .where(_ROLE_MAPPING.c.sop_id.in_([bindparam("sop_id"), ANY_SOP]))
+    .order_by(_ROLE_MAPPING.c.id)
+)
+# The holdings and the acting appointments (Plt/Plh) of the agency's positions in one round
+# trip: a holding is a row with no kind (holdings come first, then actings, each as stored).
+_PEOPLE_OF_POSITIONS = union_all(
+    select_core(
+        _HOLDING.c.member_id,
+        _HOLDING.c.position_id,
+        _HOLDING.c.valid_from,
+        _HOLDING.c.valid_to,
+        null().label("kind"),
+        null().label("for_member_id"),
+    )
+    .join(_POSITION, _POSITION.c.id == _HOLDING.c.position_id)
+    .where(_POSITION.c.agency_id == bindparam("agency_id")),
+    select_core(
+        _ACTING.c.member_id,
+        _ACTING.c.position_id,
+        _ACTING.c.valid_from,
+        _ACTING.c.valid_to,
+        _ACTING.c.kind,
+        _ACTING.c.for_member_id,
+    )
+    .join(_POSITION, _POSITION.c.id == _ACTING.c.position_id)
+    .where(_POSITION.c.agency_id == bindparam("agency_id")),
+)
 
 
 def positions_by_role(session: Session, agency_id: int, sop_id: str) -> dict[str, list[int]]:
     """The agency's positions for each role of an SOP; an SOP's own mapping of a role replaces
     the agency-wide one (so one agency can call the SOP's "Kepala Dinas" its Kepala Badan)."""
-    rows = session.exec(
-        select(RoleMappingRow)
-        .where(RoleMappingRow.agency_id == agency_id)
-        .where(col(RoleMappingRow.sop_id).in_([sop_id, ANY_SOP]))
-        .order_by(col(RoleMappingRow.id))
-    ).all()
+    rows = execute(session, _ROLE_MAPPINGS, {"agency_id": agency_id, "sop_id": sop_id})
     specific: dict[str, list[int]] = {}
     general: dict[str, list[int]] = {}
-    for row in rows:
-        target = specific if row.sop_id == sop_id else general
-        target.setdefault(row.role_key, []).append(row.position_id)
+    for row_sop_id, role_key, position_id in rows:
+        target = specific if row_sop_id == sop_id else general
+        target.setdefault(role_key, []).append(position_id)
     return {**general, **specific}
 
 
-def holdings_of(session: Session, agency_id: int) -> list[Holding]:
-    """Every holding of the agency's positions, past and present."""
-    rows = session.exec(
-        select(HoldingRow)
-        .join(PositionRow, col(PositionRow.id) == col(HoldingRow.position_id))
-        .where(PositionRow.agency_id == agency_id)
-    ).all()
-    return [Holding(r.member_id, r.position_id, r.valid_from, r.valid_to) for r in rows]
-
-
-def actings_of(session: Session, agency_id: int) -> list[ActingAppointment]:
-    """Every acting appointment (Plt/Plh) for the agency's positions."""
-    rows = session.exec(
-        select(ActingRow)
-        .join(PositionRow, col(PositionRow.id) == col(ActingRow.position_id))
-        .where(PositionRow.agency_id == agency_id)
-    ).all()
-    return [
-        ActingAppointment(
-            r.member_id,
-            r.position_id,
-            ActingKind(r.kind),
-            r.valid_from,
-            r.valid_to,
-            r.for_member_id,
-        )
-        for r in rows
-    ]
+def people_of_positions(
+    session: Session, agency_id: int
+) -> tuple[list[Holding], list[ActingAppointment]]:
+    """Every holding of the agency's positions, past and present, and every acting
+    appointment (Plt/Plh) for them."""
+    holdings: list[Holding] = []
+    actings: list[ActingAppointment] = []
+    for member_id, position_id, valid_from, valid_to, kind, for_member_id in execute(
+        session, _PEOPLE_OF_POSITIONS, {"agency_id": agency_id}
+    ):
+        if kind is None:
+            holdings.append(Holding(member_id, position_id, valid_from, valid_to))
+        else:
+            actings.append(
+                ActingAppointment(
+                    member_id, position_id, ActingKind(kind), valid_from, valid_to, for_member_id
+                )
+            )
+    return holdings, actings
 
 
 def routing_for(session: Session, agency_id: int, sop_id: str, at: dt.datetime) -> Routing:
     """Who acts for each role of an SOP in an agency at an instant."""
     by_role = positions_by_role(session, agency_id, sop_id)
-    holdings = holdings_of(session, agency_id)
-    actings = actings_of(session, agency_id)
+    holdings, actings = people_of_positions(session, agency_id)
 
     def route(role_key: str) -> Sequence[Assignee]:
         return resolve_assignees(by_role.get(role_key, []), at, holdings, actings)
