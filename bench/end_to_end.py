@@ -26,12 +26,12 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.figures import spread
 from sopbot.bot.app import CONCURRENT_UPDATES, HTTP_CONNECTIONS
 from sopbot.bot.inbox import CHAT_WORKERS
 from sopbot.emulator.process import EmulatorProcess, emulator_process
@@ -133,10 +133,6 @@ async def measure(bot: str, latency: float, args: argparse.Namespace) -> dict[st
     }
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     networks = {"loopback": 0.0, "round_trip_50ms": args.latency}
     runs: list[dict[str, dict[str, dict[str, float]]]] = []
@@ -153,10 +149,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         figures: dict[str, Any] = {}
         for bot in BOTS:
             figures[bot] = {
-                name: _spread([run[network][bot][name] for run in runs])
+                name: spread([run[network][bot][name] for run in runs])
                 for name in ("updates_per_s", "p50_ms", "p99_ms")
             }
-        figures["throughput_ratio"] = _spread(
+        figures["throughput_ratio"] = spread(
             [
                 run[network]["sopbot"]["updates_per_s"] / run[network]["echo"]["updates_per_s"]
                 for run in runs

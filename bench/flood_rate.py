@@ -25,6 +25,7 @@ from sqlmodel import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bench.figures import spread
 from sopbot.bot.sender import OutboxSender
 from sopbot.emulator.process import emulator_process
 from sopbot.messaging.catalog import Language, default_catalog
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "chats": args.chats,
         "runs": args.runs,
         "cores": os.cpu_count(),
-        "rate_per_s": {"median": statistics.median(rates), "min": min(rates), "max": max(rates)},
+        "rate_per_s": spread(rates),
         "share_of_limit_median": statistics.median(r["share_of_limit"] for r in results),
         "refusals_429_total": sum(r["refusals_429"] for r in results),
     }

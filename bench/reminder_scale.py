@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from bench.figures import spread
 
 REPO = Path(__file__).resolve().parents[1]
 SOP_ID = "dinas-kukmp-samarinda/pengolahan-data-kinerja"
@@ -278,11 +279,7 @@ def summarise(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[s
     }
     for key in ("rebuild_s", "rss_mb", "lateness_p50_s", "lateness_p99_s", "lateness_max_s"):
         values = [r[key] for r in results if r[key] is not None]
-        summary[key] = (
-            {"median": statistics.median(values), "min": min(values), "max": max(values)}
-            if values
-            else None
-        )
+        summary[key] = spread(values) if values else None
     summary["all_fired"] = all(r["fired"] >= args.fire for r in results)
     return summary
 

@@ -8,7 +8,9 @@ copied in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import os
 import platform
 import sqlite3
@@ -134,8 +136,7 @@ def _flood_goals(summary: Summary) -> list[Goal]:
 
 def _module_main(module: str) -> Callable[[list[str]], Summary]:
     def run(argv: list[str]) -> Summary:
-        imported = __import__(f"bench.{module}", fromlist=["main"])
-        summary: Summary = imported.main(argv)
+        summary: Summary = importlib.import_module(f"bench.{module}").main(argv)
         return summary
 
     return run
@@ -194,12 +195,12 @@ def machine() -> dict[str, str]:
     """What the figures were measured on."""
     cpu = "unknown CPU"
     memory = "unknown"
-    with _suppress_os_error():
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    with _suppress_os_error():
+    with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
@@ -213,14 +214,6 @@ def machine() -> dict[str, str]:
         "sqlite": sqlite3.sqlite_version,
         "postgresql": _postgres_version(),
     }
-
-
-class _suppress_os_error:  # noqa: N801 - used like contextlib.suppress
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
-        return isinstance(value, OSError)
 
 
 def _postgres_version() -> str:

@@ -40,6 +40,8 @@ from sqlalchemy import create_engine, func, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import col, select
 
+from bench.figures import spread
+from sopbot.demo.staffing import linear_sop
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.messaging.notices import Notifier
 from sopbot.services.organization import OrganizationService
@@ -55,27 +57,11 @@ AGENCY = "dinas-bench"
 SOP_ID = f"{AGENCY}/linear"
 
 
-def linear_sop(steps: int = STEPS) -> str:
-    """A linear SOP whose steps alternate between two officials (a and b)."""
-    body = "".join(
-        f"  - no: {n}\n    kegiatan: Langkah uji {n}\n    pelaksana: {'a' if n % 2 else 'b'}\n"
-        f"    waktu: 1 Hari\n    jenis_output: catatan\n"
-        for n in range(1, steps + 1)
-    )
-    return (
-        "sop:\n  instansi: Dinas Uji\n  nomor: 000.1/9\n  nama: SOP Uji Throughput\n"
-        "  tanggal_pembuatan: 4 Mei 2026\n  tanggal_efektif: 4 Mei 2026\n"
-        "  disahkan_oleh:\n    jabatan: Kepala Dinas\n    nama: Uji\n"
-        "pelaksana:\n  - id: a\n    nama: Pejabat A\n  - id: b\n    nama: Pejabat B\n"
-        f"langkah:\n{body}"
-    )
-
-
 def build_library(root: Path) -> SopLibrary:
     """The benchmark's one-SOP library, written under `root`."""
     folder = root / "sop_defs" / AGENCY
     folder.mkdir(parents=True)
-    (folder / "linear.yaml").write_text(linear_sop(), encoding="utf-8")
+    (folder / "linear.yaml").write_text(linear_sop(STEPS, "SOP Uji Throughput"), encoding="utf-8")
     library = load_library(root / "sop_defs")
     if library.errors:
         raise RuntimeError(f"benchmark SOP did not load: {library.errors}")
@@ -312,11 +298,6 @@ def postgres_version(base: URL) -> str:
 
 
 # -- summary ----------------------------------------------------------------------------------
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    """Median and min-max."""
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def summarise(results: list[RunResult], transitions: int, goal: float | None) -> dict[str, Any]:

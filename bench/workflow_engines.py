@@ -47,7 +47,6 @@ import gc
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 import uuid
@@ -64,6 +63,7 @@ from SpiffWorkflow.version import __version__ as spiff_version  # type: ignore[i
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, update
 from sqlmodel import SQLModel, col
 
+from bench.figures import spread
 from sopbot.demo.staffing import SEVERAL, Player, fake_upload, next_key, staff_agency
 from sopbot.engine.definition import DecisionAnswer, OutputKind, SopDefinition
 from sopbot.engine.library import load_library
@@ -466,7 +466,7 @@ def summarise(runs: list[dict[str, SideResult]], instances: int) -> dict[str, An
         modes[mode.value] = {
             "label": mode.label,
             "spiff": _figures([run[mode.side] for run in runs], instances),
-            "ratio_sopbot_over_spiff": _spread(ratios),
+            "ratio_sopbot_over_spiff": spread(ratios),
         }
     headline = modes[HEADLINE_MODE.value]
     return {
@@ -496,16 +496,12 @@ def summarise(runs: list[dict[str, SideResult]], instances: int) -> dict[str, An
 
 def _figures(results: list[SideResult], instances: int) -> dict[str, Any]:
     return {
-        "seconds": _spread([r.seconds for r in results]),
-        "instances_per_s": _spread([r.instances / r.seconds for r in results]),
-        "transitions_per_s": _spread([r.transitions / r.seconds for r in results]),
+        "seconds": spread([r.seconds for r in results]),
+        "instances_per_s": spread([r.instances / r.seconds for r in results]),
+        "transitions_per_s": spread([r.transitions / r.seconds for r in results]),
         "commits_per_instance": results[0].commits / instances,
         **results[0].extra,
     }
-
-
-def _spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 if __name__ == "__main__":

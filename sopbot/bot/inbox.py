@@ -21,19 +21,20 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
+from sopbot.bot.group_commit import GroupCommit
 from sopbot.services.commands import InboxClaim, current_inbox
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
+from sopbot.storage.statements import insert_skipping_duplicates, table_of
 
 log = logging.getLogger(__name__)
-_INBOX_TABLE: Table = InboxRow.__table__  # type: ignore[attr-defined]
+_INBOX_TABLE = table_of(InboxRow)
 
 LONG_POLL_SECONDS = 25
 CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
@@ -93,10 +94,8 @@ class UpdateInbox:
             for payload in payloads
         ]
         with self.database.transaction() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             statement = (
-                insert(_INBOX_TABLE)
+                insert_skipping_duplicates(session, _INBOX_TABLE)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["update_id", "digest"])
                 .returning(_INBOX_TABLE.c.id)
@@ -155,37 +154,6 @@ class UpdateInbox:
             ).one()
 
 
-class FinishedUpdates:
-    """Marks handled updates processed in group commits: one transaction for every update
-    finished while the previous commit was being written (a commit each was the bottleneck of
-    a burst: SQLite writers take turns, and each commit waits for the disk)."""
-
-    def __init__(self, inbox: UpdateInbox) -> None:
-        self.inbox = inbox
-        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    def add(self, inbox_id: int) -> asyncio.Future[None]:
-        """Queue an update; the future is done when its mark is committed."""
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.append((inbox_id, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        return future
-
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                await asyncio.to_thread(self.inbox.finish, [inbox_id for inbox_id, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    future.set_exception(exc)
-            else:
-                for _, future in batch:
-                    future.set_result(None)
-
-
 class InboxProcessor:
     """Feeds stored updates to the Application: per chat in order, chats in parallel."""
 
@@ -199,13 +167,18 @@ class InboxProcessor:
         self._busy_chats: set[int | None] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
-        self._finished = FinishedUpdates(inbox)
+        # Handled updates are marked processed in group commits: a commit each was the
+        # bottleneck of a burst.
+        self._finished: GroupCommit[int] = GroupCommit(self._mark_processed)
         # Updates read from the store and not handed out yet, per chat in id order. Reading
         # only what was stored after the newest id seen keeps a burst linear; a full read
         # now and then picks up failed updates owed another attempt.
         self._queued: dict[int | None, list[int]] = {}
         self._queued_ids: set[int] = set()
         self._newest = 0
+
+    async def _mark_processed(self, inbox_ids: Sequence[int]) -> None:
+        await asyncio.to_thread(self.inbox.finish, inbox_ids)
 
     def wake(self) -> None:
         """New updates were stored."""

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from sopbot.bot.flood import FloodControl
+from sopbot.bot.group_commit import GroupCommit
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
@@ -111,8 +112,8 @@ class OutboxSender:
         # moment that sends a message twice.
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sopbot-outbox")
         self._unrecorded = asyncio.Semaphore(MAX_UNRECORDED)
-        self._to_record: list[tuple[_Outcome, asyncio.Future[None]]] = []
-        self._recording: asyncio.Task[None] | None = None
+        # The rows of a failed batch stay leased: they are sent again after the lease.
+        self._recording: GroupCommit[_Outcome] = GroupCommit(self._write_outcomes)
 
     async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -203,25 +204,10 @@ class OutboxSender:
 
     async def _record(self, outcome: _Outcome) -> None:
         """Record an outcome with whatever else finished meanwhile (a group commit)."""
-        done = asyncio.get_running_loop().create_future()
-        self._to_record.append((outcome, done))
-        if self._recording is None or self._recording.done():
-            self._recording = asyncio.create_task(self._record_queued())
-        await done
+        await self._recording.add(outcome)
 
-    async def _record_queued(self) -> None:
-        while self._to_record:
-            batch, self._to_record = self._to_record, []
-            try:
-                await self._in_thread(self._finish, [outcome for outcome, _ in batch])
-            except Exception as exc:  # the rows stay leased: sent again after the lease
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+    async def _write_outcomes(self, outcomes: Sequence[_Outcome]) -> None:
+        await self._in_thread(self._finish, list(outcomes))
 
     async def _send(self, job: _Job) -> int | None:
         """Send (the chat's own limit already taken); Telegram's message_id."""

@@ -21,6 +21,23 @@ TIMEZONES = {
 SEVERAL = 3
 
 
+def linear_sop(steps: int, name: str) -> str:
+    """The YAML of a linear SOP whose steps alternate between two officials (roles a and b),
+    for load and fault runs that need many plain transitions."""
+    body = "".join(
+        f"  - no: {n}\n    kegiatan: Langkah uji {n}\n    pelaksana: {'a' if n % 2 else 'b'}\n"
+        f"    waktu: 1 Hari\n    jenis_output: catatan\n"
+        for n in range(1, steps + 1)
+    )
+    return (
+        f"sop:\n  instansi: Dinas Uji\n  nomor: 000.1/9\n  nama: {name}\n"
+        "  tanggal_pembuatan: 4 Mei 2026\n  tanggal_efektif: 4 Mei 2026\n"
+        "  disahkan_oleh:\n    jabatan: Kepala Dinas\n    nama: Uji\n"
+        "pelaksana:\n  - id: a\n    nama: Pejabat A\n  - id: b\n    nama: Pejabat B\n"
+        f"langkah:\n{body}"
+    )
+
+
 @dataclass
 class SeedAgency:
     """An agency staffed for one SOP: its admin, and the people and positions of each role."""

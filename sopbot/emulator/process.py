@@ -30,9 +30,14 @@ class _Load:
     """Messages the people wrote to the bot for a load test, and when."""
 
     started: float
+    first_call: int  # the bot's calls before this index came before the load
     written: dict[int, list[float]] = field(default_factory=dict)  # chat -> times
     count: int = 0
     task: asyncio.Task[None] | None = None
+    # The bot's answers so far, per chat, and how far the calls were read for them: the
+    # benchmark asks many times a second, so each reading looks at new calls only.
+    answered: dict[int, list[float]] = field(default_factory=dict)
+    read_calls: int = 0
 
 
 async def _write(emulator: BotApiEmulator, load: _Load, count: int, rate: float, text: str) -> None:
@@ -51,14 +56,15 @@ async def _write(emulator: BotApiEmulator, load: _Load, count: int, rate: float,
 
 def _replies(emulator: BotApiEmulator, load: _Load) -> dict[str, Any]:
     """Each written message's time to the bot's answer in its chat (answers taken in order)."""
-    answered: dict[int, list[float]] = {}
-    for call in emulator.calls_to("sendMessage"):
-        if call.status == 200 and call.at >= load.started:
-            answered.setdefault(int(str(call.params["chat_id"])), []).append(call.at)
+    calls = emulator.state.calls
+    for call in calls[max(load.first_call, load.read_calls) :]:
+        if call.method.lower() == "sendmessage" and call.status == 200 and call.at >= load.started:
+            load.answered.setdefault(int(str(call.params["chat_id"])), []).append(call.at)
+    load.read_calls = len(calls)
     latencies: list[float] = []
     last_answer = load.started
     for chat, written in load.written.items():
-        answers = answered.get(chat, [])
+        answers = load.answered.get(chat, [])
         for at, answer in zip(written, answers, strict=False):
             latencies.append(answer - at)
             last_answer = max(last_answer, answer)
@@ -81,12 +87,12 @@ async def _serve(users: int, flood: bool, latency: float) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    load = _Load(started=emulator.state.monotonic())
+    load = _Load(emulator.state.monotonic(), len(emulator.state.calls))
     while line := await reader.readline():
         command, _, rest = line.decode().strip().partition(" ")
         if command == "load":
             count, rate, text = rest.split(" ", 2)
-            load = _Load(started=emulator.state.monotonic())
+            load = _Load(emulator.state.monotonic(), len(emulator.state.calls))
             load.task = asyncio.create_task(_write(emulator, load, int(count), float(rate), text))
             print(json.dumps({"loading": int(count)}), flush=True)
         elif command == "replies":

@@ -29,12 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from sopbot.storage.models import AuditChainHeadRow, AuditRow
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.statements import execute, insert_skipping_duplicates, table_of
 
 GENESIS_HASH = "0" * 64
 """The prev_hash of the first row of every chain."""
@@ -282,12 +281,6 @@ def _create_head(session: Session, chain: str) -> None:
     ON CONFLICT DO NOTHING waits for a concurrent creator and then does nothing, where a plain
     INSERT would fail the whole command.
     """
-    dialect = session.get_bind().dialect.name
     values = {"chain": chain, "last_seq": 0, "last_hash": GENESIS_HASH}
-    table = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
-    else:
-        raise NotImplementedError(f"audit chains are not implemented for {dialect}")
+    insert = insert_skipping_duplicates(session, _HEAD_TABLE)
+    session.execute(insert.values(values).on_conflict_do_nothing())

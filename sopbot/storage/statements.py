@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, Executable, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 
@@ -38,3 +39,15 @@ def execute(
         session.flush()
     result: CursorResult[Any] = session.connection().execute(statement, parameters)
     return result
+
+
+def insert_skipping_duplicates(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the session's dialect, ready for `.on_conflict_do_nothing()`:
+    a row that hits a unique key is skipped instead of failing the transaction (and waits for
+    a concurrent writer of the same key first)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"INSERT ... ON CONFLICT is not implemented for {dialect}")

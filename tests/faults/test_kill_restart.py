@@ -22,6 +22,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from sopbot.bot.sender import MAX_UNRECORDED
+from sopbot.demo.staffing import linear_sop
 from sopbot.emulator import BotApiEmulator, SimulatedUser
 from sopbot.engine.library import load_library
 from sopbot.messaging.catalog import Language, default_catalog
@@ -45,28 +46,12 @@ REPO = Path(__file__).resolve().parents[2]
 DONE = default_catalog().text(Language.ID, "button.complete")
 
 
-def linear_sop() -> str:
-    """An 11-step SOP whose steps alternate between two officials."""
-    steps = "".join(
-        f"  - no: {n}\n    kegiatan: Langkah uji {n}\n    pelaksana: {'a' if n % 2 else 'b'}\n"
-        f"    waktu: 1 Hari\n    jenis_output: catatan\n"
-        for n in range(1, STEPS + 1)
-    )
-    return (
-        "sop:\n  instansi: Dinas Uji\n  nomor: 000.1/9\n  nama: SOP Uji Ketahanan\n"
-        "  tanggal_pembuatan: 4 Mei 2026\n  tanggal_efektif: 4 Mei 2026\n"
-        "  disahkan_oleh:\n    jabatan: Kepala Dinas\n    nama: Uji\n"
-        "pelaksana:\n  - id: a\n    nama: Pejabat A\n  - id: b\n    nama: Pejabat B\n"
-        f"langkah:\n{steps}"
-    )
-
-
 async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Path) -> None:
     sop_dir = tmp_path / "sop_defs"
     for index in range(AGENCIES):
         folder = sop_dir / f"dinas-{index:02d}"
         folder.mkdir(parents=True)
-        (folder / "uji.yaml").write_text(linear_sop(), encoding="utf-8")
+        (folder / "uji.yaml").write_text(linear_sop(STEPS, "SOP Uji Ketahanan"), encoding="utf-8")
     database_url = f"sqlite:///{tmp_path / 'sopbot.db'}"
     database = Database(database_url)
     upgrade(database)
