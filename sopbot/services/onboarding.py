@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_core
 from sqlmodel import Session, col, select
 
 from sopbot.engine.errors import DomainError, NotAllowed
@@ -24,6 +26,7 @@ from sopbot.storage.models import (
     PositionRow,
 )
 from sopbot.storage.organization_store import member_by_telegram_id
+from sopbot.storage.statements import execute, table_of
 
 INVITATION_TTL = dt.timedelta(days=7)
 # Telegram deep-link parameters: up to 64 characters of A-Z, a-z, 0-9, _ and -.
@@ -54,6 +57,25 @@ class MemberView:
     agency_timezone: str
     is_admin: bool
     language: str | None
+
+
+_MEMBER = table_of(MemberRow)
+_AGENCY = table_of(AgencyRow)
+# Every update from a member starts with this (members_only): built once, read as plain rows.
+_MEMBER_BY_TELEGRAM_ID = (
+    select_core(
+        _MEMBER.c.id,
+        _MEMBER.c.name,
+        _AGENCY.c.id,
+        _AGENCY.c.key,
+        _AGENCY.c.name,
+        _AGENCY.c.timezone,
+        _MEMBER.c.is_admin,
+        _MEMBER.c.language,
+    )
+    .join(_AGENCY, _AGENCY.c.id == _MEMBER.c.agency_id)
+    .where(_MEMBER.c.telegram_user_id == bindparam("user_id"))
+)
 
 
 def _hash(token: str) -> str:
@@ -206,26 +228,8 @@ class OnboardingService:
     def member_for(self, telegram_user_id: int) -> MemberView | None:
         """The member behind a Telegram account, or None for a stranger."""
         with self.database.reading() as session:
-            row = session.exec(
-                select(MemberRow, AgencyRow)
-                .join(AgencyRow, col(AgencyRow.id) == col(MemberRow.agency_id))
-                .where(MemberRow.telegram_user_id == telegram_user_id)
-            ).first()
-            if row is None:
-                return None
-            member, agency = row
-            assert member.id is not None  # noqa: S101 - a stored row
-            assert agency.id is not None  # noqa: S101 - a stored row
-            return MemberView(
-                member.id,
-                member.name,
-                agency.id,
-                agency.key,
-                agency.name,
-                agency.timezone,
-                member.is_admin,
-                member.language,
-            )
+            row = execute(session, _MEMBER_BY_TELEGRAM_ID, {"user_id": telegram_user_id}).first()
+            return None if row is None else MemberView(*row)
 
     def positions_of(self, member_id: int) -> list[str]:
         """The names of the positions a member holds now."""

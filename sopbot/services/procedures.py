@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_core
 from sqlmodel import Session, col, select
 
 from sopbot.engine.definition import DecisionAnswer, OutputKind, SopDefinition, Step
@@ -32,6 +34,7 @@ from sopbot.storage.models import (
     StepRunRow,
 )
 from sopbot.storage.organization_store import routing_for
+from sopbot.storage.statements import execute, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,41 @@ class NewDocument:
     size_bytes: int
     sha256: str
     storage_key: str
+
+
+_DISPOSITION = table_of(DispositionRow)
+_STEP_RUN = table_of(StepRunRow)
+_INSTANCE = table_of(InstanceRow)
+# What /tugas and every "which task?" question read: built once (see storage/statements.py).
+_INBOX_QUERY = (
+    select_core(
+        _DISPOSITION.c.id,
+        _STEP_RUN.c.id,
+        _INSTANCE.c.id,
+        _INSTANCE.c.number,
+        _INSTANCE.c.title,
+        _INSTANCE.c.sop_id,
+        _STEP_RUN.c.step_number,
+        _STEP_RUN.c.round,
+        _DISPOSITION.c.state,
+        _DISPOSITION.c.created_at,
+        _STEP_RUN.c.due_at,
+        _DISPOSITION.c.acting,
+        _DISPOSITION.c.acting_for_id,
+    )
+    .join(_STEP_RUN, _STEP_RUN.c.id == _DISPOSITION.c.step_run_id)
+    .join(_INSTANCE, _INSTANCE.c.id == _DISPOSITION.c.instance_id)
+    .where(_DISPOSITION.c.assignee_id == bindparam("member_id"))
+    .where(_DISPOSITION.c.state.in_([s.value for s in LIVE_DISPOSITION_STATES]))
+    .order_by(_DISPOSITION.c.created_at)
+)
+
+
+def inbox_of(session: Session, member_id: int) -> list[InboxItem]:
+    """A member's live dispositions, oldest first, read in the caller's transaction."""
+    return [
+        InboxItem(*row) for row in execute(session, _INBOX_QUERY, {"member_id": member_id})
+    ]
 
 
 class ChangeObserver(Protocol):
@@ -439,32 +477,7 @@ class ProcedureService:
     def inbox(self, member_id: int) -> list[InboxItem]:
         """The member's live dispositions, oldest first."""
         with self.database.reading() as session:
-            rows = session.exec(
-                select(DispositionRow, StepRunRow, InstanceRow)
-                .join(StepRunRow, col(StepRunRow.id) == col(DispositionRow.step_run_id))
-                .join(InstanceRow, col(InstanceRow.id) == col(DispositionRow.instance_id))
-                .where(DispositionRow.assignee_id == member_id)
-                .where(col(DispositionRow.state).in_([s.value for s in LIVE_DISPOSITION_STATES]))
-                .order_by(col(DispositionRow.created_at))
-            ).all()
-            return [
-                InboxItem(
-                    disposition_id=d.id,
-                    step_run_id=r.id,
-                    instance_id=i.id,
-                    instance_number=i.number,
-                    title=i.title,
-                    sop_id=i.sop_id,
-                    step_number=r.step_number,
-                    round=r.round,
-                    state=d.state,
-                    received_at=d.created_at,
-                    due_at=r.due_at,
-                    acting=d.acting,
-                    acting_for_id=d.acting_for_id,
-                )
-                for d, r, i in rows
-            ]
+            return inbox_of(session, member_id)
 
     # -- plumbing --------------------------------------------------------------------------
 

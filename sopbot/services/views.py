@@ -17,7 +17,7 @@ from sopbot.engine.definition import SopDefinition
 from sopbot.engine.instance import InstanceState, StepRunState
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.services.commands import Clock, utc_now
-from sopbot.services.procedures import ProcedureService
+from sopbot.services.procedures import ProcedureService, inbox_of
 from sopbot.storage.models import (
     AgencyRow,
     AuditRow,
@@ -96,10 +96,9 @@ class Views:
     def tasks(self, member_id: int) -> list[TaskView]:
         """The member's open dispositions, the latest-due and overdue first."""
         now = self.clock()
-        items = self.procedures.inbox(member_id)
         with self.database.reading() as session:
             views = []
-            for item in items:
+            for item in inbox_of(session, member_id):
                 definition = self._definition(session, item.instance_id)
                 step = definition.step(item.step_number)
                 calendar = self.procedures.calendars.calendar(
