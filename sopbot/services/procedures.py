@@ -99,9 +99,7 @@ _INBOX_QUERY = (
 
 def inbox_of(session: Session, member_id: int) -> list[InboxItem]:
     """A member's live dispositions, oldest first, read in the caller's transaction."""
-    return [
-        InboxItem(*row) for row in execute(session, _INBOX_QUERY, {"member_id": member_id})
-    ]
+    return [InboxItem(*row) for row in execute(session, _INBOX_QUERY, {"member_id": member_id})]
 
 
 class ChangeObserver(Protocol):
