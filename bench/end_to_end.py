@@ -13,7 +13,9 @@ about what a round trip to Telegram's servers costs from Indonesia. Per bot and 
   * throughput: `--burst` messages written at once by `--users` people; updates a second =
     messages / (last answer - first message);
   * latency: messages written at `--rate` a second for `--seconds`; p50 and p99 of the time
-    from each message to the bot's answer in that chat (as the fake server saw both).
+    from each message to the bot's answer in that chat (as the fake server saw both);
+  * CPU: the bot process's CPU time (all its threads, from /proc) per update of the burst,
+    which says where the throughput ratio comes from.
 Goals: on loopback >= 70% of the echo bot's throughput and p99 < 100 ms at 50 updates/s; with
 the 50 ms round trip >= 10x the echo bot's throughput.
 
@@ -41,6 +43,9 @@ BOTS = ("echo", "sopbot")
 COMMAND = "/tugas"  # sopbot answers it from the database; the echo bot echoes it
 READY_WAIT = 60.0
 ANSWER_WAIT = 300.0
+
+
+FIGURES = ("updates_per_s", "p50_ms", "p99_ms", "cpu_ms_per_update")
 
 
 def _quantile(values: list[float], share: float) -> float:
@@ -119,18 +124,34 @@ async def measure(bot: str, latency: float, args: argparse.Namespace) -> dict[st
                             raise RuntimeError(f"the {bot} bot did not start")
                         await asyncio.sleep(0.05)
                     await _load(telegram, args.users, 0)  # warm up: one message each
+                    cpu_before = _cpu_seconds(process.pid)
                     burst = await _load(telegram, args.burst, 0)
+                    cpu_after = _cpu_seconds(process.pid)
                     steady = await _load(telegram, int(args.rate * args.seconds), args.rate)
                 finally:
                     if process.returncode is None:
                         process.terminate()
                         await process.wait()
     latencies = steady["latencies"]
-    return {
+    figures = {
         "updates_per_s": burst["written"] / burst["span"],
         "p50_ms": 1000 * _quantile(latencies, 0.50),
         "p99_ms": 1000 * _quantile(latencies, 0.99),
     }
+    if cpu_before is not None and cpu_after is not None:
+        figures["cpu_ms_per_update"] = 1000 * (cpu_after - cpu_before) / burst["written"]
+    return figures
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system, all threads) a process has used so far; None where /proc is
+    not there to tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime are fields 14 and 15 of stat(5), counted after the command's ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,7 +171,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         for bot in BOTS:
             figures[bot] = {
                 name: spread([run[network][bot][name] for run in runs])
-                for name in ("updates_per_s", "p50_ms", "p99_ms")
+                for name in FIGURES
+                if all(name in run[network][bot] for run in runs)
             }
         figures["throughput_ratio"] = spread(
             [

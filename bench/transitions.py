@@ -146,10 +146,10 @@ def run_sopbot_rounds(
     side: SopbotSide,
     bare: Callable[[int], None],
     transitions: int,
-) -> tuple[float, float]:
+) -> tuple[Timing, Timing]:
     """Complete `transitions` steps round by round, with as many bare commits after (or before)
-    each batch; returns the seconds spent in each side's timed batches."""
-    sopbot_seconds = bare_seconds = 0.0
+    each batch; returns the time each side spent in its timed batches."""
+    sopbot_time, bare_time = Timing(), Timing()
     remaining = transitions
     batch = 0
     while remaining > 0:
@@ -157,26 +157,43 @@ def run_sopbot_rounds(
         if not work:
             raise RuntimeError("no open step left to complete")
 
-        def timed_sopbot(work: list[tuple[uuid.UUID, int]] = work) -> float:
-            started = time.perf_counter()
-            side.complete(work)
-            return time.perf_counter() - started
+        def timed_sopbot(work: list[tuple[uuid.UUID, int]] = work) -> None:
+            with sopbot_time.measuring():
+                side.complete(work)
 
-        def timed_bare(count: int = len(work)) -> float:
-            started = time.perf_counter()
-            bare(count)
-            return time.perf_counter() - started
+        def timed_bare(count: int = len(work)) -> None:
+            with bare_time.measuring():
+                bare(count)
 
         # Alternate who goes first, so neither side always meets a warm (or cold) machine.
         if batch % 2 == 0:
-            sopbot_seconds += timed_sopbot()
-            bare_seconds += timed_bare()
+            timed_sopbot()
+            timed_bare()
         else:
-            bare_seconds += timed_bare()
-            sopbot_seconds += timed_sopbot()
+            timed_bare()
+            timed_sopbot()
         remaining -= len(work)
         batch += 1
-    return sopbot_seconds, bare_seconds
+    return sopbot_time, bare_time
+
+
+@dataclass
+class Timing:
+    """Wall-clock and CPU seconds of one side's timed batches (both sides run in this thread,
+    so the process's CPU time while a batch runs is that side's)."""
+
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        """Add the time of the enclosed work."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - wall
+            self.cpu_seconds += time.process_time() - cpu
 
 
 # -- the bare sides ---------------------------------------------------------------------------
@@ -232,7 +249,22 @@ class RunResult:
 
     transitions_per_s: float
     bare_commits_per_s: float
+    # This process's CPU per transition and per bare commit (the server's is not in it): what
+    # a transition costs besides waiting for the disk, which both sides wait for alike.
+    cpu_ms_per_transition: float
+    cpu_ms_per_bare_commit: float
     check: dict[str, int]
+
+    @classmethod
+    def of(cls, transitions: int, sopbot: Timing, bare: Timing, check: dict[str, int]) -> RunResult:
+        """The figures of `transitions` transitions and as many bare commits."""
+        return cls(
+            transitions / sopbot.seconds,
+            transitions / bare.seconds,
+            1000 * sopbot.cpu_seconds / transitions,
+            1000 * bare.cpu_seconds / transitions,
+            check,
+        )
 
     @property
     def ratio(self) -> float:
@@ -247,11 +279,11 @@ def sqlite_run(library: SopLibrary, transitions: int) -> RunResult:
         try:
             side = SopbotSide(database, library, transitions)
             with bare_sqlite(Path(scratch) / "bare.db") as bare:
-                sopbot_s, bare_s = run_sopbot_rounds(side, bare, transitions)
+                sopbot_time, bare_time = run_sopbot_rounds(side, bare, transitions)
             check = side.check()
         finally:
             database.dispose()
-    return RunResult(transitions / sopbot_s, transitions / bare_s, check)
+    return RunResult.of(transitions, sopbot_time, bare_time, check)
 
 
 def postgres_conninfo(url: URL) -> str:
@@ -283,11 +315,11 @@ def postgres_run(library: SopLibrary, transitions: int, base: URL) -> RunResult:
         try:
             side = SopbotSide(database, library, transitions)
             with bare_postgres(postgres_conninfo(url)) as bare:
-                sopbot_s, bare_s = run_sopbot_rounds(side, bare, transitions)
+                sopbot_time, bare_time = run_sopbot_rounds(side, bare, transitions)
             check = side.check()
         finally:
             database.dispose()
-    return RunResult(transitions / sopbot_s, transitions / bare_s, check)
+    return RunResult.of(transitions, sopbot_time, bare_time, check)
 
 
 def postgres_version(base: URL) -> str:
@@ -307,6 +339,8 @@ def summarise(results: list[RunResult], transitions: int, goal: float | None) ->
         "transitions_per_s": spread([r.transitions_per_s for r in results]),
         "bare_commits_per_s": spread([r.bare_commits_per_s for r in results]),
         "ratio": spread(ratios),
+        "cpu_ms_per_transition": spread([r.cpu_ms_per_transition for r in results]),
+        "cpu_ms_per_bare_commit": spread([r.cpu_ms_per_bare_commit for r in results]),
         "ratio_per_run": ratios,
         # Every run really did its transitions: one command, one audit row each.
         "all_transitions_done": all(

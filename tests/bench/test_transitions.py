@@ -26,6 +26,8 @@ def _assert_really_done(figures: dict[str, Any], runs: int) -> None:
     assert len(figures["ratio_per_run"]) == runs
     assert figures["transitions_per_s"]["median"] > 0
     assert figures["bare_commits_per_s"]["median"] > 0
+    assert figures["cpu_ms_per_transition"]["median"] > 0
+    assert figures["cpu_ms_per_bare_commit"]["median"] > 0
 
 
 def test_the_transitions_benchmark_runs_on_sqlite() -> None:
