@@ -236,7 +236,7 @@ class InboxProcessor:
     async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
         marks: list[asyncio.Future[None]] = []
         try:
-            payloads = await asyncio.to_thread(self.inbox.payloads, inbox_ids)
+            payloads = await self.inbox.database.point_read(self.inbox.payloads, inbox_ids)
             for inbox_id in inbox_ids:
                 if inbox_id in payloads:
                     mark = await self._process(inbox_id, payloads[inbox_id])

@@ -108,7 +108,8 @@ async def current_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     if user is None:
         return None
-    return await in_thread(services_of(context).onboarding.member_for, user.id)
+    onboarding = services_of(context).onboarding
+    return await onboarding.database.point_read(onboarding.member_for, user.id)
 
 
 def language_of(member: MemberView | None, update: Update) -> Language:

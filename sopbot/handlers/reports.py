@@ -25,7 +25,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     """/tugas: my open steps, overdue first, with their deadlines."""
     member, services, language = caller.member, caller.services, caller.language
     t = services.catalog.text
-    tasks = await in_thread(services.views.tasks, member.id)
+    tasks = await services.views.database.point_read(services.views.tasks, member.id)
     if not tasks:
         await send_html(update.effective_message, t(language, "tasks.none"), context=context)
         return
