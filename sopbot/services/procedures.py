@@ -54,6 +54,9 @@ class InboxItem:
     due_at: dt.datetime | None
     acting: str | None
     acting_for_id: int | None
+    # What a task list needs to describe the step and count its lateness, read with it.
+    agency_id: int
+    sop_version_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ _INBOX_QUERY = (
         _STEP_RUN.c.due_at,
         _DISPOSITION.c.acting,
         _DISPOSITION.c.acting_for_id,
+        _INSTANCE.c.agency_id,
+        _INSTANCE.c.sop_version_id,
     )
     .join(_STEP_RUN, _STEP_RUN.c.id == _DISPOSITION.c.step_run_id)
     .join(_INSTANCE, _INSTANCE.c.id == _DISPOSITION.c.instance_id)

@@ -99,11 +99,9 @@ class Views:
         with self.database.reading() as session:
             views = []
             for item in inbox_of(session, member_id):
-                definition = self._definition(session, item.instance_id)
+                definition = self.procedures.definitions.load(session, item.sop_version_id)
                 step = definition.step(item.step_number)
-                calendar = self.procedures.calendars.calendar(
-                    session, _agency_of(session, item.instance_id)
-                )
+                calendar = self.procedures.calendars.calendar(session, item.agency_id)
                 late = self._late_by(calendar, now, item.due_at)
                 views.append(
                     TaskView(
@@ -279,10 +277,3 @@ class Views:
         if due is None or now <= due:
             return None
         return dt.timedelta(seconds=calendar.working_seconds_between(due, now)) or None
-
-
-def _agency_of(session: Session, instance_id: uuid.UUID) -> int:
-    instance = session.get(InstanceRow, instance_id)
-    if instance is None:
-        raise KeyError(instance_id)
-    return instance.agency_id
