@@ -24,8 +24,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from sopbot.bot.flood import FloodControl, FloodLimits
+from sopbot.bot.http_transport import BotApiTransport
 from sopbot.bot.redaction import install_token_redaction
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
 from sopbot.bot.sender import OutboxSender
@@ -63,6 +65,16 @@ CONCURRENT_UPDATES = 32
 # POOL_WAIT seconds for a free connection instead of failing after PTB's one second.
 HTTP_CONNECTIONS = 16
 POOL_WAIT = 15.0
+
+
+def bot_api_request() -> HTTPXRequest:
+    """How the bot's API calls (all but getUpdates) go out: HTTP_CONNECTIONS pooled
+    connections through `BotApiTransport`, waiting up to POOL_WAIT seconds for a free one."""
+    return HTTPXRequest(
+        connection_pool_size=HTTP_CONNECTIONS,
+        pool_timeout=POOL_WAIT,
+        httpx_kwargs={"transport": BotApiTransport(max_connections=HTTP_CONNECTIONS)},
+    )
 
 
 @dataclass
@@ -104,8 +116,7 @@ def build_bot(
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(HTTP_CONNECTIONS)
-        .pool_timeout(POOL_WAIT)
+        .request(bot_api_request())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
