@@ -32,6 +32,7 @@ from sopbot.messaging.formatting import escape, fit_caption, local_time
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
+from sopbot.storage.prepared import PreparedQuery
 from sopbot.storage.statements import execute, table_of
 
 _ENDED_LABELS = {
@@ -49,11 +50,15 @@ _OUTBOX = table_of(OutboxRow)
 _AGENCY = table_of(AgencyRow)
 
 # Built once (see storage.statements): every change runs most of them.
-_PEOPLE = select(_MEMBER.c.id, _MEMBER.c.name, _MEMBER.c.language).where(
-    _MEMBER.c.id.in_(bindparam("ids", expanding=True))
+_PEOPLE = PreparedQuery(
+    select(_MEMBER.c.id, _MEMBER.c.name, _MEMBER.c.language).where(
+        _MEMBER.c.id.in_(bindparam("ids", expanding=True))
+    )
 )
-_POSITION_NAMES = select(_POSITION.c.id, _POSITION.c.name).where(
-    _POSITION.c.id.in_(bindparam("ids", expanding=True))
+_POSITION_NAMES = PreparedQuery(
+    select(_POSITION.c.id, _POSITION.c.name).where(
+        _POSITION.c.id.in_(bindparam("ids", expanding=True))
+    )
 )
 _AGENCY_TIMEZONE = select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
 _FIRST_MESSAGE = (
@@ -113,7 +118,7 @@ class _Context:
                     wanted.add(disposition.sender_id)
                 if disposition.acting_for_id is not None:
                     wanted.add(disposition.acting_for_id)
-            rows = execute(self.session, _PEOPLE, {"ids": list(wanted - self.members.keys())})
+            rows = _PEOPLE.rows(self.session, {"ids": list(wanted - self.members.keys())})
             self.members.update((row.id, _Person(row.id, row.name, row.language)) for row in rows)
             if member_id not in self.members:
                 raise KeyError(member_id)
@@ -122,9 +127,7 @@ class _Context:
     def position_name(self, position_id: int) -> str:
         if position_id not in self.positions:
             wanted = {position_id} | {d.position_id for d in self.instance.dispositions}
-            rows = execute(
-                self.session, _POSITION_NAMES, {"ids": list(wanted - self.positions.keys())}
-            )
+            rows = _POSITION_NAMES.rows(self.session, {"ids": list(wanted - self.positions.keys())})
             self.positions.update((row.id, row.name) for row in rows)
             if position_id not in self.positions:
                 return ""

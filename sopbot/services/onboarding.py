@@ -26,7 +26,8 @@ from sopbot.storage.models import (
     PositionRow,
 )
 from sopbot.storage.organization_store import member_by_telegram_id
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery
+from sopbot.storage.statements import table_of
 
 INVITATION_TTL = dt.timedelta(days=7)
 # Telegram deep-link parameters: up to 64 characters of A-Z, a-z, 0-9, _ and -.
@@ -61,8 +62,8 @@ class MemberView:
 
 _MEMBER = table_of(MemberRow)
 _AGENCY = table_of(AgencyRow)
-# Every update from a member starts with this (members_only): built once, read as plain rows.
-_MEMBER_BY_TELEGRAM_ID = (
+# Every update from a member starts with this (members_only): compiled once, read on the cursor.
+_MEMBER_BY_TELEGRAM_ID = PreparedQuery(
     select_core(
         _MEMBER.c.id,
         _MEMBER.c.name,
@@ -227,9 +228,9 @@ class OnboardingService:
 
     def member_for(self, telegram_user_id: int) -> MemberView | None:
         """The member behind a Telegram account, or None for a stranger."""
-        with self.database.reading() as session:
-            row = execute(session, _MEMBER_BY_TELEGRAM_ID, {"user_id": telegram_user_id}).first()
-            return None if row is None else MemberView(*row)
+        with self.database.snapshot() as connection:
+            row = _MEMBER_BY_TELEGRAM_ID.first(connection, {"user_id": telegram_user_id})
+        return None if row is None else MemberView(*row)
 
     def positions_of(self, member_id: int) -> list[str]:
         """The names of the positions a member holds now."""

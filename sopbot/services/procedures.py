@@ -34,7 +34,8 @@ from sopbot.storage.models import (
     StepRunRow,
 )
 from sopbot.storage.organization_store import routing_for
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery, RawConnection
+from sopbot.storage.statements import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +76,8 @@ class NewDocument:
 _DISPOSITION = table_of(DispositionRow)
 _STEP_RUN = table_of(StepRunRow)
 _INSTANCE = table_of(InstanceRow)
-# What /tugas and every "which task?" question read: built once (see storage/statements.py).
-_INBOX_QUERY = (
+# What /tugas and every "which task?" question read: compiled once (storage/prepared.py).
+_INBOX_QUERY = PreparedQuery(
     select_core(
         _DISPOSITION.c.id,
         _STEP_RUN.c.id,
@@ -102,9 +103,9 @@ _INBOX_QUERY = (
 )
 
 
-def inbox_of(session: Session, member_id: int) -> list[InboxItem]:
-    """A member's live dispositions, oldest first, read in the caller's transaction."""
-    return [InboxItem(*row) for row in execute(session, _INBOX_QUERY, {"member_id": member_id})]
+def inbox_of(connection: RawConnection, member_id: int) -> list[InboxItem]:
+    """A member's live dispositions, oldest first, read in the connection's transaction."""
+    return [InboxItem(*row) for row in _INBOX_QUERY.rows(connection, {"member_id": member_id})]
 
 
 class ChangeObserver(Protocol):
@@ -479,8 +480,8 @@ class ProcedureService:
 
     def inbox(self, member_id: int) -> list[InboxItem]:
         """The member's live dispositions, oldest first."""
-        with self.database.reading() as session:
-            return inbox_of(session, member_id)
+        with self.database.snapshot() as connection:
+            return inbox_of(connection, member_id)
 
     # -- plumbing --------------------------------------------------------------------------
 

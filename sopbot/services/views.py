@@ -96,25 +96,39 @@ class Views:
     def tasks(self, member_id: int) -> list[TaskView]:
         """The member's open dispositions, the latest-due and overdue first."""
         now = self.clock()
-        with self.database.reading() as session:
-            views = []
-            for item in inbox_of(session, member_id):
-                definition = self.procedures.definitions.load(session, item.sop_version_id)
-                step = definition.step(item.step_number)
-                calendar = self.procedures.calendars.calendar(session, item.agency_id)
-                late = self._late_by(calendar, now, item.due_at)
-                views.append(
-                    TaskView(
-                        item.disposition_id,
-                        item.instance_number,
-                        item.title,
-                        item.step_number,
-                        step.activity,
-                        item.received_at,
-                        item.due_at,
-                        late,
-                    )
+        with self.database.snapshot() as connection:
+            items = inbox_of(connection, member_id)
+        definitions = self.procedures.definitions
+        calendars = self.procedures.calendars
+        versions = {item.sop_version_id for item in items}
+        agencies = {item.agency_id for item in items}
+        # SOP versions never change and calendars are cached: a session is opened only for
+        # what is not in memory yet.
+        definition_of = {v: d for v in versions if (d := definitions.cached(v)) is not None}
+        calendar_of = {a: c for a in agencies if (c := calendars.cached(a)) is not None}
+        if len(definition_of) < len(versions) or len(calendar_of) < len(agencies):
+            with self.database.reading() as session:
+                for version in versions - definition_of.keys():
+                    definition_of[version] = definitions.load(session, version)
+                for agency in agencies - calendar_of.keys():
+                    calendar_of[agency] = calendars.calendar(session, agency)
+        views = []
+        for item in items:
+            step = definition_of[item.sop_version_id].step(item.step_number)
+            calendar = calendar_of[item.agency_id]
+            late = self._late_by(calendar, now, item.due_at)
+            views.append(
+                TaskView(
+                    item.disposition_id,
+                    item.instance_number,
+                    item.title,
+                    item.step_number,
+                    step.activity,
+                    item.received_at,
+                    item.due_at,
+                    late,
                 )
+            )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         return sorted(
             views,

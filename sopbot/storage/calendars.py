@@ -58,11 +58,18 @@ class CalendarStore:
         self._cache: dict[int, _Cached] = {}
         self._policies: dict[tuple[int, str], tuple[AlertPolicy, float]] = {}
 
-    def calendar(self, session: Session, agency_id: int) -> WorkingCalendar:
-        """The agency's working calendar."""
+    def cached(self, agency_id: int) -> WorkingCalendar | None:
+        """The agency's calendar if a fresh one is cached, else None (no database read)."""
         cached = self._cache.get(agency_id)
         if cached is not None and time.monotonic() - cached.built < self.cache_seconds:
             return cached.calendar
+        return None
+
+    def calendar(self, session: Session, agency_id: int) -> WorkingCalendar:
+        """The agency's working calendar."""
+        cached = self.cached(agency_id)
+        if cached is not None:
+            return cached
         agency = session.get(AgencyRow, agency_id)
         if agency is None:
             raise KeyError(agency_id)

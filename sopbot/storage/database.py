@@ -5,7 +5,8 @@ instead of failing half-way when a reader tries to become a writer; foreign keys
 The threads of one process take turns at a lock of their own before BEGIN IMMEDIATE: SQLite's
 busy handler makes a waiting writer sleep in steps of up to 100 ms, which under load wastes
 most of the time, while a lock hands over at once. Read-only transactions (`reading`) take no
-write lock at all and run beside a writer, as WAL allows; on PostgreSQL they are READ ONLY.
+write lock at all and run beside a writer, as WAL allows; on PostgreSQL they are READ ONLY
+and REPEATABLE READ (one snapshot).
 """
 
 from __future__ import annotations
@@ -24,9 +25,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from sopbot.storage.prepared import RawConnection
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 T = TypeVar("T")
+
+# A read-only transaction on PostgreSQL sees one snapshot for all its statements, as a SQLite
+# read transaction does (READ COMMITTED would show each statement the latest commits); a
+# read-only REPEATABLE READ transaction never fails to serialize.
+_SERVER_READ_ONLY = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 # Whether the transaction about to begin only reads (set by `Database.reading`).
 _read_only: ContextVar[bool] = ContextVar("sopbot_read_only", default=False)
@@ -68,6 +76,22 @@ class Database:
                 yield session
         finally:
             _read_only.reset(token)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[RawConnection]:
+        """A pooled DB-API connection in a read-only transaction, for `PreparedQuery`s: the
+        consistent snapshot `reading` gives, without a session around it (bench.end_to_end)."""
+        pooled = self.engine.raw_connection()
+        try:
+            cursor = pooled.cursor()
+            # As `reading` does: a deferred BEGIN takes no write lock on SQLite; on PostgreSQL
+            # the driver has begun the transaction, and it is made read-only.
+            cursor.execute("BEGIN" if self.is_sqlite else _SERVER_READ_ONLY)
+            cursor.close()
+            yield RawConnection(pooled.dbapi_connection, self.engine.dialect)
+        finally:
+            # Back to the pool, which rolls the read transaction back.
+            pooled.close()
 
     async def point_read(self, function: Callable[..., T], *args: Any) -> T:
         """Run a read of a few rows found by index (who is writing, their open tasks) for the
@@ -197,6 +221,6 @@ def _create_server_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if _read_only.get():
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            connection.exec_driver_sql(_SERVER_READ_ONLY)
 
     return engine

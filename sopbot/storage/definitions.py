@@ -42,6 +42,10 @@ class DefinitionStore:
         self._by_version_id.setdefault(row.id, definition)
         return row.id
 
+    def cached(self, sop_version_id: int) -> SopDefinition | None:
+        """The definition if this process has it already, else None (no database read)."""
+        return self._by_version_id.get(sop_version_id)
+
     def load(self, session: Session, sop_version_id: int) -> SopDefinition:
         """The definition an instance runs, parsed from the stored text (cached)."""
         cached = self._by_version_id.get(sop_version_id)

@@ -36,6 +36,7 @@ from sopbot.storage.models import (
     InstanceRow,
     StepRunRow,
 )
+from sopbot.storage.prepared import PreparedQuery
 from sopbot.storage.statements import execute, table_of
 
 _INSTANCE = table_of(InstanceRow)
@@ -45,29 +46,29 @@ _DOCUMENT = table_of(DocumentRow)
 _AGENCY = table_of(AgencyRow)
 
 # The instance row with its agency's time zone (the notices show local times).
-_INSTANCE_BY_ID = (
+_INSTANCE_BY_ID = PreparedQuery(
     select(_INSTANCE, _AGENCY.c.timezone.label("agency_timezone"))
     .join(_AGENCY, _AGENCY.c.id == _INSTANCE.c.agency_id)
     .where(_INSTANCE.c.id == bindparam("instance_id"))
 )
 # The same, found by one of its dispositions: one round trip where two were.
-_INSTANCE_BY_DISPOSITION = (
+_INSTANCE_BY_DISPOSITION = PreparedQuery(
     select(_INSTANCE, _AGENCY.c.timezone.label("agency_timezone"))
     .join(_AGENCY, _AGENCY.c.id == _INSTANCE.c.agency_id)
     .join(_DISPOSITION, _DISPOSITION.c.instance_id == _INSTANCE.c.id)
     .where(_DISPOSITION.c.id == bindparam("disposition_id"))
 )
-_RUNS = (
+_RUNS = PreparedQuery(
     select(_RUN)
     .where(_RUN.c.instance_id == bindparam("instance_id"))
     .order_by(_RUN.c.opened_at, _RUN.c.round)
 )
-_DISPOSITIONS = (
+_DISPOSITIONS = PreparedQuery(
     select(_DISPOSITION)
     .where(_DISPOSITION.c.instance_id == bindparam("instance_id"))
     .order_by(_DISPOSITION.c.created_at)
 )
-_ATTACHED_DOCUMENTS = (
+_ATTACHED_DOCUMENTS = PreparedQuery(
     select(_DOCUMENT.c.id, _DOCUMENT.c.disposition_id)
     .where(_DOCUMENT.c.instance_id == bindparam("instance_id"))
     .where(_DOCUMENT.c.disposition_id.is_not(None))
@@ -141,26 +142,26 @@ class InstanceStore:
 
     def load(self, session: Session, instance_id: uuid.UUID) -> LoadedInstance:
         """The instance with its step runs, dispositions and attached documents."""
-        row = execute(session, _INSTANCE_BY_ID, {"instance_id": instance_id}).first()
+        row = _INSTANCE_BY_ID.first(session, {"instance_id": instance_id})
         if row is None:
             raise KeyError(instance_id)
         return self._load_rest(session, row)
 
     def load_for_disposition(self, session: Session, disposition_id: uuid.UUID) -> LoadedInstance:
         """The instance a disposition belongs to, loaded; KeyError for an unknown id."""
-        row = execute(session, _INSTANCE_BY_DISPOSITION, {"disposition_id": disposition_id}).first()
+        row = _INSTANCE_BY_DISPOSITION.first(session, {"disposition_id": disposition_id})
         if row is None:
             raise KeyError(disposition_id)
         return self._load_rest(session, row)
 
-    def _load_rest(self, session: Session, row: Row[Any]) -> LoadedInstance:
+    def _load_rest(self, session: Session, row: Any) -> LoadedInstance:
         instance_id: uuid.UUID = row.id
         definition = self.definitions.load(session, row.sop_version_id)
         wanted = {"instance_id": instance_id}
-        run_rows = list(execute(session, _RUNS, wanted))
-        disposition_rows = list(execute(session, _DISPOSITIONS, wanted))
+        run_rows = _RUNS.rows(session, wanted)
+        disposition_rows = _DISPOSITIONS.rows(session, wanted)
         documents: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for document_id, disposition_id in execute(session, _ATTACHED_DOCUMENTS, wanted):
+        for document_id, disposition_id in _ATTACHED_DOCUMENTS.rows(session, wanted):
             documents.setdefault(disposition_id, []).append(document_id)
         instance = Instance(
             id=instance_id,
@@ -390,7 +391,7 @@ def _in_opening_order(rows: list[Row[Any]]) -> list[Row[Any]]:
     return ordered
 
 
-def _run_from_row(row: Row[Any]) -> StepRun:
+def _run_from_row(row: Any) -> StepRun:
     return StepRun(
         id=row.id,
         step_number=row.step_number,
@@ -408,9 +409,7 @@ def _run_from_row(row: Row[Any]) -> StepRun:
     )
 
 
-def _disposition_from_row(
-    row: Row[Any], documents: dict[uuid.UUID, list[uuid.UUID]]
-) -> Disposition:
+def _disposition_from_row(row: Any, documents: dict[uuid.UUID, list[uuid.UUID]]) -> Disposition:
     return Disposition(
         id=row.id,
         step_run_id=row.step_run_id,

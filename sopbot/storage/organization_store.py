@@ -25,7 +25,8 @@ from sopbot.storage.models import (
     PositionRow,
     RoleMappingRow,
 )
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery
+from sopbot.storage.statements import table_of
 
 _ROLE_MAPPING = table_of(RoleMappingRow)
 _HOLDING = table_of(HoldingRow)
@@ -33,7 +34,7 @@ _ACTING = table_of(ActingRow)
 _POSITION = table_of(PositionRow)
 
 # Built once (see storage.statements): every command that routes work runs both.
-_ROLE_MAPPINGS = (
+_ROLE_MAPPINGS = PreparedQuery(
     select_core(_ROLE_MAPPING.c.sop_id, _ROLE_MAPPING.c.role_key, _ROLE_MAPPING.c.position_id)
     .where(_ROLE_MAPPING.c.agency_id == bindparam("agency_id"))
     .where(_ROLE_MAPPING.c.sop_id.in_([bindparam("sop_id"), ANY_SOP]))
@@ -41,34 +42,36 @@ _ROLE_MAPPINGS = (
 )
 # The holdings and the acting appointments (Plt/Plh) of the agency's positions in one round
 # trip: a holding is a row with no kind (holdings come first, then actings, each as stored).
-_PEOPLE_OF_POSITIONS = union_all(
-    select_core(
-        _HOLDING.c.member_id,
-        _HOLDING.c.position_id,
-        _HOLDING.c.valid_from,
-        _HOLDING.c.valid_to,
-        null().label("kind"),
-        null().label("for_member_id"),
+_PEOPLE_OF_POSITIONS = PreparedQuery(
+    union_all(
+        select_core(
+            _HOLDING.c.member_id,
+            _HOLDING.c.position_id,
+            _HOLDING.c.valid_from,
+            _HOLDING.c.valid_to,
+            null().label("kind"),
+            null().label("for_member_id"),
+        )
+        .join(_POSITION, _POSITION.c.id == _HOLDING.c.position_id)
+        .where(_POSITION.c.agency_id == bindparam("agency_id")),
+        select_core(
+            _ACTING.c.member_id,
+            _ACTING.c.position_id,
+            _ACTING.c.valid_from,
+            _ACTING.c.valid_to,
+            _ACTING.c.kind,
+            _ACTING.c.for_member_id,
+        )
+        .join(_POSITION, _POSITION.c.id == _ACTING.c.position_id)
+        .where(_POSITION.c.agency_id == bindparam("agency_id")),
     )
-    .join(_POSITION, _POSITION.c.id == _HOLDING.c.position_id)
-    .where(_POSITION.c.agency_id == bindparam("agency_id")),
-    select_core(
-        _ACTING.c.member_id,
-        _ACTING.c.position_id,
-        _ACTING.c.valid_from,
-        _ACTING.c.valid_to,
-        _ACTING.c.kind,
-        _ACTING.c.for_member_id,
-    )
-    .join(_POSITION, _POSITION.c.id == _ACTING.c.position_id)
-    .where(_POSITION.c.agency_id == bindparam("agency_id")),
 )
 
 
 def positions_by_role(session: Session, agency_id: int, sop_id: str) -> dict[str, list[int]]:
     """The agency's positions for each role of an SOP; an SOP's own mapping of a role replaces
     the agency-wide one (so one agency can call the SOP's "Kepala Dinas" its Kepala Badan)."""
-    rows = execute(session, _ROLE_MAPPINGS, {"agency_id": agency_id, "sop_id": sop_id})
+    rows = _ROLE_MAPPINGS.rows(session, {"agency_id": agency_id, "sop_id": sop_id})
     specific: dict[str, list[int]] = {}
     general: dict[str, list[int]] = {}
     for row_sop_id, role_key, position_id in rows:
@@ -84,9 +87,14 @@ def people_of_positions(
     appointment (Plt/Plh) for them."""
     holdings: list[Holding] = []
     actings: list[ActingAppointment] = []
-    for member_id, position_id, valid_from, valid_to, kind, for_member_id in execute(
-        session, _PEOPLE_OF_POSITIONS, {"agency_id": agency_id}
-    ):
+    for (
+        member_id,
+        position_id,
+        valid_from,
+        valid_to,
+        kind,
+        for_member_id,
+    ) in _PEOPLE_OF_POSITIONS.rows(session, {"agency_id": agency_id}):
         if kind is None:
             holdings.append(Holding(member_id, position_id, valid_from, valid_to))
         else:
