@@ -21,7 +21,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Executable, bindparam, func, update
+from sqlalchemy import select as select_core
 from sqlmodel import col, select
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
@@ -31,15 +32,32 @@ from sopbot.bot.group_commit import GroupCommit
 from sopbot.services.commands import InboxClaim, current_inbox
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
-from sopbot.storage.statements import insert_skipping_duplicates, table_of
+from sopbot.storage.prepared import PreparedQuery
+from sopbot.storage.statements import execute, insert_skipping_duplicates, table_of
 
 log = logging.getLogger(__name__)
 _INBOX_TABLE = table_of(InboxRow)
+# Built once (storage/statements.py): the INSERT per dialect, as ON CONFLICT is dialect's own.
+_STORE: dict[str, Executable] = {}
+_MARK_PROCESSED = (
+    update(_INBOX_TABLE)
+    .where(_INBOX_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .where(_INBOX_TABLE.c.processed_at.is_(None))
+    .values(processed_at=bindparam("at"))
+)
+# Read for every update handled (storage/prepared.py).
+_PAYLOADS = PreparedQuery(
+    select_core(_INBOX_TABLE.c.id, _INBOX_TABLE.c.payload).where(
+        _INBOX_TABLE.c.id.in_(bindparam("ids", expanding=True))
+    )
+)
 
 LONG_POLL_SECONDS = 25
 CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
 MAX_ATTEMPTS = 3  # a handler that keeps failing on an update does not block its chat forever
 FULL_READ_EVERY = 5.0  # seconds between reads of the whole inbox (for updates owed a retry)
+PENDING_READ_LIMIT = 5000  # updates one read of the inbox takes at most
+HANDED_OVER_LIMIT = 10_000  # parsed updates the poller may hand the processor at most
 
 
 def digest_of(payload: dict[str, Any]) -> str:
@@ -72,15 +90,15 @@ class UpdateInbox:
         self.database = database
         self.clock = clock
 
-    def store(self, payloads: Sequence[dict[str, Any]]) -> int:
-        """Keep updates that are not stored yet; returns how many were new.
+    def store(self, payloads: Sequence[dict[str, Any]]) -> dict[int, int]:
+        """Keep updates that are not stored yet; returns the new ones' inbox ids by update id.
 
         One INSERT for the batch; a redelivery (Telegram had not seen our confirmation) or an
         update stored at the same moment by another receiver hits the unique (update id,
         digest) and is skipped by the database.
         """
         if not payloads:
-            return 0
+            return {}
         now = self.clock()
         rows = [
             {
@@ -94,15 +112,23 @@ class UpdateInbox:
             for payload in payloads
         ]
         with self.database.transaction() as session:
-            statement = (
-                insert_skipping_duplicates(session, _INBOX_TABLE)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["update_id", "digest"])
-                .returning(_INBOX_TABLE.c.id)
-            )
-            return len(session.execute(statement).all())
+            dialect = session.get_bind().dialect.name
+            if dialect not in _STORE:
+                _STORE[dialect] = (
+                    insert_skipping_duplicates(session, _INBOX_TABLE)
+                    .on_conflict_do_nothing(index_elements=["update_id", "digest"])
+                    .returning(_INBOX_TABLE.c.update_id, _INBOX_TABLE.c.id)
+                )
+            statement = _STORE[dialect]
+            # One statement object with the rows as parameters: compiled once, not per batch.
+            return {
+                int(update_id): int(inbox_id)
+                for update_id, inbox_id in execute(session, statement, rows)
+            }
 
-    def pending(self, after: int = 0, limit: int = 5000) -> list[tuple[int, int | None]]:
+    def pending(
+        self, after: int = 0, limit: int = PENDING_READ_LIMIT
+    ) -> list[tuple[int, int | None]]:
         """Unprocessed updates stored after inbox id `after`, in arrival order: (inbox id,
         chat id), without their content."""
         with self.database.reading() as session:
@@ -118,21 +144,14 @@ class UpdateInbox:
 
     def payloads(self, inbox_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """The stored updates with these ids, by id."""
-        with self.database.reading() as session:
-            rows = session.exec(
-                select(InboxRow.id, InboxRow.payload).where(col(InboxRow.id).in_(inbox_ids))
-            ).all()
-            return {inbox_id: dict(payload) for inbox_id, payload in rows if inbox_id is not None}
+        with self.database.snapshot() as connection:
+            rows = _PAYLOADS.rows(connection, {"ids": list(inbox_ids)})
+        return {inbox_id: dict(payload) for inbox_id, payload in rows}
 
     def finish(self, inbox_ids: Sequence[int]) -> None:
         """Mark updates processed (those their commands did not already mark), in one commit."""
         with self.database.transaction() as session:
-            session.execute(
-                update(InboxRow)
-                .where(col(InboxRow.id).in_(inbox_ids))
-                .where(col(InboxRow.processed_at).is_(None))
-                .values(processed_at=self.clock())
-            )
+            execute(session, _MARK_PROCESSED, {"ids": list(inbox_ids), "at": self.clock()})
 
     def failed(self, inbox_id: int, error: str) -> None:
         """Count a failed attempt at an update (it is tried again, up to MAX_ATTEMPTS)."""
@@ -176,12 +195,22 @@ class InboxProcessor:
         self._queued: dict[int | None, list[int]] = {}
         self._queued_ids: set[int] = set()
         self._newest = 0
+        # Updates the poller parsed and stored, by inbox id: handled from memory, they are
+        # neither read back nor parsed again (about a tenth of the CPU of a burst). What is
+        # not here (after a restart, a failure, from the webhook) is read from the store.
+        self._handed_over: dict[int, Update] = {}
 
     async def _mark_processed(self, inbox_ids: Sequence[int]) -> None:
         await asyncio.to_thread(self.inbox.finish, inbox_ids)
 
     def wake(self) -> None:
         """New updates were stored."""
+        self._wake.set()
+
+    def hand_over(self, updates: dict[int, Update]) -> None:
+        """Updates just stored (by inbox id), as parsed by the poller; then `wake`."""
+        if len(self._handed_over) + len(updates) <= HANDED_OVER_LIMIT:
+            self._handed_over.update(updates)
         self._wake.set()
 
     def stop(self) -> None:
@@ -204,6 +233,8 @@ class InboxProcessor:
                 log.exception("reading the inbox failed")
                 rows = []
             self._queue(rows)
+            if full and len(rows) < PENDING_READ_LIMIT:
+                self._forget_handled({inbox_id for inbox_id, _ in rows})
             self._hand_out()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -217,6 +248,13 @@ class InboxProcessor:
                 continue
             bisect.insort(self._queued.setdefault(chat_id, []), inbox_id)
             self._queued_ids.add(inbox_id)
+
+    def _forget_handled(self, pending: set[int]) -> None:
+        """Drop handed-over updates that a full read no longer finds pending (handled by
+        another process, or owed no more attempts), so the memory they take stays bounded."""
+        newest_read = max(pending, default=0)
+        for inbox_id in [i for i in self._handed_over if i <= newest_read and i not in pending]:
+            del self._handed_over[inbox_id]
 
     def _hand_out(self) -> None:
         """Start a worker for each waiting chat that has none, up to CHAT_WORKERS."""
@@ -236,10 +274,20 @@ class InboxProcessor:
     async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
         marks: list[asyncio.Future[None]] = []
         try:
-            payloads = await self.inbox.database.point_read(self.inbox.payloads, inbox_ids)
+            parsed: dict[int, Update] = {}
             for inbox_id in inbox_ids:
-                if inbox_id in payloads:
-                    mark = await self._process(inbox_id, payloads[inbox_id])
+                if (update := self._handed_over.pop(inbox_id, None)) is not None:
+                    parsed[inbox_id] = update
+            unread = [i for i in inbox_ids if i not in parsed]
+            payloads = (
+                await self.inbox.database.point_read(self.inbox.payloads, unread) if unread else {}
+            )
+            for inbox_id in inbox_ids:
+                stored: Update | dict[str, Any] | None = parsed.get(inbox_id)
+                if stored is None:
+                    stored = payloads.get(inbox_id)
+                if stored is not None:
+                    mark = await self._process(inbox_id, stored)
                     if mark is not None:
                         marks.append(mark)
             # The chat's next update need not wait for this one's mark, but the ids stay in
@@ -252,15 +300,20 @@ class InboxProcessor:
             self._in_flight.difference_update(inbox_ids)
             self._wake.set()  # this chat may have more waiting
 
-    async def _process(self, inbox_id: int, payload: dict[str, Any]) -> asyncio.Future[None] | None:
-        """Handle one update; the future of its processed mark, when one is still owed."""
+    async def _process(
+        self, inbox_id: int, stored: Update | dict[str, Any]
+    ) -> asyncio.Future[None] | None:
+        """Handle one update (parsed, or as stored); the future of its processed mark, when
+        one is still owed."""
         claim = InboxClaim(inbox_id)
         token = current_inbox.set(claim)
         try:
-            update_object = Update.de_json(payload, self.application.bot)
-            await self.application.process_update(update_object)
+            bot = self.application.bot
+            update = stored if isinstance(stored, Update) else Update.de_json(stored, bot)
+            await self.application.process_update(update)
         except Exception as exc:
-            log.exception("update %s failed", payload.get("update_id"))
+            update_id = stored.update_id if isinstance(stored, Update) else stored.get("update_id")
+            log.exception("update %s failed", update_id)
             await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
             return None
         finally:
@@ -321,6 +374,9 @@ class InboxPoller:
                 offset = None
                 continue
             payloads = [u.to_dict() for u in updates]
-            await asyncio.to_thread(self.inbox.store, payloads)  # stored before confirming
+            stored = await asyncio.to_thread(self.inbox.store, payloads)  # before confirming
             offset = max(u.update_id for u in updates) + 1
-            self.processor.wake()
+            by_update_id = {u.update_id: u for u in updates}
+            self.processor.hand_over(
+                {inbox_id: by_update_id[update_id] for update_id, inbox_id in stored.items()}
+            )

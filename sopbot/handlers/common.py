@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from sopbot.bot.sender import OutboxSender, markup
+from sopbot.bot.sender import OutboxSender, markup, send_html_text
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
 from sopbot.messaging.formatting import split_message
@@ -135,11 +134,8 @@ async def send_html(
         return
     for index, part in enumerate(parts):
         await _with_retries(
-            lambda part=part, index=index: context.bot.send_message(  # type: ignore[misc]
-                target,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(keyboard) if index == len(parts) - 1 else None,
+            lambda part=part, index=index: send_html_text(  # type: ignore[misc]
+                context.bot, target, part, markup(keyboard) if index == len(parts) - 1 else None
             )
         )
 
