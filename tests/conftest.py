@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import telegram
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sopbot.emulator import BotApiEmulator
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
+from tests.emulator import bot_for, running_emulator
 
 POSTGRES_ENV = "SOPBOT_TEST_POSTGRES_URL"
 POSTGRES_HINT = (
@@ -62,6 +65,20 @@ def database(empty_database: Database) -> Database:
     """A database migrated to the newest schema, on each kind."""
     upgrade(empty_database)
     return empty_database
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A running emulator."""
+    async with running_emulator() as running:
+        yield running
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
+    """The real python-telegram-bot Bot, talking to the emulator."""
+    async with bot_for(emulator) as connected:
+        yield connected
 
 
 @pytest.fixture

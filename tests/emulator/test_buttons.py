@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import telegram
 from telegram.error import BadRequest
 
 from sopbot.emulator import BotApiEmulator, ButtonNotFound, SimulatedUser, render_chat
-from tests.emulator import bot_for, buttons, running_emulator
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
+from tests.emulator import bot_for, buttons
 
 
 @pytest.fixture

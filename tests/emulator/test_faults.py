@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 import telegram
@@ -30,20 +29,6 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
 
 
 @pytest.fixture

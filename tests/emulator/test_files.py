@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 import telegram
 from telegram.error import BadRequest
 
 from sopbot.emulator import BotApiEmulator, SimulatedUser
-from tests.emulator import bot_for, running_emulator
 
 PDF = b"%PDF-1.4\n% Nota Dinas 12/2026\n" + bytes(range(256)) * 40
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
 
 
 @pytest.fixture

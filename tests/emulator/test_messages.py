@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import telegram
 from telegram import (
@@ -16,21 +14,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden
 
 from sopbot.emulator import BotApiEmulator, SimulatedUser
-from tests.emulator import bot_for, buttons, raw_call, running_emulator
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
+from tests.emulator import buttons, raw_call
 
 
 def refusal(emulator: BotApiEmulator, method: str = "sendMessage") -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import telegram
 from telegram.error import InvalidToken
@@ -13,13 +11,6 @@ from tests.emulator import bot_for, raw_call, running_emulator
 
 STRANGERS_BOT = "654321:WRONG"  # a bot the emulator does not serve
 OTHER_BOT = "777:OTHER"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
 
 
 async def test_get_me_describes_the_bot(emulator: BotApiEmulator) -> None:

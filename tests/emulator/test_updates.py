@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import telegram
@@ -13,21 +12,7 @@ from telegram.error import Conflict
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
 from sopbot.emulator import BotApiEmulator
-from tests.emulator import bot_for, running_emulator
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator."""
-    async with running_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
+from tests.emulator import bot_for
 
 
 async def test_a_long_poll_returns_as_soon_as_an_update_arrives(

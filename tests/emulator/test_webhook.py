@@ -14,7 +14,6 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from sopbot.emulator import BotApiEmulator
-from tests.emulator import bot_for
 
 AGREED_HEADER = "rahasia-123_ABC"  # what setWebhook's secret_token asks Telegram to send
 COLON_SHAPED = "123456:ABC"  # ':' is not allowed in a secret token
@@ -57,16 +56,10 @@ class BotEndpoint:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator that retries failed webhook deliveries quickly."""
+    """A running emulator that retries failed webhook deliveries quickly (replaces the shared
+    fixture here; the shared `bot` talks to this one)."""
     async with BotApiEmulator(webhook_retry_delay=0.02) as running:
         yield running
-
-
-@pytest.fixture
-async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
-    """The real python-telegram-bot Bot, talking to the emulator."""
-    async with bot_for(emulator) as connected:
-        yield connected
 
 
 @pytest.fixture
