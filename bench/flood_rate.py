@@ -106,6 +106,7 @@ async def one_run(chats: int) -> dict[str, Any]:
         "rate_per_s": rate,
         "share_of_limit": rate / TELEGRAM_LIMIT,
         "refusals_429": stats["flood_refusals"],
+        "early_retries": stats["early_retries"],
         "accepted": stats["sent"],
         "unsent": unsent,
     }

@@ -232,7 +232,8 @@ def _postgres_version() -> str:
         return f"not reachable ({type(exc).__name__})"
 
 
-def _number(value: float) -> str:
+def figure_text(value: float) -> str:
+    """A measured figure as the report prints it: three significant digits or whole numbers."""
     magnitude = abs(value)
     if magnitude >= 100:
         return f"{value:,.0f}"
@@ -305,8 +306,8 @@ def render(
         ]
         for name, figure in _figures(summary):
             lines.append(
-                f"| {name} | **{_number(figure['median'])}** | "
-                f"{_number(figure['min'])}-{_number(figure['max'])} |"
+                f"| {name} | **{figure_text(figure['median'])}** | "
+                f"{figure_text(figure['min'])}-{figure_text(figure['max'])} |"
             )
         lines.append("")
     if FINDINGS.exists():

@@ -4,9 +4,10 @@ loop or the GIL would distort (flood limits count arrivals to the millisecond).
     python -m sopbot.emulator.process --users 1000 [--flood]
 
 prints one JSON line {"port", "token", "users": [ids]}, then answers each line on its standard
-input with a JSON line: "stats" -> {"flood_refusals", "sent", "send_times"}; "load COUNT RATE
-TEXT" starts the people writing TEXT to the bot (RATE a second, 0 for all at once); "replies"
--> {"written", "answered", "latencies", "span"} of that load; "polling" -> {"waiting_polls"}.
+input with a JSON line: "stats" -> {"flood_refusals", "sent", "send_times", "early_retries"}
+(sends to a chat before its 429's retry_after had passed); "load COUNT RATE TEXT" starts the
+people writing TEXT to the bot (RATE a second, 0 for all at once); "replies" -> {"written",
+"answered", "latencies", "span"} of that load; "polling" -> {"waiting_polls"}.
 It stops on "stop" or at the end of its input. `--latency S` adds S seconds to every call.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +25,10 @@ from typing import Any
 
 from sopbot.emulator.emulator import BotApiEmulator
 from sopbot.emulator.faults import FloodLimits
+from sopbot.emulator.state import ApiCall
+
+# The seconds in a 429's description ("Too Many Requests: retry after 3").
+RETRY_AFTER = re.compile(r"retry after (\d+)")
 
 
 @dataclass
@@ -77,6 +83,32 @@ def _replies(emulator: BotApiEmulator, load: _Load) -> dict[str, Any]:
     }
 
 
+def early_retries(calls: list[ApiCall]) -> int:
+    """Sends to a chat that came before the retry_after of a 429 it was given had passed."""
+    refused_until: dict[str, float] = {}
+    early = 0
+    for call in calls:
+        chat = str(call.params.get("chat_id"))
+        if call.at < refused_until.get(chat, float("-inf")):
+            early += 1
+        if call.status == 429:
+            retry_after = RETRY_AFTER.search(call.description or "")
+            seconds = float(retry_after.group(1)) if retry_after else 0.0
+            refused_until[chat] = call.at + seconds
+    return early
+
+
+def _stats(emulator: BotApiEmulator) -> dict[str, Any]:
+    calls = emulator.calls_to("sendMessage")
+    sends = [c.at for c in calls if c.status == 200]
+    return {
+        "flood_refusals": emulator.faults.flood_refusals,
+        "sent": len(sends),
+        "send_times": sends,
+        "early_retries": early_retries(calls),
+    }
+
+
 async def _serve(users: int, flood: bool, latency: float) -> None:
     emulator = BotApiEmulator(latency=latency)
     await emulator.start()
@@ -100,17 +132,7 @@ async def _serve(users: int, flood: bool, latency: float) -> None:
         elif command == "polling":
             print(json.dumps({"waiting_polls": emulator.waiting_polls}), flush=True)
         elif command == "stats":
-            sends = [c.at for c in emulator.calls_to("sendMessage") if c.status == 200]
-            print(
-                json.dumps(
-                    {
-                        "flood_refusals": emulator.faults.flood_refusals,
-                        "sent": len(sends),
-                        "send_times": sends,
-                    }
-                ),
-                flush=True,
-            )
+            print(json.dumps(_stats(emulator)), flush=True)
         elif command == "stop":
             break
     await emulator.stop()

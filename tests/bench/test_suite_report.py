@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bench.__main__ import main
+from bench.report import figure_text
 
 
 def test_the_suite_writes_the_report_from_its_figures(tmp_path: Path) -> None:
@@ -34,6 +35,6 @@ def test_the_suite_writes_the_report_from_its_figures(tmp_path: Path) -> None:
     share = figures["share_of_limit_median"]
     assert f"| sustained rate >= 95% of Telegram's 30 msg/s | {share:.1%} |" in text
     rate = figures["rate_per_s"]["median"]
-    assert f"| rate_per_s | **{rate:.1f}** |" in text
+    assert f"| rate_per_s | **{figure_text(rate)}** |" in text
     assert "## How the figures were reached" in text
     assert "Quick run" in text
