@@ -284,20 +284,10 @@ class OutboxSender:
                 query = query.with_for_update(skip_locked=True)
             rows = session.exec(query).all()
             members = {row.member_id for row in rows}
-            # The earliest unsent row of each member, whoever holds it: only that one (and the
-            # rows after it, in order) may be taken.
-            first_unsent = (
-                dict(
-                    session.exec(
-                        select(OutboxRow.member_id, func.min(OutboxRow.id))
-                        .where(col(OutboxRow.state).in_(["pending", "sending"]))
-                        .where(col(OutboxRow.member_id).in_(members))
-                        .group_by(col(OutboxRow.member_id))
-                    ).all()
-                )
-                if members
-                else {}
-            )
+            # Each member's next unsent rows, whoever holds them: a member's rows may be taken
+            # only as a run from the first of these. Rows locked by another sender are skipped
+            # by the query above, so a run with a gap would let a later message overtake.
+            next_unsent = self._next_unsent(session, members)
             # Every member's chat in one query: this runs while messages wait to be sent.
             chats: dict[int, int | None] = {}
             if members:
@@ -310,14 +300,15 @@ class OutboxSender:
                         chats[member_id] = telegram_id
             jobs: list[_Job] = []
             taken: list[OutboxRow] = []
-            started: set[int] = set()
             blocked: set[int] = set()
             per_chat: dict[int, int] = {}
             for row in rows:
                 member = row.member_id
                 if member in blocked:
                     continue
-                if member not in started and first_unsent.get(member) != row.id:
+                expected = next_unsent.get(member, [])
+                taken_before = per_chat.get(member, 0)
+                if taken_before >= len(expected) or expected[taken_before] != row.id:
                     blocked.add(member)  # an earlier message is held by another sender
                     continue
                 if row.not_before is not None and row.not_before > now:
@@ -333,8 +324,7 @@ class OutboxSender:
                         "duplicate if Telegram had already taken it)",
                         row.id,
                     )
-                started.add(member)
-                per_chat[member] = per_chat.get(member, 0) + 1
+                per_chat[member] = taken_before + 1
                 if per_chat[member] >= PER_CHAT:
                     blocked.add(member)  # the rest of this chat waits for the next round
                 jobs.append(job)
@@ -350,6 +340,32 @@ class OutboxSender:
                     .execution_options(synchronize_session=False)
                 )
             return jobs
+
+    @staticmethod
+    def _next_unsent(session: Session, members: set[int]) -> dict[int, list[int]]:
+        """Each member's first PER_CHAT unsent rows (pending or being sent), in order."""
+        if not members:
+            return {}
+        unsent = (
+            select(
+                col(OutboxRow.member_id).label("member_id"),
+                col(OutboxRow.id).label("id"),
+                func.row_number()
+                .over(partition_by=col(OutboxRow.member_id), order_by=col(OutboxRow.id))
+                .label("place"),
+            )
+            .where(col(OutboxRow.state).in_(["pending", "sending"]))
+            .where(col(OutboxRow.member_id).in_(members))
+            .subquery()
+        )
+        next_unsent: dict[int, list[int]] = {}
+        for member_id, outbox_id in session.exec(
+            select(unsent.c.member_id, unsent.c.id)
+            .where(unsent.c.place <= PER_CHAT)
+            .order_by(unsent.c.member_id, unsent.c.id)
+        ):
+            next_unsent.setdefault(member_id, []).append(outbox_id)
+        return next_unsent
 
     def _job(self, session: Session, row: OutboxRow, chats: dict[int, int | None]) -> _Job:
         assert row.id is not None  # noqa: S101 - a stored row

@@ -226,3 +226,32 @@ async def test_two_senders_on_postgresql_send_each_message_once_in_order(
                     )
                 }
             assert owners == set()  # every lease released
+
+
+async def test_a_row_locked_by_another_sender_is_not_overtaken(desk: Desk) -> None:
+    """PostgreSQL skips rows another sender has locked: the rows after one must wait for it.
+
+    Two senders scanning at once can lock one member's rows alternately (SKIP LOCKED); the
+    sender that got rows 1 and 3 must send 1 only, or 3 would arrive before 2.
+    """
+    if desk.database.is_sqlite:
+        pytest.skip("SQLite has no row locks: one sender per database file")
+    member = next(m for m in desk.users if m != desk.admin_id)
+    desk.queue(member, ["satu", "dua", "tiga"])
+    with desk.database.transaction() as session:
+        ids = session.exec(
+            select(OutboxRow.id).where(OutboxRow.member_id == member).order_by(col(OutboxRow.id))
+        ).all()
+    other = desk.database.engine.connect()
+    try:
+        held = other.begin()
+        # The other sender, mid-scan: it has locked the second row and not yet claimed it.
+        other.execute(select(OutboxRow.id).where(OutboxRow.id == ids[1]).with_for_update()).all()
+        sender = desk.sender()
+        assert await sender.deliver_pending() == 1
+        assert received(desk.users[member]) == ["satu"]
+        held.rollback()
+    finally:
+        other.close()
+    await deliver_until_quiet(desk, sender)
+    assert received(desk.users[member]) == ["satu", "dua", "tiga"]
