@@ -32,8 +32,8 @@ from sopbot.messaging.formatting import escape, fit_caption, local_time
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
-from sopbot.storage.prepared import PreparedQuery
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery, PreparedWrite
+from sopbot.storage.statements import table_of
 
 _ENDED_LABELS = {
     DispositionState.DONE: "status.done",
@@ -60,21 +60,23 @@ _POSITION_NAMES = PreparedQuery(
         _POSITION.c.id.in_(bindparam("ids", expanding=True))
     )
 )
-_AGENCY_TIMEZONE = select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
-_FIRST_MESSAGE = (
+_AGENCY_TIMEZONE = PreparedQuery(
+    select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
+)
+_FIRST_MESSAGE = PreparedQuery(
     select(_OUTBOX.c.id)
     .where(_OUTBOX.c.disposition_id == bindparam("disposition_id"))
     .where(_OUTBOX.c.kind == "message")
     .order_by(_OUTBOX.c.id)
     .limit(1)
 )
-_FILES_SENT = (
+_FILES_SENT = PreparedQuery(
     select(_OUTBOX.c.payload)
     .where(_OUTBOX.c.member_id == bindparam("member_id"))
     .where(_OUTBOX.c.kind == "document")
     .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
 )
-_ADD_OUTBOX = insert(_OUTBOX)
+_ADD_OUTBOX = PreparedWrite(insert(_OUTBOX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +137,8 @@ class _Context:
 
     def timezone(self) -> str:
         if self.loaded.agency_timezone is None:  # read with the instance, as a rule
-            zone = execute(
-                self.session, _AGENCY_TIMEZONE, {"agency_id": self.instance.agency_id}
-            ).scalar()
-            self.loaded.agency_timezone = zone or "Asia/Jakarta"
+            row = _AGENCY_TIMEZONE.first(self.session, {"agency_id": self.instance.agency_id})
+            self.loaded.agency_timezone = (row.timezone if row else None) or "Asia/Jakarta"
         return self.loaded.agency_timezone
 
     def write_outbox(self) -> None:
@@ -148,7 +148,7 @@ class _Context:
         and an edit looks its message up after this has run (`Notifier._edit`).
         """
         if self.outbox:
-            execute(self.session, _ADD_OUTBOX, self.outbox)
+            _ADD_OUTBOX.run(self.session, self.outbox)
             self.outbox.clear()
 
 
@@ -549,15 +549,14 @@ class Notifier:
         # Each person gets a file once per instance, and never their own upload back.
         context.write_outbox()  # the files this change already sent count too
         already = {
-            str(payload.get("file_id"))
-            for payload in execute(
+            str(row.payload.get("file_id"))
+            for row in _FILES_SENT.rows(
                 context.session,
-                _FILES_SENT,
                 {
                     "member_id": disposition.assignee_id,
                     "dispositions": [d.id for d in instance.dispositions],
                 },
-            ).scalars()
+            )
         }
         rows = [
             row
@@ -587,12 +586,10 @@ class Notifier:
         payload: dict[str, Any],
     ) -> None:
         context.write_outbox()  # the message may have been added in this change
-        original = execute(
-            context.session, _FIRST_MESSAGE, {"disposition_id": disposition.id}
-        ).scalar()
+        original = _FIRST_MESSAGE.first(context.session, {"disposition_id": disposition.id})
         if original is None:
             return  # never shown (e.g. rerouted in the same change): nothing to edit
-        self._add(context, member, "edit", now, payload, disposition.id, edits=original)
+        self._add(context, member, "edit", now, payload, disposition.id, edits=original.id)
 
     def _add(
         self,

@@ -24,7 +24,8 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.instance_store import ConcurrentUpdate
 from sopbot.storage.models import CommandRow
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery, PreparedWrite
+from sopbot.storage.statements import table_of
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,8 @@ Clock = Callable[[], dt.datetime]
 
 _COMMAND = table_of(CommandRow)
 # Built once: every command runs both (see storage.statements).
-_PRIOR_RESULT = select(_COMMAND.c.result).where(_COMMAND.c.key == bindparam("key"))
-_RECORD = insert(_COMMAND)
+_PRIOR_RESULT = PreparedQuery(select(_COMMAND.c.result).where(_COMMAND.c.key == bindparam("key")))
+_RECORD = PreparedWrite(insert(_COMMAND))
 
 
 def utc_now() -> dt.datetime:
@@ -69,15 +70,13 @@ class CommandRunner:
             try:
                 with self.database.transaction() as session:
                     if key is not None:
-                        prior = execute(session, _PRIOR_RESULT, {"key": key}).first()
+                        prior = _PRIOR_RESULT.first(session, {"key": key})
                         if prior is not None:
                             return _replay(prior.result)
                     result = dict(work(session, now))
                     if key is not None:
-                        execute(
-                            session,
-                            _RECORD,
-                            {"key": key, "kind": kind, "at": now, "result": result},
+                        _RECORD.run(
+                            session, {"key": key, "kind": kind, "at": now, "result": result}
                         )
                     claim = _mark_inbox_processed(session, now)
                 if claim is not None:

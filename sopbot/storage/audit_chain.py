@@ -33,7 +33,8 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from sopbot.storage.models import AuditChainHeadRow, AuditRow
-from sopbot.storage.statements import execute, insert_skipping_duplicates, table_of
+from sopbot.storage.prepared import PreparedQuery, PreparedWrite
+from sopbot.storage.statements import insert_skipping_duplicates, table_of
 
 GENESIS_HASH = "0" * 64
 """The prev_hash of the first row of every chain."""
@@ -48,17 +49,17 @@ _AUDIT_TABLE = table_of(AuditRow)
 _HEAD_TABLE = table_of(AuditChainHeadRow)
 
 # Built once (see storage.statements): every transaction that audits runs all three.
-_LOCK_HEAD = (
+_LOCK_HEAD = PreparedQuery(
     select(_HEAD_TABLE.c.last_seq, _HEAD_TABLE.c.last_hash)
     .where(_HEAD_TABLE.c.chain == bindparam("chain"))
     .with_for_update()  # SQLite has no row locks: its writers queue at BEGIN IMMEDIATE
 )
-_MOVE_HEAD = (
+_MOVE_HEAD = PreparedWrite(
     update(_HEAD_TABLE)
     .where(_HEAD_TABLE.c.chain == bindparam("b_chain"))
     .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
 )
-_APPEND = insert(_AUDIT_TABLE)
+_APPEND = PreparedWrite(insert(_AUDIT_TABLE))
 
 
 def chain_of(agency_id: int | None) -> str:
@@ -220,10 +221,9 @@ def _append_pending(session: Session) -> None:
     # One multi-row INSERT on the table, not an ORM object per row: nothing reads these rows
     # back in this transaction, and building a SQLModel object and its RETURNING id per row
     # was a tenth of a transition's time (bench.transitions). Rows go in in chain order.
-    execute(session, _APPEND, rows)
-    execute(
+    _APPEND.run(session, rows)
+    _MOVE_HEAD.run(
         session,
-        _MOVE_HEAD,
         [
             {"b_chain": head.chain, "last_seq": head.last_seq, "last_hash": head.last_hash}
             for head in heads.values()
@@ -268,10 +268,12 @@ class _Head:
 
 def _locked_head(session: Session, chain: str) -> _Head:
     """The chain's head, locked until the transaction ends (created on the chain's first use)."""
-    row = execute(session, _LOCK_HEAD, {"chain": chain}).first()
+    row = _LOCK_HEAD.first(session, {"chain": chain})
     if row is None:
         _create_head(session, chain)
-        row = execute(session, _LOCK_HEAD, {"chain": chain}).one()
+        row = _LOCK_HEAD.first(session, {"chain": chain})
+        if row is None:
+            raise RuntimeError(f"the head of audit chain {chain} was not created")
     return _Head(chain, row.last_seq, row.last_hash)
 
 

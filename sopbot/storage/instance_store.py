@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Executable, Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from sopbot.engine.definition import Assignment, DecisionAnswer
@@ -36,8 +36,8 @@ from sopbot.storage.models import (
     InstanceRow,
     StepRunRow,
 )
-from sopbot.storage.prepared import PreparedQuery
-from sopbot.storage.statements import execute, table_of
+from sopbot.storage.prepared import PreparedQuery, PreparedWrite
+from sopbot.storage.statements import table_of
 
 _INSTANCE = table_of(InstanceRow)
 _RUN = table_of(StepRunRow)
@@ -74,7 +74,7 @@ _ATTACHED_DOCUMENTS = PreparedQuery(
     .where(_DOCUMENT.c.disposition_id.is_not(None))
     .order_by(_DOCUMENT.c.uploaded_at)
 )
-_BUMP_VERSION = (
+_BUMP_VERSION = PreparedWrite(
     update(_INSTANCE)
     .where(_INSTANCE.c.id == bindparam("b_id"))
     .where(_INSTANCE.c.version == bindparam("b_version"))
@@ -97,11 +97,13 @@ _RUN_CHANGES = (
     "reason",
 )
 _DISPOSITION_CHANGES = ("state", "acted_at", "note", "reason")
-_INSERT_RUN = insert(_RUN)
-_INSERT_DISPOSITION = insert(_DISPOSITION)
-_UPDATE_RUN = update(_RUN).where(_RUN.c.id == bindparam("b_id"))
-_UPDATE_DISPOSITION = update(_DISPOSITION).where(_DISPOSITION.c.id == bindparam("b_id"))
-_SET_NOTE = (
+_INSERT_RUN = PreparedWrite(insert(_RUN))
+_INSERT_DISPOSITION = PreparedWrite(insert(_DISPOSITION))
+_UPDATE_RUN = PreparedWrite(update(_RUN).where(_RUN.c.id == bindparam("b_id")))
+_UPDATE_DISPOSITION = PreparedWrite(
+    update(_DISPOSITION).where(_DISPOSITION.c.id == bindparam("b_id"))
+)
+_SET_NOTE = PreparedWrite(
     update(_DISPOSITION)
     .where(_DISPOSITION.c.id == bindparam("b_id"))
     .values(note=bindparam("note"))
@@ -244,9 +246,8 @@ class InstanceStore:
         if not transitions:
             return 0
         instance = procedure.instance
-        bumped = execute(
+        bumped = _BUMP_VERSION.run(
             session,
-            _BUMP_VERSION,
             {
                 "b_id": instance.id,
                 "b_version": loaded.loaded_version,
@@ -256,7 +257,7 @@ class InstanceStore:
                 "cancel_reason": instance.cancel_reason,
             },
         )
-        if bumped.rowcount != 1:
+        if bumped != 1:
             raise ConcurrentUpdate(f"instance {instance.id} changed since it was loaded")
         changed_runs = {t.entity_id for t in transitions if t.entity is EntityKind.STEP_RUN}
         changed_dispositions = {
@@ -307,13 +308,13 @@ class InstanceStore:
 
     def save_note(self, session: Session, disposition: Disposition) -> None:
         """Keep a disposition's note (a draft: no transition, no audit row, no version bump)."""
-        execute(session, _SET_NOTE, {"b_id": disposition.id, "note": disposition.note})
+        _SET_NOTE.run(session, {"b_id": disposition.id, "note": disposition.note})
 
     @staticmethod
     def _write(
         session: Session,
-        insert_statement: Executable,
-        update_statement: Executable,
+        insert_statement: PreparedWrite,
+        update_statement: PreparedWrite,
         values: list[dict[str, Any]],
         stored: set[uuid.UUID],
         changes: Sequence[str],
@@ -326,9 +327,9 @@ class InstanceStore:
             if v["id"] in stored
         ]
         if old:
-            execute(session, update_statement, old)
+            update_statement.run(session, old)
         if new:
-            execute(session, insert_statement, new)
+            insert_statement.run(session, new)
             stored.update(v["id"] for v in new)
 
 

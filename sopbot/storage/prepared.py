@@ -9,16 +9,33 @@ length of each IN list), with their parameter and result conversions looked up o
 on the DB-API connection inside a transaction opened by `Database.snapshot` or by a session
 (`connection_of`). The conversions are SQLAlchemy's own, so a value reads back exactly as
 through SQLAlchemy (UUIDs, UTC datetimes, JSON).
+
+The writes of a transition (its step runs, dispositions, audit and outbox rows) are
+`PreparedWrite`s in the same way: an INSERT, UPDATE or DELETE compiled once per dialect and set
+of columns given, run with the DB-API's execute or executemany in the session's transaction.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, CompoundSelect, Dialect, Select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Connection,
+    Delete,
+    Dialect,
+    Insert,
+    Select,
+    Update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.sql.visitors import iterate
 from sqlmodel import Session
 
@@ -27,16 +44,28 @@ Processor = Callable[[Any], Any] | None
 
 @dataclass(frozen=True, slots=True)
 class RawConnection:
-    """A DB-API connection inside an open transaction, and the dialect that compiles for it."""
+    """A DB-API connection inside an open transaction, and the dialect that compiles for it.
+
+    `announce_to` is the SQLAlchemy connection it belongs to, if any: its
+    `before_cursor_execute` listeners are told of each statement run here, as SQLAlchemy tells
+    them (statement counters, tracing); a listener cannot rewrite a prepared statement.
+    """
 
     dbapi: Any
     dialect: Dialect
+    announce_to: Connection | None = None
+
+    def announce(self, cursor: Any, sql: str, parameters: Any, many: bool) -> None:
+        """Tell the connection's listeners a statement is about to run."""
+        if self.announce_to is not None and self.announce_to.dispatch.before_cursor_execute:
+            for listener in self.announce_to.dispatch.before_cursor_execute:
+                listener(self.announce_to, cursor, sql, parameters, None, many)
 
 
 def connection_of(session: Session) -> RawConnection:
     """The session's connection, in the session's transaction (begun here if not yet)."""
     connection = session.connection()
-    return RawConnection(connection.connection.dbapi_connection, connection.dialect)
+    return RawConnection(connection.connection.dbapi_connection, connection.dialect, connection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +143,10 @@ class PreparedQuery:
             values = {name: source.of(parameters) for name, source in compiled.parameters}
         cursor = connection.dbapi.cursor()
         try:
-            cursor.execute(compiled.sql, values)
-            fetched = cursor.fetchall()
+            connection.announce(cursor, compiled.sql, values, False)
+            with _as_sqlalchemy_errors(connection.dialect, compiled.sql, values):
+                cursor.execute(compiled.sql, values)
+                fetched = cursor.fetchall()
         finally:
             cursor.close()
         results = compiled.results
@@ -151,31 +182,9 @@ class PreparedQuery:
         compiled = self.statement.params(stand_ins).compile(
             dialect=dialect, compile_kwargs={"render_postcompile": True}
         )
-        binds = compiled.binds
-        elements = {
-            f"{name}_{index + 1}": (name, index)
-            for name, length in zip(self._expanding, lengths, strict=True)
-            for index in range(length)
-        }
-        names = compiled.positiontup if dialect.positional else list(compiled.params)
-        if names is None:
-            raise ValueError("a positional dialect compiled without a parameter order")
-        sources: list[tuple[str, _Parameter]] = []
-        for name in names:
-            if name in elements:
-                base, index = elements[name]
-                sources.append((name, _Parameter(base, index, _processor(binds[base], dialect))))
-            elif name in variable:
-                sources.append((name, _Parameter(name, None, _processor(binds[name], dialect))))
-            else:
-                # A value written in the statement, e.g. one element of a literal IN list
-                # (named after its list: "state_1_2" is element 2 of "state_1").
-                bind = binds[name] if name in binds else binds[name.rsplit("_", 1)[0]]
-                process = _processor(bind, dialect)
-                value = compiled.params[name]
-                if process is not None and value is not None:
-                    value = process(value)
-                sources.append((name, _Parameter(name, None, None, fixed=True, value=value)))
+        sources = _sources(
+            compiled, dialect, variable, dict(zip(self._expanding, lengths, strict=True))
+        )
         columns = self.statement.selected_columns
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
@@ -188,7 +197,150 @@ class PreparedQuery:
         return prepared
 
 
-def _bind_parameters(statement: Select[Any] | CompoundSelect[Any]) -> list[BindParameter[Any]]:
+def _sources(
+    compiled: SQLCompiler,
+    dialect: Dialect,
+    variable: set[str],
+    lengths: Mapping[str, int],
+    defaults: Mapping[str, Any] | None = None,
+) -> tuple[tuple[str, _Parameter], ...]:
+    """Where each placeholder of a compiled statement takes its value from, in its order.
+
+    `variable` are the caller's parameters, `lengths` those that are IN lists (one placeholder
+    per element), `defaults` the values of columns an INSERT fills when the caller does not.
+    """
+    binds = compiled.binds
+    elements = {
+        f"{name}_{index + 1}": (name, index)
+        for name, length in lengths.items()
+        for index in range(length)
+    }
+    names = compiled.positiontup if dialect.positional else list(compiled.params)
+    if names is None:
+        raise ValueError("a positional dialect compiled without a parameter order")
+    sources: list[tuple[str, _Parameter]] = []
+    for name in names:
+        if name in elements:
+            base, index = elements[name]
+            sources.append((name, _Parameter(base, index, _processor(binds[base], dialect))))
+        elif name in variable:
+            sources.append((name, _Parameter(name, None, _processor(binds[name], dialect))))
+        else:
+            # A value written in the statement, e.g. one element of a literal IN list
+            # (named after its list: "state_1_2" is element 2 of "state_1"), or a column's
+            # default.
+            bind = binds[name] if name in binds else binds[name.rsplit("_", 1)[0]]
+            process = _processor(bind, dialect)
+            value = defaults[name] if defaults and name in defaults else compiled.params[name]
+            if process is not None and value is not None:
+                value = process(value)
+            sources.append((name, _Parameter(name, None, None, fixed=True, value=value)))
+    return tuple(sources)
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledWrite:
+    sql: str
+    positional: bool
+    parameters: tuple[tuple[str, _Parameter], ...]
+
+    def values(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        if self.positional:
+            return tuple(source.of(parameters) for _, source in self.parameters)
+        return {name: source.of(parameters) for name, source in self.parameters}
+
+
+class PreparedWrite:
+    """An INSERT, UPDATE or DELETE built once, run on the cursor in a session's transaction.
+
+    As with SQLAlchemy Core, the columns an INSERT writes or an UPDATE sets are the keys of
+    the parameters given (the first set's, for several), and an INSERT fills a column left out
+    with its scalar default. Several parameter sets run as one executemany, in their order.
+    Pending ORM changes are flushed first, as `storage.statements.execute` does.
+    """
+
+    def __init__(self, statement: Insert | Update | Delete) -> None:
+        self.statement = statement
+        self._binds = frozenset(
+            bind.key
+            for bind in _bind_parameters(statement)
+            if bind.value is None and bind.callable is None
+        )
+        self._compiled: dict[tuple[str, frozenset[str]], _CompiledWrite] = {}
+
+    def run(
+        self,
+        session: Session,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    ) -> int:
+        """Execute once per parameter set; the number of rows written (as the driver counts)."""
+        sets: Sequence[Mapping[str, Any]] = (
+            [parameters] if isinstance(parameters, Mapping) else parameters
+        )
+        if not sets:
+            return 0
+        if session.autoflush:
+            session.flush()
+        connection = connection_of(session)
+        keys = frozenset(sets[0])
+        compiled = self._compiled.get((connection.dialect.name, keys))
+        if compiled is None:
+            compiled = self._compile(connection.dialect, keys)
+        cursor = connection.dbapi.cursor()
+        try:
+            if len(sets) == 1:
+                values = compiled.values(sets[0])
+                connection.announce(cursor, compiled.sql, values, False)
+                with _as_sqlalchemy_errors(connection.dialect, compiled.sql, values):
+                    cursor.execute(compiled.sql, values)
+            else:
+                many = [compiled.values(one) for one in sets]
+                connection.announce(cursor, compiled.sql, many, True)
+                with _as_sqlalchemy_errors(connection.dialect, compiled.sql, many):
+                    cursor.executemany(compiled.sql, many)
+            count: int = cursor.rowcount
+        finally:
+            cursor.close()
+        return count
+
+    def _compile(self, dialect: Dialect, keys: frozenset[str]) -> _CompiledWrite:
+        # for_executemany: no RETURNING of the new key, which nothing here reads back.
+        compiled = self.statement.compile(
+            dialect=dialect, column_keys=sorted(keys), for_executemany=True
+        )
+        assert isinstance(compiled, SQLCompiler)  # noqa: S101 - a DML statement compiles so
+        defaults: dict[str, Any] = {}
+        for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+            default = column.default if column in compiled.insert_prefetch else column.onupdate
+            if not isinstance(default, ScalarElementColumnDefault):
+                raise NotImplementedError(
+                    f"{column} has a default that is not a constant: run this statement "
+                    "through SQLAlchemy"
+                )
+            defaults[column.key] = default.arg
+        prepared = _CompiledWrite(
+            compiled.string,
+            dialect.positional,
+            _sources(compiled, dialect, set(keys) | self._binds, {}, defaults),
+        )
+        self._compiled[(dialect.name, keys)] = prepared
+        return prepared
+
+
+@contextmanager
+def _as_sqlalchemy_errors(dialect: Dialect, sql: str, parameters: Any) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy raises them (IntegrityError, OperationalError
+    ...), so that callers handle a prepared statement's failure as any other's."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as error:
+        raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=dialect) from error
+
+
+def _bind_parameters(
+    statement: Select[Any] | CompoundSelect[Any] | Insert | Update | Delete,
+) -> list[BindParameter[Any]]:
     return [element for element in iterate(statement) if isinstance(element, BindParameter)]
 
 
