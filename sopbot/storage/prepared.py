@@ -62,10 +62,26 @@ class RawConnection:
                 listener(self.announce_to, cursor, sql, parameters, None, many)
 
 
+_RAW_KEY = "sopbot.prepared.raw_connection"
+
+
 def connection_of(session: Session) -> RawConnection:
-    """The session's connection, in the session's transaction (begun here if not yet)."""
+    """The session's connection, in the session's transaction (begun here if not yet).
+
+    Kept in the session for as long as its outermost transaction lasts: a transition runs
+    about twenty prepared statements, and asking the session for its connection each time was
+    a sixth of their cost. Savepoints run on the same connection.
+    """
+    transaction = session.get_transaction()
+    if transaction is not None:
+        kept = session.info.get(_RAW_KEY)
+        if kept is not None and kept[0] is transaction and transaction.is_active:
+            raw: RawConnection = kept[1]
+            return raw
     connection = session.connection()
-    return RawConnection(connection.connection.dbapi_connection, connection.dialect, connection)
+    raw = RawConnection(connection.connection.dbapi_connection, connection.dialect, connection)
+    session.info[_RAW_KEY] = (session.get_transaction(), raw)
+    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +95,51 @@ class _Parameter:
     fixed: bool = False
     value: Any = None
 
-    def of(self, parameters: Mapping[str, Any]) -> Any:
-        if self.fixed:
-            return self.value
-        value = parameters[self.name]
-        if self.index is not None:
-            value = value[self.index]
-        return value if self.process is None or value is None else self.process(value)
+
+_CALLERS, _ELEMENT, _FIXED = 0, 1, 2
+
+
+class _Binder:
+    """Builds the driver's parameters from the caller's, placeholder by placeholder.
+
+    The plan is flat tuples walked in one loop: this runs for every statement of every
+    transition, where a method call per placeholder was a tenth of a transition's CPU.
+    """
+
+    __slots__ = ("_names", "_plan", "_positional")
+
+    def __init__(self, sources: tuple[tuple[str, _Parameter], ...], positional: bool) -> None:
+        self._positional = positional
+        self._names = tuple(name for name, _ in sources)
+        self._plan = tuple(
+            (
+                _FIXED if source.fixed else _CALLERS if source.index is None else _ELEMENT,
+                source.name,
+                source.index,
+                source.process,
+                source.value,
+            )
+            for _, source in sources
+        )
+
+    def __call__(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values: list[Any] = []
+        append = values.append
+        for kind, name, index, process, fixed in self._plan:
+            if kind == _FIXED:
+                append(fixed)
+                continue
+            value = parameters[name] if kind == _CALLERS else parameters[name][index]
+            append(value if process is None or value is None else process(value))
+        if self._positional:
+            return tuple(values)
+        return dict(zip(self._names, values, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
-    positional: bool
-    parameters: tuple[tuple[str, _Parameter], ...]
+    bind: _Binder
     results: tuple[Processor, ...]
     make_row: Callable[[Any], tuple[Any, ...]]
 
@@ -136,11 +183,7 @@ class PreparedQuery:
         compiled = self._compiled.get((connection.dialect.name, lengths))
         if compiled is None:
             compiled = self._compile(connection.dialect, lengths)
-        values: Sequence[Any] | dict[str, Any]
-        if compiled.positional:
-            values = tuple(source.of(parameters) for _, source in compiled.parameters)
-        else:
-            values = {name: source.of(parameters) for name, source in compiled.parameters}
+        values = compiled.bind(parameters)
         cursor = connection.dbapi.cursor()
         try:
             connection.announce(cursor, compiled.sql, values, False)
@@ -191,7 +234,7 @@ class PreparedQuery:
         )
         row_type = namedtuple("PreparedRow", list(columns.keys()), rename=True)  # type: ignore[misc]
         prepared = _Compiled(
-            compiled.string, dialect.positional, tuple(sources), results, row_type._make
+            compiled.string, _Binder(sources, dialect.positional), results, row_type._make
         )
         self._compiled[(dialect.name, lengths)] = prepared
         return prepared
@@ -241,13 +284,7 @@ def _sources(
 @dataclass(frozen=True, slots=True)
 class _CompiledWrite:
     sql: str
-    positional: bool
-    parameters: tuple[tuple[str, _Parameter], ...]
-
-    def values(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        if self.positional:
-            return tuple(source.of(parameters) for _, source in self.parameters)
-        return {name: source.of(parameters) for name, source in self.parameters}
+    values: _Binder
 
 
 class PreparedWrite:
@@ -318,11 +355,8 @@ class PreparedWrite:
                     "through SQLAlchemy"
                 )
             defaults[column.key] = default.arg
-        prepared = _CompiledWrite(
-            compiled.string,
-            dialect.positional,
-            _sources(compiled, dialect, set(keys) | self._binds, {}, defaults),
-        )
+        sources = _sources(compiled, dialect, set(keys) | self._binds, {}, defaults)
+        prepared = _CompiledWrite(compiled.string, _Binder(sources, dialect.positional))
         self._compiled[(dialect.name, keys)] = prepared
         return prepared
 
