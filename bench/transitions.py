@@ -8,6 +8,13 @@ file with the same durability settings (WAL, synchronous=FULL), or on the same P
 server. The two sides take turns in batches within each run, so a noisy machine slows both
 alike and the ratio holds. Goal on SQLite: transitions/s >= 50% of bare commits/s.
 
+On SQLite a third side runs the transitions' own SQL with no Python around it: every
+statement each command sent to the driver (reads included) is recorded as it runs, and replayed
+with sqlite3 on a copy of the database taken before the first batch, one transaction a command
+(BEGIN IMMEDIATE ... COMMIT). The same rows are written to the same tables and indexes, so its
+rate is what any program storing what a transition stores would reach at best: the figure that
+says how much of the gap to bare commits is sopbot's code and how much the data it keeps.
+
 The SOP is a linear one whose steps alternate between two officials; many instances run at
 once, and each round completes the open step of every instance. Finding the dispositions to
 complete happens between the timed batches; only the commands themselves are timed.
@@ -36,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import create_engine, event, func, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import col, select
 
@@ -146,9 +153,11 @@ def run_sopbot_rounds(
     side: SopbotSide,
     bare: Callable[[int], None],
     transitions: int,
+    replay: SqlReplay | None = None,
 ) -> tuple[Timing, Timing]:
     """Complete `transitions` steps round by round, with as many bare commits after (or before)
-    each batch; returns the time each side spent in its timed batches."""
+    each batch; returns the time each side spent in its timed batches. With a `replay`, each
+    batch's SQL is recorded and replayed after it (timed in the replay)."""
     sopbot_time, bare_time = Timing(), Timing()
     remaining = transitions
     batch = 0
@@ -158,8 +167,13 @@ def run_sopbot_rounds(
             raise RuntimeError("no open step left to complete")
 
         def timed_sopbot(work: list[tuple[uuid.UUID, int]] = work) -> None:
-            with sopbot_time.measuring():
+            if replay is None:
+                with sopbot_time.measuring():
+                    side.complete(work)
+                return
+            with replay.recording(side.database), sopbot_time.measuring():
                 side.complete(work)
+            replay.replay_recorded()
 
         def timed_bare(count: int = len(work)) -> None:
             with bare_time.measuring():
@@ -194,6 +208,96 @@ class Timing:
         finally:
             self.seconds += time.perf_counter() - wall
             self.cpu_seconds += time.process_time() - cpu
+
+
+# -- the transitions' own SQL, replayed --------------------------------------------------------
+
+Statement = tuple[str, Any, bool]  # SQL, the driver's parameters, executemany
+
+
+class SqlReplay:
+    """Records the SQL each command transaction sends to the driver, and runs it again with
+    sqlite3 on a copy of the database, one transaction a command."""
+
+    def __init__(self, source: Path, copy: Path) -> None:
+        with sqlite3.connect(source) as original, sqlite3.connect(copy) as target:
+            original.backup(target)
+        original.close()
+        target.close()
+        self.connection = sqlite3.connect(copy, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+            self.connection.execute(f"PRAGMA {pragma}")
+        self.timing = Timing()
+        self.transactions = 0
+        self._recorded: list[list[Statement]] = []
+        self._current: list[Statement] = []
+
+    @contextmanager
+    def recording(self, database: Database) -> Iterator[None]:
+        """Record the statements of the transactions committed in the block."""
+        engine = database.engine
+
+        def statement(
+            _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
+        ) -> None:
+            # Copied: a caller may reuse its parameter list after the call.
+            self._current.append((sql, list(parameters) if many else parameters, many))
+
+        def commit(_conn: Any) -> None:
+            if self._current:
+                self._recorded.append(self._current)
+            self._current = []
+
+        def rollback(_conn: Any) -> None:
+            self._current = []
+
+        listeners: list[tuple[str, Callable[..., Any]]] = [
+            ("before_cursor_execute", statement),
+            ("commit", commit),
+            ("rollback", rollback),
+        ]
+        for name, listener in listeners:
+            event.listen(engine, name, listener)
+        try:
+            yield
+        finally:
+            for name, listener in listeners:
+                event.remove(engine, name, listener)
+
+    def replay_recorded(self) -> None:
+        """Run what was recorded (timed), one transaction a command, reads fetched."""
+        recorded, self._recorded = self._recorded, []
+        connection = self.connection
+        with self.timing.measuring():
+            for statements in recorded:
+                connection.execute("BEGIN IMMEDIATE")
+                for sql, parameters, many in statements:
+                    if many:
+                        connection.executemany(sql, parameters)
+                    else:
+                        connection.execute(sql, parameters).fetchall()
+                connection.execute("COMMIT")
+        self.transactions += len(recorded)
+
+    def check(self, instances: int) -> dict[str, int]:
+        """The replayed database's commands, audit and outbox rows (as `SopbotSide.check`:
+        starting the `instances` completed their first steps without a command)."""
+        count = self.connection.execute
+        return {
+            "complete_commands": count(
+                "SELECT count(*) FROM processed_command WHERE kind = 'complete'"
+            ).fetchone()[0],
+            "complete_audit_rows": count(
+                "SELECT count(*) FROM audit_event WHERE entity = 'disposition' "
+                "AND action = 'complete'"
+            ).fetchone()[0]
+            - instances,
+            "outbox_rows": count("SELECT count(*) FROM outbox_message").fetchone()[0],
+        }
+
+    def close(self) -> None:
+        """Close the copy's connection."""
+        self.connection.close()
 
 
 # -- the bare sides ---------------------------------------------------------------------------
@@ -254,16 +358,31 @@ class RunResult:
     cpu_ms_per_transition: float
     cpu_ms_per_bare_commit: float
     check: dict[str, int]
+    # The transitions' own SQL replayed (SQLite only), and what the replay stored.
+    sql_alone_per_s: float | None = None
+    cpu_ms_per_sql_alone: float | None = None
+    sql_alone_check: dict[str, int] | None = None
 
     @classmethod
-    def of(cls, transitions: int, sopbot: Timing, bare: Timing, check: dict[str, int]) -> RunResult:
-        """The figures of `transitions` transitions and as many bare commits."""
+    def of(
+        cls,
+        transitions: int,
+        sopbot: Timing,
+        bare: Timing,
+        check: dict[str, int],
+        replay: SqlReplay | None = None,
+        replay_check: dict[str, int] | None = None,
+    ) -> RunResult:
+        """The figures of `transitions` transitions and as many bare commits (and replays)."""
         return cls(
             transitions / sopbot.seconds,
             transitions / bare.seconds,
             1000 * sopbot.cpu_seconds / transitions,
             1000 * bare.cpu_seconds / transitions,
             check,
+            replay.transactions / replay.timing.seconds if replay else None,
+            1000 * replay.timing.cpu_seconds / replay.transactions if replay else None,
+            replay_check,
         )
 
     @property
@@ -278,12 +397,17 @@ def sqlite_run(library: SopLibrary, transitions: int) -> RunResult:
         database = Database(f"sqlite:///{Path(scratch) / 'sopbot.db'}")
         try:
             side = SopbotSide(database, library, transitions)
-            with bare_sqlite(Path(scratch) / "bare.db") as bare:
-                sopbot_time, bare_time = run_sopbot_rounds(side, bare, transitions)
+            replay = SqlReplay(Path(scratch) / "sopbot.db", Path(scratch) / "replay.db")
+            try:
+                with bare_sqlite(Path(scratch) / "bare.db") as bare:
+                    sopbot_time, bare_time = run_sopbot_rounds(side, bare, transitions, replay)
+                replay_check = replay.check(side.instances)
+            finally:
+                replay.close()
             check = side.check()
         finally:
             database.dispose()
-    return RunResult.of(transitions, sopbot_time, bare_time, check)
+    return RunResult.of(transitions, sopbot_time, bare_time, check, replay, replay_check)
 
 
 def postgres_conninfo(url: URL) -> str:
@@ -350,6 +474,25 @@ def summarise(results: list[RunResult], transitions: int, goal: float | None) ->
         ),
         "checks_per_run": [r.check for r in results],
     }
+    alone = [r for r in results if r.sql_alone_per_s is not None]
+    if alone:
+        rates = [r.sql_alone_per_s for r in alone if r.sql_alone_per_s is not None]
+        summary["sql_alone"] = {
+            "transactions_per_s": spread(rates),
+            # The best any program storing the same rows could do against bare commits ...
+            "ratio_to_bare_commits": spread(
+                [rate / r.bare_commits_per_s for rate, r in zip(rates, alone, strict=True)]
+            ),
+            # ... and how much of that sopbot reaches.
+            "sopbot_share": spread(
+                [r.transitions_per_s / rate for rate, r in zip(rates, alone, strict=True)]
+            ),
+            "cpu_ms_per_transaction": spread(
+                [r.cpu_ms_per_sql_alone for r in alone if r.cpu_ms_per_sql_alone is not None]
+            ),
+            # The replay stored what sopbot stored.
+            "same_rows": all(r.sql_alone_check == r.check for r in alone),
+        }
     if goal is not None:
         summary["goal_ratio"] = goal
         summary["goal_met"] = statistics.median(ratios) >= goal

@@ -38,6 +38,10 @@ def test_the_transitions_benchmark_runs_on_sqlite() -> None:
     assert summary["sqlite"]["goal_ratio"] == transitions.GOAL_RATIO
     assert isinstance(summary["sqlite"]["goal_met"], bool)
     assert "skipped" in summary["postgresql"]
+    # The replay of the transitions' own SQL stored exactly what sopbot stored.
+    alone = summary["sqlite"]["sql_alone"]
+    assert alone["same_rows"] is True
+    assert alone["transactions_per_s"]["median"] > 0
 
 
 def test_the_transitions_benchmark_runs_on_postgresql() -> None:
