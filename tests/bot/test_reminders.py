@@ -12,7 +12,7 @@ from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.models import StepAlertRow
-from tests.helpers.agencies import next_key, seed_library, staff_agency
+from tests.helpers.agencies import next_key, seed_library, staff_agency, start_as
 from tests.helpers.clock import ManualClock
 from tests.storage.test_alerts import PENGOLAHAN, wita
 
@@ -33,14 +33,7 @@ async def test_jobs_are_rebuilt_from_the_database_and_survive_a_restart(
     clock = ManualClock(wita(6, 8, 0).astimezone(dt.UTC))
     procedures = ProcedureService(database, LIBRARY, clock=clock)
     agency = staff_agency(OrganizationService(procedures, clock=clock), PENGOLAHAN)
-    procedures.start(
-        next_key(),
-        agency_id=agency.agency_id,
-        sop_id=PENGOLAHAN.id,
-        title="Triwulan III",
-        starter_id=agency.person("kepala_dinas"),
-        note=None,
-    )
+    start_as(procedures, agency, PENGOLAHAN, "Triwulan III")
     (item,) = procedures.inbox(agency.person("sekretaris"))
     run_id = item.step_run_id
 
@@ -82,14 +75,7 @@ async def test_a_new_step_gets_its_job_when_it_opens(database: Database) -> None
     procedures.observers.append(ReminderObserver(reminders))
     reminders.scheduler.start(paused=True)
     try:
-        procedures.start(
-            next_key(),
-            agency_id=agency.agency_id,
-            sop_id=PENGOLAHAN.id,
-            title="Triwulan III",
-            starter_id=agency.person("kepala_dinas"),
-            note=None,
-        )
+        start_as(procedures, agency, PENGOLAHAN, "Triwulan III")
         (item,) = procedures.inbox(agency.person("sekretaris"))
         job = reminders.scheduler.get_job(alert_job_id(item.step_run_id))
         assert job is not None

@@ -14,7 +14,7 @@ from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.models import OutboxRow, StepAlertRow, StepRunRow
-from tests.helpers.agencies import SeedAgency, next_key, seed_library, staff_agency
+from tests.helpers.agencies import SeedAgency, next_key, seed_library, staff_agency, start_as
 from tests.helpers.clock import ManualClock
 
 LIBRARY = seed_library()
@@ -33,14 +33,7 @@ def setup(
     clock = ManualClock(start.astimezone(dt.UTC))
     procedures = ProcedureService(database, LIBRARY, clock=clock)
     agency = staff_agency(OrganizationService(procedures, clock=clock), PENGOLAHAN)
-    procedures.start(
-        next_key(),
-        agency_id=agency.agency_id,
-        sop_id=PENGOLAHAN.id,
-        title="Triwulan III",
-        starter_id=agency.person("kepala_dinas"),
-        note="Segera",
-    )
+    start_as(procedures, agency, PENGOLAHAN, "Triwulan III", note="Segera")
     (item,) = procedures.inbox(agency.person("sekretaris"))
     return clock, procedures, AlertService(procedures, clock=clock), agency, item.step_run_id
 

@@ -12,7 +12,7 @@ from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.models import StepRunRow
-from tests.helpers.agencies import next_key, seed_library, staff_agency
+from tests.helpers.agencies import seed_library, staff_agency, start_as
 from tests.helpers.clock import ManualClock
 from tests.storage.test_alerts import PENGOLAHAN, wita
 
@@ -23,14 +23,7 @@ def test_a_regional_holiday_moves_the_due_time(database: Database) -> None:
     clock = ManualClock(wita(3, 16, 28).astimezone(dt.UTC))  # Friday before closing
     procedures = ProcedureService(database, LIBRARY, clock=clock)
     agency = staff_agency(OrganizationService(procedures, clock=clock), PENGOLAHAN)
-    procedures.start(
-        next_key(),
-        agency_id=agency.agency_id,
-        sop_id=PENGOLAHAN.id,
-        title="Triwulan III",
-        starter_id=agency.person("kepala_dinas"),
-        note=None,
-    )
+    start_as(procedures, agency, PENGOLAHAN, "Triwulan III")
     (item,) = procedures.inbox(agency.person("sekretaris"))
     admin = CalendarAdmin(procedures, clock=clock)
 

@@ -20,7 +20,7 @@ from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.models import DispositionRow
 from sopbot.storage.prepared import PreparedQuery, connection_of
 from sopbot.storage.statements import table_of
-from tests.helpers.agencies import next_key, seed_library, staff_agency
+from tests.helpers.agencies import next_key, seed_library, staff_agency, start_as
 
 LIBRARY = seed_library()
 PENGOLAHAN = LIBRARY.definitions["dinas-kukmp-samarinda/pengolahan-data-kinerja"]
@@ -51,13 +51,7 @@ def staffed_and_started(database: Database) -> tuple[ProcedureService, int]:
     procedures = ProcedureService(database, LIBRARY)
     agency = staff_agency(OrganizationService(procedures), PENGOLAHAN)
     for title in ("Triwulan I", "Triwulan II", "Triwulan III"):
-        procedures.start(
-            next_key(),
-            agency_id=agency.agency_id,
-            sop_id=PENGOLAHAN.id,
-            title=title,
-            starter_id=agency.person("kepala_dinas"),
-        )
+        start_as(procedures, agency, PENGOLAHAN, title)
     return procedures, agency.person("sekretaris")
 
 

@@ -16,7 +16,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.models import AgencyRow, DispositionRow, MemberRow, OutboxRow
 from sopbot.storage.prepared import PreparedWrite
 from sopbot.storage.statements import execute, table_of
-from tests.helpers.agencies import next_key, seed_library, staff_agency
+from tests.helpers.agencies import seed_library, staff_agency, start_as
 
 LIBRARY = seed_library()
 PENGOLAHAN = LIBRARY.definitions["dinas-kukmp-samarinda/pengolahan-data-kinerja"]
@@ -112,13 +112,7 @@ def test_updates_count_their_rows_and_set_what_they_are_given(database: Database
 def test_a_uuid_key_and_pending_orm_changes(database: Database) -> None:
     procedures = ProcedureService(database, LIBRARY)
     agency = staff_agency(OrganizationService(procedures), PENGOLAHAN)
-    procedures.start(
-        next_key(),
-        agency_id=agency.agency_id,
-        sop_id=PENGOLAHAN.id,
-        title="Triwulan I",
-        starter_id=agency.person("kepala_dinas"),
-    )
+    start_as(procedures, agency, PENGOLAHAN, "Triwulan I")
     with database.transaction() as session:
         disposition = session.exec(select(DispositionRow)).first()
         assert disposition is not None
