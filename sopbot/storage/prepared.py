@@ -18,8 +18,7 @@ of columns given, run with the DB-API's execute or executemany in the session's 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,14 +54,42 @@ class RawConnection:
     dialect: Dialect
     announce_to: Connection | None = None
 
-    def announce(self, cursor: Any, sql: str, parameters: Any, many: bool) -> None:
-        """Tell the connection's listeners a statement is about to run."""
-        if self.announce_to is not None and self.announce_to.dispatch.before_cursor_execute:
-            for listener in self.announce_to.dispatch.before_cursor_execute:
-                listener(self.announce_to, cursor, sql, parameters, None, many)
+    def execute(self, sql: str, parameters: Any, *, many: bool = False, fetch: bool = False) -> Any:
+        """Run one statement (`many`: executemany) on a new cursor; its rows when `fetch`,
+        else the rows it wrote as the driver counts them. Listeners are told first, and a
+        driver error is raised as SQLAlchemy raises it (IntegrityError, OperationalError ...),
+        so that callers handle a prepared statement's failure as any other's."""
+        cursor = self.dbapi.cursor()
+        try:
+            if self.announce_to is not None and self.announce_to.dispatch.before_cursor_execute:
+                for listener in self.announce_to.dispatch.before_cursor_execute:
+                    listener(self.announce_to, cursor, sql, parameters, None, many)
+            error_type = self.dialect.loaded_dbapi.Error
+            try:
+                if many:
+                    cursor.executemany(sql, parameters)
+                else:
+                    cursor.execute(sql, parameters)
+                return cursor.fetchall() if fetch else cursor.rowcount
+            except error_type as error:
+                raise DBAPIError.instance(
+                    sql, parameters, error, error_type, dialect=self.dialect
+                ) from error
+        finally:
+            cursor.close()
 
 
 _RAW_KEY = "sopbot.prepared.raw_connection"
+
+
+def _ready(target: RawConnection | Session) -> RawConnection:
+    """The connection to run on; in a session, pending ORM changes are flushed first, as an
+    ORM query would (unless autoflush is off), so the statement sees what the caller added."""
+    if isinstance(target, Session):
+        if target.autoflush:
+            target.flush()
+        return connection_of(target)
+    return target
 
 
 def connection_of(session: Session) -> RawConnection:
@@ -84,19 +111,11 @@ def connection_of(session: Session) -> RawConnection:
     return raw
 
 
-@dataclass(frozen=True, slots=True)
-class _Parameter:
-    """Where one placeholder's value comes from: a caller's parameter (`index` None), one
-    element of a caller's list (`index`), or a value fixed in the statement (`fixed`)."""
-
-    name: str
-    index: int | None
-    process: Processor
-    fixed: bool = False
-    value: Any = None
-
-
+# Where a placeholder's value comes from: a caller's parameter, one element of a caller's
+# list, or a value fixed in the statement.
 _CALLERS, _ELEMENT, _FIXED = 0, 1, 2
+# (placeholder, where from, the caller's parameter, element index, bind processor, fixed value)
+_Source = tuple[str, int, str, int, Processor, Any]
 
 
 class _Binder:
@@ -108,19 +127,10 @@ class _Binder:
 
     __slots__ = ("_names", "_plan", "_positional")
 
-    def __init__(self, sources: tuple[tuple[str, _Parameter], ...], positional: bool) -> None:
+    def __init__(self, sources: list[_Source], positional: bool) -> None:
         self._positional = positional
-        self._names = tuple(name for name, _ in sources)
-        self._plan = tuple(
-            (
-                _FIXED if source.fixed else _CALLERS if source.index is None else _ELEMENT,
-                source.name,
-                source.index,
-                source.process,
-                source.value,
-            )
-            for _, source in sources
-        )
+        self._names = tuple(source[0] for source in sources)
+        self._plan = tuple(source[1:] for source in sources)
 
     def __call__(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values: list[Any] = []
@@ -156,11 +166,7 @@ class PreparedQuery:
     def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
         self.statement = statement
         self._expanding = tuple(
-            sorted(
-                bind.key
-                for bind in _bind_parameters(statement)
-                if bind.expanding and bind.value is None and bind.callable is None
-            )
+            sorted(bind.key for bind in _caller_binds(statement) if bind.expanding)
         )
         self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
 
@@ -172,26 +178,13 @@ class PreparedQuery:
         In a session, pending ORM changes are flushed first, as an ORM query would (unless
         autoflush is off), so the query sees what the caller added before it.
         """
-        if isinstance(target, Session):
-            if target.autoflush:
-                target.flush()
-            connection = connection_of(target)
-        else:
-            connection = target
+        connection = _ready(target)
         parameters = parameters or {}
         lengths = tuple(len(parameters[name]) for name in self._expanding)
         compiled = self._compiled.get((connection.dialect.name, lengths))
         if compiled is None:
             compiled = self._compile(connection.dialect, lengths)
-        values = compiled.bind(parameters)
-        cursor = connection.dbapi.cursor()
-        try:
-            connection.announce(cursor, compiled.sql, values, False)
-            with _as_sqlalchemy_errors(connection.dialect, compiled.sql, values):
-                cursor.execute(compiled.sql, values)
-                fetched = cursor.fetchall()
-        finally:
-            cursor.close()
+        fetched = connection.execute(compiled.sql, compiled.bind(parameters), fetch=True)
         results = compiled.results
         make_row = compiled.make_row
         if not any(results):
@@ -212,11 +205,7 @@ class PreparedQuery:
         return rows[0] if rows else None
 
     def _compile(self, dialect: Dialect, lengths: tuple[int, ...]) -> _Compiled:
-        variable = {
-            bind.key
-            for bind in _bind_parameters(self.statement)
-            if bind.value is None and bind.callable is None
-        }
+        variable = {bind.key for bind in _caller_binds(self.statement)}
         # IN lists are written out as one placeholder per element; every other variable is
         # given a stand-in so that the compiler will do that now (its value is not used).
         stand_ins: dict[str, Any] = dict.fromkeys(variable)
@@ -225,7 +214,7 @@ class PreparedQuery:
         compiled = self.statement.params(stand_ins).compile(
             dialect=dialect, compile_kwargs={"render_postcompile": True}
         )
-        sources = _sources(
+        binder = _binder(
             compiled, dialect, variable, dict(zip(self._expanding, lengths, strict=True))
         )
         columns = self.statement.selected_columns
@@ -233,20 +222,18 @@ class PreparedQuery:
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
         row_type = namedtuple("PreparedRow", list(columns.keys()), rename=True)  # type: ignore[misc]
-        prepared = _Compiled(
-            compiled.string, _Binder(sources, dialect.positional), results, row_type._make
-        )
+        prepared = _Compiled(compiled.string, binder, results, row_type._make)
         self._compiled[(dialect.name, lengths)] = prepared
         return prepared
 
 
-def _sources(
+def _binder(
     compiled: SQLCompiler,
     dialect: Dialect,
     variable: set[str],
     lengths: Mapping[str, int],
     defaults: Mapping[str, Any] | None = None,
-) -> tuple[tuple[str, _Parameter], ...]:
+) -> _Binder:
     """Where each placeholder of a compiled statement takes its value from, in its order.
 
     `variable` are the caller's parameters, `lengths` those that are IN lists (one placeholder
@@ -261,13 +248,14 @@ def _sources(
     names = compiled.positiontup if dialect.positional else list(compiled.params)
     if names is None:
         raise ValueError("a positional dialect compiled without a parameter order")
-    sources: list[tuple[str, _Parameter]] = []
+    sources: list[_Source] = []
     for name in names:
         if name in elements:
             base, index = elements[name]
-            sources.append((name, _Parameter(base, index, _processor(binds[base], dialect))))
+            process = _processor(binds[base], dialect)
+            sources.append((name, _ELEMENT, base, index, process, None))
         elif name in variable:
-            sources.append((name, _Parameter(name, None, _processor(binds[name], dialect))))
+            sources.append((name, _CALLERS, name, 0, _processor(binds[name], dialect), None))
         else:
             # A value written in the statement, e.g. one element of a literal IN list
             # (named after its list: "state_1_2" is element 2 of "state_1"), or a column's
@@ -277,8 +265,8 @@ def _sources(
             value = defaults[name] if defaults and name in defaults else compiled.params[name]
             if process is not None and value is not None:
                 value = process(value)
-            sources.append((name, _Parameter(name, None, None, fixed=True, value=value)))
-    return tuple(sources)
+            sources.append((name, _FIXED, name, 0, None, value))
+    return _Binder(sources, dialect.positional)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,11 +286,7 @@ class PreparedWrite:
 
     def __init__(self, statement: Insert | Update | Delete) -> None:
         self.statement = statement
-        self._binds = frozenset(
-            bind.key
-            for bind in _bind_parameters(statement)
-            if bind.value is None and bind.callable is None
-        )
+        self._binds = frozenset(bind.key for bind in _caller_binds(statement))
         self._compiled: dict[tuple[str, frozenset[str]], _CompiledWrite] = {}
 
     def run(
@@ -316,28 +300,16 @@ class PreparedWrite:
         )
         if not sets:
             return 0
-        if session.autoflush:
-            session.flush()
-        connection = connection_of(session)
+        connection = _ready(session)
         keys = frozenset(sets[0])
         compiled = self._compiled.get((connection.dialect.name, keys))
         if compiled is None:
             compiled = self._compile(connection.dialect, keys)
-        cursor = connection.dbapi.cursor()
-        try:
-            if len(sets) == 1:
-                values = compiled.values(sets[0])
-                connection.announce(cursor, compiled.sql, values, False)
-                with _as_sqlalchemy_errors(connection.dialect, compiled.sql, values):
-                    cursor.execute(compiled.sql, values)
-            else:
-                many = [compiled.values(one) for one in sets]
-                connection.announce(cursor, compiled.sql, many, True)
-                with _as_sqlalchemy_errors(connection.dialect, compiled.sql, many):
-                    cursor.executemany(compiled.sql, many)
-            count: int = cursor.rowcount
-        finally:
-            cursor.close()
+        if len(sets) == 1:
+            count: int = connection.execute(compiled.sql, compiled.values(sets[0]))
+        else:
+            many = [compiled.values(one) for one in sets]
+            count = connection.execute(compiled.sql, many, many=True)
         return count
 
     def _compile(self, dialect: Dialect, keys: frozenset[str]) -> _CompiledWrite:
@@ -355,27 +327,21 @@ class PreparedWrite:
                     "through SQLAlchemy"
                 )
             defaults[column.key] = default.arg
-        sources = _sources(compiled, dialect, set(keys) | self._binds, {}, defaults)
-        prepared = _CompiledWrite(compiled.string, _Binder(sources, dialect.positional))
+        binder = _binder(compiled, dialect, set(keys) | self._binds, {}, defaults)
+        prepared = _CompiledWrite(compiled.string, binder)
         self._compiled[(dialect.name, keys)] = prepared
         return prepared
 
 
-@contextmanager
-def _as_sqlalchemy_errors(dialect: Dialect, sql: str, parameters: Any) -> Iterator[None]:
-    """Raise the driver's errors as SQLAlchemy raises them (IntegrityError, OperationalError
-    ...), so that callers handle a prepared statement's failure as any other's."""
-    dbapi = dialect.loaded_dbapi
-    try:
-        yield
-    except dbapi.Error as error:
-        raise DBAPIError.instance(sql, parameters, error, dbapi.Error, dialect=dialect) from error
-
-
-def _bind_parameters(
+def _caller_binds(
     statement: Select[Any] | CompoundSelect[Any] | Insert | Update | Delete,
 ) -> list[BindParameter[Any]]:
-    return [element for element in iterate(statement) if isinstance(element, BindParameter)]
+    """The statement's bind parameters whose values the caller gives at each run."""
+    return [
+        element
+        for element in iterate(statement)
+        if isinstance(element, BindParameter) and element.value is None and element.callable is None
+    ]
 
 
 def _processor(bind: BindParameter[Any], dialect: Dialect) -> Processor:
