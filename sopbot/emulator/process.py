@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,9 +25,6 @@ from typing import Any
 from sopbot.emulator.emulator import BotApiEmulator
 from sopbot.emulator.faults import FloodLimits
 from sopbot.emulator.state import ApiCall
-
-# The seconds in a 429's description ("Too Many Requests: retry after 3").
-RETRY_AFTER = re.compile(r"retry after (\d+)")
 
 
 @dataclass
@@ -91,10 +87,8 @@ def early_retries(calls: list[ApiCall]) -> int:
         chat = str(call.params.get("chat_id"))
         if call.at < refused_until.get(chat, float("-inf")):
             early += 1
-        if call.status == 429:
-            retry_after = RETRY_AFTER.search(call.description or "")
-            seconds = float(retry_after.group(1)) if retry_after else 0.0
-            refused_until[chat] = call.at + seconds
+        if call.retry_after is not None:
+            refused_until[chat] = call.at + call.retry_after
     return early
 
 

@@ -160,7 +160,8 @@ class BotApiHandler(_JsonHandler):
         except ApiError as refusal:
             status, body = refusal.error_code, refusal.to_json()
         description = None if status == 200 else body.get("description")
-        self._record(ApiCall(method, logged, started, status, description))
+        retry_after = body.get("parameters", {}).get("retry_after")
+        self._record(ApiCall(method, logged, started, status, description, retry_after))
         if backend.latency:
             await asyncio.sleep(backend.latency / 2)
         if not self._client_gone:

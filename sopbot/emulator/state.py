@@ -266,6 +266,7 @@ class ApiCall:
     at: float
     status: int
     description: str | None = None
+    retry_after: int | None = None  # a 429's parameters.retry_after
 
     @property
     def ok(self) -> bool:

@@ -10,7 +10,7 @@ def _send(chat: int, at: float, refused_for: int | None = None) -> ApiCall:
     if refused_for is None:
         return ApiCall("sendMessage", {"chat_id": chat}, at, 200)
     description = f"Too Many Requests: retry after {refused_for}"
-    return ApiCall("sendMessage", {"chat_id": chat}, at, 429, description)
+    return ApiCall("sendMessage", {"chat_id": chat}, at, 429, description, refused_for)
 
 
 def test_a_retry_after_the_wait_is_not_early() -> None:
