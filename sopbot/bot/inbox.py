@@ -274,20 +274,16 @@ class InboxProcessor:
     async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
         marks: list[asyncio.Future[None]] = []
         try:
-            parsed: dict[int, Update] = {}
+            stored: dict[int, Update | dict[str, Any]] = {
+                inbox_id: update
+                for inbox_id in inbox_ids
+                if (update := self._handed_over.pop(inbox_id, None)) is not None
+            }
+            if unread := [i for i in inbox_ids if i not in stored]:
+                stored.update(await self.inbox.database.point_read(self.inbox.payloads, unread))
             for inbox_id in inbox_ids:
-                if (update := self._handed_over.pop(inbox_id, None)) is not None:
-                    parsed[inbox_id] = update
-            unread = [i for i in inbox_ids if i not in parsed]
-            payloads = (
-                await self.inbox.database.point_read(self.inbox.payloads, unread) if unread else {}
-            )
-            for inbox_id in inbox_ids:
-                stored: Update | dict[str, Any] | None = parsed.get(inbox_id)
-                if stored is None:
-                    stored = payloads.get(inbox_id)
-                if stored is not None:
-                    mark = await self._process(inbox_id, stored)
+                if inbox_id in stored:
+                    mark = await self._process(inbox_id, stored[inbox_id])
                     if mark is not None:
                         marks.append(mark)
             # The chat's next update need not wait for this one's mark, but the ids stay in
