@@ -49,7 +49,7 @@ _POSITION = table_of(PositionRow)
 _OUTBOX = table_of(OutboxRow)
 _AGENCY = table_of(AgencyRow)
 
-# Built once (see storage.statements): every change runs most of them.
+# Built once (see storage.prepared): every change runs most of them.
 _PEOPLE = PreparedQuery(
     select(_MEMBER.c.id, _MEMBER.c.name, _MEMBER.c.language).where(
         _MEMBER.c.id.in_(bindparam("ids", expanding=True))

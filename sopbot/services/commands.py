@@ -33,7 +33,7 @@ MAX_ATTEMPTS = 5
 Clock = Callable[[], dt.datetime]
 
 _COMMAND = table_of(CommandRow)
-# Built once: every command runs both (see storage.statements).
+# Built once: every command runs both (see storage.prepared).
 _PRIOR_RESULT = PreparedQuery(select(_COMMAND.c.result).where(_COMMAND.c.key == bindparam("key")))
 _RECORD = PreparedWrite(insert(_COMMAND))
 

@@ -48,7 +48,7 @@ _PENDING_KEY = "sopbot.audit_chain.pending"
 _AUDIT_TABLE = table_of(AuditRow)
 _HEAD_TABLE = table_of(AuditChainHeadRow)
 
-# Built once (see storage.statements): every transaction that audits runs all three.
+# Built once (see storage.prepared): every transaction that audits runs all three.
 _LOCK_HEAD = PreparedQuery(
     select(_HEAD_TABLE.c.last_seq, _HEAD_TABLE.c.last_hash)
     .where(_HEAD_TABLE.c.chain == bindparam("chain"))

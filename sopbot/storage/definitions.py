@@ -48,7 +48,7 @@ class DefinitionStore:
 
     def load(self, session: Session, sop_version_id: int) -> SopDefinition:
         """The definition an instance runs, parsed from the stored text (cached)."""
-        cached = self._by_version_id.get(sop_version_id)
+        cached = self.cached(sop_version_id)
         if cached is not None:
             return cached
         row = session.get(SopVersionRow, sop_version_id)

@@ -33,7 +33,7 @@ _HOLDING = table_of(HoldingRow)
 _ACTING = table_of(ActingRow)
 _POSITION = table_of(PositionRow)
 
-# Built once (see storage.statements): every command that routes work runs both.
+# Built once (see storage.prepared): every command that routes work runs both.
 _ROLE_MAPPINGS = PreparedQuery(
     select_core(_ROLE_MAPPING.c.sop_id, _ROLE_MAPPING.c.role_key, _ROLE_MAPPING.c.position_id)
     .where(_ROLE_MAPPING.c.agency_id == bindparam("agency_id"))

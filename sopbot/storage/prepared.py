@@ -281,7 +281,7 @@ class PreparedWrite:
     As with SQLAlchemy Core, the columns an INSERT writes or an UPDATE sets are the keys of
     the parameters given (the first set's, for several), and an INSERT fills a column left out
     with its scalar default. Several parameter sets run as one executemany, in their order.
-    Pending ORM changes are flushed first, as `storage.statements.execute` does.
+    Pending ORM changes are flushed first, as for a `PreparedQuery` in a session.
     """
 
     def __init__(self, statement: Insert | Update | Delete) -> None:

@@ -1,11 +1,10 @@
-"""Running Core statements built once, on the session's connection.
+"""Core statements built once, run on the session's connection, and the tables behind models.
 
-The hot paths (a command's load and save, its routing, outbox and audit rows) use statements
-built at import with bind parameters instead of ORM queries built per call: SQLAlchemy then finds
-the compiled form by a cache key it computes once per statement object, and no ORM object is made
-or tracked for rows that are only read into engine values or only written. Per statement that is
-a fraction of the ORM's cost (bench.transitions).
-"""
+The hot paths run statements built at import with bind parameters. Most are prepared
+(`storage/prepared.py`: compiled once, run on the driver's cursor); the ones that need
+SQLAlchemy at each run (the inbox's batch INSERT with RETURNING, the processed mark with its
+IN list) run here, where SQLAlchemy finds their compiled form by a cache key it computes once
+per statement object, and no ORM object is made or tracked for the rows."""
 
 from __future__ import annotations
 
