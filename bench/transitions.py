@@ -131,22 +131,27 @@ class SopbotSide:
 
     def check(self) -> dict[str, int]:
         """What is in the database afterwards: the commands and their audit and outbox rows."""
-        with self.database.reading() as session:
-            commands = session.exec(
-                select(func.count()).select_from(CommandRow).where(CommandRow.kind == "complete")
-            ).one()
-            # Starting completed each instance's first step too (with no command of its own).
-            audit = session.exec(
-                select(func.count())
-                .select_from(AuditRow)
-                .where(AuditRow.entity == "disposition", AuditRow.action == "complete")
-            ).one()
-            outbox = session.exec(select(func.count()).select_from(OutboxRow)).one()
-        return {
-            "complete_commands": commands,
-            "complete_audit_rows": audit - self.instances,
-            "outbox_rows": outbox,
-        }
+        return stored_counts(self.database, self.instances)
+
+
+def stored_counts(database: Database, instances: int) -> dict[str, int]:
+    """The complete commands, their audit rows and the outbox rows in a benchmark database."""
+    with database.reading() as session:
+        commands = session.exec(
+            select(func.count()).select_from(CommandRow).where(CommandRow.kind == "complete")
+        ).one()
+        # Starting completed each instance's first step too (with no command of its own).
+        audit = session.exec(
+            select(func.count())
+            .select_from(AuditRow)
+            .where(AuditRow.entity == "disposition", AuditRow.action == "complete")
+        ).one()
+        outbox = session.exec(select(func.count()).select_from(OutboxRow)).one()
+    return {
+        "complete_commands": commands,
+        "complete_audit_rows": audit - instances,
+        "outbox_rows": outbox,
+    }
 
 
 def run_sopbot_rounds(
@@ -220,10 +225,13 @@ class SqlReplay:
     sqlite3 on a copy of the database, one transaction a command."""
 
     def __init__(self, source: Path, copy: Path) -> None:
-        with sqlite3.connect(source) as original, sqlite3.connect(copy) as target:
+        original, target = sqlite3.connect(source), sqlite3.connect(copy)
+        try:
             original.backup(target)
-        original.close()
-        target.close()
+        finally:
+            original.close()
+            target.close()
+        self.path = copy
         self.connection = sqlite3.connect(copy, isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
             self.connection.execute(f"PRAGMA {pragma}")
@@ -280,20 +288,12 @@ class SqlReplay:
         self.transactions += len(recorded)
 
     def check(self, instances: int) -> dict[str, int]:
-        """The replayed database's commands, audit and outbox rows (as `SopbotSide.check`:
-        starting the `instances` completed their first steps without a command)."""
-        count = self.connection.execute
-        return {
-            "complete_commands": count(
-                "SELECT count(*) FROM processed_command WHERE kind = 'complete'"
-            ).fetchone()[0],
-            "complete_audit_rows": count(
-                "SELECT count(*) FROM audit_event WHERE entity = 'disposition' "
-                "AND action = 'complete'"
-            ).fetchone()[0]
-            - instances,
-            "outbox_rows": count("SELECT count(*) FROM outbox_message").fetchone()[0],
-        }
+        """The replayed database's counts, as `SopbotSide.check` takes them."""
+        database = Database(f"sqlite:///{self.path}")
+        try:
+            return stored_counts(database, instances)
+        finally:
+            database.dispose()
 
     def close(self) -> None:
         """Close the copy's connection."""
