@@ -24,10 +24,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
+from sopbot.bot.bot_api_request import AiohttpRequest
 from sopbot.bot.flood import FloodControl, FloodLimits
-from sopbot.bot.http_transport import BotApiTransport
 from sopbot.bot.redaction import install_token_redaction
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
 from sopbot.bot.sender import OutboxSender
@@ -59,22 +58,25 @@ COMMANDS = ("tugas", "mulai", "riwayat", "status", "undang", "kalender", "bahasa
 # Updates are handled concurrently (a slow upload must not hold up others); the database
 # serialises what must be serialised.
 CONCURRENT_UPDATES = 32
-# Open HTTP connections to the Bot API. httpcore checks every pooled connection on every
-# request, so PTB's default of 256 costs more CPU than it saves; the flood limits (30 msg/s)
+# Open HTTP connections to the Bot API (PTB's default is 256): the flood limits (30 msg/s)
 # and the chats handled at once keep far fewer requests in flight. A request waits up to
 # POOL_WAIT seconds for a free connection instead of failing after PTB's one second.
 HTTP_CONNECTIONS = 16
 POOL_WAIT = 15.0
+# getUpdates: one long poll at a time on a connection of its own, as PTB sets it up.
+POLL_CONNECTIONS = 1
+POLL_POOL_WAIT = 1.0
 
 
-def bot_api_request() -> HTTPXRequest:
+def bot_api_request() -> AiohttpRequest:
     """How the bot's API calls (all but getUpdates) go out: HTTP_CONNECTIONS pooled
-    connections through `BotApiTransport`, waiting up to POOL_WAIT seconds for a free one."""
-    return HTTPXRequest(
-        connection_pool_size=HTTP_CONNECTIONS,
-        pool_timeout=POOL_WAIT,
-        httpx_kwargs={"transport": BotApiTransport(max_connections=HTTP_CONNECTIONS)},
-    )
+    connections, a request waiting up to POOL_WAIT seconds for a free one."""
+    return AiohttpRequest(connections=HTTP_CONNECTIONS, pool_timeout=POOL_WAIT)
+
+
+def get_updates_request() -> AiohttpRequest:
+    """How getUpdates goes out (PTB keeps it apart, so a long poll never holds up a reply)."""
+    return AiohttpRequest(connections=POLL_CONNECTIONS, pool_timeout=POLL_POOL_WAIT)
 
 
 @dataclass
@@ -90,7 +92,7 @@ class BotParts:
 
 def quiet_http_logs() -> None:
     """Keep the HTTP libraries from logging request URLs, which contain the bot token."""
-    for name in ("httpx", "httpcore", "telegram.request"):
+    for name in ("aiohttp", "httpx", "httpcore", "telegram.request"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -117,6 +119,7 @@ def build_bot(
         .base_file_url(f"{base}/file/bot")
         .concurrent_updates(CONCURRENT_UPDATES)
         .request(bot_api_request())
+        .get_updates_request(get_updates_request())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

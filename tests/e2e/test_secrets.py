@@ -24,7 +24,15 @@ def everything_logged() -> Iterator[io.StringIO]:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     old_level = root.level
-    loud = ("httpx", "httpcore", "telegram", "telegram.request", "telegram.ext", "apscheduler")
+    loud = (
+        "aiohttp",
+        "httpx",
+        "httpcore",
+        "telegram",
+        "telegram.request",
+        "telegram.ext",
+        "apscheduler",
+    )
     old_levels = {name: logging.getLogger(name).level for name in loud}
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
@@ -43,7 +51,7 @@ async def test_the_token_never_reaches_a_log(
     async with world(library, KESBANGPOL, documents_dir=tmp_path / "docs") as demo:
         token = demo.emulator.token
         # Even the libraries that log URLs are at DEBUG now.
-        for name in ("httpx", "httpcore", "telegram", "telegram.ext"):
+        for name in ("aiohttp", "httpx", "httpcore", "telegram", "telegram.ext"):
             logging.getLogger(name).setLevel(logging.DEBUG)
         demo.emulator.faults.fail_next("sendMessage", ServerError(status=502), times=2)
         await start_procedure(demo)
