@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind
 from sopbot.engine.instance import (
@@ -48,6 +48,7 @@ _MEMBER = table_of(MemberRow)
 _POSITION = table_of(PositionRow)
 _OUTBOX = table_of(OutboxRow)
 _AGENCY = table_of(AgencyRow)
+_DOCUMENT = table_of(DocumentRow)
 
 # Built once (see storage.prepared): every change runs most of them.
 _PEOPLE = PreparedQuery(
@@ -75,6 +76,16 @@ _FILES_SENT = PreparedQuery(
     .where(_OUTBOX.c.member_id == bindparam("member_id"))
     .where(_OUTBOX.c.kind == "document")
     .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
+)
+_EARLIER_DOCUMENTS = PreparedQuery(
+    select(
+        _DOCUMENT.c.id,
+        _DOCUMENT.c.telegram_file_id,
+        _DOCUMENT.c.original_name,
+        _DOCUMENT.c.uploaded_by_id,
+    )
+    .where(_DOCUMENT.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_DOCUMENT.c.uploaded_at)
 )
 _ADD_OUTBOX = PreparedWrite(insert(_OUTBOX))
 
@@ -525,8 +536,9 @@ class Notifier:
 
     def _earlier_documents(
         self, context: _Context, disposition: Disposition, language: Language
-    ) -> list[tuple[DocumentRow, str]]:
-        """Documents delivered in the latest round of each earlier step, oldest first."""
+    ) -> list[tuple[Any, str]]:
+        """Documents delivered in the latest round of each earlier step, oldest first: rows
+        of `_EARLIER_DOCUMENTS` with the caption each is sent with."""
         instance = context.instance
         latest: dict[int, StepRun] = {}
         for run in instance.step_runs:
@@ -541,11 +553,7 @@ class Notifier:
         }
         if not wanted:
             return []
-        rows = context.session.scalars(
-            select(DocumentRow)
-            .where(col(DocumentRow.id).in_(list(wanted)))
-            .order_by(col(DocumentRow.uploaded_at))
-        ).all()
+        rows = _EARLIER_DOCUMENTS.rows(context.session, {"ids": list(wanted)})
         # Each person gets a file once per instance, and never their own upload back.
         context.write_outbox()  # the files this change already sent count too
         already = {

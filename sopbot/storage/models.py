@@ -289,6 +289,11 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_pending", "state", "id"),
         Index("ix_outbox_member", "member_id", "id"),
+        # The files a member was already sent in an instance: looked up by the instance's
+        # dispositions, not by member, whose rows grow without end.
+        Index("ix_outbox_disposition_member", "disposition_id", "member_id"),
+        # Which disposition a bot message shows, when an official replies to it.
+        Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),
     )
 
     id: int | None = Field(
@@ -299,7 +304,7 @@ class OutboxRow(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     kind: str = Field(max_length=16)  # message | document | edit
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    disposition_id: uuid.UUID | None = Field(default=None, index=True)
+    disposition_id: uuid.UUID | None = Field(default=None)
     edits_outbox_id: int | None = Field(default=None)  # the message an edit changes
     state: str = Field(default="pending", max_length=16)  # pending | sent | failed | skipped
     attempts: int = Field(default=0)
