@@ -150,7 +150,8 @@ class _Binder:
 class _Compiled:
     sql: str
     bind: _Binder
-    results: tuple[Processor, ...]
+    # (column index, converter) of the columns whose values SQLAlchemy converts
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]
     make_row: Callable[[Any], tuple[Any, ...]]
 
 
@@ -185,17 +186,21 @@ class PreparedQuery:
         if compiled is None:
             compiled = self._compile(connection.dialect, lengths)
         fetched = connection.execute(compiled.sql, compiled.bind(parameters), fetch=True)
-        results = compiled.results
+        converted = compiled.converted
         make_row = compiled.make_row
-        if not any(results):
+        if not converted:
             return [make_row(row) for row in fetched]
-        return [
-            make_row(
-                value if process is None or value is None else process(value)
-                for process, value in zip(results, row, strict=True)
-            )
-            for row in fetched
-        ]
+        # Only the converted columns are visited: instance loads read rows of a dozen
+        # columns, of which the plain ones (text, integers) are most.
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for index, process in converted:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
+            rows.append(make_row(values))
+        return rows
 
     def first(
         self, target: RawConnection | Session, parameters: Mapping[str, Any] | None = None
@@ -218,11 +223,14 @@ class PreparedQuery:
             compiled, dialect, variable, dict(zip(self._expanding, lengths, strict=True))
         )
         columns = self.statement.selected_columns
-        results = tuple(
+        processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
+        converted = tuple(
+            (index, process) for index, process in enumerate(processors) if process is not None
+        )
         row_type = namedtuple("PreparedRow", list(columns.keys()), rename=True)  # type: ignore[misc]
-        prepared = _Compiled(compiled.string, binder, results, row_type._make)
+        prepared = _Compiled(compiled.string, binder, converted, row_type._make)
         self._compiled[(dialect.name, lengths)] = prepared
         return prepared
 
