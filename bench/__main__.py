@@ -1,8 +1,13 @@
 """Every benchmark in one run, and docs/BENCHMARKS.md written from what it measured.
 
     python -m bench [--runs 5] [--quick] [--only NAME ...] [--output docs/BENCHMARKS.md]
+                    [--json figures.json]
+    python -m bench --rerender figures.json
 
 `--quick` shrinks every size (a check that the suite runs, not figures to publish).
+`--json` keeps the raw figures of the run; `--rerender` writes the report again from them
+without measuring, so an explanation in `bench/findings.md` written after a run can quote that
+run's figures.
 """
 
 from __future__ import annotations
@@ -13,10 +18,43 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.report import BENCHMARKS, Measured, machine, render
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _record(
+    measured: list[Measured], host: dict[str, str], when: dt.datetime, runs: int, quick: bool
+) -> dict[str, Any]:
+    """Everything the report is rendered from, as JSON-ready data."""
+    return {
+        "measured_at": when.isoformat(),
+        "machine": host,
+        "runs": runs,
+        "quick": quick,
+        "benchmarks": {
+            m.benchmark.name: {"seconds": m.seconds, "summary": m.summary} for m in measured
+        },
+    }
+
+
+def _rerender(record: dict[str, Any]) -> str:
+    """The report again from a record written by `--json`, in the suite's order."""
+    by_name = {b.name: b for b in BENCHMARKS}
+    unknown = sorted(set(record["benchmarks"]) - set(by_name))
+    if unknown:
+        raise SystemExit(f"unknown benchmarks in the figures: {', '.join(unknown)}")
+    measured = [
+        Measured(
+            b, record["benchmarks"][b.name]["summary"], record["benchmarks"][b.name]["seconds"]
+        )
+        for b in BENCHMARKS
+        if b.name in record["benchmarks"]
+    ]
+    when = dt.datetime.fromisoformat(record["measured_at"])
+    return render(measured, record["machine"], when, record["runs"], record["quick"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=[b.name for b in BENCHMARKS])
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "BENCHMARKS.md")
     parser.add_argument("--json", type=Path, help="also keep the raw figures here")
+    parser.add_argument(
+        "--rerender", type=Path, help="write the report from figures kept by --json; no runs"
+    )
     args = parser.parse_args(argv)
+    if args.rerender is not None:
+        record = json.loads(args.rerender.read_text(encoding="utf-8"))
+        args.output.write_text(_rerender(record), encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+        return 0
     measured: list[Measured] = []
     for benchmark in BENCHMARKS:
         if args.only and benchmark.name not in args.only:
@@ -36,13 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         summary = benchmark.run(args.runs, args.quick)
         measured.append(Measured(benchmark, summary, time.perf_counter() - started))
-    report = render(measured, machine(), dt.datetime.now(dt.UTC), args.runs, args.quick)
-    args.output.write_text(report, encoding="utf-8")
+    host, when = machine(), dt.datetime.now(dt.UTC)
+    args.output.write_text(render(measured, host, when, args.runs, args.quick), encoding="utf-8")
     if args.json is not None:
-        args.json.write_text(
-            json.dumps({m.benchmark.name: m.summary for m in measured}, indent=2),
-            encoding="utf-8",
-        )
+        record = _record(measured, host, when, args.runs, args.quick)
+        args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -28,7 +28,7 @@ def test_the_suite_writes_the_report_from_its_figures(tmp_path: Path) -> None:
         == 0
     )
     text = report.read_text(encoding="utf-8")
-    figures = json.loads(raw.read_text(encoding="utf-8"))["flood_rate"]
+    figures = json.loads(raw.read_text(encoding="utf-8"))["benchmarks"]["flood_rate"]["summary"]
     assert "**1 run**" in text
     assert "cores" in text
     # The goals table carries the measured figure, and the section every median it returned.
@@ -38,3 +38,8 @@ def test_the_suite_writes_the_report_from_its_figures(tmp_path: Path) -> None:
     assert f"| rate_per_s | **{figure_text(rate)}** |" in text
     assert "## How the figures were reached" in text
     assert "Quick run" in text
+
+    # The kept figures render the same report again without measuring anything.
+    again = tmp_path / "again.md"
+    assert main(["--rerender", str(raw), "--output", str(again)]) == 0
+    assert again.read_text(encoding="utf-8") == text
