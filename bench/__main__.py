@@ -42,16 +42,14 @@ def _record(
 
 def _rerender(record: dict[str, Any]) -> str:
     """The report again from a record written by `--json`, in the suite's order."""
-    by_name = {b.name: b for b in BENCHMARKS}
-    unknown = sorted(set(record["benchmarks"]) - set(by_name))
+    kept = record["benchmarks"]
+    unknown = sorted(set(kept) - {b.name for b in BENCHMARKS})
     if unknown:
         raise SystemExit(f"unknown benchmarks in the figures: {', '.join(unknown)}")
     measured = [
-        Measured(
-            b, record["benchmarks"][b.name]["summary"], record["benchmarks"][b.name]["seconds"]
-        )
+        Measured(b, kept[b.name]["summary"], kept[b.name]["seconds"])
         for b in BENCHMARKS
-        if b.name in record["benchmarks"]
+        if b.name in kept
     ]
     when = dt.datetime.fromisoformat(record["measured_at"])
     return render(measured, record["machine"], when, record["runs"], record["quick"])
@@ -70,10 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.rerender is not None:
-        record = json.loads(args.rerender.read_text(encoding="utf-8"))
-        args.output.write_text(_rerender(record), encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-        return 0
+        report = _rerender(json.loads(args.rerender.read_text(encoding="utf-8")))
+    else:
+        report = _run(args)
+    args.output.write_text(report, encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> str:
+    """Run the benchmarks `args` names, keep their figures if asked, and render the report."""
     measured: list[Measured] = []
     for benchmark in BENCHMARKS:
         if args.only and benchmark.name not in args.only:
@@ -83,12 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         summary = benchmark.run(args.runs, args.quick)
         measured.append(Measured(benchmark, summary, time.perf_counter() - started))
     host, when = machine(), dt.datetime.now(dt.UTC)
-    args.output.write_text(render(measured, host, when, args.runs, args.quick), encoding="utf-8")
     if args.json is not None:
         record = _record(measured, host, when, args.runs, args.quick)
         args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
-    print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    return render(measured, host, when, args.runs, args.quick)
 
 
 if __name__ == "__main__":
