@@ -22,7 +22,7 @@ from sopbot.bot.lifecycle import running
 from sopbot.demo.officials import NAMES, Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.emulator import BotApiEmulator
-from sopbot.engine.definition import OutputKind, SopDefinition
+from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
 from sopbot.services.commands import utc_now
 from sopbot.services.organization import OrganizationService
@@ -35,6 +35,8 @@ TITLE = "Pengolahan Data Kinerja Triwulan III 2026"
 NOTE = "Untuk ditindaklanjuti sesuai SOP"
 # (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
 DEFAULT_REJECTIONS = {(5, 1): "Format belum memuat kolom target dan realisasi triwulan"}
+# What an official writes as a note on a step before pressing Selesai (None: no note).
+NoteWriter = Callable[["Official", int, int], str | None]
 
 
 @dataclass
@@ -46,12 +48,17 @@ class World:
     definition: SopDefinition
     agency_id: int
     admin: Official
-    officials: dict[str, Official] = field(default_factory=dict)  # by role key
+    officials: dict[str, Official] = field(default_factory=dict)  # by role key: the first holder
+    holders: dict[str, list[Official]] = field(default_factory=dict)  # by role key: every holder
     narrative: list[str] = field(default_factory=list)
+
+    def everyone(self) -> list[Official]:
+        """Every official of the agency (not the admin), role by role."""
+        return [official for people in self.holders.values() for official in people]
 
     def official_of(self, member_id: int) -> Official:
         """The simulated person of a member."""
-        for official in (*self.officials.values(), self.admin):
+        for official in (*self.everyone(), self.admin):
             if official.member_id == member_id:
                 return official
         raise KeyError(member_id)
@@ -69,8 +76,10 @@ async def world(
     database: Database | None = None,
     documents_dir: Path | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    holders: int = 1,
 ) -> AsyncIterator[World]:
-    """Start the emulator and the bot, set the agency up and enrol one official per role."""
+    """Start the emulator and the bot, set the agency up and enrol one official per role
+    (`holders` officials, each in a position of their own, on a step every holder does)."""
     definition = library.get(sop_id)
     if definition is None:
         raise KeyError(sop_id)
@@ -88,7 +97,7 @@ async def world(
                 sender_idle_wait=0.2,
             )
             async with running(parts):
-                yield await _enrol(emulator, parts, definition)
+                yield await _enrol(emulator, parts, definition, holders)
             await settle_quietly(emulator, parts)
         if database is None:
             db.dispose()
@@ -100,7 +109,9 @@ async def settle_quietly(emulator: BotApiEmulator, parts: BotParts) -> None:
         await settle(emulator, parts, within=2)
 
 
-async def _enrol(emulator: BotApiEmulator, parts: BotParts, definition: SopDefinition) -> World:
+async def _enrol(
+    emulator: BotApiEmulator, parts: BotParts, definition: SopDefinition, holders: int = 1
+) -> World:
     services = parts.services
     organization = OrganizationService(services.procedures)
     agency_id = await asyncio.to_thread(
@@ -119,30 +130,39 @@ async def _enrol(emulator: BotApiEmulator, parts: BotParts, definition: SopDefin
     await admin.say(f"/start {token}")
     admin.member_id = admin_member
     result = World(emulator, parts, definition, agency_id, admin)
-    for index, role in enumerate(definition.roles):
-        position = await asyncio.to_thread(
-            organization.add_position, agency_id=agency_id, key=role.key, name=role.name
-        )
-        await asyncio.to_thread(
-            organization.map_role,
-            agency_id=agency_id,
-            role_key=role.key,
-            position_id=position,
-            sop_id=definition.id,
-        )
-        token, _ = await asyncio.to_thread(
-            services.onboarding.invite,
-            agency_id=agency_id,
-            position_id=position,
-            created_by_id=admin_member,
-        )
-        first, _, last = NAMES[index % len(NAMES)].partition(" ")
-        official = Official(emulator.add_user(first, last or None), role.name)
-        await official.say(f"/start {token}")
-        member = await asyncio.to_thread(services.onboarding.member_for, official.user.id)
-        assert member is not None  # noqa: S101 - the invitation was just accepted
-        official.member_id = member.id
-        result.officials[role.key] = official
+    people = 0
+    for role in definition.roles:
+        count = holders if role.assignment is Assignment.EVERY_HOLDER else 1
+        for index in range(count):
+            suffix = f" {index + 1}" if count > 1 else ""
+            position = await asyncio.to_thread(
+                organization.add_position,
+                agency_id=agency_id,
+                key=f"{role.key}_{index + 1}" if count > 1 else role.key,
+                name=f"{role.name}{suffix}",
+            )
+            await asyncio.to_thread(
+                organization.map_role,
+                agency_id=agency_id,
+                role_key=role.key,
+                position_id=position,
+                sop_id=definition.id,
+            )
+            token, _ = await asyncio.to_thread(
+                services.onboarding.invite,
+                agency_id=agency_id,
+                position_id=position,
+                created_by_id=admin_member,
+            )
+            first, _, last = NAMES[people % len(NAMES)].partition(" ")
+            people += 1
+            official = Official(emulator.add_user(first, last or None), f"{role.name}{suffix}")
+            await official.say(f"/start {token}")
+            member = await asyncio.to_thread(services.onboarding.member_for, official.user.id)
+            assert member is not None  # noqa: S101 - the invitation was just accepted
+            official.member_id = member.id
+            result.officials.setdefault(role.key, official)
+            result.holders.setdefault(role.key, []).append(official)
     await settle(emulator, parts)
     return result
 
@@ -160,14 +180,18 @@ async def start_procedure(world: World, *, title: str = TITLE, note: str = NOTE)
 
 
 async def play(
-    world: World, rejections: dict[tuple[int, int], str] | None = None, *, limit: int = 200
+    world: World,
+    rejections: dict[tuple[int, int], str] | None = None,
+    *,
+    limit: int = 200,
+    notes: NoteWriter | None = None,
 ) -> None:
     """Act on every disposition as it arrives, until the procedure is done."""
     rejections = DEFAULT_REJECTIONS if rejections is None else rejections
     procedures = world.parts.services.procedures
     for _ in range(limit):
         turn = None
-        for official in world.officials.values():
+        for official in world.everyone():
             assert official.member_id is not None  # noqa: S101 - enrolled
             items = await asyncio.to_thread(procedures.inbox, official.member_id)
             if items:
@@ -176,7 +200,7 @@ async def play(
         if turn is None:
             return
         official, item = turn
-        await act(world, official, item.step_number, item.round, rejections)
+        await act(world, official, item.step_number, item.round, rejections, notes)
     raise RuntimeError("the procedure did not end")
 
 
@@ -186,10 +210,16 @@ async def act(
     step_number: int,
     round_: int,
     rejections: dict[tuple[int, int], str],
+    notes: NoteWriter | None = None,
 ) -> None:
-    """One official does one step: reads the disposition, uploads, answers or completes."""
+    """One official does one step: reads the disposition, uploads, writes a note (when
+    `notes` gives one), answers or completes."""
     step = world.definition.step(step_number)
     message = official.disposition()
+    note = notes(official, step_number, round_) if notes is not None else None
+    if note is not None:
+        await official.say(note, reply_to=message)
+        world.narrative.append(f"📝 {official.name}: {note}")
     if step.output_kind is OutputKind.DOCUMENT:
         name = f"langkah-{step.number}-putaran-{round_}.pdf"
         await official.upload(

@@ -256,7 +256,7 @@ class Procedure:
                 at=at,
                 routing=routing,
                 sender_id=actor_id,
-                instruction=disposition.note,  # a note written earlier travels too
+                instruction=self._notes_of(run),
             )
 
     def decide(
@@ -516,6 +516,18 @@ class Procedure:
         )
         if run.assignment is Assignment.ANY_ONE:
             self._release_others(run, disposition, actor_id, at)
+
+    def _notes_of(self, run: StepRun) -> str | None:
+        """What the next step is told: every holder's note, in the order they delivered (on a
+        step every holder does, each one's note counts, not just the last one's)."""
+        notes = [
+            d.note
+            for d in sorted(
+                self.instance.dispositions_of(run), key=lambda d: d.acted_at or d.created_at
+            )
+            if d.state is DispositionState.DONE and d.note
+        ]
+        return "\n".join(notes) or None
 
     def _release_others(
         self, run: StepRun, taker: Disposition, actor_id: int, at: dt.datetime

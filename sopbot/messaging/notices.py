@@ -190,6 +190,8 @@ class Notifier:
                     self._close(context, disposition, now)
             elif transition.entity is EntityKind.STEP_RUN and transition.action == "complete":
                 self._moved_on(context, procedure.instance.run(transition.entity_id), now)
+            elif transition.entity is EntityKind.INSTANCE and transition.action == "finish":
+                self._finished(context, now)
             elif transition.entity is EntityKind.INSTANCE and transition.action == "cancel":
                 self._cancelled(context, transition, now)
         context.write_outbox()
@@ -232,18 +234,7 @@ class Notifier:
         ]
         if run.round > 1:
             lines.append(t(language, "disposition.round", round=run.round))
-        if disposition.sender_id is not None:
-            lines.append(
-                t(
-                    language,
-                    "disposition.from",
-                    sender=escape(self._person(context, disposition.sender_id, language)),
-                )
-            )
-        if disposition.instruction:
-            lines.append(
-                t(language, "disposition.instruction", instruction=escape(disposition.instruction))
-            )
+        lines.extend(self._from_lines(context, disposition, run, language))
         lines.append("")
         lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
         output_key = {
@@ -297,6 +288,62 @@ class Notifier:
         )
         lines.append(t(language, hint))
         return "\n".join(lines)
+
+    def _from_lines(
+        self, context: _Context, disposition: Disposition, run: StepRun, language: Language
+    ) -> list[str]:
+        """Who sent the work and what they wrote. After a step that every holder did, each
+        of them is named with their own note."""
+        t = self.catalog.text
+        deliverers = self._deliverers(context, disposition, run)
+        if len(deliverers) > 1:
+            names = ", ".join(self._person(context, d.assignee_id, language) for d in deliverers)
+            lines = [t(language, "disposition.from", sender=escape(names))]
+            lines.extend(
+                t(
+                    language,
+                    "disposition.note_by",
+                    person=escape(context.member(d.assignee_id).name),
+                    note=escape(d.note),
+                )
+                for d in deliverers
+                if d.note
+            )
+            return lines
+        lines = []
+        if disposition.sender_id is not None:
+            lines.append(
+                t(
+                    language,
+                    "disposition.from",
+                    sender=escape(self._person(context, disposition.sender_id, language)),
+                )
+            )
+        if disposition.instruction:
+            lines.append(
+                t(language, "disposition.instruction", instruction=escape(disposition.instruction))
+            )
+        return lines
+
+    @staticmethod
+    def _deliverers(context: _Context, disposition: Disposition, run: StepRun) -> list[Disposition]:
+        """The dispositions of the step that led here, when this work came from that step
+        being done (not from a hand-over, a "tidak" or a return), in the order delivered."""
+        if (
+            run.previous_run_id is None
+            or disposition.sender_id != run.sender_id
+            or disposition.instruction != run.instruction
+        ):
+            return []
+        previous = context.instance.run(run.previous_run_id)
+        if previous.answer is DecisionAnswer.NO or previous.state.value != "completed":
+            return []
+        done = [
+            d
+            for d in context.instance.dispositions_of(previous)
+            if d.state is DispositionState.DONE
+        ]
+        return sorted(done, key=lambda d: d.acted_at or d.created_at)
 
     def keyboard(self, context: _Context, disposition: Disposition, language: Language) -> Keyboard:
         """The buttons that fit this disposition now (the server checks again on press)."""
@@ -468,30 +515,51 @@ class Notifier:
                 )
             )
         self._add(context, member, "message", now, {"text": "\n".join(lines)}, None)
-        if context.instance.state.value == "finished" and context.instance.started_by_id not in (
-            run.sender_id,
-            *completers,
-        ):
-            self._finished(context, now)
 
     def _finished(self, context: _Context, now: dt.datetime) -> None:
-        starter = context.member(context.instance.started_by_id)
-        language = Language.of(starter.language)
-        self._add(
-            context,
-            starter,
-            "message",
-            now,
-            {
-                "text": self.catalog.text(
-                    language,
-                    "notice.finished",
-                    title=escape(context.instance.title),
-                    number=context.loaded.number,
-                )
-            },
-            None,
+        """Who hears that the procedure finished, once each (docs/architecture.md, "The end of
+        a procedure"): whoever sent the work into the last step already read "🏁 Prosedur
+        selesai" in their moved-on notice (`_moved_on`); everyone who delivered the last step
+        and the starter get the 🏁 notice, unless they are that sender."""
+        instance = context.instance
+        last = max(
+            (r for r in instance.step_runs if r.completed_at is not None),
+            key=lambda r: r.completed_at or now,
+            default=None,
         )
+        completers = (
+            [
+                d.assignee_id
+                for d in instance.dispositions_of(last)
+                if d.state is DispositionState.DONE
+            ]
+            if last is not None
+            else []
+        )
+        told: set[int] = set()
+        if last is not None and last.sender_id is not None and last.sender_id not in completers:
+            told.add(last.sender_id)
+        for member_id in (*completers, instance.started_by_id):
+            if member_id in told:
+                continue
+            told.add(member_id)
+            person = context.member(member_id)
+            language = Language.of(person.language)
+            self._add(
+                context,
+                person,
+                "message",
+                now,
+                {
+                    "text": self.catalog.text(
+                        language,
+                        "notice.finished",
+                        title=escape(instance.title),
+                        number=context.loaded.number,
+                    )
+                },
+                None,
+            )
 
     def _cancelled(self, context: _Context, transition: Transition, now: dt.datetime) -> None:
         starter = context.member(context.instance.started_by_id)
