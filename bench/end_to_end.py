@@ -76,6 +76,10 @@ def _prepare_sopbot(folder: Path, users: list[int]) -> dict[str, str]:
         "SOPBOT_SOP_DIR": str(REPO / "sop_defs"),
         "SOPBOT_DOCUMENTS_DIR": str(folder / "documents"),
         "SOPBOT_LOG_LEVEL": "WARNING",
+        # This fake keeps no flood limits, and the echo bot keeps none: the comparison is of
+        # the bots' own work, so sopbot's pacing of replies is opened up here too.
+        "SOPBOT_FLOOD_PER_SECOND": "100000",
+        "SOPBOT_FLOOD_PER_CHAT_PER_SECOND": "100000",
     }
 
 

@@ -30,10 +30,20 @@ from sopbot.bot.flood import FloodControl, FloodLimits
 from sopbot.bot.redaction import install_token_redaction
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
 from sopbot.bot.sender import OutboxSender
+from sopbot.bot.telegram_errors import is_transient
 from sopbot.engine.library import SopLibrary
-from sopbot.handlers import calendar, dispositions, onboarding, reports, starting, uploads
+from sopbot.handlers import (
+    calendar,
+    dispositions,
+    inbound_limit,
+    onboarding,
+    reports,
+    starting,
+    uploads,
+)
 from sopbot.handlers.common import (
     BotServices,
+    answer,
     current_member,
     install,
     language_of,
@@ -41,10 +51,11 @@ from sopbot.handlers.common import (
     services_of,
     stranger,
 )
+from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
 from sopbot.services.alerts import AlertService
-from sopbot.services.commands import utc_now
+from sopbot.services.commands import current_inbox, utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -107,6 +118,7 @@ def build_bot(
     clock: Callable[[], dt.datetime] = utc_now,
     sender_idle_wait: float = 1.0,
     flood: FloodLimits | None = None,
+    inbound: InboundLimits | None = None,
 ) -> BotParts:
     """Wire the services and the Application (not started)."""
     install_token_redaction(token)
@@ -147,6 +159,7 @@ def build_bot(
     procedures.observers.append(ReminderObserver(reminders))
     application.bot_data["sopbot.reminders"] = reminders
     install(application, services)
+    inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar):
         feature.register(application)
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _anything_else))
@@ -206,15 +219,25 @@ async def _unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     member = await current_member(update, context)
     services = services_of(context)
-    await query.answer(
-        services.catalog.text(language_of(member, update), "answer.invalid_button"), show_alert=True
+    await answer(
+        query,
+        services.catalog.text(language_of(member, update), "answer.invalid_button"),
+        show_alert=True,
     )
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The last resort: log with the update id (never the token), apologise to the person."""
+    """The last resort. Trouble that may pass (Telegram down, a 429, a dropped connection) is
+    not the person's concern: the inbox tries the update again (`InboxProcessor`). Anything
+    else is a bug: logged with the update id (never the token), and the person is told."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
+    error = context.error
+    claim = current_inbox.get()
+    if error is not None and is_transient(error) and claim is not None:
+        log.warning("update %s met passing trouble (%s); it will be tried again", update_id, error)
+        claim.passing_failure = f"{type(error).__name__}: {error}"
+        return
+    log.error("error while handling update %s", update_id, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
@@ -223,13 +246,17 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             update.effective_user.language_code if update.effective_user else None
         )
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                services.catalog.text(language, "answer.busy"), show_alert=True
+            await answer(
+                update.callback_query,
+                services.catalog.text(language, "error.unexpected"),
+                show_alert=True,
             )
         else:
-            await context.bot.send_message(
-                update.effective_chat.id,
+            await send_html(
+                None,
                 html.escape(services.catalog.text(language, "error.unexpected")),
+                context=context,
+                chat_id=update.effective_chat.id,
             )
     except Exception:
         log.exception("could not tell the person about the error")

@@ -29,6 +29,7 @@ from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
 from sopbot.bot.group_commit import GroupCommit
+from sopbot.handlers.common import tell_not_processed
 from sopbot.services.commands import InboxClaim, current_inbox
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
@@ -55,6 +56,9 @@ _PAYLOADS = PreparedQuery(
 LONG_POLL_SECONDS = 25
 CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
 MAX_ATTEMPTS = 3  # a handler that keeps failing on an update does not block its chat forever
+# Seconds before handling an update again after trouble that may pass: together they outlast a
+# short outage of the Bot API; then the person is told.
+PASSING_FAILURE_DELAYS = (1.0, 2.0, 4.0, 8.0)
 FULL_READ_EVERY = 5.0  # seconds between reads of the whole inbox (for updates owed a retry)
 PENDING_READ_LIMIT = 5000  # updates one read of the inbox takes at most
 HANDED_OVER_LIMIT = 10_000  # parsed updates the poller may hand the processor at most
@@ -300,23 +304,49 @@ class InboxProcessor:
         self, inbox_id: int, stored: Update | dict[str, Any]
     ) -> asyncio.Future[None] | None:
         """Handle one update (parsed, or as stored); the future of its processed mark, when
-        one is still owed."""
-        claim = InboxClaim(inbox_id)
-        token = current_inbox.set(claim)
-        try:
-            bot = self.application.bot
-            update = stored if isinstance(stored, Update) else Update.de_json(stored, bot)
-            await self.application.process_update(update)
-        except Exception as exc:
-            update_id = stored.update_id if isinstance(stored, Update) else stored.get("update_id")
-            log.exception("update %s failed", update_id)
-            await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
-            return None
-        finally:
-            current_inbox.reset(token)
-        if claim.marked:  # a command already did it, with its effects
+        one is still owed.
+
+        Trouble that may pass (the Bot API down while a file is fetched or a reply sent) does
+        not use the update up: it is handled again after PASSING_FAILURE_DELAYS, the chat's
+        later updates waiting behind it, so their order holds. (Commands are idempotent: a
+        second run finds the first one's result.) When it still fails, the person is told,
+        through the outbox, what to do.
+        """
+        marked = False
+        for delay in (*PASSING_FAILURE_DELAYS, None):
+            claim = InboxClaim(inbox_id, marked=marked)
+            token = current_inbox.set(claim)
+            try:
+                bot = self.application.bot
+                update = stored if isinstance(stored, Update) else Update.de_json(stored, bot)
+                stored = update
+                await self.application.process_update(update)
+            except Exception as exc:
+                log.exception("update %s failed", _update_id(stored))
+                await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
+                return None
+            finally:
+                current_inbox.reset(token)
+            marked = claim.marked
+            if claim.passing_failure is None:
+                break
+            if delay is None:
+                log.warning(
+                    "update %s still failed after %d tries: %s",
+                    _update_id(stored),
+                    len(PASSING_FAILURE_DELAYS) + 1,
+                    claim.passing_failure,
+                )
+                await tell_not_processed(self.application, update)
+                break
+            await asyncio.sleep(delay)
+        if marked:  # a command already did it, with its effects
             return None
         return self._finished.add(inbox_id)
+
+
+def _update_id(stored: Update | dict[str, Any]) -> object:
+    return stored.update_id if isinstance(stored, Update) else stored.get("update_id")
 
 
 class InboxPoller:

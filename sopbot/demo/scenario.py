@@ -24,6 +24,7 @@ from sopbot.demo.samples import sample_pdf
 from sopbot.emulator import BotApiEmulator
 from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
+from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now
 from sopbot.services.organization import OrganizationService
 from sopbot.storage.database import Database
@@ -77,6 +78,7 @@ async def world(
     documents_dir: Path | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     holders: int = 1,
+    inbound: InboundLimits | None = None,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role
     (`holders` officials, each in a position of their own, on a step every holder does)."""
@@ -95,6 +97,7 @@ async def world(
                 base_url=f"http://127.0.0.1:{emulator.port}",
                 clock=clock,
                 sender_idle_wait=0.2,
+                inbound=inbound,
             )
             async with running(parts):
                 yield await _enrol(emulator, parts, definition, holders)

@@ -10,29 +10,35 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Message, Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from sopbot.bot.sender import OutboxSender, markup, send_html_text
+from sopbot.bot.telegram_errors import is_transient, retry_after_seconds
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
-from sopbot.messaging.formatting import split_message
-from sopbot.messaging.keyboards import Keyboard
+from sopbot.messaging.formatting import escape, split_message
+from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.views import Views
 from sopbot.storage.document_store import LocalDocumentStore
+from sopbot.storage.replies import queue_reply
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 INPUT_LIMIT = 1000  # characters of a reason, note or title typed into the chat
 REPLY_ATTEMPTS = 4
-MAX_REPLY_WAIT = 10.0  # seconds a reply waits for a 429's retry_after, at most
+# Seconds a reply waits for a 429's retry_after, at most; a longer wait goes to the outbox.
+MAX_REPLY_WAIT = 30.0
 
 # Telegram's refusal codes mapped to the catalog's answers.
 _REFUSAL_KEYS = {
@@ -127,36 +133,119 @@ async def send_html(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int | None = None,
 ) -> None:
-    """Answer in the chat: split over 4096 characters, buttons under the last part."""
+    """Answer in the chat: split over 4096 characters, buttons under the last part.
+
+    Each part keeps the chat's flood limits (the outbox sender's own `FloodControl`), and
+    passing trouble is retried. When Telegram will not take a part now (down, or a long 429),
+    it and the parts after it go to the outbox, which delivers them later: a reply is late
+    rather than lost, and the handler's work, already committed, is not undone by it.
+    """
     parts = split_message(text)
     target = chat_id if chat_id is not None else (message.chat_id if message else None)
     if target is None:
         return
+    services = services_of(context)
     for index, part in enumerate(parts):
-        await _with_retries(
-            lambda part=part, index=index: send_html_text(  # type: ignore[misc]
-                context.bot, target, part, markup(keyboard) if index == len(parts) - 1 else None
+        keys = markup(keyboard) if index == len(parts) - 1 else None
+        try:
+            await _with_retries(
+                lambda part=part, keys=keys: send_html_text(  # type: ignore[misc]
+                    context.bot, target, part, keys
+                ),
+                services,
+                target,
             )
-        )
+        except TelegramError as exc:
+            if not is_transient(exc):
+                raise
+            await _defer(services, target, parts[index:], keyboard, exc)
+            return
 
 
-async def _with_retries(call: Callable[[], Awaitable[object]]) -> None:
-    """A direct reply, retried through passing trouble: a 5xx, a dropped connection, a 429.
+async def _defer(
+    services: BotServices, chat_id: int, parts: list[str], keyboard: Keyboard | None, exc: Exception
+) -> None:
+    """Hand an undelivered reply to the outbox (see `send_html`)."""
+    database = services.procedures.database
+    kept = await in_thread(
+        queue_reply, database, chat_id, parts, to_payload(keyboard), services.clock()
+    )
+    log.warning(
+        "a reply to chat %s could not be sent (%s); %s",
+        chat_id,
+        type(exc).__name__,
+        "left in the outbox for later" if kept else "not kept (not a member's chat)",
+    )
+    wake_sender_of(services)
 
-    (Messages that state changes cause go through the outbox, which retries on its own.)
-    """
+
+async def _with_retries(
+    call: Callable[[], Awaitable[object]], services: BotServices, chat_id: int | None
+) -> None:
+    """A direct reply, paced by the chat's flood limits and retried through passing trouble:
+    a 429 is waited out (up to MAX_REPLY_WAIT), a 5xx or a dropped connection backs off."""
     for attempt in range(REPLY_ATTEMPTS):
+        if chat_id is not None and services.sender is not None:
+            await services.sender.flood.acquire(chat_id)
         try:
             await call()
             return
         except RetryAfter as exc:
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-            await asyncio.sleep(min(seconds, MAX_REPLY_WAIT))
-        except (TimedOut, NetworkError):
-            if attempt == REPLY_ATTEMPTS - 1:
+            seconds = retry_after_seconds(exc)
+            if seconds > MAX_REPLY_WAIT or attempt == REPLY_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(seconds)
+        except (TimedOut, NetworkError) as exc:
+            if not is_transient(exc) or attempt == REPLY_ATTEMPTS - 1:
                 raise
             await asyncio.sleep(0.5 * 2**attempt)
+
+
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press (the toast), retried through passing trouble.
+
+    It never raises for the transport: the press's effect is already committed, and its
+    lasting answer is the edited disposition that the outbox delivers; a toast that cannot be
+    shown is logged, not turned into "please try again" for work that was done.
+    """
+    for attempt in range(REPLY_ATTEMPTS):
+        try:
+            await query.answer(text, show_alert=show_alert)
+            return
+        except BadRequest as exc:
+            # Too old or already answered (an earlier try did reach Telegram): nothing to do.
+            log.info("a button press could not be answered: %s", exc)
+            return
+        except RetryAfter as exc:
+            await asyncio.sleep(min(retry_after_seconds(exc), MAX_REPLY_WAIT))
+        except TelegramError as exc:
+            if not is_transient(exc):
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    log.warning("a button press was not answered after %d tries", REPLY_ATTEMPTS)
+
+
+async def remove_buttons(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take the buttons off the message a press came from (paced like any message). A message
+    that has none already is left as it is."""
+    message = query.message
+    services = services_of(context)
+
+    async def edit() -> None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    try:
+        await _with_retries(edit, services, message.chat.id if message else None)
+    except TelegramError as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("buttons could not be taken off a message: %s", exc)
 
 
 def refusal_text(services: BotServices, language: Language, error: DomainError) -> str:
@@ -218,13 +307,46 @@ async def stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     text = services.catalog.text(language_of(None, update), "onboarding.stranger")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await answer(update.callback_query, text, show_alert=True)
         return
     await send_html(update.effective_message, text, context=context)
 
 
 def wake_sender(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Deliver what the last command wrote to the outbox now."""
-    sender = services_of(context).sender
-    if sender is not None:
-        sender.wake()
+    wake_sender_of(services_of(context))
+
+
+def wake_sender_of(services: BotServices) -> None:
+    """Deliver what was just written to the outbox now."""
+    if services.sender is not None:
+        services.sender.wake()
+
+
+async def tell_not_processed(
+    application: Application[Any, Any, Any, Any, Any, Any], update: Update
+) -> None:
+    """Tell a member, through the outbox (Telegram is in trouble right now), that what they
+    sent could not be handled and that they should send it again."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    member = (
+        await in_thread(services.onboarding.member_for, update.effective_user.id)
+        if (update.effective_user is not None)
+        else None
+    )
+    language = language_of(member, update)
+    message = update.effective_message
+    document = message.document if message is not None else None
+    text = (
+        services.catalog.text(
+            language, "error.document_not_processed", name=escape(document.file_name or "-")
+        )
+        if document is not None
+        else services.catalog.text(language, "error.not_processed")
+    )
+    database = services.procedures.database
+    await in_thread(queue_reply, database, chat.id, [text], None, services.clock())
+    wake_sender_of(services)

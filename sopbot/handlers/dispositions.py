@@ -15,9 +15,11 @@ from sopbot.handlers.common import (
     INPUT_LIMIT,
     BotServices,
     Caller,
+    answer,
     in_thread,
     members_only,
     refusal_text,
+    remove_buttons,
     send_html,
     update_key,
     wake_sender,
@@ -49,7 +51,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     pressed = decode(query.data)
     disposition_id = pressed.uuid_at(0) if pressed else None
     if pressed is None or disposition_id is None:
-        await query.answer(t(language, "answer.invalid_button"), show_alert=True)
+        await answer(query, t(language, "answer.invalid_button"), show_alert=True)
         return
     key = update_key(update)
     procedures = services.procedures
@@ -58,7 +60,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
             await in_thread(
                 procedures.complete, key, member_id=member.id, disposition_id=disposition_id
             )
-            await query.answer(t(language, "answer.done"))
+            await answer(query, t(language, "answer.done"))
         elif pressed.action is Action.YES:
             await in_thread(
                 procedures.decide,
@@ -67,19 +69,19 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
                 disposition_id=disposition_id,
                 answer=DecisionAnswer.YES,
             )
-            await query.answer(t(language, "answer.done"))
+            await answer(query, t(language, "answer.done"))
         elif pressed.action is Action.CLAIM:
             await in_thread(
                 procedures.claim, key, member_id=member.id, disposition_id=disposition_id
             )
-            await query.answer(t(language, "answer.claimed"))
+            await answer(query, t(language, "answer.claimed"))
         elif pressed.action in (Action.NO, Action.SEND_BACK):
             step = await in_thread(procedures.check, member.id, disposition_id)
             kind = "reason_no" if pressed.action is Action.NO else "reason_send_back"
             await in_thread(
                 services.pending.ask, member.id, kind, {"disposition_id": disposition_id.hex}
             )
-            await query.answer()
+            await answer(query)
             await _ask(update, context, services, language, t(language, f"ask.{kind}", step=step))
         elif pressed.action is Action.HAND_OVER:
             await _offer_colleagues(update, context, services, member, language, disposition_id)
@@ -88,11 +90,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
                 update, context, services, member, language, disposition_id, pressed.int_at(1)
             )
     except DomainError as refusal:
-        await query.answer(
-            await in_thread(refusal_text, services, language, refusal), show_alert=True
+        await answer(
+            query, await in_thread(refusal_text, services, language, refusal), show_alert=True
         )
     except KeyError:
-        await query.answer(t(language, "answer.invalid_button"), show_alert=True)
+        await answer(query, t(language, "answer.invalid_button"), show_alert=True)
     wake_sender(context)
 
 
@@ -123,7 +125,7 @@ async def _offer_colleagues(
     step = await in_thread(services.procedures.check, member.id, disposition_id)
     colleagues = await in_thread(services.procedures.colleagues, member.id)
     t = services.catalog.text
-    await query.answer()
+    await answer(query)
     chat = update.effective_chat
     if not colleagues:
         await send_html(
@@ -160,8 +162,8 @@ async def _ask_hand_over_reason(
     assert query is not None  # noqa: S101 - from a button
     colleagues = dict(await in_thread(services.procedures.colleagues, member.id))
     if to_member_id is None or to_member_id not in colleagues:
-        await query.answer(
-            services.catalog.text(language, "answer.unknown_member"), show_alert=True
+        await answer(
+            query, services.catalog.text(language, "answer.unknown_member"), show_alert=True
         )
         return
     await in_thread(services.procedures.check, member.id, disposition_id)
@@ -171,7 +173,7 @@ async def _ask_hand_over_reason(
         "reason_hand_over",
         {"disposition_id": disposition_id.hex, "to_member_id": to_member_id},
     )
-    await query.answer()
+    await answer(query)
     await _ask(
         update,
         context,
@@ -190,8 +192,8 @@ async def cancel_input(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     assert query is not None  # noqa: S101 - a callback handler
     member, services, language = caller.member, caller.services, caller.language
     await in_thread(services.pending.clear, member.id)
-    await query.answer(services.catalog.text(language, "ask.cancelled"))
-    await query.edit_message_reply_markup(None)
+    await answer(query, services.catalog.text(language, "ask.cancelled"))
+    await remove_buttons(query, context)
 
 
 @members_only
@@ -221,7 +223,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
                 )
             else:
                 await _answer_reason(
-                    update, services, member, language, pending.kind, pending.payload, text
+                    update, context, services, member, language, pending.kind, pending.payload, text
                 )
         except DomainError as refusal:
             await send_html(
@@ -244,6 +246,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
 
 async def _answer_reason(
     update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
     services: BotServices,
     member: MemberView,
     language: Language,
@@ -281,8 +284,9 @@ async def _answer_reason(
             to_member_id=int(payload["to_member_id"]),
             reason=text,
         )
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(services.catalog.text(language, "answer.done"))
+    await send_html(
+        update.effective_message, services.catalog.text(language, "answer.done"), context=context
+    )
 
 
 async def _keep_note(

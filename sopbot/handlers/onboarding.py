@@ -17,6 +17,7 @@ from telegram.ext import (
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     Caller,
+    answer,
     current_member,
     in_thread,
     language_of,
@@ -153,13 +154,13 @@ async def language_chosen(
     member, services = caller.member, caller.services
     pressed = decode(query.data)
     if pressed is None or not pressed.parts or pressed.parts[0] not in ("id", "en"):
-        await query.answer(
-            services.catalog.text(language_of(member, update), "answer.invalid_button")
+        await answer(
+            query, services.catalog.text(language_of(member, update), "answer.invalid_button")
         )
         return
     await in_thread(services.onboarding.set_language, member.id, pressed.parts[0])
     language = Language.of(pressed.parts[0])
-    await query.answer()
+    await answer(query)
     await query.edit_message_text(services.catalog.text(language, "onboarding.language_set"))
 
 
@@ -197,7 +198,7 @@ async def invite_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     pressed = decode(query.data)
     position_id = pressed.int_at(0) if pressed else None
     if position_id is None:
-        await query.answer(t(language, "answer.invalid_button"))
+        await answer(query, t(language, "answer.invalid_button"))
         return
     try:
         token, expires = await in_thread(
@@ -207,11 +208,11 @@ async def invite_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, call
             created_by_id=member.id,
         )
     except DomainError:
-        await query.answer(t(language, "answer.not_allowed"), show_alert=True)
+        await answer(query, t(language, "answer.not_allowed"), show_alert=True)
         return
     names = dict(await in_thread(services.onboarding.agency_positions, member.agency_id))
     link = f"https://t.me/{services.bot_username}?start={token}"
-    await query.answer()
+    await answer(query)
     chat = update.effective_chat
     await send_html(
         None,

@@ -10,10 +10,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     Caller,
+    answer,
     in_thread,
     language_of,
     members_only,
     refusal_text,
+    remove_buttons,
     send_html,
     services_of,
     update_key,
@@ -57,13 +59,13 @@ async def sop_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
     agency_sops = services.procedures.library.for_agency(member.agency_key)
     startable = {d.id for d in await in_thread(services.procedures.startable, member.id)}
     if index is None or index >= len(agency_sops) or agency_sops[index].id not in startable:
-        await query.answer(t(language, "answer.invalid_button"), show_alert=True)
+        await answer(query, t(language, "answer.invalid_button"), show_alert=True)
         return
     await in_thread(
         services.pending.ask, member.id, "start_title", {"sop_id": agency_sops[index].id}
     )
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await answer(query)
+    await remove_buttons(query, context)
     keyboard = [[Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT))]]
     chat = update.effective_chat
     await send_html(
@@ -83,13 +85,14 @@ async def note_skipped(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     member, services, language = caller.member, caller.services, caller.language
     pending = await in_thread(services.pending.take, member.id)
     if pending is None or pending.kind != "start_note" or pending.expired:
-        await query.answer(
+        await answer(
+            query,
             services.catalog.text(language, "answer.invalid_button"),
             show_alert=True,
         )
         return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await answer(query)
+    await remove_buttons(query, context)
     await _start(update, context, member, pending.payload, note=None)
 
 

@@ -16,14 +16,17 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from sopbot.bot.telegram_errors import is_transient
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     INPUT_LIMIT,
     Caller,
+    answer,
     in_thread,
     language_of,
     members_only,
     refusal_text,
+    remove_buttons,
     send_html,
     services_of,
     wake_sender,
@@ -184,12 +187,12 @@ async def upload_target_picked(
         or pending.kind != "upload_pick"
         or pending.expired
     ):
-        await query.answer(
-            services.catalog.text(language, "answer.invalid_button"), show_alert=True
+        await answer(
+            query, services.catalog.text(language, "answer.invalid_button"), show_alert=True
         )
         return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await answer(query)
+    await remove_buttons(query, context)
     await receive(update, context, member, disposition_id, IncomingFile(**pending.payload))
 
 
@@ -211,6 +214,8 @@ async def _download_and_check(
             return None
         content = bytes(await telegram_file.download_as_bytearray())
     except TelegramError as error:
+        if is_transient(error):
+            raise  # the inbox handles the update again once the trouble has passed
         text = too_big if "too big" in str(error).lower() else t(language, "document.failed")
         await send_html(None, text, context=context, chat_id=chat_id)
         return None

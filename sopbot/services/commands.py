@@ -123,10 +123,13 @@ class CommandRunner:
 
 @dataclass(slots=True)
 class InboxClaim:
-    """The stored update being handled; `marked` once a committed command marked it processed."""
+    """The stored update being handled; `marked` once a committed command marked it processed;
+    `passing_failure` when handling it met trouble that may pass (Telegram down), so the
+    processor tries the update again instead of counting it handled."""
 
     inbox_id: int
     marked: bool = False
+    passing_failure: str | None = None
 
 
 current_inbox: ContextVar[InboxClaim | None] = ContextVar("current_inbox", default=None)
