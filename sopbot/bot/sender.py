@@ -17,6 +17,7 @@ import logging
 import os
 import uuid
 import warnings
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,7 +28,12 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.warnings import PTBUserWarning
 
 from sopbot.bot.flood import FloodControl
@@ -65,6 +71,7 @@ class _Outcome:
     message_id: int | None = None
     error: str | None = None
     blocked: bool = False
+    copies: tuple[int, ...] = ()  # other messages that may show it (see `ChatLedger`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,7 @@ class _Job:
     attempts: int
     edit_target: tuple[int, int] | None  # (chat, message_id) of the message an edit changes
     edit_target_state: str | None
+    edit_copies: tuple[int, ...] = ()  # duplicates of that message an edit changes too
 
 
 # `do_api_request` is PTB's way to have an answer as JSON; for a method PTB has, it nudges
@@ -136,6 +144,7 @@ class OutboxSender:
         # moment that sends a message twice.
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sopbot-outbox")
         self._unrecorded = asyncio.Semaphore(MAX_UNRECORDED)
+        self.ledger = ChatLedger()
         # The rows of a failed batch stay leased: they are sent again after the lease.
         self._recording: GroupCommit[_Outcome] = GroupCommit(self._write_outcomes)
 
@@ -220,10 +229,13 @@ class OutboxSender:
                     return True
                 await self._record(_Outcome(job.id, "failed", error=f"bad request: {exc}"))
                 return True
-            except (NetworkError, TelegramError) as exc:
+            except TelegramError as exc:
+                if job.kind == "message":  # Telegram may have taken it: a retry may duplicate
+                    self.ledger.uncertain(job.id, job.chat_id)
                 await self._in_thread(self._postpone, job, _backoff(job.attempts), str(exc), True)
                 return False
-            await self._record(_Outcome(job.id, "sent", message_id))
+            copies = self.ledger.copies(job.id, job.chat_id, message_id)
+            await self._record(_Outcome(job.id, "sent", message_id, copies=copies))
             return True
 
     async def _record(self, outcome: _Outcome) -> None:
@@ -247,13 +259,26 @@ class OutboxSender:
         if job.kind == "edit":
             assert job.edit_target is not None  # noqa: S101 - checked by the caller
             chat_id, message_id = job.edit_target
+            text = split_message(payload["text"])[0]
             await self.bot.edit_message_text(
-                split_message(payload["text"])[0],
+                text,
                 chat_id=chat_id,
                 message_id=message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard,
             )
+            for copy in job.edit_copies:
+                await self.flood.acquire(chat_id)
+                try:
+                    await self.bot.edit_message_text(
+                        text,
+                        chat_id=chat_id,
+                        message_id=copy,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard,
+                    )
+                except BadRequest as exc:  # not a copy after all (someone's own message)
+                    log.info("message %s in chat %s was not a copy: %s", copy, chat_id, exc)
             return message_id
         parts = split_message(payload["text"])
         last: int | None = None
@@ -263,6 +288,7 @@ class OutboxSender:
             last = await send_html_text(
                 self.bot, job.chat_id, part, keyboard if index == len(parts) - 1 else None
             )
+            self.ledger.saw(job.chat_id, last)
         return last
 
     # -- database side (run in a worker thread) --------------------------------------------
@@ -372,14 +398,16 @@ class OutboxSender:
         chat_id = chats.get(row.member_id)
         target = None
         target_state = None
+        copies: tuple[int, ...] = ()
         if row.kind == "edit" and row.edits_outbox_id is not None:
             original = session.get(OutboxRow, row.edits_outbox_id)
             if original is not None:
                 target_state = original.state
                 if original.telegram_message_id is not None and original.chat_id is not None:
                     target = (original.chat_id, original.telegram_message_id)
+                copies = tuple(int(c) for c in original.payload.get("copies", ()))
         return _Job(
-            row.id, row.kind, dict(row.payload), chat_id, row.attempts, target, target_state
+            row.id, row.kind, dict(row.payload), chat_id, row.attempts, target, target_state, copies
         )
 
     def _finish(self, outcomes: list[_Outcome]) -> None:
@@ -407,6 +435,8 @@ class OutboxSender:
         row.chat_id = member.telegram_user_id if member else None
         if outcome.message_id is not None:
             row.telegram_message_id = outcome.message_id
+        if outcome.copies:
+            row.payload = {**row.payload, "copies": list(outcome.copies)}
         row.sent_at = now if outcome.state == "sent" else None
         row.last_error = outcome.error[:500] if outcome.error else None
         row.lease_owner, row.lease_until = None, None
@@ -495,6 +525,48 @@ class OutboxSender:
                 row.state = "pending"
                 row.not_before = self.clock() + dt.timedelta(seconds=seconds)
             session.add(row)
+
+
+class ChatLedger:
+    """The message ids Telegram gave this process in each chat, to find the duplicate that an
+    ambiguous failure leaves (the request reached Telegram, the answer did not, the retry
+    sent the message again). A private chat numbers its messages one after another, and
+    every message this bot sends to it goes through this process (the outbox here, direct
+    replies through `saw`): so the ids between the newest one known before the failed try and
+    the retry's id are the duplicate or the person's own messages, and editing those fails
+    harmlessly. Only a short gap is trusted; after a restart nothing is known, and nothing
+    is guessed."""
+
+    MAX_GAP = 3
+    KEPT = 64  # recent ids remembered per chat
+
+    def __init__(self) -> None:
+        self._seen: dict[int, deque[int]] = {}
+        self._before: dict[int, int | None] = {}
+
+    def saw(self, chat_id: int | None, message_id: int | None) -> None:
+        """Telegram gave this message id in this chat."""
+        if chat_id is not None and message_id is not None:
+            self._seen.setdefault(chat_id, deque(maxlen=self.KEPT)).append(message_id)
+
+    def uncertain(self, outbox_id: int, chat_id: int | None) -> None:
+        """A send of this row failed in a way that may still have delivered it."""
+        seen = self._seen.get(chat_id) if chat_id is not None else None
+        self._before.setdefault(outbox_id, max(seen) if seen else None)
+
+    def copies(
+        self, outbox_id: int, chat_id: int | None, message_id: int | None
+    ) -> tuple[int, ...]:
+        """The ids that may hold an earlier copy of this row, now that it was sent."""
+        self.saw(chat_id, message_id)
+        if outbox_id not in self._before:
+            return ()
+        before = self._before.pop(outbox_id)
+        if before is None or message_id is None or chat_id is None:
+            return ()
+        known = set(self._seen.get(chat_id, ()))
+        gap = [i for i in range(before + 1, message_id) if i not in known]
+        return tuple(gap) if len(gap) <= self.MAX_GAP else ()
 
 
 def _backoff(attempts: int) -> float:

@@ -23,6 +23,9 @@ class ServerError:
 
     status: int = 500
     description: str = "Internal Server Error"
+    # Carry the call out first, then answer the error: the client cannot tell whether it
+    # happened (an "ambiguous" failure, after which a retry makes a duplicate).
+    after_processing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +56,13 @@ class FaultRule:
     method: str | None  # lower-case method name; None matches every method
     remaining: int | None
     until: float | None
+    chat_id: int | None = None  # only calls to this chat; None: any
 
-    def matches(self, method: str, now: float) -> bool:
-        """Whether this rule applies to a call of `method` now."""
+    def matches(self, method: str, now: float, chat_id: int | None = None) -> bool:
+        """Whether this rule applies to a call of `method` (to `chat_id`) now."""
         if self.method is not None and self.method != method.lower():
+            return False
+        if self.chat_id is not None and self.chat_id != chat_id:
             return False
         if self.until is not None and now >= self.until:
             return False
@@ -168,21 +174,25 @@ class FaultInjector:
         *,
         times: int | None = 1,
         seconds: float | None = None,
+        chat_id: int | None = None,
     ) -> FaultRule:
-        """Make calls of `method` (None: every method) fail: `times` calls, or for `seconds`.
+        """Make calls of `method` (None: every method) fail: `times` calls, or for `seconds`;
+        only those to `chat_id` when given.
 
         With `seconds` and no `times`, every matching call fails until the time is up.
         """
         if seconds is not None and times == 1:
             times = None
         until = self.clock() + seconds if seconds is not None else None
-        rule = FaultRule(fault, method.lower() if method else None, times, until)
+        rule = FaultRule(fault, method.lower() if method else None, times, until, chat_id)
         self.rules.append(rule)
         return rule
 
-    def fail_next(self, method: str, fault: Fault, times: int = 1) -> FaultRule:
-        """Make the next `times` calls of `method` fail with `fault`."""
-        return self.inject(method, fault, times=times)
+    def fail_next(
+        self, method: str, fault: Fault, times: int = 1, *, chat_id: int | None = None
+    ) -> FaultRule:
+        """Make the next `times` calls of `method` (to `chat_id`, when given) fail."""
+        return self.inject(method, fault, times=times, chat_id=chat_id)
 
     def fail_for(self, seconds: float, fault: Fault, method: str | None = None) -> FaultRule:
         """Make every call (or every call of `method`) fail with `fault` for a while."""
@@ -192,11 +202,11 @@ class FaultInjector:
         """Forget every rule (the flood limiter stays as it is)."""
         self.rules.clear()
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, chat_id: int | None = None) -> Fault | None:
         """The fault for this call, if a rule covers it (spending one of its calls)."""
         now = self.clock()
         for rule in self.rules:
-            if rule.matches(method, now):
+            if rule.matches(method, now, chat_id):
                 if rule.remaining is not None:
                     rule.remaining -= 1
                 self.injected.append(InjectedFault(method, rule.fault, now))

@@ -136,9 +136,13 @@ class BotApiHandler(_JsonHandler):
             method, function = found
             params = read_params(self.request)
             logged = params.for_log()
-            fault = backend.faults.take(method)
+            chat = str(logged.get("chat_id", ""))
+            fault = backend.faults.take(method, int(chat) if chat.lstrip("-").isdigit() else None)
             if fault is not None:
                 state.signal.notify()  # tests may wait for a fault to be under way
+            late = fault if isinstance(fault, ServerError) and fault.after_processing else None
+            if late is not None:
+                fault = None
             if fault is not None and await self._misbehave(fault):
                 self._record(ApiCall(method, logged, started, NO_ANSWER, repr(fault)))
                 return
@@ -151,6 +155,8 @@ class BotApiHandler(_JsonHandler):
                 webhook_changed=backend.webhook.refresh,
             )
             result = await function(call)
+            if late is not None:
+                raise ApiError(late.status, late.description)
             body: dict[str, Any] = {"ok": True}
             if isinstance(result, Described):
                 body["result"], body["description"] = result.result, result.description

@@ -148,13 +148,15 @@ async def send_html(
     for index, part in enumerate(parts):
         keys = markup(keyboard) if index == len(parts) - 1 else None
         try:
-            await _with_retries(
+            message_id = await _with_retries(
                 lambda part=part, keys=keys: send_html_text(  # type: ignore[misc]
                     context.bot, target, part, keys
                 ),
                 services,
                 target,
             )
+            if services.sender is not None:
+                services.sender.ledger.saw(target, message_id)
         except TelegramError as exc:
             if not is_transient(exc):
                 raise
@@ -180,16 +182,15 @@ async def _defer(
 
 
 async def _with_retries(
-    call: Callable[[], Awaitable[object]], services: BotServices, chat_id: int | None
-) -> None:
+    call: Callable[[], Awaitable[T]], services: BotServices, chat_id: int | None
+) -> T:
     """A direct reply, paced by the chat's flood limits and retried through passing trouble:
     a 429 is waited out (up to MAX_REPLY_WAIT), a 5xx or a dropped connection backs off."""
     for attempt in range(REPLY_ATTEMPTS):
         if chat_id is not None and services.sender is not None:
             await services.sender.flood.acquire(chat_id)
         try:
-            await call()
-            return
+            return await call()
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             if seconds > MAX_REPLY_WAIT or attempt == REPLY_ATTEMPTS - 1:
@@ -199,6 +200,7 @@ async def _with_retries(
             if not is_transient(exc) or attempt == REPLY_ATTEMPTS - 1:
                 raise
             await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def answer(

@@ -139,3 +139,29 @@ async def test_one_member_cannot_make_the_bot_flood_their_chat(
         assert replies.count(slow_down) == 1, replies
         assert 1 <= len(replies) <= 7, replies
         assert demo.emulator.faults.flood_refusals == 0
+
+
+async def test_a_duplicate_left_by_an_ambiguous_502_is_closed_with_the_original(
+    kesbangpol: World,
+) -> None:
+    """Telegram took the disposition but answered 502; the retry sent it again. When the step
+    moves on, both copies lose their buttons."""
+    holder = await at_step(kesbangpol, 2)
+    following = kesbangpol.officials[kesbangpol.definition.step(3).role]
+    kesbangpol.emulator.faults.fail_next(
+        "sendMessage",
+        ServerError(502, "Bad Gateway", after_processing=True),
+        chat_id=following.user.id,
+    )
+    await holder.press(holder.disposition(), "button.complete")
+    await settle(kesbangpol.emulator, kesbangpol.parts)
+    copies = [
+        m for m in following.user.bot_messages() if "Langkah 3 dari" in (m.text or "") and m.buttons
+    ]
+    assert len(copies) == 2, "the ambiguous send left a duplicate"
+    await following.press(copies[-1], "button.complete")
+    await settle(kesbangpol.emulator, kesbangpol.parts)
+    for message in following.user.bot_messages():
+        if "Langkah 3 dari" in (message.text or ""):
+            assert not message.buttons, message.text
+            assert "Selesai" in (message.text or "")
