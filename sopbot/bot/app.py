@@ -66,6 +66,7 @@ from sopbot.storage.document_store import LocalDocumentStore
 log = logging.getLogger(__name__)
 
 COMMANDS = ("tugas", "mulai", "riwayat", "status", "undang", "kalender", "bahasa", "bantuan")
+COMMAND_ECHO_LIMIT = 40  # characters of an unknown command repeated back (slash and @bot)
 # Updates are handled concurrently (a slow upload must not hold up others); the database
 # serialises what must be serialised.
 CONCURRENT_UPDATES = 32
@@ -162,6 +163,9 @@ def build_bot(
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar):
         feature.register(application)
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
+    )
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _anything_else))
     application.add_handler(CallbackQueryHandler(_unknown_button))
     application.add_error_handler(_on_error)
@@ -198,8 +202,37 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def _unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command no handler knows: say so and list the commands (the polite no for others)."""
+    member = await current_member(update, context)
+    if member is None:
+        await stranger(update, context)
+        return
+    catalog, language = services_of(context).catalog, language_of(member, update)
+    message = update.effective_message
+    typed = ((message.text if message else None) or "/").split(maxsplit=1)[0]
+    lines = [
+        catalog.text(
+            language,
+            "unknown_command.header",
+            # Telegram allows 32 characters after the slash; anything longer is cut, not echoed.
+            command=html.escape(typed[:COMMAND_ECHO_LIMIT], quote=False),
+        )
+    ]
+    lines += [
+        catalog.text(
+            language,
+            "unknown_command.line",
+            command=name,
+            description=catalog.text(language, f"command.{name}"),
+        )
+        for name in COMMANDS
+    ]
+    await send_html(message, "\n".join(lines), context=context)
+
+
 async def _anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, unknown commands and the like: a hint for members, the polite no for others."""
+    """Stickers, free text and the like: a hint for members, the polite no for others."""
     member = await current_member(update, context)
     if member is None:
         await stranger(update, context)

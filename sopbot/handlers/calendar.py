@@ -12,6 +12,7 @@ from sopbot.engine.errors import DomainError
 from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.handlers.common import Caller, in_thread, members_only, send_html, services_of
 from sopbot.messaging.formatting import escape
+from sopbot.messaging.numbers import quantity
 from sopbot.services.calendar_admin import CalendarAdmin
 
 _CHANGES = {
@@ -70,7 +71,10 @@ async def calendar_command(
         await send_html(
             message,
             caller.text(
-                "calendar.changed", date=day.isoformat(), change=caller.text(label), moved=moved
+                "calendar.changed",
+                date=day.isoformat(),
+                change=caller.text(label),
+                moved=quantity(moved, caller.language),
             ),
             context=context,
         )

@@ -28,6 +28,7 @@ from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import MemberView
 
 _DISPOSITION_ACTIONS = (
@@ -213,7 +214,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         if len(text) > INPUT_LIMIT:
             await in_thread(services.pending.ask, member.id, pending.kind, pending.payload)
             await send_html(
-                message, t(language, "ask.too_long", limit=INPUT_LIMIT), context=context
+                message,
+                t(language, "ask.too_long", limit=quantity(INPUT_LIMIT, language)),
+                context=context,
             )
             return
         try:

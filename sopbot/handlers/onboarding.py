@@ -30,6 +30,7 @@ from sopbot.handlers.common import (
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape, local_time
 from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import AlreadyBound, InvitationInvalid
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -111,7 +112,7 @@ async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, member_id
         lines.append(t(language, "onboarding.welcome_admin"))
     tasks = await in_thread(services.procedures.inbox, member_id)
     if tasks:
-        lines.append(t(language, "onboarding.open_tasks", count=len(tasks)))
+        lines.append(t(language, "onboarding.open_tasks", count=quantity(len(tasks), language)))
     await send_html(update.effective_message, "\n\n".join(lines), context=context)
 
 

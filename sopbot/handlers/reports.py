@@ -15,9 +15,17 @@ from sopbot.handlers.common import (
     send_html,
 )
 from sopbot.messaging.catalog import Language
-from sopbot.messaging.formatting import escape, local_time, short_duration
+from sopbot.messaging.formatting import (
+    escape,
+    local_clock,
+    local_date,
+    local_time,
+    short_duration,
+    zone_name,
+)
+from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.onboarding import MemberView
-from sopbot.services.views import HistoryEntry, StepTiming
+from sopbot.services.views import HistoryEntry, InstanceHistory, StepTiming
 
 
 @members_only
@@ -30,7 +38,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
         await send_html(update.effective_message, t(language, "tasks.none"), context=context)
         return
     zone = member.agency_timezone
-    lines = [t(language, "tasks.header", count=len(tasks))]
+    lines = [t(language, "tasks.header", count=quantity(len(tasks), language))]
     for index, task in enumerate(tasks, start=1):
         lines.append(
             t(
@@ -77,48 +85,56 @@ async def history_command(
     if number is None:
         await send_html(update.effective_message, t(language, "history.usage"), context=context)
         return
-    try:
-        instance, sop_name, entries = await in_thread(
-            services.views.history, member.agency_id, number
-        )
-    except KeyError:
+    # Only the member's own agency is searched: another agency's number reads as not found.
+    history = await in_thread(services.views.history, member.agency_id, number)
+    if history is None:
         await send_html(
             update.effective_message,
             t(language, "history.not_found", number=number),
             context=context,
         )
         return
-    involved = instance.started_by_id == member.id or any(
-        e.person == member.name or e.actor == member.name for e in entries
+    if not (member.is_admin or history.involves(member.id)):
+        await send_html(
+            update.effective_message,
+            t(language, "history.not_allowed", number=number),
+            context=context,
+        )
+        return
+    await send_html(
+        update.effective_message,
+        _timeline(services, language, member.agency_timezone, history),
+        context=context,
     )
-    if not (member.is_admin or involved):
-        await send_html(
-            update.effective_message,
-            t(language, "history.not_found", number=number),
-            context=context,
-        )
-        return
+
+
+def _timeline(
+    services: BotServices, language: Language, zone: str, history: InstanceHistory
+) -> str:
+    """The history under one heading per local day, each line with its time of day."""
+    t = services.catalog.text
     lines = [
         t(
             language,
             "history.header",
-            title=escape(instance.title),
-            number=number,
-            sop=escape(sop_name),
+            title=escape(history.title),
+            number=history.number,
+            sop=escape(history.sop_name),
         )
     ]
-    for entry in entries:
+    current_day = None
+    for entry in history.entries:
         text = _history_text(services, language, entry)
-        if text:
-            lines.append(
-                t(
-                    language,
-                    "history.line",
-                    text=text,
-                    when=local_time(entry.at, member.agency_timezone, language),
-                )
-            )
-    await send_html(update.effective_message, "\n".join(lines), context=context)
+        if not text:
+            continue
+        day = local_date(entry.at, zone, language)
+        if day != current_day:
+            lines.append(t(language, "history.day", day=day, zone=zone_name(zone)))
+            current_day = day
+        lines.append(
+            t(language, "history.line", text=text, when=local_clock(entry.at, zone, language))
+        )
+    return "\n".join(lines)
 
 
 def _history_text(services: BotServices, language: Language, entry: HistoryEntry) -> str | None:
@@ -198,7 +214,12 @@ async def status_command(
         )
         return
     lines = [
-        t(language, "status_report.header", agency=escape(member.agency_name), count=len(statuses))
+        t(
+            language,
+            "status_report.header",
+            agency=escape(member.agency_name),
+            count=quantity(len(statuses), language),
+        )
     ]
     for status in statuses:
         lines.append(
@@ -219,7 +240,7 @@ async def status_command(
                     activity=escape(_short(timing.activity)),
                     people=_people(services, language, timing),
                     spent=short_duration(timing.spent.total_seconds(), language),
-                    standard=escape(timing.standard),
+                    standard=standard_time(timing.standard, language),
                     late=t(language, "status_report.late") if timing.late else "",
                 )
             )
@@ -253,7 +274,7 @@ def _status_detail(
                 else "",
                 people=_people(services, language, timing),
                 spent=short_duration(timing.spent.total_seconds(), language),
-                standard=escape(timing.standard),
+                standard=standard_time(timing.standard, language),
                 late=t(language, "status_report.late") if timing.late else "",
             )
         )

@@ -33,6 +33,7 @@ from sopbot.handlers.common import (
 )
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.messaging.numbers import megabytes
 from sopbot.services.onboarding import MemberView
 from sopbot.services.procedures import NewDocument
 from sopbot.storage.file_types import (
@@ -89,7 +90,7 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     if incoming.size is not None and incoming.size > MAX_DOWNLOAD_BYTES:
         await send_html(
             message,
-            t(language, "document.too_big", size=f"{incoming.size / 1024 / 1024:.1f}"),
+            t(language, "document.too_big", size=megabytes(incoming.size, language)),
             context=context,
         )
         return
@@ -206,7 +207,7 @@ async def _download_and_check(
     t = services.catalog.text
     chat = update.effective_chat
     chat_id = chat.id if chat else None
-    too_big = t(language, "document.too_big", size=f"{(incoming.size or 0) / 1024 / 1024:.1f}")
+    too_big = t(language, "document.too_big", size=megabytes(incoming.size or 0, language))
     try:
         telegram_file = await context.bot.get_file(incoming.file_id)
         if telegram_file.file_size is not None and telegram_file.file_size > MAX_DOWNLOAD_BYTES:

@@ -7,6 +7,7 @@ import html
 from zoneinfo import ZoneInfo
 
 from sopbot.messaging.catalog import Language
+from sopbot.messaging.numbers import quantity
 
 MESSAGE_LIMIT = 4096  # characters of text per message
 CAPTION_LIMIT = 1024  # characters of a document's caption
@@ -66,14 +67,26 @@ def zone_name(timezone: str) -> str:
 
 def local_time(moment: dt.datetime, timezone: str, language: Language) -> str:
     """A moment as officials read it: "Senin, 6 Juli 2026 09.30 WITA"."""
+    date, clock = local_date(moment, timezone, language), local_clock(moment, timezone, language)
+    if language is Language.ID:
+        return f"{date} {clock} {zone_name(timezone)}"
+    return f"{date}, {clock} {zone_name(timezone)}"
+
+
+def local_date(moment: dt.datetime, timezone: str, language: Language) -> str:
+    """The local day of a moment: "Senin, 6 Juli 2026" / "Mon 6 Jul 2026"."""
     local = moment.astimezone(ZoneInfo(timezone))
     day = _DAYS[language][local.weekday()]
     month = _MONTHS[language][local.month - 1]
-    if language is Language.ID:
-        clock = f"{local.hour:02d}.{local.minute:02d}"
-        return f"{day}, {local.day} {month} {local.year} {clock} {zone_name(timezone)}"
-    clock = f"{local.hour:02d}:{local.minute:02d}"
-    return f"{day} {local.day} {month} {local.year}, {clock} {zone_name(timezone)}"
+    separator = "," if language is Language.ID else ""
+    return f"{day}{separator} {local.day} {month} {local.year}"
+
+
+def local_clock(moment: dt.datetime, timezone: str, language: Language) -> str:
+    """The local time of day of a moment, without its zone: "09.30" / "09:30"."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    mark = "." if language is Language.ID else ":"
+    return f"{local.hour:02d}{mark}{local.minute:02d}"
 
 
 def short_duration(seconds: float, language: Language) -> str:
@@ -83,7 +96,7 @@ def short_duration(seconds: float, language: Language) -> str:
     hours, minutes = divmod(rest, 60)
     names = ("hari", "jam", "menit") if language is Language.ID else ("d", "h", "min")
     parts = [
-        f"{value} {name}"
+        f"{quantity(value, language)} {name}"
         for value, name in zip((days, hours, minutes), names, strict=True)
         if value
     ]

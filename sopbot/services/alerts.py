@@ -22,6 +22,7 @@ from sopbot.engine.alerts import ESCALATION, AlertPolicy, NextAlert, SentAlert, 
 from sopbot.engine.instance import LIVE_DISPOSITION_STATES, InstanceState, StepRunState
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
 from sopbot.messaging.formatting import escape, local_time, short_duration
+from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.models import (
@@ -230,7 +231,10 @@ class AlertService:
                 language = Language.of(admin.language)
                 lines = [
                     self.catalog.text(
-                        language, "alert.digest_header", count=len(late), agency=escape(agency.name)
+                        language,
+                        "alert.digest_header",
+                        count=quantity(len(late), language),
+                        agency=escape(agency.name),
                     )
                 ]
                 for run, instance in late:
@@ -356,7 +360,7 @@ class AlertService:
                     title=escape(instance.title),
                     step=step.number,
                     activity=escape(step.activity),
-                    standard=escape(step.standard_time.as_written),
+                    standard=standard_time(step.standard_time, language),
                     due=local_time(run.due_at, calendar.timezone, language),
                     late=short_duration(late, language),
                     people=escape(", ".join(m.name for m in holders) or "-"),

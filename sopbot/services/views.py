@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from sopbot.engine.definition import SopDefinition
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.instance import InstanceState, StepRunState
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.services.commands import Clock, utc_now
@@ -53,7 +54,7 @@ class StepTiming:
     state: str
     people: list[str]
     spent: dt.timedelta
-    standard: str
+    standard: StandardTime
     late: bool
 
 
@@ -71,18 +72,40 @@ class InstanceStatus:
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One audit row of an instance, with the names it mentions resolved."""
+    """One audit row of an instance, with the members it mentions and their names."""
 
     at: dt.datetime
     entity: str
     action: str
+    actor_id: int | None
     actor: str | None
+    person_id: int | None
     person: str | None
     step_number: int | None
     round: int | None
     answer: str | None
     reason: str | None
     document_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceHistory:
+    """An instance's timeline, for /riwayat."""
+
+    number: int
+    title: str
+    sop_name: str
+    started_by_id: int
+    entries: list[HistoryEntry]
+
+    def involves(self, member_id: int) -> bool:
+        """True when the member started the instance, acted in it, or was given a step of it.
+
+        Decided by member id: two officials may well share a name.
+        """
+        return self.started_by_id == member_id or any(
+            member_id in (entry.actor_id, entry.person_id) for entry in self.entries
+        )
 
 
 class Views:
@@ -171,8 +194,8 @@ class Views:
             agency = session.get(AgencyRow, agency_id)
             return agency.name if agency else ""
 
-    def history(self, agency_id: int, number: int) -> tuple[InstanceRow, str, list[HistoryEntry]]:
-        """An instance's audit trail as a timeline; KeyError when there is no such instance."""
+    def history(self, agency_id: int, number: int) -> InstanceHistory | None:
+        """The agency's instance with this number as a timeline; None when it has none."""
         with self.database.reading() as session:
             instance = session.exec(
                 select(InstanceRow).where(
@@ -180,7 +203,7 @@ class Views:
                 )
             ).first()
             if instance is None:
-                raise KeyError(number)
+                return None
             definition = self._definition(session, instance.id)
             names = {
                 m.id: m.name
@@ -227,7 +250,9 @@ class Views:
                         at=row.at,
                         entity=row.entity,
                         action=row.action,
+                        actor_id=row.actor_id,
                         actor=names.get(row.actor_id) if row.actor_id else None,
+                        person_id=person_id,
                         person=names.get(person_id) if person_id else None,
                         step_number=int(step_number) if step_number is not None else None,
                         round=int(detail["round"]) if "round" in detail else None,
@@ -236,7 +261,13 @@ class Views:
                         document_name=document_name,
                     )
                 )
-            return instance, definition.identity.name, entries
+            return InstanceHistory(
+                instance.number,
+                instance.title,
+                definition.identity.name,
+                instance.started_by_id,
+                entries,
+            )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -277,7 +308,7 @@ class Views:
                     people.get(run.id, []),
                     # Time spent is working time, as the standard is.
                     dt.timedelta(seconds=calendar.working_seconds_between(run.opened_at, end)),
-                    step.standard_time.as_written,
+                    step.standard_time,
                     late is not None,
                 )
             )

@@ -152,7 +152,7 @@ async def test_oversize_and_wrong_type_files_are_refused(kesbangpol: World) -> N
     before = counts(kesbangpol)
     big = b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 + 1)
     reply = await holder.upload(message, big, "besar.pdf", "application/pdf")
-    assert (reply.text or "").startswith("Berkas terlalu besar (20.0 MB)")
+    assert (reply.text or "").startswith("Berkas terlalu besar (20,0 MB)")
     # An executable that claims to be a PDF, by name and by MIME type.
     reply = await holder.upload(
         message, b"MZ\x90\x00" + b"\x00" * 512, "laporan.pdf", "application/pdf"

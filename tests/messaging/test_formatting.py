@@ -13,6 +13,8 @@ from sopbot.messaging.formatting import (
     MESSAGE_LIMIT,
     escape,
     fit_caption,
+    local_clock,
+    local_date,
     local_time,
     short_duration,
     split_message,
@@ -46,6 +48,14 @@ def test_local_times_in_indonesian_zones() -> None:
     assert local_time(moment, "Asia/Makassar", Language.ID) == "Senin, 6 Juli 2026 09.30 WITA"
     assert local_time(moment, "Asia/Jakarta", Language.ID) == "Senin, 6 Juli 2026 08.30 WIB"
     assert local_time(moment, "Asia/Jayapura", Language.EN) == "Mon 6 Jul 2026, 10:30 WIT"
+
+
+def test_the_day_and_the_time_of_day_apart() -> None:
+    late_evening = dt.datetime(2026, 7, 6, 16, 45, tzinfo=dt.UTC)  # already Tuesday in Samarinda
+    assert local_date(late_evening, "Asia/Makassar", Language.ID) == "Selasa, 7 Juli 2026"
+    assert local_clock(late_evening, "Asia/Makassar", Language.ID) == "00.45"
+    assert local_date(late_evening, "Asia/Jakarta", Language.EN) == "Mon 6 Jul 2026"
+    assert local_clock(late_evening, "Asia/Jakarta", Language.EN) == "23:45"
 
 
 def test_durations_and_escaping() -> None:
