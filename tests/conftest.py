@@ -87,3 +87,16 @@ def postgres_database(tmp_path: Path) -> Iterator[Database]:
     for database in make_database("postgresql", tmp_path):
         upgrade(database)
         yield database
+
+
+# Whole folders that belong to the slow stage (see pyproject.toml).
+SLOW_FOLDERS = ("faults", "bench")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of the slow folders `slow`, so `pytest` alone runs the fast stage."""
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        relative = item.path.resolve().relative_to(tests_root)
+        if relative.parts and relative.parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

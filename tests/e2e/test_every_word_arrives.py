@@ -18,6 +18,10 @@ from sopbot.engine.library import SopLibrary
 from sopbot.messaging.catalog import Language, default_catalog
 from tests.e2e.conftest import KESBANGPOL
 
+# Whole seed SOPs played end to end: the slow stage.
+pytestmark = pytest.mark.slow
+
+
 SEEDS = [
     "dinas-kukmp-samarinda/pengolahan-data-kinerja",
     "dinas-kukmp-samarinda/penyusunan-pelaporan-kinerja",

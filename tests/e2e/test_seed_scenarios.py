@@ -11,6 +11,10 @@ from sopbot.engine.library import SopLibrary
 from sopbot.messaging.catalog import Language, default_catalog
 from tests.e2e.conftest import KESBANGPOL
 
+# Whole seed SOPs played end to end: the slow stage.
+pytestmark = pytest.mark.slow
+
+
 REJECTIONS_004 = {
     (5, 1): "Format belum memuat kolom target",
     (11, 1): "Data bidang belum lengkap",
