@@ -21,7 +21,13 @@ from telegram.ext import Application, ContextTypes
 from sopbot.bot.sender import OutboxSender, markup, send_html_text
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
-from sopbot.messaging.formatting import split_message
+from sopbot.messaging.formatting import (
+    NOTE_LIMIT,
+    REASON_LIMIT,
+    TITLE_LIMIT,
+    split_message,
+    utf16_length,
+)
 from sopbot.messaging.keyboards import Keyboard
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInputs
@@ -30,7 +36,7 @@ from sopbot.services.views import Views
 from sopbot.storage.document_store import LocalDocumentStore
 
 T = TypeVar("T")
-INPUT_LIMIT = 1000  # characters of a reason, note or title typed into the chat
+INPUT_LIMIT = NOTE_LIMIT  # a note or caption sent with a file (see `input_refusal` for text)
 REPLY_ATTEMPTS = 4
 MAX_REPLY_WAIT = 10.0  # seconds a reply waits for a 429's retry_after, at most
 
@@ -50,6 +56,18 @@ _REFUSAL_KEYS = {
     "unknown_member": "answer.unknown_member",
     "unknown_sop": "answer.unknown_sop",
     "invalid_hand_over": "answer.invalid_hand_over",
+}
+
+
+# The longest answer each question takes, and the refusal that names the limit: what a
+# message can carry around it (see messaging.formatting). "note" is a reply to a disposition.
+_INPUT_LIMITS = {
+    "start_title": (TITLE_LIMIT, "ask.title_too_long"),
+    "start_note": (NOTE_LIMIT, "ask.note_too_long"),
+    "note": (NOTE_LIMIT, "ask.note_too_long"),
+    "reason_no": (REASON_LIMIT, "ask.reason_too_long"),
+    "reason_send_back": (REASON_LIMIT, "ask.reason_too_long"),
+    "reason_hand_over": (REASON_LIMIT, "ask.reason_too_long"),
 }
 
 
@@ -157,6 +175,16 @@ async def _with_retries(call: Callable[[], Awaitable[object]]) -> None:
             if attempt == REPLY_ATTEMPTS - 1:
                 raise
             await asyncio.sleep(0.5 * 2**attempt)
+
+
+def input_refusal(catalog: Catalog, language: Language, kind: str, text: str) -> str | None:
+    """Why a typed answer is too long for its question (naming the limit), or None if it fits.
+
+    Counted as Telegram counts the messages that will carry it: `&` is one, an emoji two.
+    """
+    limit, key = _INPUT_LIMITS.get(kind, (NOTE_LIMIT, "ask.note_too_long"))
+    length = utf16_length(text)
+    return catalog.text(language, key, length=length, limit=limit) if length > limit else None
 
 
 def refusal_text(services: BotServices, language: Language, error: DomainError) -> str:

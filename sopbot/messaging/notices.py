@@ -28,7 +28,15 @@ from sopbot.engine.instance import (
 )
 from sopbot.engine.procedure import Procedure
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
-from sopbot.messaging.formatting import escape, fit_caption, local_time
+from sopbot.messaging.formatting import (
+    NOTE_LIMIT,
+    REASON_LIMIT,
+    TITLE_LIMIT,
+    escape,
+    fit_caption,
+    local_time,
+    shorten,
+)
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
@@ -207,7 +215,9 @@ class Notifier:
     def render_disposition(
         self, context: _Context, disposition: Disposition, language: Language
     ) -> str:
-        """The disposition message as its holder sees it."""
+        """The disposition message as its holder sees it: one message, since it is edited
+        when it ends. Its title and instruction are shown up to the input limits (a note can
+        grow past them, one reply at a time; a title may be older than the limit)."""
         t = self.catalog.text
         procedure = context.procedure
         instance = context.instance
@@ -218,7 +228,7 @@ class Notifier:
             t(
                 language,
                 "disposition.title",
-                title=escape(instance.title),
+                title=escape(shorten(instance.title, TITLE_LIMIT)),
                 number=context.loaded.number,
             ),
             "",
@@ -242,7 +252,11 @@ class Notifier:
             )
         if disposition.instruction:
             lines.append(
-                t(language, "disposition.instruction", instruction=escape(disposition.instruction))
+                t(
+                    language,
+                    "disposition.instruction",
+                    instruction=escape(shorten(disposition.instruction, NOTE_LIMIT)),
+                )
             )
         lines.append("")
         lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
@@ -405,7 +419,9 @@ class Notifier:
             key = (
                 "status.answered_yes" if run.answer is DecisionAnswer.YES else "status.answered_no"
             )
-            return t(language, key, when=when, reason=escape(run.reason or ""))
+            return t(
+                language, key, when=when, reason=escape(shorten(run.reason or "", REASON_LIMIT))
+            )
         return t(
             language,
             _ENDED_LABELS[disposition.state],
@@ -417,7 +433,12 @@ class Notifier:
                 if taker
                 else "-"
             ),
-            reason=escape(disposition.reason or run.reason or context.instance.cancel_reason or ""),
+            reason=escape(
+                shorten(
+                    disposition.reason or run.reason or context.instance.cancel_reason or "",
+                    REASON_LIMIT,
+                )
+            ),
         )
 
     def _moved_on(self, context: _Context, run: StepRun, now: dt.datetime) -> None:
