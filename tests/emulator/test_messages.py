@@ -123,7 +123,7 @@ async def test_text_length_counts_utf16_code_units_after_escapes_are_read(
     with pytest.raises(BadRequest, match=r"^Can't parse entities"):
         await bot.send_message(budi.id, "<b>" + "&amp;" * 800, parse_mode="HTML")  # cut short
     assert refusal(emulator) == (
-        'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
     )
 
 
