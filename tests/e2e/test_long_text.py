@@ -13,7 +13,7 @@ from sqlmodel import select
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, act, start_procedure
 from sopbot.messaging.catalog import Language, default_catalog
-from sopbot.storage.models import InstanceRow
+from sopbot.storage.models import DispositionRow, InstanceRow
 
 T = default_catalog().text
 SENDS = ("sendMessage", "editMessageText", "sendDocument")
@@ -137,3 +137,30 @@ async def test_views_split_cleanly_whatever_the_titles_hold(kesbangpol: World) -
             assert title in (answer.text or ""), command
     assert refused_sends(kesbangpol) == []
     assert apologies(kesbangpol) == []
+
+
+async def test_a_long_note_or_reason_is_refused_naming_the_limit_and_kept_nothing(
+    kesbangpol: World,
+) -> None:
+    await start_procedure(kesbangpol)
+    holder = holder_of(kesbangpol, 2)
+    message = holder.disposition()
+    (refusal,) = await holder.say("📄" * 501, reply_to=message)  # 501 emoji: 1002 units
+    assert refusal.text == T(Language.ID, "ask.note_too_long", length=1002, limit=1000)
+    await holder.press(message, "button.send_back")
+    await holder.user.wait_for_bot_messages(1)
+    (refusal,) = await holder.say("&" * 1001)
+    assert refusal.text == T(Language.ID, "ask.reason_too_long", length=1001, limit=1000)
+    procedures = kesbangpol.parts.services.procedures
+    assert holder.member_id is not None
+    (item,) = procedures.inbox(holder.member_id)
+    assert item.step_number == 2  # nothing moved, and no note was kept
+    with kesbangpol.parts.database.reading() as session:
+        kept = session.get(DispositionRow, item.disposition_id)
+        assert kept is not None
+        assert kept.note is None
+    (done,) = await holder.say("&" * 1000)  # the question stayed open
+    assert done.text == T(Language.ID, "answer.done")
+    await settle(kesbangpol.emulator, kesbangpol.parts)
+    assert procedures.inbox(holder.member_id) == []
+    assert refused_sends(kesbangpol) == []
