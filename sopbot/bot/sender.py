@@ -39,7 +39,7 @@ from telegram.warnings import PTBUserWarning
 from sopbot.bot.flood import FloodControl
 from sopbot.bot.group_commit import GroupCommit
 from sopbot.messaging.catalog import Language, default_catalog
-from sopbot.messaging.formatting import escape, split_message
+from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
 from sopbot.storage.database import Database
 from sopbot.storage.models import MemberRow, OutboxRow
@@ -90,24 +90,58 @@ class _Job:
 
 # `do_api_request` is PTB's way to have an answer as JSON; for a method PTB has, it nudges
 # towards the typed one, which would build the Message that send_html_text avoids.
-SEND_AS_JSON_WARNING = r"Please use 'Bot\.sendMessage'"
+SEND_AS_JSON_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText)'"
 warnings.filterwarnings("ignore", message=SEND_AS_JSON_WARNING, category=PTBUserWarning)
 
 
 async def send_html_text(
     bot: Bot, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> int:
-    """Send one message of HTML text (at most 4096 characters); its message id.
+    """Send one message of HTML text (one part of `split_message`); its message id.
 
     Telegram's answer is read as JSON and not made into a `Message`, which no caller needs:
     building it was about a tenth of the bot's CPU per reply (bench/findings.md). Errors are
-    raised as `send_message` raises them (RetryAfter, Forbidden, NetworkError...).
+    raised as `send_message` raises them (RetryAfter, Forbidden, NetworkError...), except that
+    HTML Telegram cannot parse is sent again as plain text (see `_html_request`).
     """
-    api_kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    api_kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if keyboard is not None:
         api_kwargs["reply_markup"] = keyboard
-    sent = await bot.do_api_request("sendMessage", api_kwargs=api_kwargs)
+    sent = await _html_request(bot, "sendMessage", api_kwargs)
     return int(sent["message_id"])
+
+
+async def edit_html_text(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Replace a message's text with one message of HTML text (no keyboard: buttons removed)."""
+    api_kwargs: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+    if keyboard is not None:
+        api_kwargs["reply_markup"] = keyboard
+    await _html_request(bot, "editMessageText", api_kwargs)
+
+
+async def _html_request(bot: Bot, method: str, api_kwargs: dict[str, Any]) -> Any:
+    """Send HTML text; if Telegram cannot parse it, the same words as plain text.
+
+    A message must never be lost to a formatting slip (an unescaped `<`, a tag cut short):
+    the person reads it without bold or italics instead. Only that refusal is retried.
+    """
+    try:
+        return await bot.do_api_request(
+            method, api_kwargs={**api_kwargs, "parse_mode": ParseMode.HTML}
+        )
+    except BadRequest as exc:
+        if "can't parse entities" not in str(exc).lower():
+            raise
+        log.warning("%s: Telegram could not parse the HTML (%s); sent as plain text", method, exc)
+    return await bot.do_api_request(
+        method, api_kwargs={**api_kwargs, "text": plain_text(api_kwargs["text"])}
+    )
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -260,23 +294,11 @@ class OutboxSender:
             assert job.edit_target is not None  # noqa: S101 - checked by the caller
             chat_id, message_id = job.edit_target
             text = split_message(payload["text"])[0]
-            await self.bot.edit_message_text(
-                text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-            )
+            await edit_html_text(self.bot, chat_id, message_id, text, keyboard)
             for copy in job.edit_copies:
                 await self.flood.acquire(chat_id)
                 try:
-                    await self.bot.edit_message_text(
-                        text,
-                        chat_id=chat_id,
-                        message_id=copy,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard,
-                    )
+                    await edit_html_text(self.bot, chat_id, copy, text, keyboard)
                 except BadRequest as exc:  # not a copy after all (someone's own message)
                     log.info("message %s in chat %s was not a copy: %s", copy, chat_id, exc)
             return message_id

@@ -38,7 +38,7 @@ from sopbot.emulator.state import (
     StoredMessage,
     WebhookConfig,
 )
-from sopbot.emulator.text_entities import FormattedText, format_text
+from sopbot.emulator.text_entities import FormattedText, format_text, utf16_len
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -120,7 +120,7 @@ def _message_text(call: Call) -> FormattedText:
     text = _formatted(call, "text", "parse_mode", "entities")
     if not text.text:
         raise bad_request("message text is empty")
-    if len(text.text) > MAX_TEXT:
+    if utf16_len(text.text) > MAX_TEXT:  # counted after parsing, in UTF-16 units
         raise bad_request("message is too long")
     return text
 
@@ -129,7 +129,7 @@ def _caption(call: Call) -> FormattedText | None:
     if not call.params.has("caption"):
         return None
     caption = _formatted(call, "caption", "parse_mode", "caption_entities")
-    if len(caption.text) > MAX_CAPTION:
+    if utf16_len(caption.text) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return caption
 

@@ -23,8 +23,16 @@ from sopbot.bot.sender import OutboxSender, markup, send_html_text
 from sopbot.bot.telegram_errors import is_transient, retry_after_seconds
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
-from sopbot.messaging.formatting import escape, split_message
+from sopbot.messaging.formatting import (
+    NOTE_LIMIT,
+    REASON_LIMIT,
+    TITLE_LIMIT,
+    escape,
+    split_message,
+    utf16_length,
+)
 from sopbot.messaging.keyboards import Keyboard, to_payload
+from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -35,7 +43,7 @@ from sopbot.storage.replies import queue_reply
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-INPUT_LIMIT = 1000  # characters of a reason, note or title typed into the chat
+INPUT_LIMIT = NOTE_LIMIT  # a note or caption sent with a file (see `input_refusal` for text)
 REPLY_ATTEMPTS = 4
 # Seconds a reply waits for a 429's retry_after, at most; a longer wait goes to the outbox.
 MAX_REPLY_WAIT = 30.0
@@ -56,6 +64,18 @@ _REFUSAL_KEYS = {
     "unknown_member": "answer.unknown_member",
     "unknown_sop": "answer.unknown_sop",
     "invalid_hand_over": "answer.invalid_hand_over",
+}
+
+
+# The longest answer each question takes, and the refusal that names the limit: what a
+# message can carry around it (see messaging.formatting). "note" is a reply to a disposition.
+_INPUT_LIMITS = {
+    "start_title": (TITLE_LIMIT, "ask.title_too_long"),
+    "start_note": (NOTE_LIMIT, "ask.note_too_long"),
+    "note": (NOTE_LIMIT, "ask.note_too_long"),
+    "reason_no": (REASON_LIMIT, "ask.reason_too_long"),
+    "reason_send_back": (REASON_LIMIT, "ask.reason_too_long"),
+    "reason_hand_over": (REASON_LIMIT, "ask.reason_too_long"),
 }
 
 
@@ -248,6 +268,20 @@ async def remove_buttons(query: CallbackQuery, context: ContextTypes.DEFAULT_TYP
         if not is_transient(exc):
             raise
         log.warning("buttons could not be taken off a message: %s", exc)
+
+
+def input_refusal(catalog: Catalog, language: Language, kind: str, text: str) -> str | None:
+    """Why a typed answer is too long for its question (naming the limit), or None if it fits.
+
+    Counted as Telegram counts the messages that will carry it: `&` is one, an emoji two.
+    """
+    limit, key = _INPUT_LIMITS.get(kind, (NOTE_LIMIT, "ask.note_too_long"))
+    length = utf16_length(text)
+    if length <= limit:
+        return None
+    return catalog.text(
+        language, key, length=quantity(length, language), limit=quantity(limit, language)
+    )
 
 
 def refusal_text(services: BotServices, language: Language, error: DomainError) -> str:

@@ -12,11 +12,11 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from sopbot.engine.definition import DecisionAnswer
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
-    INPUT_LIMIT,
     BotServices,
     Caller,
     answer,
     in_thread,
+    input_refusal,
     members_only,
     refusal_text,
     remove_buttons,
@@ -28,7 +28,6 @@ from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
-from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import MemberView
 
 _DISPOSITION_ACTIONS = (
@@ -211,13 +210,10 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         if pending.expired:
             await send_html(message, t(language, "ask.expired"), context=context)
             return
-        if len(text) > INPUT_LIMIT:
+        too_long = input_refusal(services.catalog, language, pending.kind, text)
+        if too_long is not None:  # the question stays open for a shorter answer
             await in_thread(services.pending.ask, member.id, pending.kind, pending.payload)
-            await send_html(
-                message,
-                t(language, "ask.too_long", limit=quantity(INPUT_LIMIT, language)),
-                context=context,
-            )
+            await send_html(message, too_long, context=context)
             return
         try:
             if pending.kind.startswith("start_"):
@@ -240,9 +236,11 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             services.procedures.disposition_for_message, message.chat_id, reply_to.message_id
         )
         if disposition_id is not None:
-            await _keep_note(
-                update, context, services, member, language, disposition_id, text[:INPUT_LIMIT]
-            )
+            too_long = input_refusal(services.catalog, language, "note", text)
+            if too_long is not None:
+                await send_html(message, too_long, context=context)
+                return
+            await _keep_note(update, context, services, member, language, disposition_id, text)
             return
     await send_html(message, t(language, "hint.text"), context=context)
 

@@ -28,7 +28,15 @@ from sopbot.engine.instance import (
 )
 from sopbot.engine.procedure import Procedure
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
-from sopbot.messaging.formatting import escape, fit_caption, local_time
+from sopbot.messaging.formatting import (
+    NOTE_LIMIT,
+    REASON_LIMIT,
+    TITLE_LIMIT,
+    escape,
+    fit_caption,
+    local_time,
+    shorten,
+)
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
@@ -209,7 +217,9 @@ class Notifier:
     def render_disposition(
         self, context: _Context, disposition: Disposition, language: Language
     ) -> str:
-        """The disposition message as its holder sees it."""
+        """The disposition message as its holder sees it: one message, since it is edited
+        when it ends. Its title and instruction are shown up to the input limits (a note can
+        grow past them, one reply at a time; a title may be older than the limit)."""
         t = self.catalog.text
         procedure = context.procedure
         instance = context.instance
@@ -220,7 +230,7 @@ class Notifier:
             t(
                 language,
                 "disposition.title",
-                title=escape(instance.title),
+                title=escape(shorten(instance.title, TITLE_LIMIT)),
                 number=context.loaded.number,
             ),
             "",
@@ -304,7 +314,7 @@ class Notifier:
                     language,
                     "disposition.note_by",
                     person=escape(context.member(d.assignee_id).name),
-                    note=escape(d.note),
+                    note=escape(shorten(d.note, NOTE_LIMIT)),
                 )
                 for d in deliverers
                 if d.note
@@ -321,7 +331,11 @@ class Notifier:
             )
         if disposition.instruction:
             lines.append(
-                t(language, "disposition.instruction", instruction=escape(disposition.instruction))
+                t(
+                    language,
+                    "disposition.instruction",
+                    instruction=escape(shorten(disposition.instruction, NOTE_LIMIT)),
+                )
             )
         return lines
 
@@ -452,7 +466,9 @@ class Notifier:
             key = (
                 "status.answered_yes" if run.answer is DecisionAnswer.YES else "status.answered_no"
             )
-            return t(language, key, when=when, reason=escape(run.reason or ""))
+            return t(
+                language, key, when=when, reason=escape(shorten(run.reason or "", REASON_LIMIT))
+            )
         return t(
             language,
             _ENDED_LABELS[disposition.state],
@@ -464,7 +480,12 @@ class Notifier:
                 if taker
                 else "-"
             ),
-            reason=escape(disposition.reason or run.reason or context.instance.cancel_reason or ""),
+            reason=escape(
+                shorten(
+                    disposition.reason or run.reason or context.instance.cancel_reason or "",
+                    REASON_LIMIT,
+                )
+            ),
         )
 
     def _moved_on(self, context: _Context, run: StepRun, now: dt.datetime) -> None:

@@ -106,6 +106,27 @@ async def test_text_length_is_counted_after_parsing(
             await bot.send_message(budi.id, empty, parse_mode="HTML")
 
 
+async def test_text_length_counts_utf16_code_units_after_escapes_are_read(
+    emulator: BotApiEmulator, bot: telegram.Bot, budi: SimulatedUser
+) -> None:
+    # 830 escaped ampersands are 4150 characters of HTML but 830 of text: Telegram takes them.
+    await bot.send_message(budi.id, "<b>" + "&amp;" * 830 + "</b>", parse_mode="HTML")
+    await bot.send_message(budi.id, "📄" * 2048)  # 2048 characters, 4096 UTF-16 units
+    with pytest.raises(BadRequest, match=r"^Message is too long$"):
+        await bot.send_message(budi.id, "📄" * 2048 + "a")  # 2049 characters, 4097 units
+    with pytest.raises(BadRequest, match=r"^Message is too long$"):
+        await bot.send_message(budi.id, "<i>" + "📄" * 2049 + "</i>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"^Message caption is too long$"):
+        await bot.send_document(
+            budi.id, b"%PDF-1.4 x", filename="nota.pdf", caption="📄" * 513
+        )  # 513 characters, 1026 units
+    with pytest.raises(BadRequest, match=r"^Can't parse entities"):
+        await bot.send_message(budi.id, "<b>" + "&amp;" * 800, parse_mode="HTML")  # cut short
+    assert refusal(emulator) == (
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
+    )
+
+
 async def test_entity_offsets_count_utf16_code_units(
     bot: telegram.Bot, budi: SimulatedUser
 ) -> None:

@@ -173,11 +173,20 @@ async def test_a_user_who_blocked_the_bot_is_flagged_to_the_admins(desk: Desk) -
 
 async def test_a_message_telegram_refuses_is_failed_and_reported(desk: Desk) -> None:
     member = next(m for m in desk.users if m != desk.admin_id)
-    desk.queue(member, ["x" * 5000 + "<b>"])  # bad HTML Telegram cannot parse
+    desk.queue(member, [" \n "])  # no text at all: Telegram refuses it however it is sent
     await deliver_until_quiet(desk, desk.sender(), within=30)
     assert desk.states() == {"failed": 1, "sent": 1}
     (notice,) = received(desk.users[desk.admin_id])
     assert "tidak dapat dikirim" in notice
+
+
+async def test_html_telegram_cannot_parse_arrives_as_plain_text(desk: Desk) -> None:
+    member = next(m for m in desk.users if m != desk.admin_id)
+    desk.queue(member, ["Nilai a < b &amp; <b>c", "<b>" + "x" * 5000 + "<b>"])
+    await deliver_until_quiet(desk, desk.sender(), within=30)
+    assert desk.states() == {"sent": 2}
+    assert received(desk.users[member]) == ["Nilai a < b & c", "x" * 4096, "x" * 904]
+    assert received(desk.users[desk.admin_id]) == []
 
 
 async def test_two_senders_on_postgresql_send_each_message_once_in_order(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from sopbot.messaging.catalog import Language
+from sopbot.emulator.text_entities import parse_html, utf16_len
+from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
@@ -16,30 +14,73 @@ from sopbot.messaging.formatting import (
     local_clock,
     local_date,
     local_time,
+    plain_text,
     short_duration,
+    shorten,
     split_message,
+    visible_length,
 )
 from sopbot.messaging.keyboards import CALLBACK_LIMIT, Action, callback, decode
 
 
-@given(st.lists(st.text(max_size=300), max_size=60))
-def test_split_keeps_every_part_within_the_limit_and_loses_nothing(lines: list[str]) -> None:
-    text = "\n".join(lines)
-    parts = split_message(text, limit=500)
-    assert all(len(part) <= 500 for part in parts)
-    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+def parts_as_telegram_reads_them(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The text of each part, parsed as Telegram parses it (refusing what it refuses)."""
+    parsed = [parse_html(part) for part in split_message(text, limit)]
+    assert all(0 < utf16_len(p.text) <= limit for p in parsed)
+    return [p.text for p in parsed]
 
 
-def test_split_prefers_line_breaks() -> None:
-    lines = [f"baris {n:04d} " + "x" * 90 for n in range(100)]
-    parts = split_message("\n".join(lines))
+def test_length_is_counted_after_parsing_so_830_ampersands_are_one_message() -> None:
+    # Issue 16: a title of 830 "&" is 4150 characters of HTML; it was cut inside <b>.
+    text = default_catalog().text(
+        Language.ID, "start.started", title=escape("&" * 830), number=1, sop="SOP"
+    )
+    assert len(text) > MESSAGE_LIMIT
+    assert split_message(text) == [text]
+    assert visible_length(text) == len(parse_html(text).text)
+
+
+def test_a_cut_closes_and_reopens_tags_and_never_cuts_an_escape() -> None:
+    text = "<b>Judul</b>\n<i>" + "&amp;" * 5000 + "</i>"
+    parts = split_message(text)
+    assert parts[1].startswith("<i>")
+    assert parts[1].endswith("</i>")
+    assert parts_as_telegram_reads_them(text) == ["Judul", "&" * 4096, "&" * 904]
+
+
+def test_an_emoji_counts_two_units_and_is_never_cut_in_half() -> None:
+    assert parts_as_telegram_reads_them("📄" * 3000) == ["📄" * 2048, "📄" * 952]
+    assert parts_as_telegram_reads_them("a" + "📄" * 2048) == ["a" + "📄" * 2047, "📄"]
+
+
+def test_split_prefers_line_breaks_then_spaces_and_leaves_out_empty_parts() -> None:
+    lines = [f"<b>baris {n:04d}</b> " + "x" * 90 for n in range(100)]
+    parts = split_message("\n".join(lines) + "\n\n   \n")
     assert len(parts) == 3
-    assert all(len(p) <= MESSAGE_LIMIT for p in parts)
-    assert all(p.startswith("baris") for p in parts)
+    assert all(visible_length(p) <= MESSAGE_LIMIT for p in parts)
+    assert all(p.startswith("<b>baris") for p in parts)
+    words = parts_as_telegram_reads_them(" ".join(["kata"] * 2000))
+    assert [len(p) for p in words] == [4094, 4094, 1809]  # whole words; the spaces trimmed
+    assert " ".join(words).split(" ") == ["kata"] * 2000
+
+
+def test_plain_text_is_what_the_person_reads() -> None:
+    assert plain_text("<b>PT &amp; CV</b> a &lt; b &#x1F4C4; &copy; R&D") == (
+        "PT & CV a < b 📄 &copy; R&D"
+    )
+    assert plain_text("<b>tidak ditutup") == "tidak ditutup"
+
+
+def test_shorten_counts_utf16_units_and_keeps_emoji_whole() -> None:
+    assert shorten("pendek", 10) == "pendek"
+    assert shorten("a" * 20, 10) == "a" * 9 + "…"
+    assert shorten("📄" * 10, 10) == "📄" * 4 + "…"  # 9 units: a fifth emoji would make 11
+    assert utf16_len(shorten("📄" * 10, 10)) <= 10
 
 
 def test_captions_fit() -> None:
     assert len(fit_caption("x" * 5000)) == CAPTION_LIMIT
+    assert utf16_len(fit_caption("📄" * 600)) <= CAPTION_LIMIT
     assert fit_caption("pendek") == "pendek"
 
 
