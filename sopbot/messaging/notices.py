@@ -43,6 +43,10 @@ from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, 
 from sopbot.storage.prepared import PreparedQuery, PreparedWrite
 from sopbot.storage.statements import table_of
 
+# Room for the names of everyone who delivered a shared step, and for each one's name by a note.
+NAMES_LIMIT = 300
+NAME_LIMIT = 60
+
 _ENDED_LABELS = {
     DispositionState.DONE: "status.done",
     DispositionState.RELEASED: "status.released",
@@ -308,16 +312,19 @@ class Notifier:
         deliverers = self._deliverers(context, disposition, run)
         if len(deliverers) > 1:
             names = ", ".join(self._person(context, d.assignee_id, language) for d in deliverers)
-            lines = [t(language, "disposition.from", sender=escape(names))]
+            lines = [t(language, "disposition.from", sender=escape(shorten(names, NAMES_LIMIT)))]
+            noted = [d for d in deliverers if d.note]
+            # The notes share one note's room: a disposition is edited when it closes, and an
+            # edit cannot be split into two messages.
+            room = NOTE_LIMIT // max(1, len(noted))
             lines.extend(
                 t(
                     language,
                     "disposition.note_by",
-                    person=escape(context.member(d.assignee_id).name),
-                    note=escape(shorten(d.note, NOTE_LIMIT)),
+                    person=escape(shorten(context.member(d.assignee_id).name, NAME_LIMIT)),
+                    note=escape(shorten(d.note or "", room)),
                 )
-                for d in deliverers
-                if d.note
+                for d in noted
             )
             return lines
         lines = []
