@@ -36,6 +36,7 @@ TITLE = "Pengolahan Data Kinerja Triwulan III 2026"
 NOTE = "Untuk ditindaklanjuti sesuai SOP"
 # (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
 DEFAULT_REJECTIONS = {(5, 1): "Format belum memuat kolom target dan realisasi triwulan"}
+SIMULATED_INBOUND = InboundLimits(burst=1000.0, per_second=100.0)
 # What an official writes as a note on a step before pressing Selesai (None: no note).
 NoteWriter = Callable[["Official", int, int], str | None]
 
@@ -97,7 +98,9 @@ async def world(
                 base_url=f"http://127.0.0.1:{emulator.port}",
                 clock=clock,
                 sender_idle_wait=0.2,
-                inbound=inbound,
+                # Simulated officials act far faster than people: they get a wide limit
+                # unless a test asks for another.
+                inbound=inbound or SIMULATED_INBOUND,
             )
             async with running(parts):
                 yield await _enrol(emulator, parts, definition, holders)

@@ -24,8 +24,8 @@ class InboundLimits:
     """Updates one person may send: `burst` at once, then `per_second` (an official at work
     sends far fewer: a reply, a file or a press every few seconds)."""
 
-    burst: float = 20.0
-    per_second: float = 0.5
+    burst: float = 30.0
+    per_second: float = 1.0
 
 
 class InboundLimiter:

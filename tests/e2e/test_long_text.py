@@ -72,7 +72,7 @@ async def test_a_title_of_830_ampersands_is_refused_naming_the_limit(kesbangpol:
     (ask_note,) = await starter.say("&" * 250)
     assert (ask_note.text or "").startswith("Tulis catatan disposisi")
     (refusal,) = await starter.say("<b>" * 400)  # 1200 characters: over the note's limit
-    assert refusal.text == T(Language.ID, "ask.note_too_long", length=1200, limit=1000)
+    assert refusal.text == T(Language.ID, "ask.note_too_long", length="1.200", limit="1.000")
     (started,) = await starter.say("&<>" * 333)
     assert (started.text or "").startswith("▶️ Prosedur " + "&" * 250 + " dimulai (No. 1)")
     await settle(kesbangpol.emulator, kesbangpol.parts)
@@ -146,11 +146,11 @@ async def test_a_long_note_or_reason_is_refused_naming_the_limit_and_kept_nothin
     holder = holder_of(kesbangpol, 2)
     message = holder.disposition()
     (refusal,) = await holder.say("📄" * 501, reply_to=message)  # 501 emoji: 1002 units
-    assert refusal.text == T(Language.ID, "ask.note_too_long", length=1002, limit=1000)
+    assert refusal.text == T(Language.ID, "ask.note_too_long", length="1.002", limit="1.000")
     await holder.press(message, "button.send_back")
     await holder.user.wait_for_bot_messages(1)
     (refusal,) = await holder.say("&" * 1001)
-    assert refusal.text == T(Language.ID, "ask.reason_too_long", length=1001, limit=1000)
+    assert refusal.text == T(Language.ID, "ask.reason_too_long", length="1.001", limit="1.000")
     procedures = kesbangpol.parts.services.procedures
     assert holder.member_id is not None
     (item,) = procedures.inbox(holder.member_id)
