@@ -17,7 +17,7 @@ from telegram import Update
 
 from sopbot.bot.app import BotParts
 from sopbot.bot.inbox import LONG_POLL_SECONDS, InboxPoller, InboxProcessor, UpdateInbox
-from sopbot.bot.webhook_server import webhook_server
+from sopbot.bot.webhook_server import require_usable_secret, webhook_server
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,9 @@ async def running(
 ) -> AsyncIterator[BotParts]:
     """The bot receiving and handling updates until the block ends."""
     application = parts.application
+    if webhook is not None:
+        # A secret that would let strangers in stops everything before anything starts.
+        require_usable_secret(webhook.secret)
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
