@@ -14,16 +14,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from sopbot.bot.settings import Settings
+from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
-from sopbot.engine.library import load_library
+from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
+from sopbot.engine.yaml_nodes import closest
 from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import AgencyRow, HoldingRow, MemberRow, PositionRow
+from sopbot.storage.models import ANY_SOP, AgencyRow, HoldingRow, MemberRow, PositionRow
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -134,8 +136,47 @@ def _link(settings: Settings, token: str) -> str:
     return f"/start {token}   (set TELEGRAM_BOT_USERNAME to print a t.me link)"
 
 
+def _hint(word: str, known: list[str], what: str) -> str:
+    """ "did you mean ...?" when one of `known` is close to `word`, else the whole list."""
+    close = closest(word, known)
+    if close is not None:
+        return f"did you mean '{close}'?"
+    return f"{what}: {', '.join(known)}" if known else f"there are no {what}"
+
+
+def _agency_without_sops(key: str, library: SopLibrary, settings: Settings) -> str:
+    """Why `key` is not an agency folder with SOPs, and what to do."""
+    root = settings.definitions_dir()
+    folder = root / key
+    if folder.is_dir():
+        return (
+            f"no SOP in {folder} loads; check its files with `sopbot sop validate {folder}` "
+            "and create the agency when they pass"
+        )
+    agencies = sorted({d.agency_key for d in library.definitions.values()})
+    return (
+        f"no SOP folder {folder} for agency '{key}' "
+        f"({_hint(key, agencies, 'agencies with SOPs')}); the key is the name of the "
+        f"agency's folder under {root}: put its SOP files there first"
+    )
+
+
+def _role_problems(sops: list[SopDefinition], roles: list[str], agency: str) -> list[str]:
+    """Each role key that none of `sops` has, with what it may have meant."""
+    known = sorted({role.key for definition in sops for role in definition.roles})
+    return [
+        f"no SOP role '{role}' in {agency} ({_hint(role, known, 'its roles')})"
+        for role in roles
+        if role not in known
+    ]
+
+
 def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     _, procedures = _services(settings)
+    if not procedures.library.for_agency(args.key):
+        why = _agency_without_sops(args.key, procedures.library, settings)
+        print(f"cannot create the agency: {why}", file=err)
+        return EXIT_PROBLEMS
     try:
         agency_id = OrganizationService(procedures).create_agency(
             key=args.key, name=args.name, timezone=args.timezone
@@ -153,6 +194,21 @@ def _position_add(args: argparse.Namespace, settings: Settings, out: TextIO, err
     agency_id = _agency_id(database, args.agency)
     if agency_id is None:
         print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
+        return EXIT_PROBLEMS
+    # Checked before anything is written: a mistyped role would route nothing, silently.
+    sops = procedures.library.for_agency(args.agency)
+    if args.sop != ANY_SOP:
+        ids = [d.id for d in sops]
+        if args.sop not in ids:
+            print(
+                f"no SOP {args.sop} in {args.agency} ({_hint(args.sop, ids, 'its SOPs')})", file=err
+            )
+            return EXIT_PROBLEMS
+        sops = [d for d in sops if d.id == args.sop]
+    problems = _role_problems(sops, args.role, args.sop if args.sop != ANY_SOP else args.agency)
+    for problem in problems:
+        print(problem, file=err)
+    if problems:
         return EXIT_PROBLEMS
     organization = OrganizationService(procedures)
     position_id = organization.add_position(agency_id=agency_id, key=args.key, name=args.name)

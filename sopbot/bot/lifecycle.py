@@ -2,22 +2,34 @@
 
 The same steps serve `sopbot run`, `sopbot demo` and the end-to-end tests: initialise the
 Application and its post_init (command menu, outbox sender, reminders), start receiving into the
-inbox, process from it; on exit, the reverse.
+inbox, process from it; on exit, the reverse. `sopbot run` first waits for the Bot API to answer
+(`reach_bot_api`), so that an outage at start-up is waited out as one while running is.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from sopbot.bot.app import BotParts
 from sopbot.bot.inbox import LONG_POLL_SECONDS, InboxPoller, InboxProcessor, UpdateInbox
-from sopbot.bot.webhook_server import webhook_server
+from sopbot.bot.webhook_server import require_usable_secret, webhook_server
+
+log = logging.getLogger(__name__)
+
+# Waits between attempts to reach the Bot API at start-up: doubling from a second up to a
+# minute, as the poller waits out an outage once the bot runs.
+FIRST_RETRY_WAIT = 1.0
+LONGEST_RETRY_WAIT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +43,96 @@ class WebhookConfig:
     port: int = 8443
 
 
+class BotApiRefused(Exception):
+    """The Bot API answered, and not as it would for this bot: trying again will not help.
+
+    The message says what is wrong and how to fix it (and never carries the token).
+    """
+
+
+async def reach_bot_api(
+    bot: Bot,
+    stop: asyncio.Event,
+    *,
+    server: str,
+    first_wait: float = FIRST_RETRY_WAIT,
+    longest_wait: float = LONGEST_RETRY_WAIT,
+) -> bool:
+    """Initialise the bot (its getMe), waiting out a temporary outage with bounded back-off.
+
+    True once the Bot API at `server` (its address, shown in the log) answered; False when
+    `stop` was set first. A network error, a timeout, a 5xx or a 429 is logged in one line and
+    tried again; a refused token or a server that is no Bot API raises BotApiRefused.
+    """
+    wait, attempt = first_wait, 1
+    while True:
+        trying = asyncio.ensure_future(bot.initialize())
+        if not await _finished_before(trying, stop):
+            return False
+        try:
+            trying.result()
+            return True
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+            reason, pause = "flood control", max(seconds, wait)
+        except NetworkError as exc:  # TimedOut and the 5xx are NetworkErrors too
+            reason, pause = f"{type(exc).__name__}: {exc}", wait
+        except InvalidToken as exc:
+            raise BotApiRefused(_token_refused(exc, server)) from exc
+        except TelegramError as exc:
+            raise BotApiRefused(
+                f"The server at {server} answered getMe, but not as a Telegram Bot API server "
+                f"({exc.message}): set TELEGRAM_API_BASE_URL to the Bot API server's address, "
+                "e.g. https://api.telegram.org."
+            ) from exc
+        log.warning(
+            "cannot reach the Bot API at %s (%s); trying again in %.0f s (attempt %d)",
+            server,
+            reason,
+            pause,
+            attempt,
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        if stop.is_set():
+            return False
+        wait, attempt = min(longest_wait, wait * 2), attempt + 1
+
+
+async def _finished_before(work: asyncio.Future[None], stop: asyncio.Event) -> bool:
+    """Wait for `work` unless `stop` comes first (then cancel it): whether it finished."""
+    stopping = asyncio.ensure_future(stop.wait())
+    either: set[asyncio.Future[Any]] = {work, stopping}
+    try:
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if work.done():
+        return True
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+        await work
+    return False
+
+
+def _token_refused(refusal: InvalidToken, server: str) -> str:
+    """What a refused getMe means. PTB's own message names the token: never shown."""
+    cause = refusal.__cause__
+    said = cause.message if isinstance(cause, TelegramError) else ""
+    if "not found" in said.lower():
+        return (
+            f"The Bot API at {server} answered 404 Not Found to getMe: TELEGRAM_BOT_TOKEN is "
+            "not a whole token from @BotFather, or TELEGRAM_API_BASE_URL is not the address "
+            "of a Bot API server (e.g. https://api.telegram.org)."
+        )
+    return (
+        f"The Bot API at {server} rejected TELEGRAM_BOT_TOKEN ({said or 'Unauthorized'}): the "
+        "token is wrong or was revoked. Copy the bot's current token from @BotFather "
+        "(/mybots, API Token) into TELEGRAM_BOT_TOKEN."
+    )
+
+
 @asynccontextmanager
 async def running(
     parts: BotParts,
@@ -40,6 +142,9 @@ async def running(
 ) -> AsyncIterator[BotParts]:
     """The bot receiving and handling updates until the block ends."""
     application = parts.application
+    if webhook is not None:
+        # A secret that would let strangers in stops everything before anything starts.
+        require_usable_secret(webhook.secret)
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
@@ -54,10 +159,12 @@ async def running(
     else:
         server = webhook_server(webhook.path, inbox, processor, webhook.secret)
         server.listen(webhook.port, address=webhook.listen)
-        await application.bot.set_webhook(
-            webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
-        )
     try:
+        if webhook is not None:
+            # Inside the try: when Telegram refuses the webhook, what started is stopped.
+            await application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+            )
         yield parts
     finally:
         if server is not None:

@@ -9,45 +9,44 @@ import logging
 import signal
 from typing import TextIO
 
+from telegram.error import NetworkError, TelegramError
+
 from sopbot.bot.app import BotParts, build_bot
 from sopbot.bot.flood import FloodLimits
-from sopbot.bot.lifecycle import WebhookConfig, running
+from sopbot.bot.lifecycle import BotApiRefused, WebhookConfig, reach_bot_api, running
+from sopbot.bot.preflight import settings_problems
+from sopbot.bot.redaction import install_token_redaction, redact
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import load_library
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
-EXIT_CONFIG = 2
+EXIT_STARTUP = 1  # Telegram refused a start-up call (e.g. the webhook URL)
+EXIT_CONFIG = 2  # a setting or the token cannot work: the message says how to fix it
 
 log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    """Start the bot and run until interrupted."""
-    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
-        print(
-            "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment "
-            "or in .env (see .env.example). To try sopbot without a token: `sopbot demo`.",
-            file=err,
-        )
+    """Start the bot and run until interrupted; a setting or a token that cannot work is
+    reported with its fix (exit 2)."""
+    problems = settings_problems(settings)
+    if problems:
+        for problem in problems:
+            print(problem, file=err)
         return EXIT_CONFIG
-    if settings.webhook_url and settings.webhook_secret is None:
-        print(
-            "WEBHOOK_SECRET is required with WEBHOOK_URL: Telegram sends it back with each "
-            "update, and updates without it are refused.",
-            file=err,
-        )
-        return EXIT_CONFIG
+    assert settings.telegram_bot_token is not None  # noqa: S101 - checked above
+    token = settings.telegram_bot_token.get_secret_value()
+    install_token_redaction(token)  # before anything can log
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    token = settings.telegram_bot_token.get_secret_value()
     database = Database(settings.database_url)
     upgrade(database)
     library = load_library(settings.definitions_dir())
-    for problem in library.problems:
-        log.warning("%s", problem)
+    for definition_problem in library.problems:
+        log.warning("%s", definition_problem)
     parts = build_bot(
         token=token,
         database=database,
@@ -77,17 +76,48 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             listen=settings.webhook_listen,
             port=settings.webhook_port,
         )
-    asyncio.run(_serve(parts, webhook))
-    return EXIT_OK
+    try:
+        return asyncio.run(serve(parts, webhook, server=settings.telegram_api_base_url))
+    except BotApiRefused as refusal:
+        print(redact(str(refusal)), file=err)
+        return EXIT_CONFIG
+    except NetworkError as error:
+        # Between getMe and the first poll: rare enough that a restart is the answer.
+        print(
+            f"The Bot API went out of reach while sopbot was starting ({redact(error.message)});"
+            " start it again.",
+            file=err,
+        )
+        return EXIT_STARTUP
+    except TelegramError as refusal:
+        # E.g. Telegram refusing the webhook URL: its description says why.
+        print(f"Telegram refused a start-up call: {redact(refusal.message)}", file=err)
+        return EXIT_STARTUP
 
 
-async def _serve(parts: BotParts, webhook: WebhookConfig | None) -> None:
-    """Run until SIGINT or SIGTERM, then stop in order (nothing stored is lost)."""
+async def serve(
+    parts: BotParts,
+    webhook: WebhookConfig | None,
+    *,
+    server: str,
+) -> int:
+    """Wait for the Bot API, then run until SIGINT or SIGTERM and stop in order (nothing
+    stored is lost). A signal while the Bot API is still out of reach stops as cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
+    try:
+        reached = await reach_bot_api(parts.application.bot, stop, server=server)
+    except BotApiRefused:
+        await parts.application.bot.shutdown()
+        raise
+    if not reached:
+        await parts.application.bot.shutdown()
+        log.info("sopbot stopped before the Bot API answered")
+        return EXIT_OK
     async with running(parts, webhook=webhook):
         log.info("sopbot is running (%s)", "webhook" if webhook else "long polling")
         await stop.wait()
     log.info("sopbot stopped")
+    return EXIT_OK

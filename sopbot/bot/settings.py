@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org",
         validation_alias="TELEGRAM_API_BASE_URL",
-        description="Bot API server (a local Bot API server, or the emulator).",
+        description="Bot API server (a local Bot API server, or the emulator); its address "
+        "only, without /bot.",
     )
     webhook_url: str | None = Field(
         default=None,
@@ -58,7 +59,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias="WEBHOOK_SECRET",
-        description="Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token.",
+        description="Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token: 32-256 "
+        "letters, digits, '_' and '-' (checked by `sopbot run`).",
     )
     webhook_listen: str = Field(default="127.0.0.1", validation_alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, validation_alias="WEBHOOK_PORT")

@@ -90,3 +90,96 @@ def test_run_without_a_token_says_what_to_do(
     code, _, err = run(capsys, "run")
     assert code == 2
     assert err.startswith("TELEGRAM_BOT_TOKEN is not set")
+
+
+def test_an_agency_without_an_sop_folder_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "agency", "create", "kesbangpol-pekalongn", "--name", "Typo")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "cannot create the agency: no SOP folder sop_defs/kesbangpol-pekalongn for agency "
+        "'kesbangpol-pekalongn' (did you mean 'kesbangpol-pekalongan'?); the key is the name "
+        "of the agency's folder under sop_defs: put its SOP files there first"
+    )
+    code, _, err = run(capsys, "agency", "create", "dinas-baru", "--name", "Dinas Baru")
+    assert code == 1
+    assert "(agencies with SOPs: dinas-kukmp-samarinda, kecamatan-samarinda-ilir, " in err
+    # Nothing was created: the right key still can be.
+    code, out, _ = run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")
+    assert code == 0
+
+
+def test_an_agency_whose_sops_do_not_load_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "sops" / "dinas-rusak"
+    folder.mkdir(parents=True)
+    (folder / "sop.yaml").write_text("sop: [", encoding="utf-8")
+    monkeypatch.setenv("SOPBOT_SOP_DIR", str(tmp_path / "sops"))
+    code, _, err = run(capsys, "agency", "create", "dinas-rusak", "--name", "Dinas Rusak")
+    assert code == 1
+    assert err.strip() == (
+        f"cannot create the agency: no SOP in {folder} loads; check its files with "
+        f"`sopbot sop validate {folder}` and create the agency when they pass"
+    )
+
+
+def test_a_role_no_sop_of_the_agency_has_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")[0] == 0
+    code, out, err = run(
+        capsys,
+        "position",
+        "add",
+        AGENCY,
+        "kaban",
+        "--name",
+        "Kepala Badan",
+        "--role",
+        "kepala_dinsa",
+        "--role",
+        "nonexistent_role",
+        "--role",
+        "sekretaris",
+    )
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"no SOP role 'kepala_dinsa' in {AGENCY} (did you mean 'kepala_dinas'?)",
+        f"no SOP role 'nonexistent_role' in {AGENCY} (its roles: kassubag_renval, "
+        "kepala_bidang, kepala_dinas, petugas_pengelola_data_kinerja, sekretaris)",
+    ]
+    # Nothing was written: the same position can be added with the right roles.
+    code, out, _ = run(
+        capsys,
+        "position",
+        "add",
+        AGENCY,
+        "kaban",
+        "--name",
+        "Kepala Badan",
+        "--role",
+        "kepala_dinas",
+    )
+    assert (code, out.strip()) == (0, "position kaban added; serves roles: kepala_dinas")
+
+
+def test_a_position_for_an_sop_the_agency_lacks_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")[0] == 0
+    code, _, err = run(
+        capsys,
+        "position",
+        "add",
+        AGENCY,
+        "kaban",
+        "--name",
+        "Kepala Badan",
+        "--role",
+        "kepala_dinas",
+        "--sop",
+        f"{AGENCY}/pengumpulan-pengolahan-data",
+    )
+    assert code == 1
+    assert err.strip() == (
+        f"no SOP {AGENCY}/pengumpulan-pengolahan-data in {AGENCY} "
+        f"(did you mean '{AGENCY}/pengumpulan-pengolahan-data-kinerja'?)"
+    )

@@ -61,3 +61,25 @@ async def test_the_token_never_reaches_a_log(
     assert "<token>" in text  # ...with the token redacted
     assert token not in text
     assert token.split(":")[1] not in text
+
+
+async def test_the_token_is_redacted_when_an_error_echoes_it_changed(
+    library: SopLibrary, tmp_path: Path, everything_logged: io.StringIO
+) -> None:
+    """Upstream errors may echo the URL lower-cased or percent-encoded; none of it is logged."""
+    async with world(library, KESBANGPOL, documents_dir=tmp_path / "docs") as demo:
+        token = demo.emulator.token
+        bot_id, secret = token.split(":")
+        echoes = (
+            f"upstream failed: POST /bot{token.lower()}/sendmessage",
+            f"upstream failed: POST /bot{bot_id}%3A{secret}/sendMessage",
+        )
+        for echo in echoes:
+            # The poller logs a failed getUpdates with Telegram's description.
+            demo.emulator.faults.fail_next("getUpdates", ServerError(502, echo))
+            await start_procedure(demo)
+            await settle(demo.emulator, demo.parts)
+    text = everything_logged.getvalue()
+    assert text.count("upstream failed: POST /bot<token>/sendmessage") == 1
+    assert text.count("upstream failed: POST /bot<token>/sendMessage") == 1
+    assert secret.lower() not in text.lower()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import select
 
-from sopbot.bot.app import build_bot
+from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.inbox import InboxProcessor, UpdateInbox
 from sopbot.bot.lifecycle import WebhookConfig, running
+from sopbot.bot.webhook_server import webhook_server
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.scenario import World, start_procedure
@@ -20,13 +24,37 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 
 T = default_catalog().text
-SECRET = "s3cret-token_for-tests"
+SECRET = "s3cret-token_for-tests-0123456789abcdef"  # Telegram's form, 32 characters or more
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def webhook_bot(
+    library: SopLibrary, database: Database, tmp_path: Path
+) -> AsyncIterator[tuple[BotApiEmulator, BotParts]]:
+    """The bot built against the emulator, not started: each test starts it its own way."""
+    async with BotApiEmulator() as emulator:
+        yield (
+            emulator,
+            build_bot(
+                token=emulator.token,
+                database=database,
+                library=library,
+                documents_dir=tmp_path / "docs",
+                base_url=f"http://127.0.0.1:{emulator.port}",
+            ),
+        )
+
+
+def stored_updates(database: Database) -> list[InboxRow]:
+    with database.transaction() as session:
+        return list(session.exec(select(InboxRow)).all())
 
 
 async def test_webhook_mode_stores_updates_and_checks_the_secret_header(
@@ -149,3 +177,106 @@ async def test_an_admin_changes_the_calendar_in_telegram(kesbangpol: World) -> N
     assert bad.text == T(Language.ID, "calendar.bad_date")
     (refused,) = await kesbangpol.officials["sekretaris"].say("/kalender libur 2026-12-02 x")
     assert refused.text == T(Language.ID, "status_report.not_admin")
+
+
+@pytest.mark.parametrize("secret", ["", "short-secret", "x" * 31, "has spaces " * 4, "é" * 40])
+async def test_a_webhook_secret_that_keeps_nobody_out_is_refused(
+    webhook_bot: tuple[BotApiEmulator, BotParts], database: Database, secret: str
+) -> None:
+    """With an empty secret an update without the header matched it (compare_digest(b"", b""))."""
+    _, parts = webhook_bot
+    port = free_port()
+    webhook = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/hook", path="hook", secret=secret, port=port
+    )
+    # The block shows what a bot started with this secret would let in.
+    with pytest.raises(ValueError, match="the webhook secret cannot be used"):  # noqa: PT012
+        async with running(parts, webhook=webhook):
+            async with httpx.AsyncClient() as client:
+                response = await client.post(
+                    f"http://127.0.0.1:{port}/hook", json={"update_id": 1, "message": None}
+                )
+            pytest.fail(f"the bot started and answered {response.status_code} without a secret")
+    assert stored_updates(database) == []
+    assert not parts.application.running
+
+
+async def test_the_webhook_server_never_runs_with_an_empty_secret(
+    webhook_bot: tuple[BotApiEmulator, BotParts], database: Database
+) -> None:
+    """An empty secret equals a missing header: anyone could post updates the bot acts on."""
+    _, parts = webhook_bot
+    inbox = UpdateInbox(database, parts.services.clock)
+    processor = InboxProcessor(parts.application, inbox)
+    port = free_port()
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "chat": {"id": 42, "type": "private"},
+            "from": {"id": 42, "is_bot": False, "first_name": "X"},
+        },
+    }
+    # The block shows what a server built with this secret would let in.
+    with pytest.raises(ValueError, match="it is empty"):  # noqa: PT012
+        server = webhook_server("hook", inbox, processor, "")
+        server.listen(port, address="127.0.0.1")
+        try:
+            async with httpx.AsyncClient() as client:
+                response = await client.post(f"http://127.0.0.1:{port}/hook", json=update)
+        finally:
+            server.stop()
+        pytest.fail(f"an update without the secret header was answered {response.status_code}")
+    assert stored_updates(database) == []
+
+
+MALFORMED = {
+    "not JSON": b"{",
+    "not UTF-8": b'{"update_id": 1, "x": "\xff"}',
+    "a list": b"[1, 2]",
+    "no update id": b'{"message": {}}',
+    "a text update id": b'{"update_id": "12"}',
+    "a boolean update id": b'{"update_id": true}',
+    "a negative update id": b'{"update_id": -5}',
+    "a NaN update id": b'{"update_id": NaN}',
+    "an infinite update id": b'{"update_id": 1e400}',
+    "an update id beyond BIGINT": b'{"update_id": 99999999999999999999999}',
+    "a text chat id": b'{"update_id": 5, "message": {"chat": {"id": "abc"}}}',
+    "a chat id beyond BIGINT": (
+        b'{"update_id": 6, "message": {"message_id": 1, "date": 0,'
+        b' "chat": {"id": 99999999999999999999999, "type": "private"}}}'
+    ),
+    "a message that is text": b'{"update_id": 7, "message": "hello"}',
+    "a message without its date": b'{"update_id": 8, "message": {"message_id": 1,'
+    b' "chat": {"id": 1, "type": "private"}}}',
+    "deep nesting": b'{"update_id": 9, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+}
+
+
+async def test_a_malformed_update_gets_400_and_is_not_stored(
+    webhook_bot: tuple[BotApiEmulator, BotParts], database: Database
+) -> None:
+    """Telegram resends after a 5xx for ever; a body that is no update is answered 400."""
+    emulator, parts = webhook_bot
+    port = free_port()
+    webhook = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/hook", path="hook", secret=SECRET, port=port
+    )
+    async with running(parts, webhook=webhook), httpx.AsyncClient() as client:
+        answers = {
+            name: (
+                await client.post(
+                    f"http://127.0.0.1:{port}/hook", content=body, headers={HEADER: SECRET}
+                )
+            ).status_code
+            for name, body in MALFORMED.items()
+        }
+        assert answers == dict.fromkeys(MALFORMED, 400)
+        assert stored_updates(database) == []
+        # A good update still goes through.
+        stranger = Official(emulator.add_user("Orang", "Asing"), "-")
+        (answer,) = await stranger.say("halo")
+        assert answer.text == T(Language.ID, "onboarding.stranger")
+        assert len(stored_updates(database)) == 1
