@@ -14,6 +14,9 @@ from sopbot.bot.flood import FloodLimits
 from sopbot.bot.lifecycle import WebhookConfig, running
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import load_library
+from sopbot.services.commands import utc_now
+from sopbot.storage.audit_chain import seal_plain_chains
+from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
@@ -39,12 +42,19 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             file=err,
         )
         return EXIT_CONFIG
+    try:
+        audit_key = settings.checked_audit_key()
+    except InvalidAuditKey as unusable:
+        print(unusable, file=err)
+        return EXIT_CONFIG
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     token = settings.telegram_bot_token.get_secret_value()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=audit_key)
     upgrade(database)
+    for chain in seal_plain_chains(database, utc_now()):
+        log.info("audit chain %s sealed under the audit key", chain)
     library = load_library(settings.definitions_dir())
     for problem in library.problems:
         log.warning("%s", problem)
@@ -59,6 +69,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             overall_per_second=settings.flood_per_second,
             per_private_chat_per_second=settings.flood_per_chat_per_second,
         ),
+        audit_anchor_file=settings.audit_anchor_file,
     )
     log.info(
         "sopbot starting with %d SOP(s), database %s",

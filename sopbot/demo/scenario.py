@@ -26,6 +26,7 @@ from sopbot.engine.definition import OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
 from sopbot.services.commands import utc_now
 from sopbot.services.organization import OrganizationService
+from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
@@ -69,13 +70,17 @@ async def world(
     database: Database | None = None,
     documents_dir: Path | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    audit_anchor_file: Path | None = None,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role."""
     definition = library.get(sop_id)
     if definition is None:
         raise KeyError(sop_id)
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as scratch:
-        db = database or Database(f"sqlite:///{Path(scratch) / 'demo.db'}")
+        # A key of its own for each run: the demo's trail is thrown away with the run.
+        db = database or Database(
+            f"sqlite:///{Path(scratch) / 'demo.db'}", audit_key=AuditKey.generate()
+        )
         await asyncio.to_thread(upgrade, db)
         async with BotApiEmulator() as emulator:
             parts = build_bot(
@@ -86,6 +91,7 @@ async def world(
                 base_url=f"http://127.0.0.1:{emulator.port}",
                 clock=clock,
                 sender_idle_wait=0.2,
+                audit_anchor_file=audit_anchor_file,
             )
             async with running(parts):
                 yield await _enrol(emulator, parts, definition)
