@@ -17,8 +17,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.document_audit import (
     AttachRecord,
     StoredDocumentFacts,
-    attach_records,
-    stored_documents,
+    documents_and_attach_records,
 )
 from sopbot.storage.document_store import LocalDocumentStore
 
@@ -60,11 +59,10 @@ class DocumentVerification:
 
 def verify_documents(database: Database, store: LocalDocumentStore) -> DocumentVerification:
     """Check every document row against the store and the audit trail."""
-    records = attach_records(database)
+    documents, records = documents_and_attach_records(database)
     problems: list[DocumentProblem] = []
-    documents = unaudited = 0
-    for document in stored_documents(database):
-        documents += 1
+    unaudited = 0
+    for document in documents:
         attached = records.get(str(document.document_id), [])
         if attached and all(r.sha256 is None for r in attached):
             unaudited += 1
@@ -73,7 +71,7 @@ def verify_documents(database: Database, store: LocalDocumentStore) -> DocumentV
             DocumentProblem(document.document_id, document.storage_key, kind, detail)
             for kind, detail in found
         )
-    return DocumentVerification(documents, tuple(problems), unaudited)
+    return DocumentVerification(len(documents), tuple(problems), unaudited)
 
 
 def _store_problems(

@@ -4,7 +4,6 @@ each document being attached (with the SHA-256 and size they vouch for)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -38,25 +37,25 @@ class AttachRecord:
     intact: bool  # the row's columns still give its (keyed) hash
 
 
-def stored_documents(database: Database) -> Iterator[StoredDocumentFacts]:
-    """Every document row, oldest first."""
-    with database.reading() as session:
-        statement = (
-            select(DocumentRow)
-            .order_by(col(DocumentRow.uploaded_at), col(DocumentRow.id))
-            .execution_options(yield_per=_BATCH)
-        )
-        for row in session.exec(statement):
-            yield StoredDocumentFacts(row.id, row.storage_key, row.sha256, row.size_bytes)
-
-
-def attach_records(database: Database) -> dict[str, list[AttachRecord]]:
-    """The audit rows of every document attached, by document id (as the rows store it)."""
+def documents_and_attach_records(
+    database: Database,
+) -> tuple[list[StoredDocumentFacts], dict[str, list[AttachRecord]]]:
+    """Every document row (oldest first), and the audit rows of every document attached, by
+    document id as the rows store it; both read in one snapshot, so a document attached
+    meanwhile is either in both or in neither."""
     key = database.audit_key
     if key is None:
         raise MissingAuditKey("audit rows are checked with the audit key (SOPBOT_AUDIT_KEY)")
     records: dict[str, list[AttachRecord]] = {}
     with database.reading() as session:
+        documents = [
+            StoredDocumentFacts(row.id, row.storage_key, row.sha256, row.size_bytes)
+            for row in session.exec(
+                select(DocumentRow)
+                .order_by(col(DocumentRow.uploaded_at), col(DocumentRow.id))
+                .execution_options(yield_per=_BATCH)
+            )
+        ]
         statement = (
             select(AuditRow)
             .where(AuditRow.entity == EntityKind.DOCUMENT.value, AuditRow.action == "attach")
@@ -73,4 +72,4 @@ def attach_records(database: Database) -> dict[str, list[AttachRecord]]:
                     expected is not None and same_digest(row.hash, expected),
                 )
             )
-    return records
+    return documents, records
