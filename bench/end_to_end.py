@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -58,11 +59,13 @@ def _prepare_sopbot(folder: Path, users: list[int]) -> dict[str, str]:
     from sopbot.engine.library import load_library
     from sopbot.services.organization import OrganizationService
     from sopbot.services.procedures import ProcedureService
+    from sopbot.storage.audit_key import AuditKey
     from sopbot.storage.database import Database
     from sopbot.storage.migrate import upgrade
 
     url = f"sqlite:///{folder / 'sopbot.db'}"
-    database = Database(url)
+    audit_key = secrets.token_hex(32)  # the bot's, for this run only
+    database = Database(url, audit_key=AuditKey.from_text(audit_key))
     upgrade(database)
     organization = OrganizationService(ProcedureService(database, load_library(REPO / "sop_defs")))
     agency = organization.create_agency(
@@ -75,6 +78,8 @@ def _prepare_sopbot(folder: Path, users: list[int]) -> dict[str, str]:
         "DATABASE_URL": url,
         "SOPBOT_SOP_DIR": str(REPO / "sop_defs"),
         "SOPBOT_DOCUMENTS_DIR": str(folder / "documents"),
+        "SOPBOT_AUDIT_KEY": audit_key,
+        "SOPBOT_AUDIT_ANCHOR_FILE": str(folder / "audit-anchors.jsonl"),
         "SOPBOT_LOG_LEVEL": "WARNING",
         # This fake keeps no flood limits, and the echo bot keeps none: the comparison is of
         # the bots' own work, so sopbot's pacing of replies is opened up here too.

@@ -53,6 +53,7 @@ from sopbot.engine.library import SopLibrary, load_library
 from sopbot.messaging.notices import Notifier
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
+from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, CommandRow, DispositionRow, OutboxRow
@@ -394,7 +395,9 @@ class RunResult:
 def sqlite_run(library: SopLibrary, transitions: int) -> RunResult:
     """One run on fresh SQLite files (in one directory, so on the same disk)."""
     with tempfile.TemporaryDirectory(prefix="sopbot-transitions-") as scratch:
-        database = Database(f"sqlite:///{Path(scratch) / 'sopbot.db'}")
+        database = Database(
+            f"sqlite:///{Path(scratch) / 'sopbot.db'}", audit_key=AuditKey.generate()
+        )
         try:
             side = SopbotSide(database, library, transitions)
             replay = SqlReplay(Path(scratch) / "sopbot.db", Path(scratch) / "replay.db")
@@ -435,7 +438,9 @@ def fresh_schema(base: URL) -> Iterator[URL]:
 def postgres_run(library: SopLibrary, transitions: int, base: URL) -> RunResult:
     """One run on the server, in a fresh schema."""
     with fresh_schema(base) as url:
-        database = Database(url.render_as_string(hide_password=False))
+        database = Database(
+            url.render_as_string(hide_password=False), audit_key=AuditKey.generate()
+        )
         try:
             side = SopbotSide(database, library, transitions)
             with bare_postgres(postgres_conninfo(url)) as bare:

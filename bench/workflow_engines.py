@@ -70,6 +70,7 @@ from sopbot.engine.library import load_library
 from sopbot.messaging.notices import Notifier
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import InboxItem, ProcedureService
+from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, DispositionRow, InstanceRow, OutboxRow, StepRunRow
@@ -404,7 +405,7 @@ def one_run(
     """Every side on a fresh database file, one after the other in the given order."""
     results: dict[str, SideResult] = {}
     for side in order:
-        database = Database(f"sqlite:///{scratch / f'{side}.db'}")
+        database = Database(f"sqlite:///{scratch / f'{side}.db'}", audit_key=AuditKey.generate())
         try:
             if side == "sopbot":
                 results[side] = run_sopbot(database, instances)

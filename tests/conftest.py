@@ -16,6 +16,7 @@ from sopbot.emulator import BotApiEmulator
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from tests.emulator import bot_for, running_emulator
+from tests.helpers.audit import TEST_AUDIT_KEY, TEST_AUDIT_KEY_TEXT
 
 POSTGRES_ENV = "SOPBOT_TEST_POSTGRES_URL"
 POSTGRES_HINT = (
@@ -32,7 +33,7 @@ def postgres_url() -> str | None:
 def make_database(kind: str, tmp_path: Path) -> Iterator[Database]:
     """A fresh, empty database of the given kind (a new file, or a new PostgreSQL schema)."""
     if kind == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'sopbot.db'}")
+        database = Database(f"sqlite:///{tmp_path / 'sopbot.db'}", audit_key=TEST_AUDIT_KEY)
         yield database
         database.dispose()
         return
@@ -44,7 +45,7 @@ def make_database(kind: str, tmp_path: Path) -> Iterator[Database]:
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(url.render_as_string(hide_password=False))
+    database = Database(url.render_as_string(hide_password=False), audit_key=TEST_AUDIT_KEY)
     try:
         yield database
     finally:
@@ -52,6 +53,12 @@ def make_database(kind: str, tmp_path: Path) -> Iterator[Database]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _audit_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI, and bots started as child processes, read the test key from the environment."""
+    monkeypatch.setenv("SOPBOT_AUDIT_KEY", TEST_AUDIT_KEY_TEXT)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

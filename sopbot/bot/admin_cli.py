@@ -111,7 +111,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _services(settings: Settings) -> tuple[Database, ProcedureService]:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
     upgrade(database)
     return database, ProcedureService(database, load_library(settings.definitions_dir()))
 

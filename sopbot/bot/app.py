@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from sopbot.bot.audit_anchor import AuditAnchorJob
 from sopbot.bot.bot_api_request import AiohttpRequest
 from sopbot.bot.flood import FloodControl, FloodLimits
 from sopbot.bot.redaction import install_token_redaction
@@ -55,6 +56,7 @@ from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
 from sopbot.services.alerts import AlertService
+from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.services.commands import current_inbox, utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.pending import PendingInputs
@@ -100,6 +102,7 @@ class BotParts:
     sender: OutboxSender
     database: Database
     reminders: ReminderScheduler
+    audit_anchor: AuditAnchorJob | None = None  # the daily anchor (when a file is given)
 
 
 def quiet_http_logs() -> None:
@@ -120,8 +123,10 @@ def build_bot(
     sender_idle_wait: float = 1.0,
     flood: FloodLimits | None = None,
     inbound: InboundLimits | None = None,
+    audit_anchor_file: Path | None = None,
 ) -> BotParts:
-    """Wire the services and the Application (not started)."""
+    """Wire the services and the Application (not started); with `audit_anchor_file`, the
+    audit trail is anchored daily to the admins and to that file."""
     install_token_redaction(token)
     quiet_http_logs()
     base = base_url.rstrip("/")
@@ -159,6 +164,11 @@ def build_bot(
     reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
     procedures.observers.append(ReminderObserver(reminders))
     application.bot_data["sopbot.reminders"] = reminders
+    audit_anchor = None
+    if audit_anchor_file is not None:
+        anchors = AuditAnchorService(database, audit_anchor_file, clock=clock)
+        audit_anchor = AuditAnchorJob(anchors, wake_sender=sender.wake)
+    application.bot_data["sopbot.audit_anchor"] = audit_anchor
     install(application, services)
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar):
@@ -169,7 +179,7 @@ def build_bot(
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _anything_else))
     application.add_handler(CallbackQueryHandler(_unknown_button))
     application.add_error_handler(_on_error)
-    return BotParts(application, services, sender, database, reminders)
+    return BotParts(application, services, sender, database, reminders, audit_anchor)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -190,6 +200,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     reminders: ReminderScheduler = application.bot_data["sopbot.reminders"]
     watched = await reminders.start()
     log.info("reminders rebuilt from the database: %d open step(s) watched", watched)
+    audit_anchor: AuditAnchorJob | None = application.bot_data["sopbot.audit_anchor"]
+    if audit_anchor is not None:
+        audit_anchor.schedule(reminders.scheduler)  # one scheduler for every timed job
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

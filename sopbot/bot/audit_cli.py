@@ -1,13 +1,18 @@
-"""`sopbot audit`: checking that the audit trail was not edited or cut short."""
+"""`sopbot audit` and `sopbot documents`: checking that the audit trail was not edited or cut
+short, and that the stored documents are the ones it recorded."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TextIO
 
 from sopbot.bot.settings import Settings
 from sopbot.services.audit_verify import verify_audit_trail
+from sopbot.services.document_verify import verify_documents
+from sopbot.storage.audit_anchor import read_anchor_file
 from sopbot.storage.database import Database
+from sopbot.storage.document_store import LocalDocumentStore
 from sopbot.storage.migrate import current_revision, head_revision
 
 EXIT_OK = 0
@@ -15,7 +20,7 @@ EXIT_PROBLEMS = 1
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `sopbot audit ...`."""
+    """Add `sopbot audit ...` and `sopbot documents ...`."""
     audit = commands.add_parser("audit", help="check the audit trail")
     sub = audit.add_subparsers(title="audit commands", metavar="AUDIT_COMMAND")
     audit.set_defaults(handler=lambda *_: _print_help(audit))
@@ -23,7 +28,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "verify",
         help="recompute every hash chain; exits non-zero when a row was edited or removed",
     )
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        metavar="FILE",
+        help="also check the chains against the anchors in this file (SOPBOT_AUDIT_ANCHOR_FILE)",
+    )
     verify.set_defaults(handler=_verify)
+
+    documents = commands.add_parser("documents", help="check the stored documents")
+    documents_sub = documents.add_subparsers(title="documents commands", metavar="DOC_COMMAND")
+    documents.set_defaults(handler=lambda *_: _print_help(documents))
+    documents_verify = documents_sub.add_parser(
+        "verify",
+        help="check every document's file against its SHA-256 and the audit trail; "
+        "exits non-zero on any problem",
+    )
+    documents_verify.set_defaults(handler=_verify_documents)
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:
@@ -32,28 +53,69 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def _verify(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database = Database(settings.database_url)
+    anchor_file: Path | None = args.anchor
+    if anchor_file is not None and not anchor_file.is_file():
+        print(f"no anchor file {anchor_file}", file=err)
+        return EXIT_PROBLEMS
+    key = settings.checked_audit_key()
+    database = Database(settings.database_url, audit_key=key)
     try:
-        # Not migrated here: upgrading would link rows that nobody checked as if they were sound.
-        current, head = current_revision(database), head_revision(database)
-        if current != head:
-            print(
-                f"database at revision {current or 'none'}, not {head}: "
-                "run `sopbot db upgrade` first",
-                file=err,
-            )
+        if not _migrated(database, err):
             return EXIT_PROBLEMS
-        result = verify_audit_trail(database)
+        anchors = () if anchor_file is None else read_anchor_file(key, anchor_file)
+        result = verify_audit_trail(database, anchors)
     finally:
         database.dispose()
     for problem in result.problems:
         print(problem, file=out)
+    against = "" if anchor_file is None else f", against {result.anchors} anchor(s)"
     if not result.intact:
         print(
             f"audit trail NOT intact: {len(result.problems)} problem(s) "
-            f"in {result.rows} rows in {result.chains} chains",
+            f"in {result.rows} rows in {result.chains} chains{against}",
             file=out,
         )
         return EXIT_PROBLEMS
-    print(f"audit trail intact: {result.rows} rows in {result.chains} chains", file=out)
+    print(f"audit trail intact: {result.rows} rows in {result.chains} chains{against}", file=out)
     return EXIT_OK
+
+
+def _verify_documents(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
+) -> int:
+    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
+    try:
+        if not _migrated(database, err):
+            return EXIT_PROBLEMS
+        result = verify_documents(database, LocalDocumentStore(settings.documents_dir))
+    finally:
+        database.dispose()
+    for problem in result.problems:
+        print(problem, file=out)
+    if result.unaudited:
+        print(
+            f"{result.unaudited} document(s) attached before the audit trail recorded "
+            "documents' hashes: checked against their rows only",
+            file=out,
+        )
+    if not result.intact:
+        print(
+            f"documents NOT intact: {len(result.problems)} problem(s) "
+            f"in {result.documents} documents",
+            file=out,
+        )
+        return EXIT_PROBLEMS
+    print(f"documents intact: {result.documents} documents", file=out)
+    return EXIT_OK
+
+
+def _migrated(database: Database, err: TextIO) -> bool:
+    # Not migrated here: upgrading would link rows that nobody checked as if they were sound.
+    current, head = current_revision(database), head_revision(database)
+    if current != head:
+        print(
+            f"database at revision {current or 'none'}, not {head}: run `sopbot db upgrade` first",
+            file=err,
+        )
+        return False
+    return True

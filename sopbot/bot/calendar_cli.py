@@ -72,7 +72,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAdmin, int] | None:
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
     upgrade(database)
     procedures = ProcedureService(database, load_library(settings.definitions_dir()))
     with database.transaction() as session:

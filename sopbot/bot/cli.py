@@ -20,11 +20,13 @@ from sopbot.bot.terminal_table import Column, render_table
 from sopbot.demo.scenario import DEMO_SOP, run_demo
 from sopbot.engine.library import SopLibrary, load_library, load_paths
 from sopbot.engine.problems import Severity
+from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import current_revision, head_revision, upgrade
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
+EXIT_CONFIG = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_OK
-    result: int = handler(args, settings, sys.stdout, sys.stderr)
+    try:
+        result: int = handler(args, settings, sys.stdout, sys.stderr)
+    except InvalidAuditKey as problem:  # a command that audits, or checks the audit trail
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     return result
 
 

@@ -18,6 +18,9 @@ from sopbot.bot.preflight import settings_problems
 from sopbot.bot.redaction import install_token_redaction, redact
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import load_library
+from sopbot.services.commands import utc_now
+from sopbot.storage.audit_chain import seal_plain_chains
+from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
@@ -36,14 +39,21 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         for problem in problems:
             print(problem, file=err)
         return EXIT_CONFIG
+    try:
+        audit_key = settings.checked_audit_key()
+    except InvalidAuditKey as unusable:
+        print(unusable, file=err)
+        return EXIT_CONFIG
     assert settings.telegram_bot_token is not None  # noqa: S101 - checked above
     token = settings.telegram_bot_token.get_secret_value()
     install_token_redaction(token)  # before anything can log
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=audit_key)
     upgrade(database)
+    for chain in seal_plain_chains(database, utc_now()):
+        log.info("audit chain %s sealed under the audit key", chain)
     library = load_library(settings.definitions_dir())
     for definition_problem in library.problems:
         log.warning("%s", definition_problem)
@@ -58,6 +68,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             overall_per_second=settings.flood_per_second,
             per_private_chat_per_second=settings.flood_per_chat_per_second,
         ),
+        audit_anchor_file=settings.audit_anchor_file,
     )
     log.info(
         "sopbot starting with %d SOP(s), database %s",

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sopbot.bot.flood import FloodLimits
+from sopbot.storage.audit_key import AuditKey
 
 # The seed definitions shipped inside the wheel (see pyproject.toml), for installs that are not
 # run from a checkout.
@@ -82,6 +83,24 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="SOPBOT_LOG_LEVEL"
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="SOPBOT_AUDIT_KEY",
+        description="The secret that keys the audit trail's hash chains; kept out of the "
+        "database, never changed.",
+    )
+    audit_anchor_file: Path = Field(
+        default=Path("var/audit-anchors.jsonl"),
+        validation_alias="SOPBOT_AUDIT_ANCHOR_FILE",
+        description="File the daily anchors of the audit trail are appended to (keep it "
+        "outside the database's reach).",
+    )
+
+    def checked_audit_key(self) -> AuditKey:
+        """The audit key; InvalidAuditKey, saying what to do, when it is unset or unusable."""
+        return AuditKey.from_text(
+            None if self.audit_key is None else self.audit_key.get_secret_value()
+        )
 
     def definitions_dir(self) -> Path:
         """The configured folder, else ./sop_defs, else the seeds shipped with sopbot."""

@@ -27,6 +27,7 @@ from sopbot.engine.library import SopLibrary
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now
 from sopbot.services.organization import OrganizationService
+from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
@@ -80,6 +81,7 @@ async def world(
     clock: Callable[[], dt.datetime] = utc_now,
     holders: int = 1,
     inbound: InboundLimits | None = None,
+    audit_anchor_file: Path | None = None,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role
     (`holders` officials, each in a position of their own, on a step every holder does)."""
@@ -87,7 +89,10 @@ async def world(
     if definition is None:
         raise KeyError(sop_id)
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as scratch:
-        db = database or Database(f"sqlite:///{Path(scratch) / 'demo.db'}")
+        # A key of its own for each run: the demo's trail is thrown away with the run.
+        db = database or Database(
+            f"sqlite:///{Path(scratch) / 'demo.db'}", audit_key=AuditKey.generate()
+        )
         await asyncio.to_thread(upgrade, db)
         async with BotApiEmulator() as emulator:
             parts = build_bot(
@@ -101,6 +106,7 @@ async def world(
                 # Simulated officials act far faster than people: they get a wide limit
                 # unless a test asks for another.
                 inbound=inbound or SIMULATED_INBOUND,
+                audit_anchor_file=audit_anchor_file,
             )
             async with running(parts):
                 yield await _enrol(emulator, parts, definition, holders)

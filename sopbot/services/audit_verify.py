@@ -3,17 +3,35 @@
 A row whose columns were edited no longer matches its hash. A removed row leaves a gap in seq;
 a row put in (or re-hashed after an edit) does not link to the hash before it. Removing the
 newest rows leaves the chain's head ahead of the last row that is left.
+
+Keyed links (HMAC-SHA256 under the audit key) cannot be recomputed without the key, so an
+edited row cannot be hidden by hashing it and the rows after it again: plain SHA-256 links are
+accepted only before a chain's first keyed row, and a chain must have one. Every agency with
+members or procedures must have a chain. What the database alone cannot show (its newest rows
+removed with the head moved back, a chain removed with its head) the anchors show: given an
+anchor file, every chain must still hold the rows each anchor saw, with the same hashes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from sopbot.storage.audit_chain import GENESIS_HASH, chain_of, row_hash
+from sopbot.storage.audit_anchor import AnchorLine
+from sopbot.storage.audit_chain import (
+    GENESIS_HASH,
+    KEYED_SCHEME,
+    PLAIN_SCHEME,
+    MissingAuditKey,
+    chain_of,
+    chains_expected,
+    row_hash,
+)
+from sopbot.storage.audit_key import AuditKey, same_digest
 from sopbot.storage.database import Database
 from sopbot.storage.models import AuditChainHeadRow, AuditRow
 
@@ -33,6 +51,17 @@ class ProblemKind(enum.StrEnum):
     HEAD_BEHIND = "head_behind"  # rows past the head: put in without the chain's lock
     HEAD_MISMATCH = "head_mismatch"  # the head's hash is not the last row's
     NO_HEAD = "no_head"  # a chain with rows but no head
+    DOWNGRADED = "downgraded"  # a plain SHA-256 link after keyed ones: made without the key
+    UNSEALED = "unsealed"  # a chain with no keyed row: nothing the key protects
+    NO_CHAIN = "no_chain"  # an agency with members or procedures has no chain: removed
+    # Found against an anchor file:
+    ANCHOR_UNREADABLE = "anchor_unreadable"  # a line that is not an anchor made with the key
+    REWOUND = "rewound"  # rows an anchor saw are gone: the newest rows were removed
+    CHANGED = "changed"  # the row at an anchored seq is not the one the anchor saw
+    CHAIN_GONE = "chain_gone"  # a chain an anchor saw is gone, with its head
+
+
+_FILE_KINDS = frozenset({ProblemKind.ANCHOR_UNREADABLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +75,8 @@ class AuditProblem:
     detail: str
 
     def __str__(self) -> str:
+        if self.kind in _FILE_KINDS:
+            return f"anchor file line {self.seq}: {self.kind.value}: {self.detail}"
         row = "-" if self.row_id is None else str(self.row_id)
         return f"chain {self.chain}, seq {self.seq}, row {row}: {self.kind.value}: {self.detail}"
 
@@ -57,6 +88,7 @@ class AuditVerification:
     rows: int
     chains: int
     problems: tuple[AuditProblem, ...] = field(default_factory=tuple)
+    anchors: int = 0  # anchors (lines of the anchor file) checked against the chains
 
     @property
     def intact(self) -> bool:
@@ -64,8 +96,20 @@ class AuditVerification:
         return not self.problems
 
 
-def verify_audit_trail(database: Database) -> AuditVerification:
-    """Walk every chain in seq order and report everything that does not add up."""
+def verify_audit_trail(database: Database, anchors: Iterable[AnchorLine] = ()) -> AuditVerification:
+    """Walk every chain in seq order and report everything that does not add up; given the
+    lines of an anchor file, also every row an anchor saw that a chain no longer holds."""
+    key = database.audit_key
+    if key is None:
+        raise MissingAuditKey("the audit trail is checked with the audit key (SOPBOT_AUDIT_KEY)")
+    problems: list[AuditProblem] = []
+    anchored = _Anchored()
+    for line in anchors:
+        if line.anchor is None:
+            problem = ProblemKind.ANCHOR_UNREADABLE
+            problems.append(AuditProblem("-", line.number, None, problem, line.problem or ""))
+        else:
+            anchored.add(line)
     with database.transaction() as session:
         if not database.is_sqlite:
             # One snapshot for the heads and all rows, so a command committing meanwhile is
@@ -78,7 +122,6 @@ def verify_audit_trail(database: Database) -> AuditVerification:
                 }
             )
         heads = {head.chain: head for head in session.exec(select(AuditChainHeadRow))}
-        problems: list[AuditProblem] = []
         rows = 0
         walked: set[str] = set()
         walk: _ChainWalk | None = None
@@ -87,15 +130,29 @@ def verify_audit_trail(database: Database) -> AuditVerification:
             if walk is None or walk.chain != row.chain:
                 if walk is not None:
                     problems.extend(walk.finish(heads.get(walk.chain)))
-                walk = _ChainWalk(row.chain)
+                walk = _ChainWalk(row.chain, key, anchored.pop(row.chain))
                 walked.add(row.chain)
             problems.extend(walk.check(row))
         if walk is not None:
             problems.extend(walk.finish(heads.get(walk.chain)))
         for chain in sorted(set(heads) - walked):  # every row of the chain removed
-            problems.extend(_ChainWalk(chain).finish(heads[chain]))
+            problems.extend(_ChainWalk(chain, key, anchored.pop(chain)).finish(heads[chain]))
+        for chain in sorted(chains_expected(session) - walked - set(heads)):
+            problems.append(
+                AuditProblem(
+                    chain,
+                    0,
+                    None,
+                    ProblemKind.NO_CHAIN,
+                    "the agency has members or procedures but no audit chain (removed)",
+                )
+            )
+        problems.extend(anchored.gone())
         return AuditVerification(
-            rows=rows, chains=len(walked | set(heads)), problems=tuple(problems)
+            rows=rows,
+            chains=len(walked | set(heads)),
+            problems=tuple(problems),
+            anchors=anchored.lines,
         )
 
 
@@ -108,14 +165,66 @@ def _rows_in_chain_order(session: Session) -> Iterator[AuditRow]:
     yield from session.exec(statement)
 
 
+@dataclass(frozen=True, slots=True)
+class _Sighting:
+    """A chain's head as one anchor saw it."""
+
+    seq: int
+    hash: str
+    line: int
+    at: dt.datetime
+
+    def where(self) -> str:
+        return f"the anchor of {self.at.isoformat(timespec='seconds')} (line {self.line})"
+
+
+class _Anchored:
+    """What the anchors saw of each chain, handed to the walk of that chain."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self._by_chain: dict[str, dict[int, list[_Sighting]]] = {}
+
+    def add(self, line: AnchorLine) -> None:
+        assert line.anchor is not None  # noqa: S101 - only readable lines are added
+        self.lines += 1
+        for head in line.anchor.heads:
+            sighting = _Sighting(head.seq, head.hash, line.number, line.anchor.at)
+            self._by_chain.setdefault(head.chain, {}).setdefault(head.seq, []).append(sighting)
+
+    def pop(self, chain: str) -> dict[int, list[_Sighting]]:
+        """What the anchors saw of a chain that is in the database."""
+        return self._by_chain.pop(chain, {})
+
+    def gone(self) -> list[AuditProblem]:
+        """The chains anchors saw that have neither rows nor a head now."""
+        problems = []
+        for chain, sightings in sorted(self._by_chain.items()):
+            last = max((s for seen in sightings.values() for s in seen), key=lambda s: s.seq)
+            problems.append(
+                AuditProblem(
+                    chain,
+                    last.seq,
+                    None,
+                    ProblemKind.CHAIN_GONE,
+                    f"{last.where()} saw {last.seq} row(s); the chain and its head are gone "
+                    "(removed)",
+                )
+            )
+        return problems
+
+
 class _ChainWalk:
     """The state of walking one chain: the seq and hash the next row must link to."""
 
-    def __init__(self, chain: str) -> None:
+    def __init__(self, chain: str, key: AuditKey, anchored: dict[int, list[_Sighting]]) -> None:
         self.chain = chain
+        self.key = key
+        self.anchored = anchored
         self.last_seq = 0
         self.last_hash = GENESIS_HASH
         self.last_id: int | None = None
+        self.keyed = False  # a keyed row was seen: plain links may no longer follow
 
     def check(self, row: AuditRow) -> list[AuditProblem]:
         problems: list[AuditProblem] = []
@@ -123,8 +232,18 @@ class _ChainWalk:
         def problem(kind: ProblemKind, detail: str, seq: int = row.seq) -> None:
             problems.append(AuditProblem(self.chain, seq, row.id, kind, detail))
 
-        if row.hash != row_hash(row):
+        expected = row_hash(row, self.key)
+        if expected is None:
+            problem(ProblemKind.EDITED, f"its hash scheme {row.scheme!r} is not one sopbot writes")
+        elif not same_digest(row.hash, expected):
             problem(ProblemKind.EDITED, "its columns do not give its stored hash (edited)")
+        if row.scheme == KEYED_SCHEME:
+            self.keyed = True
+        elif row.scheme == PLAIN_SCHEME and self.keyed:
+            problem(
+                ProblemKind.DOWNGRADED,
+                "a plain SHA-256 link after keyed ones: made without the audit key (re-hashed)",
+            )
         if chain_of(row.agency_id) != row.chain:
             problem(ProblemKind.WRONG_CHAIN, f"agency {row.agency_id} belongs to another chain")
         if row.seq <= self.last_seq:
@@ -148,13 +267,51 @@ class _ChainWalk:
                 "its prev_hash is not the hash of the row before it (inserted, or the row "
                 "before was re-hashed)",
             )
+        for sighting in self.anchored.pop(row.seq, []):
+            if sighting.hash != row.hash:
+                problem(
+                    ProblemKind.CHANGED,
+                    f"{sighting.where()} saw another row here (replaced, and the rows after "
+                    "it re-hashed)",
+                )
         self.last_seq = max(self.last_seq, row.seq)
         self.last_hash = row.hash
         self.last_id = row.id
         return problems
 
     def finish(self, head: AuditChainHeadRow | None) -> list[AuditProblem]:
-        """Compare the end of the chain with its head."""
+        """Compare the end of the chain with its head and with what the anchors saw."""
+        problems = self._compare_head(head)
+        if self.last_seq > 0 and not self.keyed:
+            problems.append(
+                AuditProblem(
+                    self.chain,
+                    self.last_seq,
+                    self.last_id,
+                    ProblemKind.UNSEALED,
+                    "no row of the chain is keyed, so its plain SHA-256 links could be "
+                    "recomputed (rows from before audit keys: start `sopbot run` with "
+                    "SOPBOT_AUDIT_KEY once to seal them)",
+                )
+            )
+        beyond = [s for seen in self.anchored.values() for s in seen if s.seq > self.last_seq]
+        if beyond:
+            last = max(beyond, key=lambda s: s.seq)
+            first = self.last_seq + 1
+            gap = f"seq {first}" if first == last.seq else f"seqs {first}-{last.seq}"
+            problems.append(
+                AuditProblem(
+                    self.chain,
+                    first,
+                    None,
+                    ProblemKind.REWOUND,
+                    f"{gap} missing at the end: {last.where()} saw them (the newest rows were "
+                    "removed)",
+                )
+            )
+        return problems
+
+    def _compare_head(self, head: AuditChainHeadRow | None) -> list[AuditProblem]:
         if head is None:
             return [
                 AuditProblem(

@@ -1,6 +1,8 @@
 """Writing the audit trail: one row per state change, in the transaction of the change.
 
-The rows are appended to their agency's hash chain (sopbot.storage.audit_chain).
+The rows are appended to their agency's hash chain (sopbot.storage.audit_chain). The row of a
+document attached to a step carries the document's SHA-256 and size, so the chain vouches for
+the stored bytes (`sopbot documents verify`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session
 
-from sopbot.engine.instance import Transition
+from sopbot.engine.instance import EntityKind, Transition
 from sopbot.storage.audit_chain import AuditEntry, append
+from sopbot.storage.models import DocumentRow
 
 
 def record_transitions(
@@ -32,11 +35,24 @@ def record_transitions(
                 action=transition.action,
                 before=transition.before,
                 after=transition.after,
-                detail=dict(transition.detail),
+                detail=_detail(session, transition),
             )
             for transition in transitions
         ),
     )
+
+
+def _detail(session: Session, transition: Transition) -> dict[str, object]:
+    """The transition's detail, with the content hash and size of an attached document."""
+    detail = dict(transition.detail)
+    if transition.entity is EntityKind.DOCUMENT and transition.action == "attach":
+        # The row was added (and flushed) with this change: found in the session, not read.
+        document = session.get(DocumentRow, transition.entity_id)
+        if document is None:
+            raise LookupError(f"document {transition.entity_id} attached but not stored")
+        detail["sha256"] = document.sha256
+        detail["size_bytes"] = document.size_bytes
+    return detail
 
 
 def record_change(

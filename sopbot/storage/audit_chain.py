@@ -1,10 +1,16 @@
 """The audit trail's hash chains: each new row links to the one before it in its chain.
 
 There is one chain per agency ("agency:<id>") and one for rows without an agency ("global").
-Row `seq` of a chain stores the previous row's hash (`prev_hash`) and its own `hash`, a SHA-256
-over the chain, seq, prev_hash and every content column in a canonical JSON form. Editing a row
-breaks its hash; removing one leaves a gap in seq and a prev_hash that does not link; removing
-the newest rows leaves the chain's head (`audit_chain_head`) ahead of the last row.
+Row `seq` of a chain stores the previous row's hash (`prev_hash`) and its own `hash`, over the
+chain, seq, prev_hash and every content column in a canonical JSON form. Editing a row breaks
+its hash; removing one leaves a gap in seq and a prev_hash that does not link; removing the
+newest rows leaves the chain's head (`audit_chain_head`) ahead of the last row.
+
+The hash is an HMAC-SHA256 under the audit key (`scheme` "hmac-sha256"), which lives outside
+the database (storage.audit_key), so someone who can only write to the database cannot recompute
+the links after an edit. Rows written before migration 0008 keep their plain SHA-256 links
+(`scheme` "sha256"); they may only come first in a chain, and the first keyed row after them
+(at the latest the "seal" row `sopbot run` writes at start-up) fixes their hashes for good.
 
 Rows can never be updated (the database refuses it), so the hash is computed before the insert
 and cannot use the autoincrement id. A writer locks the chain's head row (SELECT ... FOR UPDATE)
@@ -30,9 +36,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from sopbot.storage.models import AuditChainHeadRow, AuditRow
+from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey, canonical_json
+from sopbot.storage.database import Database
+from sopbot.storage.models import AuditChainHeadRow, AuditRow, InstanceRow, MemberRow
 from sopbot.storage.prepared import PreparedQuery, PreparedWrite
 from sopbot.storage.statements import insert_skipping_duplicates, table_of
 
@@ -41,6 +49,20 @@ GENESIS_HASH = "0" * 64
 
 GLOBAL_CHAIN = "global"
 """The chain of audit rows that belong to no agency."""
+
+PLAIN_SCHEME = "sha256"
+"""The links of rows written before migration 0008: plain SHA-256, which anyone can recompute."""
+
+KEYED_SCHEME = "hmac-sha256"
+"""The links of every row written since: HMAC-SHA256 under the audit key."""
+
+SEAL_ENTITY = "audit_chain"
+"""The entity of the row that seals a chain of plain links under the key."""
+
+
+class MissingAuditKey(RuntimeError):
+    """A change was audited through a database opened without the audit key."""
+
 
 # Where a session keeps the entries recorded in its transaction until the commit appends them.
 _PENDING_KEY = "sopbot.audit_chain.pending"
@@ -65,6 +87,12 @@ _APPEND = PreparedWrite(insert(_AUDIT_TABLE))
 def chain_of(agency_id: int | None) -> str:
     """The chain an audit row of this agency (or of none) belongs to."""
     return GLOBAL_CHAIN if agency_id is None else f"agency:{agency_id}"
+
+
+def agency_of(chain: str) -> int | None:
+    """The agency whose chain this is (None for the global chain, or a name of no chain)."""
+    prefix, _, number = chain.partition(":")
+    return int(number) if prefix == "agency" and number.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +126,12 @@ def content_hash(
     before: str | None,
     after: str,
     detail: Mapping[str, Any],
+    key: AuditKey | None = None,
 ) -> str:
-    """The SHA-256 (hex) of one link: its place in the chain and all of its content.
+    """The hash (hex) of one link, over its place in the chain and all of its content: an
+    HMAC-SHA256 under `key`, or without one the plain SHA-256 of rows from before 0008.
 
-    Migration 0004 has its own copy of this function to fill the chains of existing rows: the
+    Migration 0004 has its own copy of the plain form to fill the chains of existing rows: the
     two must stay identical (a test upgrades a database with rows and verifies it).
     """
     if at.tzinfo is None or at.utcoffset() is None:
@@ -122,12 +152,16 @@ def content_hash(
         "after": after,
         "detail": detail,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical_json(payload)).hexdigest()
+    return key.mac(payload)
 
 
-def row_hash(row: AuditRow) -> str:
-    """The hash a stored audit row should have, recomputed from its columns."""
+def row_hash(row: AuditRow, key: AuditKey) -> str | None:
+    """The hash a stored audit row should have, recomputed from its columns under its scheme
+    (None for a scheme sopbot never writes)."""
+    if row.scheme not in (PLAIN_SCHEME, KEYED_SCHEME):
+        return None
     return content_hash(
         chain=row.chain,
         seq=row.seq,
@@ -142,7 +176,14 @@ def row_hash(row: AuditRow) -> str:
         before=row.before,
         after=row.after,
         detail=row.detail,
+        key=key if row.scheme == KEYED_SCHEME else None,
     )
+
+
+def chains_expected(session: Session) -> set[str]:
+    """The chains that must exist: every agency with members or procedures has audited them."""
+    agencies = select(col(MemberRow.agency_id)).union(select(col(InstanceRow.agency_id)))
+    return {chain_of(agency_id) for (agency_id,) in session.execute(agencies)}
 
 
 def append(session: Session, entries: Iterable[AuditEntry]) -> int:
@@ -151,6 +192,11 @@ def append(session: Session, entries: Iterable[AuditEntry]) -> int:
     pending = list(entries)
     if not pending:
         return 0
+    if session.info.get(SESSION_INFO_KEY) is None:
+        raise MissingAuditKey(
+            "this database was opened without the audit key (SOPBOT_AUDIT_KEY): "
+            "changes cannot be audited, so none is made"
+        )
     if not event.contains(session, "before_commit", _append_pending):
         event.listen(session, "before_commit", _append_pending)
         event.listen(session, "after_soft_rollback", _drop_rolled_back)
@@ -173,6 +219,7 @@ def _append_pending(session: Session) -> None:
     entries = [entry for recorded_in, entry in queue if _root_of(recorded_in) is root]
     if not entries:
         return
+    key: AuditKey = session.info[SESSION_INFO_KEY]
     # Everything else first, so no other lock is waited for while a head is held.
     session.flush()
     # Several chains are locked in one fixed order, so two such transactions cannot deadlock.
@@ -197,6 +244,7 @@ def _append_pending(session: Session) -> None:
             before=entry.before,
             after=entry.after,
             detail=detail,
+            key=key,
         )
         rows.append(
             {
@@ -214,6 +262,7 @@ def _append_pending(session: Session) -> None:
                 "seq": seq,
                 "prev_hash": head.last_hash,
                 "hash": digest,
+                "scheme": KEYED_SCHEME,
             }
         )
         head.last_seq = seq
@@ -286,3 +335,48 @@ def _create_head(session: Session, chain: str) -> None:
     values = {"chain": chain, "last_seq": 0, "last_hash": GENESIS_HASH}
     insert = insert_skipping_duplicates(session, _HEAD_TABLE)
     session.execute(insert.values(values).on_conflict_do_nothing())
+
+
+_LAST_ROW_SCHEME = PreparedQuery(
+    select(_AUDIT_TABLE.c.scheme).where(
+        _AUDIT_TABLE.c.chain == bindparam("chain"), _AUDIT_TABLE.c.seq == bindparam("seq")
+    )
+)
+
+
+def seal_plain_chains(database: Database, at: dt.datetime) -> list[str]:
+    """Append a keyed "seal" row to every chain whose newest row is a plain SHA-256 link (a
+    chain from before migration 0008 with no keyed row yet); returns the chains sealed.
+
+    The seal's HMAC covers the hash of the plain row before it, so from then on those rows
+    cannot be recomputed either; until a chain is sealed, `sopbot audit verify` reports it.
+    """
+    with database.transaction() as session:
+        heads = session.execute(select(_HEAD_TABLE.c.chain, _HEAD_TABLE.c.last_seq)).all()
+        plain = [
+            (chain, last_seq)
+            for chain, last_seq in heads
+            if chain_of(agency_of(chain)) == chain  # a name sopbot gives (verify reports others)
+            and (row := _LAST_ROW_SCHEME.first(session, {"chain": chain, "seq": last_seq}))
+            is not None
+            and row.scheme == PLAIN_SCHEME
+        ]
+        append(
+            session,
+            (
+                AuditEntry(
+                    at=at,
+                    agency_id=agency_of(chain),
+                    instance_id=None,
+                    actor_id=None,
+                    entity=SEAL_ENTITY,
+                    entity_id=chain,
+                    action="seal",
+                    before=PLAIN_SCHEME,
+                    after=KEYED_SCHEME,
+                    detail={"plain_rows": last_seq},
+                )
+                for chain, last_seq in plain
+            ),
+        )
+    return [chain for chain, _ in plain]

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey
 from sopbot.storage.prepared import RawConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -43,10 +44,19 @@ _read_only: ContextVar[bool] = ContextVar("sopbot_read_only", default=False)
 class Database:
     """One database: its engine and a factory of sessions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, audit_key: AuditKey | None = None) -> None:
+        """`audit_key` keys the audit chains: without it, a transaction that audits a change
+        is refused (storage.audit_chain), and the trail cannot be verified."""
         self.url = make_url(url)
         self.engine: Engine = _create_engine(url, echo=echo)
-        self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.audit_key = audit_key
+        # Every session carries the key, for the audit rows its transaction appends.
+        self._sessions = sessionmaker(
+            self.engine,
+            class_=Session,
+            expire_on_commit=False,
+            info={SESSION_INFO_KEY: audit_key},
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -129,10 +129,11 @@ class LocalDocumentStore:
         """All the bytes of the stored document."""
         return self.path_of(storage_key).read_bytes()
 
-    def verify(self, storage_key: str) -> bool:
-        """Whether the stored bytes still hash to the SHA-256 in the key (False if missing)."""
+    def verify(self, storage_key: str, sha256: str | None = None) -> bool:
+        """Whether the stored bytes still hash to `sha256` (by default the SHA-256 in the key);
+        False if missing."""
         path = self.path_of(storage_key)
-        expected = storage_key.rsplit("/", 1)[-1].split(".", 1)[0]
+        expected = sha256 or storage_key.rsplit("/", 1)[-1].split(".", 1)[0]
         hasher = hashlib.sha256()
         try:
             with path.open("rb") as stored:

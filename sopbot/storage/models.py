@@ -209,7 +209,8 @@ class AuditRow(SQLModel, table=True):
 
     Each row is link `seq` of its chain (one per agency, "global" without one): `hash` covers
     the chain, seq, `prev_hash` (the previous link's hash) and every content column, so an edited
-    or removed row shows (sopbot.storage.audit_chain writes them, `sopbot audit verify` checks).
+    or removed row shows (sopbot.storage.audit_chain writes them, `sopbot audit verify` checks);
+    since migration 0008 it is keyed with the audit key (`scheme`).
     The database refuses UPDATE and DELETE on this table (triggers of migration 0004).
     """
 
@@ -235,8 +236,13 @@ class AuditRow(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     chain: str = Field(max_length=32)
     seq: int
-    prev_hash: str = Field(max_length=64)  # sha256 hex of the previous link (zeros for seq 1)
-    hash: str = Field(max_length=64)  # sha256 hex of this row (see audit_chain.row_hash)
+    prev_hash: str = Field(max_length=64)  # hex hash of the previous link (zeros for seq 1)
+    hash: str = Field(max_length=64)  # hex hash of this row (see audit_chain.row_hash)
+    # How `hash` is made: "hmac-sha256" (under the audit key), or "sha256" for the rows written
+    # before migration 0008, which that migration marks so.
+    scheme: str = Field(
+        default="hmac-sha256", max_length=16, sa_column_kwargs={"server_default": "sha256"}
+    )
 
 
 class AuditChainHeadRow(SQLModel, table=True):

@@ -33,6 +33,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, InstanceRow, OutboxRow
+from tests.helpers.audit import TEST_AUDIT_KEY
 
 AGENCIES = 50  # x 2 procedures x 10 transitions = 1,000 transitions
 KILLS = 20
@@ -56,7 +57,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
         folder.mkdir(parents=True)
         (folder / "uji.yaml").write_text(linear_sop(STEPS, "SOP Uji Ketahanan"), encoding="utf-8")
     database_url = f"sqlite:///{tmp_path / 'sopbot.db'}"
-    database = Database(database_url)
+    database = Database(database_url, audit_key=TEST_AUDIT_KEY)
     upgrade(database)
     library = load_library(sop_dir)
     procedures = ProcedureService(database, library, observer=Notifier())
@@ -96,6 +97,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
             "DATABASE_URL": database_url,
             "SOPBOT_SOP_DIR": str(sop_dir),
             "SOPBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
+            "SOPBOT_AUDIT_ANCHOR_FILE": str(tmp_path / "audit-anchors.jsonl"),
             "SOPBOT_LOG_LEVEL": "WARNING",
             # Telegram's pace would make this test take half an hour; the limits are tested
             # elsewhere.

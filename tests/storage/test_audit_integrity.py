@@ -20,12 +20,22 @@ from sopbot.services.audit_verify import AuditProblem, ProblemKind, verify_audit
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.audit import record_change
-from sopbot.storage.audit_chain import GENESIS_HASH, chain_of, content_hash
+from sopbot.storage.audit_chain import (
+    GENESIS_HASH,
+    KEYED_SCHEME,
+    PLAIN_SCHEME,
+    MissingAuditKey,
+    chain_of,
+    content_hash,
+    seal_plain_chains,
+)
+from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.column_types import UTCDateTime
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import AgencyRow, AuditChainHeadRow, AuditRow
+from sopbot.storage.models import AgencyRow, AuditChainHeadRow, AuditRow, PositionRow
 from tests.helpers.agencies import Player, SeedAgency, next_key, seed_library, staff_agency
+from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.history import assert_complete_history
 
 LIBRARY = seed_library()
@@ -186,31 +196,58 @@ def test_any_edited_column_shows(database: Database, column: str, value: str) ->
     assert [(p.row_id, p.kind) for p in problems][:1] == [(edited.id, ProblemKind.EDITED)]
 
 
-def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(database: Database) -> None:
+def forged_hash(row: AuditRow, *, key: AuditKey | None, **changes: Any) -> str:
+    """The hash someone would compute for the row with some columns changed (no key: plain
+    SHA-256, the only kind a database writer without the audit key can make)."""
+    values = {column: getattr(row, column) for column in HASHED_COLUMNS} | changes
+    return content_hash(**values, key=key)
+
+
+HASHED_COLUMNS = (
+    "chain",
+    "seq",
+    "prev_hash",
+    "at",
+    "agency_id",
+    "instance_id",
+    "actor_id",
+    "entity",
+    "entity_id",
+    "action",
+    "before",
+    "after",
+    "detail",
+)
+
+
+def test_an_edit_with_a_hash_recomputed_without_the_key_is_found(database: Database) -> None:
     agency, _ = played(database)
     chain = chain_of(agency.agency_id)
-    rows = chain_rows(database, chain)
-    edited, following = rows[4], rows[5]
-    forged = content_hash(
-        chain=edited.chain,
-        seq=edited.seq,
-        prev_hash=edited.prev_hash,
-        at=edited.at,
-        agency_id=edited.agency_id,
-        instance_id=edited.instance_id,
-        actor_id=edited.actor_id,
-        entity=edited.entity,
-        entity_id=edited.entity_id,
-        action=edited.action,
-        before=edited.before,
-        after="forged",
-        detail=edited.detail,
-    )
+    edited = chain_rows(database, chain)[4]
     drop_append_only_triggers(database)
     tamper(
         database,
         "UPDATE audit_event SET after = 'forged', hash = :hash WHERE id = :id",
-        hash=forged,
+        hash=forged_hash(edited, key=None, after="forged"),
+        id=edited.id,
+    )
+    problems = verify_audit_trail(database).problems
+    assert [(p.chain, p.seq, p.row_id, p.kind) for p in problems][:1] == [
+        (chain, edited.seq, edited.id, ProblemKind.EDITED)
+    ]
+
+
+def test_an_edit_with_a_keyed_hash_breaks_the_next_link(database: Database) -> None:
+    # Even someone who had the key must re-hash every row after the edit.
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    rows = chain_rows(database, chain)
+    edited, following = rows[4], rows[5]
+    drop_append_only_triggers(database)
+    tamper(
+        database,
+        "UPDATE audit_event SET after = 'forged', hash = :hash WHERE id = :id",
+        hash=forged_hash(edited, key=TEST_AUDIT_KEY, after="forged"),
         id=edited.id,
     )
     (problem,) = verify_audit_trail(database).problems
@@ -284,21 +321,8 @@ def test_a_row_put_past_the_head_is_found(database: Database) -> None:
         prev_hash=last.hash,
         hash="",
     )
-    forged.hash = content_hash(
-        chain=chain,
-        seq=forged.seq,
-        prev_hash=forged.prev_hash,
-        at=NOW,
-        agency_id=agency.agency_id,
-        instance_id=None,
-        actor_id=None,
-        entity="member",
-        entity_id="1",
-        action="create",
-        before=None,
-        after="active",
-        detail={},
-    )
+    # As a writer holding the key but skipping the chain's lock would make it.
+    forged.hash = forged_hash(forged, key=TEST_AUDIT_KEY)
     with database.transaction() as session:  # inserting is allowed; the head was not moved
         session.add(forged)
         session.flush()
@@ -529,8 +553,9 @@ AUDIT_0003 = sa.table(
 )
 
 
-def test_upgrading_links_the_rows_already_there(empty_database: Database) -> None:
-    database = empty_database
+def rows_from_before_the_chains(database: Database) -> None:
+    """A database at revision 0003 with six audit rows (four of agency 1, two global),
+    then migrated to the newest revision."""
     upgrade(database, "0003")
     with database.engine.begin() as connection:
         connection.execute(
@@ -559,12 +584,173 @@ def test_upgrading_links_the_rows_already_there(empty_database: Database) -> Non
             ],
         )
     upgrade(database)
+
+
+def test_upgrading_links_the_rows_already_there(empty_database: Database) -> None:
+    database = empty_database
+    rows_from_before_the_chains(database)
     result = verify_audit_trail(database)
-    assert (result.intact, result.rows, result.chains) == (True, 6, 2)
+    # The old rows verify as plain SHA-256 links; nothing protects them by the key yet.
+    assert (result.rows, result.chains) == (6, 2)
+    assert [(p.chain, p.kind) for p in result.problems] == [
+        ("agency:1", ProblemKind.UNSEALED),
+        ("global", ProblemKind.UNSEALED),
+    ]
+    assert {r.scheme for r in chain_rows(database, "agency:1")} == {PLAIN_SCHEME}
     assert [r.seq for r in chain_rows(database, "agency:1")] == [1, 2, 3, 4]
     with database.transaction() as session:
         change(session, 1, "after the upgrade")
         change(session, None, "after the upgrade")
-    assert [r.seq for r in chain_rows(database, "agency:1")] == [1, 2, 3, 4, 5]
+    rows = chain_rows(database, "agency:1")
+    assert [(r.seq, r.scheme) for r in rows] == [
+        (1, PLAIN_SCHEME),
+        (2, PLAIN_SCHEME),
+        (3, PLAIN_SCHEME),
+        (4, PLAIN_SCHEME),
+        (5, KEYED_SCHEME),
+    ]
     assert [r.seq for r in chain_rows(database, "global")] == [1, 2, 3]
     assert_intact(database)
+
+
+def test_chains_from_before_the_keys_are_sealed_and_stay_fixed(empty_database: Database) -> None:
+    database = empty_database
+    rows_from_before_the_chains(database)
+    assert seal_plain_chains(database, NOW) == ["agency:1", "global"]
+    assert seal_plain_chains(database, NOW) == []  # sealed once
+    seal = chain_rows(database, "agency:1")[-1]
+    assert (seal.seq, seal.scheme, seal.entity, seal.action) == (
+        5,
+        KEYED_SCHEME,
+        "audit_chain",
+        "seal",
+    )
+    assert_intact(database)
+    # The plain rows can still be re-hashed without the key, but the seal's keyed hash holds
+    # the last one's hash: the edit shows.
+    drop_append_only_triggers(database)
+    rows = chain_rows(database, "agency:1")
+    rehash(database, "agency:1", rows[1], key=None, through=4, after="forged")
+    problems = verify_audit_trail(database).problems
+    assert [(p.chain, p.seq, p.kind) for p in problems] == [("agency:1", 5, ProblemKind.UNLINKED)]
+
+
+def rehash(
+    database: Database,
+    chain: str,
+    edited: AuditRow,
+    *,
+    key: AuditKey | None,
+    start: int | None = None,
+    through: int | None = None,
+    **changes: Any,
+) -> None:
+    """Edit a row and re-hash the rows from seq `start` (the edited one's by default) up to
+    seq `through` (else to the end, moving the head too), as someone with write access to the
+    database would."""
+    scheme = KEYED_SCHEME if key is not None else PLAIN_SCHEME
+    first = edited.seq if start is None else start
+    rows = [r for r in chain_rows(database, chain) if r.seq >= first]
+    if through is not None:
+        rows = [r for r in rows if r.seq <= through]
+    prev_hash = rows[0].prev_hash
+    with database.engine.begin() as connection:
+        for row in rows:
+            values = changes if row.seq == edited.seq else {}
+            digest = forged_hash(row, key=key, prev_hash=prev_hash, **values)
+            connection.execute(
+                sa.update(AuditRow)
+                .where(col(AuditRow.id) == row.id)
+                .values(prev_hash=prev_hash, hash=digest, scheme=scheme, **values)
+            )
+            prev_hash = digest
+        if through is None:
+            connection.execute(
+                sa.update(AuditChainHeadRow)
+                .where(col(AuditChainHeadRow.chain) == chain)
+                .values(last_hash=prev_hash)
+            )
+
+
+# Someone who can write to the database, and drops the triggers, re-hashes what they changed.
+
+
+@pytest.mark.parametrize(
+    ("forgery", "expected"),
+    [
+        # Plain SHA-256 links from the edited row on: plain after keyed.
+        ("plain from the edit", ProblemKind.DOWNGRADED),
+        # Every row of the chain re-hashed as plain links: no keyed row is left.
+        ("plain, the whole chain", ProblemKind.UNSEALED),
+        # Keyed links under a key of their own: not the audit key's.
+        ("another key", ProblemKind.EDITED),
+    ],
+)
+def test_an_edit_with_the_rest_of_the_chain_recomputed_is_found(
+    database: Database, forgery: str, expected: ProblemKind
+) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    rows = chain_rows(database, chain)
+    edited = rows[6]
+    drop_append_only_triggers(database)
+    rehash(
+        database,
+        chain,
+        edited,
+        key=AuditKey.generate() if forgery == "another key" else None,
+        start=1 if forgery == "plain, the whole chain" else None,
+        actor_id=424242,
+    )
+    result = verify_audit_trail(database)
+    assert not result.intact
+    if expected is ProblemKind.UNSEALED:
+        assert [(p.chain, p.seq, p.kind) for p in result.problems] == [
+            (chain, rows[-1].seq, ProblemKind.UNSEALED)
+        ]
+    else:
+        # Every re-hashed row shows, from the edited one to the newest.
+        assert [(p.chain, p.seq, p.row_id, p.kind) for p in result.problems] == [
+            (chain, row.seq, row.id, expected) for row in rows[6:]
+        ]
+
+
+def test_a_chain_removed_with_its_head_is_found(database: Database) -> None:
+    agency, _ = played(database)
+    chain = chain_of(agency.agency_id)
+    drop_append_only_triggers(database)
+    tamper(database, "DELETE FROM audit_event WHERE chain = :chain", chain=chain)
+    tamper(database, "DELETE FROM audit_chain_head WHERE chain = :chain", chain=chain)
+    result = verify_audit_trail(database)
+    assert (result.rows, result.chains) == (0, 0)
+    assert result.problems == (
+        AuditProblem(
+            chain,
+            0,
+            None,
+            ProblemKind.NO_CHAIN,
+            "the agency has members or procedures but no audit chain (removed)",
+        ),
+    )
+
+
+def test_without_the_key_nothing_is_audited_and_nothing_changes(database: Database) -> None:
+    agency_id = new_agency(database)
+    keyless = Database(database.url.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(MissingAuditKey, match="SOPBOT_AUDIT_KEY"):
+            add_a_position(keyless, agency_id)
+        with pytest.raises(MissingAuditKey):
+            verify_audit_trail(keyless)
+    finally:
+        keyless.dispose()
+    with database.transaction() as session:
+        assert session.exec(select(PositionRow)).all() == []
+    assert chain_rows(database, chain_of(agency_id)) == []
+
+
+def add_a_position(database: Database, agency_id: int) -> None:
+    """A change and its audit row, in one transaction."""
+    with database.transaction() as session:
+        session.add(PositionRow(agency_id=agency_id, key="kaban", name="Kepala Badan"))
+        change(session, agency_id, "refused")

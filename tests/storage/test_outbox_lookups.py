@@ -21,6 +21,7 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from tests.helpers.agencies import Player, seed_library, staff_agency, start_as
+from tests.helpers.audit import TEST_AUDIT_KEY
 
 KESBANGPOL = "kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"
 OUTBOX_READ = re.compile(r"^\s*SELECT\b.*\bFROM\s+outbox_message\b", re.IGNORECASE | re.DOTALL)
@@ -52,7 +53,7 @@ def plan(database: Database, sql: str, parameters: Any) -> list[str]:
 
 
 def test_outbox_reads_of_a_whole_procedure_use_an_index(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'sopbot.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'sopbot.db'}", audit_key=TEST_AUDIT_KEY)
     try:
         upgrade(database)
         library = seed_library()
