@@ -60,6 +60,9 @@ _ZIP_ENCRYPTED_FLAG = 0x1
 # The only members ever decompressed whole are [Content_Types].xml, ODF's "mimetype" and
 # embedded packages; the first two only this far (a real one is a few KiB).
 _ZIP_MAX_MEMBER_READ = 1024 * 1024
+# oletools reads these parts whole and parses them as XML; real ones are a few KiB, and a
+# large one would cost it time and memory out of all proportion.
+_PARTS_PARSED_AS_XML = frozenset({"[Content_Types].xml", "_rels/.rels"})
 # Enough of each member to see an archive's signature (tar's sits at offset 257).
 _ZIP_PEEK_BYTES = 512
 _OTHER_ARCHIVE_MAGICS = (
@@ -196,6 +199,11 @@ def _detect_open_archive(
     if declared > budget.remaining or any(_inflates(entry) for entry in entries):
         return Refusal.ARCHIVE
     budget.remaining -= declared
+    if any(
+        entry.filename in _PARTS_PARSED_AS_XML and entry.file_size > _ZIP_MAX_MEMBER_READ
+        for entry in entries
+    ):
+        return Refusal.NOT_ACCEPTED
     if any(entry.flag_bits & _ZIP_ENCRYPTED_FLAG for entry in entries):
         return Refusal.ENCRYPTED
     if entries[0].filename == "mimetype":

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from sopbot.storage import office_files
 from sopbot.storage.file_types import (
     ALLOWED_TYPES_DESCRIPTION,
     FILE_TYPES,
@@ -925,3 +926,20 @@ def test_every_formula_cell_is_found_and_no_other(rows: list[tuple[str, str, str
         for cell in row
     )
     assert (detected is Refusal.FORMULA) == expected
+
+
+def test_a_huge_relationships_part_is_refused_before_oletools_parses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stored uncompressed, so no compression ratio gives it away: only its size does.
+    declared = content_types_xml(MAIN_PARTS["docx"], MAIN_CONTENT_TYPES["docx"], {})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", declared)
+        rels = ROOT_RELS.format(target=MAIN_PARTS["docx"]).encode()
+        archive.writestr("_rels/.rels", rels + b" " * (2 * 1024 * 1024))
+        archive.writestr(MAIN_PARTS["docx"], '<?xml version="1.0"?><root/>')
+    parsed: list[bytes] = []
+    monkeypatch.setattr(office_files, "VBA_Parser", lambda *a, **k: parsed.append(b""))
+    assert detect_file_type(buffer.getvalue()) is Refusal.NOT_ACCEPTED
+    assert parsed == []
