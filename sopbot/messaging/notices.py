@@ -575,7 +575,9 @@ class Notifier:
             },
         ):
             # Rows written before documents were sent from the store name the file_id.
-            already.update(str(sent.payload.get(key)) for key in ("document_id", "file_id"))
+            already.update(
+                str(sent.payload[key]) for key in ("document_id", "file_id") if key in sent.payload
+            )
         rows = [
             row
             for row in rows
