@@ -143,12 +143,14 @@ def build_bot(
         .build()
     )
     procedures = ProcedureService(database, library, clock=clock, observer=Notifier())
+    documents = LocalDocumentStore(documents_dir)
     sender = OutboxSender(
         database,
         application.bot,
         clock=clock,
         idle_wait=sender_idle_wait,
         flood=FloodControl(flood),
+        documents=documents,
     )
     services = BotServices(
         procedures=procedures,
@@ -156,7 +158,7 @@ def build_bot(
         views=Views(procedures, clock=clock),
         pending=PendingInputs(database, clock=clock),
         catalog=default_catalog(),
-        documents=LocalDocumentStore(documents_dir),
+        documents=documents,
         sender=sender,
         bot_username=bot_username or "",
         clock=clock,

@@ -42,6 +42,7 @@ from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
 from sopbot.storage.database import Database
+from sopbot.storage.document_store import DocumentUnavailable, LocalDocumentStore
 from sopbot.storage.models import MemberRow, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -164,9 +165,11 @@ class OutboxSender:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         idle_wait: float = 1.0,
         flood: FloodControl | None = None,
+        documents: LocalDocumentStore | None = None,
     ) -> None:
         self.database = database
         self.bot = bot
+        self.documents = documents  # where the documents that outbox rows hand on are kept
         self.flood = flood or FloodControl()
         self.owner = f"sender-{uuid.uuid4().hex[:12]}"  # whose lease a claimed row is under
         self.clock = clock
@@ -252,6 +255,10 @@ class OutboxSender:
                 seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
                 await self._in_thread(self._postpone, job, seconds, "429 retry_after", False)
                 return False
+            except DocumentUnavailable as exc:
+                # Missing or damaged in the store: no later try would find other bytes.
+                await self._record(_Outcome(job.id, "failed", error=f"document: {exc}"))
+                return True
             except Forbidden as exc:
                 # The person blocked the bot (or left): their admins are told.
                 error = f"forbidden: {exc}"
@@ -285,10 +292,7 @@ class OutboxSender:
         assert job.chat_id is not None  # noqa: S101 - checked by the caller
         await self.flood.overall.acquire()
         if job.kind == "document":
-            sent: Message = await self.bot.send_document(
-                job.chat_id, payload["file_id"], caption=payload.get("caption")
-            )
-            return sent.message_id
+            return await self._send_document(job.chat_id, payload)
         keyboard = markup(from_payload(payload.get("keyboard")))
         if job.kind == "edit":
             assert job.edit_target is not None  # noqa: S101 - checked by the caller
@@ -312,6 +316,22 @@ class OutboxSender:
             )
             self.ledger.saw(job.chat_id, last)
         return last
+
+    async def _send_document(self, chat_id: int, payload: dict[str, Any]) -> int:
+        """Upload a stored document under the name the server made for it.
+
+        Never by the sender's file_id: Telegram would deliver it under the sender's own name.
+        DocumentUnavailable when the bytes are missing or damaged, or the row predates the
+        store (it names only a file_id).
+        """
+        storage_key = payload.get("storage_key")
+        if self.documents is None or not isinstance(storage_key, str):
+            raise DocumentUnavailable("no stored document to send")
+        content = await self._in_thread(self.documents.read_verified, storage_key)
+        sent: Message = await self.bot.send_document(
+            chat_id, content, filename=str(payload["filename"]), caption=payload.get("caption")
+        )
+        return sent.message_id
 
     # -- database side (run in a worker thread) --------------------------------------------
 

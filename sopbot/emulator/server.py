@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -22,7 +22,14 @@ from sopbot.emulator.errors import (
     too_many_requests,
     unauthorized,
 )
-from sopbot.emulator.faults import DropConnection, Fault, FaultInjector, Hang, ServerError
+from sopbot.emulator.faults import (
+    DropConnection,
+    Fault,
+    FaultInjector,
+    Hang,
+    ServerError,
+    TooManyRequests,
+)
 from sopbot.emulator.methods import Call, Described, find_method
 from sopbot.emulator.params import Params, UploadedFile
 from sopbot.emulator.state import ApiCall, EmulatorState
@@ -210,9 +217,39 @@ class FileDownloadHandler(_JsonHandler):
             state.calls.append(ApiCall("file_download", {"file_path": file_path}, started, 404))
             self.answer(404, not_found().to_json())
             return
+        # Tests inject faults for downloads under the method name "file_download".
+        fault = self.backend.faults.take("file_download")
+        if fault is not None:
+            self._misbehave(fault, ApiCall("file_download", {"file_path": file_path}, started, 0))
+            return
         state.calls.append(ApiCall("file_download", {"file_path": file_path}, started, 200))
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(stored.content)
+
+    def _misbehave(self, fault: Fault, call: ApiCall) -> None:
+        """Act out a fault on a download: a 5xx or 429 answer, or (hang, drop) no answer."""
+        state = self.backend.state
+        if isinstance(fault, ServerError | TooManyRequests):
+            refusal = (
+                ApiError(fault.status, fault.description)
+                if isinstance(fault, ServerError)
+                else too_many_requests(fault.retry_after)
+            )
+            state.calls.append(
+                replace(
+                    call,
+                    status=refusal.error_code,
+                    description=refusal.description,
+                    retry_after=refusal.retry_after,
+                )
+            )
+            self.answer(refusal.error_code, refusal.to_json())
+            return
+        # A download that hangs ends like a dropped one here: the client sees no answer.
+        state.calls.append(replace(call, status=NO_ANSWER, description=repr(fault)))
+        connection = self.request.connection
+        if isinstance(connection, HTTP1Connection):
+            connection.close()
 
 
 def _quiet_access_log(handler: tornado.web.RequestHandler) -> None:

@@ -2,8 +2,10 @@
 
 The size is checked before anything is downloaded (Telegram lets bots download 20 MB at most);
 the type is decided from the content, never from the name or the claimed MIME type; the file is
-kept under a name the server chooses. A file is for the disposition it replies to, or for the
-sender's only open task; with several, the bot asks which.
+kept under a name the server chooses, and handed on under a cleaned name ending in the detected
+type's extension. A download Telegram fails (a 5xx, a timeout) is tried again a few times before
+the official is asked to send the file again. A file is for the disposition it replies to, or
+for the sender's only open task; with several, the bot asks which.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from telegram import Update
-from telegram.error import TelegramError
+from telegram import Bot, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from sopbot.bot.telegram_errors import is_transient
@@ -36,11 +38,26 @@ from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
 from sopbot.services.onboarding import MemberView
 from sopbot.services.procedures import NewDocument
+from sopbot.storage.file_names import clean_name, delivery_name
 from sopbot.storage.file_types import (
     ALLOWED_TYPES_DESCRIPTION,
     MAX_DOWNLOAD_BYTES,
+    Refusal,
     detect_file_type,
 )
+
+FALLBACK_NAME = "dokumen"
+"""Shown for a file whose sender gave no usable name."""
+
+# The answer to each reason a file is refused (each names what to send instead).
+_REFUSAL_KEYS = {
+    Refusal.NOT_ACCEPTED: "document.wrong_type",
+    Refusal.MACROS: "document.refused_macros",
+    Refusal.ACTIVE_CONTENT: "document.refused_active_content",
+    Refusal.FORMULA: "document.refused_formula",
+    Refusal.ARCHIVE: "document.refused_archive",
+    Refusal.ENCRYPTED: "document.refused_encrypted",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +80,9 @@ def _incoming(update: Update) -> IncomingFile | None:
     caption = message.caption.strip()[:INPUT_LIMIT] if message.caption else None
     if message.document is not None:
         document = message.document
-        # The sender's file name is only shown back to people, never used as a path.
-        name = (document.file_name or "dokumen").replace("/", "_").replace("\\", "_")[:200]
+        # The sender's name is cleaned once, here: it is shown to people and is the stem of
+        # the name the file is handed on under, never a path.
+        name = clean_name(document.file_name) or FALLBACK_NAME
         return IncomingFile(
             document.file_id, document.file_unique_id, name, document.file_size, caption, key
         )
@@ -154,7 +172,10 @@ async def _incoming_letter(
     if checked is None:
         return
     await in_thread(
-        services.pending.ask, member.id, "start_note", {**payload, "letter": asdict(checked[0])}
+        services.pending.ask,
+        member.id,
+        "start_note",
+        {**payload, "letter": asdict(checked.document)},
     )
     keyboard = [
         [
@@ -164,7 +185,7 @@ async def _incoming_letter(
     ]
     await send_html(
         None,
-        t(language, "start.letter_received", name=escape(incoming.name)),
+        t(language, "start.letter_received", name=escape(checked.name)),
         keyboard,
         context=context,
         chat_id=chat.id if chat else None,
@@ -197,11 +218,25 @@ async def upload_target_picked(
     await receive(update, context, member, disposition_id, IncomingFile(**pending.payload))
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A file that passed the checks and is kept: its record, its kind's label and the name
+    it is handed on under."""
+
+    document: NewDocument
+    kind: str
+    name: str
+
+
+class _TooBig(Exception):
+    """Telegram says the file is over the download limit."""
+
+
 async def _download_and_check(
     update: Update, context: ContextTypes.DEFAULT_TYPE, member: MemberView, incoming: IncomingFile
-) -> tuple[NewDocument, str] | None:
-    """Download a file, check its size and kind by content, keep it: the record and the kind's
-    name, or None (with a reply) when it is refused."""
+) -> _Checked | None:
+    """Download a file, check its size and kind by content, keep it; None (with a reply
+    saying what to do) when it is refused or cannot be fetched."""
     services = services_of(context)
     language = language_of(member, update)
     t = services.catalog.text
@@ -209,42 +244,45 @@ async def _download_and_check(
     chat_id = chat.id if chat else None
     too_big = t(language, "document.too_big", size=megabytes(incoming.size or 0, language))
     try:
-        telegram_file = await context.bot.get_file(incoming.file_id)
-        if telegram_file.file_size is not None and telegram_file.file_size > MAX_DOWNLOAD_BYTES:
-            await send_html(None, too_big, context=context, chat_id=chat_id)
-            return None
-        content = bytes(await telegram_file.download_as_bytearray())
+        content = await _download(context.bot, incoming.file_id)
+    except _TooBig:
+        await send_html(None, too_big, context=context, chat_id=chat_id)
+        return None
     except TelegramError as error:
         if is_transient(error):
             raise  # the inbox handles the update again once the trouble has passed
-        text = too_big if "too big" in str(error).lower() else t(language, "document.failed")
+        refused_as_too_big = isinstance(error, BadRequest) and "too big" in str(error).lower()
+        text = too_big if refused_as_too_big else t(language, "document.failed")
         await send_html(None, text, context=context, chat_id=chat_id)
         return None
-    if len(content) > MAX_DOWNLOAD_BYTES:
-        await send_html(None, too_big, context=context, chat_id=chat_id)
+    found = await in_thread(detect_file_type, content)
+    if isinstance(found, Refusal):
+        text = t(language, _REFUSAL_KEYS[found], allowed=ALLOWED_TYPES_DESCRIPTION)
+        await send_html(None, text, context=context, chat_id=chat_id)
         return None
-    file_type = await in_thread(detect_file_type, content)
-    if file_type is None:
-        await send_html(
-            None,
-            t(language, "document.wrong_type", allowed=ALLOWED_TYPES_DESCRIPTION),
-            context=context,
-            chat_id=chat_id,
-        )
-        return None
-    stored = await in_thread(services.documents.put, content, file_type)
-    return (
-        NewDocument(
-            telegram_file_id=incoming.file_id,
-            telegram_file_unique_id=incoming.file_unique_id,
-            original_name=incoming.name,
-            mime_type=file_type.mime,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
-            storage_key=stored.storage_key,
-        ),
-        file_type.label,
+    stored = await in_thread(services.documents.put, content, found)
+    document = NewDocument(
+        telegram_file_id=incoming.file_id,
+        telegram_file_unique_id=incoming.file_unique_id,
+        original_name=incoming.name,
+        mime_type=found.mime,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
     )
+    return _Checked(document, found.label, delivery_name(incoming.name, found.extension))
+
+
+async def _download(bot: Bot, file_id: str) -> bytes:
+    """The file's bytes from Telegram; _TooBig when the file is over the limit. Trouble that
+    may pass is not retried here: the inbox handles the whole update again (`InboxProcessor`)."""
+    telegram_file = await bot.get_file(file_id)
+    if telegram_file.file_size is not None and telegram_file.file_size > MAX_DOWNLOAD_BYTES:
+        raise _TooBig
+    content = bytes(await telegram_file.download_as_bytearray())
+    if len(content) > MAX_DOWNLOAD_BYTES:
+        raise _TooBig
+    return content
 
 
 async def receive(
@@ -274,14 +312,13 @@ async def receive(
     checked = await _download_and_check(update, context, member, incoming)
     if checked is None:
         return
-    document, kind = checked
     try:
         outcome = await in_thread(
             services.procedures.attach_document,
             incoming.key,
             member_id=member.id,
             disposition_id=disposition_id,
-            document=document,
+            document=checked.document,
         )
         if incoming.caption:
             await in_thread(
@@ -308,8 +345,8 @@ async def receive(
         t(
             language,
             "document.received",
-            name=escape(incoming.name),
-            type=escape(kind),
+            name=escape(checked.name),
+            type=escape(checked.kind),
             step=step,
             title=escape(title),
         ),

@@ -1,7 +1,8 @@
 """The messages that state changes cause, rendered into the outbox in the change's transaction.
 
 For every engine transition the notifier decides who must hear of it: a new disposition goes to
-its holder (with the documents of earlier steps, sent on by file_id); a disposition that is no
+its holder (with the documents of earlier steps, uploaded again from the document store under a
+name the server makes); a disposition that is no
 longer live gets its message edited so no stale buttons remain; the person who sent the work
 hears that it moved on; the starter hears when the procedure ends.
 """
@@ -38,6 +39,8 @@ from sopbot.messaging.formatting import (
     shorten,
 )
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
+from sopbot.storage.file_kinds import file_type_of_mime
+from sopbot.storage.file_names import delivery_name
 from sopbot.storage.instance_store import LoadedInstance
 from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
 from sopbot.storage.prepared import PreparedQuery, PreparedWrite
@@ -94,6 +97,8 @@ _EARLIER_DOCUMENTS = PreparedQuery(
         _DOCUMENT.c.id,
         _DOCUMENT.c.telegram_file_id,
         _DOCUMENT.c.original_name,
+        _DOCUMENT.c.mime_type,
+        _DOCUMENT.c.storage_key,
         _DOCUMENT.c.uploaded_by_id,
     )
     .where(_DOCUMENT.c.id.in_(bindparam("ids", expanding=True)))
@@ -402,14 +407,19 @@ class Notifier:
             return  # done in the same command (the starter's own first step): nothing to show
         member = context.member(disposition.assignee_id)
         language = Language.of(member.language)
-        for document, caption in self._earlier_documents(context, disposition, language):
+        for document, name, caption in self._earlier_documents(context, disposition, language):
+            # The stored bytes under a name made here, never the sender's file_id (which
+            # Telegram would deliver under the sender's own name): the sender reads them from
+            # the document store by key, so the row survives a restart.
             self._add(
                 context,
                 member,
                 "document",
                 now,
                 {
-                    "file_id": document.telegram_file_id,
+                    "document_id": str(document.id),
+                    "storage_key": document.storage_key,
+                    "filename": name,
                     "caption": fit_caption(caption),
                 },
                 disposition.id,
@@ -632,9 +642,9 @@ class Notifier:
 
     def _earlier_documents(
         self, context: _Context, disposition: Disposition, language: Language
-    ) -> list[tuple[Any, str]]:
+    ) -> list[tuple[Any, str, str]]:
         """Documents delivered in the latest round of each earlier step, oldest first: rows
-        of `_EARLIER_DOCUMENTS` with the caption each is sent with."""
+        of `_EARLIER_DOCUMENTS` with the name and the caption each is sent with."""
         instance = context.instance
         latest: dict[int, StepRun] = {}
         for run in instance.step_runs:
@@ -652,34 +662,40 @@ class Notifier:
         rows = _EARLIER_DOCUMENTS.rows(context.session, {"ids": list(wanted)})
         # Each person gets a file once per instance, and never their own upload back.
         context.write_outbox()  # the files this change already sent count too
-        already = {
-            str(row.payload.get("file_id"))
-            for row in _FILES_SENT.rows(
-                context.session,
-                {
-                    "member_id": disposition.assignee_id,
-                    "dispositions": [d.id for d in instance.dispositions],
-                },
+        already: set[str] = set()
+        for sent in _FILES_SENT.rows(
+            context.session,
+            {
+                "member_id": disposition.assignee_id,
+                "dispositions": [d.id for d in instance.dispositions],
+            },
+        ):
+            # Rows written before documents were sent from the store name the file_id.
+            already.update(
+                str(sent.payload[key]) for key in ("document_id", "file_id") if key in sent.payload
             )
-        }
         rows = [
             row
             for row in rows
-            if row.uploaded_by_id != disposition.assignee_id and row.telegram_file_id not in already
+            if row.uploaded_by_id != disposition.assignee_id
+            and str(row.id) not in already
+            and row.telegram_file_id not in already
         ]
-        return [
-            (
-                row,
-                self.catalog.text(
-                    language,
-                    "document.caption",
-                    step=wanted[row.id].step_number,
-                    person=context.member(row.uploaded_by_id).name,
-                    name=row.original_name,
-                ),
+        handed_on = []
+        for row in rows:
+            file_type = file_type_of_mime(row.mime_type)
+            # The extension is always the detected type's; the stored MIME type is only ever
+            # one of the accepted types, so "bin" is there for a row edited by hand.
+            name = delivery_name(row.original_name, file_type.extension if file_type else "bin")
+            caption = self.catalog.text(
+                language,
+                "document.caption",
+                step=wanted[row.id].step_number,
+                person=context.member(row.uploaded_by_id).name,
+                name=name,
             )
-            for row in rows
-        ]
+            handed_on.append((row, name, caption))
+        return handed_on
 
     def _edit(
         self,

@@ -41,6 +41,11 @@ _TEMPORARY_SUFFIX = ".part"
 _INCOMING_FOLDER = ".incoming"
 
 
+class DocumentUnavailable(Exception):
+    """A stored document that cannot be handed on: missing, or its bytes no longer match the
+    SHA-256 its key was made from."""
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     """Where a document was stored, with the SHA-256 (hex) and size of its bytes."""
@@ -129,11 +134,22 @@ class LocalDocumentStore:
         """All the bytes of the stored document."""
         return self.path_of(storage_key).read_bytes()
 
+    def read_verified(self, storage_key: str) -> bytes:
+        """All the bytes of the stored document, checked against the SHA-256 in its key;
+        DocumentUnavailable when the file is missing or damaged (or the key is not ours)."""
+        try:
+            content = self.path_of(storage_key).read_bytes()
+        except (OSError, ValueError) as error:
+            raise DocumentUnavailable(f"{storage_key!r}: {error}") from error
+        if hashlib.sha256(content).hexdigest() != _digest_of(storage_key):
+            raise DocumentUnavailable(f"{storage_key!r}: the stored bytes do not match its hash")
+        return content
+
     def verify(self, storage_key: str, sha256: str | None = None) -> bool:
         """Whether the stored bytes still hash to `sha256` (by default the SHA-256 in the key);
         False if missing."""
         path = self.path_of(storage_key)
-        expected = sha256 or storage_key.rsplit("/", 1)[-1].split(".", 1)[0]
+        expected = sha256 or _digest_of(storage_key)
         hasher = hashlib.sha256()
         try:
             with path.open("rb") as stored:
@@ -215,6 +231,11 @@ class LocalDocumentStore:
                 temporary.unlink()
             raise
         return temporary
+
+
+def _digest_of(storage_key: str) -> str:
+    """The SHA-256 (hex) a storage key was made from."""
+    return storage_key.rsplit("/", 1)[-1].split(".", 1)[0]
 
 
 def _key(digest: str, extension: str) -> str:

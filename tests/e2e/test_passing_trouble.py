@@ -48,19 +48,6 @@ async def test_a_document_sent_during_an_outage_is_taken_once_it_passes(
     assert answer.text == DONE
 
 
-async def test_an_outage_that_does_not_pass_is_told_plainly(kesbangpol: World) -> None:
-    holder = await at_step(kesbangpol, 4)
-    message = holder.disposition()
-    kesbangpol.emulator.faults.fail_for(60, ServerError(502, "Bad Gateway"), method="getFile")
-    holder.user.send_document(
-        sample_pdf("data"), "data-kinerja.pdf", "application/pdf", reply_to=message
-    )
-    (told,) = await holder.user.wait_for_bot_messages(1, timeout=40)
-    assert told.text == plain(
-        T(Language.ID, "error.document_not_processed", name="data-kinerja.pdf")
-    )
-
-
 async def test_answers_keep_the_chat_flood_limit_and_arrive(kesbangpol: World) -> None:
     """An official who acts within seconds of a burst of messages still reads every answer."""
     reviewer = await at_step(kesbangpol, 5)  # a decision: "Tidak sesuai" asks for a reason

@@ -15,6 +15,7 @@ import pytest
 from sopbot.storage.document_store import (
     FILE_MODE,
     FOLDER_MODE,
+    DocumentUnavailable,
     LocalDocumentStore,
     StoredDocument,
 )
@@ -252,6 +253,19 @@ def test_verify_detects_a_tampered_file(store: LocalDocumentStore) -> None:
     path = store.path_of(key)
     path.write_bytes(CONTENT.replace(b"triwulan I", b"triwulan V"))  # same size, other bytes
     assert not store.verify(key)
+
+
+def test_read_verified_hands_out_only_the_bytes_the_key_names(store: LocalDocumentStore) -> None:
+    key = store.put(CONTENT, PDF).storage_key
+    assert store.read_verified(key) == CONTENT
+    store.path_of(key).write_bytes(CONTENT.replace(b"triwulan I", b"triwulan V"))
+    with pytest.raises(DocumentUnavailable, match="do not match"):
+        store.read_verified(key)
+    store.path_of(key).unlink()
+    with pytest.raises(DocumentUnavailable):
+        store.read_verified(key)
+    with pytest.raises(DocumentUnavailable):
+        store.read_verified("../../etc/passwd")
 
 
 # --- streaming large files ----------------------------------------------------------------------
