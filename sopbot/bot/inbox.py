@@ -29,6 +29,7 @@ from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
 from sopbot.bot.group_commit import GroupCommit
+from sopbot.bot.redaction import redact
 from sopbot.handlers.common import tell_not_processed
 from sopbot.services.commands import InboxClaim, current_inbox
 from sopbot.storage.database import Database
@@ -163,7 +164,7 @@ class UpdateInbox:
             row = session.get(InboxRow, inbox_id)
             if row is not None:
                 row.attempts += 1
-                row.last_error = error[:500]
+                row.last_error = redact(error)[:500]  # errors may echo the request URL
                 session.add(row)
 
     def unprocessed_count(self) -> int:

@@ -38,6 +38,7 @@ from telegram.warnings import PTBUserWarning
 
 from sopbot.bot.flood import FloodControl
 from sopbot.bot.group_commit import GroupCommit
+from sopbot.bot.redaction import redact
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
@@ -480,7 +481,7 @@ class OutboxSender:
         if outcome.copies:
             row.payload = {**row.payload, "copies": list(outcome.copies)}
         row.sent_at = now if outcome.state == "sent" else None
-        row.last_error = outcome.error[:500] if outcome.error else None
+        row.last_error = redact(outcome.error)[:500] if outcome.error else None
         row.lease_owner, row.lease_until = None, None
         session.add(row)
         if outcome.state == "failed" and member is not None:
@@ -513,7 +514,7 @@ class OutboxSender:
                     language,
                     "notice.outbox_failed",
                     person=escape(member.name),
-                    error=escape(error[:200]),
+                    error=escape(redact(error)[:200]),
                 )
             )
             session.add(
@@ -553,7 +554,7 @@ class OutboxSender:
                 return
             if counts:
                 row.attempts += 1
-            row.last_error = error[:500]
+            row.last_error = redact(error)[:500]
             row.lease_owner, row.lease_until = None, None
             if row.attempts >= MAX_ATTEMPTS:
                 row.state = "failed"

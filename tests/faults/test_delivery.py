@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from sopbot.bot.redaction import install_token_redaction
 from sopbot.bot.sender import OutboxSender
 from sopbot.emulator import (
     BotApiEmulator,
@@ -264,3 +265,25 @@ async def test_a_row_locked_by_another_sender_is_not_overtaken(desk: Desk) -> No
         other.close()
     await deliver_until_quiet(desk, sender)
     assert received(desk.users[member]) == ["satu", "dua", "tiga"]
+
+
+async def test_an_error_that_echoes_the_token_is_kept_and_told_without_it(desk: Desk) -> None:
+    """An upstream error that repeats the request URL (lower-cased, as PTB shows it) reaches
+    neither the outbox row nor the admins' notice with the token in it."""
+    install_token_redaction(desk.bot.token)
+    member = next(m for m in desk.users if m != desk.admin_id)
+    desk.queue(member, ["satu"])
+    echo = f"Bad Gateway at /bot{desk.bot.token.lower()}/sendmessage"
+    desk.emulator.faults.fail_for(60, ServerError(status=502, description=echo))
+    sender = desk.sender()
+    for _ in range(3):
+        await sender.deliver_pending()
+        with desk.database.transaction() as session:
+            for row in session.exec(select(OutboxRow)).all():
+                row.not_before = None  # try again now rather than after the back-off
+                session.add(row)
+    with desk.database.transaction() as session:
+        errors = [row.last_error or "" for row in session.exec(select(OutboxRow)).all()]
+    assert any("Bad Gateway" in error for error in errors)
+    secret = desk.bot.token.split(":", 1)[1].lower()
+    assert not [error for error in errors if secret in error.lower()]
