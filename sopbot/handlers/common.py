@@ -34,7 +34,7 @@ from sopbot.messaging.formatting import (
 from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import MemberView, OnboardingService
-from sopbot.services.pending import PendingInputs
+from sopbot.services.pending import PendingInput, PendingInputs
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.views import Views
 from sopbot.storage.document_store import LocalDocumentStore
@@ -152,8 +152,9 @@ async def send_html(
     *,
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int | None = None,
-) -> None:
-    """Answer in the chat: split over 4096 characters, buttons under the last part.
+) -> int | None:
+    """Answer in the chat: split over 4096 characters, buttons under the last part; the last
+    part's message id (None when it went to the outbox, see below).
 
     Each part keeps the chat's flood limits (the outbox sender's own `FloodControl`), and
     passing trouble is retried. When Telegram will not take a part now (down, or a long 429),
@@ -163,8 +164,9 @@ async def send_html(
     parts = split_message(text)
     target = chat_id if chat_id is not None else (message.chat_id if message else None)
     if target is None:
-        return
+        return None
     services = services_of(context)
+    message_id: int | None = None
     for index, part in enumerate(parts):
         keys = markup(keyboard) if index == len(parts) - 1 else None
         try:
@@ -181,7 +183,8 @@ async def send_html(
             if not is_transient(exc):
                 raise
             await _defer(services, target, parts[index:], keyboard, exc)
-            return
+            return None
+    return message_id
 
 
 async def _defer(
@@ -386,3 +389,44 @@ async def tell_not_processed(
     database = services.procedures.database
     await in_thread(queue_reply, database, chat.id, [text], None, services.clock())
     wake_sender_of(services)
+
+
+async def ask_question(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int | None,
+    member_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    text: str,
+    keyboard: Keyboard | None,
+) -> None:
+    """Wait for the member's answer to a question, and ask it; the message that asks is
+    remembered, so its buttons (Batal, Lewati) come off once it is answered."""
+    services = services_of(context)
+    await in_thread(services.pending.ask, member_id, kind, payload)
+    message_id = await send_html(None, text, keyboard, context=context, chat_id=chat_id)
+    if message_id is not None:
+        await in_thread(services.pending.shown, member_id, kind, message_id)
+
+
+async def clear_prompt(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int | None, pending: PendingInput
+) -> None:
+    """Take the buttons off the message that asked an answered question."""
+    message_id = pending.prompt_message_id
+    if chat_id is None or message_id is None:
+        return
+    services = services_of(context)
+
+    async def edit() -> None:
+        try:
+            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except BadRequest as exc:  # gone, or without buttons already
+            log.info("the buttons of question %s stay as they are: %s", message_id, exc)
+
+    try:
+        await _with_retries(edit, services, chat_id)
+    except TelegramError as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("a question's buttons could not be taken off: %s", exc)

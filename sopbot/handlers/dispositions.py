@@ -15,6 +15,8 @@ from sopbot.handlers.common import (
     BotServices,
     Caller,
     answer,
+    ask_question,
+    clear_prompt,
     in_thread,
     input_refusal,
     members_only,
@@ -78,11 +80,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         elif pressed.action in (Action.NO, Action.SEND_BACK):
             step = await in_thread(procedures.check, member.id, disposition_id)
             kind = "reason_no" if pressed.action is Action.NO else "reason_send_back"
-            await in_thread(
-                services.pending.ask, member.id, kind, {"disposition_id": disposition_id.hex}
-            )
             await answer(query)
-            await _ask(update, context, services, language, t(language, f"ask.{kind}", step=step))
+            await _ask(
+                update,
+                context,
+                services,
+                language,
+                (member.id, kind, {"disposition_id": disposition_id.hex}),
+                t(language, f"ask.{kind}", step=step),
+            )
         elif pressed.action is Action.HAND_OVER:
             await _offer_colleagues(update, context, services, member, language, disposition_id)
         elif pressed.action is Action.HAND_TO:
@@ -103,13 +109,16 @@ async def _ask(
     context: ContextTypes.DEFAULT_TYPE,
     services: BotServices,
     language: Language,
+    question: tuple[int, str, dict[str, Any]],
     text: str,
 ) -> None:
+    """Ask for a reason (member, kind, payload), with a Batal button under the question."""
     keyboard = [
         [Button(services.catalog.text(language, "button.cancel"), callback(Action.CANCEL_INPUT))]
     ]
     chat = update.effective_chat
-    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
+    member_id, kind, payload = question
+    await ask_question(context, chat.id if chat else None, member_id, kind, payload, text, keyboard)
 
 
 async def _offer_colleagues(
@@ -167,18 +176,17 @@ async def _ask_hand_over_reason(
         )
         return
     await in_thread(services.procedures.check, member.id, disposition_id)
-    await in_thread(
-        services.pending.ask,
-        member.id,
-        "reason_hand_over",
-        {"disposition_id": disposition_id.hex, "to_member_id": to_member_id},
-    )
     await answer(query)
     await _ask(
         update,
         context,
         services,
         language,
+        (
+            member.id,
+            "reason_hand_over",
+            {"disposition_id": disposition_id.hex, "to_member_id": to_member_id},
+        ),
         services.catalog.text(
             language, "ask.reason_hand_over", person=escape(colleagues[to_member_id])
         ),
@@ -208,6 +216,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     pending = await in_thread(services.pending.take, member.id)
     if pending is not None:
         if pending.expired:
+            await clear_prompt(context, message.chat_id, pending)
             await send_html(message, t(language, "ask.expired"), context=context)
             return
         too_long = input_refusal(services.catalog, language, pending.kind, text)
@@ -215,6 +224,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             await in_thread(services.pending.ask, member.id, pending.kind, pending.payload)
             await send_html(message, too_long, context=context)
             return
+        await clear_prompt(context, message.chat_id, pending)  # answered: no Batal any more
         try:
             if pending.kind.startswith("start_"):
                 await answer_start_input(

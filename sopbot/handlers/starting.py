@@ -11,6 +11,7 @@ from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     Caller,
     answer,
+    ask_question,
     in_thread,
     language_of,
     members_only,
@@ -24,6 +25,7 @@ from sopbot.handlers.common import (
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.services.onboarding import MemberView
+from sopbot.services.pending import PROMPT_KEY
 from sopbot.services.procedures import NewDocument
 
 
@@ -61,19 +63,18 @@ async def sop_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
     if index is None or index >= len(agency_sops) or agency_sops[index].id not in startable:
         await answer(query, t(language, "answer.invalid_button"), show_alert=True)
         return
-    await in_thread(
-        services.pending.ask, member.id, "start_title", {"sop_id": agency_sops[index].id}
-    )
     await answer(query)
     await remove_buttons(query, context)
     keyboard = [[Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT))]]
     chat = update.effective_chat
-    await send_html(
-        None,
+    await ask_question(
+        context,
+        chat.id if chat else None,
+        member.id,
+        "start_title",
+        {"sop_id": agency_sops[index].id},
         t(language, "start.ask_title"),
         keyboard,
-        context=context,
-        chat_id=chat.id if chat else None,
     )
 
 
@@ -109,15 +110,22 @@ async def answer_start_input(
     language = language_of(member, update)
     t = services.catalog.text
     if kind == "start_title":
-        await in_thread(services.pending.ask, member.id, "start_note", {**payload, "title": text})
         keyboard = [
             [
                 Button(t(language, "button.skip"), callback(Action.SKIP)),
                 Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT)),
             ]
         ]
-        await send_html(
-            update.effective_message, t(language, "start.ask_note"), keyboard, context=context
+        chat = update.effective_chat
+        payload = {k: v for k, v in payload.items() if k != PROMPT_KEY}
+        await ask_question(
+            context,
+            chat.id if chat else None,
+            member.id,
+            "start_note",
+            {**payload, "title": text},
+            t(language, "start.ask_note"),
+            keyboard,
         )
     elif kind == "start_note":
         await _start(update, context, member, payload, note=text)

@@ -15,6 +15,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.models import PendingInputRow
 
 PENDING_TTL = dt.timedelta(hours=12)
+PROMPT_KEY = "prompt_message_id"  # in a question's payload: the message that asks it
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,12 @@ class PendingInput:
     kind: str
     payload: dict[str, Any]
     expired: bool
+
+    @property
+    def prompt_message_id(self) -> int | None:
+        """The message that asked the question, when it was recorded."""
+        found = self.payload.get(PROMPT_KEY)
+        return found if isinstance(found, int) else None
 
 
 class PendingInputs:
@@ -50,6 +57,15 @@ class PendingInputs:
                 row.kind, row.payload = kind, payload
                 row.created_at, row.expires_at = now, now + PENDING_TTL
             session.add(row)
+
+    def shown(self, member_id: int, kind: str, message_id: int) -> None:
+        """Remember the message that asks the open question (if it is still this one), so its
+        buttons can be taken off once it is answered."""
+        with self.database.transaction() as session:
+            row = session.get(PendingInputRow, member_id)
+            if row is not None and row.kind == kind:
+                row.payload = {**row.payload, PROMPT_KEY: message_id}
+                session.add(row)
 
     def take(self, member_id: int) -> PendingInput | None:
         """The member's open question, removed (answered now, or expired)."""
