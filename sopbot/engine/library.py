@@ -1,11 +1,13 @@
 """A folder of SOP definitions, one folder per agency: `<root>/<agency>/<sop>.yaml`.
 
 Every file is loaded on its own; a file with errors is left out whole (never half-loaded) and its
-problems are reported, so one agency's broken file does not stop the others.
+problems are reported, so one agency's broken file does not stop the others. Links that lead out
+of the folder are reported and not followed: what the bot runs is what the folder holds.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,8 +107,10 @@ def _definition_files(path: Path, problems: list[Problem]) -> list[tuple[Path, s
     if not path.is_dir():
         problems.append(Problem(str(path), 1, "no such file or folder"))
         return []
-    direct = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
-    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    inside = Path(os.path.realpath(path))
+    entries = _entries(path, inside, problems)
+    direct = sorted(p for p in entries if _is_definition_file(p))
+    folders = sorted(p for p in entries if _is_agency_folder(p))
     if direct and not folders:
         # An agency folder given directly.
         return [(f, path.name) for f in direct]
@@ -121,5 +125,35 @@ def _definition_files(path: Path, problems: list[Problem]) -> list[tuple[Path, s
     return [
         (f, folder.name)
         for folder in folders
-        for f in sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+        for f in sorted(p for p in _entries(folder, inside, problems) if _is_definition_file(p))
     ]
+
+
+def _entries(folder: Path, inside: Path, problems: list[Problem]) -> list[Path]:
+    """A folder's entries, without the links that lead out of `inside` (reported if relevant)."""
+    entries = []
+    for entry in folder.iterdir():
+        if entry.is_symlink():
+            target = Path(os.path.realpath(entry))
+            if not target.is_relative_to(inside):
+                if entry.suffix in _SUFFIXES or _is_agency_folder(entry):
+                    problems.append(
+                        Problem(
+                            str(entry),
+                            1,
+                            f"this is a link to {target}, outside the SOP folder {inside}; "
+                            "links out of the folder are not followed: put the file itself "
+                            "in the folder",
+                        )
+                    )
+                continue
+        entries.append(entry)
+    return entries
+
+
+def _is_definition_file(path: Path) -> bool:
+    return path.suffix in _SUFFIXES and path.is_file()
+
+
+def _is_agency_folder(path: Path) -> bool:
+    return path.is_dir() and not path.name.startswith((".", "_"))

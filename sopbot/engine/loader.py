@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -29,9 +31,17 @@ from sopbot.engine.definition import (
 )
 from sopbot.engine.durations import DurationError, StandardTime, parse_standard_time
 from sopbot.engine.flow_checks import check_flow
+from sopbot.engine.limits import (
+    HEADER_LISTS,
+    MAX_FILE_BYTES,
+    MAX_LIST_ITEMS,
+    MAX_ROLES,
+    MAX_STEPS,
+    TEXT_CAPS,
+)
 from sopbot.engine.problems import Problem, Severity
 from sopbot.engine.written_dates import WrittenDate, WrittenDateError, parse_written_date
-from sopbot.engine.yaml_nodes import NodeReader, canonical, closest, is_null, line_of
+from sopbot.engine.yaml_nodes import NodeReader, canonical, closest, is_null, line_of, shown
 
 _SECTIONS = {
     "sop": "the identity header of the SOP",
@@ -46,18 +56,7 @@ _HEADER_REQUIRED = {
     "tanggal_efektif": "Tanggal Efektif",
     "disahkan_oleh": "Disahkan Oleh: jabatan, nama, pangkat, nip",
 }
-_HEADER_OPTIONAL = (
-    "pemerintah",
-    "unit",
-    "tanggal_revisi",
-    "revisi",
-    "dasar_hukum",
-    "kualifikasi_pelaksana",
-    "keterkaitan",
-    "peralatan_perlengkapan",
-    "peringatan",
-    "pencatatan_pendataan",
-)
+_HEADER_OPTIONAL = ("pemerintah", "unit", "tanggal_revisi", "revisi", *HEADER_LISTS)
 _APPROVER_REQUIRED = {"jabatan": "the approving position", "nama": "the approving official"}
 _APPROVER_OPTIONAL = ("pangkat", "nip")
 _ROLE_REQUIRED = {"id": "a short key used by the steps", "nama": "the column title as written"}
@@ -96,21 +95,59 @@ class LoadResult:
 
 
 def load_definition_file(path: Path, *, sop_id: str, agency_key: str, shown_as: str) -> LoadResult:
-    """Load a definition file; `shown_as` is the file name used in problem messages."""
+    """Load a definition file; `shown_as` is the file name used in problem messages.
+
+    No more than MAX_FILE_BYTES + 1 bytes are read: a larger file is refused whatever it holds.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = _read_capped(path)
+    except OSError as exc:
+        return LoadResult(None, (Problem(shown_as, 1, f"cannot read the file: {exc.strerror}"),))
+    if isinstance(data, str):
+        return LoadResult(None, (Problem(shown_as, 1, data),))
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return LoadResult(
             None, (Problem(shown_as, 1, "the file is not UTF-8 text; save it as UTF-8"),)
         )
-    except OSError as exc:
-        return LoadResult(None, (Problem(shown_as, 1, f"cannot read the file: {exc.strerror}"),))
     return parse_definition(text, source=shown_as, sop_id=sop_id, agency_key=agency_key)
+
+
+def _read_capped(path: Path) -> bytes | str:
+    """The file's bytes, or (as text) the reason they are not read."""
+    # Opened without blocking, so that a pipe put where a file was expected cannot hang the
+    # start-up; what was opened is checked, not what the name pointed at a moment before.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return "this is not a regular file; an SOP definition is a .yaml file"
+        # Never more than the cap is read, whatever size the file claims.
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return _too_big(max(status.st_size, len(data)))
+    return data
+
+
+def _too_big(size: int) -> str:
+    """The problem of a file (or text) of `size` bytes, over the cap."""
+    return (
+        f"the file is {size:,} bytes; an SOP definition file may be at most "
+        f"{MAX_FILE_BYTES:,} bytes (1 MB), far more than any real SOP needs: check that it is "
+        "the right file, or split the SOP into several"
+    )
 
 
 def parse_definition(text: str, *, source: str, sop_id: str, agency_key: str) -> LoadResult:
     """Parse and validate a definition's text; the definition is built only if it has no errors."""
     reader = NodeReader(source)
+    # (A lone surrogate cannot come from a file read as UTF-8; it is counted, and the YAML
+    # reader reports it, rather than failing the encoding.)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        reader.error(1, _too_big(size))
+        return LoadResult(None, tuple(reader.problems))
     root = reader.compose(text)
     if root is None and not reader.problems:
         reader.error(
@@ -199,8 +236,16 @@ class _Builder:
         identity = (
             self._identity(sections["sop"], sections.line("sop")) if "sop" in sections else None
         )
-        roles = self._roles(sections["pelaksana"]) if "pelaksana" in sections else None
-        steps = self._steps(sections["langkah"], roles or {}) if "langkah" in sections else None
+        roles = (
+            self._roles(sections["pelaksana"], sections.line("pelaksana"))
+            if "pelaksana" in sections
+            else None
+        )
+        steps = (
+            self._steps(sections["langkah"], sections.line("langkah"), roles or {})
+            if "langkah" in sections
+            else None
+        )
         if roles is not None and steps is not None:
             used = {s.role for s in steps}
             for key, (role, line) in roles.items():
@@ -226,9 +271,11 @@ class _Builder:
         )
         if fields is None:
             return None
-        number = self.r.optional_text(fields.get("nomor"), "'nomor' in the header")
-        name = self._required_text(fields, "nama", "'nama' in the header")
-        agency = self._required_text(fields, "instansi", "'instansi' in the header")
+        number = self.r.optional_text(
+            fields.get("nomor"), "'nomor' in the header", cap=TEXT_CAPS["sop.nomor"]
+        )
+        name = self._required_text(fields, "sop", "nama", "'nama' in the header")
+        agency = self._required_text(fields, "sop", "instansi", "'instansi' in the header")
         created = self._date(fields, "tanggal_pembuatan", required=True)
         revised = self._date(fields, "tanggal_revisi", required=False)
         effective = self._date(fields, "tanggal_efektif", required=True)
@@ -238,17 +285,17 @@ class _Builder:
             else None
         )
         revision_node = fields.get("revisi")
-        revision = self.r.optional_text(revision_node, "'revisi' in the header")
+        revision = self.r.optional_text(
+            revision_node, "'revisi' in the header", cap=TEXT_CAPS["sop.revisi"]
+        )
         lists = {
-            key: self.r.text_list(fields.get(key), f"'{key}' in the header")
-            for key in (
-                "dasar_hukum",
-                "kualifikasi_pelaksana",
-                "keterkaitan",
-                "peralatan_perlengkapan",
-                "peringatan",
-                "pencatatan_pendataan",
+            key: self.r.text_list(
+                fields.get(key),
+                f"'{key}' in the header",
+                cap=TEXT_CAPS[f"sop.{key}"],
+                max_items=MAX_LIST_ITEMS,
             )
+            for key in HEADER_LISTS
         }
         if (
             name is None
@@ -263,8 +310,14 @@ class _Builder:
             number=number or None,
             name=name,
             agency=agency,
-            government=self.r.optional_text(fields.get("pemerintah"), "'pemerintah'") or None,
-            unit=self.r.optional_text(fields.get("unit"), "'unit' in the header") or None,
+            government=self.r.optional_text(
+                fields.get("pemerintah"), "'pemerintah'", cap=TEXT_CAPS["sop.pemerintah"]
+            )
+            or None,
+            unit=self.r.optional_text(
+                fields.get("unit"), "'unit' in the header", cap=TEXT_CAPS["sop.unit"]
+            )
+            or None,
             created_on=created,
             revised_on=revised,
             effective_on=effective,
@@ -278,16 +331,18 @@ class _Builder:
             records=lists["pencatatan_pendataan"],
         )
 
-    def _required_text(self, fields: dict[str, Node], key: str, where: str) -> str | None:
+    def _required_text(
+        self, fields: dict[str, Node], section: str, key: str, where: str
+    ) -> str | None:
         if key not in fields:
             return None
-        return self.r.text(fields[key], where, allow_empty=False)
+        return self.r.text(fields[key], where, cap=TEXT_CAPS[f"{section}.{key}"], allow_empty=False)
 
     def _date(self, fields: dict[str, Node], key: str, *, required: bool) -> WrittenDate | None:
         node = fields.get(key)
         if node is None:
             return None if required else WrittenDate("", None)
-        text = self.r.text(node, f"'{key}'")
+        text = self.r.text(node, f"'{key}'", cap=TEXT_CAPS[f"sop.{key}"])
         if text is None:
             return None
         try:
@@ -311,16 +366,24 @@ class _Builder:
         )
         if fields is None:
             return None
-        position = self._required_text(fields, "jabatan", "'jabatan' in 'disahkan_oleh'")
-        name = self._required_text(fields, "nama", "'nama' in 'disahkan_oleh'")
-        rank = self.r.optional_text(fields.get("pangkat"), "'pangkat' in 'disahkan_oleh'")
+        position = self._required_text(
+            fields, "disahkan_oleh", "jabatan", "'jabatan' in 'disahkan_oleh'"
+        )
+        name = self._required_text(fields, "disahkan_oleh", "nama", "'nama' in 'disahkan_oleh'")
+        rank = self.r.optional_text(
+            fields.get("pangkat"),
+            "'pangkat' in 'disahkan_oleh'",
+            cap=TEXT_CAPS["disahkan_oleh.pangkat"],
+        )
         nip = self._nip(fields.get("nip"))
         if position is None or name is None:
             return None
         return Approver(position=position, name=name, rank=rank or None, nip=nip or None)
 
     def _nip(self, node: Node | None) -> str | None:
-        nip = self.r.optional_text(node, "'nip' in 'disahkan_oleh'")
+        nip = self.r.optional_text(
+            node, "'nip' in 'disahkan_oleh'", cap=TEXT_CAPS["disahkan_oleh.nip"]
+        )
         if not nip or node is None:
             return nip
         digits = nip.replace(" ", "")
@@ -334,13 +397,20 @@ class _Builder:
 
     # -- roles -----------------------------------------------------------------------------
 
-    def _roles(self, node: Node) -> dict[str, tuple[Role, int]] | None:
+    def _roles(self, node: Node, owner_line: int) -> dict[str, tuple[Role, int]] | None:
         items = self.r.sequence(node, "'pelaksana'")
         if items is None:
             return None
         if not items:
             self.r.error(
                 line_of(node), "'pelaksana' has no roles; list the Pelaksana columns of the SOP"
+            )
+            return None
+        if len(items) > MAX_ROLES:
+            self.r.error(
+                owner_line,
+                f"'pelaksana' has {len(items):,} roles; an SOP may have at most {MAX_ROLES} "
+                "Pelaksana columns: check that each item is a column of the SOP's table",
             )
             return None
         roles: dict[str, tuple[Role, int]] = {}
@@ -378,8 +448,8 @@ class _Builder:
         fields = self.r.mapping(node, where, required=_ROLE_REQUIRED, optional=_ROLE_OPTIONAL)
         if fields is None:
             return None
-        key = self._required_text(fields, "id", f"the id of {where}")
-        name = self._required_text(fields, "nama", f"'nama' of {where}")
+        key = self._required_text(fields, "pelaksana", "id", f"the id of {where}")
+        name = self._required_text(fields, "pelaksana", "nama", f"'nama' of {where}")
         if key is not None and not _ROLE_KEY.match(key):
             self.r.error(
                 line_of(fields["id"]),
@@ -388,19 +458,23 @@ class _Builder:
                 "'kepala_dinas'",
             )
             key = None
-        assignment = self._assignment(fields.get("pemegang"), where)
+        assignment = self._assignment(fields.get("pemegang"), "pelaksana", where)
         if key is None or name is None or assignment is None:
             return None
         return Role(key=key, name=name, assignment=assignment)
 
-    def _assignment(self, node: Node | None, where: str) -> Assignment | None:
+    def _assignment(self, node: Node | None, section: str, where: str) -> Assignment | None:
         if node is None:
             return Assignment.ANY_ONE
-        return self._choice(node, "pemegang", where, Assignment)
+        return self._choice(node, section, "pemegang", where, Assignment)
 
-    def _choice(self, node: Node, key: str, where: str, kind: type[_Choice]) -> _Choice | None:
+    def _choice(
+        self, node: Node, section: str, key: str, where: str, kind: type[_Choice]
+    ) -> _Choice | None:
         """A value that must be one of an enumeration's words."""
-        text = self.r.text(node, f"'{key}' of {where}", allow_empty=False)
+        text = self.r.text(
+            node, f"'{key}' of {where}", cap=TEXT_CAPS[f"{section}.{key}"], allow_empty=False
+        )
         if text is None:
             return None
         try:
@@ -415,12 +489,23 @@ class _Builder:
 
     # -- steps -----------------------------------------------------------------------------
 
-    def _steps(self, node: Node, roles: dict[str, tuple[Role, int]]) -> tuple[Step, ...] | None:
+    def _steps(
+        self, node: Node, owner_line: int, roles: dict[str, tuple[Role, int]]
+    ) -> tuple[Step, ...] | None:
         items = self.r.sequence(node, "'langkah'")
         if items is None:
             return None
         if not items:
             self.r.error(line_of(node), "'langkah' has no steps; list the steps of the procedure")
+            return None
+        if len(items) > MAX_STEPS:
+            # Refused before any step is read, so an oversized table costs no more than its
+            # parsing.
+            self.r.error(
+                owner_line,
+                f"'langkah' has {len(items):,} steps; an SOP may have at most {MAX_STEPS}: "
+                "split the procedure into several SOPs and name them under 'keterkaitan'",
+            )
             return None
         raws = [self._raw_step(item, index, roles) for index, item in enumerate(items, start=1)]
         ok = all(raw is not None for raw in raws)
@@ -484,11 +569,13 @@ class _Builder:
         if fields is None:
             return None
         number = self._step_number(fields.get("no"), where)
-        activity = self._required_text(fields, "kegiatan", f"'kegiatan' of {where}")
+        activity = self._required_text(fields, "langkah", "kegiatan", f"'kegiatan' of {where}")
         role = self._step_role(fields.get("pelaksana"), where, roles)
         standard_time = self._standard_time(fields.get("waktu"), where)
         output_kind = self._output_kind(fields.get("jenis_output"), where)
-        assignment = self._assignment(fields["pemegang"], where) if "pemegang" in fields else None
+        assignment = (
+            self._assignment(fields["pemegang"], "langkah", where) if "pemegang" in fields else None
+        )
         next_target = (
             self._target(fields["lanjut"], f"'lanjut' of {where}") if "lanjut" in fields else None
         )
@@ -525,11 +612,9 @@ class _Builder:
             standard_time=standard_time,
             output_kind=output_kind,
             assignment=assignment,
-            inputs=self.r.optional_text(fields.get("kelengkapan"), f"'kelengkapan' of {where}")
-            or "",
-            output=self.r.optional_text(fields.get("output"), f"'output' of {where}") or "",
-            remarks=self.r.optional_text(fields.get("keterangan"), f"'keterangan' of {where}")
-            or "",
+            inputs=self._optional_step_text(fields, "kelengkapan", where),
+            output=self._optional_step_text(fields, "output", where),
+            remarks=self._optional_step_text(fields, "keterangan", where),
             next_target=next_target,
             decision=decision,
             decision_line=fields.line("keputusan") if "keputusan" in fields else 0,
@@ -538,6 +623,12 @@ class _Builder:
             # Keep a step with a readable number so that duplicate and order checks still run.
             return raw if number is not None else None
         return raw
+
+    def _optional_step_text(self, fields: dict[str, Node], key: str, where: str) -> str:
+        text = self.r.optional_text(
+            fields.get(key), f"'{key}' of {where}", cap=TEXT_CAPS[f"langkah.{key}"]
+        )
+        return text or ""
 
     def _step_number(self, node: Node | None, where: str) -> int | None:
         if node is None:
@@ -553,7 +644,9 @@ class _Builder:
     ) -> str | None:
         if node is None:
             return None
-        key = self.r.text(node, f"'pelaksana' of {where}", allow_empty=False)
+        key = self.r.text(
+            node, f"'pelaksana' of {where}", cap=TEXT_CAPS["langkah.pelaksana"], allow_empty=False
+        )
         if key is None:
             return None
         if roles and key not in roles:
@@ -570,7 +663,9 @@ class _Builder:
     def _standard_time(self, node: Node | None, where: str) -> StandardTime | None:
         if node is None:
             return None
-        text = self.r.text(node, f"'waktu' of {where}", allow_empty=False)
+        text = self.r.text(
+            node, f"'waktu' of {where}", cap=TEXT_CAPS["langkah.waktu"], allow_empty=False
+        )
         if text is None:
             return None
         try:
@@ -582,7 +677,7 @@ class _Builder:
     def _output_kind(self, node: Node | None, where: str) -> OutputKind | None:
         if node is None:
             return None
-        return self._choice(node, "jenis_output", where, OutputKind)
+        return self._choice(node, "langkah", "jenis_output", where, OutputKind)
 
     def _target(self, node: Node, where: str) -> tuple[int, int] | None:
         if isinstance(node, ScalarNode) and str(node.value).strip().lower() in _END_WORDS:
@@ -590,8 +685,8 @@ class _Builder:
         if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
             number = self.r.whole_number(node, where)
             return (number, line_of(node)) if number is not None else None
-        shown = node.value if isinstance(node, ScalarNode) else "a list or mapping"
-        self.r.error(line_of(node), f"{where} must be a step number or 'selesai', not '{shown}'")
+        written = shown(str(node.value)) if isinstance(node, ScalarNode) else "a list or mapping"
+        self.r.error(line_of(node), f"{where} must be a step number or 'selesai', not '{written}'")
         return None
 
     def _decision(
@@ -607,7 +702,11 @@ class _Builder:
         )
         if fields is None:
             return None
-        question = self.r.optional_text(fields.get("pertanyaan"), f"'pertanyaan' of {where}")
+        question = self.r.optional_text(
+            fields.get("pertanyaan"),
+            f"'pertanyaan' of {where}",
+            cap=TEXT_CAPS["keputusan.pertanyaan"],
+        )
         yes = self._target(fields["ya"], f"'ya' of {where}") if "ya" in fields else None
         no = self._target(fields["tidak"], f"'tidak' of {where}") if "tidak" in fields else None
         if yes is None or no is None:
@@ -712,5 +811,5 @@ def _peek(node: Node, key: str) -> str | None:
             and isinstance(value_node, ScalarNode)
             and not is_null(value_node)
         ):
-            return str(value_node.value)
+            return shown(str(value_node.value))
     return None

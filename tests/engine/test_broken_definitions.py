@@ -3,14 +3,22 @@
 Every file in broken_defs/ is listed in EXPECTED with every (line, message) the loader must report
 for it, in the loader's order (by line). A warning's message starts with "warning: ", as in
 `str(problem)`. A new file without an entry (or an entry without a file) fails the suite.
+
+The corpus is read by libyaml's composer when PyYAML has it, and once more in a process where
+libyaml is hidden, so that the pure-Python fallback is held to exactly the same problems.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from sopbot.engine import yaml_nodes
 from sopbot.engine.library import load_paths
 from sopbot.engine.problems import Problem, Severity
 
@@ -28,6 +36,8 @@ _UNREACHABLE = (
     "can never be reached: no step leads to it; point a 'lanjut' or a decision branch at it, "
     "or remove it"
 )
+_TAG = "is not allowed: an SOP file holds only plain text, numbers and lists; remove the tag"
+_NINES = "9" * 57 + "..."
 
 EXPECTED: dict[str, list[tuple[int, str]]] = {
     "01_empty_file.yaml": [(1, _EMPTY)],
@@ -231,6 +241,45 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (34, "warning: step numbers jump from 2 to 4; is a step missing?"),
         (34, f"step 4 {_UNREACHABLE}"),
     ],
+    # Every tag is refused, the harmless '!!str' too: none is needed, and the file is not built.
+    "44_yaml_tags.yaml": [
+        (17, f"the YAML tag '!!str' {_TAG}"),
+        (21, f"the YAML tag '!!python/object/apply:os.system' {_TAG}"),
+        (26, f"the YAML tag '!rahasia' {_TAG}"),
+    ],
+    "45_deep_nesting.yaml": [
+        (
+            26,
+            "lists and mappings are nested more than 100 levels deep here; an SOP needs only a "
+            "few levels: check the brackets and the indentation",
+        ),
+    ],
+    # The 5,000-digit number is refused before Python is asked to convert it (which it refuses
+    # with a ValueError), and quoted cut short.
+    "46_step_numbers_too_large.yaml": [
+        (25, "'lanjut' of step 1 must be a whole number up to 9999, not '10000'"),
+        (26, f"'no' of step {_NINES} must be a whole number up to 9999, not '{_NINES}'"),
+    ],
+    "47_control_character.yaml": [
+        (
+            26,
+            "the file holds the character U+0007, which YAML does not allow; remove it (it is "
+            "often pasted in invisibly from a word processor)",
+        ),
+    ],
+    "48_text_too_long.yaml": [
+        (
+            26,
+            "'kegiatan' of step 2 is 1,004 characters long; shorten it to at most 1,000 characters",
+        ),
+    ],
+    "49_unclosed_bracket.yaml": [
+        (24, "invalid YAML: a '[' list is not closed with ']'" + _YAML_HINT),
+    ],
+    # libyaml words this one apart from 05 ("cannot start any token"): still a tab.
+    "50_tab_before_key.yaml": [
+        (9, "invalid YAML: a tab character is used for indentation; indent with spaces"),
+    ],
 }
 
 
@@ -263,3 +312,48 @@ def test_expected_problems_are_sorted_by_line_and_include_an_error() -> None:
         lines = [line for line, _ in expected]
         assert lines == sorted(lines), name
         assert any(not message.startswith("warning: ") for _, message in expected), name
+
+
+def test_libyaml_composes_when_pyyaml_has_it() -> None:
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml here; the test below covers this case")
+    assert yaml_nodes.LOADER is yaml.CSafeLoader
+
+
+# Hides libyaml before PyYAML is imported, as on an install built without it, then prints what
+# the loader reports for each corpus file.
+_WITHOUT_LIBYAML = """
+import json, sys
+from pathlib import Path
+sys.modules["yaml._yaml"] = None
+import yaml
+from sopbot.engine import yaml_nodes
+from sopbot.engine.library import load_paths
+assert not yaml.__with_libyaml__ and yaml_nodes.LOADER is yaml.SafeLoader
+found = {}
+for path in sys.argv[1:]:
+    library = load_paths([Path(path)])
+    shown = [[p.line, ("warning: " if p.severity == "warning" else "") + p.message]
+             for p in library.problems]
+    found[path] = {"loaded": sorted(library.definitions), "problems": shown}
+print(json.dumps(found))
+"""
+
+
+def test_without_libyaml_the_pure_python_composer_reports_the_same_problems() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    paths = [str(BROKEN_DEFS / name) for name in sorted(EXPECTED)]
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_LIBYAML, str(repo / "sop_defs"), *paths],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo,
+    )
+    found = json.loads(done.stdout)
+    seeds = found[str(repo / "sop_defs")]
+    assert (len(seeds["loaded"]), seeds["problems"]) == (4, [])
+    for name in sorted(EXPECTED):
+        outcome = found[str(BROKEN_DEFS / name)]
+        assert outcome["loaded"] == [], name
+        assert [tuple(problem) for problem in outcome["problems"]] == EXPECTED[name], name

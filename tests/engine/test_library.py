@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.sop_loading import sop_with_loops
 from sopbot.engine.library import load_library, load_paths
+from sopbot.engine.limits import MAX_FILE_BYTES
 from sopbot.engine.loader import parse_definition
 from sopbot.engine.problems import Severity
 from tests.helpers.definitions import HEADER, definition_text, write_definition
@@ -131,3 +133,68 @@ def test_decisions_may_end_the_procedure_early() -> None:
     decision = result.definition.step(2).decision
     assert decision is not None
     assert (decision.yes, decision.no) == (0, 1)
+
+
+def _with(old: str, new: str) -> str:
+    """The default definition with one piece replaced (which must be there)."""
+    text = definition_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def test_hostile_files_are_reported_and_every_other_sop_of_every_agency_loads(
+    tmp_path: Path,
+) -> None:
+    """What `sopbot run` loads: each broken file is left out, alone."""
+    write_definition(tmp_path, "dinas-a/baik", definition_text())
+    write_definition(tmp_path, "dinas-b/baik", definition_text())
+    write_definition(tmp_path, "dinas-c/baik", definition_text())
+    broken = [
+        # Python refuses to convert a 5,000-digit number (ValueError): this stopped the loading.
+        write_definition(tmp_path, "dinas-a/nomor", _with("no: 2", "no: " + "9" * 5000)),
+        # A tagged value that PyYAML's constructor cannot convert (ValueError) stopped it too.
+        write_definition(tmp_path, "dinas-a/tag", _with("no: 2", "no: !!int dua")),
+        write_definition(tmp_path, "dinas-b/panjang", sop_with_loops(10_000, decision_every=0)),
+        write_definition(
+            tmp_path, "dinas-b/dalam", _with("Menindaklanjuti", "[" * 500 + "]" * 500)
+        ),
+        write_definition(
+            tmp_path, "dinas-c/besar", _with("Memberi disposisi", "x" * MAX_FILE_BYTES)
+        ),
+    ]
+    library = load_library(tmp_path)
+    assert list(library.definitions) == ["dinas-a/baik", "dinas-b/baik", "dinas-c/baik"]
+    assert sorted({p.file for p in library.errors}) == sorted(str(path) for path in broken)
+
+
+def _outside(tmp_path: Path) -> Path:
+    """A valid definition in a folder next to the SOP folder."""
+    return write_definition(tmp_path / "luar", "dinas-x/rahasia", definition_text())
+
+
+def test_links_that_leave_the_sop_folder_are_reported_and_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "sop_defs"
+    write_definition(root, "dinas-a/baik", definition_text())
+    secret = _outside(tmp_path)
+    file_link = root / "dinas-a" / "pintas.yaml"
+    file_link.symlink_to(secret)
+    folder_link = root / "dinas-b"
+    folder_link.symlink_to(secret.parent, target_is_directory=True)
+    library = load_library(root)
+    assert list(library.definitions) == ["dinas-a/baik"]
+    inside = root.resolve()
+    assert sorted(str(p) for p in library.problems) == sorted(
+        f"{link}:1: this is a link to {target}, outside the SOP folder {inside}; links out of "
+        "the folder are not followed: put the file itself in the folder"
+        for link, target in ((file_link, secret.resolve()), (folder_link, secret.parent.resolve()))
+    )
+
+
+def test_links_within_the_sop_folder_are_followed(tmp_path: Path) -> None:
+    root = tmp_path / "sop_defs"
+    shared = write_definition(root, "dinas-a/bersama", definition_text())
+    (root / "dinas-b").mkdir()
+    (root / "dinas-b" / "bersama.yaml").symlink_to(shared)
+    library = load_library(root)
+    assert list(library.definitions) == ["dinas-a/bersama", "dinas-b/bersama"]
+    assert library.problems == ()
