@@ -31,6 +31,7 @@ from sopbot.emulator import (
 )
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.storage.database import Database
+from tests.helpers.audit import TEST_AUDIT_KEY_TEXT
 
 REPO = Path(__file__).resolve().parents[2]
 # Looks like @BotFather's, and is not the emulator's: the emulator answers it 401.
@@ -176,6 +177,7 @@ def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'sopbot.db'}",
         "SOPBOT_SOP_DIR": str(REPO / "sop_defs"),
         "SOPBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "SOPBOT_AUDIT_KEY": TEST_AUDIT_KEY_TEXT,
         **settings,
     }
 
@@ -313,6 +315,7 @@ def run_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sopbot.db'}")
     monkeypatch.setenv("SOPBOT_SOP_DIR", str(REPO / "sop_defs"))
+    monkeypatch.setenv("SOPBOT_AUDIT_KEY", TEST_AUDIT_KEY_TEXT)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
     return tmp_path
 
