@@ -197,7 +197,7 @@ async def test_a_30_mb_upload_is_refused_before_any_download(kesbangpol: World) 
     before = counts(kesbangpol)
     big = b"%PDF-1.4\n" + b"0" * (30 * 1024 * 1024)
     reply = await holder.upload(message, big, "besar.pdf", "application/pdf")
-    assert reply.text == T(Language.ID, "document.too_big", size="30.0")
+    assert reply.text == T(Language.ID, "document.too_big", size="30,0")
     assert kesbangpol.emulator.calls_to("getFile") == []
     await settle(kesbangpol.emulator, kesbangpol.parts)
     assert counts(kesbangpol) == before

@@ -40,6 +40,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import MemberRow, OutboxRow, PositionRow
 from tests.helpers.agencies import SeedAgency, fake_upload, next_key, seed_library, staff_agency
+from tests.helpers.audit import TEST_AUDIT_KEY
 
 LIBRARY = seed_library()
 PENGOLAHAN = "dinas-kukmp-samarinda/pengolahan-data-kinerja"
@@ -235,7 +236,7 @@ def odd_names(database: Database, agency_id: int) -> None:
 
 
 def staffed(tmp: Path, sop_id: str) -> Desk:
-    database = Database(f"sqlite:///{tmp / 'sopbot.db'}")
+    database = Database(f"sqlite:///{tmp / 'sopbot.db'}", audit_key=TEST_AUDIT_KEY)
     upgrade(database)
     procedures = ProcedureService(database, LIBRARY, observer=Notifier())
     agency = staff_agency(OrganizationService(procedures), LIBRARY.definitions[sop_id])
