@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.flood import FloodLimits
 from sopbot.bot.lifecycle import running
 from sopbot.demo.officials import NAMES, Official, settle
 from sopbot.demo.samples import sample_pdf
@@ -38,6 +39,9 @@ NOTE = "Untuk ditindaklanjuti sesuai SOP"
 # (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
 DEFAULT_REJECTIONS = {(5, 1): "Format belum memuat kolom target dan realisasi triwulan"}
 SIMULATED_INBOUND = InboundLimits(burst=1000.0, per_second=100.0)
+SIMULATED_FLOOD = FloodLimits(
+    per_private_chat_per_second=1000.0, private_burst=1000.0, overall_per_second=10_000.0
+)
 # What an official writes as a note on a step before pressing Selesai (None: no note).
 NoteWriter = Callable[["Official", int, int], str | None]
 
@@ -82,6 +86,7 @@ async def world(
     holders: int = 1,
     inbound: InboundLimits | None = None,
     audit_anchor_file: Path | None = None,
+    flood: FloodLimits | None = None,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role
     (`holders` officials, each in a position of their own, on a step every holder does)."""
@@ -106,6 +111,9 @@ async def world(
                 # Simulated officials act far faster than people: they get a wide limit
                 # unless a test asks for another.
                 inbound=inbound or SIMULATED_INBOUND,
+                # The emulator keeps no flood limits unless a test turns them on, and that
+                # test passes Telegram's own here: the others need not wait a second a reply.
+                flood=flood or SIMULATED_FLOOD,
                 audit_anchor_file=audit_anchor_file,
             )
             async with running(parts):

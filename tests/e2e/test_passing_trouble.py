@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from sopbot.bot.flood import FloodLimits as TelegramLimits
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.scenario import World, world
@@ -18,6 +20,7 @@ from sopbot.engine.library import SopLibrary
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.keyboards import Action, callback
+from sopbot.storage.database import Database
 from tests.e2e.conftest import KESBANGPOL
 from tests.e2e.test_refusals import at_step
 
@@ -48,8 +51,24 @@ async def test_a_document_sent_during_an_outage_is_taken_once_it_passes(
     assert answer.text == DONE
 
 
-async def test_answers_keep_the_chat_flood_limit_and_arrive(kesbangpol: World) -> None:
+@pytest.fixture
+async def kesbangpol_paced(
+    library: SopLibrary, database: Database, tmp_path: Path
+) -> AsyncIterator[World]:
+    """Seed 004's agency with the bot keeping Telegram's own flood limits."""
+    async with world(
+        library,
+        KESBANGPOL,
+        database=database,
+        documents_dir=tmp_path / "documents",
+        flood=TelegramLimits(),
+    ) as running:
+        yield running
+
+
+async def test_answers_keep_the_chat_flood_limit_and_arrive(kesbangpol_paced: World) -> None:
     """An official who acts within seconds of a burst of messages still reads every answer."""
+    kesbangpol = kesbangpol_paced
     reviewer = await at_step(kesbangpol, 5)  # a decision: "Tidak sesuai" asks for a reason
     kesbangpol.emulator.faults.enable_flood_limits(FloodLimits())
     message = reviewer.disposition()
@@ -111,7 +130,9 @@ async def test_one_member_cannot_make_the_bot_flood_their_chat(
     library: SopLibrary, tmp_path: Path
 ) -> None:
     small = InboundLimits(burst=5, per_second=0.2)  # small, so the test is short
-    async with world(library, KESBANGPOL, documents_dir=tmp_path / "docs", inbound=small) as demo:
+    async with world(
+        library, KESBANGPOL, documents_dir=tmp_path / "docs", inbound=small, flood=TelegramLimits()
+    ) as demo:
         demo.emulator.faults.enable_flood_limits(FloodLimits())
         official = demo.officials[demo.definition.first_step.role]
         before = len(official.user.bot_messages())
