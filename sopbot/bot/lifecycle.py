@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from sopbot.bot.app import BotParts
 from sopbot.bot.inbox import LONG_POLL_SECONDS, InboxPoller, InboxProcessor, UpdateInbox
+from sopbot.bot.telegram_errors import retry_after_seconds
 from sopbot.bot.webhook_server import require_usable_secret, webhook_server
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,12 @@ async def reach_bot_api(
             trying.result()
             return True
         except RetryAfter as exc:
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-            reason, pause = "flood control", max(seconds, wait)
+            reason, pause = "flood control", max(retry_after_seconds(exc), wait)
+        except BadRequest as exc:  # a NetworkError in PTB's tree, but Telegram's final word
+            raise BotApiRefused(
+                f"The server at {server} refused getMe ({exc.message}): set "
+                "TELEGRAM_API_BASE_URL to the Bot API server's address."
+            ) from exc
         except NetworkError as exc:  # TimedOut and the 5xx are NetworkErrors too
             reason, pause = f"{type(exc).__name__}: {exc}", wait
         except InvalidToken as exc:

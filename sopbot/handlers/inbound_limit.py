@@ -39,10 +39,16 @@ class InboundLimiter:
         self._buckets: dict[int, TokenBucket] = {}
         self._told: set[int] = set()
 
+    # People remembered at most; past it, those whose bucket is full again are forgotten (a
+    # flood from many accounts must not grow the memory without end).
+    MAX_TRACKED = 10_000
+
     def admit(self, user_id: int) -> bool | None:
         """True: go on. False: over the limit, tell the person. None: over, already told."""
         bucket = self._buckets.get(user_id)
         if bucket is None:
+            if len(self._buckets) >= self.MAX_TRACKED:
+                self._forget_rested()
             bucket = TokenBucket(self.limits.per_second, self.limits.burst, clock=self.clock)
             self._buckets[user_id] = bucket
         if bucket.wait_time() == 0:
@@ -53,6 +59,18 @@ class InboundLimiter:
             return None
         self._told.add(user_id)
         return False
+
+    def _forget_rested(self) -> None:
+        for user_id, bucket in list(self._buckets.items()):
+            bucket.wait_time()  # brings its tokens up to now
+            if bucket.tokens >= bucket.burst:
+                del self._buckets[user_id]
+                self._told.discard(user_id)
+
+    @property
+    def tracked(self) -> int:
+        """How many people the limiter remembers now."""
+        return len(self._buckets)
 
 
 LIMITER_KEY = "sopbot.inbound_limiter"
