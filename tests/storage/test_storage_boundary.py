@@ -1,0 +1,63 @@
+"""storage/ is the only package that speaks SQL (issue 17): a ratchet until it is true.
+
+Modules outside `sopbot/storage/` that still import SQLAlchemy or SQLModel are listed below,
+each to be moved behind a repository. No other module may start to, and a module that no
+longer does must leave the list, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import sopbot
+
+PACKAGE = Path(sopbot.__file__).parent
+SQL_LIBRARIES = ("sqlalchemy", "sqlmodel")
+# Still to move (issue 17); remove a line when its module no longer imports them.
+NOT_YET_MOVED = {
+    "bot/admin_cli.py",
+    "bot/calendar_cli.py",
+    "bot/inbox.py",
+    "bot/reminders.py",
+    "bot/sender.py",
+    "demo/officials.py",
+    "messaging/notices.py",
+    "services/alerts.py",
+    "services/audit_verify.py",
+    "services/calendar_admin.py",
+    "services/commands.py",
+    "services/onboarding.py",
+    "services/organization.py",
+    "services/procedures.py",
+    "services/views.py",
+}
+
+
+def speaks_sql(path: Path) -> bool:
+    """Whether a module imports an SQL library (at any depth of the file)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        if any(name.split(".")[0] in SQL_LIBRARIES for name in names):
+            return True
+    return False
+
+
+def modules_speaking_sql_outside_storage() -> set[str]:
+    return {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] != "storage" and speaks_sql(path)
+    }
+
+
+def test_no_new_module_outside_storage_speaks_sql() -> None:
+    assert modules_speaking_sql_outside_storage() - NOT_YET_MOVED == set()
+
+
+def test_a_module_that_was_moved_leaves_the_list() -> None:
+    assert NOT_YET_MOVED - modules_speaking_sql_outside_storage() == set()
