@@ -7,14 +7,10 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
 from sopbot.bot.app import BotParts
 from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage, SimulatedUser
 from sopbot.messaging.catalog import Language, default_catalog
-from sopbot.storage.inbox_models import InboxRow
-from sopbot.storage.models import OutboxRow
+from sopbot.storage.backlog import owed_work
 
 # Every action waits for its effect; nothing here sleeps a fixed time to "be sure".
 WAIT = 15.0
@@ -38,7 +34,7 @@ async def settle(emulator: BotApiEmulator, parts: BotParts, within: float = WAIT
     deadline = time.monotonic() + within
     quiet_rounds = 0
     while time.monotonic() < deadline:
-        pending = await asyncio.to_thread(_outbox_pending, parts)
+        pending = await asyncio.to_thread(owed_work, parts.database)
         if pending == 0 and emulator.pending_update_count == 0:
             quiet_rounds += 1
             if quiet_rounds >= 3:  # stays quiet: no handler is still about to write
@@ -48,20 +44,6 @@ async def settle(emulator: BotApiEmulator, parts: BotParts, within: float = WAIT
             parts.sender.wake()
         await asyncio.sleep(0.02)
     raise TimeoutError("the bot did not settle")
-
-
-def _outbox_pending(parts: BotParts) -> int:
-    """Messages not yet delivered, plus updates stored but not yet handled."""
-    with parts.database.reading() as session:
-        outbox = session.exec(
-            select(func.count())
-            .select_from(OutboxRow)
-            .where(col(OutboxRow.state).in_(["pending", "sending"]))
-        ).one()
-        inbox = session.exec(
-            select(func.count()).select_from(InboxRow).where(col(InboxRow.processed_at).is_(None))
-        ).one()
-        return int(outbox) + int(inbox)
 
 
 @dataclass
