@@ -26,6 +26,22 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def add_the_kepala_badan(capsys: pytest.CaptureFixture[str]) -> None:
+    """`position add` of the Kepala Badan, serving the SOP role kepala_dinas; it succeeds."""
+    code, out, _ = run(
+        capsys,
+        "position",
+        "add",
+        AGENCY,
+        "kaban",
+        "--name",
+        "Kepala Badan",
+        "--role",
+        "kepala_dinas",
+    )
+    assert (code, out.strip()) == (0, "position kaban added; serves roles: kepala_dinas")
+
+
 def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys,
@@ -39,18 +55,7 @@ def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixt
     )
     assert code == 0
     assert "1 SOP(s) in its folder" in out
-    code, out, _ = run(
-        capsys,
-        "position",
-        "add",
-        AGENCY,
-        "kaban",
-        "--name",
-        "Kepala Badan",
-        "--role",
-        "kepala_dinas",
-    )
-    assert (code, out.strip()) == (0, "position kaban added; serves roles: kepala_dinas")
+    add_the_kepala_badan(capsys)
     code, out, _ = run(capsys, "admin", "add", AGENCY, "--name", "Siti Admin")
     assert code == 0
     assert "https://t.me/sopbot_pekalongan_bot?start=" in out
@@ -147,18 +152,7 @@ def test_a_role_no_sop_of_the_agency_has_is_refused(capsys: pytest.CaptureFixtur
         "kepala_bidang, kepala_dinas, petugas_pengelola_data_kinerja, sekretaris)",
     ]
     # Nothing was written: the same position can be added with the right roles.
-    code, out, _ = run(
-        capsys,
-        "position",
-        "add",
-        AGENCY,
-        "kaban",
-        "--name",
-        "Kepala Badan",
-        "--role",
-        "kepala_dinas",
-    )
-    assert (code, out.strip()) == (0, "position kaban added; serves roles: kepala_dinas")
+    add_the_kepala_badan(capsys)
 
 
 def test_a_position_for_an_sop_the_agency_lacks_is_refused(
