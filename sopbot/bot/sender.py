@@ -39,6 +39,7 @@ from telegram.warnings import PTBUserWarning
 from sopbot.bot.flood import FloodControl
 from sopbot.bot.group_commit import GroupCommit
 from sopbot.bot.redaction import redact
+from sopbot.bot.telegram_errors import retry_after_seconds
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
@@ -252,9 +253,9 @@ class OutboxSender:
             try:
                 message_id = await self._send(job)
             except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-                await self._in_thread(self._postpone, job, seconds, "429 retry_after", False)
+                await self._in_thread(
+                    self._postpone, job, retry_after_seconds(exc), "429 retry_after", False
+                )
                 return False
             except DocumentUnavailable as exc:
                 # Missing or damaged in the store: no later try would find other bytes.
