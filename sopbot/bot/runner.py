@@ -18,6 +18,7 @@ from sopbot.bot.preflight import settings_problems
 from sopbot.bot.redaction import install_token_redaction, redact
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import load_library
+from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now
 from sopbot.storage.audit_chain import seal_plain_chains
 from sopbot.storage.audit_key import InvalidAuditKey
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             per_private_chat_per_second=settings.flood_per_chat_per_second,
         ),
         audit_anchor_file=settings.audit_anchor_file,
+        inbound=InboundLimits(burst=settings.inbound_burst, per_second=settings.inbound_per_second),
     )
     log.info(
         "sopbot starting with %d SOP(s), database %s",

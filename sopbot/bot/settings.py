@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         validation_alias="SOPBOT_FLOOD_PER_CHAT_PER_SECOND",
         description="Messages a second to one private chat (Telegram: about 1).",
     )
+    inbound_burst: float = Field(
+        default=30.0,  # InboundLimits' own default (a test keeps them equal)
+        gt=0,
+        validation_alias="SOPBOT_INBOUND_BURST",
+        description="Updates one person may send at once before the bot asks them to slow down.",
+    )
+    inbound_per_second: float = Field(
+        default=1.0,  # likewise
+        gt=0,
+        validation_alias="SOPBOT_INBOUND_PER_SECOND",
+        description="Updates a second one person may send after that burst.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="SOPBOT_LOG_LEVEL"
     )

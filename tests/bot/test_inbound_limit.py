@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+from pydantic import ValidationError
+
+from sopbot.bot.settings import Settings
 from sopbot.handlers.inbound_limit import InboundLimiter, InboundLimits
 
 
@@ -42,3 +46,22 @@ def test_the_people_remembered_stay_bounded() -> None:
     limiter.admit(1000)
     assert limiter.tracked <= 3
     assert limiter.admit(5) is True
+
+
+def test_the_settings_default_to_the_limiter_s_own_limits_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SOPBOT_INBOUND_BURST", "SOPBOT_INBOUND_PER_SECOND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.inbound_burst, settings.inbound_per_second) == (
+        InboundLimits().burst,
+        InboundLimits().per_second,
+    )
+    monkeypatch.setenv("SOPBOT_INBOUND_BURST", "12")
+    monkeypatch.setenv("SOPBOT_INBOUND_PER_SECOND", "0.5")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.inbound_burst, settings.inbound_per_second) == (12.0, 0.5)
+    monkeypatch.setenv("SOPBOT_INBOUND_BURST", "0")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)  # type: ignore[call-arg]
