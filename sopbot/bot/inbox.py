@@ -4,9 +4,9 @@ python-telegram-bot confirms a batch of updates (by the next getUpdates offset) 
 handlers run, and answers a webhook 200 before handling: a crash then loses updates. Here the
 poller (or the webhook server) stores each update first; only then is it confirmed. A processor
 feeds stored updates to the Application, one chat in order, different chats in parallel. A
-command marks its update processed in the same transaction as its effects (see
-`services.commands.current_inbox`); after a crash, what was stored but not processed is
-processed once, and a replayed command changes nothing.
+command marks its update processed in the same transaction as its effects (its
+`services.commands.CommandKey` carries the update's claim); after a crash, what was stored
+but not processed is processed once, and a replayed command changes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from telegram.ext import Application
 from sopbot.bot.group_commit import GroupCommit
 from sopbot.bot.redaction import redact
 from sopbot.handlers.common import tell_not_processed
-from sopbot.services.commands import InboxClaim, current_inbox
+from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, InboxClaim
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.prepared import PreparedQuery
@@ -204,6 +204,8 @@ class InboxProcessor:
         # neither read back nor parsed again (about a tenth of the CPU of a burst). What is
         # not here (after a restart, a failure, from the webhook) is read from the store.
         self._handed_over: dict[int, Update] = {}
+        # The claim of each update being handled, for the handlers' command keys.
+        self._claims: ClaimsInHand = application.bot_data.setdefault(CLAIMS_KEY, ClaimsInHand())
 
     async def _mark_processed(self, inbox_ids: Sequence[int]) -> None:
         await asyncio.to_thread(self.inbox.finish, inbox_ids)
@@ -316,18 +318,21 @@ class InboxProcessor:
         marked = False
         for delay in (*PASSING_FAILURE_DELAYS, None):
             claim = InboxClaim(inbox_id, marked=marked)
-            token = current_inbox.set(claim)
+            update_id: int | None = None
             try:
                 bot = self.application.bot
                 update = stored if isinstance(stored, Update) else Update.de_json(stored, bot)
                 stored = update
+                update_id = update.update_id
+                self._claims.hold(update_id, claim)
                 await self.application.process_update(update)
             except Exception as exc:
                 log.exception("update %s failed", _update_id(stored))
                 await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
                 return None
             finally:
-                current_inbox.reset(token)
+                if update_id is not None:
+                    self._claims.release(update_id)
             marked = claim.marked
             if claim.passing_failure is None:
                 break

@@ -10,7 +10,17 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 
-class DomainError(Exception):
+class SopbotError(Exception):
+    """The root of every error sopbot raises on purpose (see docs/architecture.md, "Errors").
+
+    Below it: `DomainError` (a refusal the person is told about, nothing changed) and the
+    storage errors (`sopbot.storage.errors`: a write that met a concurrent one). Anything else
+    that reaches a handler is a bug: it is logged with its traceback, and the person is told
+    that something went wrong.
+    """
+
+
+class DomainError(SopbotError):
     """Base of every refusal the engine gives; nothing changed when one is raised."""
 
     code: ClassVar[str] = "domain_error"
@@ -113,3 +123,10 @@ class UnknownMember(DomainError):
     """No such member in the agency (e.g. as the target of a hand-over)."""
 
     code = "unknown_member"
+
+
+class NotFound(DomainError):
+    """What a button or a command names does not exist (or belongs to another agency): an old
+    button, a mistyped number. `what` names the kind of thing ("instance", "disposition"...)."""
+
+    code = "not_found"

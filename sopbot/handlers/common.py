@@ -33,6 +33,7 @@ from sopbot.messaging.formatting import (
 )
 from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.messaging.numbers import quantity
+from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInput, PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -114,18 +115,21 @@ async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
-def update_key(update: Update) -> str:
-    """The idempotency key of an update: unique per message or button press, stable on replay.
+def command_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> CommandKey:
+    """The idempotency key of an update: unique per message or button press, stable on replay;
+    with the stored update's claim, so the command marks it processed with its effects.
 
     Telegram restarts update ids after a quiet week, so the key is built from what stays
     unique: the chat and message id of a message, or the id of a callback query.
     """
+    claims = context.application.bot_data.get(CLAIMS_KEY)
+    claim = claims.of(update.update_id) if isinstance(claims, ClaimsInHand) else None
     if update.callback_query is not None:
-        return f"cb:{update.callback_query.id}"
+        return CommandKey(f"cb:{update.callback_query.id}", claim)
     message = update.effective_message
     if message is not None:
-        return f"msg:{message.chat_id}:{message.message_id}"
-    return f"update:{update.update_id}"
+        return CommandKey(f"msg:{message.chat_id}:{message.message_id}", claim)
+    return CommandKey(f"update:{update.update_id}", claim)
 
 
 async def current_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> MemberView | None:

@@ -17,13 +17,13 @@ from sopbot.handlers.common import (
     answer,
     ask_question,
     clear_prompt,
+    command_key,
     in_thread,
     input_refusal,
     members_only,
     refusal_text,
     remove_buttons,
     send_html,
-    update_key,
     wake_sender,
 )
 from sopbot.handlers.starting import answer_start_input
@@ -55,7 +55,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     if pressed is None or disposition_id is None:
         await answer(query, t(language, "answer.invalid_button"), show_alert=True)
         return
-    key = update_key(update)
+    key = command_key(update, context)
     procedures = services.procedures
     try:
         if pressed.action is Action.COMPLETE:
@@ -267,7 +267,7 @@ async def _answer_reason(
 ) -> None:
     """A reason typed for "Tidak sesuai", "Kembalikan" or "Alihkan"."""
     disposition_id = uuid.UUID(hex=str(payload["disposition_id"]))
-    key = update_key(update)
+    key = command_key(update, context)
     procedures = services.procedures
     if kind == "reason_no":
         await in_thread(
@@ -313,7 +313,7 @@ async def _keep_note(
     try:
         await in_thread(
             services.procedures.save_note,
-            update_key(update),
+            command_key(update, context),
             member_id=member.id,
             disposition_id=disposition_id,
             note=text,

@@ -18,13 +18,13 @@ from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     Caller,
     answer,
+    command_key,
     current_member,
     in_thread,
     language_of,
     members_only,
     send_html,
     services_of,
-    update_key,
     wake_sender,
 )
 from sopbot.messaging.catalog import Language
@@ -56,7 +56,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         outcome = await in_thread(
             services.onboarding.accept,
-            update_key(update),
+            command_key(update, context),
             token=token,
             telegram_user_id=user.id,
             full_name=user.full_name,

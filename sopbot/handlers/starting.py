@@ -12,6 +12,7 @@ from sopbot.handlers.common import (
     Caller,
     answer,
     ask_question,
+    command_key,
     in_thread,
     language_of,
     members_only,
@@ -19,7 +20,6 @@ from sopbot.handlers.common import (
     remove_buttons,
     send_html,
     services_of,
-    update_key,
     wake_sender,
 )
 from sopbot.messaging.formatting import escape
@@ -146,7 +146,7 @@ async def _start(
     try:
         outcome = await in_thread(
             services.procedures.start,
-            update_key(update),
+            command_key(update, context),
             agency_id=member.agency_id,
             sop_id=sop_id,
             title=str(payload["title"]),

@@ -11,7 +11,7 @@ for the sender's only open task; with several, the bot asks which.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from telegram import Bot, Update
@@ -24,6 +24,7 @@ from sopbot.handlers.common import (
     INPUT_LIMIT,
     Caller,
     answer,
+    command_key,
     in_thread,
     language_of,
     members_only,
@@ -36,6 +37,7 @@ from sopbot.handlers.common import (
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
+from sopbot.services.commands import CommandKey
 from sopbot.services.onboarding import MemberView
 from sopbot.services.procedures import NewDocument
 from sopbot.storage.file_names import clean_name, delivery_name
@@ -312,10 +314,13 @@ async def receive(
     checked = await _download_and_check(update, context, member, incoming)
     if checked is None:
         return
+    # Keyed by the message that carried the file (the update handled now may be the press
+    # that picked its task), and marking the update handled now.
+    key = CommandKey(incoming.key, command_key(update, context).inbox)
     try:
         outcome = await in_thread(
             services.procedures.attach_document,
-            incoming.key,
+            key,
             member_id=member.id,
             disposition_id=disposition_id,
             document=checked.document,
@@ -323,7 +328,7 @@ async def receive(
         if incoming.caption:
             await in_thread(
                 services.procedures.save_note,
-                f"{incoming.key}:note",
+                replace(key, value=f"{key.value}:note"),
                 member_id=member.id,
                 disposition_id=disposition_id,
                 note=incoming.caption,

@@ -49,7 +49,9 @@ class AuditAnchorService:
         taken already (then None); the anchor is in the file when this returns."""
         taken: list[Anchor] = []
         work = functools.partial(record_anchor, key=self.key, render=self._render, taken=taken)
-        outcome = self.runner.run(anchor_key(self.clock().date().isoformat()), "audit_anchor", work)
+        outcome = self.runner.run(
+            anchor_key(self.clock().date().isoformat()), "audit_anchor", work, dict
+        )
         if outcome.replayed or not taken:
             return None
         anchor = taken[-1]  # of the attempt that committed

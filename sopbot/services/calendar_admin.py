@@ -7,7 +7,6 @@ step opened extends its deadline, as officials expect. Every change is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from sopbot.storage.models import (
     InstanceRow,
     StepRunRow,
 )
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 class InvalidCalendar(DomainError):
@@ -88,7 +88,8 @@ class CalendarAdmin:
         if not clean:
             raise InvalidCalendar("say why (e.g. the decree or the occasion)")
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             row = session.exec(
                 select(CalendarDayRow).where(
                     CalendarDayRow.agency_id == agency_id, CalendarDayRow.day == day
@@ -114,12 +115,13 @@ class CalendarAdmin:
             )
             return {"moved": self._move_due_times(session, agency_id)}
 
-        return int(self.runner.run(None, "calendar_day", work).result["moved"])
+        return int(self.runner.run(None, "calendar_day", work, dict).result["moved"])
 
     def clear_day(self, agency_id: int, day: dt.date, actor_id: int | None = None) -> int:
         """Undo the agency's own change of a day; returns steps moved."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             row = session.exec(
                 select(CalendarDayRow).where(
                     CalendarDayRow.agency_id == agency_id, CalendarDayRow.day == day
@@ -143,14 +145,15 @@ class CalendarAdmin:
             session.flush()
             return {"moved": self._move_due_times(session, agency_id)}
 
-        return int(self.runner.run(None, "calendar_day", work).result["moved"])
+        return int(self.runner.run(None, "calendar_day", work, dict).result["moved"])
 
     def set_hours(
         self, agency_id: int, weekday: int, intervals: list[Interval], actor_id: int | None = None
     ) -> int:
         """Set one weekday's working intervals ([] makes it a day off); returns steps moved."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             row = session.get(AgencyHoursRow, agency_id)
             current = hours_from_json(row.hours) if row else WorkingHours.indonesian_office()
             changed = dict(current.by_weekday)
@@ -179,7 +182,7 @@ class CalendarAdmin:
             )
             return {"moved": self._move_due_times(session, agency_id)}
 
-        return int(self.runner.run(None, "agency_hours", work).result["moved"])
+        return int(self.runner.run(None, "agency_hours", work, dict).result["moved"])
 
     def set_policy(
         self,
@@ -196,7 +199,8 @@ class CalendarAdmin:
         except ValueError as exc:
             raise InvalidCalendar(str(exc)) from exc
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             row = session.exec(
                 select(AlertPolicyRow).where(
                     AlertPolicyRow.agency_id == agency_id, AlertPolicyRow.sop_id == sop_id
@@ -225,7 +229,7 @@ class CalendarAdmin:
             )
             return {}
 
-        self.runner.run(None, "alert_policy", work)
+        self.runner.run(None, "alert_policy", work, dict)
 
     def _move_due_times(self, session: Session, agency_id: int) -> int:
         """Recount the due times of the agency's open steps on the changed calendar."""

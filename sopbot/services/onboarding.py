@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as select_core
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from sopbot.engine.errors import DomainError, NotAllowed
 from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
@@ -28,6 +27,7 @@ from sopbot.storage.models import (
 from sopbot.storage.organization_store import member_by_telegram_id
 from sopbot.storage.prepared import PreparedQuery
 from sopbot.storage.statements import table_of
+from sopbot.storage.unit_of_work import UnitOfWork
 
 INVITATION_TTL = dt.timedelta(days=7)
 # Telegram deep-link parameters: up to 64 characters of A-Z, a-z, 0-9, _ and -.
@@ -105,7 +105,8 @@ class OnboardingService:
         """A new invitation token (shown once, stored only as a hash) and when it expires."""
         token = secrets.token_urlsafe(_TOKEN_BYTES)
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             if session.get(AgencyRow, agency_id) is None:
                 raise NotAllowed("no such agency", agency_id=agency_id)
             if created_by_id is not None:
@@ -147,7 +148,7 @@ class OnboardingService:
             )
             return {"expires_at": expires.isoformat()}
 
-        outcome = self.runner.run(None, "invite", work)
+        outcome = self.runner.run(None, "invite", work, dict)
         return token, dt.datetime.fromisoformat(str(outcome.result["expires_at"]))
 
     def accept(
@@ -158,10 +159,11 @@ class OnboardingService:
         telegram_user_id: int,
         full_name: str,
         language_code: str | None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """Bind the Telegram account to the invited member (or a new one in the position)."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             existing = member_by_telegram_id(session, telegram_user_id)
             if existing is not None:
                 raise AlreadyBound("account already bound", member_id=existing.id)
@@ -216,7 +218,7 @@ class OnboardingService:
             self.procedures.reconcile_agency(session, invitation.agency_id, now, member.id)
             return {"member_id": member.id}
 
-        return self.runner.run(key, "accept_invitation", work)
+        return self.runner.run(key, "accept_invitation", work, dict)
 
     def set_language(self, member_id: int, language: str) -> None:
         """Remember the language a member chose."""

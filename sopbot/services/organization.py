@@ -7,7 +7,6 @@ agency's running procedures in the same transaction, so work follows the positio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +26,7 @@ from sopbot.storage.models import (
     PositionRow,
     RoleMappingRow,
 )
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 class InvalidSetup(DomainError):
@@ -49,7 +49,8 @@ class OrganizationService:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidSetup("unknown time zone", timezone=timezone) from exc
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             if session.exec(select(AgencyRow).where(AgencyRow.key == key)).first():
                 raise InvalidSetup("an agency with this key exists", key=key)
             agency = AgencyRow(key=key, name=name, timezone=timezone, created_at=now)
@@ -60,19 +61,20 @@ class OrganizationService:
             )
             return {"agency_id": agency.id}
 
-        return int(self.runner.run(None, "create_agency", work).result["agency_id"])
+        return int(self.runner.run(None, "create_agency", work, dict).result["agency_id"])
 
     def add_position(self, *, agency_id: int, key: str, name: str) -> int:
         """A position (jabatan) of the agency."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             position = PositionRow(agency_id=agency_id, key=key, name=name)
             session.add(position)
             session.flush()
             _created(session, now, agency_id, "position", position.id, key=key, name=name)
             return {"position_id": position.id}
 
-        return int(self.runner.run(None, "add_position", work).result["position_id"])
+        return int(self.runner.run(None, "add_position", work, dict).result["position_id"])
 
     def add_member(
         self,
@@ -85,7 +87,8 @@ class OrganizationService:
     ) -> int:
         """A person of the agency (bound to Telegram now or later, by invitation)."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             member = MemberRow(
                 agency_id=agency_id,
                 name=name,
@@ -101,14 +104,15 @@ class OrganizationService:
             )
             return {"member_id": member.id}
 
-        return int(self.runner.run(None, "add_member", work).result["member_id"])
+        return int(self.runner.run(None, "add_member", work, dict).result["member_id"])
 
     def map_role(
         self, *, agency_id: int, role_key: str, position_id: int, sop_id: str = ANY_SOP
     ) -> None:
         """Let a position serve an SOP role (for one SOP, or for all SOPs of the agency)."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             _position_of(session, agency_id, position_id)
             mapping = RoleMappingRow(
                 agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
@@ -130,7 +134,7 @@ class OrganizationService:
             self.procedures.reconcile_agency(session, agency_id, now, None)
             return {}
 
-        self.runner.run(None, "map_role", work)
+        self.runner.run(None, "map_role", work, dict)
 
     def appoint(
         self,
@@ -140,10 +144,11 @@ class OrganizationService:
         position_id: int,
         actor_id: int | None = None,
         since: dt.datetime | None = None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The member holds the position from now (or `since`); open work is re-routed."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             member = _member(session, member_id)
             _position_of(session, member.agency_id, position_id)
             start = since or now
@@ -165,7 +170,7 @@ class OrganizationService:
             moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
             return {"holding_id": holding.id, "instances_rerouted": moved}
 
-        return self.runner.run(key, "appoint", work)
+        return self.runner.run(key, "appoint", work, dict)
 
     def end_holding(
         self,
@@ -174,10 +179,11 @@ class OrganizationService:
         member_id: int,
         position_id: int,
         actor_id: int | None = None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The member leaves the position (mutasi); their open steps go to the new holder."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             member = _member(session, member_id)
             holdings = session.exec(
                 select(HoldingRow)
@@ -209,7 +215,7 @@ class OrganizationService:
             moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
             return {"instances_rerouted": moved}
 
-        return self.runner.run(key, "end_holding", work)
+        return self.runner.run(key, "end_holding", work, dict)
 
     def appoint_acting(
         self,
@@ -222,10 +228,11 @@ class OrganizationService:
         valid_to: dt.datetime | None = None,
         decree: str | None = None,
         actor_id: int | None = None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """A Plt/Plh acts for the position (for an absent holder, or the vacant post)."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             member = _member(session, member_id)
             _position_of(session, member.agency_id, position_id)
             if valid_to is not None and valid_to <= now:
@@ -261,14 +268,15 @@ class OrganizationService:
             moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
             return {"acting_id": acting.id, "instances_rerouted": moved}
 
-        return self.runner.run(key, "appoint_acting", work)
+        return self.runner.run(key, "appoint_acting", work, dict)
 
     def end_acting(
         self, key: str | None, *, acting_id: int, actor_id: int | None = None
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The Plt/Plh's appointment ends now; open work goes back to the holder."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             acting = session.get(ActingRow, acting_id)
             if acting is None or (acting.valid_to is not None and acting.valid_to <= now):
                 raise InvalidSetup("no such running appointment", acting_id=acting_id)
@@ -290,7 +298,7 @@ class OrganizationService:
             moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
             return {"instances_rerouted": moved}
 
-        return self.runner.run(key, "end_acting", work)
+        return self.runner.run(key, "end_acting", work, dict)
 
 
 def _created(

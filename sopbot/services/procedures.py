@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from sopbot.storage.models import (
 from sopbot.storage.organization_store import routing_for
 from sopbot.storage.prepared import PreparedQuery, RawConnection
 from sopbot.storage.statements import table_of
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +154,15 @@ class ProcedureService:
         starter_id: int,
         note: str | None = None,
         documents: Sequence[NewDocument] = (),
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """Start a procedure; when the starter holds the first step, it is done at once.
 
         `documents` (e.g. the incoming letter) become the first step's output, so they travel
         with the next disposition.
         """
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             agency = session.get(AgencyRow, agency_id)
             definition = self.library.get(sop_id)
             if agency is None or definition is None or definition.agency_key != agency.key:
@@ -207,7 +209,7 @@ class ProcedureService:
             self._save(session, loaded, now, documents=rows)
             return {"instance_id": str(procedure.instance.id), "number": loaded.number}
 
-        return self.runner.run(key, "start", work)
+        return self.runner.run(key, "start", work, dict)
 
     # -- moves on a disposition ------------------------------------------------------------
 
@@ -218,7 +220,7 @@ class ProcedureService:
         member_id: int,
         disposition_id: uuid.UUID,
         note: str | None = None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The holder presses "Selesai"."""
         return self._on_disposition(
             key,
@@ -238,7 +240,7 @@ class ProcedureService:
         answer: DecisionAnswer,
         reason: str | None = None,
         note: str | None = None,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The holder answers a decision ("Sesuai" / "Tidak sesuai" with a reason)."""
         return self._on_disposition(
             key,
@@ -255,7 +257,9 @@ class ProcedureService:
             ),
         )
 
-    def claim(self, key: str | None, *, member_id: int, disposition_id: uuid.UUID) -> Outcome:
+    def claim(
+        self, key: str | None, *, member_id: int, disposition_id: uuid.UUID
+    ) -> Outcome[dict[str, Any]]:
         """A team member takes the step for themselves."""
         return self._on_disposition(
             key,
@@ -266,7 +270,7 @@ class ProcedureService:
 
     def send_back(
         self, key: str | None, *, member_id: int, disposition_id: uuid.UUID, reason: str
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The holder returns the step to the one before it ("Kembalikan")."""
         return self._on_disposition(
             key,
@@ -285,7 +289,7 @@ class ProcedureService:
         disposition_id: uuid.UUID,
         to_member_id: int,
         reason: str,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The holder (or an agency admin) hands the step to a colleague ("Alihkan")."""
 
         def move(procedure: Procedure, now: dt.datetime, session: Session) -> None:
@@ -311,7 +315,7 @@ class ProcedureService:
         member_id: int,
         disposition_id: uuid.UUID,
         document: NewDocument,
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """Record an uploaded file as output of the member's disposition."""
         document_id = uuid.uuid4()
 
@@ -350,16 +354,17 @@ class ProcedureService:
 
     def cancel(
         self, key: str | None, *, member_id: int, instance_id: uuid.UUID, reason: str
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """The starter or an agency admin stops the procedure."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             loaded = self.instances.load(session, instance_id)
             actor = _member_of(session, loaded.instance.agency_id, member_id)
             loaded.procedure.cancel(member_id, reason=reason, at=now, is_admin=actor.is_admin)
             return self._save(session, loaded, now)
 
-        return self.runner.run(key, "cancel", work)
+        return self.runner.run(key, "cancel", work, dict)
 
     def reconcile_agency(
         self, session: Session, agency_id: int, now: dt.datetime, actor_id: int | None
@@ -413,16 +418,17 @@ class ProcedureService:
 
     def save_note(
         self, key: str | None, *, member_id: int, disposition_id: uuid.UUID, note: str
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         """Keep a note the holder replied to their disposition, until they press Selesai."""
 
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             loaded = self.instances.load_for_disposition(session, disposition_id)
             loaded.procedure.write_note(disposition_id, member_id, note)
             self.instances.save_note(session, loaded.instance.disposition(disposition_id))
             return {"disposition_id": str(disposition_id)}
 
-        return self.runner.run(key, "note", work)
+        return self.runner.run(key, "note", work, dict)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -491,7 +497,7 @@ class ProcedureService:
         kind: str,
         disposition_id: uuid.UUID,
         move: Callable[[Procedure, dt.datetime, Any], None],
-    ) -> Outcome:
+    ) -> Outcome[dict[str, Any]]:
         def with_routing(procedure: Procedure, now: dt.datetime, session: Session) -> None:
             routing = routing_for(
                 session, procedure.instance.agency_id, procedure.instance.sop_id, now
@@ -506,14 +512,15 @@ class ProcedureService:
         kind: str,
         disposition_id: uuid.UUID,
         move: Callable[[Procedure, dt.datetime, Session], None],
-    ) -> Outcome:
-        def work(session: Session, now: dt.datetime) -> Mapping[str, Any]:
+    ) -> Outcome[dict[str, Any]]:
+        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
+            session = uow.session
             loaded = self.instances.load_for_disposition(session, disposition_id)
             loaded.procedure.deadline = self.deadline(session, loaded.instance.agency_id)
             move(loaded.procedure, now, session)
             return self._save(session, loaded, now)
 
-        return self.runner.run(key, kind, work)
+        return self.runner.run(key, kind, work, dict)
 
     def deadline(self, session: Session, agency_id: int) -> Deadline:
         """Due times on the agency's working clock (its hours, holidays and cuti bersama)."""
@@ -530,7 +537,7 @@ class ProcedureService:
         loaded: LoadedInstance,
         now: dt.datetime,
         documents: Sequence[DocumentRow] = (),
-    ) -> Mapping[str, Any]:
+    ) -> dict[str, Any]:
         transitions = list(loaded.procedure.transitions)
         self.instances.save(session, loaded, documents=documents)
         # After the save, so that what the notices show (documents, dispositions) is there.

@@ -18,16 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from sopbot.storage.audit_chain import agency_of
 from sopbot.storage.audit_key import AuditKey, same_digest
 from sopbot.storage.models import AgencyRow, AuditChainHeadRow, MemberRow, OutboxRow
+from sopbot.storage.unit_of_work import UnitOfWork
 
 ANCHOR_PURPOSE = "sopbot-audit-anchor"
 """Put in every anchor MAC's input, so no other keyed hash can pass for an anchor's."""
@@ -145,19 +146,20 @@ class AnchorRecipient:
 
 
 def record_anchor(
-    session: Session,
+    uow: UnitOfWork,
     now: dt.datetime,
     *,
     key: AuditKey,
     render: Callable[[AnchorRecipient], str],
     taken: list[Anchor],
-) -> Mapping[str, Any]:
+) -> dict[str, Any]:
     """Anchor the chains' heads as they are now, and queue each agency's part to its admins
     (one outbox message each, rendered by `render`), in the caller's transaction.
 
     The anchor is added to `taken` for the caller to write to the anchor file once the
     transaction has committed; the command's stored result says how many chains it holds.
     """
+    session = uow.session
     heads = session.exec(select(AuditChainHeadRow).where(col(AuditChainHeadRow.last_seq) > 0)).all()
     anchor = make_anchor(key, now, ((h.chain, h.last_seq, h.last_hash) for h in heads))
     admins = session.exec(

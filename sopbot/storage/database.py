@@ -22,11 +22,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey
+from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.prepared import RawConnection
+from sopbot.storage.unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -86,6 +89,19 @@ class Database:
                 yield session
         finally:
             _read_only.reset(token)
+
+    @contextmanager
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction for a service: a writing one (committed on success, rolled back
+        on any error), or with `read_only` one consistent snapshot that takes no write lock."""
+        opened = self.reading() if read_only else self.transaction()
+        try:
+            with opened as session:
+                yield UnitOfWork(session, read_only=read_only)
+        except IntegrityError as taken:
+            # A unique key another transaction wrote first (a command's key, a step alert):
+            # what the caller saw is stale, and nothing of this transaction was kept.
+            raise ConcurrentUpdate(f"a concurrent write took a unique key: {taken.orig}") from taken
 
     @contextmanager
     def snapshot(self) -> Iterator[RawConnection]:

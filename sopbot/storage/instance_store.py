@@ -29,6 +29,7 @@ from sopbot.engine.organization import ActingKind
 from sopbot.engine.procedure import Procedure
 from sopbot.storage.audit import record_transitions
 from sopbot.storage.definitions import DefinitionStore
+from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import (
     AgencyRow,
     DispositionRow,
@@ -108,10 +109,6 @@ _SET_NOTE = PreparedWrite(
     .where(_DISPOSITION.c.id == bindparam("b_id"))
     .values(note=bindparam("note"))
 )
-
-
-class ConcurrentUpdate(Exception):
-    """The instance changed since it was loaded; reload and try again."""
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sopbot.demo.staffing import (
     Player,
@@ -42,7 +43,7 @@ def start_as(
     *,
     starter_role: str = "kepala_dinas",
     note: str | None = None,
-) -> Outcome:
+) -> Outcome[Any]:
     """Start `definition` in the staffed agency, by the first holder of `starter_role`."""
     return procedures.start(
         next_key(),

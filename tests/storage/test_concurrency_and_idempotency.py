@@ -82,7 +82,7 @@ def test_a_replayed_start_starts_nothing_new(database: Database) -> None:
     key = next_key()
     starter = agency.person("kepala_dinas")
 
-    def start() -> Outcome:
+    def start() -> Outcome[Any]:
         return procedures.start(
             key,
             agency_id=agency.agency_id,
@@ -127,14 +127,14 @@ def test_a_replayed_refusal_gives_the_same_answer(database: Database) -> None:
     assert procedures.inbox(kabid) == []
 
 
-def race(*moves: Callable[[], Outcome]) -> tuple[list[Outcome], list[BaseException]]:
+def race(*moves: Callable[[], Outcome[Any]]) -> tuple[list[Outcome[Any]], list[BaseException]]:
     """Run the moves in threads at the same moment; collect what each returned or raised."""
-    results: list[Outcome] = []
+    results: list[Outcome[Any]] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
     start = threading.Barrier(len(moves))
 
-    def run(move: Callable[[], Outcome]) -> None:
+    def run(move: Callable[[], Outcome[Any]]) -> None:
         start.wait(timeout=20)
         try:
             outcome = move()

@@ -25,7 +25,6 @@ NOT_YET_MOVED = {
     "services/alerts.py",
     "services/audit_verify.py",
     "services/calendar_admin.py",
-    "services/commands.py",
     "services/onboarding.py",
     "services/organization.py",
     "services/procedures.py",
