@@ -53,7 +53,9 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
     )
     database = Database(settings.database_url, audit_key=audit_key)
     upgrade(database)
-    for chain in seal_plain_chains(database, utc_now()):
+    with database.unit_of_work() as uow:
+        sealed = seal_plain_chains(uow, utc_now())
+    for chain in sealed:
         log.info("audit chain %s sealed under the audit key", chain)
     library = load_library(settings.definitions_dir())
     for definition_problem in library.problems:

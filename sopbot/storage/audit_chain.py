@@ -17,8 +17,9 @@ and cannot use the autoincrement id. A writer locks the chain's head row (SELECT
 to take the next seq and moves the head in the same transaction, so one chain is appended to by
 one transaction at a time and its seqs are consecutive.
 
-The rows of a transaction are appended when it commits, not when they are recorded: the head is
-then the last lock the transaction takes. Taken earlier, it would be held while the transaction
+The rows of a transaction are appended at its end (`write_pending`, called by
+`Database.transaction` just before the commit), not when they are recorded: the head is then the
+last lock the transaction takes. Taken earlier, it would be held while the transaction
 goes on to lock instance rows, and a command holding one of those while waiting for the head
 would deadlock with it. It also keeps the head locked only for the commit, and costs one SELECT
 ... FOR UPDATE and one head UPDATE per transaction and chain, however many rows it writes.
@@ -30,19 +31,19 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey, canonical_json
-from sopbot.storage.database import Database
 from sopbot.storage.models import AuditChainHeadRow, AuditRow, InstanceRow, MemberRow
 from sopbot.storage.prepared import PreparedQuery, PreparedWrite
 from sopbot.storage.statements import insert_skipping_duplicates, table_of
+from sopbot.storage.unit_of_work import UnitOfWork
 
 GENESIS_HASH = "0" * 64
 """The prev_hash of the first row of every chain."""
@@ -187,8 +188,9 @@ def chains_expected(session: Session) -> set[str]:
 
 
 def append(session: Session, entries: Iterable[AuditEntry]) -> int:
-    """Have the entries appended to their chains when the session's transaction commits
-    (dropped with it, or with a savepoint that rolls back); returns how many there are."""
+    """Queue the entries to be appended to their chains at the end of the session's
+    transaction (`write_pending`, which `Database.transaction` calls just before it commits);
+    returns how many there are. Entries queued in a `savepoint` that fails are dropped."""
     pending = list(entries)
     if not pending:
         return 0
@@ -197,26 +199,32 @@ def append(session: Session, entries: Iterable[AuditEntry]) -> int:
             "this database was opened without the audit key (SOPBOT_AUDIT_KEY): "
             "changes cannot be audited, so none is made"
         )
-    if not event.contains(session, "before_commit", _append_pending):
-        event.listen(session, "before_commit", _append_pending)
-        event.listen(session, "after_soft_rollback", _drop_rolled_back)
-    # Recorded with the (innermost) transaction they belong to, for the savepoint rules.
-    if session.get_transaction() is None:  # nothing has begun one yet: as a query would
-        session.connection()
-    recorded_in = session.get_nested_transaction() or session.get_transaction()
-    assert recorded_in is not None  # noqa: S101 - begun just above
-    queue: list[tuple[SessionTransaction, AuditEntry]] = session.info.setdefault(_PENDING_KEY, [])
-    queue.extend((recorded_in, entry) for entry in pending)
+    queue: list[AuditEntry] = session.info.setdefault(_PENDING_KEY, [])
+    queue.extend(pending)
     return len(pending)
 
 
-def _append_pending(session: Session) -> None:
-    """At the commit of the outermost transaction: write its entries as linked rows."""
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint is released: its entries now belong to the enclosing transaction
-    root = session.get_transaction()
-    queue: list[tuple[SessionTransaction, AuditEntry]] = session.info.pop(_PENDING_KEY, [])
-    entries = [entry for recorded_in, entry in queue if _root_of(recorded_in) is root]
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A part of the transaction that may fail alone (one alert of a batch): on an error its
+    changes are rolled back and the audit entries it queued are dropped, then the error goes
+    on to the caller."""
+    queue: list[AuditEntry] = session.info.setdefault(_PENDING_KEY, [])
+    queued_before = len(queue)
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del queue[queued_before:]
+        raise
+
+
+def write_pending(session: Session) -> None:
+    """Write the transaction's queued entries as linked rows: the last thing before the commit.
+
+    The head is then the last lock the transaction takes (see the module's docstring).
+    """
+    entries: list[AuditEntry] = session.info.pop(_PENDING_KEY, [])
     if not entries:
         return
     key: AuditKey = session.info[SESSION_INFO_KEY]
@@ -224,52 +232,9 @@ def _append_pending(session: Session) -> None:
     session.flush()
     # Several chains are locked in one fixed order, so two such transactions cannot deadlock.
     heads = {chain: _locked_head(session, chain) for chain in sorted({_chain(e) for e in entries})}
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
-        head = heads[_chain(entry)]
-        # Stored as the database will give it back (JSON), so the hash verifies after a read.
-        detail = json.loads(json.dumps(dict(entry.detail), allow_nan=False))
-        seq = head.last_seq + 1
-        digest = content_hash(
-            chain=head.chain,
-            seq=seq,
-            prev_hash=head.last_hash,
-            at=entry.at,
-            agency_id=entry.agency_id,
-            instance_id=entry.instance_id,
-            actor_id=entry.actor_id,
-            entity=entry.entity,
-            entity_id=entry.entity_id,
-            action=entry.action,
-            before=entry.before,
-            after=entry.after,
-            detail=detail,
-            key=key,
-        )
-        rows.append(
-            {
-                "at": entry.at,
-                "agency_id": entry.agency_id,
-                "instance_id": entry.instance_id,
-                "actor_id": entry.actor_id,
-                "entity": entry.entity,
-                "entity_id": entry.entity_id,
-                "action": entry.action,
-                "before": entry.before,
-                "after": entry.after,
-                "detail": detail,
-                "chain": head.chain,
-                "seq": seq,
-                "prev_hash": head.last_hash,
-                "hash": digest,
-                "scheme": KEYED_SCHEME,
-            }
-        )
-        head.last_seq = seq
-        head.last_hash = digest
+    rows = [_linked_row(entry, heads[_chain(entry)], key) for entry in entries]
     # One multi-row INSERT on the table, not an ORM object per row: nothing reads these rows
-    # back in this transaction, and building a SQLModel object and its RETURNING id per row
-    # was a tenth of a transition's time (bench.transitions). Rows go in in chain order.
+    # back in this transaction. Rows go in in the order they were recorded.
     _APPEND.run(session, rows)
     _MOVE_HEAD.run(
         session,
@@ -280,30 +245,50 @@ def _append_pending(session: Session) -> None:
     )
 
 
-def _drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
-    """Forget the entries of a transaction or savepoint that rolled back."""
-    queue: list[tuple[SessionTransaction, AuditEntry]] | None = session.info.get(_PENDING_KEY)
-    if queue:
-        queue[:] = [item for item in queue if not _within(item[0], rolled_back)]
+def _linked_row(entry: AuditEntry, head: _Head, key: AuditKey) -> dict[str, Any]:
+    """The entry as the next row of its chain (the head moves on to it)."""
+    # Stored as the database will give it back (JSON), so the hash verifies after a read.
+    detail = json.loads(json.dumps(dict(entry.detail), allow_nan=False))
+    seq, prev_hash = head.last_seq + 1, head.last_hash
+    digest = content_hash(
+        chain=head.chain,
+        seq=seq,
+        prev_hash=prev_hash,
+        at=entry.at,
+        agency_id=entry.agency_id,
+        instance_id=entry.instance_id,
+        actor_id=entry.actor_id,
+        entity=entry.entity,
+        entity_id=entry.entity_id,
+        action=entry.action,
+        before=entry.before,
+        after=entry.after,
+        detail=detail,
+        key=key,
+    )
+    head.last_seq = seq
+    head.last_hash = digest
+    return {
+        "at": entry.at,
+        "agency_id": entry.agency_id,
+        "instance_id": entry.instance_id,
+        "actor_id": entry.actor_id,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "action": entry.action,
+        "before": entry.before,
+        "after": entry.after,
+        "detail": detail,
+        "chain": head.chain,
+        "seq": seq,
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "scheme": KEYED_SCHEME,
+    }
 
 
 def _chain(entry: AuditEntry) -> str:
     return chain_of(entry.agency_id)
-
-
-def _root_of(transaction: SessionTransaction) -> SessionTransaction:
-    while transaction.parent is not None:
-        transaction = transaction.parent
-    return transaction
-
-
-def _within(transaction: SessionTransaction, outer: SessionTransaction) -> bool:
-    current: SessionTransaction | None = transaction
-    while current is not None:
-        if current is outer:
-            return True
-        current = current.parent
-    return False
 
 
 @dataclass(slots=True)
@@ -344,39 +329,38 @@ _LAST_ROW_SCHEME = PreparedQuery(
 )
 
 
-def seal_plain_chains(database: Database, at: dt.datetime) -> list[str]:
+def seal_plain_chains(uow: UnitOfWork, at: dt.datetime) -> list[str]:
     """Append a keyed "seal" row to every chain whose newest row is a plain SHA-256 link (a
     chain from before migration 0008 with no keyed row yet); returns the chains sealed.
 
     The seal's HMAC covers the hash of the plain row before it, so from then on those rows
     cannot be recomputed either; until a chain is sealed, `sopbot audit verify` reports it.
     """
-    with database.transaction() as session:
-        heads = session.execute(select(_HEAD_TABLE.c.chain, _HEAD_TABLE.c.last_seq)).all()
-        plain = [
-            (chain, last_seq)
-            for chain, last_seq in heads
-            if chain_of(agency_of(chain)) == chain  # a name sopbot gives (verify reports others)
-            and (row := _LAST_ROW_SCHEME.first(session, {"chain": chain, "seq": last_seq}))
-            is not None
-            and row.scheme == PLAIN_SCHEME
-        ]
-        append(
-            session,
-            (
-                AuditEntry(
-                    at=at,
-                    agency_id=agency_of(chain),
-                    instance_id=None,
-                    actor_id=None,
-                    entity=SEAL_ENTITY,
-                    entity_id=chain,
-                    action="seal",
-                    before=PLAIN_SCHEME,
-                    after=KEYED_SCHEME,
-                    detail={"plain_rows": last_seq},
-                )
-                for chain, last_seq in plain
-            ),
-        )
+    session = uow.session
+    heads = session.execute(select(_HEAD_TABLE.c.chain, _HEAD_TABLE.c.last_seq)).all()
+    plain = [
+        (chain, last_seq)
+        for chain, last_seq in heads
+        if chain_of(agency_of(chain)) == chain  # a name sopbot gives (verify reports others)
+        and (row := _LAST_ROW_SCHEME.first(session, {"chain": chain, "seq": last_seq})) is not None
+        and row.scheme == PLAIN_SCHEME
+    ]
+    append(
+        session,
+        (
+            AuditEntry(
+                at=at,
+                agency_id=agency_of(chain),
+                instance_id=None,
+                actor_id=None,
+                entity=SEAL_ENTITY,
+                entity_id=chain,
+                action="seal",
+                before=PLAIN_SCHEME,
+                after=KEYED_SCHEME,
+                detail={"plain_rows": last_seq},
+            )
+            for chain, last_seq in plain
+        ),
+    )
     return [chain for chain, _ in plain]

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from sopbot.storage import audit_chain
 from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.prepared import RawConnection
@@ -68,11 +69,16 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        The audit rows the transaction recorded are linked into their chains last, just
+        before the commit (`audit_chain.write_pending`).
+        """
         token = _read_only.set(False)
         try:
             with self._sessions() as session, session.begin():
                 yield session
+                audit_chain.write_pending(session)
         finally:
             _read_only.reset(token)
 
@@ -132,10 +138,6 @@ class Database:
         if self.is_sqlite:
             return function(*args)
         return await asyncio.to_thread(function, *args)
-
-    def session(self) -> Session:
-        """A plain session for callers that manage the transaction themselves."""
-        return self._sessions()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

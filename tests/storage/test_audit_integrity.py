@@ -27,6 +27,7 @@ from sopbot.storage.audit_chain import (
     MissingAuditKey,
     chain_of,
     content_hash,
+    savepoint,
     seal_plain_chains,
 )
 from sopbot.storage.audit_key import AuditKey
@@ -400,7 +401,7 @@ def test_several_chains_and_the_global_one_in_one_transaction(database: Database
 
 def fail_in_savepoint(session: Session, agency_id: int, what: str, *, flush: bool) -> None:
     """Audit a change in a savepoint that then fails (as one alert of a batch may)."""
-    with session.begin_nested():
+    with savepoint(session):
         change(session, agency_id, what)
         if flush:
             session.flush()
@@ -616,8 +617,10 @@ def test_upgrading_links_the_rows_already_there(empty_database: Database) -> Non
 def test_chains_from_before_the_keys_are_sealed_and_stay_fixed(empty_database: Database) -> None:
     database = empty_database
     rows_from_before_the_chains(database)
-    assert seal_plain_chains(database, NOW) == ["agency:1", "global"]
-    assert seal_plain_chains(database, NOW) == []  # sealed once
+    with database.unit_of_work() as uow:
+        assert seal_plain_chains(uow, NOW) == ["agency:1", "global"]
+    with database.unit_of_work() as uow:
+        assert seal_plain_chains(uow, NOW) == []  # sealed once
     seal = chain_rows(database, "agency:1")[-1]
     assert (seal.seq, seal.scheme, seal.entity, seal.action) == (
         5,
