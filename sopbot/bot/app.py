@@ -164,7 +164,7 @@ def build_bot(
         clock=clock,
     )
     reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
-    procedures.observers.append(ReminderObserver(reminders))
+    procedures.reminders = ReminderObserver(reminders)
     application.bot_data["sopbot.reminders"] = reminders
     audit_anchor = None
     if audit_anchor_file is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sopbot.engine.definition import Assignment, DecisionAnswer
+from sopbot.engine.errors import NotFound
 from sopbot.engine.organization import ActingKind
 
 
@@ -58,13 +59,31 @@ class EntityKind(StrEnum):
     DOCUMENT = "document"
 
 
+class TransitionAction(StrEnum):
+    """What happened in a transition: the closed set the audit trail, the notices and the
+    reminders tell apart (stored as its value in the audit row's `action`)."""
+
+    START = "start"
+    FINISH = "finish"
+    CANCEL = "cancel"
+    OPEN = "open"
+    COMPLETE = "complete"
+    SEND_BACK = "send_back"
+    SEND = "send"
+    CLAIM = "claim"
+    RELEASE = "release"
+    HAND_OVER = "hand_over"
+    REROUTE = "reroute"
+    ATTACH = "attach"
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     """One state change of one entity: exactly one audit row."""
 
     entity: EntityKind
     entity_id: uuid.UUID
-    action: str
+    action: TransitionAction
     before: str | None
     after: str
     actor_id: int | None
@@ -138,18 +157,20 @@ class Instance:
     dispositions: list[Disposition] = field(default_factory=list)
 
     def run(self, run_id: uuid.UUID) -> StepRun:
-        """The step run with this id; KeyError if it is not part of the instance."""
+        """The step run with this id; NotFound if it is not part of the instance."""
         for run in self.step_runs:
             if run.id == run_id:
                 return run
-        raise KeyError(run_id)
+        raise NotFound("no such step run in this instance", what="step_run", id=run_id)
 
     def disposition(self, disposition_id: uuid.UUID) -> Disposition:
-        """The disposition with this id; KeyError if it is not part of the instance."""
+        """The disposition with this id; NotFound if it is not part of the instance."""
         for disposition in self.dispositions:
             if disposition.id == disposition_id:
                 return disposition
-        raise KeyError(disposition_id)
+        raise NotFound(
+            "no such disposition in this instance", what="disposition", id=disposition_id
+        )
 
     def dispositions_of(self, run: StepRun) -> list[Disposition]:
         """The dispositions of one step run, oldest first."""

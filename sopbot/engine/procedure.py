@@ -31,6 +31,7 @@ from sopbot.engine.errors import (
     InvalidHandOver,
     NotADecision,
     NotAllowed,
+    NotFound,
     NothingToReturnTo,
     NotYourStep,
     ReasonRequired,
@@ -46,6 +47,7 @@ from sopbot.engine.instance import (
     StepRun,
     StepRunState,
     Transition,
+    TransitionAction,
 )
 from sopbot.engine.organization import Assignee
 
@@ -119,7 +121,7 @@ class Procedure:
         procedure._record(
             EntityKind.INSTANCE,
             instance.id,
-            "start",
+            TransitionAction.START,
             None,
             InstanceState.RUNNING,
             starter_id,
@@ -204,7 +206,7 @@ class Procedure:
     ) -> bool:
         try:
             _, _, step = self._actionable(disposition_id, member_id, is_admin=is_admin)
-        except (KeyError, *_REFUSALS):
+        except (NotFound, *_REFUSALS):
             return False
         return decision is None or step.is_decision == decision
 
@@ -222,7 +224,7 @@ class Procedure:
         self._record(
             EntityKind.DOCUMENT,
             document_id,
-            "attach",
+            TransitionAction.ATTACH,
             None,
             "attached",
             actor_id,
@@ -311,7 +313,9 @@ class Procedure:
             raise CannotClaim("every holder must deliver this step", step_number=run.step_number)
         if disposition.state is DispositionState.CLAIMED:
             return
-        self._set_disposition(disposition, DispositionState.CLAIMED, actor_id, at, "claim")
+        self._set_disposition(
+            disposition, DispositionState.CLAIMED, actor_id, at, TransitionAction.CLAIM
+        )
         self._release_others(run, disposition, actor_id, at)
 
     def send_back(
@@ -338,14 +342,23 @@ class Procedure:
             DispositionState.RETURNED,
             actor_id,
             at,
-            "send_back",
+            TransitionAction.SEND_BACK,
             reason=clean_reason,
         )
         for other in self.instance.dispositions_of(run):
             if other.is_live:
-                self._set_disposition(other, DispositionState.CANCELLED, actor_id, at, "cancel")
+                self._set_disposition(
+                    other, DispositionState.CANCELLED, actor_id, at, TransitionAction.CANCEL
+                )
         run.reason = clean_reason
-        self._set_run(run, StepRunState.RETURNED, actor_id, at, "send_back", reason=clean_reason)
+        self._set_run(
+            run,
+            StepRunState.RETURNED,
+            actor_id,
+            at,
+            TransitionAction.SEND_BACK,
+            reason=clean_reason,
+        )
         self._open_step(
             previous.step_number,
             at=at,
@@ -380,7 +393,7 @@ class Procedure:
             DispositionState.HANDED_OVER,
             actor_id,
             at,
-            "hand_over",
+            TransitionAction.HAND_OVER,
             to_member_id=to.member_id,
             reason=clean_reason,
         )
@@ -408,13 +421,15 @@ class Procedure:
         for disposition in self.instance.dispositions:
             if disposition.is_live:
                 self._set_disposition(
-                    disposition, DispositionState.CANCELLED, actor_id, at, "cancel"
+                    disposition, DispositionState.CANCELLED, actor_id, at, TransitionAction.CANCEL
                 )
         for run in self.instance.open_runs():
-            self._set_run(run, StepRunState.CANCELLED, actor_id, at, "cancel")
+            self._set_run(run, StepRunState.CANCELLED, actor_id, at, TransitionAction.CANCEL)
         self.instance.cancel_reason = clean_reason
         self.instance.finished_at = at
-        self._set_instance(InstanceState.CANCELLED, actor_id, at, "cancel", reason=clean_reason)
+        self._set_instance(
+            InstanceState.CANCELLED, actor_id, at, TransitionAction.CANCEL, reason=clean_reason
+        )
 
     def reconcile(self, *, at: dt.datetime, routing: Routing, actor_id: int | None = None) -> None:
         """Bring open steps in line with today's holders (mutasi, a new Plt/Plh, a filled post).
@@ -510,7 +525,7 @@ class Procedure:
             DispositionState.DONE,
             actor_id,
             at,
-            "complete",
+            TransitionAction.COMPLETE,
             note=disposition.note,
             documents=[str(d) for d in disposition.document_ids],
         )
@@ -539,7 +554,7 @@ class Procedure:
                     DispositionState.RELEASED,
                     actor_id,
                     at,
-                    "release",
+                    TransitionAction.RELEASE,
                     taken_by=taker.assignee_id,
                 )
 
@@ -566,7 +581,9 @@ class Procedure:
             detail["answer"] = answer.value
         if reason:
             detail["reason"] = reason
-        self._set_run(run, StepRunState.COMPLETED, actor_id, at, "complete", **detail)
+        self._set_run(
+            run, StepRunState.COMPLETED, actor_id, at, TransitionAction.COMPLETE, **detail
+        )
 
     def _advance(
         self,
@@ -580,7 +597,7 @@ class Procedure:
     ) -> None:
         if target == END:
             self.instance.finished_at = at
-            self._set_instance(InstanceState.FINISHED, sender_id, at, "finish")
+            self._set_instance(InstanceState.FINISHED, sender_id, at, TransitionAction.FINISH)
             return
         self._open_step(
             target,
@@ -618,7 +635,7 @@ class Procedure:
         self._record(
             EntityKind.STEP_RUN,
             run.id,
-            "open",
+            TransitionAction.OPEN,
             None,
             StepRunState.OPEN,
             sender_id,
@@ -652,7 +669,7 @@ class Procedure:
                 and (disposition.assignee_id, disposition.position_id) not in wanted
             ):
                 self._set_disposition(
-                    disposition, DispositionState.REROUTED, actor_id, at, "reroute"
+                    disposition, DispositionState.REROUTED, actor_id, at, TransitionAction.REROUTE
                 )
                 retired[disposition.position_id] = disposition
         # A disposition rerouted earlier to nobody (the post fell vacant) is the predecessor of
@@ -721,7 +738,7 @@ class Procedure:
         self._record(
             EntityKind.DISPOSITION,
             disposition.id,
-            "send",
+            TransitionAction.SEND,
             None,
             state,
             actor_id,
@@ -743,7 +760,7 @@ class Procedure:
         state: InstanceState,
         actor_id: int | None,
         at: dt.datetime,
-        action: str,
+        action: TransitionAction,
         **detail: object,
     ) -> None:
         before = self.instance.state
@@ -758,7 +775,7 @@ class Procedure:
         state: StepRunState,
         actor_id: int | None,
         at: dt.datetime,
-        action: str,
+        action: TransitionAction,
         **detail: object,
     ) -> None:
         before = run.state
@@ -772,7 +789,7 @@ class Procedure:
         state: DispositionState,
         actor_id: int | None,
         at: dt.datetime,
-        action: str,
+        action: TransitionAction,
         **detail: object,
     ) -> None:
         before = disposition.state
@@ -787,7 +804,7 @@ class Procedure:
         self,
         entity: EntityKind,
         entity_id: uuid.UUID,
-        action: str,
+        action: TransitionAction,
         before: str | None,
         after: str,
         actor_id: int | None,

@@ -65,6 +65,8 @@ _REFUSAL_KEYS = {
     "unknown_member": "answer.unknown_member",
     "unknown_sop": "answer.unknown_sop",
     "invalid_hand_over": "answer.invalid_hand_over",
+    # What a button names is gone or never was (an old or forged button).
+    "not_found": "answer.invalid_button",
 }
 
 

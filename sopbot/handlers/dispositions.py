@@ -99,8 +99,6 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         await answer(
             query, await in_thread(refusal_text, services, language, refusal), show_alert=True
         )
-    except KeyError:
-        await answer(query, t(language, "answer.invalid_button"), show_alert=True)
     wake_sender(context)
 
 

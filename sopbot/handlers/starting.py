@@ -169,7 +169,7 @@ async def _start(
             language,
             "start.started",
             title=escape(payload["title"]),
-            number=outcome.result["number"],
+            number=outcome.result.number,
             sop=escape(definition.identity.name if definition else sop_id),
         ),
         context=context,

@@ -303,12 +303,8 @@ async def receive(
     try:
         # Refuse before downloading when the person may not act on this disposition.
         step = await in_thread(services.procedures.check, member.id, disposition_id)
-    except (DomainError, KeyError) as refusal:
-        text = (
-            await in_thread(refusal_text, services, language, refusal)
-            if isinstance(refusal, DomainError)
-            else t(language, "answer.invalid_button")
-        )
+    except DomainError as refusal:
+        text = await in_thread(refusal_text, services, language, refusal)
         await send_html(None, text, context=context, chat_id=chat_id)
         return
     checked = await _download_and_check(update, context, member, incoming)
@@ -341,10 +337,10 @@ async def receive(
             chat_id=chat_id,
         )
         return
-    if outcome.result.get("duplicate"):
+    if outcome.result.duplicate:
         await send_html(None, t(language, "document.duplicate"), context=context, chat_id=chat_id)
         return
-    title = str(outcome.result.get("title", ""))
+    title = outcome.result.title
     await send_html(
         None,
         t(

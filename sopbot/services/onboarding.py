@@ -215,7 +215,7 @@ class OnboardingService:
             )
             session.flush()
             # Work that waited for this position (or this person) reaches them now.
-            self.procedures.reconcile_agency(session, invitation.agency_id, now, member.id)
+            self.procedures.reconcile_agency(uow, invitation.agency_id, now, member.id)
             return {"member_id": member.id}
 
         return self.runner.run(key, "accept_invitation", work, dict)

@@ -131,7 +131,7 @@ class OrganizationService:
                 after="mapped",
                 detail={"sop_id": sop_id, "role_key": role_key, "position_id": position_id},
             )
-            self.procedures.reconcile_agency(session, agency_id, now, None)
+            self.procedures.reconcile_agency(uow, agency_id, now, None)
             return {}
 
         self.runner.run(None, "map_role", work, dict)
@@ -167,7 +167,7 @@ class OrganizationService:
                 after="holding",
                 detail={"member_id": member_id, "position_id": position_id},
             )
-            moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
+            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
             return {"holding_id": holding.id, "instances_rerouted": moved}
 
         return self.runner.run(key, "appoint", work, dict)
@@ -212,7 +212,7 @@ class OrganizationService:
                     detail={"member_id": member_id, "position_id": position_id},
                 )
             session.flush()
-            moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
+            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
             return {"instances_rerouted": moved}
 
         return self.runner.run(key, "end_holding", work, dict)
@@ -265,7 +265,7 @@ class OrganizationService:
                     "for_member_id": for_member_id,
                 },
             )
-            moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
+            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
             return {"acting_id": acting.id, "instances_rerouted": moved}
 
         return self.runner.run(key, "appoint_acting", work, dict)
@@ -295,7 +295,7 @@ class OrganizationService:
                 after="ended",
             )
             session.flush()
-            moved = self.procedures.reconcile_agency(session, member.agency_id, now, actor_id)
+            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
             return {"instances_rerouted": moved}
 
         return self.runner.run(key, "end_acting", work, dict)

@@ -1,5 +1,13 @@
 """Running procedures: each command loads the instance, asks the engine, and saves the result,
-its audit rows and its idempotency key in one transaction."""
+its audit rows, the messages it causes and its idempotency key in one transaction.
+
+The path of one press, top-down: `_on_disposition` loads the instance in the command runner's
+unit of work; the engine decides (a refusal raises a DomainError and nothing is written);
+`_save` writes the changed rows under the instance's version check, records one audit row per
+transition and hands the transitions to the notices, which queue the outbox rows; the runner
+stores the command's key and result and marks the update processed; the commit links the audit
+rows into the agency's chain.
+"""
 
 from __future__ import annotations
 
@@ -9,117 +17,94 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as select_core
-from sqlmodel import Session, col, select
-
 from sopbot.engine.definition import DecisionAnswer, OutputKind, SopDefinition, Step
-from sopbot.engine.errors import NotAllowed, UnknownMember, UnknownSop
-from sopbot.engine.instance import LIVE_DISPOSITION_STATES, InstanceState, Transition
+from sopbot.engine.errors import NotAllowed, UnknownSop
+from sopbot.engine.instance import Disposition, InstanceState, Transition
 from sopbot.engine.library import SopLibrary
 from sopbot.engine.organization import Assignee
-from sopbot.engine.procedure import Deadline, Procedure
-from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
+from sopbot.engine.procedure import Deadline, Procedure, Routing
+from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
+from sopbot.storage import instance_lookup, member_lookup
+from sopbot.storage.audit import record_transitions
 from sopbot.storage.calendars import CalendarStore
 from sopbot.storage.database import Database
 from sopbot.storage.definitions import DefinitionStore
-from sopbot.storage.instance_store import InstanceStore, LoadedInstance
-from sopbot.storage.models import (
-    AgencyRow,
-    DispositionRow,
-    DocumentRow,
-    InstanceRow,
-    MemberRow,
-    OutboxRow,
-    StepRunRow,
+from sopbot.storage.instance_store import (
+    InstanceStore,
+    LoadedInstance,
+    NewDocument,
+    StagedDocument,
 )
 from sopbot.storage.organization_store import routing_for
-from sopbot.storage.prepared import PreparedQuery, RawConnection
-from sopbot.storage.statements import table_of
+from sopbot.storage.task_lists import InboxItem, inbox_of
 from sopbot.storage.unit_of_work import UnitOfWork
 
+__all__ = [
+    "ChangeHook",
+    "ChangeNotices",
+    "DocumentAttached",
+    "InboxItem",
+    "NewDocument",
+    "NoteSaved",
+    "ProcedureChanged",
+    "ProcedureService",
+    "inbox_of",
+]
+
+Key = CommandKey | str | None
+
 
 @dataclass(frozen=True, slots=True)
-class InboxItem:
-    """One disposition waiting for a member: what /tugas lists."""
+class ProcedureChanged:
+    """What a move on a procedure left: the instance as it now stands."""
+
+    instance_id: uuid.UUID
+    title: str
+    number: int
+    state: InstanceState
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAttached:
+    """An upload recorded as a step's output (`duplicate`: the same content was attached
+    already, and that one is kept)."""
+
+    instance_id: uuid.UUID
+    title: str
+    number: int
+    document_id: uuid.UUID
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSaved:
+    """A note kept on a disposition until its holder presses Selesai."""
 
     disposition_id: uuid.UUID
-    step_run_id: uuid.UUID
-    instance_id: uuid.UUID
-    instance_number: int
-    title: str
-    sop_id: str
-    step_number: int
-    round: int
-    state: str
-    received_at: dt.datetime
-    due_at: dt.datetime | None
-    acting: str | None
-    acting_for_id: int | None
-    # What a task list needs to describe the step and count its lateness, read with it.
-    agency_id: int
-    sop_version_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class NewDocument:
-    """An uploaded file, already checked and kept in the document store."""
-
-    telegram_file_id: str
-    telegram_file_unique_id: str
-    original_name: str
-    mime_type: str
-    size_bytes: int
-    sha256: str
-    storage_key: str
-
-
-_DISPOSITION = table_of(DispositionRow)
-_STEP_RUN = table_of(StepRunRow)
-_INSTANCE = table_of(InstanceRow)
-# What /tugas and every "which task?" question read: compiled once (storage/prepared.py).
-_INBOX_QUERY = PreparedQuery(
-    select_core(
-        _DISPOSITION.c.id,
-        _STEP_RUN.c.id,
-        _INSTANCE.c.id,
-        _INSTANCE.c.number,
-        _INSTANCE.c.title,
-        _INSTANCE.c.sop_id,
-        _STEP_RUN.c.step_number,
-        _STEP_RUN.c.round,
-        _DISPOSITION.c.state,
-        _DISPOSITION.c.created_at,
-        _STEP_RUN.c.due_at,
-        _DISPOSITION.c.acting,
-        _DISPOSITION.c.acting_for_id,
-        _INSTANCE.c.agency_id,
-        _INSTANCE.c.sop_version_id,
-    )
-    .join(_STEP_RUN, _STEP_RUN.c.id == _DISPOSITION.c.step_run_id)
-    .join(_INSTANCE, _INSTANCE.c.id == _DISPOSITION.c.instance_id)
-    .where(_DISPOSITION.c.assignee_id == bindparam("member_id"))
-    .where(_DISPOSITION.c.state.in_([s.value for s in LIVE_DISPOSITION_STATES]))
-    .order_by(_DISPOSITION.c.created_at)
-)
-
-
-def inbox_of(connection: RawConnection, member_id: int) -> list[InboxItem]:
-    """A member's live dispositions, oldest first, read in the connection's transaction."""
-    return [InboxItem(*row) for row in _INBOX_QUERY.rows(connection, {"member_id": member_id})]
-
-
-class ChangeObserver(Protocol):
-    """Hears of every change inside its transaction (the notifier writes the outbox here)."""
+class ChangeHook(Protocol):
+    """Told of a command's saved transitions, inside its transaction."""
 
     def on_change(
         self,
-        session: Session,
+        session: Any,
         loaded: LoadedInstance,
         transitions: Iterable[Transition],
         now: dt.datetime,
     ) -> None:
-        """Called with the changes of one command, before they are saved."""
+        """Called once per saved change."""
+
+
+class ChangeNotices(ChangeHook, Protocol):
+    """Turns a command's transitions into the messages people get, in its transaction (the
+    notifier: it writes the outbox rows)."""
+
+    def resend(
+        self, session: Any, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
+    ) -> None:
+        """A live disposition's message again (its holder's account was just bound)."""
 
 
 class ProcedureService:
@@ -132,11 +117,14 @@ class ProcedureService:
         *,
         definitions: DefinitionStore | None = None,
         clock: Clock = utc_now,
-        observer: ChangeObserver | None = None,
+        observer: ChangeNotices | None = None,
     ) -> None:
         self.database = database
         self.library = library
-        self.observers: list[ChangeObserver] = [observer] if observer is not None else []
+        self.notices = observer
+        # Plans the reminders of the steps a change opens; set by the composition root once
+        # the scheduler exists (it needs this service).
+        self.reminders: ChangeHook | None = None
         self.definitions = definitions or DefinitionStore()
         self.instances = InstanceStore(self.definitions)
         self.calendars = CalendarStore()
@@ -146,7 +134,7 @@ class ProcedureService:
 
     def start(
         self,
-        key: str | None,
+        key: Key,
         *,
         agency_id: int,
         sop_id: str,
@@ -154,27 +142,25 @@ class ProcedureService:
         starter_id: int,
         note: str | None = None,
         documents: Sequence[NewDocument] = (),
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ProcedureChanged]:
         """Start a procedure; when the starter holds the first step, it is done at once.
 
         `documents` (e.g. the incoming letter) become the first step's output, so they travel
         with the next disposition.
         """
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            agency = session.get(AgencyRow, agency_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
+            starter = member_lookup.member_of_agency(uow, agency_id, starter_id)
             definition = self.library.get(sop_id)
-            if agency is None or definition is None or definition.agency_key != agency.key:
+            if definition is None or definition.agency_key != starter.agency_key:
                 raise UnknownSop("no such SOP for this agency", sop_id=sop_id)
-            starter = _member_of(session, agency_id, starter_id)
-            routing = routing_for(session, agency_id, sop_id, now)
+            routing = self._routing(uow, agency_id, sop_id, now)
             first_holders = {a.member_id for a in routing(definition.first_step.role)}
             if starter_id not in first_holders and not starter.is_admin:
                 raise NotAllowed(
                     "only the holder of the first step or an admin may start", member_id=starter_id
                 )
-            version_id = self.definitions.register(session, definition, now)
+            version_id = self.definitions.register(uow.session, definition, now)
             procedure = Procedure.start(
                 definition,
                 agency_id=agency_id,
@@ -183,120 +169,114 @@ class ProcedureService:
                 note=note,
                 at=now,
                 routing=routing,
-                deadline=self.deadline(session, agency_id),
+                deadline=self.deadline(uow, agency_id),
             )
-            first = procedure.first_disposition_of(starter_id)
-            rows: list[DocumentRow] = []
-            if first is not None:
-                for document in documents:
-                    document_id = uuid.uuid4()
-                    procedure.attach_document(first.id, starter_id, document_id, now)
-                    rows.append(
-                        _document_row(
-                            document_id,
-                            procedure.instance.id,
-                            first.step_run_id,
-                            starter_id,
-                            now,
-                            document,
-                        )
-                    )
-                if rows or definition.first_step.output_kind is not OutputKind.DOCUMENT:
-                    procedure.complete(first.id, starter_id, at=now, routing=routing, note=note)
+            staged = self._do_first_step(procedure, starter_id, note, documents, routing, now)
             loaded = self.instances.add_new(
-                session, procedure, version_id, agency_timezone=agency.timezone
+                uow, procedure, version_id, agency_timezone=starter.agency_timezone
             )
-            self._save(session, loaded, now, documents=rows)
-            return {"instance_id": str(procedure.instance.id), "number": loaded.number}
+            return self._save(uow, loaded, now, documents=staged)
 
-        return self.runner.run(key, "start", work, dict)
+        return self.runner.run(key, "start", work, ProcedureChanged)
+
+    @staticmethod
+    def _do_first_step(
+        procedure: Procedure,
+        starter_id: int,
+        note: str | None,
+        documents: Sequence[NewDocument],
+        routing: Routing,
+        now: dt.datetime,
+    ) -> list[StagedDocument]:
+        """When the starter holds the first step: attach the documents they started with and
+        complete it (a step whose output is a document waits until one is given)."""
+        first = procedure.first_disposition_of(starter_id)
+        if first is None:
+            return []
+        staged = [
+            StagedDocument(uuid.uuid4(), first.step_run_id, starter_id, now, document)
+            for document in documents
+        ]
+        for document in staged:
+            procedure.attach_document(first.id, starter_id, document.id, now)
+        if staged or procedure.definition.first_step.output_kind is not OutputKind.DOCUMENT:
+            procedure.complete(first.id, starter_id, at=now, routing=routing, note=note)
+        return staged
 
     # -- moves on a disposition ------------------------------------------------------------
 
     def complete(
         self,
-        key: str | None,
+        key: Key,
         *,
         member_id: int,
         disposition_id: uuid.UUID,
         note: str | None = None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ProcedureChanged]:
         """The holder presses "Selesai"."""
-        return self._on_disposition(
-            key,
-            "complete",
-            disposition_id,
-            lambda p, now, routing: p.complete(
-                disposition_id, member_id, at=now, routing=routing, note=note
-            ),
-        )
+
+        def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
+            routing = self._routing_of(uow, procedure, now)
+            procedure.complete(disposition_id, member_id, at=now, routing=routing, note=note)
+
+        return self._on_disposition(key, "complete", disposition_id, move)
 
     def decide(
         self,
-        key: str | None,
+        key: Key,
         *,
         member_id: int,
         disposition_id: uuid.UUID,
         answer: DecisionAnswer,
         reason: str | None = None,
         note: str | None = None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ProcedureChanged]:
         """The holder answers a decision ("Sesuai" / "Tidak sesuai" with a reason)."""
-        return self._on_disposition(
-            key,
-            "decide",
-            disposition_id,
-            lambda p, now, routing: p.decide(
-                disposition_id,
-                member_id,
-                answer,
-                at=now,
-                routing=routing,
-                reason=reason,
-                note=note,
-            ),
-        )
+
+        def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
+            routing = self._routing_of(uow, procedure, now)
+            procedure.decide(
+                disposition_id, member_id, answer, at=now, routing=routing, reason=reason, note=note
+            )
+
+        return self._on_disposition(key, "decide", disposition_id, move)
 
     def claim(
-        self, key: str | None, *, member_id: int, disposition_id: uuid.UUID
-    ) -> Outcome[dict[str, Any]]:
+        self, key: Key, *, member_id: int, disposition_id: uuid.UUID
+    ) -> Outcome[ProcedureChanged]:
         """A team member takes the step for themselves."""
-        return self._on_disposition(
-            key,
-            "claim",
-            disposition_id,
-            lambda p, now, _routing: p.claim(disposition_id, member_id, now),
-        )
+
+        def move(_uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
+            procedure.claim(disposition_id, member_id, now)
+
+        return self._on_disposition(key, "claim", disposition_id, move)
 
     def send_back(
-        self, key: str | None, *, member_id: int, disposition_id: uuid.UUID, reason: str
-    ) -> Outcome[dict[str, Any]]:
+        self, key: Key, *, member_id: int, disposition_id: uuid.UUID, reason: str
+    ) -> Outcome[ProcedureChanged]:
         """The holder returns the step to the one before it ("Kembalikan")."""
-        return self._on_disposition(
-            key,
-            "send_back",
-            disposition_id,
-            lambda p, now, routing: p.send_back(
-                disposition_id, member_id, reason=reason, at=now, routing=routing
-            ),
-        )
+
+        def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
+            routing = self._routing_of(uow, procedure, now)
+            procedure.send_back(disposition_id, member_id, reason=reason, at=now, routing=routing)
+
+        return self._on_disposition(key, "send_back", disposition_id, move)
 
     def hand_over(
         self,
-        key: str | None,
+        key: Key,
         *,
         member_id: int,
         disposition_id: uuid.UUID,
         to_member_id: int,
         reason: str,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ProcedureChanged]:
         """The holder (or an agency admin) hands the step to a colleague ("Alihkan")."""
 
-        def move(procedure: Procedure, now: dt.datetime, session: Session) -> None:
+        def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
             agency_id = procedure.instance.agency_id
-            actor = _member_of(session, agency_id, member_id)
-            target = _member_of(session, agency_id, to_member_id)
-            assert target.id is not None  # noqa: S101 - a stored row
+            actor = member_lookup.member_of_agency(uow, agency_id, member_id)
+            target = member_lookup.member_of_agency(uow, agency_id, to_member_id)
             procedure.hand_over(
                 disposition_id,
                 member_id,
@@ -306,155 +286,115 @@ class ProcedureService:
                 is_admin=actor.is_admin,
             )
 
-        return self._on_disposition_with_session(key, "hand_over", disposition_id, move)
+        return self._on_disposition(key, "hand_over", disposition_id, move)
 
     def attach_document(
         self,
-        key: str | None,
+        key: Key,
         *,
         member_id: int,
         disposition_id: uuid.UUID,
         document: NewDocument,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[DocumentAttached]:
         """Record an uploaded file as output of the member's disposition."""
-        document_id = uuid.uuid4()
 
-        duplicate = False
-
-        def move(procedure: Procedure, now: dt.datetime, session: Session) -> None:
-            nonlocal duplicate
-            disposition = procedure.instance.disposition(disposition_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> DocumentAttached:
+            loaded = self._load_for_disposition(uow, disposition_id)
+            procedure = loaded.procedure
             procedure.check_actionable(disposition_id, member_id)
-            same = session.exec(
-                select(DocumentRow.id)
-                .where(DocumentRow.disposition_id == disposition_id)
-                .where(DocumentRow.sha256 == document.sha256)
-            ).first()
+            step_run_id = procedure.instance.disposition(disposition_id).step_run_id
+            same = instance_lookup.attached_with_content(uow, disposition_id, document.sha256)
             if same is not None:
-                duplicate = True  # the same content again: keep the one already attached
-                return
+                # The same content again: keep the one already attached.
+                return _attached(loaded, same, duplicate=True)
+            staged = StagedDocument(uuid.uuid4(), step_run_id, member_id, now, document)
             # Checked before the row is written, so a refused upload leaves no trace.
-            procedure.attach_document(disposition_id, member_id, document_id, now)
-            session.add(
-                _document_row(
-                    document_id,
-                    procedure.instance.id,
-                    disposition.step_run_id,
-                    member_id,
-                    now,
-                    document,
-                )
-            )
-            session.flush()
+            procedure.attach_document(disposition_id, member_id, staged.id, now)
+            self._save(uow, loaded, now, documents=[staged])
+            return _attached(loaded, staged.id, duplicate=False)
 
-        outcome = self._on_disposition_with_session(key, "attach", disposition_id, move)
-        if outcome.replayed:
-            return outcome
-        return Outcome({**outcome.result, "document_id": str(document_id), "duplicate": duplicate})
+        return self.runner.run(key, "attach", work, DocumentAttached)
 
     def cancel(
-        self, key: str | None, *, member_id: int, instance_id: uuid.UUID, reason: str
-    ) -> Outcome[dict[str, Any]]:
+        self, key: Key, *, member_id: int, instance_id: uuid.UUID, reason: str
+    ) -> Outcome[ProcedureChanged]:
         """The starter or an agency admin stops the procedure."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            loaded = self.instances.load(session, instance_id)
-            actor = _member_of(session, loaded.instance.agency_id, member_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
+            loaded = self.instances.load(uow, instance_id)
+            actor = member_lookup.member_of_agency(uow, loaded.instance.agency_id, member_id)
             loaded.procedure.cancel(member_id, reason=reason, at=now, is_admin=actor.is_admin)
-            return self._save(session, loaded, now)
+            return self._save(uow, loaded, now)
 
-        return self.runner.run(key, "cancel", work, dict)
+        return self.runner.run(key, "cancel", work, ProcedureChanged)
 
     def reconcile_agency(
-        self, session: Session, agency_id: int, now: dt.datetime, actor_id: int | None
+        self, uow: UnitOfWork, agency_id: int, now: dt.datetime, actor_id: int | None
     ) -> int:
         """Re-route the open steps of an agency's running instances (after a change of people).
 
-        Runs inside the caller's transaction; returns how many instances changed.
+        Runs inside the caller's unit of work; returns how many instances changed.
         """
         changed = 0
-        running = session.exec(
-            select(InstanceRow.id).where(
-                InstanceRow.agency_id == agency_id,
-                InstanceRow.state == InstanceState.RUNNING.value,
-            )
-        ).all()
-        for instance_id in running:
-            loaded = self.instances.load(session, instance_id)
-            routing = routing_for(session, agency_id, loaded.instance.sop_id, now)
+        for instance_id in instance_lookup.running_in_agency(uow, agency_id):
+            loaded = self.instances.load(uow, instance_id)
+            routing = self._routing_of(uow, loaded.procedure, now)
             loaded.procedure.reconcile(at=now, routing=routing, actor_id=actor_id)
             if loaded.procedure.transitions:
-                self._save(session, loaded, now)
+                self._save(uow, loaded, now)
                 changed += 1
         return changed
 
     def resend_open(self, member_id: int) -> int:
         """Send a member's open dispositions again (e.g. once their account is bound)."""
         count = 0
-        with self.database.transaction() as session:
-            instance_ids = session.exec(
-                select(DispositionRow.instance_id)
-                .where(DispositionRow.assignee_id == member_id)
-                .where(col(DispositionRow.state).in_([s.value for s in LIVE_DISPOSITION_STATES]))
-                .distinct()
-            ).all()
-            resenders = [o.resend for o in self.observers if hasattr(o, "resend")]
-            for instance_id in instance_ids:
-                loaded = self.instances.load(session, instance_id)
+        with self.database.unit_of_work() as uow:
+            for instance_id in instance_lookup.with_live_work_of(uow, member_id):
+                loaded = self.instances.load(uow, instance_id)
                 for disposition in loaded.instance.live_dispositions(member_id):
-                    for resend in resenders:
-                        resend(session, loaded, disposition, self.runner.clock())
+                    if self.notices is not None:
+                        self.notices.resend(uow.session, loaded, disposition, self.runner.clock())
                     count += 1
         return count
 
     def check(self, member_id: int, disposition_id: uuid.UUID) -> int:
         """Raise why the member cannot act on the disposition now; else its step number."""
-        with self.database.reading() as session:
-            loaded = self.instances.load_for_disposition(session, disposition_id)
+        with self.database.unit_of_work(read_only=True) as uow:
+            loaded = self.instances.load_for_disposition(uow, disposition_id)
             loaded.procedure.check_actionable(disposition_id, member_id)
             disposition = loaded.instance.disposition(disposition_id)
             return loaded.instance.run(disposition.step_run_id).step_number
 
     def save_note(
-        self, key: str | None, *, member_id: int, disposition_id: uuid.UUID, note: str
-    ) -> Outcome[dict[str, Any]]:
+        self, key: Key, *, member_id: int, disposition_id: uuid.UUID, note: str
+    ) -> Outcome[NoteSaved]:
         """Keep a note the holder replied to their disposition, until they press Selesai."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            loaded = self.instances.load_for_disposition(session, disposition_id)
+        def work(uow: UnitOfWork, _now: dt.datetime) -> NoteSaved:
+            loaded = self.instances.load_for_disposition(uow, disposition_id)
             loaded.procedure.write_note(disposition_id, member_id, note)
-            self.instances.save_note(session, loaded.instance.disposition(disposition_id))
-            return {"disposition_id": str(disposition_id)}
+            self.instances.save_note(uow, loaded.instance.disposition(disposition_id))
+            return NoteSaved(disposition_id)
 
-        return self.runner.run(key, "note", work, dict)
+        return self.runner.run(key, "note", work, NoteSaved)
 
     # -- queries ---------------------------------------------------------------------------
 
     def disposition_for_message(self, chat_id: int, message_id: int) -> uuid.UUID | None:
         """The disposition a bot message in a chat shows, if it shows one."""
-        with self.database.reading() as session:
-            row = session.exec(
-                select(OutboxRow).where(
-                    OutboxRow.chat_id == chat_id,
-                    OutboxRow.telegram_message_id == message_id,
-                    col(OutboxRow.disposition_id).is_not(None),
-                )
-            ).first()
-            return row.disposition_id if row else None
+        with self.database.unit_of_work(read_only=True) as uow:
+            return instance_lookup.disposition_shown_in(uow, chat_id, message_id)
 
     def startable(self, member_id: int) -> list[SopDefinition]:
         """The SOPs a member may start: they hold the first step, or they are an admin."""
         now = self.runner.clock()
-        with self.database.reading() as session:
-            member = session.get(MemberRow, member_id)
-            agency = session.get(AgencyRow, member.agency_id) if member else None
-            if member is None or agency is None or agency.id is None:
+        with self.database.unit_of_work(read_only=True) as uow:
+            member = member_lookup.find_member(uow, member_id)
+            if member is None:
                 return []
             result = []
-            for definition in self.library.for_agency(agency.key):
-                routing = routing_for(session, agency.id, definition.id, now)
+            for definition in self.library.for_agency(member.agency_key):
+                routing = self._routing(uow, member.agency_id, definition.id, now)
                 holders = {a.member_id for a in routing(definition.first_step.role)}
                 if member.is_admin or member_id in holders:
                     result.append(definition)
@@ -462,125 +402,90 @@ class ProcedureService:
 
     def colleagues(self, member_id: int) -> list[tuple[int, str]]:
         """Other members of the member's agency who use the bot: (id, name)."""
-        with self.database.reading() as session:
-            member = session.get(MemberRow, member_id)
-            if member is None:
-                return []
-            rows = session.exec(
-                select(MemberRow)
-                .where(MemberRow.agency_id == member.agency_id)
-                .where(col(MemberRow.telegram_user_id).is_not(None))
-                .where(MemberRow.id != member_id)
-                .order_by(col(MemberRow.name))
-            ).all()
-            return [(m.id, m.name) for m in rows if m.id is not None]
+        with self.database.unit_of_work(read_only=True) as uow:
+            return member_lookup.colleagues_of(uow, member_id)
 
     def member_names(self, member_ids: Iterable[int]) -> dict[int, str]:
         """Names of members, by id."""
-        ids = list(set(member_ids))
-        if not ids:
-            return {}
-        with self.database.reading() as session:
-            rows = session.exec(select(MemberRow).where(col(MemberRow.id).in_(ids))).all()
-            return {m.id: m.name for m in rows if m.id is not None}
+        with self.database.unit_of_work(read_only=True) as uow:
+            return member_lookup.names_of(uow, member_ids)
 
     def inbox(self, member_id: int) -> list[InboxItem]:
         """The member's live dispositions, oldest first."""
         with self.database.snapshot() as connection:
             return inbox_of(connection, member_id)
 
-    # -- plumbing --------------------------------------------------------------------------
+    # -- the path of a move ----------------------------------------------------------------
 
     def _on_disposition(
         self,
-        key: str | None,
+        key: Key,
         kind: str,
         disposition_id: uuid.UUID,
-        move: Callable[[Procedure, dt.datetime, Any], None],
-    ) -> Outcome[dict[str, Any]]:
-        def with_routing(procedure: Procedure, now: dt.datetime, session: Session) -> None:
-            routing = routing_for(
-                session, procedure.instance.agency_id, procedure.instance.sop_id, now
-            )
-            move(procedure, now, routing)
+        move: Callable[[UnitOfWork, Procedure, dt.datetime], None],
+    ) -> Outcome[ProcedureChanged]:
+        """Load the disposition's instance, make the move, save: one command under `key`."""
 
-        return self._on_disposition_with_session(key, kind, disposition_id, with_routing)
+        def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
+            loaded = self._load_for_disposition(uow, disposition_id)
+            move(uow, loaded.procedure, now)
+            return self._save(uow, loaded, now)
 
-    def _on_disposition_with_session(
+        return self.runner.run(key, kind, work, ProcedureChanged)
+
+    def _load_for_disposition(self, uow: UnitOfWork, disposition_id: uuid.UUID) -> LoadedInstance:
+        """The instance a disposition belongs to, with its agency's working clock."""
+        loaded = self.instances.load_for_disposition(uow, disposition_id)
+        loaded.procedure.deadline = self.deadline(uow, loaded.instance.agency_id)
+        return loaded
+
+    def _save(
         self,
-        key: str | None,
-        kind: str,
-        disposition_id: uuid.UUID,
-        move: Callable[[Procedure, dt.datetime, Session], None],
-    ) -> Outcome[dict[str, Any]]:
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            loaded = self.instances.load_for_disposition(session, disposition_id)
-            loaded.procedure.deadline = self.deadline(session, loaded.instance.agency_id)
-            move(loaded.procedure, now, session)
-            return self._save(session, loaded, now)
+        uow: UnitOfWork,
+        loaded: LoadedInstance,
+        now: dt.datetime,
+        documents: Sequence[StagedDocument] = (),
+    ) -> ProcedureChanged:
+        """Save what the engine changed, audit it and queue the messages it causes."""
+        instance = loaded.instance
+        transitions = self.instances.save(uow, loaded, documents=documents)
+        if transitions:
+            record_transitions(
+                uow,
+                transitions,
+                agency_id=instance.agency_id,
+                instance_id=instance.id,
+                documents=documents,
+            )
+            # After the save, so that what the notices show (documents, dispositions) is there.
+            if self.notices is not None:
+                self.notices.on_change(uow.session, loaded, transitions, now)
+            if self.reminders is not None:
+                self.reminders.on_change(uow.session, loaded, transitions, now)
+        return ProcedureChanged(
+            instance.id, instance.title, loaded.number, instance.state, instance.version
+        )
 
-        return self.runner.run(key, kind, work, dict)
-
-    def deadline(self, session: Session, agency_id: int) -> Deadline:
+    def deadline(self, uow: UnitOfWork, agency_id: int) -> Deadline:
         """Due times on the agency's working clock (its hours, holidays and cuti bersama)."""
-        calendar = self.calendars.calendar(session, agency_id)
+        calendar = self.calendars.calendar(uow.session, agency_id)
 
         def due(step: Step, opened_at: dt.datetime) -> dt.datetime:
             return calendar.due(opened_at, step.standard_time)
 
         return due
 
-    def _save(
-        self,
-        session: Session,
-        loaded: LoadedInstance,
-        now: dt.datetime,
-        documents: Sequence[DocumentRow] = (),
-    ) -> dict[str, Any]:
-        transitions = list(loaded.procedure.transitions)
-        self.instances.save(session, loaded, documents=documents)
-        # After the save, so that what the notices show (documents, dispositions) is there.
-        if transitions:
-            for observer in self.observers:
-                observer.on_change(session, loaded, transitions, now)
-        instance = loaded.instance
-        return {
-            "instance_id": str(instance.id),
-            "title": instance.title,
-            "number": loaded.number,
-            "state": instance.state.value,
-            "version": instance.version,
-        }
+    @staticmethod
+    def _routing(uow: UnitOfWork, agency_id: int, sop_id: str, now: dt.datetime) -> Routing:
+        """Who acts for each role of the agency's SOP now."""
+        return routing_for(uow.session, agency_id, sop_id, now)
+
+    def _routing_of(self, uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> Routing:
+        return self._routing(uow, procedure.instance.agency_id, procedure.instance.sop_id, now)
 
 
-def _document_row(
-    document_id: uuid.UUID,
-    instance_id: uuid.UUID,
-    step_run_id: uuid.UUID,
-    member_id: int,
-    now: dt.datetime,
-    document: NewDocument,
-) -> DocumentRow:
-    """The row of an uploaded file (attached to its disposition when the engine says so)."""
-    return DocumentRow(
-        id=document_id,
-        instance_id=instance_id,
-        step_run_id=step_run_id,
-        telegram_file_id=document.telegram_file_id,
-        telegram_file_unique_id=document.telegram_file_unique_id,
-        original_name=document.original_name,
-        mime_type=document.mime_type,
-        size_bytes=document.size_bytes,
-        sha256=document.sha256,
-        storage_key=document.storage_key,
-        uploaded_by_id=member_id,
-        uploaded_at=now,
-    )
-
-
-def _member_of(session: Session, agency_id: int, member_id: int) -> MemberRow:
-    member = session.get(MemberRow, member_id)
-    if member is None or member.agency_id != agency_id:
-        raise UnknownMember("no such member in this agency", member_id=member_id)
-    return member
+def _attached(
+    loaded: LoadedInstance, document_id: uuid.UUID, *, duplicate: bool
+) -> DocumentAttached:
+    instance = loaded.instance
+    return DocumentAttached(instance.id, instance.title, loaded.number, document_id, duplicate)

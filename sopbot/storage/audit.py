@@ -13,17 +13,25 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session
 
-from sopbot.engine.instance import EntityKind, Transition
+from sopbot.engine.instance import EntityKind, Transition, TransitionAction
 from sopbot.storage.audit_chain import AuditEntry, append
-from sopbot.storage.models import DocumentRow
+from sopbot.storage.instance_store import NewDocument, StagedDocument
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 def record_transitions(
-    session: Session, transitions: Iterable[Transition], *, agency_id: int, instance_id: uuid.UUID
+    uow: UnitOfWork,
+    transitions: Iterable[Transition],
+    *,
+    agency_id: int,
+    instance_id: uuid.UUID,
+    documents: Iterable[StagedDocument] = (),
 ) -> int:
-    """Add one audit row per engine transition; returns how many were added."""
+    """Add one audit row per engine transition (linked into the agency's chain just before the
+    commit); `documents` are the files the transitions attach. Returns how many were added."""
+    files = {staged.id: staged.file for staged in documents}
     return append(
-        session,
+        uow.session,
         (
             AuditEntry(
                 at=transition.at,
@@ -35,28 +43,27 @@ def record_transitions(
                 action=transition.action,
                 before=transition.before,
                 after=transition.after,
-                detail=_detail(session, transition),
+                detail=_detail(transition, files),
             )
             for transition in transitions
         ),
     )
 
 
-def _detail(session: Session, transition: Transition) -> dict[str, object]:
+def _detail(transition: Transition, files: Mapping[uuid.UUID, NewDocument]) -> dict[str, object]:
     """The transition's detail, with the content hash and size of an attached document."""
     detail = dict(transition.detail)
-    if transition.entity is EntityKind.DOCUMENT and transition.action == "attach":
-        # The row was added (and flushed) with this change: found in the session, not read.
-        document = session.get(DocumentRow, transition.entity_id)
-        if document is None:
-            raise LookupError(f"document {transition.entity_id} attached but not stored")
-        detail["sha256"] = document.sha256
-        detail["size_bytes"] = document.size_bytes
+    if transition.entity is EntityKind.DOCUMENT and transition.action is TransitionAction.ATTACH:
+        file = files.get(transition.entity_id)
+        if file is None:
+            raise LookupError(f"document {transition.entity_id} attached but not saved with it")
+        detail["sha256"] = file.sha256
+        detail["size_bytes"] = file.size_bytes
     return detail
 
 
 def record_change(
-    session: Session,
+    session: Session | UnitOfWork,
     *,
     at: dt.datetime,
     agency_id: int | None,
@@ -70,7 +77,7 @@ def record_change(
 ) -> None:
     """Add the audit row of a change outside an instance (people, positions, settings)."""
     append(
-        session,
+        session.session if isinstance(session, UnitOfWork) else session,
         [
             AuditEntry(
                 at=at,

@@ -7,15 +7,16 @@ nothing is written and ConcurrentUpdate is raised, so the caller can reload and 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
-from sqlmodel import Session
 
 from sopbot.engine.definition import Assignment, DecisionAnswer
+from sopbot.engine.errors import NotFound
 from sopbot.engine.instance import (
     Disposition,
     DispositionState,
@@ -24,10 +25,11 @@ from sopbot.engine.instance import (
     InstanceState,
     StepRun,
     StepRunState,
+    Transition,
+    TransitionAction,
 )
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.procedure import Procedure
-from sopbot.storage.audit import record_transitions
 from sopbot.storage.definitions import DefinitionStore
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import (
@@ -39,6 +41,7 @@ from sopbot.storage.models import (
 )
 from sopbot.storage.prepared import PreparedQuery, PreparedWrite
 from sopbot.storage.statements import table_of
+from sopbot.storage.unit_of_work import UnitOfWork
 
 _INSTANCE = table_of(InstanceRow)
 _RUN = table_of(StepRunRow)
@@ -100,6 +103,7 @@ _RUN_CHANGES = (
 _DISPOSITION_CHANGES = ("state", "acted_at", "note", "reason")
 _INSERT_RUN = PreparedWrite(insert(_RUN))
 _INSERT_DISPOSITION = PreparedWrite(insert(_DISPOSITION))
+_INSERT_DOCUMENT = PreparedWrite(insert(_DOCUMENT))
 _UPDATE_RUN = PreparedWrite(update(_RUN).where(_RUN.c.id == bindparam("b_id")))
 _UPDATE_DISPOSITION = PreparedWrite(
     update(_DISPOSITION).where(_DISPOSITION.c.id == bindparam("b_id"))
@@ -109,6 +113,30 @@ _SET_NOTE = PreparedWrite(
     .where(_DISPOSITION.c.id == bindparam("b_id"))
     .values(note=bindparam("note"))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """An uploaded file, already checked and kept in the document store."""
+
+    telegram_file_id: str
+    telegram_file_unique_id: str
+    original_name: str
+    mime_type: str
+    size_bytes: int
+    sha256: str
+    storage_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagedDocument:
+    """An uploaded file saved with the change that attaches it to a step run."""
+
+    id: uuid.UUID
+    step_run_id: uuid.UUID
+    uploaded_by_id: int
+    uploaded_at: dt.datetime
+    file: NewDocument
 
 
 @dataclass
@@ -139,21 +167,24 @@ class InstanceStore:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def load(self, session: Session, instance_id: uuid.UUID) -> LoadedInstance:
-        """The instance with its step runs, dispositions and attached documents."""
-        row = _INSTANCE_BY_ID.first(session, {"instance_id": instance_id})
+    def load(self, uow: UnitOfWork, instance_id: uuid.UUID) -> LoadedInstance:
+        """The instance with its step runs, dispositions and attached documents; NotFound for
+        an unknown id."""
+        row = _INSTANCE_BY_ID.first(uow.session, {"instance_id": instance_id})
         if row is None:
-            raise KeyError(instance_id)
-        return self._load_rest(session, row)
+            raise NotFound("no such procedure", what="instance", id=instance_id)
+        return self._load_rest(uow, row)
 
-    def load_for_disposition(self, session: Session, disposition_id: uuid.UUID) -> LoadedInstance:
-        """The instance a disposition belongs to, loaded; KeyError for an unknown id."""
-        row = _INSTANCE_BY_DISPOSITION.first(session, {"disposition_id": disposition_id})
+    def load_for_disposition(self, uow: UnitOfWork, disposition_id: uuid.UUID) -> LoadedInstance:
+        """The instance a disposition belongs to, loaded; NotFound for an unknown id (an old
+        or forged button)."""
+        row = _INSTANCE_BY_DISPOSITION.first(uow.session, {"disposition_id": disposition_id})
         if row is None:
-            raise KeyError(disposition_id)
-        return self._load_rest(session, row)
+            raise NotFound("no such disposition", what="disposition", id=disposition_id)
+        return self._load_rest(uow, row)
 
-    def _load_rest(self, session: Session, row: Any) -> LoadedInstance:
+    def _load_rest(self, uow: UnitOfWork, row: Any) -> LoadedInstance:
+        session = uow.session
         instance_id: uuid.UUID = row.id
         definition = self.definitions.load(session, row.sop_version_id)
         wanted = {"instance_id": instance_id}
@@ -192,7 +223,7 @@ class InstanceStore:
 
     def add_new(
         self,
-        session: Session,
+        uow: UnitOfWork,
         procedure: Procedure,
         sop_version_id: int,
         *,
@@ -200,6 +231,7 @@ class InstanceStore:
     ) -> LoadedInstance:
         """Insert a just-started instance (numbered per agency); `save` then writes its changes."""
         instance = procedure.instance
+        session = uow.session
         highest: int = session.execute(
             select(func.coalesce(func.max(_INSTANCE.c.number), 0)).where(
                 _INSTANCE.c.agency_id == instance.agency_id
@@ -232,16 +264,19 @@ class InstanceStore:
 
     def save(
         self,
-        session: Session,
+        uow: UnitOfWork,
         loaded: LoadedInstance,
         *,
-        documents: Sequence[DocumentRow] = (),
-    ) -> int:
-        """Write the changes the engine made (and their audit rows); returns the audit count."""
+        documents: Sequence[StagedDocument] = (),
+    ) -> list[Transition]:
+        """Write the changes the engine made, after checking that no other transaction changed
+        the instance since it was loaded (ConcurrentUpdate); returns the transitions saved,
+        which the caller audits and tells people of."""
         procedure = loaded.procedure
         transitions = list(procedure.transitions)
         if not transitions:
-            return 0
+            return []
+        session = uow.session
         instance = procedure.instance
         bumped = _BUMP_VERSION.run(
             session,
@@ -282,34 +317,28 @@ class InstanceStore:
             loaded.stored_dispositions,
             _DISPOSITION_CHANGES,
         )
-        for new_document in documents:  # uploaded with this change (their step run exists now)
-            session.add(new_document)
-        if documents:
-            session.flush()
-        for transition in transitions:
-            if transition.entity is EntityKind.DOCUMENT and transition.action == "attach":
-                disposition_id = uuid.UUID(str(transition.detail["disposition_id"]))
-                document = session.get(DocumentRow, transition.entity_id)
-                if document is None:
-                    raise KeyError(transition.entity_id)
-                document.disposition_id = disposition_id
-                session.add(document)
-        written = record_transitions(
-            session, transitions, agency_id=instance.agency_id, instance_id=instance.id
+        # Uploaded with this change (their step run exists now), each with the disposition the
+        # engine attached it to.
+        attached_to = {
+            t.entity_id: uuid.UUID(str(t.detail["disposition_id"]))
+            for t in transitions
+            if t.entity is EntityKind.DOCUMENT and t.action is TransitionAction.ATTACH
+        }
+        _INSERT_DOCUMENT.run(
+            session, [_document_values(loaded, d, attached_to.get(d.id)) for d in documents]
         )
-        session.flush()
         procedure.transitions.clear()
         loaded.loaded_version += 1
         instance.version = loaded.loaded_version
-        return written
+        return transitions
 
-    def save_note(self, session: Session, disposition: Disposition) -> None:
+    def save_note(self, uow: UnitOfWork, disposition: Disposition) -> None:
         """Keep a disposition's note (a draft: no transition, no audit row, no version bump)."""
-        _SET_NOTE.run(session, {"b_id": disposition.id, "note": disposition.note})
+        _SET_NOTE.run(uow.session, {"b_id": disposition.id, "note": disposition.note})
 
     @staticmethod
     def _write(
-        session: Session,
+        session: Any,
         insert_statement: PreparedWrite,
         update_statement: PreparedWrite,
         values: list[dict[str, Any]],
@@ -328,6 +357,27 @@ class InstanceStore:
         if new:
             insert_statement.run(session, new)
             stored.update(v["id"] for v in new)
+
+
+def _document_values(
+    loaded: LoadedInstance, staged: StagedDocument, disposition_id: uuid.UUID | None
+) -> dict[str, Any]:
+    file = staged.file
+    return {
+        "id": staged.id,
+        "instance_id": loaded.instance.id,
+        "step_run_id": staged.step_run_id,
+        "disposition_id": disposition_id,
+        "telegram_file_id": file.telegram_file_id,
+        "telegram_file_unique_id": file.telegram_file_unique_id,
+        "original_name": file.original_name,
+        "mime_type": file.mime_type,
+        "size_bytes": file.size_bytes,
+        "sha256": file.sha256,
+        "storage_key": file.storage_key,
+        "uploaded_by_id": staged.uploaded_by_id,
+        "uploaded_at": staged.uploaded_at,
+    }
 
 
 def _run_values(loaded: LoadedInstance, step_run: StepRun) -> dict[str, Any]:

@@ -72,7 +72,7 @@ async def test_a_new_step_gets_its_job_when_it_opens(database: Database) -> None
     procedures = ProcedureService(database, LIBRARY, clock=clock)
     agency = staff_agency(OrganizationService(procedures, clock=clock), PENGOLAHAN)
     reminders = ReminderScheduler(AlertService(procedures, clock=clock))
-    procedures.observers.append(ReminderObserver(reminders))
+    procedures.reminders = ReminderObserver(reminders)
     reminders.scheduler.start(paused=True)
     try:
         start_as(procedures, agency, PENGOLAHAN, "Triwulan III")

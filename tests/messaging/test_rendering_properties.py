@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,7 +324,7 @@ def test_every_notice_of_a_procedure_is_accepted_whatever_was_typed(
     procedures.cancel(
         next_key(),
         member_id=desk.agency.admin_id,
-        instance_id=uuid.UUID(str(outcome.result["instance_id"])),
+        instance_id=outcome.result.instance_id,
         reason=reason,
     )
     rows = outbox_after(desk.database, start)

@@ -58,7 +58,7 @@ def start(procedures: ProcedureService, agency: SeedAgency, title: str) -> uuid.
         starter_id=agency.person("kepala_dinas"),
         note="Segera",
     )
-    return uuid.UUID(str(outcome.result["instance_id"]))
+    return outcome.result.instance_id
 
 
 def played(database: Database) -> tuple[SeedAgency, uuid.UUID]:

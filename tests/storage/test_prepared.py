@@ -14,12 +14,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from sopbot.services.organization import OrganizationService
-from sopbot.services.procedures import _INBOX_QUERY, ProcedureService, inbox_of
+from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.models import DispositionRow
 from sopbot.storage.prepared import PreparedQuery, connection_of
 from sopbot.storage.statements import table_of
+from sopbot.storage.task_lists import _INBOX_QUERY, inbox_of
 from tests.helpers.agencies import next_key, seed_library, staff_agency, start_as
 
 LIBRARY = seed_library()

@@ -51,8 +51,8 @@ def start(procedures: ProcedureService, agency: SeedAgency) -> uuid.UUID:
         starter_id=agency.person(definition.first_step.role),
         note="Untuk ditindaklanjuti",
     )
-    assert outcome.result["number"] == 1
-    return uuid.UUID(str(outcome.result["instance_id"]))
+    assert outcome.result.number == 1
+    return outcome.result.instance_id
 
 
 def finished_steps(database: Database, instance_id: uuid.UUID) -> list[tuple[int, int, str]]:

@@ -27,7 +27,6 @@ NOT_YET_MOVED = {
     "services/calendar_admin.py",
     "services/onboarding.py",
     "services/organization.py",
-    "services/procedures.py",
     "services/views.py",
 }
 
