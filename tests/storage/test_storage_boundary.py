@@ -24,7 +24,6 @@ NOT_YET_MOVED = {
     "services/alerts.py",
     "services/audit_verify.py",
     "services/calendar_admin.py",
-    "services/onboarding.py",
     "services/procedures.py",
     "services/views.py",
 }
