@@ -11,8 +11,6 @@ import datetime as dt
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from sopbot.bot.settings import Settings
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
@@ -23,9 +21,11 @@ from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
+from sopbot.storage import agencies, holdings, members
+from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import ANY_SOP, AgencyRow, HoldingRow, MemberRow, PositionRow
+from sopbot.storage.models import ANY_SOP
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -116,18 +116,21 @@ def _services(settings: Settings) -> tuple[Database, ProcedureService]:
     return database, ProcedureService(database, load_library(settings.definitions_dir()))
 
 
+def _agency(database: Database, key: str) -> Agency | None:
+    """The agency with this key, if there is one."""
+    with database.unit_of_work(read_only=True) as uow:
+        return agencies.agency_by_key(uow, key)
+
+
 def _agency_id(database: Database, key: str) -> int | None:
-    with database.reading() as session:
-        row = session.exec(select(AgencyRow).where(AgencyRow.key == key)).first()
-        return row.id if row else None
+    agency = _agency(database, key)
+    return agency.id if agency else None
 
 
 def _position_id(database: Database, agency_id: int, key: str) -> int | None:
-    with database.reading() as session:
-        row = session.exec(
-            select(PositionRow).where(PositionRow.agency_id == agency_id, PositionRow.key == key)
-        ).first()
-        return row.id if row else None
+    with database.unit_of_work(read_only=True) as uow:
+        position = agencies.position_by_key(uow, agency_id, key)
+        return position.id if position else None
 
 
 def _link(settings: Settings, token: str) -> str:
@@ -272,48 +275,35 @@ def _member_list(args: argparse.Namespace, settings: Settings, out: TextIO, err:
     if agency_id is None:
         print(f"no agency {args.agency}", file=err)
         return EXIT_PROBLEMS
-    now = utc_now()
-    with database.reading() as session:
-        positions = {
-            p.id: p
-            for p in session.exec(select(PositionRow).where(PositionRow.agency_id == agency_id))
-        }
-        for member in session.exec(
-            select(MemberRow).where(MemberRow.agency_id == agency_id).order_by(col(MemberRow.id))
-        ):
-            held = [
-                positions[h.position_id].key
-                for h in session.exec(select(HoldingRow).where(HoldingRow.member_id == member.id))
-                if h.position_id in positions
-                and h.valid_from <= now
-                and (h.valid_to is None or h.valid_to > now)
-            ]
-            bound = "telegram" if member.telegram_user_id else "not joined"
-            admin = ", admin" if member.is_admin else ""
-            print(
-                f"{member.id:>5}  {member.name}  [{', '.join(held) or '-'}]  ({bound}{admin})",
-                file=out,
-            )
+    with database.unit_of_work(read_only=True) as uow:
+        people = members.members_of_agency(uow, agency_id)
+        held = holdings.position_keys_held_in_agency(uow, agency_id, utc_now())
+    for member in people:
+        keys = ", ".join(held.get(member.id, [])) or "-"
+        bound = "telegram" if member.telegram_user_id else "not joined"
+        admin = ", admin" if member.is_admin else ""
+        print(f"{member.id:>5}  {member.name}  [{keys}]  ({bound}{admin})", file=out)
     return EXIT_OK
 
 
 def _member_position(
     args: argparse.Namespace, settings: Settings, err: TextIO
-) -> tuple[ProcedureService, int] | None:
+) -> tuple[ProcedureService, Agency, int] | None:
+    """The services, the agency and the id of the position the command names (or None, told)."""
     database, procedures = _services(settings)
-    agency_id = _agency_id(database, args.agency)
-    position_id = _position_id(database, agency_id, args.position) if agency_id else None
-    if position_id is None:
+    agency = _agency(database, args.agency)
+    position_id = _position_id(database, agency.id, args.position) if agency else None
+    if agency is None or position_id is None:
         print(f"no position {args.position} in agency {args.agency}", file=err)
         return None
-    return procedures, position_id
+    return procedures, agency, position_id
 
 
 def _member_leave(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     found = _member_position(args, settings, err)
     if found is None:
         return EXIT_PROBLEMS
-    procedures, position_id = found
+    procedures, _, position_id = found
     try:
         outcome = OrganizationService(procedures).end_holding(
             None, member_id=args.member_id, position_id=position_id
@@ -323,7 +313,7 @@ def _member_leave(args: argparse.Namespace, settings: Settings, out: TextIO, err
         return EXIT_PROBLEMS
     print(
         f"member {args.member_id} left {args.position}; "
-        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
         file=out,
     )
     return EXIT_OK
@@ -333,7 +323,7 @@ def _member_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, e
     found = _member_position(args, settings, err)
     if found is None:
         return EXIT_PROBLEMS
-    procedures, position_id = found
+    procedures, _, position_id = found
     try:
         outcome = OrganizationService(procedures).appoint(
             None, member_id=args.member_id, position_id=position_id
@@ -343,7 +333,7 @@ def _member_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, e
         return EXIT_PROBLEMS
     print(
         f"member {args.member_id} holds {args.position}; "
-        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
         file=out,
     )
     return EXIT_OK
@@ -353,12 +343,10 @@ def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, e
     found = _member_position(args, settings, err)
     if found is None:
         return EXIT_PROBLEMS
-    procedures, position_id = found
+    procedures, agency, position_id = found
     until = None
     if args.until:
-        with procedures.database.transaction() as session:
-            agency = session.exec(select(AgencyRow).where(AgencyRow.key == args.agency)).one()
-            zone = ZoneInfo(agency.timezone)
+        zone = ZoneInfo(agency.timezone)
         last_day = dt.date.fromisoformat(args.until)
         # The appointment covers the whole last day, in the agency's time.
         until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
@@ -377,8 +365,8 @@ def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, e
         return EXIT_PROBLEMS
     print(
         f"{ActingKind(args.kind).prefix} {args.position}: member {args.member_id} "
-        f"(appointment {outcome.result['acting_id']}); "
-        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        f"(appointment {outcome.result.acting_id}); "
+        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
         file=out,
     )
     return EXIT_OK
@@ -393,7 +381,7 @@ def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         return EXIT_PROBLEMS
     print(
         f"appointment {args.acting_id} ended; "
-        f"{outcome.result['instances_rerouted']} running procedure(s) re-routed",
+        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
         file=out,
     )
     return EXIT_OK

@@ -78,7 +78,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except InvitationInvalid:
         await send_html(message, t(language, "onboarding.invite_invalid"), context=context)
         return
-    member_id = int(outcome.result["member_id"])
+    member_id = outcome.result.member_id
     await _welcome(update, context, member_id)
     if not outcome.replayed:
         await in_thread(services.procedures.resend_open, member_id)
@@ -179,7 +179,7 @@ async def invite_command(
         return
     positions = await in_thread(services.onboarding.agency_positions, member.agency_id)
     keyboard = [
-        [Button(name[:60], callback(Action.INVITE, position_id))] for position_id, name in positions
+        [Button(position.name[:60], callback(Action.INVITE, position.id))] for position in positions
     ]
     await send_html(
         update.effective_message,
@@ -211,7 +211,8 @@ async def invite_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     except DomainError:
         await answer(query, t(language, "answer.not_allowed"), show_alert=True)
         return
-    names = dict(await in_thread(services.onboarding.agency_positions, member.agency_id))
+    positions = await in_thread(services.onboarding.agency_positions, member.agency_id)
+    names = {position.id: position.name for position in positions}
     link = f"https://t.me/{services.bot_username}?start={token}"
     await answer(query)
     chat = update.effective_chat

@@ -7,31 +7,33 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as select_core
-from sqlmodel import col, select
-
-from sopbot.engine.errors import DomainError, NotAllowed
+from sopbot.engine.errors import DomainError, NotAllowed, NotFound
 from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
 from sopbot.services.procedures import ProcedureService
+from sopbot.storage import agencies, holdings, invitations, members
+from sopbot.storage.agencies import Position
 from sopbot.storage.audit import record_change
-from sopbot.storage.models import (
-    AgencyRow,
-    HoldingRow,
-    InvitationRow,
-    MemberRow,
-    PositionRow,
-)
-from sopbot.storage.organization_store import member_by_telegram_id
-from sopbot.storage.prepared import PreparedQuery
-from sopbot.storage.statements import table_of
+from sopbot.storage.invitations import Invitation
+from sopbot.storage.members import MemberView
 from sopbot.storage.unit_of_work import UnitOfWork
+
+__all__ = [
+    "INVITATION_TTL",
+    "AlreadyBound",
+    "InvitationAccepted",
+    "InvitationCreated",
+    "InvitationInvalid",
+    "MemberView",
+    "OnboardingService",
+]
 
 INVITATION_TTL = dt.timedelta(days=7)
 # Telegram deep-link parameters: up to 64 characters of A-Z, a-z, 0-9, _ and -.
 _TOKEN_BYTES = 24
+# A member made from an invitation is named as their Telegram account is, within the column.
+_NAME_LIMIT = 200
+_NAMELESS = "Pegawai"
 
 
 class InvitationInvalid(DomainError):
@@ -47,40 +49,36 @@ class AlreadyBound(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
-class MemberView:
-    """A member as the bot needs to know them on every update."""
+class InvitationCreated:
+    """The invitation was stored (its token is not: it is shown once, to whoever invites)."""
 
-    id: int
-    name: str
-    agency_id: int
-    agency_key: str
-    agency_name: str
-    agency_timezone: str
-    is_admin: bool
-    language: str | None
+    invitation_id: int
+    expires_at: dt.datetime
 
 
-_MEMBER = table_of(MemberRow)
-_AGENCY = table_of(AgencyRow)
-# Every update from a member starts with this (members_only): compiled once, read on the cursor.
-_MEMBER_BY_TELEGRAM_ID = PreparedQuery(
-    select_core(
-        _MEMBER.c.id,
-        _MEMBER.c.name,
-        _AGENCY.c.id,
-        _AGENCY.c.key,
-        _AGENCY.c.name,
-        _AGENCY.c.timezone,
-        _MEMBER.c.is_admin,
-        _MEMBER.c.language,
-    )
-    .join(_AGENCY, _AGENCY.c.id == _MEMBER.c.agency_id)
-    .where(_MEMBER.c.telegram_user_id == bindparam("user_id"))
-)
+@dataclass(frozen=True, slots=True)
+class InvitationAccepted:
+    """The Telegram account is bound to this member now."""
+
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Joiner:
+    """The person accepting an invitation, as their Telegram account shows them."""
+
+    telegram_user_id: int
+    full_name: str
+    language: str
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def _language_of(language_code: str | None) -> str:
+    """The bot's language for a Telegram app's language: English for English, else Indonesian."""
+    return "en" if (language_code or "").lower().startswith("en") else "id"
 
 
 class OnboardingService:
@@ -105,24 +103,11 @@ class OnboardingService:
         """A new invitation token (shown once, stored only as a hash) and when it expires."""
         token = secrets.token_urlsafe(_TOKEN_BYTES)
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            if session.get(AgencyRow, agency_id) is None:
-                raise NotAllowed("no such agency", agency_id=agency_id)
-            if created_by_id is not None:
-                creator = session.get(MemberRow, created_by_id)
-                if creator is None or creator.agency_id != agency_id or not creator.is_admin:
-                    raise NotAllowed("only the agency's admins invite", member_id=created_by_id)
-            if position_id is not None:
-                position = session.get(PositionRow, position_id)
-                if position is None or position.agency_id != agency_id:
-                    raise NotAllowed("no such position in this agency", position_id=position_id)
-            if member_id is not None:
-                member = session.get(MemberRow, member_id)
-                if member is None or member.agency_id != agency_id:
-                    raise NotAllowed("no such member in this agency", member_id=member_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> InvitationCreated:
+            _check_invitation(uow, agency_id, position_id, member_id, created_by_id)
             expires = now + ttl
-            invitation = InvitationRow(
+            invitation_id = invitations.add_invitation(
+                uow,
                 token_hash=_hash(token),
                 agency_id=agency_id,
                 member_id=member_id,
@@ -132,24 +117,22 @@ class OnboardingService:
                 created_at=now,
                 expires_at=expires,
             )
-            session.add(invitation)
-            session.flush()
             record_change(
-                session,
+                uow,
                 at=now,
                 agency_id=agency_id,
                 actor_id=created_by_id,
                 entity="invitation",
-                entity_id=invitation.id,
+                entity_id=invitation_id,
                 action="create",
                 before=None,
                 after="open",
                 detail={"position_id": position_id, "member_id": member_id, "is_admin": is_admin},
             )
-            return {"expires_at": expires.isoformat()}
+            return InvitationCreated(invitation_id, expires)
 
-        outcome = self.runner.run(None, "invite", work, dict)
-        return token, dt.datetime.fromisoformat(str(outcome.result["expires_at"]))
+        created = self.runner.run(None, "invite", work, InvitationCreated).result
+        return token, created.expires_at
 
     def accept(
         self,
@@ -159,100 +142,131 @@ class OnboardingService:
         telegram_user_id: int,
         full_name: str,
         language_code: str | None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[InvitationAccepted]:
         """Bind the Telegram account to the invited member (or a new one in the position)."""
+        joiner = _Joiner(telegram_user_id, full_name, _language_of(language_code))
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            existing = member_by_telegram_id(session, telegram_user_id)
-            if existing is not None:
-                raise AlreadyBound("account already bound", member_id=existing.id)
-            invitation = session.exec(
-                select(InvitationRow).where(InvitationRow.token_hash == _hash(token))
-            ).first()
-            if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
-                raise InvitationInvalid("invitation not valid")
-            language = "en" if (language_code or "").lower().startswith("en") else "id"
-            if invitation.member_id is not None:
-                member = session.get(MemberRow, invitation.member_id)
-                if member is None or member.telegram_user_id is not None:
-                    raise InvitationInvalid("the invited member is already bound")
-                member.telegram_user_id = telegram_user_id
-                member.language = member.language or language
-                member.is_admin = member.is_admin or invitation.is_admin
-            else:
-                member = MemberRow(
-                    agency_id=invitation.agency_id,
-                    name=full_name.strip()[:200] or "Pegawai",
-                    telegram_user_id=telegram_user_id,
-                    is_admin=invitation.is_admin,
-                    language=language,
-                    created_at=now,
-                )
-            session.add(member)
-            session.flush()
-            assert member.id is not None  # noqa: S101 - flushed
-            if invitation.position_id is not None:
-                session.add(
-                    HoldingRow(
-                        member_id=member.id, position_id=invitation.position_id, valid_from=now
-                    )
-                )
-            invitation.used_at = now
-            invitation.used_by_member_id = member.id
-            session.add(invitation)
-            record_change(
-                session,
-                at=now,
-                agency_id=invitation.agency_id,
-                actor_id=member.id,
-                entity="invitation",
-                entity_id=invitation.id,
-                action="accept",
-                before="open",
-                after="used",
-                detail={"member_id": member.id, "position_id": invitation.position_id},
-            )
-            session.flush()
+        def work(uow: UnitOfWork, now: dt.datetime) -> InvitationAccepted:
+            _refuse_a_bound_account(uow, joiner.telegram_user_id)
+            invitation = _open_invitation(uow, token, now)
+            member_id = _member_of(uow, invitation, joiner, now)
+            _take_up_the_position(uow, invitation, member_id, now)
+            _use_up(uow, invitation, member_id, now)
             # Work that waited for this position (or this person) reaches them now.
-            self.procedures.reconcile_agency(uow, invitation.agency_id, now, member.id)
-            return {"member_id": member.id}
+            self.procedures.reconcile_agency(uow, invitation.agency_id, now, member_id)
+            return InvitationAccepted(member_id)
 
-        return self.runner.run(key, "accept_invitation", work, dict)
+        return self.runner.run(key, "accept_invitation", work, InvitationAccepted)
 
     def set_language(self, member_id: int, language: str) -> None:
         """Remember the language a member chose."""
-        with self.database.transaction() as session:
-            member = session.get(MemberRow, member_id)
-            if member is not None:
-                member.language = language
-                session.add(member)
+        with self.database.unit_of_work() as uow:
+            members.set_language(uow, member_id, language)
 
     def member_for(self, telegram_user_id: int) -> MemberView | None:
         """The member behind a Telegram account, or None for a stranger."""
         with self.database.snapshot() as connection:
-            row = _MEMBER_BY_TELEGRAM_ID.first(connection, {"user_id": telegram_user_id})
-        return None if row is None else MemberView(*row)
+            return members.member_view_by_telegram_id(connection, telegram_user_id)
 
     def positions_of(self, member_id: int) -> list[str]:
         """The names of the positions a member holds now."""
         now = self.clock()
-        with self.database.reading() as session:
-            rows = session.exec(
-                select(PositionRow.name)
-                .join(HoldingRow, col(HoldingRow.position_id) == col(PositionRow.id))
-                .where(HoldingRow.member_id == member_id)
-                .where(col(HoldingRow.valid_from) <= now)
-                .where((col(HoldingRow.valid_to).is_(None)) | (col(HoldingRow.valid_to) > now))
-            ).all()
-            return list(rows)
+        with self.database.unit_of_work(read_only=True) as uow:
+            return holdings.position_names_held(uow, member_id, now)
 
-    def agency_positions(self, agency_id: int) -> list[tuple[int, str]]:
-        """Every position of an agency: (id, name)."""
-        with self.database.reading() as session:
-            rows = session.exec(
-                select(PositionRow)
-                .where(PositionRow.agency_id == agency_id)
-                .order_by(col(PositionRow.id))
-            ).all()
-            return [(p.id, p.name) for p in rows if p.id is not None]
+    def agency_positions(self, agency_id: int) -> list[Position]:
+        """Every position of an agency, in the order they were added."""
+        with self.database.unit_of_work(read_only=True) as uow:
+            return agencies.positions_of_agency(uow, agency_id)
+
+
+def _check_invitation(
+    uow: UnitOfWork,
+    agency_id: int,
+    position_id: int | None,
+    member_id: int | None,
+    created_by_id: int | None,
+) -> None:
+    """Refuse an invitation to an agency, position or member that does not exist (or is
+    another agency's), or one made by someone who is not an admin of the agency."""
+    if agencies.agency(uow, agency_id) is None:
+        raise NotFound("no such agency", what="agency", agency_id=agency_id)
+    if created_by_id is not None:
+        creator = members.member(uow, created_by_id)
+        if creator is None or creator.agency_id != agency_id or not creator.is_admin:
+            raise NotAllowed("only the agency's admins invite", member_id=created_by_id)
+    if position_id is not None and agencies.position_in_agency(uow, agency_id, position_id) is None:
+        raise NotFound("no such position in this agency", what="position", position_id=position_id)
+    if member_id is not None:
+        member = members.member(uow, member_id)
+        if member is None or member.agency_id != agency_id:
+            raise NotFound("no such member in this agency", what="member", member_id=member_id)
+
+
+def _refuse_a_bound_account(uow: UnitOfWork, telegram_user_id: int) -> None:
+    """An account that belongs to a member already cannot take an invitation."""
+    existing = members.member_by_telegram_id(uow, telegram_user_id)
+    if existing is not None:
+        raise AlreadyBound("account already bound", member_id=existing.id)
+
+
+def _open_invitation(uow: UnitOfWork, token: str, now: dt.datetime) -> Invitation:
+    """The invitation of the token, if it exists, is unused and has not expired."""
+    invitation = invitations.invitation_by_token_hash(uow, _hash(token))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        raise InvitationInvalid("invitation not valid")
+    return invitation
+
+
+def _member_of(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner, now: dt.datetime) -> int:
+    """The member the account becomes: the invited one, bound now, or a new member named as
+    the account is. Their language is the app's unless they chose one; an admin's invitation
+    makes them an admin."""
+    if invitation.member_id is None:
+        return members.add_member(
+            uow,
+            agency_id=invitation.agency_id,
+            name=joiner.full_name.strip()[:_NAME_LIMIT] or _NAMELESS,
+            telegram_user_id=joiner.telegram_user_id,
+            is_admin=invitation.is_admin,
+            language=joiner.language,
+            created_at=now,
+        )
+    invited = members.member(uow, invitation.member_id)
+    if invited is None or invited.telegram_user_id is not None:
+        raise InvitationInvalid("the invited member is already bound")
+    members.bind_account(
+        uow,
+        invited.id,
+        telegram_user_id=joiner.telegram_user_id,
+        language=invited.language or joiner.language,
+        is_admin=invited.is_admin or invitation.is_admin,
+    )
+    return invited.id
+
+
+def _take_up_the_position(
+    uow: UnitOfWork, invitation: Invitation, member_id: int, now: dt.datetime
+) -> None:
+    """The member holds the position the invitation was for, if any, from now."""
+    if invitation.position_id is not None:
+        holdings.add_holding(
+            uow, member_id=member_id, position_id=invitation.position_id, valid_from=now
+        )
+
+
+def _use_up(uow: UnitOfWork, invitation: Invitation, member_id: int, now: dt.datetime) -> None:
+    """The invitation is used (it opens nothing again), and the audit trail says by whom."""
+    invitations.mark_used(uow, invitation.id, at=now, by_member_id=member_id)
+    record_change(
+        uow,
+        at=now,
+        agency_id=invitation.agency_id,
+        actor_id=member_id,
+        entity="invitation",
+        entity_id=invitation.id,
+        action="accept",
+        before="open",
+        after="used",
+        detail={"member_id": member_id, "position_id": invitation.position_id},
+    )

@@ -7,25 +7,17 @@ agency's running procedures in the same transaction, so work follows the positio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, select
-
-from sopbot.engine.errors import DomainError, UnknownMember
+from sopbot.engine.errors import DomainError, NotFound, UnknownMember
 from sopbot.engine.organization import ActingKind
 from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
 from sopbot.services.procedures import ProcedureService
+from sopbot.storage import agencies, holdings, members
 from sopbot.storage.audit import record_change
-from sopbot.storage.models import (
-    ANY_SOP,
-    ActingRow,
-    AgencyRow,
-    HoldingRow,
-    MemberRow,
-    PositionRow,
-    RoleMappingRow,
-)
+from sopbot.storage.members import Member
+from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
 
 
@@ -33,6 +25,65 @@ class InvalidSetup(DomainError):
     """An organisational change that cannot be made as asked."""
 
     code = "invalid_setup"
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyCreated:
+    """The agency was created."""
+
+    agency_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionAdded:
+    """The position was added to its agency."""
+
+    position_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAdded:
+    """The person was added to their agency."""
+
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMapped:
+    """The position serves the role now; open work was re-routed."""
+
+    mapping_id: int
+    instances_rerouted: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingStarted:
+    """The member holds the position (`holding_id`); open work was re-routed."""
+
+    holding_id: int
+    instances_rerouted: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingEnded:
+    """The member left the position; open work was re-routed."""
+
+    instances_rerouted: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActingAppointed:
+    """The Plt/Plh acts for the position (`acting_id`); open work was re-routed."""
+
+    acting_id: int
+    instances_rerouted: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActingEnded:
+    """The Plt/Plh's appointment ended; open work was re-routed."""
+
+    instances_rerouted: int
 
 
 class OrganizationService:
@@ -43,38 +94,34 @@ class OrganizationService:
         self.runner = CommandRunner(procedures.database, clock)
 
     def create_agency(self, *, key: str, name: str, timezone: str) -> int:
-        """A new agency; `key` is its folder under sop_defs/."""
+        """A new agency (its id); `key` is its folder under sop_defs/."""
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidSetup("unknown time zone", timezone=timezone) from exc
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            if session.exec(select(AgencyRow).where(AgencyRow.key == key)).first():
+        def work(uow: UnitOfWork, now: dt.datetime) -> AgencyCreated:
+            if agencies.agency_by_key(uow, key) is not None:
                 raise InvalidSetup("an agency with this key exists", key=key)
-            agency = AgencyRow(key=key, name=name, timezone=timezone, created_at=now)
-            session.add(agency)
-            session.flush()
-            _created(
-                session, now, agency.id, "agency", agency.id, key=key, name=name, timezone=timezone
+            agency_id = agencies.add_agency(
+                uow, key=key, name=name, timezone=timezone, created_at=now
             )
-            return {"agency_id": agency.id}
+            _created(
+                uow, now, agency_id, "agency", agency_id, key=key, name=name, timezone=timezone
+            )
+            return AgencyCreated(agency_id)
 
-        return int(self.runner.run(None, "create_agency", work, dict).result["agency_id"])
+        return self.runner.run(None, "create_agency", work, AgencyCreated).result.agency_id
 
     def add_position(self, *, agency_id: int, key: str, name: str) -> int:
-        """A position (jabatan) of the agency."""
+        """A position (jabatan) of the agency; its id."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            position = PositionRow(agency_id=agency_id, key=key, name=name)
-            session.add(position)
-            session.flush()
-            _created(session, now, agency_id, "position", position.id, key=key, name=name)
-            return {"position_id": position.id}
+        def work(uow: UnitOfWork, now: dt.datetime) -> PositionAdded:
+            position_id = agencies.add_position(uow, agency_id=agency_id, key=key, name=name)
+            _created(uow, now, agency_id, "position", position_id, key=key, name=name)
+            return PositionAdded(position_id)
 
-        return int(self.runner.run(None, "add_position", work, dict).result["position_id"])
+        return self.runner.run(None, "add_position", work, PositionAdded).result.position_id
 
     def add_member(
         self,
@@ -85,11 +132,11 @@ class OrganizationService:
         telegram_user_id: int | None = None,
         is_admin: bool = False,
     ) -> int:
-        """A person of the agency (bound to Telegram now or later, by invitation)."""
+        """A person of the agency (bound to Telegram now or later, by invitation); their id."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            member = MemberRow(
+        def work(uow: UnitOfWork, now: dt.datetime) -> MemberAdded:
+            member_id = members.add_member(
+                uow,
                 agency_id=agency_id,
                 name=name,
                 nip=nip,
@@ -97,44 +144,39 @@ class OrganizationService:
                 is_admin=is_admin,
                 created_at=now,
             )
-            session.add(member)
-            session.flush()
             _created(
-                session, now, agency_id, "member", member.id, name=name, nip=nip, is_admin=is_admin
+                uow, now, agency_id, "member", member_id, name=name, nip=nip, is_admin=is_admin
             )
-            return {"member_id": member.id}
+            return MemberAdded(member_id)
 
-        return int(self.runner.run(None, "add_member", work, dict).result["member_id"])
+        return self.runner.run(None, "add_member", work, MemberAdded).result.member_id
 
     def map_role(
         self, *, agency_id: int, role_key: str, position_id: int, sop_id: str = ANY_SOP
-    ) -> None:
+    ) -> RoleMapped:
         """Let a position serve an SOP role (for one SOP, or for all SOPs of the agency)."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            _position_of(session, agency_id, position_id)
-            mapping = RoleMappingRow(
-                agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
+        def work(uow: UnitOfWork, now: dt.datetime) -> RoleMapped:
+            _position_of(uow, agency_id, position_id)
+            mapping_id = agencies.add_role_mapping(
+                uow, agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
             )
-            session.add(mapping)
-            session.flush()
             record_change(
-                session,
+                uow,
                 at=now,
                 agency_id=agency_id,
                 actor_id=None,
                 entity="role_mapping",
-                entity_id=mapping.id,
+                entity_id=mapping_id,
                 action="map",
                 before=None,
                 after="mapped",
                 detail={"sop_id": sop_id, "role_key": role_key, "position_id": position_id},
             )
-            self.procedures.reconcile_agency(uow, agency_id, now, None)
-            return {}
+            moved = self.procedures.reconcile_agency(uow, agency_id, now, None)
+            return RoleMapped(mapping_id, moved)
 
-        self.runner.run(None, "map_role", work, dict)
+        return self.runner.run(None, "map_role", work, RoleMapped).result
 
     def appoint(
         self,
@@ -144,33 +186,31 @@ class OrganizationService:
         position_id: int,
         actor_id: int | None = None,
         since: dt.datetime | None = None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[HoldingStarted]:
         """The member holds the position from now (or `since`); open work is re-routed."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            member = _member(session, member_id)
-            _position_of(session, member.agency_id, position_id)
-            start = since or now
-            holding = HoldingRow(member_id=member_id, position_id=position_id, valid_from=start)
-            session.add(holding)
-            session.flush()
+        def work(uow: UnitOfWork, now: dt.datetime) -> HoldingStarted:
+            member = _member(uow, member_id)
+            _position_of(uow, member.agency_id, position_id)
+            holding_id = holdings.add_holding(
+                uow, member_id=member_id, position_id=position_id, valid_from=since or now
+            )
             record_change(
-                session,
+                uow,
                 at=now,
                 agency_id=member.agency_id,
                 actor_id=actor_id,
                 entity="holding",
-                entity_id=holding.id,
+                entity_id=holding_id,
                 action="appoint",
                 before=None,
                 after="holding",
                 detail={"member_id": member_id, "position_id": position_id},
             )
             moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return {"holding_id": holding.id, "instances_rerouted": moved}
+            return HoldingStarted(holding_id, moved)
 
-        return self.runner.run(key, "appoint", work, dict)
+        return self.runner.run(key, "appoint", work, HoldingStarted)
 
     def end_holding(
         self,
@@ -179,43 +219,36 @@ class OrganizationService:
         member_id: int,
         position_id: int,
         actor_id: int | None = None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[HoldingEnded]:
         """The member leaves the position (mutasi); their open steps go to the new holder."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            member = _member(session, member_id)
-            holdings = session.exec(
-                select(HoldingRow)
-                .where(HoldingRow.member_id == member_id, HoldingRow.position_id == position_id)
-                .where(col(HoldingRow.valid_to).is_(None))
-            ).all()
-            if not holdings:
+        def work(uow: UnitOfWork, now: dt.datetime) -> HoldingEnded:
+            member = _member(uow, member_id)
+            held = holdings.open_holdings(uow, member_id, position_id)
+            if not held:
                 raise InvalidSetup(
                     "the member does not hold this position",
                     member_id=member_id,
                     position_id=position_id,
                 )
-            for holding in holdings:
-                holding.valid_to = now
-                session.add(holding)
+            for holding_id in held:
+                holdings.end_holding(uow, holding_id, now)
                 record_change(
-                    session,
+                    uow,
                     at=now,
                     agency_id=member.agency_id,
                     actor_id=actor_id,
                     entity="holding",
-                    entity_id=holding.id,
+                    entity_id=holding_id,
                     action="end",
                     before="holding",
                     after="ended",
                     detail={"member_id": member_id, "position_id": position_id},
                 )
-            session.flush()
             moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return {"instances_rerouted": moved}
+            return HoldingEnded(moved)
 
-        return self.runner.run(key, "end_holding", work, dict)
+        return self.runner.run(key, "end_holding", work, HoldingEnded)
 
     def appoint_acting(
         self,
@@ -228,33 +261,31 @@ class OrganizationService:
         valid_to: dt.datetime | None = None,
         decree: str | None = None,
         actor_id: int | None = None,
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ActingAppointed]:
         """A Plt/Plh acts for the position (for an absent holder, or the vacant post)."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            member = _member(session, member_id)
-            _position_of(session, member.agency_id, position_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> ActingAppointed:
+            member = _member(uow, member_id)
+            _position_of(uow, member.agency_id, position_id)
             if valid_to is not None and valid_to <= now:
                 raise InvalidSetup("the appointment must end after it starts")
-            acting = ActingRow(
+            acting_id = holdings.add_acting(
+                uow,
                 member_id=member_id,
                 position_id=position_id,
-                kind=kind.value,
+                kind=kind,
                 for_member_id=for_member_id,
                 valid_from=now,
                 valid_to=valid_to,
                 decree=decree,
             )
-            session.add(acting)
-            session.flush()
             record_change(
-                session,
+                uow,
                 at=now,
                 agency_id=member.agency_id,
                 actor_id=actor_id,
                 entity="acting",
-                entity_id=acting.id,
+                entity_id=acting_id,
                 action="appoint",
                 before=None,
                 after="acting",
@@ -266,25 +297,27 @@ class OrganizationService:
                 },
             )
             moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return {"acting_id": acting.id, "instances_rerouted": moved}
+            return ActingAppointed(acting_id, moved)
 
-        return self.runner.run(key, "appoint_acting", work, dict)
+        return self.runner.run(key, "appoint_acting", work, ActingAppointed)
 
     def end_acting(
         self, key: str | None, *, acting_id: int, actor_id: int | None = None
-    ) -> Outcome[dict[str, Any]]:
+    ) -> Outcome[ActingEnded]:
         """The Plt/Plh's appointment ends now; open work goes back to the holder."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            acting = session.get(ActingRow, acting_id)
-            if acting is None or (acting.valid_to is not None and acting.valid_to <= now):
-                raise InvalidSetup("no such running appointment", acting_id=acting_id)
-            acting.valid_to = now
-            session.add(acting)
-            member = _member(session, acting.member_id)
+        def work(uow: UnitOfWork, now: dt.datetime) -> ActingEnded:
+            acting = holdings.acting(uow, acting_id)
+            if acting is None:
+                raise NotFound(
+                    "no such acting appointment", what="acting_appointment", acting_id=acting_id
+                )
+            if acting.valid_to is not None and acting.valid_to <= now:
+                raise InvalidSetup("the appointment has ended already", acting_id=acting_id)
+            holdings.end_acting(uow, acting_id, now)
+            member = _member(uow, acting.member_id)
             record_change(
-                session,
+                uow,
                 at=now,
                 agency_id=member.agency_id,
                 actor_id=actor_id,
@@ -294,15 +327,14 @@ class OrganizationService:
                 before="acting",
                 after="ended",
             )
-            session.flush()
             moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return {"instances_rerouted": moved}
+            return ActingEnded(moved)
 
-        return self.runner.run(key, "end_acting", work, dict)
+        return self.runner.run(key, "end_acting", work, ActingEnded)
 
 
 def _created(
-    session: Session,
+    uow: UnitOfWork,
     now: dt.datetime,
     agency_id: int | None,
     entity: str,
@@ -311,7 +343,7 @@ def _created(
 ) -> None:
     """The audit row of something set up by an administrator."""
     record_change(
-        session,
+        uow,
         at=now,
         agency_id=agency_id,
         actor_id=None,
@@ -324,15 +356,17 @@ def _created(
     )
 
 
-def _member(session: Session, member_id: int) -> MemberRow:
-    member = session.get(MemberRow, member_id)
+def _member(uow: UnitOfWork, member_id: int) -> Member:
+    """The member, or `UnknownMember` (a mistyped id)."""
+    member = members.member(uow, member_id)
     if member is None:
         raise UnknownMember("no such member", member_id=member_id)
     return member
 
 
-def _position_of(session: Session, agency_id: int, position_id: int) -> PositionRow:
-    position = session.get(PositionRow, position_id)
-    if position is None or position.agency_id != agency_id:
-        raise InvalidSetup("no such position in this agency", position_id=position_id)
+def _position_of(uow: UnitOfWork, agency_id: int, position_id: int) -> agencies.Position:
+    """The agency's position, or `NotFound` (a mistyped id, or another agency's position)."""
+    position = agencies.position_in_agency(uow, agency_id, position_id)
+    if position is None:
+        raise NotFound("no such position in this agency", what="position", position_id=position_id)
     return position

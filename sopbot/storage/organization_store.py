@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import bindparam, null, union_all
 from sqlalchemy import select as select_core
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from sopbot.engine.organization import (
     ActingAppointment,
@@ -21,7 +21,6 @@ from sopbot.storage.models import (
     ANY_SOP,
     ActingRow,
     HoldingRow,
-    MemberRow,
     PositionRow,
     RoleMappingRow,
 )
@@ -115,10 +114,3 @@ def routing_for(session: Session, agency_id: int, sop_id: str, at: dt.datetime) 
         return resolve_assignees(by_role.get(role_key, []), at, holdings, actings)
 
     return route
-
-
-def member_by_telegram_id(session: Session, telegram_user_id: int) -> MemberRow | None:
-    """The member bound to a Telegram account, if any."""
-    return session.exec(
-        select(MemberRow).where(MemberRow.telegram_user_id == telegram_user_id)
-    ).first()

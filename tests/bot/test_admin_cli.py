@@ -65,16 +65,26 @@ def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixt
     code, out, _ = run(capsys, "member", "list", AGENCY)
     assert out.strip() == "1  Siti Admin  [-]  (not joined, admin)"
     code, out, _ = run(capsys, "member", "appoint", AGENCY, "1", "kaban")
-    assert code == 0
+    assert (code, out.strip()) == (0, "member 1 holds kaban; 0 running procedure(s) re-routed")
+    code, out, _ = run(capsys, "member", "list", AGENCY)
+    assert out.strip() == "1  Siti Admin  [kaban]  (not joined, admin)"
     code, out, _ = run(
         capsys, "acting", "appoint", AGENCY, "1", "kaban", "--kind", "plt", "--until", "2026-12-31"
     )
     assert code == 0
     assert out.startswith("Plt. kaban: member 1 (appointment 1)")
     code, out, _ = run(capsys, "acting", "end", "1")
-    assert code == 0
+    assert (code, out.strip()) == (0, "appointment 1 ended; 0 running procedure(s) re-routed")
+    code, _, err = run(capsys, "acting", "end", "1")
+    assert (code, err.strip()) == (1, "cannot: the appointment has ended already")
+    code, _, err = run(capsys, "acting", "end", "7")
+    assert (code, err.strip()) == (1, "cannot: no such acting appointment")
+    code, _, err = run(capsys, "member", "appoint", AGENCY, "9", "kaban")
+    assert (code, err.strip()) == (1, "cannot: no such member")
     code, out, _ = run(capsys, "member", "leave", AGENCY, "1", "kaban")
     assert code == 0
+    code, out, _ = run(capsys, "member", "list", AGENCY)
+    assert out.strip() == "1  Siti Admin  [-]  (not joined, admin)"
     code, _, err = run(capsys, "member", "leave", AGENCY, "1", "kaban")
     assert code == 1
     assert err.startswith("cannot: the member does not hold this position")

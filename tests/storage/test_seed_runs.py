@@ -156,7 +156,7 @@ def test_mutasi_mid_step_moves_the_work(database: Database) -> None:
     successor = organization.add_member(agency_id=agency.agency_id, name="Sekretaris Baru")
     organization.end_holding(next_key(), member_id=old, position_id=post)
     outcome = organization.appoint(next_key(), member_id=successor, position_id=post)
-    assert outcome.result["instances_rerouted"] == 1
+    assert outcome.result.instances_rerouted == 1
     assert procedures.inbox(old) == []
     (moved,) = procedures.inbox(successor)
     assert moved.step_number == 2

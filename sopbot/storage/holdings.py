@@ -1,0 +1,144 @@
+"""Who holds which position, and who acts for it, in the database: holdings (a member in a
+position over a period; mutasi ends one) and acting appointments (Plt/Plh).
+
+The routing that reads them for a running procedure is in `sopbot.storage.organization_store`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, update
+from sqlmodel import col, select
+
+from sopbot.engine.organization import ActingKind
+from sopbot.storage.models import ActingRow, HoldingRow, PositionRow
+from sopbot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActing:
+    """An acting appointment (Plt/Plh) as stored: `valid_to` None while it has no end."""
+
+    id: int
+    member_id: int
+    position_id: int
+    kind: ActingKind
+    valid_from: dt.datetime
+    valid_to: dt.datetime | None
+
+
+def add_holding(
+    uow: UnitOfWork, *, member_id: int, position_id: int, valid_from: dt.datetime
+) -> int:
+    """The member holds the position from `valid_from` on; the holding's id."""
+    row = HoldingRow(member_id=member_id, position_id=position_id, valid_from=valid_from)
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None  # noqa: S101 - flushed
+    return row.id
+
+
+def open_holdings(uow: UnitOfWork, member_id: int, position_id: int) -> list[int]:
+    """The ids of the member's holdings of the position that have no end yet."""
+    ids = uow.session.exec(
+        select(HoldingRow.id)
+        .where(HoldingRow.member_id == member_id, HoldingRow.position_id == position_id)
+        .where(col(HoldingRow.valid_to).is_(None))
+        .order_by(col(HoldingRow.id))
+    ).all()
+    return [holding_id for holding_id in ids if holding_id is not None]
+
+
+def end_holding(uow: UnitOfWork, holding_id: int, at: dt.datetime) -> None:
+    """The holding ends at `at` (the member left the position)."""
+    uow.session.execute(
+        update(HoldingRow).where(col(HoldingRow.id) == holding_id).values(valid_to=at)
+    )
+
+
+def position_names_held(uow: UnitOfWork, member_id: int, at: dt.datetime) -> list[str]:
+    """The names of the positions the member holds at `at`."""
+    return list(
+        uow.session.exec(
+            select(PositionRow.name)
+            .join(HoldingRow, col(HoldingRow.position_id) == col(PositionRow.id))
+            .where(HoldingRow.member_id == member_id)
+            .where(_covering(at))
+        ).all()
+    )
+
+
+def position_keys_held_in_agency(
+    uow: UnitOfWork, agency_id: int, at: dt.datetime
+) -> dict[int, list[str]]:
+    """For each member holding one of the agency's positions at `at`, the keys of those
+    positions (in the order the holdings began)."""
+    rows = uow.session.exec(
+        select(HoldingRow.member_id, PositionRow.key)
+        .join(PositionRow, col(HoldingRow.position_id) == col(PositionRow.id))
+        .where(PositionRow.agency_id == agency_id)
+        .where(_covering(at))
+        .order_by(col(HoldingRow.id))
+    ).all()
+    held: dict[int, list[str]] = {}
+    for member_id, key in rows:
+        held.setdefault(member_id, []).append(key)
+    return held
+
+
+def add_acting(
+    uow: UnitOfWork,
+    *,
+    member_id: int,
+    position_id: int,
+    kind: ActingKind,
+    for_member_id: int | None,
+    valid_from: dt.datetime,
+    valid_to: dt.datetime | None,
+    decree: str | None,
+) -> int:
+    """Store an acting appointment (Plt/Plh) for the position; its id."""
+    row = ActingRow(
+        member_id=member_id,
+        position_id=position_id,
+        kind=kind.value,
+        for_member_id=for_member_id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        decree=decree,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None  # noqa: S101 - flushed
+    return row.id
+
+
+def acting(uow: UnitOfWork, acting_id: int) -> StoredActing | None:
+    """The acting appointment with this id, if there is one."""
+    row = uow.session.get(ActingRow, acting_id)
+    if row is None:
+        return None
+    assert row.id is not None  # noqa: S101 - read from the database
+    return StoredActing(
+        id=row.id,
+        member_id=row.member_id,
+        position_id=row.position_id,
+        kind=ActingKind(row.kind),
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+def end_acting(uow: UnitOfWork, acting_id: int, at: dt.datetime) -> None:
+    """The acting appointment ends at `at`."""
+    uow.session.execute(update(ActingRow).where(col(ActingRow.id) == acting_id).values(valid_to=at))
+
+
+def _covering(at: dt.datetime) -> ColumnElement[bool]:
+    """The condition of a holding that covers the instant `at`."""
+    return and_(
+        col(HoldingRow.valid_from) <= at,
+        col(HoldingRow.valid_to).is_(None) | (col(HoldingRow.valid_to) > at),
+    )

@@ -1,0 +1,151 @@
+"""The people of an agency in the database: members, their Telegram accounts and languages.
+
+What a member holds (positions, Plt/Plh) is in `sopbot.storage.holdings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_core
+from sqlmodel import col, select
+
+from sopbot.storage.models import AgencyRow, MemberRow
+from sopbot.storage.prepared import PreparedQuery, RawConnection
+from sopbot.storage.statements import table_of
+from sopbot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person of an agency as stored; `telegram_user_id` is None until they join."""
+
+    id: int
+    agency_id: int
+    name: str
+    nip: str | None
+    telegram_user_id: int | None
+    is_admin: bool
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A member as the bot needs to know them on every update."""
+
+    id: int
+    name: str
+    agency_id: int
+    agency_key: str
+    agency_name: str
+    agency_timezone: str
+    is_admin: bool
+    language: str | None
+
+
+_MEMBER = table_of(MemberRow)
+_AGENCY = table_of(AgencyRow)
+# Every update from a member starts with this (members_only): compiled once, read on the cursor.
+_MEMBER_BY_TELEGRAM_ID = PreparedQuery(
+    select_core(
+        _MEMBER.c.id,
+        _MEMBER.c.name,
+        _AGENCY.c.id,
+        _AGENCY.c.key,
+        _AGENCY.c.name,
+        _AGENCY.c.timezone,
+        _MEMBER.c.is_admin,
+        _MEMBER.c.language,
+    )
+    .join(_AGENCY, _AGENCY.c.id == _MEMBER.c.agency_id)
+    .where(_MEMBER.c.telegram_user_id == bindparam("user_id"))
+)
+
+
+def add_member(
+    uow: UnitOfWork,
+    *,
+    agency_id: int,
+    name: str,
+    created_at: dt.datetime,
+    nip: str | None = None,
+    telegram_user_id: int | None = None,
+    is_admin: bool = False,
+    language: str | None = None,
+) -> int:
+    """Store a new member of the agency; their id."""
+    row = MemberRow(
+        agency_id=agency_id,
+        name=name,
+        nip=nip,
+        telegram_user_id=telegram_user_id,
+        is_admin=is_admin,
+        language=language,
+        created_at=created_at,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None  # noqa: S101 - flushed
+    return row.id
+
+
+def member(uow: UnitOfWork, member_id: int) -> Member | None:
+    """The member with this id, if there is one."""
+    row = uow.session.get(MemberRow, member_id)
+    return None if row is None else _member(row)
+
+
+def member_by_telegram_id(uow: UnitOfWork, telegram_user_id: int) -> Member | None:
+    """The member bound to a Telegram account, if any."""
+    row = uow.session.exec(
+        select(MemberRow).where(MemberRow.telegram_user_id == telegram_user_id)
+    ).first()
+    return None if row is None else _member(row)
+
+
+def member_view_by_telegram_id(
+    connection: RawConnection, telegram_user_id: int
+) -> MemberView | None:
+    """The member bound to a Telegram account with their agency, as each update needs them
+    (every update asks: read on a snapshot's connection, `Database.snapshot`)."""
+    row = _MEMBER_BY_TELEGRAM_ID.first(connection, {"user_id": telegram_user_id})
+    return None if row is None else MemberView(*row)
+
+
+def members_of_agency(uow: UnitOfWork, agency_id: int) -> list[Member]:
+    """Every member of the agency, in the order they were added."""
+    rows = uow.session.exec(
+        select(MemberRow).where(MemberRow.agency_id == agency_id).order_by(col(MemberRow.id))
+    ).all()
+    return [_member(row) for row in rows]
+
+
+def bind_account(
+    uow: UnitOfWork, member_id: int, *, telegram_user_id: int, language: str | None, is_admin: bool
+) -> None:
+    """Bind the member to a Telegram account, with the language and admin right they now have."""
+    _set(uow, member_id, telegram_user_id=telegram_user_id, language=language, is_admin=is_admin)
+
+
+def set_language(uow: UnitOfWork, member_id: int, language: str) -> None:
+    """Remember the language the member chose (no member with this id: nothing changes)."""
+    _set(uow, member_id, language=language)
+
+
+def _set(uow: UnitOfWork, member_id: int, **values: object) -> None:
+    uow.session.execute(update(MemberRow).where(col(MemberRow.id) == member_id).values(**values))
+
+
+def _member(row: MemberRow) -> Member:
+    assert row.id is not None  # noqa: S101 - read from the database
+    return Member(
+        id=row.id,
+        agency_id=row.agency_id,
+        name=row.name,
+        nip=row.nip,
+        telegram_user_id=row.telegram_user_id,
+        is_admin=row.is_admin,
+        language=row.language,
+    )
