@@ -20,7 +20,6 @@ NOT_YET_MOVED = {
     "bot/inbox.py",
     "bot/sender.py",
     "messaging/notices.py",
-    "services/audit_verify.py",
     "services/onboarding.py",
     "services/organization.py",
     "services/procedures.py",
