@@ -6,8 +6,6 @@ import argparse
 import datetime as dt
 from typing import TextIO
 
-from sqlmodel import select
-
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
@@ -17,7 +15,6 @@ from sopbot.services.calendar_admin import CalendarAdmin
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import AgencyRow
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -75,12 +72,12 @@ def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAd
     database = Database(settings.database_url, audit_key=settings.checked_audit_key())
     upgrade(database)
     procedures = ProcedureService(database, load_library(settings.definitions_dir()))
-    with database.transaction() as session:
-        agency = session.exec(select(AgencyRow).where(AgencyRow.key == agency_key)).first()
-    if agency is None or agency.id is None:
+    admin = CalendarAdmin(procedures)
+    agency_id = admin.agency_id(agency_key)
+    if agency_id is None:
         print(f"no agency {agency_key}", file=err)
         return None
-    return CalendarAdmin(procedures), agency.id
+    return admin, agency_id
 
 
 def parse_intervals(text: str) -> list[Interval]:
@@ -136,7 +133,7 @@ def _change(
     admin, agency_id = found
     try:
         day = parse_day(args.date)
-        moved = (
+        changed = (
             admin.clear_day(agency_id, day)
             if kind is None
             else admin.set_day(agency_id, day, kind, " ".join(args.name))
@@ -145,7 +142,8 @@ def _change(
         print(f"cannot: {exc}", file=err)
         return EXIT_PROBLEMS
     print(
-        f"{day.isoformat()}: {kind or 'cleared'}; {moved} open step(s) got a new due time", file=out
+        f"{day.isoformat()}: {kind or 'cleared'}; {changed.moved} open step(s) got a new due time",
+        file=out,
     )
     return EXIT_OK
 
@@ -169,12 +167,13 @@ def _hours(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
     admin, agency_id = found
     try:
         weekday = parse_weekday(args.weekday)
-        moved = admin.set_hours(agency_id, weekday, parse_intervals(args.intervals))
+        changed = admin.set_hours(agency_id, weekday, parse_intervals(args.intervals))
     except (ValueError, DomainError) as exc:
         print(f"cannot: {exc}", file=err)
         return EXIT_PROBLEMS
     print(
-        f"{WEEKDAYS[weekday]}: {args.intervals}; {moved} open step(s) got a new due time", file=out
+        f"{WEEKDAYS[weekday]}: {args.intervals}; {changed.moved} open step(s) got a new due time",
+        file=out,
     )
     return EXIT_OK
 

@@ -20,12 +20,10 @@ from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlmodel import Session, select
 
 from sopbot.engine.instance import EntityKind, Transition
-from sopbot.services.alerts import AlertService
+from sopbot.services.alerts import AlertService, PlannedAlert
 from sopbot.storage.instance_store import LoadedInstance
-from sopbot.storage.models import AgencyRow
 
 log = logging.getLogger(__name__)
 
@@ -110,31 +108,47 @@ class ReminderScheduler:
             await self._drain
 
     async def _drain_due(self) -> None:
-        # Jobs that come due while a batch is being sent join the next batch: one transaction
-        # for many alerts, instead of one each (SQLite takes one writer at a time).
+        """Send the due runs' alerts batch by batch until none is due.
+
+        Jobs that come due while a batch is being sent join the next batch: one transaction
+        for many alerts, instead of one each (SQLite takes one writer at a time).
+        """
         while self._due:
-            batch = list(self._due)[:BATCH]
-            self._due.difference_update(batch)
-            try:
-                plans = await asyncio.to_thread(self.alerts.fire_many, batch)
-            except Exception:
-                log.exception(
-                    "alerts for %d step runs failed; the sweep will try again", len(batch)
-                )
+            batch = self._take_batch()
+            plans = await self._send(batch)
+            if plans is None:
                 continue
             self.wake_sender()
-            for step_run_id, plan in plans.items():
-                if plan is not None:
-                    self.schedule(step_run_id, plan.at)
-                else:
-                    # Nothing more is owed (the step moved on): drop the job if still stored.
-                    with contextlib.suppress(JobLookupError):
-                        self.scheduler.remove_job(alert_job_id(step_run_id))
+            self._plan_next_looks(plans)
+
+    def _take_batch(self) -> list[uuid.UUID]:
+        """Up to `BATCH` due runs, taken off the queue."""
+        batch = list(self._due)[:BATCH]
+        self._due.difference_update(batch)
+        return batch
+
+    async def _send(self, batch: list[uuid.UUID]) -> dict[uuid.UUID, PlannedAlert | None] | None:
+        """Send what the runs are owed, in one transaction; None when it failed (logged)."""
+        try:
+            return await asyncio.to_thread(self.alerts.fire_many, batch)
+        except Exception:
+            log.exception("alerts for %d step runs failed; the sweep will try again", len(batch))
+            return None
+
+    def _plan_next_looks(self, plans: dict[uuid.UUID, PlannedAlert | None]) -> None:
+        """Schedule each run's next look, or drop its job when nothing more is owed."""
+        for step_run_id, plan in plans.items():
+            if plan is not None:
+                self.schedule(step_run_id, plan.at)
+            else:
+                # Nothing more is owed (the step moved on): drop the job if still stored.
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.remove_job(alert_job_id(step_run_id))
 
     async def plan_digests(self) -> None:
         """Schedule each agency's next morning digest."""
-        agencies = await asyncio.to_thread(self._agency_openings)
-        for agency_id, opening in agencies:
+        openings = await asyncio.to_thread(self.alerts.digest_times)
+        for agency_id, opening in openings.items():
             self.scheduler.add_job(
                 self._digest,
                 "date",
@@ -154,18 +168,6 @@ class ReminderScheduler:
         self.wake_sender()
         await self.plan_digests()
 
-    def _agency_openings(self) -> list[tuple[int, dt.datetime]]:
-        now = self.alerts.clock()
-        with self.alerts.database.reading() as session:
-            result = []
-            for agency in session.exec(select(AgencyRow)).all():
-                assert agency.id is not None  # noqa: S101 - a stored row
-                calendar = self.alerts.calendars.calendar(session, agency.id)
-                openings = calendar.openings_after(now, 1)
-                if openings:
-                    result.append((agency.id, openings[0]))
-            return result
-
 
 class ReminderObserver:
     """Schedules the first look at each step run as it opens (inside the command's thread)."""
@@ -175,7 +177,7 @@ class ReminderObserver:
 
     def on_change(
         self,
-        session: Session,
+        session: object,  # the command's; planning a job reads nothing from it
         loaded: LoadedInstance,
         transitions: Iterable[Transition],
         now: dt.datetime,

@@ -10,11 +10,14 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from sopbot.engine.errors import DomainError
 from sopbot.engine.written_dates import WrittenDateError, parse_day
-from sopbot.handlers.common import Caller, in_thread, members_only, send_html, services_of
+from sopbot.handlers.common import Caller, in_thread, members_only, send_html
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.numbers import quantity
-from sopbot.services.calendar_admin import CalendarAdmin
+from sopbot.services.calendar_admin import CalendarAdmin, CalendarChanged
 
+DAYS_AHEAD = 60  # what /kalender shows (the catalog's header and "none" texts say so)
+
+# The word after /kalender -> the change it asks for.
 _CHANGES = {
     "libur": "off",
     "off": "off",
@@ -22,6 +25,17 @@ _CHANGES = {
     "work": "working",
     "hapus": "clear",
     "clear": "clear",
+}
+_CHANGED_LABELS = {
+    "off": "calendar.change_off",
+    "working": "calendar.change_working",
+    "clear": "calendar.change_cleared",
+}
+# A refusal's code -> its text; any other calendar refusal reads as `calendar.refused`.
+_REFUSALS = {
+    "calendar_day_not_changed": "calendar.not_changed",
+    "calendar_reason_missing": "calendar.reason_missing",
+    "not_found": "error.not_found",
 }
 
 
@@ -34,54 +48,23 @@ async def calendar_command(
     if not caller.member.is_admin:
         await send_html(message, caller.text("status_report.not_admin"), context=context)
         return
-    services = services_of(context)
-    admin = CalendarAdmin(services.procedures, clock=services.clock)
     args = list(context.args or [])
     change = _CHANGES.get(args[0].lower()) if args else None
-    if change is not None:
-        if len(args) < 2 or (change != "clear" and len(args) < 3):
-            await send_html(message, caller.text("calendar.usage"), context=context)
-            return
-        try:
-            day = parse_day(args[1])
-        except WrittenDateError:
-            await send_html(message, caller.text("calendar.bad_date"), context=context)
-            return
-        reason = " ".join(args[2:])
-        try:
-            if change == "clear":
-                moved = await in_thread(
-                    admin.clear_day, caller.member.agency_id, day, caller.member.id
-                )
-            else:
-                moved = await in_thread(
-                    admin.set_day, caller.member.agency_id, day, change, reason, caller.member.id
-                )
-        except DomainError as refusal:
-            await send_html(message, escape(str(refusal)), context=context)
-            return
-        reminders = context.application.bot_data.get("sopbot.reminders")
-        if reminders is not None:
-            await reminders.rebuild()  # the due times moved: plan the alerts again
-        label = {
-            "off": "calendar.change_off",
-            "working": "calendar.change_working",
-            "clear": "calendar.change_cleared",
-        }[change]
-        await send_html(
-            message,
-            caller.text(
-                "calendar.changed",
-                date=day.isoformat(),
-                change=caller.text(label),
-                moved=quantity(moved, caller.language),
-            ),
-            context=context,
-        )
-        return
-    today = services.clock().date()
+    if change is None:
+        answer = await _calendar_ahead(caller)
+    else:
+        answer = await _change_day(context, caller, change, args[1:])
+    await send_html(message, answer, context=context)
+
+
+async def _calendar_ahead(caller: Caller) -> str:
+    """The days off of the next `DAYS_AHEAD` days, and how to change them."""
+    today = caller.services.clock().date()
     days = await in_thread(
-        admin.days, caller.member.agency_id, today, today + dt.timedelta(days=60)
+        _admin(caller).days,
+        caller.member.agency_id,
+        today,
+        today + dt.timedelta(days=DAYS_AHEAD),
     )
     lines = [caller.text("calendar.header", agency=escape(caller.member.agency_name))]
     lines.extend(
@@ -97,7 +80,50 @@ async def calendar_command(
         lines.append(caller.text("calendar.none"))
     lines.append("")
     lines.append(caller.text("calendar.usage"))
-    await send_html(message, "\n".join(lines), context=context)
+    return "\n".join(lines)
+
+
+async def _change_day(
+    context: ContextTypes.DEFAULT_TYPE, caller: Caller, change: str, args: list[str]
+) -> str:
+    """Make a day off, a working day, or undo the agency's change (`args`: the date, then the
+    reason); the answer names how many open steps got a new due time, or why nothing changed."""
+    if not args or (change != "clear" and len(args) < 2):
+        return caller.text("calendar.usage")
+    try:
+        day = parse_day(args[0])
+    except WrittenDateError:
+        return caller.text("calendar.bad_date")
+    try:
+        changed = await _apply(caller, change, day, reason=" ".join(args[1:]))
+    except DomainError as refusal:
+        return caller.text(_REFUSALS.get(refusal.code, "calendar.refused"))
+    await _plan_alerts_again(context)
+    return caller.text(
+        "calendar.changed",
+        date=day.isoformat(),
+        change=caller.text(_CHANGED_LABELS[change]),
+        moved=quantity(changed.moved, caller.language),
+    )
+
+
+async def _apply(caller: Caller, change: str, day: dt.date, *, reason: str) -> CalendarChanged:
+    """Store the change of one day, as the caller."""
+    admin, member = _admin(caller), caller.member
+    if change == "clear":
+        return await in_thread(admin.clear_day, member.agency_id, day, member.id)
+    return await in_thread(admin.set_day, member.agency_id, day, change, reason, member.id)
+
+
+async def _plan_alerts_again(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The due times moved: the reminder scheduler plans the alerts again."""
+    reminders = context.application.bot_data.get("sopbot.reminders")
+    if reminders is not None:
+        await reminders.rebuild()
+
+
+def _admin(caller: Caller) -> CalendarAdmin:
+    return CalendarAdmin(caller.services.procedures, clock=caller.services.clock)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

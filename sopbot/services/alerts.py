@@ -10,54 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select as columns_select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
-
 from sopbot.engine.alerts import ESCALATION, AlertPolicy, NextAlert, SentAlert, next_alert
-from sopbot.engine.instance import LIVE_DISPOSITION_STATES, InstanceState, StepRunState
+from sopbot.engine.definition import Step
+from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
 from sopbot.messaging.formatting import escape, local_time, short_duration
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage.models import (
-    AgencyRow,
-    DispositionRow,
-    InstanceRow,
-    MemberRow,
-    OutboxRow,
-    StepAlertRow,
-    StepRunRow,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _RunFacts:
-    """What planning needs of a step run."""
-
-    step_number: int
-    opened_at: dt.datetime
-    due_at: dt.datetime
-    agency_id: int
-    sop_version_id: int
-    sop_id: str
-
-
-def _facts(run: StepRunRow, instance: InstanceRow) -> _RunFacts:
-    assert run.due_at is not None  # noqa: S101 - only runs with a due time are planned
-    return _RunFacts(
-        run.step_number,
-        run.opened_at,
-        run.due_at,
-        instance.agency_id,
-        instance.sop_version_id,
-        instance.sop_id,
-    )
+from sopbot.storage import step_alerts
+from sopbot.storage.errors import ConcurrentUpdate
+from sopbot.storage.step_alerts import OpenRun, Recipient, RunToAlert
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +33,17 @@ class PlannedAlert:
 
     step_run_id: uuid.UUID
     at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _LateStep:
+    """A step an alert or a digest line is about, before it is put in a reader's language:
+    whom it waits for (`people`) and how long past its due time, in working seconds."""
+
+    run: RunToAlert
+    step: Step
+    people: str
+    late_seconds: float
 
 
 class AlertService:
@@ -92,59 +70,24 @@ class AlertService:
         No alert comes before its step's due time, so a scheduler that looks a day ahead only
         needs the steps due within that day: the query is limited to them.
         """
-        with self.database.reading() as session:
-            query = (
-                columns_select(
-                    col(StepRunRow.id),
-                    col(StepRunRow.step_number),
-                    col(StepRunRow.opened_at),
-                    col(StepRunRow.due_at),
-                    col(InstanceRow.agency_id),
-                    col(InstanceRow.sop_version_id),
-                    col(InstanceRow.sop_id),
-                )
-                .join(InstanceRow, col(InstanceRow.id) == col(StepRunRow.instance_id))
-                .where(col(StepRunRow.state) == StepRunState.OPEN.value)
-                .where(col(StepRunRow.due_at).is_not(None))
-                .where(col(InstanceRow.state) == InstanceState.RUNNING.value)
-            )
-            if until is not None:
-                query = query.where(col(StepRunRow.due_at) <= until)
-            runs = session.execute(query).all()
-            sent: dict[uuid.UUID, list[SentAlert]] = defaultdict(list)
-            alert_query = (
-                select(StepAlertRow)
-                .join(StepRunRow, col(StepRunRow.id) == col(StepAlertRow.step_run_id))
-                .where(StepRunRow.state == StepRunState.OPEN.value)
-            )
-            if until is not None:
-                alert_query = alert_query.where(col(StepRunRow.due_at) <= until)
-            for alert in session.exec(alert_query):
-                sent[alert.step_run_id].append(
-                    SentAlert(alert.kind, alert.seq, alert.due_at, alert.sent_at)
-                )
+        with self.database.unit_of_work(read_only=True) as uow:
+            runs = step_alerts.open_runs_due_by(uow, until)
+            sent = step_alerts.alerts_sent_to_open_runs(uow, until)
             plans: list[PlannedAlert] = []
             policies: dict[tuple[int, str], AlertPolicy] = {}
-            for run_id, number, opened_at, due_at, agency_id, version_id, sop_id in runs:
-                facts = _RunFacts(number, opened_at, due_at, agency_id, version_id, sop_id)
-                planned = self._next(session, facts, sent.get(run_id, []), policies)
+            for run in runs:
+                planned = self._next(uow, run, sent.get(run.id, []), policies)
                 if planned is not None and (until is None or planned.at <= until):
-                    plans.append(PlannedAlert(run_id, planned.at))
+                    plans.append(PlannedAlert(run.id, planned.at))
             return plans
 
     def plan(self, step_run_id: uuid.UUID) -> PlannedAlert | None:
         """The next alert of one step run, or None when it is owed nothing any more."""
-        with self.database.reading() as session:
-            found = self._open_run(session, step_run_id)
+        with self.database.unit_of_work(read_only=True) as uow:
+            found = step_alerts.run_to_alert(uow, step_run_id)
             if found is None:
                 return None
-            run, instance = found
-            planned = self._next(
-                session,
-                _facts(run, instance),
-                self._sent(session, step_run_id),
-                {},
-            )
+            planned = self._next(uow, found.run, step_alerts.alerts_sent(uow, step_run_id), {})
             return PlannedAlert(step_run_id, planned.at) if planned else None
 
     # -- firing ----------------------------------------------------------------------------
@@ -156,51 +99,44 @@ class AlertService:
     def fire_many(self, step_run_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, PlannedAlert | None]:
         """`fire` for several step runs in one transaction (a burst at an office's opening).
 
-        Each run gets a savepoint, so one that another sender already handled does not undo
-        the others.
+        Each run is sent separately (a savepoint), so one that another sender already handled
+        does not undo the others.
         """
         now = self.clock()
         results: dict[uuid.UUID, PlannedAlert | None] = {}
         conflicted: list[uuid.UUID] = []
-        with self.database.transaction() as session:
+        with self.database.unit_of_work() as uow:
             for step_run_id in step_run_ids:
                 try:
-                    with session.begin_nested():
-                        results[step_run_id] = self._fire_one(session, step_run_id, now)
-                except IntegrityError:
+                    with step_alerts.separately(uow):
+                        results[step_run_id] = self._fire_one(uow, step_run_id, now)
+                except ConcurrentUpdate:
                     conflicted.append(step_run_id)  # someone else sent it
         for step_run_id in conflicted:
             results[step_run_id] = self.plan(step_run_id)
         return results
 
     def _fire_one(
-        self, session: Session, step_run_id: uuid.UUID, now: dt.datetime
+        self, uow: UnitOfWork, step_run_id: uuid.UUID, now: dt.datetime
     ) -> PlannedAlert | None:
-        found = self._open_run(session, step_run_id)
+        found = step_alerts.run_to_alert(uow, step_run_id)
         if found is None:
             return None  # completed, returned or cancelled: nothing more to say
-        run, instance = found
-        facts = _facts(run, instance)
-        sent = self._sent(session, step_run_id)
-        owed = self._next(session, facts, sent, {})
+        sent = step_alerts.alerts_sent(uow, step_run_id)
+        owed = self._next(uow, found.run, sent, {})
         if owed is None:
             return None
         if owed.at > now:
             return PlannedAlert(step_run_id, owed.at)  # early: look again then
-        calendar = self.calendars.calendar(session, instance.agency_id)
+        calendar = self.calendars.calendar(uow, found.run.agency_id)
         if not calendar.is_working_time(now):
             # Owed while the office is closed (e.g. after a restart at night): it goes at the
             # next opening, not now.
             return PlannedAlert(step_run_id, calendar.next_opening(now))
-        session.add(
-            StepAlertRow(
-                step_run_id=step_run_id, kind=owed.kind, seq=owed.seq, due_at=owed.at, sent_at=now
-            )
-        )
-        session.flush()  # the unique key stops a second sender here
-        self._write_messages(session, run, instance, owed, now)
+        step_alerts.record_sent(uow, step_run_id, owed, now)
+        self._write_messages(uow, found, owed, now)
         done = SentAlert(owed.kind, owed.seq, owed.at, now)
-        after = self._next(session, facts, [*sent, done], {})
+        after = self._next(uow, found.run, [*sent, done], {})
         return PlannedAlert(step_run_id, after.at) if after else None
 
     # -- the morning digest ----------------------------------------------------------------
@@ -208,93 +144,76 @@ class AlertService:
     def digest(self, agency_id: int) -> int:
         """Tell the agency's admins every overdue step; returns how many are overdue."""
         now = self.clock()
-        with self.database.transaction() as session:
-            agency = session.get(AgencyRow, agency_id)
-            if agency is None:
+        with self.database.unit_of_work() as uow:
+            agency_name = step_alerts.agency_name(uow, agency_id)
+            if agency_name is None:
                 return 0
-            calendar = self.calendars.calendar(session, agency_id)
-            late = session.exec(
-                select(StepRunRow, InstanceRow)
-                .join(InstanceRow, col(InstanceRow.id) == col(StepRunRow.instance_id))
-                .where(InstanceRow.agency_id == agency_id)
-                .where(InstanceRow.state == InstanceState.RUNNING.value)
-                .where(StepRunRow.state == StepRunState.OPEN.value)
-                .where(col(StepRunRow.due_at) < now)
-                .order_by(col(StepRunRow.due_at))
-            ).all()
+            late = self._late_steps(uow, agency_id, now)
             if not late:
                 return 0
-            admins = session.exec(
-                select(MemberRow).where(MemberRow.agency_id == agency_id, col(MemberRow.is_admin))
-            ).all()
-            for admin in admins:
-                language = Language.of(admin.language)
-                lines = [
-                    self.catalog.text(
-                        language,
-                        "alert.digest_header",
-                        count=quantity(len(late), language),
-                        agency=escape(agency.name),
-                    )
-                ]
-                for run, instance in late:
-                    definition = self.procedures.definitions.load(session, instance.sop_version_id)
-                    step = definition.step(run.step_number)
-                    assert run.due_at is not None  # noqa: S101 - selected on it
-                    lines.append(
-                        self.catalog.text(
-                            language,
-                            "alert.digest_item",
-                            number=instance.number,
-                            title=escape(instance.title),
-                            step=run.step_number,
-                            activity=escape(step.activity[:70]),
-                            people=escape(
-                                ", ".join(m.name for m in self._holders(session, run.id)) or "-"
-                            ),
-                            late=short_duration(
-                                calendar.working_seconds_between(run.due_at, now), language
-                            ),
-                        )
-                    )
-                self._add(session, admin, now, "\n".join(lines))
+            for admin in step_alerts.admins(uow, agency_id):
+                text = self._digest_text(Language.of(admin.language), agency_name, late)
+                step_alerts.queue_message(uow, admin.member_id, now, text)
             return len(late)
+
+    def _late_steps(self, uow: UnitOfWork, agency_id: int, now: dt.datetime) -> list[_LateStep]:
+        """The agency's overdue steps, the longest overdue first."""
+        calendar = self.calendars.calendar(uow, agency_id)
+        return [
+            self._late_step(uow, found, step_alerts.holders(uow, found.run.id), calendar, now)
+            for found in step_alerts.late_runs(uow, agency_id, now)
+        ]
+
+    def _digest_text(self, language: Language, agency_name: str, late: list[_LateStep]) -> str:
+        lines = [
+            self.catalog.text(
+                language,
+                "alert.digest_header",
+                count=quantity(len(late), language),
+                agency=escape(agency_name),
+            )
+        ]
+        lines.extend(
+            self.catalog.text(
+                language,
+                "alert.digest_item",
+                number=item.run.procedure_number,
+                title=escape(item.run.title),
+                step=item.run.run.step_number,
+                activity=escape(item.step.activity[:70]),
+                people=escape(item.people),
+                late=short_duration(item.late_seconds, language),
+            )
+            for item in late
+        )
+        return "\n".join(lines)
+
+    def digest_times(self) -> dict[int, dt.datetime]:
+        """When each agency's next morning digest is due: its next opening (an agency with no
+        working time ahead gets none)."""
+        now = self.clock()
+        times: dict[int, dt.datetime] = {}
+        with self.database.unit_of_work(read_only=True) as uow:
+            for agency_id in step_alerts.agency_ids(uow):
+                openings = self.calendars.calendar(uow, agency_id).openings_after(now, 1)
+                if openings:
+                    times[agency_id] = openings[0]
+        return times
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _open_run(
-        self, session: Session, step_run_id: uuid.UUID
-    ) -> tuple[StepRunRow, InstanceRow] | None:
-        run = session.get(StepRunRow, step_run_id)
-        if run is None or run.state != StepRunState.OPEN.value or run.due_at is None:
-            return None
-        instance = session.get(InstanceRow, run.instance_id)
-        if instance is None or instance.state != InstanceState.RUNNING.value:
-            return None
-        return run, instance
-
-    @staticmethod
-    def _sent(session: Session, step_run_id: uuid.UUID) -> list[SentAlert]:
-        return [
-            SentAlert(a.kind, a.seq, a.due_at, a.sent_at)
-            for a in session.exec(
-                select(StepAlertRow).where(StepAlertRow.step_run_id == step_run_id)
-            )
-        ]
-
     def _next(
         self,
-        session: Session,
-        run: _RunFacts,
+        uow: UnitOfWork,
+        run: OpenRun,
         sent: list[SentAlert],
         policies: dict[tuple[int, str], AlertPolicy],
     ) -> NextAlert | None:
-        calendar = self.calendars.calendar(session, run.agency_id)
+        calendar = self.calendars.calendar(uow, run.agency_id)
         key = (run.agency_id, run.sop_id)
         if key not in policies:
-            policies[key] = self.calendars.policy(session, run.agency_id, run.sop_id)
-        definition = self.procedures.definitions.load(session, run.sop_version_id)
-        standard = calendar.working_seconds(definition.step(run.step_number).standard_time)
+            policies[key] = self.calendars.policy(uow, run.agency_id, run.sop_id)
+        standard = calendar.working_seconds(self._step(uow, run).standard_time)
         return next_alert(
             opened_at=run.opened_at,
             due_at=run.due_at,
@@ -304,72 +223,65 @@ class AlertService:
             calendar=calendar,
         )
 
-    @staticmethod
-    def _holders(session: Session, step_run_id: uuid.UUID) -> list[MemberRow]:
-        """The people the step is waiting for, in one query."""
-        return list(
-            session.exec(
-                select(MemberRow)
-                .join(DispositionRow, col(DispositionRow.assignee_id) == col(MemberRow.id))
-                .where(DispositionRow.step_run_id == step_run_id)
-                .where(col(DispositionRow.state).in_([s.value for s in LIVE_DISPOSITION_STATES]))
-            ).all()
+    def _late_step(
+        self,
+        uow: UnitOfWork,
+        found: RunToAlert,
+        holders: list[Recipient],
+        calendar: WorkingCalendar,
+        now: dt.datetime,
+    ) -> _LateStep:
+        return _LateStep(
+            found,
+            self._step(uow, found.run),
+            ", ".join(m.name for m in holders) or "-",
+            calendar.working_seconds_between(found.run.due_at, now),
         )
 
+    def _step(self, uow: UnitOfWork, run: OpenRun) -> Step:
+        """The step of the definition version the run's procedure follows."""
+        return self.procedures.definitions.load(uow, run.sop_version_id).step(run.step_number)
+
     def _write_messages(
-        self,
-        session: Session,
-        run: StepRunRow,
-        instance: InstanceRow,
-        alert: NextAlert,
-        now: dt.datetime,
+        self, uow: UnitOfWork, found: RunToAlert, alert: NextAlert, now: dt.datetime
     ) -> None:
-        calendar = self.calendars.calendar(session, instance.agency_id)
-        definition = self.procedures.definitions.load(session, instance.sop_version_id)
-        step = definition.step(run.step_number)
-        assert run.due_at is not None  # noqa: S101 - an open run with a due time
-        late = calendar.working_seconds_between(run.due_at, now)
-        holders = self._holders(session, run.id)
+        """The reminder to the people the step waits for, or the escalation to the admins and
+        whoever sent the work into the step."""
+        holders = step_alerts.holders(uow, found.run.id)
+        calendar = self.calendars.calendar(uow, found.run.agency_id)
+        late = self._late_step(uow, found, holders, calendar, now)
         if alert.kind == ESCALATION:
-            recipients = {
-                m.id: m
-                for m in session.exec(
-                    select(MemberRow).where(
-                        MemberRow.agency_id == instance.agency_id, col(MemberRow.is_admin)
-                    )
-                )
-            }
-            if run.sender_id is not None:
-                sender = session.get(MemberRow, run.sender_id)
-                if sender is not None:
-                    recipients[sender.id] = sender
-            key = "alert.escalation"
+            recipients, key = self._escalated_to(uow, found), "alert.escalation"
         else:
-            recipients = {m.id: m for m in holders}
-            key = "alert.reminder"
-        for member in recipients.values():
-            language = Language.of(member.language)
-            self._add(
-                session,
-                member,
-                now,
-                self.catalog.text(
-                    language,
-                    key,
-                    number=instance.number,
-                    title=escape(instance.title),
-                    step=step.number,
-                    activity=escape(step.activity),
-                    standard=standard_time(step.standard_time, language),
-                    due=local_time(run.due_at, calendar.timezone, language),
-                    late=short_duration(late, language),
-                    people=escape(", ".join(m.name for m in holders) or "-"),
-                ),
-            )
+            recipients, key = holders, "alert.reminder"
+        for recipient in recipients:
+            language = Language.of(recipient.language)
+            text = self._alert_text(language, key, late, calendar.timezone)
+            step_alerts.queue_message(uow, recipient.member_id, now, text)
 
     @staticmethod
-    def _add(session: Session, member: MemberRow, now: dt.datetime, text: str) -> None:
-        assert member.id is not None  # noqa: S101 - a stored row
-        session.add(
-            OutboxRow(created_at=now, member_id=member.id, kind="message", payload={"text": text})
+    def _escalated_to(uow: UnitOfWork, found: RunToAlert) -> list[Recipient]:
+        """The agency's admins and the sender of the work, each once."""
+        recipients = {
+            admin.member_id: admin for admin in step_alerts.admins(uow, found.run.agency_id)
+        }
+        if found.sender_id is not None:
+            sender = step_alerts.member(uow, found.sender_id)
+            if sender is not None:
+                recipients[sender.member_id] = sender
+        return list(recipients.values())
+
+    def _alert_text(self, language: Language, key: str, late: _LateStep, timezone: str) -> str:
+        step = late.step
+        return self.catalog.text(
+            language,
+            key,
+            number=late.run.procedure_number,
+            title=escape(late.run.title),
+            step=step.number,
+            activity=escape(step.activity),
+            standard=standard_time(step.standard_time, language),
+            due=local_time(late.run.run.due_at, timezone, language),
+            late=short_duration(late.late_seconds, language),
+            people=escape(late.people),
         )

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from sqlmodel import Session, col, select
 
 from sopbot.storage.audit_anchor import AnchorLine
 from sopbot.storage.audit_chain import (
@@ -28,15 +26,19 @@ from sopbot.storage.audit_chain import (
     PLAIN_SCHEME,
     MissingAuditKey,
     chain_of,
-    chains_expected,
     row_hash,
 )
 from sopbot.storage.audit_key import AuditKey, same_digest
+from sopbot.storage.audit_reading import (
+    ChainHead,
+    chain_heads,
+    chains_expected,
+    one_snapshot,
+    rows_in_chain_order,
+)
 from sopbot.storage.database import Database
-from sopbot.storage.models import AuditChainHeadRow, AuditRow
-
-# Rows are read in batches, so a long trail is checked in little memory.
-_BATCH = 2_000
+from sopbot.storage.models import AuditRow
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 class ProblemKind(enum.StrEnum):
@@ -102,67 +104,85 @@ def verify_audit_trail(database: Database, anchors: Iterable[AnchorLine] = ()) -
     key = database.audit_key
     if key is None:
         raise MissingAuditKey("the audit trail is checked with the audit key (SOPBOT_AUDIT_KEY)")
-    problems: list[AuditProblem] = []
+    anchored, problems = _read_anchors(anchors)
+    with one_snapshot(database) as uow:
+        heads = chain_heads(uow)
+        walked = _walk_chains(uow, key, heads, anchored)
+        problems.extend(walked.problems)
+        problems.extend(_chains_without_rows(key, heads, walked.chains, anchored))
+        problems.extend(_chains_missing(uow, walked.chains | set(heads)))
+    problems.extend(anchored.gone())
+    return AuditVerification(
+        rows=walked.rows,
+        chains=len(walked.chains | set(heads)),
+        problems=tuple(problems),
+        anchors=anchored.lines,
+    )
+
+
+def _read_anchors(anchors: Iterable[AnchorLine]) -> tuple[_Anchored, list[AuditProblem]]:
+    """What the anchors saw of each chain, and the lines that are no anchor made with the key."""
     anchored = _Anchored()
+    problems: list[AuditProblem] = []
     for line in anchors:
         if line.anchor is None:
             problem = ProblemKind.ANCHOR_UNREADABLE
             problems.append(AuditProblem("-", line.number, None, problem, line.problem or ""))
         else:
             anchored.add(line)
-    with database.transaction() as session:
-        if not database.is_sqlite:
-            # One snapshot for the heads and all rows, so a command committing meanwhile is
-            # not mistaken for a removed or inserted row. (SQLite's BEGIN IMMEDIATE already
-            # keeps writers out until the check ends.)
-            session.connection(
-                execution_options={
-                    "isolation_level": "REPEATABLE READ",
-                    "postgresql_readonly": True,
-                }
-            )
-        heads = {head.chain: head for head in session.exec(select(AuditChainHeadRow))}
-        rows = 0
-        walked: set[str] = set()
-        walk: _ChainWalk | None = None
-        for row in _rows_in_chain_order(session):
-            rows += 1
-            if walk is None or walk.chain != row.chain:
-                if walk is not None:
-                    problems.extend(walk.finish(heads.get(walk.chain)))
-                walk = _ChainWalk(row.chain, key, anchored.pop(row.chain))
-                walked.add(row.chain)
-            problems.extend(walk.check(row))
-        if walk is not None:
-            problems.extend(walk.finish(heads.get(walk.chain)))
-        for chain in sorted(set(heads) - walked):  # every row of the chain removed
-            problems.extend(_ChainWalk(chain, key, anchored.pop(chain)).finish(heads[chain]))
-        for chain in sorted(chains_expected(session) - walked - set(heads)):
-            problems.append(
-                AuditProblem(
-                    chain,
-                    0,
-                    None,
-                    ProblemKind.NO_CHAIN,
-                    "the agency has members or procedures but no audit chain (removed)",
-                )
-            )
-        problems.extend(anchored.gone())
-        return AuditVerification(
-            rows=rows,
-            chains=len(walked | set(heads)),
-            problems=tuple(problems),
-            anchors=anchored.lines,
+    return anchored, problems
+
+
+@dataclass(slots=True)
+class _Walked:
+    """What walking the rows found: how many rows, in which chains, and what is wrong."""
+
+    rows: int = 0
+    chains: set[str] = field(default_factory=set)
+    problems: list[AuditProblem] = field(default_factory=list)
+
+
+def _walk_chains(
+    uow: UnitOfWork, key: AuditKey, heads: dict[str, ChainHead], anchored: _Anchored
+) -> _Walked:
+    """Every row, chain by chain: each link checked, and each chain's end against its head."""
+    walked = _Walked()
+    walk: _ChainWalk | None = None
+    for row in rows_in_chain_order(uow):
+        walked.rows += 1
+        if walk is None or walk.chain != row.chain:
+            if walk is not None:
+                walked.problems.extend(walk.finish(heads.get(walk.chain)))
+            walk = _ChainWalk(row.chain, key, anchored.pop(row.chain))
+            walked.chains.add(row.chain)
+        walked.problems.extend(walk.check(row))
+    if walk is not None:
+        walked.problems.extend(walk.finish(heads.get(walk.chain)))
+    return walked
+
+
+def _chains_without_rows(
+    key: AuditKey, heads: dict[str, ChainHead], walked: set[str], anchored: _Anchored
+) -> list[AuditProblem]:
+    """The chains with a head and no row left: every row of the chain removed."""
+    problems: list[AuditProblem] = []
+    for chain in sorted(set(heads) - walked):
+        problems.extend(_ChainWalk(chain, key, anchored.pop(chain)).finish(heads[chain]))
+    return problems
+
+
+def _chains_missing(uow: UnitOfWork, present: set[str]) -> list[AuditProblem]:
+    """The agencies with members or procedures whose chain is gone, head and all."""
+    return [
+        AuditProblem(
+            chain,
+            0,
+            None,
+            ProblemKind.NO_CHAIN,
+            "the agency has members or procedures but no audit chain (removed)",
         )
-
-
-def _rows_in_chain_order(session: Session) -> Iterator[AuditRow]:
-    statement = (
-        select(AuditRow)
-        .order_by(col(AuditRow.chain), col(AuditRow.seq), col(AuditRow.id))
-        .execution_options(yield_per=_BATCH)
-    )
-    yield from session.exec(statement)
+        for chain in sorted(chains_expected(uow) - present)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +299,7 @@ class _ChainWalk:
         self.last_id = row.id
         return problems
 
-    def finish(self, head: AuditChainHeadRow | None) -> list[AuditProblem]:
+    def finish(self, head: ChainHead | None) -> list[AuditProblem]:
         """Compare the end of the chain with its head and with what the anchors saw."""
         problems = self._compare_head(head)
         if self.last_seq > 0 and not self.keyed:
@@ -311,7 +331,7 @@ class _ChainWalk:
             )
         return problems
 
-    def _compare_head(self, head: AuditChainHeadRow | None) -> list[AuditProblem]:
+    def _compare_head(self, head: ChainHead | None) -> list[AuditProblem]:
         if head is None:
             return [
                 AuditProblem(

@@ -7,29 +7,18 @@ step opened extends its deadline, as officials expect. Every change is audited.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
-from typing import Any
-
-from sqlmodel import Session, col, select
 
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import DomainError
-from sopbot.engine.instance import InstanceState, StepRunState
 from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import Interval, WorkingHours
 from sopbot.services.commands import Clock, CommandRunner, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage.audit import record_change
-from sopbot.storage.calendars import hours_from_json, hours_to_json
-from sopbot.storage.models import (
-    ANY_SOP,
-    AgencyHoursRow,
-    AgencyRow,
-    AlertPolicyRow,
-    CalendarDayRow,
-    InstanceRow,
-    StepRunRow,
-)
+from sopbot.storage import calendar_days
+from sopbot.storage.calendar_days import Changer
+from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
 
 
@@ -37,6 +26,32 @@ class InvalidCalendar(DomainError):
     """A calendar change that cannot be made as asked."""
 
     code = "invalid_calendar"
+
+
+class ReasonMissing(InvalidCalendar):
+    """A day was changed without saying why (the occasion or the decree)."""
+
+    code = "calendar_reason_missing"
+
+
+class DayNotChanged(InvalidCalendar):
+    """A day the agency has not changed cannot be put back."""
+
+    code = "calendar_day_not_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarChanged:
+    """What a change of the calendar did: how many open steps got a new due time."""
+
+    moved: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChanged:
+    """The alert policy stored, by its id."""
+
+    policy_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,133 +71,69 @@ class CalendarAdmin:
         self.runner = CommandRunner(procedures.database, clock)
         self.clock = clock
 
+    def agency_id(self, agency_key: str) -> int | None:
+        """The id of the agency with this key (its folder under sop_defs/), or None."""
+        with self.procedures.database.unit_of_work(read_only=True) as uow:
+            return calendar_days.agency_id_by_key(uow, agency_key)
+
     def days(self, agency_id: int, start: dt.date, end: dt.date) -> list[CalendarDay]:
         """National days off and the agency's own changes between two dates."""
-        with self.procedures.database.reading() as session:
-            own = {
-                row.day: row
-                for row in session.exec(
-                    select(CalendarDayRow).where(CalendarDayRow.agency_id == agency_id)
-                )
-            }
+        with self.procedures.database.unit_of_work(read_only=True) as uow:
+            own = calendar_days.own_days(uow, agency_id)
         national = national_days_off(range(start.year, end.year + 1))
         result: list[CalendarDay] = []
         for day in sorted(set(national) | set(own)):
             if not start <= day <= end:
                 continue
             if day in own:
-                row = own[day]
-                source = "agency_off" if row.kind == "off" else "agency_working"
-                result.append(CalendarDay(day, row.name, source))
+                changed = own[day]
+                source = "agency_off" if changed.kind == "off" else "agency_working"
+                result.append(CalendarDay(day, changed.name, source))
             else:
                 result.append(CalendarDay(day, national[day], "national"))
         return result
 
     def set_day(
         self, agency_id: int, day: dt.date, kind: str, name: str, actor_id: int | None = None
-    ) -> int:
-        """Make a day a day off (`off`) or a working day (`working`); returns steps moved."""
+    ) -> CalendarChanged:
+        """Make a day a day off (`off`) or a working day (`working`)."""
         if kind not in ("off", "working"):
             raise InvalidCalendar("a day is 'off' or 'working'", kind=kind)
         clean = name.strip()[:200]
         if not clean:
-            raise InvalidCalendar("say why (e.g. the decree or the occasion)")
+            raise ReasonMissing("say why (e.g. the decree or the occasion)")
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            row = session.exec(
-                select(CalendarDayRow).where(
-                    CalendarDayRow.agency_id == agency_id, CalendarDayRow.day == day
-                )
-            ).first()
-            before = row.kind if row else None
-            if row is None:
-                row = CalendarDayRow(agency_id=agency_id, day=day, kind=kind, name=clean)
-            row.kind, row.name = kind, clean
-            session.add(row)
-            session.flush()
-            record_change(
-                session,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="calendar_day",
-                entity_id=day.isoformat(),
-                action="set",
-                before=before,
-                after=kind,
-                detail={"name": clean},
-            )
-            return {"moved": self._move_due_times(session, agency_id)}
+        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+            calendar_days.set_own_day(uow, agency_id, day, kind, clean, Changer(now, actor_id))
+            return CalendarChanged(self._move_due_times(uow, agency_id))
 
-        return int(self.runner.run(None, "calendar_day", work, dict).result["moved"])
+        return self.runner.run(None, "calendar_day", work, CalendarChanged).result
 
-    def clear_day(self, agency_id: int, day: dt.date, actor_id: int | None = None) -> int:
-        """Undo the agency's own change of a day; returns steps moved."""
+    def clear_day(
+        self, agency_id: int, day: dt.date, actor_id: int | None = None
+    ) -> CalendarChanged:
+        """Undo the agency's own change of a day."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            row = session.exec(
-                select(CalendarDayRow).where(
-                    CalendarDayRow.agency_id == agency_id, CalendarDayRow.day == day
-                )
-            ).first()
-            if row is None:
-                raise InvalidCalendar("the agency has not changed this day", day=day.isoformat())
-            record_change(
-                session,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="calendar_day",
-                entity_id=day.isoformat(),
-                action="clear",
-                before=row.kind,
-                after="cleared",
-                detail={"name": row.name},
-            )
-            session.delete(row)
-            session.flush()
-            return {"moved": self._move_due_times(session, agency_id)}
+        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+            cleared = calendar_days.clear_own_day(uow, agency_id, day, Changer(now, actor_id))
+            if cleared is None:
+                raise DayNotChanged("the agency has not changed this day", day=day.isoformat())
+            return CalendarChanged(self._move_due_times(uow, agency_id))
 
-        return int(self.runner.run(None, "calendar_day", work, dict).result["moved"])
+        return self.runner.run(None, "calendar_day", work, CalendarChanged).result
 
     def set_hours(
         self, agency_id: int, weekday: int, intervals: list[Interval], actor_id: int | None = None
-    ) -> int:
-        """Set one weekday's working intervals ([] makes it a day off); returns steps moved."""
+    ) -> CalendarChanged:
+        """Set one weekday's working intervals ([] makes it a day off)."""
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            row = session.get(AgencyHoursRow, agency_id)
-            current = hours_from_json(row.hours) if row else WorkingHours.indonesian_office()
-            changed = dict(current.by_weekday)
-            changed[weekday] = tuple(intervals)
-            try:
-                hours = WorkingHours(changed)
-                _ = hours.day_length
-            except ValueError as exc:
-                raise InvalidCalendar(str(exc)) from exc
-            if row is None:
-                row = AgencyHoursRow(agency_id=agency_id, hours={})
-            row.hours = hours_to_json(hours)
-            session.add(row)
-            session.flush()
-            record_change(
-                session,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="agency_hours",
-                entity_id=agency_id,
-                action="set",
-                before=None,
-                after="set",
-                detail={"weekday": weekday, "hours": row.hours[str(weekday)]},
-            )
-            return {"moved": self._move_due_times(session, agency_id)}
+        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+            current = calendar_days.working_hours(uow, agency_id)
+            hours = _with_weekday(current or WorkingHours.indonesian_office(), weekday, intervals)
+            calendar_days.save_working_hours(uow, agency_id, hours, weekday, Changer(now, actor_id))
+            return CalendarChanged(self._move_due_times(uow, agency_id))
 
-        return int(self.runner.run(None, "agency_hours", work, dict).result["moved"])
+        return self.runner.run(None, "agency_hours", work, CalendarChanged).result
 
     def set_policy(
         self,
@@ -192,63 +143,45 @@ class CalendarAdmin:
         repeat_minutes: int,
         escalate_factor: float,
         actor_id: int | None = None,
-    ) -> None:
+    ) -> PolicyChanged:
         """Reminder interval and escalation threshold, for the agency or one SOP."""
         try:
-            AlertPolicy(repeat_minutes, escalate_factor)
+            policy = AlertPolicy(repeat_minutes, escalate_factor)
         except ValueError as exc:
             raise InvalidCalendar(str(exc)) from exc
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> dict[str, Any]:
-            session = uow.session
-            row = session.exec(
-                select(AlertPolicyRow).where(
-                    AlertPolicyRow.agency_id == agency_id, AlertPolicyRow.sop_id == sop_id
-                )
-            ).first()
-            if row is None:
-                row = AlertPolicyRow(agency_id=agency_id, sop_id=sop_id)
-            row.repeat_minutes, row.escalate_factor = repeat_minutes, escalate_factor
-            session.add(row)
-            session.flush()
-            record_change(
-                session,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="alert_policy",
-                entity_id=row.id,
-                action="set",
-                before=None,
-                after="set",
-                detail={
-                    "sop_id": sop_id,
-                    "repeat_minutes": repeat_minutes,
-                    "escalate_factor": escalate_factor,
-                },
+        def work(uow: UnitOfWork, now: dt.datetime) -> PolicyChanged:
+            changer = Changer(now, actor_id)
+            return PolicyChanged(
+                calendar_days.save_alert_policy(uow, agency_id, sop_id, policy, changer)
             )
-            return {}
 
-        self.runner.run(None, "alert_policy", work, dict)
+        return self.runner.run(None, "alert_policy", work, PolicyChanged).result
 
-    def _move_due_times(self, session: Session, agency_id: int) -> int:
+    def _move_due_times(self, uow: UnitOfWork, agency_id: int) -> int:
         """Recount the due times of the agency's open steps on the changed calendar."""
         self.procedures.calendars.forget(agency_id)
-        if session.get(AgencyRow, agency_id) is None:
+        if not calendar_days.agency_exists(uow, agency_id):
             raise InvalidCalendar("no such agency", agency_id=agency_id)
-        calendar = self.procedures.calendars.calendar(session, agency_id)
-        moved = 0
-        for run, instance in session.exec(
-            select(StepRunRow, InstanceRow)
-            .join(InstanceRow, col(InstanceRow.id) == col(StepRunRow.instance_id))
-            .where(InstanceRow.agency_id == agency_id)
-            .where(InstanceRow.state == InstanceState.RUNNING.value)
-            .where(StepRunRow.state == StepRunState.OPEN.value)
-        ).all():
-            definition = self.procedures.definitions.load(session, instance.sop_version_id)
-            due = calendar.due(run.opened_at, definition.step(run.step_number).standard_time)
-            if due != run.due_at:
-                run.due_at = due
-                session.add(run)
-                moved += 1
-        return moved
+        calendar = self.procedures.calendars.calendar(uow, agency_id)
+        moved: dict[uuid.UUID, dt.datetime] = {}
+        for step in calendar_days.open_steps(uow, agency_id):
+            definition = self.procedures.definitions.load(uow, step.sop_version_id)
+            due = calendar.due(step.opened_at, definition.step(step.step_number).standard_time)
+            if due != step.due_at:
+                moved[step.step_run_id] = due
+        calendar_days.move_due_times(uow, moved)
+        return len(moved)
+
+
+def _with_weekday(hours: WorkingHours, weekday: int, intervals: list[Interval]) -> WorkingHours:
+    """The hours with one weekday's intervals replaced; `InvalidCalendar` when they are not
+    working hours (an interval that ends before it starts, a week with no working time)."""
+    changed = dict(hours.by_weekday)
+    changed[weekday] = tuple(intervals)
+    try:
+        result = WorkingHours(changed)
+        _ = result.day_length
+    except ValueError as exc:
+        raise InvalidCalendar(str(exc)) from exc
+    return result

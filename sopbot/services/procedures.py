@@ -468,7 +468,7 @@ class ProcedureService:
 
     def deadline(self, uow: UnitOfWork, agency_id: int) -> Deadline:
         """Due times on the agency's working clock (its hours, holidays and cuti bersama)."""
-        calendar = self.calendars.calendar(uow.session, agency_id)
+        calendar = self.calendars.calendar(uow, agency_id)
 
         def due(step: Step, opened_at: dt.datetime) -> dt.datetime:
             return calendar.due(opened_at, step.standard_time)

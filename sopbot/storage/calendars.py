@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from sopbot.engine.alerts import AlertPolicy
+from sopbot.engine.errors import NotFound
 from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import WorkingCalendar, WorkingHours, calendar_for
 from sopbot.storage.models import (
@@ -19,8 +20,16 @@ from sopbot.storage.models import (
     AlertPolicyRow,
     CalendarDayRow,
 )
+from sopbot.storage.unit_of_work import UnitOfWork
 
 CACHE_SECONDS = 60.0
+
+Reader = UnitOfWork | Session
+"""A unit of work; a bare session from the modules that still hold one (issue 17)."""
+
+
+def _session_of(reader: Reader) -> Session:
+    return reader.session if isinstance(reader, UnitOfWork) else reader
 
 
 def hours_from_json(data: dict[str, object]) -> WorkingHours:
@@ -65,14 +74,15 @@ class CalendarStore:
             return cached.calendar
         return None
 
-    def calendar(self, session: Session, agency_id: int) -> WorkingCalendar:
-        """The agency's working calendar."""
+    def calendar(self, reader: Reader, agency_id: int) -> WorkingCalendar:
+        """The agency's working calendar; `NotFound` for an agency that does not exist."""
         cached = self.cached(agency_id)
         if cached is not None:
             return cached
+        session = _session_of(reader)
         agency = session.get(AgencyRow, agency_id)
         if agency is None:
-            raise KeyError(agency_id)
+            raise NotFound("no such agency", what="agency", agency_id=agency_id)
         hours_row = session.get(AgencyHoursRow, agency_id)
         hours = hours_from_json(hours_row.hours) if hours_row else None
         days = session.exec(select(CalendarDayRow).where(CalendarDayRow.agency_id == agency_id))
@@ -100,13 +110,13 @@ class CalendarStore:
         for key in [k for k in self._policies if k[0] == agency_id]:
             del self._policies[key]
 
-    def policy(self, session: Session, agency_id: int, sop_id: str) -> AlertPolicy:
+    def policy(self, reader: Reader, agency_id: int, sop_id: str) -> AlertPolicy:
         """The SOP's alert policy in the agency, else the agency's, else the default."""
         key = (agency_id, sop_id)
         cached = self._policies.get(key)
         if cached is not None and time.monotonic() - cached[1] < self.cache_seconds:
             return cached[0]
-        policy = self._read_policy(session, agency_id, sop_id)
+        policy = self._read_policy(_session_of(reader), agency_id, sop_id)
         self._policies[key] = (policy, time.monotonic())
         return policy
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.loader import parse_definition
 from sopbot.storage.models import SopVersionRow
+from sopbot.storage.unit_of_work import UnitOfWork
 
 
 class StoredDefinitionInvalid(RuntimeError):
@@ -46,11 +47,12 @@ class DefinitionStore:
         """The definition if this process has it already, else None (no database read)."""
         return self._by_version_id.get(sop_version_id)
 
-    def load(self, session: Session, sop_version_id: int) -> SopDefinition:
+    def load(self, reader: UnitOfWork | Session, sop_version_id: int) -> SopDefinition:
         """The definition an instance runs, parsed from the stored text (cached)."""
         cached = self.cached(sop_version_id)
         if cached is not None:
             return cached
+        session = reader.session if isinstance(reader, UnitOfWork) else reader
         row = session.get(SopVersionRow, sop_version_id)
         if row is None:
             raise KeyError(sop_version_id)

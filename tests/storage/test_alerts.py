@@ -7,12 +7,16 @@ import threading
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, select
 
+from sopbot.engine.alerts import NextAlert, SentAlert
 from sopbot.services.alerts import AlertService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
+from sopbot.storage import step_alerts
 from sopbot.storage.database import Database
+from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import OutboxRow, StepAlertRow, StepRunRow
 from tests.helpers.agencies import SeedAgency, next_key, seed_library, staff_agency, start_as
 from tests.helpers.clock import ManualClock
@@ -181,3 +185,18 @@ def test_a_handed_over_step_reminds_its_new_holder(database: Database) -> None:
     service.fire(run_id)
     assert not any(m.startswith("⏰") for m in messages_to(database, sekretaris))
     assert any(m.startswith("⏰") for m in messages_to(database, colleague))
+
+
+def test_an_alert_recorded_twice_fails_alone(database: Database) -> None:
+    """The unique key stops a second record of an alert; the rest of the batch stays."""
+    clock, _, _, _, run_id = setup(database, wita(6, 8, 0))
+    owed = NextAlert("reminder", 1, wita(6, 8, 5).astimezone(dt.UTC))
+    with database.unit_of_work() as uow:
+        with step_alerts.separately(uow):
+            step_alerts.record_sent(uow, run_id, owed, clock.now)
+        with pytest.raises(ConcurrentUpdate), step_alerts.separately(uow):
+            step_alerts.record_sent(uow, run_id, owed, clock.now)
+        assert step_alerts.alerts_sent(uow, run_id) == [
+            SentAlert("reminder", 1, owed.at, clock.now)
+        ]
+    assert alerts(database, run_id) == [("reminder", 1)]
