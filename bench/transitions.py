@@ -246,9 +246,7 @@ class SqlReplay:
         """Record the statements of the transactions committed in the block."""
         engine = database.engine
 
-        def statement(
-            _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
-        ) -> None:
+        def statement(sql: str, parameters: Any, many: bool) -> None:
             # Copied: a caller may reuse its parameter list after the call.
             self._current.append((sql, list(parameters) if many else parameters, many))
 
@@ -261,15 +259,16 @@ class SqlReplay:
             self._current = []
 
         listeners: list[tuple[str, Callable[..., Any]]] = [
-            ("before_cursor_execute", statement),
             ("commit", commit),
             ("rollback", rollback),
         ]
+        database.observe_statements(statement)
         for name, listener in listeners:
             event.listen(engine, name, listener)
         try:
             yield
         finally:
+            database.stop_observing(statement)
             for name, listener in listeners:
                 event.remove(engine, name, listener)
 

@@ -29,7 +29,7 @@ from sqlmodel import Session
 from sopbot.storage import audit_chain
 from sopbot.storage.audit_key import SESSION_INFO_KEY, AuditKey
 from sopbot.storage.errors import ConcurrentUpdate
-from sopbot.storage.prepared import RawConnection
+from sopbot.storage.prepared import OBSERVERS_KEY, RawConnection, StatementObserver
 from sopbot.storage.unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -54,12 +54,14 @@ class Database:
         self.url = make_url(url)
         self.engine: Engine = _create_engine(url, echo=echo)
         self.audit_key = audit_key
-        # Every session carries the key, for the audit rows its transaction appends.
+        self._observers: list[StatementObserver] = []
+        # Every session carries the key, for the audit rows its transaction appends, and the
+        # statement observers, for the statements it runs on the cursor (storage.prepared).
         self._sessions = sessionmaker(
             self.engine,
             class_=Session,
             expire_on_commit=False,
-            info={SESSION_INFO_KEY: audit_key},
+            info={SESSION_INFO_KEY: audit_key, OBSERVERS_KEY: self._observers},
         )
 
     @property
@@ -120,7 +122,7 @@ class Database:
             # the driver has begun the transaction, and it is made read-only.
             cursor.execute("BEGIN" if self.is_sqlite else _SERVER_READ_ONLY)
             cursor.close()
-            yield RawConnection(pooled.dbapi_connection, self.engine.dialect)
+            yield RawConnection(pooled.dbapi_connection, self.engine.dialect, self._observers)
         finally:
             # Back to the pool, which rolls the read transaction back.
             pooled.close()
@@ -138,6 +140,26 @@ class Database:
         if self.is_sqlite:
             return function(*args)
         return await asyncio.to_thread(function, *args)
+
+    def observe_statements(self, observer: StatementObserver) -> None:
+        """Tell `observer` of every statement before it runs, whichever way it is run
+        (SQLAlchemy, or prepared on the cursor): tests count and hold statements with it, and
+        the benchmarks replay them."""
+        if not self._observers:
+            event.listen(self.engine, "before_cursor_execute", self._tell_observers)
+        self._observers.append(observer)
+
+    def stop_observing(self, observer: StatementObserver) -> None:
+        """Stop telling `observer` of statements."""
+        self._observers.remove(observer)
+        if not self._observers:
+            event.remove(self.engine, "before_cursor_execute", self._tell_observers)
+
+    def _tell_observers(
+        self, _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        for observe in list(self._observers):
+            observe(sql, parameters, many)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event, func, text
+from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
@@ -365,11 +365,12 @@ def new_agency(database: Database, key: str = "dinas-uji") -> int:
 def count_head_statements(database: Database) -> dict[str, int]:
     counts = {"select": 0, "update": 0}
 
-    @event.listens_for(database.engine, "before_cursor_execute")
-    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _count(statement: str, _parameters: Any, _many: bool) -> None:
         words = statement.split()
         if "audit_chain_head" in statement and words[0].lower() in counts:
             counts[words[0].lower()] += 1
+
+    database.observe_statements(_count)
 
     return counts
 
@@ -484,12 +485,13 @@ def test_concurrent_commands_on_postgresql_keep_the_chain_whole(
     gate = threading.Barrier(len(instances), timeout=20)
     waited = threading.local()
 
-    @event.listens_for(database.engine, "before_cursor_execute")
-    def _hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _hold(statement: str, _parameters: Any, _many: bool) -> None:
         locking = "FOR UPDATE" in statement and "audit_chain_head" in statement
         if locking and not getattr(waited, "done", False):
             waited.done = True
             gate.wait()
+
+    database.observe_statements(_hold)
 
     def advance(index: int) -> None:
         instance_id = instances[index]

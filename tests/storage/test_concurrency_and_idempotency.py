@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from sopbot.engine.errors import AlreadyDone, DocumentRequired, DomainError
@@ -159,13 +159,14 @@ def hold_writers_until_all_have_read(database: Database, parties: int) -> thread
     barrier = threading.Barrier(parties, timeout=20)
     waited = threading.local()
 
-    @event.listens_for(database.engine, "before_cursor_execute")
-    def _hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _hold(statement: str, _parameters: Any, _many: bool) -> None:
         if statement.lstrip().upper().startswith("UPDATE INSTANCE") and not getattr(
             waited, "done", False
         ):
             waited.done = True
             barrier.wait()
+
+    database.observe_statements(_hold)
 
     return barrier
 

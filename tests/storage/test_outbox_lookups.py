@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 from sopbot.messaging.notices import Notifier
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
@@ -32,17 +30,15 @@ def recorded_statements(database: Database) -> Iterator[list[tuple[str, Any]]]:
     """Every statement sent to the driver in the block, with its parameters."""
     statements: list[tuple[str, Any]] = []
 
-    def record(
-        _conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, many: bool
-    ) -> None:
+    def record(sql: str, parameters: Any, many: bool) -> None:
         if not many:
             statements.append((sql, parameters))
 
-    event.listen(database.engine, "before_cursor_execute", record)
+    database.observe_statements(record)
     try:
         yield statements
     finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+        database.stop_observing(record)
 
 
 def plan(database: Database, sql: str, parameters: Any) -> list[str]:

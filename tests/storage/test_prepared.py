@@ -30,22 +30,28 @@ _INBOX = table_of(InboxRow)
 
 # A UUID parameter, a UTC datetime parameter and an IN list of UUIDs.
 _BY_IDS = PreparedQuery(
-    select(_DISPOSITION.c.id, _DISPOSITION.c.created_at, _DISPOSITION.c.state)
-    .where(_DISPOSITION.c.id.in_(bindparam("ids", expanding=True)))
-    .where(_DISPOSITION.c.created_at <= bindparam("until"))
-    .order_by(_DISPOSITION.c.created_at, _DISPOSITION.c.id)
+    lambda ids: (
+        select(_DISPOSITION.c.id, _DISPOSITION.c.created_at, _DISPOSITION.c.state)
+        .where(_DISPOSITION.c.id.in_(ids))
+        .where(_DISPOSITION.c.created_at <= bindparam("until"))
+        .order_by(_DISPOSITION.c.created_at, _DISPOSITION.c.id)
+    ),
+    lists={"ids": _DISPOSITION.c.id},
 )
 _PAYLOADS = PreparedQuery(
-    select(_INBOX.c.id, _INBOX.c.payload, _INBOX.c.chat_id)
-    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_INBOX.c.id)
+    lambda ids: (
+        select(_INBOX.c.id, _INBOX.c.payload, _INBOX.c.chat_id)
+        .where(_INBOX.c.id.in_(ids))
+        .order_by(_INBOX.c.id)
+    ),
+    lists={"ids": _INBOX.c.id},
 )
 
 
 def sqlalchemy_rows(
     session: Session, query: PreparedQuery, parameters: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in session.execute(query.statement, parameters)]
+    return [tuple(row) for row in session.execute(*query.as_sqlalchemy(parameters))]
 
 
 def staffed_and_started(database: Database) -> tuple[ProcedureService, int]:

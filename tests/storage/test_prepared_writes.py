@@ -6,7 +6,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindparam, insert, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    insert,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -135,18 +145,42 @@ def test_a_missing_parameter_is_an_error_and_writes_nothing(database: Database) 
     assert stored(database) == []
 
 
-def test_a_default_that_is_not_a_constant_is_refused(database: Database) -> None:
+def test_a_python_default_is_called_for_each_row(database: Database) -> None:
+    calls: list[int] = []
+
+    def stamp() -> int:
+        calls.append(1)
+        return len(calls)
+
     table = Table(
         "stamped",
         MetaData(),
         Column("id", Integer, primary_key=True),
         Column("name", String(10)),
-        Column("at", DateTime, default=dt.datetime.now),
+        Column("stamp", Integer, default=stamp),
     )
     with database.transaction() as session:
         table.create(session.connection())
-        with pytest.raises(NotImplementedError, match="not a constant"):
+        PreparedWrite(insert(table)).run(session, [{"name": "a"}, {"name": "b"}])
+        rows = session.execute(select(table.c.name, table.c.stamp).order_by(table.c.id)).all()
+    assert [tuple(row) for row in rows] == [("a", 1), ("b", 2)]
+
+
+def test_a_required_column_without_a_default_is_refused_before_anything_runs(
+    database: Database,
+) -> None:
+    # As a SQLModel `Field(default_factory=uuid4)` column: the database knows no default.
+    table = Table(
+        "keyed",
+        MetaData(),
+        Column("id", Uuid, primary_key=True),
+        Column("name", String(10)),
+    )
+    with database.transaction() as session:
+        table.create(session.connection())
+        with pytest.raises(ValueError, match=r"keyed\.id is required"):
             PreparedWrite(insert(table)).run(session, {"name": "a"})
+        assert session.execute(select(table.c.id)).all() == []
 
 
 def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(database: Database) -> None:
