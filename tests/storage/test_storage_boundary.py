@@ -21,7 +21,6 @@ NOT_YET_MOVED = {
     "bot/inbox.py",
     "bot/reminders.py",
     "bot/sender.py",
-    "messaging/notices.py",
     "services/alerts.py",
     "services/audit_verify.py",
     "services/calendar_admin.py",
