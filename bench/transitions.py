@@ -57,6 +57,7 @@ from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, CommandRow, DispositionRow, OutboxRow
+from sopbot.storage.notice_writer import NoticeWriter
 
 GOAL_RATIO = 0.5
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -85,7 +86,7 @@ class SopbotSide:
     def __init__(self, database: Database, library: SopLibrary, transitions: int) -> None:
         upgrade(database)
         self.database = database
-        self.procedures = ProcedureService(database, library, observer=Notifier())
+        self.procedures = ProcedureService(database, library, observer=NoticeWriter(Notifier()))
         organization = OrganizationService(self.procedures)
         agency = organization.create_agency(key=AGENCY, name="Dinas Uji", timezone="Asia/Jakarta")
         holders: dict[str, int] = {}

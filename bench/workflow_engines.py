@@ -74,6 +74,7 @@ from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, DispositionRow, InstanceRow, OutboxRow, StepRunRow
+from sopbot.storage.notice_writer import NoticeWriter
 
 REPO = Path(__file__).resolve().parents[1]
 BPMN_FILE = REPO / "bench" / "bpmn" / "seed_004.bpmn"
@@ -318,7 +319,9 @@ def run_sopbot(database: Database, instances: int) -> SideResult:
     """Run `instances` procedures to the end through the services, as officials would."""
     upgrade(database)
     definition = seed_definition()
-    procedures = ProcedureService(database, load_library(REPO / "sop_defs"), observer=Notifier())
+    procedures = ProcedureService(
+        database, load_library(REPO / "sop_defs"), observer=NoticeWriter(Notifier())
+    )
     agency = staff_agency(OrganizationService(procedures), definition)
     player = Player(procedures, agency, answers={key: decision(*key) for key in REFUSALS})
     starter = agency.person(definition.first_step.role)

@@ -64,6 +64,7 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.services.views import Views
 from sopbot.storage.database import Database
 from sopbot.storage.document_store import LocalDocumentStore
+from sopbot.storage.notice_writer import NoticeWriter
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def build_bot(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    procedures = ProcedureService(database, library, clock=clock, observer=Notifier())
+    procedures = ProcedureService(database, library, clock=clock, observer=NoticeWriter(Notifier()))
     documents = LocalDocumentStore(documents_dir)
     sender = OutboxSender(
         database,

@@ -1,22 +1,23 @@
-"""The messages that state changes cause, rendered into the outbox in the change's transaction.
+"""The messages that state changes cause, rendered from plain values (no database here).
 
 For every engine transition the notifier decides who must hear of it: a new disposition goes to
 its holder (with the documents of earlier steps, uploaded again from the document store under a
 name the server makes); a disposition that is no
 longer live gets its message edited so no stale buttons remain; the person who sent the work
 hears that it moved on; the starter hears when the procedure ends.
+
+Three parts, one each in its place: `sopbot.storage.notice_facts` reads what the notices show
+(`NoticeFacts`), `Notifier.render` turns the facts and the transitions into `OutboxMessage`s,
+and `sopbot.storage.outbox.add_messages` writes them, in the transaction of the change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import bindparam, insert, select
-from sqlmodel import Session
 
 from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind
 from sopbot.engine.instance import (
@@ -39,12 +40,7 @@ from sopbot.messaging.formatting import (
     shorten,
 )
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
-from sopbot.storage.file_kinds import file_type_of_mime
-from sopbot.storage.file_names import delivery_name
-from sopbot.storage.instance_store import LoadedInstance
-from sopbot.storage.models import AgencyRow, DocumentRow, MemberRow, OutboxRow, PositionRow
-from sopbot.storage.prepared import PreparedQuery, PreparedWrite
-from sopbot.storage.statements import table_of
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 
 # Room for the names of everyone who delivered a shared step, and for each one's name by a note.
 NAMES_LIMIT = 300
@@ -59,179 +55,156 @@ _ENDED_LABELS = {
     DispositionState.CANCELLED: "status.cancelled",
 }
 
-_MEMBER = table_of(MemberRow)
-_POSITION = table_of(PositionRow)
-_OUTBOX = table_of(OutboxRow)
-_AGENCY = table_of(AgencyRow)
-_DOCUMENT = table_of(DocumentRow)
 
-# Built once (see storage.prepared): every change runs most of them.
-_PEOPLE = PreparedQuery(
-    select(_MEMBER.c.id, _MEMBER.c.name, _MEMBER.c.language).where(
-        _MEMBER.c.id.in_(bindparam("ids", expanding=True))
-    )
-)
-_POSITION_NAMES = PreparedQuery(
-    select(_POSITION.c.id, _POSITION.c.name).where(
-        _POSITION.c.id.in_(bindparam("ids", expanding=True))
-    )
-)
-_AGENCY_TIMEZONE = PreparedQuery(
-    select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
-)
-_FIRST_MESSAGE = PreparedQuery(
-    select(_OUTBOX.c.id)
-    .where(_OUTBOX.c.disposition_id == bindparam("disposition_id"))
-    .where(_OUTBOX.c.kind == "message")
-    .order_by(_OUTBOX.c.id)
-    .limit(1)
-)
-_FILES_SENT = PreparedQuery(
-    select(_OUTBOX.c.payload)
-    .where(_OUTBOX.c.member_id == bindparam("member_id"))
-    .where(_OUTBOX.c.kind == "document")
-    .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
-)
-_EARLIER_DOCUMENTS = PreparedQuery(
-    select(
-        _DOCUMENT.c.id,
-        _DOCUMENT.c.telegram_file_id,
-        _DOCUMENT.c.original_name,
-        _DOCUMENT.c.mime_type,
-        _DOCUMENT.c.storage_key,
-        _DOCUMENT.c.uploaded_by_id,
-    )
-    .where(_DOCUMENT.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_DOCUMENT.c.uploaded_at)
-)
-_ADD_OUTBOX = PreparedWrite(insert(_OUTBOX))
+def tells_of(transition: Transition) -> bool:
+    """Whether the notices may speak of a transition. A change with none of these (an upload
+    attached, say) has nothing to tell, and needs no facts read for it."""
+    if transition.entity is EntityKind.DISPOSITION:
+        return True
+    if transition.entity is EntityKind.STEP_RUN:
+        return transition.action == "complete"
+    return transition.entity is EntityKind.INSTANCE and transition.action in ("finish", "cancel")
 
 
 @dataclass(frozen=True, slots=True)
-class _Person:
-    """What the notices need of a member."""
+class Person:
+    """What the notices need of a member: the name they are shown by, and their language."""
 
     id: int
     name: str
     language: str | None
 
 
-@dataclass
-class _Context:
-    """What rendering needs from the database, loaded once per change, and the outbox rows
-    the change adds (written together, see `write_outbox`)."""
+@dataclass(frozen=True, slots=True)
+class HandedOnDocument:
+    """A document delivered in the instance, as it is handed on to the holders of later steps.
 
-    session: Session
-    loaded: LoadedInstance
-    members: dict[int, _Person] = field(default_factory=dict)
-    positions: dict[int, str] = field(default_factory=dict)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    `filename` is the name the server made for it (never the sender's own); `telegram_file_id`
+    is kept to recognise files sent before documents were sent from the store.
+    """
+
+    id: uuid.UUID
+    storage_key: str
+    filename: str
+    telegram_file_id: str | None
+    uploaded_by_id: int
+    uploaded_by_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    """Everything the notices of one change show, read before rendering (see
+    `sopbot.storage.notice_facts`).
+
+    `people` and `positions` hold everyone and every position the instance names;
+    `documents` the documents delivered in it, oldest first; `files_sent` what each member who
+    is sent work was already sent of them in this instance (document ids, or the Telegram file
+    ids of older rows).
+    """
+
+    procedure: Procedure
+    number: int
+    timezone: str
+    people: Mapping[int, Person]
+    positions: Mapping[int, str] = field(default_factory=dict)
+    documents: tuple[HandedOnDocument, ...] = ()
+    files_sent: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
     @property
     def instance(self) -> Instance:
-        return self.loaded.instance
+        """The instance as the change left it."""
+        return self.procedure.instance
 
-    @property
-    def procedure(self) -> Procedure:
-        return self.loaded.procedure
-
-    # A change's notices name several people and positions of the instance: the first miss
-    # loads all of them in one query, where one lookup each (and the autoflush before each)
-    # was a fifth of the notifier's time (bench.transitions).
-
-    def member(self, member_id: int) -> _Person:
-        if member_id not in self.members:
-            wanted = {member_id, self.instance.started_by_id}
-            for disposition in self.instance.dispositions:
-                wanted.add(disposition.assignee_id)
-                if disposition.sender_id is not None:
-                    wanted.add(disposition.sender_id)
-                if disposition.acting_for_id is not None:
-                    wanted.add(disposition.acting_for_id)
-            rows = _PEOPLE.rows(self.session, {"ids": list(wanted - self.members.keys())})
-            self.members.update((row.id, _Person(row.id, row.name, row.language)) for row in rows)
-            if member_id not in self.members:
-                raise KeyError(member_id)
-        return self.members[member_id]
+    def member(self, member_id: int) -> Person:
+        """A member the instance names (KeyError for one the loader did not read)."""
+        return self.people[member_id]
 
     def position_name(self, position_id: int) -> str:
-        if position_id not in self.positions:
-            wanted = {position_id} | {d.position_id for d in self.instance.dispositions}
-            rows = _POSITION_NAMES.rows(self.session, {"ids": list(wanted - self.positions.keys())})
-            self.positions.update((row.id, row.name) for row in rows)
-            if position_id not in self.positions:
-                return ""
-        return self.positions[position_id]
+        """A position's name, or "" when it is not known."""
+        return self.positions.get(position_id, "")
 
-    def timezone(self) -> str:
-        if self.loaded.agency_timezone is None:  # read with the instance, as a rule
-            row = _AGENCY_TIMEZONE.first(self.session, {"agency_id": self.instance.agency_id})
-            self.loaded.agency_timezone = (row.timezone if row else None) or "Asia/Jakarta"
-        return self.loaded.agency_timezone
 
-    def write_outbox(self) -> None:
-        """Insert the rows added so far, in the order added (the sender delivers by id).
+@dataclass
+class _Rendering:
+    """One change being rendered: its facts, and the messages made so far, in order."""
 
-        One executemany of a Core insert: nothing needs their ids but a later edit of one,
-        and an edit looks its message up after this has run (`Notifier._edit`).
-        """
-        if self.outbox:
-            _ADD_OUTBOX.run(self.session, self.outbox)
-            self.outbox.clear()
+    facts: NoticeFacts
+    now: dt.datetime
+    messages: list[OutboxMessage] = field(default_factory=list)
+    # The documents this change has sent each member so far: they count as sent, as the
+    # stored ones in `facts.files_sent` do.
+    files_sent: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def instance(self) -> Instance:
+        return self.facts.instance
+
+    def add(
+        self,
+        member: Person,
+        kind: MessageKind,
+        payload: dict[str, Any],
+        disposition_id: uuid.UUID | None = None,
+    ) -> None:
+        """Queue a message for the member, after those queued before it."""
+        self.messages.append(OutboxMessage(member.id, kind, payload, self.now, disposition_id))
+        if kind is MessageKind.DOCUMENT:
+            self.files_sent.setdefault(member.id, set()).add(str(payload["document_id"]))
 
 
 class Notifier:
-    """Writes the outbox rows for a change; plugged into the procedure service."""
+    """Turns the transitions of a change into the messages that tell people of it."""
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self.catalog = catalog or default_catalog()
 
-    def on_change(
-        self,
-        session: Session,
-        loaded: LoadedInstance,
-        transitions: Iterable[Transition],
-        now: dt.datetime,
-    ) -> None:
-        """Add the outbox rows the transitions call for (nothing is sent here)."""
-        context = _Context(session, loaded)
-        procedure = loaded.procedure
+    def render(
+        self, facts: NoticeFacts, transitions: Iterable[Transition], now: dt.datetime
+    ) -> list[OutboxMessage]:
+        """The messages the transitions call for, in the order they are to be delivered.
+
+        An EDIT names the disposition whose message it changes; the outbox's writer finds that
+        message, and drops the edit of one that was never shown (its step was done in the
+        command that opened it, say).
+        """
+        context = _Rendering(facts, now)
+        procedure = facts.procedure
         for transition in transitions:
             if transition.entity is EntityKind.DISPOSITION:
                 disposition = procedure.instance.disposition(transition.entity_id)
                 if transition.action == "send":
-                    self._send_disposition(context, disposition, now)
+                    self._send_disposition(context, disposition)
                 elif transition.action == "claim":
-                    self._refresh(context, disposition, now)
+                    self._refresh(context, disposition)
                 elif disposition.state in _ENDED_LABELS:
-                    self._close(context, disposition, now)
+                    self._close(context, disposition)
             elif transition.entity is EntityKind.STEP_RUN and transition.action == "complete":
-                self._moved_on(context, procedure.instance.run(transition.entity_id), now)
+                self._moved_on(context, procedure.instance.run(transition.entity_id))
             elif transition.entity is EntityKind.INSTANCE and transition.action == "finish":
-                self._finished(context, now)
+                self._finished(context)
             elif transition.entity is EntityKind.INSTANCE and transition.action == "cancel":
-                self._cancelled(context, transition, now)
-        context.write_outbox()
+                self._cancelled(context, transition)
+        return context.messages
 
-    def resend(
-        self, session: Session, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
-    ) -> None:
-        """Send a live disposition again, as new (its holder has just joined, or asked)."""
-        context = _Context(session, loaded)
-        self._send_disposition(context, disposition, now)
-        context.write_outbox()
+    def render_resend(
+        self, facts: NoticeFacts, disposition: Disposition, now: dt.datetime
+    ) -> list[OutboxMessage]:
+        """A live disposition sent again, as new (its holder has just joined, or asked)."""
+        context = _Rendering(facts, now)
+        self._send_disposition(context, disposition)
+        return context.messages
 
     # -- rendering a disposition -----------------------------------------------------------
 
     def render_disposition(
-        self, context: _Context, disposition: Disposition, language: Language
+        self, facts: NoticeFacts, disposition: Disposition, language: Language
     ) -> str:
         """The disposition message as its holder sees it: one message, since it is edited
         when it ends. Its title and instruction are shown up to the input limits (a note can
         grow past them, one reply at a time; a title may be older than the limit)."""
         t = self.catalog.text
-        procedure = context.procedure
-        instance = context.instance
+        procedure = facts.procedure
+        instance = facts.instance
         run = instance.run(disposition.step_run_id)
         step = procedure.definition.step(run.step_number)
         lines = [
@@ -240,7 +213,7 @@ class Notifier:
                 language,
                 "disposition.title",
                 title=escape(shorten(instance.title, TITLE_LIMIT)),
-                number=context.loaded.number,
+                number=facts.number,
             ),
             "",
             t(
@@ -253,7 +226,7 @@ class Notifier:
         ]
         if run.round > 1:
             lines.append(t(language, "disposition.round", round=run.round))
-        lines.extend(self._from_lines(context, disposition, run, language))
+        lines.extend(self._from_lines(facts, disposition, run, language))
         lines.append("")
         lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
         output_key = {
@@ -273,12 +246,12 @@ class Notifier:
                 t(
                     language,
                     "disposition.deadline",
-                    deadline=local_time(run.due_at, context.timezone(), language),
+                    deadline=local_time(run.due_at, facts.timezone, language),
                 )
             )
         if disposition.acting is not None:
             acting_for = (
-                context.member(disposition.acting_for_id).name
+                facts.member(disposition.acting_for_id).name
                 if disposition.acting_for_id is not None
                 else t(language, "disposition.vacant_post")
             )
@@ -287,7 +260,7 @@ class Notifier:
                     language,
                     "disposition.acting",
                     prefix=disposition.acting.prefix,
-                    position=escape(context.position_name(disposition.position_id)),
+                    position=escape(facts.position_name(disposition.position_id)),
                     person=escape(acting_for),
                 )
             )
@@ -309,14 +282,14 @@ class Notifier:
         return "\n".join(lines)
 
     def _from_lines(
-        self, context: _Context, disposition: Disposition, run: StepRun, language: Language
+        self, facts: NoticeFacts, disposition: Disposition, run: StepRun, language: Language
     ) -> list[str]:
         """Who sent the work and what they wrote. After a step that every holder did, each
         of them is named with their own note."""
         t = self.catalog.text
-        deliverers = self._deliverers(context, disposition, run)
+        deliverers = self._deliverers(facts.instance, disposition, run)
         if len(deliverers) > 1:
-            names = ", ".join(self._person(context, d.assignee_id, language) for d in deliverers)
+            names = ", ".join(self._person(facts, d.assignee_id) for d in deliverers)
             lines = [t(language, "disposition.from", sender=escape(shorten(names, NAMES_LIMIT)))]
             noted = [d for d in deliverers if d.note]
             # The notes share one note's room: a disposition is edited when it closes, and an
@@ -326,7 +299,7 @@ class Notifier:
                 t(
                     language,
                     "disposition.note_by",
-                    person=escape(shorten(context.member(d.assignee_id).name, NAME_LIMIT)),
+                    person=escape(shorten(facts.member(d.assignee_id).name, NAME_LIMIT)),
                     note=escape(shorten(d.note or "", room)),
                 )
                 for d in noted
@@ -338,7 +311,7 @@ class Notifier:
                 t(
                     language,
                     "disposition.from",
-                    sender=escape(self._person(context, disposition.sender_id, language)),
+                    sender=escape(self._person(facts, disposition.sender_id)),
                 )
             )
         if disposition.instruction:
@@ -352,7 +325,9 @@ class Notifier:
         return lines
 
     @staticmethod
-    def _deliverers(context: _Context, disposition: Disposition, run: StepRun) -> list[Disposition]:
+    def _deliverers(
+        instance: Instance, disposition: Disposition, run: StepRun
+    ) -> list[Disposition]:
         """The dispositions of the step that led here, when this work came from that step
         being done (not from a hand-over, a "tidak" or a return), in the order delivered."""
         if (
@@ -361,20 +336,18 @@ class Notifier:
             or disposition.instruction != run.instruction
         ):
             return []
-        previous = context.instance.run(run.previous_run_id)
+        previous = instance.run(run.previous_run_id)
         if previous.answer is DecisionAnswer.NO or previous.state.value != "completed":
             return []
-        done = [
-            d
-            for d in context.instance.dispositions_of(previous)
-            if d.state is DispositionState.DONE
-        ]
+        done = [d for d in instance.dispositions_of(previous) if d.state is DispositionState.DONE]
         return sorted(done, key=lambda d: d.acted_at or d.created_at)
 
-    def keyboard(self, context: _Context, disposition: Disposition, language: Language) -> Keyboard:
+    def keyboard(
+        self, facts: NoticeFacts, disposition: Disposition, language: Language
+    ) -> Keyboard:
         """The buttons that fit this disposition now (the server checks again on press)."""
         t = self.catalog.text
-        procedure = context.procedure
+        procedure = facts.procedure
         member = disposition.assignee_id
         d = disposition.id
         rows: Keyboard = []
@@ -398,82 +371,21 @@ class Notifier:
             rows.append(second)
         return rows
 
-    # -- what happens on each change -------------------------------------------------------
-
-    def _send_disposition(
-        self, context: _Context, disposition: Disposition, now: dt.datetime
-    ) -> None:
-        if not disposition.is_live:
-            return  # done in the same command (the starter's own first step): nothing to show
-        member = context.member(disposition.assignee_id)
-        language = Language.of(member.language)
-        for document, name, caption in self._earlier_documents(context, disposition, language):
-            # The stored bytes under a name made here, never the sender's file_id (which
-            # Telegram would deliver under the sender's own name): the sender reads them from
-            # the document store by key, so the row survives a restart.
-            self._add(
-                context,
-                member,
-                "document",
-                now,
-                {
-                    "document_id": str(document.id),
-                    "storage_key": document.storage_key,
-                    "filename": name,
-                    "caption": fit_caption(caption),
-                },
-                disposition.id,
-            )
-        self._add(
-            context,
-            member,
-            "message",
-            now,
-            {
-                "text": self.render_disposition(context, disposition, language),
-                "keyboard": to_payload(self.keyboard(context, disposition, language)),
-            },
-            disposition.id,
-        )
-
-    def _refresh(self, context: _Context, disposition: Disposition, now: dt.datetime) -> None:
-        """Re-render a live disposition (e.g. after it was claimed: no more "Ambil")."""
-        member = context.member(disposition.assignee_id)
-        language = Language.of(member.language)
-        self._edit(
-            context,
-            member,
-            disposition,
-            now,
-            {
-                "text": self.render_disposition(context, disposition, language),
-                "keyboard": to_payload(self.keyboard(context, disposition, language)),
-            },
-        )
-
-    def _close(self, context: _Context, disposition: Disposition, now: dt.datetime) -> None:
-        """Edit an ended disposition's message: a status line, and no buttons."""
-        member = context.member(disposition.assignee_id)
-        language = Language.of(member.language)
-        status = self._status_line(context, disposition, language, now)
-        text = self.render_disposition(context, disposition, language).rsplit("\n", 1)[0]
-        self._edit(
-            context, member, disposition, now, {"text": f"{text}\n{status}", "keyboard": None}
-        )
-
     def _status_line(
-        self, context: _Context, disposition: Disposition, language: Language, now: dt.datetime
+        self, facts: NoticeFacts, disposition: Disposition, language: Language, now: dt.datetime
     ) -> str:
+        """The line an ended disposition's message closes with: what happened, and when."""
         t = self.catalog.text
-        run = context.instance.run(disposition.step_run_id)
-        when = local_time(disposition.acted_at or now, context.timezone(), language)
+        instance = facts.instance
+        run = instance.run(disposition.step_run_id)
+        when = local_time(disposition.acted_at or now, facts.timezone, language)
         successor = next(
-            (d for d in context.instance.dispositions if d.handed_from_id == disposition.id), None
+            (d for d in instance.dispositions if d.handed_from_id == disposition.id), None
         )
         taker = next(
             (
                 d
-                for d in context.instance.dispositions_of(run)
+                for d in instance.dispositions_of(run)
                 if d.state in (DispositionState.DONE, DispositionState.CLAIMED)
                 and d is not disposition
             ),
@@ -491,36 +403,117 @@ class Notifier:
             _ENDED_LABELS[disposition.state],
             when=when,
             person=escape(
-                context.member(successor.assignee_id).name
+                facts.member(successor.assignee_id).name
                 if successor
-                else context.member(taker.assignee_id).name
+                else facts.member(taker.assignee_id).name
                 if taker
                 else "-"
             ),
             reason=escape(
                 shorten(
-                    disposition.reason or run.reason or context.instance.cancel_reason or "",
+                    disposition.reason or run.reason or instance.cancel_reason or "",
                     REASON_LIMIT,
                 )
             ),
         )
 
-    def _moved_on(self, context: _Context, run: StepRun, now: dt.datetime) -> None:
+    @staticmethod
+    def _person(facts: NoticeFacts, member_id: int) -> str:
+        """A member's name with the position they acted in for this instance, if any."""
+        member = facts.member(member_id)
+        acted = [d for d in facts.instance.dispositions if d.assignee_id == member_id]
+        if not acted:
+            return member.name
+        last = acted[-1]
+        position = facts.position_name(last.position_id)
+        prefix = f"{last.acting.prefix} " if last.acting else ""
+        return f"{member.name} ({prefix}{position})" if position else member.name
+
+    # -- what happens on each change -------------------------------------------------------
+
+    def _send_disposition(self, context: _Rendering, disposition: Disposition) -> None:
+        if not disposition.is_live:
+            return  # done in the same command (the starter's own first step): nothing to show
+        facts = context.facts
+        member = facts.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        for document, step_number in self._earlier_documents(context, disposition):
+            caption = self.catalog.text(
+                language,
+                "document.caption",
+                step=step_number,
+                person=document.uploaded_by_name,
+                name=document.filename,
+            )
+            # The stored bytes under a name made by the server, never the sender's file_id
+            # (which Telegram would deliver under the sender's own name): the sender reads
+            # them from the document store by key, so the row survives a restart.
+            context.add(
+                member,
+                MessageKind.DOCUMENT,
+                {
+                    "document_id": str(document.id),
+                    "storage_key": document.storage_key,
+                    "filename": document.filename,
+                    "caption": fit_caption(caption),
+                },
+                disposition.id,
+            )
+        context.add(
+            member,
+            MessageKind.MESSAGE,
+            {
+                "text": self.render_disposition(facts, disposition, language),
+                "keyboard": to_payload(self.keyboard(facts, disposition, language)),
+            },
+            disposition.id,
+        )
+
+    def _refresh(self, context: _Rendering, disposition: Disposition) -> None:
+        """Re-render a live disposition (e.g. after it was claimed: no more "Ambil")."""
+        facts = context.facts
+        member = facts.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        context.add(
+            member,
+            MessageKind.EDIT,
+            {
+                "text": self.render_disposition(facts, disposition, language),
+                "keyboard": to_payload(self.keyboard(facts, disposition, language)),
+            },
+            disposition.id,
+        )
+
+    def _close(self, context: _Rendering, disposition: Disposition) -> None:
+        """Edit an ended disposition's message: a status line, and no buttons."""
+        facts = context.facts
+        member = facts.member(disposition.assignee_id)
+        language = Language.of(member.language)
+        status = self._status_line(facts, disposition, language, context.now)
+        text = self.render_disposition(facts, disposition, language).rsplit("\n", 1)[0]
+        context.add(
+            member,
+            MessageKind.EDIT,
+            {"text": f"{text}\n{status}", "keyboard": None},
+            disposition.id,
+        )
+
+    def _moved_on(self, context: _Rendering, run: StepRun) -> None:
         """Tell the one who sent the work into a step that the step is done and where it went."""
         if run.sender_id is None:
             return
+        facts = context.facts
+        instance = facts.instance
         completers = [
-            d.assignee_id
-            for d in context.instance.dispositions_of(run)
-            if d.state is DispositionState.DONE
+            d.assignee_id for d in instance.dispositions_of(run) if d.state is DispositionState.DONE
         ]
         if run.sender_id in completers:
             return
-        member = context.member(run.sender_id)
+        member = facts.member(run.sender_id)
         language = Language.of(member.language)
         t = self.catalog.text
-        step = context.procedure.definition.step(run.step_number)
-        names = ", ".join(escape(context.member(m).name) for m in completers) or "-"
+        step = facts.procedure.definition.step(run.step_number)
+        names = ", ".join(escape(facts.member(m).name) for m in completers) or "-"
         lines = [
             t(
                 language,
@@ -528,20 +521,20 @@ class Notifier:
                 people=names,
                 step=step.number,
                 activity=escape(step.activity),
-                title=escape(context.instance.title),
-                number=context.loaded.number,
+                title=escape(instance.title),
+                number=facts.number,
             )
         ]
         if run.answer is DecisionAnswer.NO:
             lines.append(t(language, "moved_on.rejected", reason=escape(run.reason or "")))
-        following = self._following_run(context, run)
+        following = next((r for r in instance.step_runs if r.previous_run_id == run.id), None)
         if following is None:
-            if context.instance.state.value == "finished":
+            if instance.state.value == "finished":
                 lines.append(t(language, "moved_on.finished"))
         else:
             holders = [
-                context.member(d.assignee_id).name
-                for d in context.instance.dispositions_of(following)
+                facts.member(d.assignee_id).name
+                for d in instance.dispositions_of(following)
                 if d.is_live
             ]
             lines.append(
@@ -552,17 +545,18 @@ class Notifier:
                     people=escape(", ".join(holders)) or t(language, "moved_on.vacant"),
                 )
             )
-        self._add(context, member, "message", now, {"text": "\n".join(lines)}, None)
+        context.add(member, MessageKind.MESSAGE, {"text": "\n".join(lines)})
 
-    def _finished(self, context: _Context, now: dt.datetime) -> None:
+    def _finished(self, context: _Rendering) -> None:
         """Who hears that the procedure finished, once each (docs/architecture.md, "The end of
         a procedure"): whoever sent the work into the last step already read "🏁 Prosedur
         selesai" in their moved-on notice (`_moved_on`); everyone who delivered the last step
         and the starter get the 🏁 notice, unless they are that sender."""
-        instance = context.instance
+        facts = context.facts
+        instance = facts.instance
         last = max(
             (r for r in instance.step_runs if r.completed_at is not None),
-            key=lambda r: r.completed_at or now,
+            key=lambda r: r.completed_at or context.now,
             default=None,
         )
         completers = (
@@ -581,77 +575,56 @@ class Notifier:
             if member_id in told:
                 continue
             told.add(member_id)
-            person = context.member(member_id)
+            person = facts.member(member_id)
             language = Language.of(person.language)
-            self._add(
-                context,
+            context.add(
                 person,
-                "message",
-                now,
+                MessageKind.MESSAGE,
                 {
                     "text": self.catalog.text(
                         language,
                         "notice.finished",
                         title=escape(instance.title),
-                        number=context.loaded.number,
+                        number=facts.number,
                     )
                 },
-                None,
             )
 
-    def _cancelled(self, context: _Context, transition: Transition, now: dt.datetime) -> None:
-        starter = context.member(context.instance.started_by_id)
+    def _cancelled(self, context: _Rendering, transition: Transition) -> None:
+        facts = context.facts
+        instance = facts.instance
+        starter = facts.member(instance.started_by_id)
         if transition.actor_id == starter.id:
             return
         language = Language.of(starter.language)
-        self._add(
-            context,
+        context.add(
             starter,
-            "message",
-            now,
+            MessageKind.MESSAGE,
             {
                 "text": self.catalog.text(
                     language,
                     "notice.cancelled",
-                    title=escape(context.instance.title),
-                    number=context.loaded.number,
-                    reason=escape(context.instance.cancel_reason or ""),
+                    title=escape(instance.title),
+                    number=facts.number,
+                    reason=escape(instance.cancel_reason or ""),
                 )
             },
-            None,
         )
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _person(self, context: _Context, member_id: int, language: Language) -> str:
-        """A member's name with the position they acted in for this instance, if any."""
-        member = context.member(member_id)
-        acted = [d for d in context.instance.dispositions if d.assignee_id == member_id]
-        if not acted:
-            return member.name
-        last = acted[-1]
-        position = context.position_name(last.position_id)
-        prefix = f"{last.acting.prefix} " if last.acting else ""
-        return f"{member.name} ({prefix}{position})" if position else member.name
-
-    def _following_run(self, context: _Context, run: StepRun) -> StepRun | None:
-        for candidate in context.instance.step_runs:
-            if candidate.previous_run_id == run.id:
-                return candidate
-        return None
-
+    @staticmethod
     def _earlier_documents(
-        self, context: _Context, disposition: Disposition, language: Language
-    ) -> list[tuple[Any, str, str]]:
-        """Documents delivered in the latest round of each earlier step, oldest first: rows
-        of `_EARLIER_DOCUMENTS` with the name and the caption each is sent with."""
+        context: _Rendering, disposition: Disposition
+    ) -> list[tuple[HandedOnDocument, int]]:
+        """Documents delivered in the latest round of each earlier step, oldest first, with
+        the number of the step each was delivered in: each person gets a file once per
+        instance (counting those this change already sent), and never their own upload back."""
         instance = context.instance
         latest: dict[int, StepRun] = {}
         for run in instance.step_runs:
             if run.id != disposition.step_run_id and run.state.value == "completed":
                 latest[run.step_number] = run
         wanted = {
-            doc_id: run
+            doc_id: run.step_number
             for run in latest.values()
             for d in instance.dispositions_of(run)
             if d.state is DispositionState.DONE
@@ -659,79 +632,15 @@ class Notifier:
         }
         if not wanted:
             return []
-        rows = _EARLIER_DOCUMENTS.rows(context.session, {"ids": list(wanted)})
-        # Each person gets a file once per instance, and never their own upload back.
-        context.write_outbox()  # the files this change already sent count too
-        already: set[str] = set()
-        for sent in _FILES_SENT.rows(
-            context.session,
-            {
-                "member_id": disposition.assignee_id,
-                "dispositions": [d.id for d in instance.dispositions],
-            },
-        ):
-            # Rows written before documents were sent from the store name the file_id.
-            already.update(
-                str(sent.payload[key]) for key in ("document_id", "file_id") if key in sent.payload
-            )
-        rows = [
-            row
-            for row in rows
-            if row.uploaded_by_id != disposition.assignee_id
-            and str(row.id) not in already
-            and row.telegram_file_id not in already
-        ]
-        handed_on = []
-        for row in rows:
-            file_type = file_type_of_mime(row.mime_type)
-            # The extension is always the detected type's; the stored MIME type is only ever
-            # one of the accepted types, so "bin" is there for a row edited by hand.
-            name = delivery_name(row.original_name, file_type.extension if file_type else "bin")
-            caption = self.catalog.text(
-                language,
-                "document.caption",
-                step=wanted[row.id].step_number,
-                person=context.member(row.uploaded_by_id).name,
-                name=name,
-            )
-            handed_on.append((row, name, caption))
-        return handed_on
-
-    def _edit(
-        self,
-        context: _Context,
-        member: _Person,
-        disposition: Disposition,
-        now: dt.datetime,
-        payload: dict[str, Any],
-    ) -> None:
-        context.write_outbox()  # the message may have been added in this change
-        original = _FIRST_MESSAGE.first(context.session, {"disposition_id": disposition.id})
-        if original is None:
-            return  # never shown (e.g. rerouted in the same change): nothing to edit
-        self._add(context, member, "edit", now, payload, disposition.id, edits=original.id)
-
-    def _add(
-        self,
-        context: _Context,
-        member: _Person,
-        kind: str,
-        now: dt.datetime,
-        payload: dict[str, Any],
-        disposition_id: uuid.UUID | None,
-        *,
-        edits: int | None = None,
-    ) -> None:
-        # Not written one by one: the change's rows go in together, in the order added.
-        context.outbox.append(
-            {
-                "created_at": now,
-                "member_id": member.id,
-                "kind": kind,
-                "payload": payload,
-                "disposition_id": disposition_id,
-                "edits_outbox_id": edits,
-                "state": "pending",
-                "attempts": 0,
-            }
+        member_id = disposition.assignee_id
+        already = context.facts.files_sent.get(member_id, frozenset()) | context.files_sent.get(
+            member_id, set()
         )
+        return [
+            (document, wanted[document.id])
+            for document in context.facts.documents
+            if document.id in wanted
+            and document.uploaded_by_id != member_id
+            and str(document.id) not in already
+            and document.telegram_file_id not in already
+        ]

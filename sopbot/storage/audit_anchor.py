@@ -25,9 +25,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.audit_chain import agency_of
 from sopbot.storage.audit_key import AuditKey, same_digest
-from sopbot.storage.models import AgencyRow, AuditChainHeadRow, MemberRow, OutboxRow
+from sopbot.storage.models import AgencyRow, AuditChainHeadRow, MemberRow
+from sopbot.storage.outbox import add_messages
 from sopbot.storage.unit_of_work import UnitOfWork
 
 ANCHOR_PURPOSE = "sopbot-audit-anchor"
@@ -169,6 +171,7 @@ def record_anchor(
         .order_by(col(MemberRow.id))
     ).all()
     by_agency = {agency_of(h.chain): h for h in anchor.heads}
+    messages = []
     for admin, agency in admins:
         assert admin.id is not None  # noqa: S101 - a stored row
         head = by_agency.get(agency.id)
@@ -177,9 +180,8 @@ def record_anchor(
         text = render(
             AnchorRecipient(admin.id, admin.language, agency.name, agency.timezone, head, now)
         )
-        session.add(
-            OutboxRow(created_at=now, member_id=admin.id, kind="message", payload={"text": text})
-        )
+        messages.append(OutboxMessage(admin.id, MessageKind.MESSAGE, {"text": text}, now))
+    add_messages(uow, messages)
     taken.append(anchor)
     return {"chains": len(anchor.heads)}
 

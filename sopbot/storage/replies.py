@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.database import Database
-from sopbot.storage.models import MemberRow, OutboxRow
+from sopbot.storage.models import MemberRow
+from sopbot.storage.outbox import add_messages
 
 
 def queue_reply(
@@ -21,17 +23,17 @@ def queue_reply(
 ) -> bool:
     """Put the texts (the keyboard under the last) in the outbox of the member whose private
     chat this is; False when the chat is nobody's (a stranger: nothing of theirs is stored)."""
-    with database.transaction() as session:
-        member_id = session.exec(
+    with database.unit_of_work() as uow:
+        member_id = uow.session.exec(
             select(MemberRow.id).where(col(MemberRow.telegram_user_id) == chat_id)
         ).first()
         if member_id is None:
             return False
+        messages = []
         for index, text in enumerate(texts):
             payload: dict[str, Any] = {"text": text}
             if keyboard and index == len(texts) - 1:
                 payload["keyboard"] = keyboard
-            session.add(
-                OutboxRow(created_at=now, member_id=member_id, kind="message", payload=payload)
-            )
+            messages.append(OutboxMessage(member_id, MessageKind.MESSAGE, payload, now))
+        add_messages(uow, messages)
     return True

@@ -33,6 +33,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, InstanceRow, OutboxRow
+from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.audit import TEST_AUDIT_KEY
 
 AGENCIES = 50  # x 2 procedures x 10 transitions = 1,000 transitions
@@ -60,7 +61,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
     database = Database(database_url, audit_key=TEST_AUDIT_KEY)
     upgrade(database)
     library = load_library(sop_dir)
-    procedures = ProcedureService(database, library, observer=Notifier())
+    procedures = ProcedureService(database, library, observer=NoticeWriter(Notifier()))
     organization = OrganizationService(procedures)
     rng = random.Random(20261121)  # noqa: S311 - reproducible kill points, not security
 

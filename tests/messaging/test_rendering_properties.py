@@ -38,6 +38,7 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import MemberRow, OutboxRow, PositionRow
+from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.agencies import SeedAgency, fake_upload, next_key, seed_library, staff_agency
 from tests.helpers.audit import TEST_AUDIT_KEY
 
@@ -237,7 +238,7 @@ def odd_names(database: Database, agency_id: int) -> None:
 def staffed(tmp: Path, sop_id: str) -> Desk:
     database = Database(f"sqlite:///{tmp / 'sopbot.db'}", audit_key=TEST_AUDIT_KEY)
     upgrade(database)
-    procedures = ProcedureService(database, LIBRARY, observer=Notifier())
+    procedures = ProcedureService(database, LIBRARY, observer=NoticeWriter(Notifier()))
     agency = staff_agency(OrganizationService(procedures), LIBRARY.definitions[sop_id])
     odd_names(database, agency.agency_id)
     return Desk(database, procedures, agency)

@@ -18,6 +18,7 @@ from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
+from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.agencies import Player, seed_library, staff_agency, start_as
 from tests.helpers.audit import TEST_AUDIT_KEY
 
@@ -53,7 +54,7 @@ def test_outbox_reads_of_a_whole_procedure_use_an_index(tmp_path: Path) -> None:
     try:
         upgrade(database)
         library = seed_library()
-        procedures = ProcedureService(database, library, observer=Notifier())
+        procedures = ProcedureService(database, library, observer=NoticeWriter(Notifier()))
         definition = library.definitions[KESBANGPOL]
         agency = staff_agency(OrganizationService(procedures), definition)
         with recorded_statements(database) as statements:

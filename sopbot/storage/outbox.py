@@ -1,0 +1,91 @@
+"""The outbox's one writer: the messages a change causes become rows in its transaction.
+
+Every outbox row is written here (the notices of a change, direct replies kept for later, the
+audit anchors sent to admins); the sender delivers them after the commit, in order of id per
+member.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select
+
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
+from sopbot.storage.models import OutboxRow
+from sopbot.storage.prepared import PreparedQuery, PreparedWrite
+from sopbot.storage.statements import table_of
+from sopbot.storage.unit_of_work import UnitOfWork
+
+_OUTBOX = table_of(OutboxRow)
+
+_ADD = PreparedWrite(insert(_OUTBOX))
+# The message an edit of a disposition changes: the first one queued for it.
+_FIRST_MESSAGES = PreparedQuery(
+    select(_OUTBOX.c.disposition_id, func.min(_OUTBOX.c.id).label("id"))
+    .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
+    .where(_OUTBOX.c.kind == MessageKind.MESSAGE.value)
+    .group_by(_OUTBOX.c.disposition_id)
+)
+
+
+def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
+    """Queue the messages, in their order (the sender delivers a member's rows by id).
+
+    An edit refers to the first message queued for its disposition, in an earlier change or
+    earlier in these messages; an edit of a disposition that was never shown (e.g. rerouted
+    in the change that sent it) is dropped: there is nothing to edit.
+    """
+    messages = list(messages)
+    edited = {m.disposition_id for m in messages if m.kind is MessageKind.EDIT}
+    shown = _first_messages(uow, edited)
+    rows: list[dict[str, Any]] = []
+    # Messages of dispositions queued here, not written yet: an edit of one needs its id.
+    queued: set[uuid.UUID] = set()
+    for message in messages:
+        edits: int | None = None
+        if message.kind is MessageKind.EDIT:
+            disposition_id = message.disposition_id
+            if disposition_id not in shown and disposition_id in queued:
+                # Rare: shown and edited in one change. The rows so far go in, and the
+                # first messages of what they showed are looked up.
+                _write(uow, rows)
+                shown.update(_first_messages(uow, queued))
+                rows, queued = [], set()
+            edits = shown.get(disposition_id)
+            if edits is None:
+                continue  # never shown: nothing to edit
+        elif message.kind is MessageKind.MESSAGE and message.disposition_id is not None:
+            queued.add(message.disposition_id)
+        rows.append(
+            {
+                "created_at": message.created_at,
+                "member_id": message.member_id,
+                "kind": message.kind.value,
+                "payload": message.payload,
+                "disposition_id": message.disposition_id,
+                "edits_outbox_id": edits,
+                "state": "pending",
+                "attempts": 0,
+            }
+        )
+    _write(uow, rows)
+
+
+def _first_messages(
+    uow: UnitOfWork, dispositions: Collection[uuid.UUID | None]
+) -> dict[uuid.UUID | None, int]:
+    """The id of the first message queued for each of the dispositions that has one."""
+    wanted = [d for d in dispositions if d is not None]
+    if not wanted:
+        return {}
+    rows = _FIRST_MESSAGES.rows(uow.session, {"dispositions": wanted})
+    return {row.disposition_id: row.id for row in rows}
+
+
+def _write(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows in their order: one executemany (nothing reads their ids back)."""
+    if rows:
+        _ADD.run(uow.session, rows)
