@@ -28,7 +28,6 @@ NOT_YET_MOVED = {
     "services/onboarding.py",
     "services/organization.py",
     "services/procedures.py",
-    "services/views.py",
 }
 
 
