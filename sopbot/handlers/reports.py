@@ -7,6 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from sopbot.engine.errors import NotFound
 from sopbot.handlers.common import (
     BotServices,
     Caller,
@@ -25,7 +26,7 @@ from sopbot.messaging.formatting import (
 )
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.onboarding import MemberView
-from sopbot.services.views import HistoryEntry, InstanceHistory, StepTiming
+from sopbot.services.views import HistoryEntry, InstanceHistory, InstanceStatus, StepTiming
 
 
 @members_only
@@ -85,9 +86,10 @@ async def history_command(
     if number is None:
         await send_html(update.effective_message, t(language, "history.usage"), context=context)
         return
-    # Only the member's own agency is searched: another agency's number reads as not found.
-    history = await in_thread(services.views.history, member.agency_id, number)
-    if history is None:
+    try:
+        # Only the member's own agency is searched: another agency's number reads as not found.
+        history = await in_thread(services.views.history, member.agency_id, number)
+    except NotFound:
         await send_html(
             update.effective_message,
             t(language, "history.not_found", number=number),
@@ -193,15 +195,16 @@ async def status_command(
         )
         return
     number = _number_argument(context)
-    statuses = await in_thread(services.views.status, member.agency_id, number)
+    try:
+        statuses = await in_thread(services.views.status, member.agency_id, number)
+    except NotFound:
+        await send_html(
+            update.effective_message,
+            t(language, "history.not_found", number=number),
+            context=context,
+        )
+        return
     if number is not None:
-        if not statuses:
-            await send_html(
-                update.effective_message,
-                t(language, "history.not_found", number=number),
-                context=context,
-            )
-            return
         await send_html(
             update.effective_message,
             _status_detail(services, language, member, statuses[0]),
@@ -248,7 +251,7 @@ async def status_command(
 
 
 def _status_detail(
-    services: BotServices, language: Language, member: MemberView, status: Any
+    services: BotServices, language: Language, member: MemberView, status: InstanceStatus
 ) -> str:
     t = services.catalog.text
     state = t(language, f"status_report.{status.state}")

@@ -11,23 +11,35 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
-
-from sopbot.engine.definition import SopDefinition
 from sopbot.engine.durations import StandardTime
-from sopbot.engine.instance import InstanceState, StepRunState
+from sopbot.engine.errors import NotFound
+from sopbot.engine.instance import LIVE_DISPOSITION_STATES, DispositionState, StepRunState
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.services.commands import Clock, utc_now
-from sopbot.services.procedures import ProcedureService, inbox_of
-from sopbot.storage.models import (
-    AgencyRow,
-    AuditRow,
-    DispositionRow,
-    DocumentRow,
-    InstanceRow,
-    MemberRow,
-    StepRunRow,
+from sopbot.services.procedures import ProcedureService
+from sopbot.storage.history_reading import (
+    AuditFacts,
+    DocumentFacts,
+    audit_trail_of,
+    documents_of,
+    member_names_in,
 )
+from sopbot.storage.procedure_reading import (
+    DispositionFacts,
+    ProcedureFacts,
+    StepRunFacts,
+    calendar_of,
+    definition_of,
+    dispositions_of,
+    procedure_numbered,
+    running_procedures,
+    step_runs_of,
+)
+from sopbot.storage.unit_of_work import UnitOfWork
+
+# Whom /status names on a step: the people it is waiting for and those who delivered it (not
+# those it passed on from: released, handed over, rerouted, returned, cancelled).
+_ON_THE_STEP = LIVE_DISPOSITION_STATES | {DispositionState.DONE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +121,8 @@ class InstanceHistory:
 
 
 class Views:
-    """Queries for the bot's reports."""
+    """Queries for the bot's reports: what each report shows, read in one read-only unit of
+    work (the queries are in `sopbot.storage.procedure_reading` and `history_reading`)."""
 
     def __init__(self, procedures: ProcedureService, *, clock: Clock = utc_now) -> None:
         self.procedures = procedures
@@ -119,26 +132,25 @@ class Views:
     def tasks(self, member_id: int) -> list[TaskView]:
         """The member's open dispositions, the latest-due and overdue first."""
         now = self.clock()
-        with self.database.snapshot() as connection:
-            items = inbox_of(connection, member_id)
+        items = self.procedures.inbox(member_id)
         definitions = self.procedures.definitions
         calendars = self.procedures.calendars
         versions = {item.sop_version_id for item in items}
         agencies = {item.agency_id for item in items}
-        # SOP versions never change and calendars are cached: a session is opened only for
-        # what is not in memory yet.
-        definition_of = {v: d for v in versions if (d := definitions.cached(v)) is not None}
-        calendar_of = {a: c for a in agencies if (c := calendars.cached(a)) is not None}
-        if len(definition_of) < len(versions) or len(calendar_of) < len(agencies):
-            with self.database.reading() as session:
-                for version in versions - definition_of.keys():
-                    definition_of[version] = definitions.load(session, version)
-                for agency in agencies - calendar_of.keys():
-                    calendar_of[agency] = calendars.calendar(session, agency)
+        # SOP versions never change and calendars are cached: a unit of work is opened only
+        # for what is not in memory yet.
+        definition_of_version = {v: d for v in versions if (d := definitions.cached(v)) is not None}
+        calendar_of_agency = {a: c for a in agencies if (c := calendars.cached(a)) is not None}
+        if len(definition_of_version) < len(versions) or len(calendar_of_agency) < len(agencies):
+            with self.database.unit_of_work(read_only=True) as uow:
+                for version in versions - definition_of_version.keys():
+                    definition_of_version[version] = definition_of(uow, definitions, version)
+                for agency in agencies - calendar_of_agency.keys():
+                    calendar_of_agency[agency] = calendar_of(uow, calendars, agency)
         views = []
         for item in items:
-            step = definition_of[item.sop_version_id].step(item.step_number)
-            calendar = calendar_of[item.agency_id]
+            step = definition_of_version[item.sop_version_id].step(item.step_number)
+            calendar = calendar_of_agency[item.agency_id]
             late = self._late_by(calendar, now, item.due_at)
             views.append(
                 TaskView(
@@ -164,138 +176,57 @@ class Views:
         )
 
     def status(self, agency_id: int, number: int | None = None) -> list[InstanceStatus]:
-        """Every running instance of the agency, or the one with this number (any state)."""
+        """Every running instance of the agency, by number, or the one with this number (any
+        state). Raises `NotFound` when the agency has no procedure with the number."""
         now = self.clock()
-        with self.database.reading() as session:
-            query = select(InstanceRow).where(InstanceRow.agency_id == agency_id)
+        with self.database.unit_of_work(read_only=True) as uow:
             if number is None:
-                query = query.where(InstanceRow.state == InstanceState.RUNNING.value)
+                procedures = running_procedures(uow, agency_id)
             else:
-                query = query.where(InstanceRow.number == number)
-            result = []
-            for instance in session.exec(query.order_by(col(InstanceRow.number))).all():
-                definition = self._definition(session, instance.id)
-                timings = self._timings(session, instance, definition, now)
-                result.append(
-                    InstanceStatus(
-                        instance.number,
-                        instance.title,
-                        definition.identity.name,
-                        instance.state,
-                        [t for t in timings if t.state == StepRunState.OPEN.value],
-                        timings,
-                    )
-                )
-            return result
+                procedures = [self._numbered(uow, agency_id, number)]
+            return [self._status(uow, procedure, now) for procedure in procedures]
 
-    def agency_name(self, agency_id: int) -> str:
-        """The agency's name."""
-        with self.database.reading() as session:
-            agency = session.get(AgencyRow, agency_id)
-            return agency.name if agency else ""
-
-    def history(self, agency_id: int, number: int) -> InstanceHistory | None:
-        """The agency's instance with this number as a timeline; None when it has none."""
-        with self.database.reading() as session:
-            instance = session.exec(
-                select(InstanceRow).where(
-                    InstanceRow.agency_id == agency_id, InstanceRow.number == number
-                )
-            ).first()
-            if instance is None:
-                return None
-            definition = self._definition(session, instance.id)
-            names = {
-                m.id: m.name
-                for m in session.exec(select(MemberRow).where(MemberRow.agency_id == agency_id))
-            }
-            runs = {
-                str(r.id): r
-                for r in session.exec(
-                    select(StepRunRow).where(StepRunRow.instance_id == instance.id)
-                )
-            }
-            dispositions = {
-                str(d.id): d
-                for d in session.exec(
-                    select(DispositionRow).where(DispositionRow.instance_id == instance.id)
-                )
-            }
-            documents = {
-                str(d.id): d
-                for d in session.exec(
-                    select(DocumentRow).where(DocumentRow.instance_id == instance.id)
-                )
-            }
-            entries = []
-            for row in session.exec(
-                select(AuditRow)
-                .where(AuditRow.instance_id == instance.id)
-                .order_by(col(AuditRow.id))
-            ):
-                detail = row.detail or {}
-                person_id = None
-                step_number = detail.get("step_number")
-                if row.entity == "disposition" and row.entity_id in dispositions:
-                    disposition = dispositions[row.entity_id]
-                    person_id = disposition.assignee_id
-                    run = runs.get(str(disposition.step_run_id))
-                    step_number = run.step_number if run else step_number
-                document_name = None
-                if row.entity == "document" and row.entity_id in documents:
-                    document_name = documents[row.entity_id].original_name
-                    person_id = documents[row.entity_id].uploaded_by_id
-                entries.append(
-                    HistoryEntry(
-                        at=row.at,
-                        entity=row.entity,
-                        action=row.action,
-                        actor_id=row.actor_id,
-                        actor=names.get(row.actor_id) if row.actor_id else None,
-                        person_id=person_id,
-                        person=names.get(person_id) if person_id else None,
-                        step_number=int(step_number) if step_number is not None else None,
-                        round=int(detail["round"]) if "round" in detail else None,
-                        answer=str(detail["answer"]) if "answer" in detail else None,
-                        reason=str(detail["reason"]) if "reason" in detail else None,
-                        document_name=document_name,
-                    )
-                )
-            return InstanceHistory(
-                instance.number,
-                instance.title,
-                definition.identity.name,
-                instance.started_by_id,
-                entries,
-            )
+    def history(self, agency_id: int, number: int) -> InstanceHistory:
+        """The agency's instance with this number as a timeline. Raises `NotFound` when the
+        agency has no procedure with the number (another agency's is not found either)."""
+        with self.database.unit_of_work(read_only=True) as uow:
+            procedure = self._numbered(uow, agency_id, number)
+            definition = definition_of(uow, self.procedures.definitions, procedure.sop_version_id)
+            names = member_names_in(uow, agency_id)
+            runs = {run.id: run for run in step_runs_of(uow, procedure.id)}
+            dispositions = {str(d.id): d for d in dispositions_of(uow, procedure.id)}
+            documents = {str(d.id): d for d in documents_of(uow, procedure.id)}
+            trail = audit_trail_of(uow, procedure.id)
+        return InstanceHistory(
+            procedure.number,
+            procedure.title,
+            definition.identity.name,
+            procedure.started_by_id,
+            [_history_entry(row, names, runs, dispositions, documents) for row in trail],
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _definition(self, session: Session, instance_id: uuid.UUID) -> SopDefinition:
-        instance = session.get(InstanceRow, instance_id)
-        if instance is None:
-            raise KeyError(instance_id)
-        return self.procedures.definitions.load(session, instance.sop_version_id)
+    @staticmethod
+    def _numbered(uow: UnitOfWork, agency_id: int, number: int) -> ProcedureFacts:
+        procedure = procedure_numbered(uow, agency_id, number)
+        if procedure is None:
+            raise NotFound(
+                f"agency {agency_id} has no procedure No. {number}", what="instance", number=number
+            )
+        return procedure
 
-    def _timings(
-        self, session: Session, instance: InstanceRow, definition: SopDefinition, now: dt.datetime
-    ) -> list[StepTiming]:
-        runs = session.exec(
-            select(StepRunRow)
-            .where(StepRunRow.instance_id == instance.id)
-            .order_by(col(StepRunRow.opened_at), col(StepRunRow.round))
-        ).all()
+    def _status(
+        self, uow: UnitOfWork, procedure: ProcedureFacts, now: dt.datetime
+    ) -> InstanceStatus:
+        definition = definition_of(uow, self.procedures.definitions, procedure.sop_version_id)
+        calendar = calendar_of(uow, self.procedures.calendars, procedure.agency_id)
         people: dict[uuid.UUID, list[str]] = {}
-        for disposition, member in session.exec(
-            select(DispositionRow, MemberRow)
-            .join(MemberRow, col(MemberRow.id) == col(DispositionRow.assignee_id))
-            .where(DispositionRow.instance_id == instance.id)
-            .where(col(DispositionRow.state).in_(["pending", "claimed", "done"]))
-        ):
-            people.setdefault(disposition.step_run_id, []).append(member.name)
-        calendar = self.procedures.calendars.calendar(session, instance.agency_id)
+        for disposition in dispositions_of(uow, procedure.id):
+            if disposition.state in _ON_THE_STEP:
+                people.setdefault(disposition.step_run_id, []).append(disposition.assignee_name)
         timings = []
-        for run in runs:
+        for run in step_runs_of(uow, procedure.id):
             step = definition.step(run.step_number)
             end = run.completed_at or now
             late = self._late_by(calendar, end, run.due_at)
@@ -312,7 +243,14 @@ class Views:
                     late is not None,
                 )
             )
-        return timings
+        return InstanceStatus(
+            procedure.number,
+            procedure.title,
+            definition.identity.name,
+            procedure.state,
+            [t for t in timings if t.state == StepRunState.OPEN.value],
+            timings,
+        )
 
     @staticmethod
     def _late_by(
@@ -322,3 +260,40 @@ class Views:
         if due is None or now <= due:
             return None
         return dt.timedelta(seconds=calendar.working_seconds_between(due, now)) or None
+
+
+def _history_entry(
+    row: AuditFacts,
+    names: dict[int, str],
+    runs: dict[uuid.UUID, StepRunFacts],
+    dispositions: dict[str, DispositionFacts],
+    documents: dict[str, DocumentFacts],
+) -> HistoryEntry:
+    """An audit row with the people it mentions by name: a disposition's row names its
+    assignee and the step it carries, a document's row the file and who sent it."""
+    detail = row.detail
+    person_id = None
+    step_number = detail.get("step_number")
+    if row.entity == "disposition" and row.entity_id in dispositions:
+        disposition = dispositions[row.entity_id]
+        person_id = disposition.assignee_id
+        run = runs.get(disposition.step_run_id)
+        step_number = run.step_number if run else step_number
+    document_name = None
+    if row.entity == "document" and row.entity_id in documents:
+        document_name = documents[row.entity_id].original_name
+        person_id = documents[row.entity_id].uploaded_by_id
+    return HistoryEntry(
+        at=row.at,
+        entity=row.entity,
+        action=row.action,
+        actor_id=row.actor_id,
+        actor=names.get(row.actor_id) if row.actor_id else None,
+        person_id=person_id,
+        person=names.get(person_id) if person_id else None,
+        step_number=int(step_number) if step_number is not None else None,
+        round=int(detail["round"]) if "round" in detail else None,
+        answer=str(detail["answer"]) if "answer" in detail else None,
+        reason=str(detail["reason"]) if "reason" in detail else None,
+        document_name=document_name,
+    )

@@ -96,3 +96,28 @@ async def test_a_seed_run_history_fits_one_message_under_a_heading_per_day(
     assert all(re.match(r"\d\d\.\d\d · \S", line) for line in entries), entries
     assert entries[-1].endswith(" · Prosedur selesai")
     assert any("Langkah 12: tidak sesuai (Angka capaian tidak konsisten)" in e for e in entries)
+
+
+async def test_status_of_a_number_the_agency_does_not_have_reads_as_not_found(
+    kesbangpol: World,
+) -> None:
+    await start_procedure(kesbangpol)
+    admin = kesbangpol.admin
+    (missing,) = await admin.say("/status 2")
+    assert missing.text == plain(T(Language.ID, "history.not_found", number=2))
+    (detail,) = await admin.say("/status 1")
+    assert "Pengolahan Data Kinerja Triwulan III 2026" in (detail.text or "")
+    # Another agency's admin, in English: No. 1 of our agency is not theirs to know of.
+    organization = OrganizationService(kesbangpol.parts.services.procedures)
+    other = await asyncio.to_thread(
+        organization.create_agency, key="dinas-lain", name="Dinas Lain", timezone="Asia/Jakarta"
+    )
+    services = kesbangpol.parts.services
+    token, _ = await asyncio.to_thread(services.onboarding.invite, agency_id=other, is_admin=True)
+    outsider = Official(
+        kesbangpol.emulator.add_user("Orang", "Luar", language_code="en"), "-", language=Language.EN
+    )
+    await outsider.say(f"/start {token}")
+    for command in ("/status 1", "/riwayat 1"):
+        (hidden,) = await outsider.say(command)
+        assert hidden.text == plain(T(Language.EN, "history.not_found", number=1))

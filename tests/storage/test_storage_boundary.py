@@ -18,7 +18,6 @@ SQL_LIBRARIES = ("sqlalchemy", "sqlmodel")
 NOT_YET_MOVED = {
     "bot/inbox.py",
     "bot/sender.py",
-    "services/views.py",
 }
 
 
