@@ -18,9 +18,7 @@ SQL_LIBRARIES = ("sqlalchemy", "sqlmodel")
 NOT_YET_MOVED = {
     "bot/admin_cli.py",
     "bot/calendar_cli.py",
-    "bot/inbox.py",
     "bot/reminders.py",
-    "bot/sender.py",
     "messaging/notices.py",
     "services/alerts.py",
     "services/audit_verify.py",
