@@ -17,7 +17,6 @@ from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.terminal_table import Column, render_table
-from sopbot.demo.scenario import DEMO_SOP, run_demo
 from sopbot.engine.library import SopLibrary, load_library, load_paths
 from sopbot.engine.problems import Severity
 from sopbot.storage.audit_key import InvalidAuditKey
@@ -95,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="play a whole SOP against a local Telegram emulator (no token needed)"
     )
-    demo.add_argument("--sop", default=DEMO_SOP, help=f"the SOP id to play (default: {DEMO_SOP})")
+    demo.add_argument("--sop", help="the SOP id to play (default: the demo's own)")
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -194,11 +193,16 @@ def _db_current(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    # Imported here: the demo and the emulator it plays against (thousands of lines) are
+    # loaded by `sopbot demo` alone, never by `sopbot run` (tests/bot/test_run_imports.py).
+    from sopbot.demo.scenario import DEMO_SOP, run_demo
+
+    sop_id: str = args.sop or DEMO_SOP
     library = load_library(settings.definitions_dir())
-    if library.get(args.sop) is None:
-        print(f"No SOP with id '{args.sop}'. Known ids: {', '.join(library.definitions)}", file=err)
+    if library.get(sop_id) is None:
+        print(f"No SOP with id '{sop_id}'. Known ids: {', '.join(library.definitions)}", file=err)
         return EXIT_PROBLEMS
-    return asyncio.run(run_demo(library, args.sop, out))
+    return asyncio.run(run_demo(library, sop_id, out))
 
 
 def _shown_url(database: Database) -> str:

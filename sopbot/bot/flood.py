@@ -119,12 +119,19 @@ class Pacer:
 
 @dataclass(frozen=True, slots=True)
 class FloodLimits:
-    """The limits to keep: Telegram's, with a margin where it counts in windows."""
+    """How fast a bot may send. The defaults are the limits the sender keeps: Telegram's own
+    (`TELEGRAM_LIMITS`, which the Bot API emulator enforces) with a margin where it counts in
+    windows."""
 
     per_private_chat_per_second: float = 1.0
     private_burst: float = 3.0
     per_group_per_minute: int = 19
     overall_per_second: float = 28.8
+
+
+# Telegram's documented limits: about 1 message a second per private chat after a small
+# burst, 20 a minute per group, 30 a second overall.
+TELEGRAM_LIMITS = FloodLimits(per_group_per_minute=20, overall_per_second=30.0)
 
 
 class FloodControl:

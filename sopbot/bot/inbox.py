@@ -21,9 +21,6 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, func, update
-from sqlalchemy import select as select_core
-from sqlmodel import col, select
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
@@ -32,27 +29,11 @@ from sopbot.bot.group_commit import GroupCommit
 from sopbot.bot.redaction import redact
 from sopbot.handlers.common import tell_not_processed
 from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, InboxClaim
+from sopbot.storage import inbox_store
 from sopbot.storage.database import Database
-from sopbot.storage.inbox_models import InboxRow
-from sopbot.storage.prepared import PreparedQuery
-from sopbot.storage.statements import execute, insert_skipping_duplicates, table_of
+from sopbot.storage.inbox_store import ArrivedUpdate
 
 log = logging.getLogger(__name__)
-_INBOX_TABLE = table_of(InboxRow)
-# Built once (storage/statements.py): the INSERT per dialect, as ON CONFLICT is dialect's own.
-_STORE: dict[str, Executable] = {}
-_MARK_PROCESSED = (
-    update(_INBOX_TABLE)
-    .where(_INBOX_TABLE.c.id.in_(bindparam("ids", expanding=True)))
-    .where(_INBOX_TABLE.c.processed_at.is_(None))
-    .values(processed_at=bindparam("at"))
-)
-# Read for every update handled (storage/prepared.py).
-_PAYLOADS = PreparedQuery(
-    select_core(_INBOX_TABLE.c.id, _INBOX_TABLE.c.payload).where(
-        _INBOX_TABLE.c.id.in_(bindparam("ids", expanding=True))
-    )
-)
 
 LONG_POLL_SECONDS = 25
 CHAT_WORKERS = 32  # chats handled at once; each chat's updates strictly in order
@@ -98,84 +79,51 @@ class UpdateInbox:
     def store(self, payloads: Sequence[dict[str, Any]]) -> dict[int, int]:
         """Keep updates that are not stored yet; returns the new ones' inbox ids by update id.
 
-        One INSERT for the batch; a redelivery (Telegram had not seen our confirmation) or an
-        update stored at the same moment by another receiver hits the unique (update id,
-        digest) and is skipped by the database.
+        A redelivery (Telegram had not seen our confirmation) or an update stored at the same
+        moment by another receiver is skipped (`inbox_store.store_new`).
         """
         if not payloads:
             return {}
-        now = self.clock()
-        rows = [
-            {
-                "update_id": int(payload["update_id"]),
-                "digest": digest_of(payload),
-                "chat_id": chat_of(payload),
-                "payload": payload,
-                "received_at": now,
-                "attempts": 0,
-            }
+        received_at = self.clock()
+        arrived = [
+            ArrivedUpdate(
+                update_id=int(payload["update_id"]),
+                digest=digest_of(payload),
+                chat_id=chat_of(payload),
+                payload=payload,
+            )
             for payload in payloads
         ]
-        with self.database.transaction() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect not in _STORE:
-                _STORE[dialect] = (
-                    insert_skipping_duplicates(session, _INBOX_TABLE)
-                    .on_conflict_do_nothing(index_elements=["update_id", "digest"])
-                    .returning(_INBOX_TABLE.c.update_id, _INBOX_TABLE.c.id)
-                )
-            statement = _STORE[dialect]
-            # One statement object with the rows as parameters: compiled once, not per batch.
-            return {
-                int(update_id): int(inbox_id)
-                for update_id, inbox_id in execute(session, statement, rows)
-            }
+        with self.database.unit_of_work() as uow:
+            return inbox_store.store_new(uow, arrived, received_at)
 
     def pending(
         self, after: int = 0, limit: int = PENDING_READ_LIMIT
     ) -> list[tuple[int, int | None]]:
         """Unprocessed updates stored after inbox id `after`, in arrival order: (inbox id,
         chat id), without their content."""
-        with self.database.reading() as session:
-            rows = session.exec(
-                select(InboxRow.id, InboxRow.chat_id)
-                .where(col(InboxRow.processed_at).is_(None))
-                .where(InboxRow.attempts < MAX_ATTEMPTS)
-                .where(col(InboxRow.id) > after)
-                .order_by(col(InboxRow.id))
-                .limit(limit)
-            ).all()
-            return [(inbox_id, chat_id) for inbox_id, chat_id in rows if inbox_id is not None]
+        with self.database.unit_of_work(read_only=True) as uow:
+            return inbox_store.pending(uow, after=after, limit=limit, max_attempts=MAX_ATTEMPTS)
 
     def payloads(self, inbox_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """The stored updates with these ids, by id."""
-        with self.database.snapshot() as connection:
-            rows = _PAYLOADS.rows(connection, {"ids": list(inbox_ids)})
-        return {inbox_id: dict(payload) for inbox_id, payload in rows}
+        return inbox_store.payloads(self.database, inbox_ids)
 
     def finish(self, inbox_ids: Sequence[int]) -> None:
         """Mark updates processed (those their commands did not already mark), in one commit."""
-        with self.database.transaction() as session:
-            execute(session, _MARK_PROCESSED, {"ids": list(inbox_ids), "at": self.clock()})
+        with self.database.unit_of_work() as uow:
+            inbox_store.mark_processed(uow, inbox_ids, self.clock())
 
     def failed(self, inbox_id: int, error: str) -> None:
         """Count a failed attempt at an update (it is tried again, up to MAX_ATTEMPTS)."""
-        with self.database.transaction() as session:
-            row = session.get(InboxRow, inbox_id)
-            if row is not None:
-                row.attempts += 1
-                row.last_error = redact(error)[:500]  # errors may echo the request URL
-                session.add(row)
+        with self.database.unit_of_work() as uow:
+            # Errors may echo the request URL, and the token in it.
+            inbox_store.count_failed_attempt(uow, inbox_id, redact(error))
 
     def unprocessed_count(self) -> int:
         """How many updates wait (for tests and health checks)."""
-        with self.database.reading() as session:
-            return session.exec(
-                select(func.count())
-                .select_from(InboxRow)
-                .where(col(InboxRow.processed_at).is_(None))
-                .where(InboxRow.attempts < MAX_ATTEMPTS)
-            ).one()
+        with self.database.unit_of_work(read_only=True) as uow:
+            return inbox_store.unprocessed_count(uow, max_attempts=MAX_ATTEMPTS)
 
 
 class InboxProcessor:

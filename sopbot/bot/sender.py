@@ -20,12 +20,10 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -43,9 +41,11 @@ from sopbot.bot.telegram_errors import retry_after_seconds
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
+from sopbot.storage import outbox_delivery
 from sopbot.storage.database import Database
 from sopbot.storage.document_store import DocumentUnavailable, LocalDocumentStore
-from sopbot.storage.models import MemberRow, OutboxRow
+from sopbot.storage.outbox_delivery import DeliveryOutcome, DueMessage, Undelivered
+from sopbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -63,32 +63,6 @@ PER_CHAT = 5  # rows of one chat per round: at about 1 a second, well inside the
 MAX_UNRECORDED = 8
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """How one send ended, to be recorded."""
-
-    outbox_id: int
-    state: str  # sent, failed or skipped
-    message_id: int | None = None
-    error: str | None = None
-    blocked: bool = False
-    copies: tuple[int, ...] = ()  # other messages that may show it (see `ChatLedger`)
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """A pending outbox row, with what is needed to send it."""
-
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    chat_id: int | None
-    attempts: int
-    edit_target: tuple[int, int] | None  # (chat, message_id) of the message an edit changes
-    edit_target_state: str | None
-    edit_copies: tuple[int, ...] = ()  # duplicates of that message an edit changes too
 
 
 # `do_api_request` is PTB's way to have an answer as JSON; for a method PTB has, it nudges
@@ -185,7 +159,7 @@ class OutboxSender:
         self._unrecorded = asyncio.Semaphore(MAX_UNRECORDED)
         self.ledger = ChatLedger()
         # The rows of a failed batch stay leased: they are sent again after the lease.
-        self._recording: GroupCommit[_Outcome] = GroupCommit(self._write_outcomes)
+        self._recording: GroupCommit[DeliveryOutcome] = GroupCommit(self._write_outcomes)
 
     async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -222,7 +196,7 @@ class OutboxSender:
         jobs = await self._in_thread(self._due_jobs)
         if not jobs:
             return 0
-        by_chat: dict[int | None, list[_Job]] = {}
+        by_chat: dict[int | None, list[DueMessage]] = {}
         for job in jobs:
             by_chat.setdefault(job.chat_id, []).append(job)
         results = await asyncio.gather(
@@ -230,7 +204,7 @@ class OutboxSender:
         )
         return sum(results)
 
-    async def _deliver_chat(self, jobs: list[_Job]) -> int:
+    async def _deliver_chat(self, jobs: list[DueMessage]) -> int:
         done = 0
         for index, job in enumerate(jobs):
             if not await self._deliver(job):
@@ -240,13 +214,13 @@ class OutboxSender:
             done += 1
         return done
 
-    async def _deliver(self, job: _Job) -> bool:
+    async def _deliver(self, job: DueMessage) -> bool:
         """Send one job; True when the chat may go on to its next message."""
         if job.chat_id is None:
-            await self._record(_Outcome(job.id, "skipped", error="member not bound"))
+            await self._record(DeliveryOutcome(job.id, "skipped", error="member not bound"))
             return True
         if job.kind == "edit" and job.edit_target is None:
-            await self._record(_Outcome(job.id, "skipped", error="original not shown"))
+            await self._record(DeliveryOutcome(job.id, "skipped", error="original not shown"))
             return True
         await self.flood.acquire_chat(job.chat_id)
         async with self._unrecorded:  # released once the outcome is committed
@@ -259,18 +233,18 @@ class OutboxSender:
                 return False
             except DocumentUnavailable as exc:
                 # Missing or damaged in the store: no later try would find other bytes.
-                await self._record(_Outcome(job.id, "failed", error=f"document: {exc}"))
+                await self._record(DeliveryOutcome(job.id, "failed", error=f"document: {exc}"))
                 return True
             except Forbidden as exc:
                 # The person blocked the bot (or left): their admins are told.
                 error = f"forbidden: {exc}"
-                await self._record(_Outcome(job.id, "failed", error=error, blocked=True))
+                await self._record(DeliveryOutcome(job.id, "failed", error=error, blocked=True))
                 return True
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
-                    await self._record(_Outcome(job.id, "sent"))
+                    await self._record(DeliveryOutcome(job.id, "sent"))
                     return True
-                await self._record(_Outcome(job.id, "failed", error=f"bad request: {exc}"))
+                await self._record(DeliveryOutcome(job.id, "failed", error=f"bad request: {exc}"))
                 return True
             except TelegramError as exc:
                 if job.kind == "message":  # Telegram may have taken it: a retry may duplicate
@@ -278,17 +252,17 @@ class OutboxSender:
                 await self._in_thread(self._postpone, job, _backoff(job.attempts), str(exc), True)
                 return False
             copies = self.ledger.copies(job.id, job.chat_id, message_id)
-            await self._record(_Outcome(job.id, "sent", message_id, copies=copies))
+            await self._record(DeliveryOutcome(job.id, "sent", message_id, copies=copies))
             return True
 
-    async def _record(self, outcome: _Outcome) -> None:
+    async def _record(self, outcome: DeliveryOutcome) -> None:
         """Record an outcome with whatever else finished meanwhile (a group commit)."""
         await self._recording.add(outcome)
 
-    async def _write_outcomes(self, outcomes: Sequence[_Outcome]) -> None:
+    async def _write_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         await self._in_thread(self._finish, list(outcomes))
 
-    async def _send(self, job: _Job) -> int | None:
+    async def _send(self, job: DueMessage) -> int | None:
         """Send (the chat's own limit already taken); Telegram's message_id."""
         payload = job.payload
         assert job.chat_id is not None  # noqa: S101 - checked by the caller
@@ -337,7 +311,7 @@ class OutboxSender:
 
     # -- database side (run in a worker thread) --------------------------------------------
 
-    def _due_jobs(self) -> list[_Job]:
+    def _due_jobs(self) -> list[DueMessage]:
         """Claim what is due, keeping each chat's order, even with other senders running.
 
         Rows are taken with FOR UPDATE SKIP LOCKED (PostgreSQL) and held by a lease. A member's
@@ -345,230 +319,127 @@ class OutboxSender:
         several senders can run without overtaking or sending anything twice.
         """
         now = self.clock()
-        with self.database.transaction() as session:
-            claimable = (col(OutboxRow.state) == "pending") | (
-                (col(OutboxRow.state) == "sending") & (col(OutboxRow.lease_until) < now)
-            )
-            query = select(OutboxRow).where(claimable).order_by(col(OutboxRow.id)).limit(BATCH * 4)
-            if not self.database.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            rows = session.exec(query).all()
-            members = {row.member_id for row in rows}
+        with self.database.unit_of_work() as uow:
+            due = outbox_delivery.claimable(uow, now, BATCH * 4)
             # Each member's next unsent rows, whoever holds them: a member's rows may be taken
-            # only as a run from the first of these. Rows locked by another sender are skipped
-            # by the query above, so a run with a gap would let a later message overtake.
-            next_unsent = self._next_unsent(session, members)
-            # Every member's chat in one query: this runs while messages wait to be sent.
-            chats: dict[int, int | None] = {}
-            if members:
-                for member_id, telegram_id in session.exec(
-                    select(MemberRow.id, MemberRow.telegram_user_id).where(
-                        col(MemberRow.id).in_(members)
-                    )
-                ):
-                    if member_id is not None:
-                        chats[member_id] = telegram_id
-            jobs: list[_Job] = []
-            taken: list[OutboxRow] = []
-            blocked: set[int] = set()
-            per_chat: dict[int, int] = {}
-            for row in rows:
-                member = row.member_id
-                if member in blocked:
-                    continue
-                expected = next_unsent.get(member, [])
-                taken_before = per_chat.get(member, 0)
-                if taken_before >= len(expected) or expected[taken_before] != row.id:
-                    blocked.add(member)  # an earlier message is held by another sender
-                    continue
-                if row.not_before is not None and row.not_before > now:
-                    blocked.add(member)  # a later message must not overtake this one
-                    continue
-                job = self._job(session, row, chats)
-                if job.kind == "edit" and job.edit_target_state in ("pending", "sending"):
-                    blocked.add(member)  # the original goes first, the edit next round
-                    continue
-                if row.state == "sending":
-                    log.warning(
-                        "outbox %s: its sender's lease ran out; sending again (a "
-                        "duplicate if Telegram had already taken it)",
-                        row.id,
-                    )
-                per_chat[member] = taken_before + 1
-                if per_chat[member] >= PER_CHAT:
-                    blocked.add(member)  # the rest of this chat waits for the next round
-                jobs.append(job)
-                taken.append(row)
-                if len(jobs) >= BATCH:
-                    break
-            if taken:
-                # One statement for the lot: this runs while messages wait to be sent.
-                session.execute(
-                    update(OutboxRow)
-                    .where(col(OutboxRow.id).in_([row.id for row in taken]))
-                    .values(state="sending", lease_owner=self.owner, lease_until=now + LEASE)
-                    .execution_options(synchronize_session=False)
-                )
+            # only as a run from the first of these. Rows locked by another sender are left
+            # out of `due`, so a run with a gap would let a later message overtake.
+            next_unsent = outbox_delivery.next_unsent(
+                uow, {message.member_id for message in due}, PER_CHAT
+            )
+            jobs = self._in_order(due, next_unsent, now)
+            # One statement for the lot: this runs while messages wait to be sent.
+            outbox_delivery.lease(uow, [job.id for job in jobs], self.owner, now + LEASE)
             return jobs
 
     @staticmethod
-    def _next_unsent(session: Session, members: set[int]) -> dict[int, list[int]]:
-        """Each member's first PER_CHAT unsent rows (pending or being sent), in order."""
-        if not members:
-            return {}
-        unsent = (
-            select(
-                col(OutboxRow.member_id).label("member_id"),
-                col(OutboxRow.id).label("id"),
-                func.row_number()
-                .over(partition_by=col(OutboxRow.member_id), order_by=col(OutboxRow.id))
-                .label("place"),
-            )
-            .where(col(OutboxRow.state).in_(["pending", "sending"]))
-            .where(col(OutboxRow.member_id).in_(members))
-            .subquery()
-        )
-        next_unsent: dict[int, list[int]] = {}
-        for member_id, outbox_id in session.exec(
-            select(unsent.c.member_id, unsent.c.id)
-            .where(unsent.c.place <= PER_CHAT)
-            .order_by(unsent.c.member_id, unsent.c.id)
-        ):
-            next_unsent.setdefault(member_id, []).append(outbox_id)
-        return next_unsent
+    def _in_order(
+        due: Sequence[DueMessage], next_unsent: dict[int, list[int]], now: dt.datetime
+    ) -> list[DueMessage]:
+        """The due messages to send this round: up to PER_CHAT of a member's, each only after
+        all of the member's earlier ones, up to BATCH in all."""
+        jobs: list[DueMessage] = []
+        blocked: set[int] = set()
+        per_chat: dict[int, int] = {}
+        for message in due:
+            member = message.member_id
+            if member in blocked:
+                continue
+            expected = next_unsent.get(member, [])
+            taken_before = per_chat.get(member, 0)
+            if taken_before >= len(expected) or expected[taken_before] != message.id:
+                blocked.add(member)  # an earlier message is held by another sender
+                continue
+            if message.not_before is not None and message.not_before > now:
+                blocked.add(member)  # a later message must not overtake this one
+                continue
+            if message.kind == "edit" and message.edit_target_state in ("pending", "sending"):
+                blocked.add(member)  # the original goes first, the edit next round
+                continue
+            if message.state == "sending":
+                log.warning(
+                    "outbox %s: its sender's lease ran out; sending again (a "
+                    "duplicate if Telegram had already taken it)",
+                    message.id,
+                )
+            per_chat[member] = taken_before + 1
+            if per_chat[member] >= PER_CHAT:
+                blocked.add(member)  # the rest of this chat waits for the next round
+            jobs.append(message)
+            if len(jobs) >= BATCH:
+                break
+        return jobs
 
-    def _job(self, session: Session, row: OutboxRow, chats: dict[int, int | None]) -> _Job:
-        assert row.id is not None  # noqa: S101 - a stored row
-        chat_id = chats.get(row.member_id)
-        target = None
-        target_state = None
-        copies: tuple[int, ...] = ()
-        if row.kind == "edit" and row.edits_outbox_id is not None:
-            original = session.get(OutboxRow, row.edits_outbox_id)
-            if original is not None:
-                target_state = original.state
-                if original.telegram_message_id is not None and original.chat_id is not None:
-                    target = (original.chat_id, original.telegram_message_id)
-                copies = tuple(int(c) for c in original.payload.get("copies", ()))
-        return _Job(
-            row.id, row.kind, dict(row.payload), chat_id, row.attempts, target, target_state, copies
-        )
-
-    def _finish(self, outcomes: list[_Outcome]) -> None:
+    def _finish(self, outcomes: list[DeliveryOutcome]) -> None:
         """Record how sends ended, all in one transaction."""
         now = self.clock()
-        with self.database.transaction() as session:
-            rows = {
-                row.id: row
-                for row in session.exec(
-                    select(OutboxRow).where(col(OutboxRow.id).in_([o.outbox_id for o in outcomes]))
-                )
-            }
-            for outcome in outcomes:
-                row = rows.get(outcome.outbox_id)
-                if row is not None:
-                    self._apply(session, row, outcome, now)
+        # Errors may echo the request URL, and the token in it: stored and told without it.
+        cleaned = [replace(o, error=redact(o.error)) if o.error else o for o in outcomes]
+        with self.database.unit_of_work() as uow:
+            undelivered = outbox_delivery.record_outcomes(uow, cleaned, now)
+            for failure in undelivered:
+                self._tell_admins(uow, failure)
         for outcome in outcomes:
             if outcome.state == "failed":
                 log.warning("outbox message %s failed: %s", outcome.outbox_id, outcome.error)
 
-    def _apply(self, session: Session, row: OutboxRow, outcome: _Outcome, now: dt.datetime) -> None:
-        member = session.get(MemberRow, row.member_id)
-        row.state = outcome.state
-        row.attempts += 1
-        row.chat_id = member.telegram_user_id if member else None
-        if outcome.message_id is not None:
-            row.telegram_message_id = outcome.message_id
-        if outcome.copies:
-            row.payload = {**row.payload, "copies": list(outcome.copies)}
-        row.sent_at = now if outcome.state == "sent" else None
-        row.last_error = redact(outcome.error)[:500] if outcome.error else None
-        row.lease_owner, row.lease_until = None, None
-        session.add(row)
-        if outcome.state == "failed" and member is not None:
-            if outcome.blocked:
-                member.blocked_at = now
-                session.add(member)
-            self._tell_admins(session, row, member, outcome.blocked, outcome.error or "")
-
-    def _tell_admins(
-        self, session: Session, row: OutboxRow, member: MemberRow, blocked: bool, error: str
-    ) -> None:
+    def _tell_admins(self, uow: UnitOfWork, failure: Undelivered) -> None:
         """Tell the member's agency admins that a message did not reach them (once per cause)."""
-        if row.payload.get("notice"):
+        if failure.was_notice:
             return  # a notice about a notice would never end
+        recipient = failure.recipient
+        if recipient is None:
+            return
         catalog = default_catalog()
-        admins = session.exec(
-            select(MemberRow).where(
-                MemberRow.agency_id == member.agency_id,
-                col(MemberRow.is_admin),
-                MemberRow.id != member.id,
-            )
-        ).all()
-        for admin in admins:
-            assert admin.id is not None  # noqa: S101 - a stored row
+        for admin in outbox_delivery.admins_to_tell(uow, recipient):
             language = Language.of(admin.language)
             text = (
-                catalog.text(language, "notice.blocked", person=escape(member.name))
-                if blocked
+                catalog.text(language, "notice.blocked", person=escape(recipient.name))
+                if failure.blocked
                 else catalog.text(
                     language,
                     "notice.outbox_failed",
-                    person=escape(member.name),
-                    error=escape(redact(error)[:200]),
+                    person=escape(recipient.name),
+                    error=escape(failure.error[:200]),
                 )
             )
-            session.add(
-                OutboxRow(
-                    created_at=self.clock(),
-                    member_id=admin.id,
-                    kind="message",
-                    payload={"text": text, "notice": True},
-                )
-            )
+            outbox_delivery.add_admin_notice(uow, admin.member_id, text, self.clock())
 
     def _reclaim_orphans(self) -> None:
-        with self.database.transaction() as session:
-            for row in session.exec(select(OutboxRow).where(OutboxRow.state == "sending")):
+        with self.database.unit_of_work() as uow:
+            for outbox_id in outbox_delivery.reclaim_all(uow):
                 log.warning(
                     "outbox %s: left by a sender that stopped; sending again (a "
                     "duplicate if Telegram had already taken it)",
-                    row.id,
+                    outbox_id,
                 )
-                row.state, row.lease_owner, row.lease_until = "pending", None, None
-                session.add(row)
 
     def _release(self, outbox_ids: list[int]) -> None:
         """Give claimed rows back (unsent, still in order) without waiting for the lease."""
         if not outbox_ids:
             return
-        with self.database.transaction() as session:
-            for row in session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(outbox_ids))):
-                if row.state == "sending" and row.lease_owner == self.owner:
-                    row.state, row.lease_owner, row.lease_until = "pending", None, None
-                    session.add(row)
+        with self.database.unit_of_work() as uow:
+            outbox_delivery.release(uow, outbox_ids, self.owner)
 
-    def _postpone(self, job: _Job, seconds: float, error: str, counts: bool) -> None:
-        with self.database.transaction() as session:
-            row = session.get(OutboxRow, job.id)
-            if row is None:
-                return
-            if counts:
-                row.attempts += 1
-            row.last_error = redact(error)[:500]
-            row.lease_owner, row.lease_until = None, None
-            if row.attempts >= MAX_ATTEMPTS:
-                row.state = "failed"
-                member = session.get(MemberRow, row.member_id)
-                if member is not None:
-                    self._tell_admins(session, row, member, False, error)
-                log.warning(
-                    "outbox message %s failed after %d attempts: %s", job.id, row.attempts, error
-                )
-            else:
-                row.state = "pending"
-                row.not_before = self.clock() + dt.timedelta(seconds=seconds)
-            session.add(row)
+    def _postpone(self, job: DueMessage, seconds: float, error: str, counts: bool) -> None:
+        """Send a job again after `seconds` (a try that `counts` brings MAX_ATTEMPTS nearer,
+        after which it fails and the admins are told)."""
+        error = redact(error)
+        with self.database.unit_of_work() as uow:
+            failure = outbox_delivery.postpone(
+                uow,
+                job.id,
+                error=error,
+                not_before=self.clock() + dt.timedelta(seconds=seconds),
+                counts=counts,
+                max_attempts=MAX_ATTEMPTS,
+            )
+            if failure is not None:
+                self._tell_admins(uow, failure)
+        if failure is not None:
+            log.warning(
+                "outbox message %s failed after %d attempts: %s", job.id, failure.attempts, error
+            )
 
 
 class ChatLedger:

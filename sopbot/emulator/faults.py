@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sopbot.bot.flood import TELEGRAM_LIMITS, FloodLimits
+
 Clock = Callable[[], float]
 
 
@@ -83,16 +85,6 @@ class InjectedFault:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
-class FloodLimits:
-    """How fast a bot may send: Telegram's documented limits by default."""
-
-    private_per_second: float = 1.0
-    private_burst: int = 3
-    group_per_minute: int = 20
-    global_per_second: int = 30
-
-
 # Methods that count as sending a message (the limiter looks at these only).
 COUNTED_METHODS = frozenset(
     {"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup"}
@@ -130,26 +122,26 @@ class FloodLimiter:
         return None
 
     def _private_tokens(self, chat_id: int, now: float) -> tuple[float, float]:
-        burst = float(self.limits.private_burst)
+        burst = self.limits.private_burst
         tokens, counted_at = self._private.get(chat_id, (burst, now))
-        refilled = min(burst, tokens + (now - counted_at) * self.limits.private_per_second)
+        refilled = min(burst, tokens + (now - counted_at) * self.limits.per_private_chat_per_second)
         return refilled, now
 
     def _private_wait(self, chat_id: int, now: float) -> float:
         tokens, _ = self._private_tokens(chat_id, now)
         if tokens >= 1:
             return 0.0
-        return (1 - tokens) / self.limits.private_per_second
+        return (1 - tokens) / self.limits.per_private_chat_per_second
 
     def _group_wait(self, chat_id: int, now: float) -> float:
         sent = self._group.setdefault(chat_id, deque())
-        return _window_wait(sent, now, 60.0, self.limits.group_per_minute)
+        return _window_wait(sent, now, 60.0, self.limits.per_group_per_minute)
 
     def _overall_wait(self, now: float) -> float:
-        return _window_wait(self._overall, now, 1.0, self.limits.global_per_second)
+        return _window_wait(self._overall, now, 1.0, self.limits.overall_per_second)
 
 
-def _window_wait(sent: deque[float], now: float, window: float, allowed: int) -> float:
+def _window_wait(sent: deque[float], now: float, window: float, allowed: float) -> float:
     while sent and sent[0] <= now - window:
         sent.popleft()
     if len(sent) < allowed:
@@ -221,8 +213,9 @@ class FaultInjector:
     def enable_flood_limits(
         self, limits: FloodLimits | None = None, clock: Clock | None = None
     ) -> FloodLimiter:
-        """Start refusing sends over the limits with 429 (a fake `clock` makes it exact)."""
-        self.flood_limiter = FloodLimiter(limits or FloodLimits(), clock or self.clock)
+        """Start refusing sends over the limits (Telegram's by default) with 429 (a fake
+        `clock` makes it exact)."""
+        self.flood_limiter = FloodLimiter(limits or TELEGRAM_LIMITS, clock or self.clock)
         return self.flood_limiter
 
     def disable_flood_limits(self) -> None:

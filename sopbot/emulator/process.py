@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sopbot.emulator.emulator import BotApiEmulator
-from sopbot.emulator.faults import FloodLimits
 from sopbot.emulator.state import ApiCall
 
 
@@ -107,7 +106,7 @@ async def _serve(users: int, flood: bool, latency: float) -> None:
     emulator = BotApiEmulator(latency=latency)
     await emulator.start()
     if flood:
-        emulator.faults.enable_flood_limits(FloodLimits())
+        emulator.faults.enable_flood_limits()
     ids = [emulator.add_user(f"P{n}", started=True).id for n in range(users)]
     print(json.dumps({"port": emulator.port, "token": emulator.token, "users": ids}), flush=True)
     loop = asyncio.get_running_loop()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sopbot.bot.flood import FloodLimits, Pacer, SlidingWindow, TokenBucket
+from sopbot.bot.flood import TELEGRAM_LIMITS, FloodLimits, Pacer, SlidingWindow, TokenBucket
 
 
 class FakeClock:
@@ -30,6 +30,15 @@ def sent_within(
         else:
             clock.now += step
     return sent
+
+
+def test_the_bot_keeps_within_telegrams_limits() -> None:
+    # One definition for both sides: what the sender keeps, and what the emulator enforces.
+    kept, telegram = FloodLimits(), TELEGRAM_LIMITS
+    assert kept.per_private_chat_per_second <= telegram.per_private_chat_per_second
+    assert kept.private_burst <= telegram.private_burst
+    assert kept.per_group_per_minute < telegram.per_group_per_minute
+    assert kept.overall_per_second < telegram.overall_per_second
 
 
 def test_a_private_chat_gets_about_one_message_a_second_after_a_small_burst() -> None:

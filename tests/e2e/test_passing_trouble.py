@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.bot.flood import FloodLimits as TelegramLimits
+from sopbot.bot.flood import FloodLimits
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.scenario import World, world
-from sopbot.emulator.faults import DropConnection, FloodLimits, ServerError
+from sopbot.emulator.faults import DropConnection, ServerError
 from sopbot.engine.library import SopLibrary
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.messaging.catalog import Language, default_catalog
@@ -61,7 +61,7 @@ async def kesbangpol_paced(
         KESBANGPOL,
         database=database,
         documents_dir=tmp_path / "documents",
-        flood=TelegramLimits(),
+        flood=FloodLimits(),
     ) as running:
         yield running
 
@@ -70,7 +70,7 @@ async def test_answers_keep_the_chat_flood_limit_and_arrive(kesbangpol_paced: Wo
     """An official who acts within seconds of a burst of messages still reads every answer."""
     kesbangpol = kesbangpol_paced
     reviewer = await at_step(kesbangpol, 5)  # a decision: "Tidak sesuai" asks for a reason
-    kesbangpol.emulator.faults.enable_flood_limits(FloodLimits())
+    kesbangpol.emulator.faults.enable_flood_limits()
     message = reviewer.disposition()
     for _ in range(4):  # /tugas four times: four replies within a second or two
         reviewer.user.send_text("/tugas")
@@ -133,9 +133,9 @@ async def test_one_member_cannot_make_the_bot_flood_their_chat(
     # long to send the 200 cannot refill the bucket in the meantime.
     small = InboundLimits(burst=5, per_second=0.01)
     async with world(
-        library, KESBANGPOL, documents_dir=tmp_path / "docs", inbound=small, flood=TelegramLimits()
+        library, KESBANGPOL, documents_dir=tmp_path / "docs", inbound=small, flood=FloodLimits()
     ) as demo:
-        demo.emulator.faults.enable_flood_limits(FloodLimits())
+        demo.emulator.faults.enable_flood_limits()
         official = demo.officials[demo.definition.first_step.role]
         before = len(official.user.bot_messages())
         for index in range(200):

@@ -9,10 +9,10 @@ import pytest
 import telegram
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from sopbot.bot.flood import TELEGRAM_LIMITS
 from sopbot.emulator import (
     BotApiEmulator,
     DropConnection,
-    FloodLimits,
     Hang,
     ServerError,
     SimulatedUser,
@@ -129,7 +129,7 @@ async def test_flood_limits_in_a_private_chat_allow_a_burst_then_one_per_second(
     emulator: BotApiEmulator, bot: telegram.Bot, budi: SimulatedUser
 ) -> None:
     clock = ManualClock()
-    emulator.faults.enable_flood_limits(FloodLimits(private_burst=3), clock=clock)
+    emulator.faults.enable_flood_limits(TELEGRAM_LIMITS, clock=clock)
     for number in range(3):
         await bot.send_message(budi.id, f"pesan {number}")
     with pytest.raises(RetryAfter) as refused:
@@ -151,8 +151,7 @@ async def test_flood_limits_in_a_group_and_overall(
     emulator: BotApiEmulator, bot: telegram.Bot
 ) -> None:
     clock = ManualClock()
-    limits = FloodLimits(group_per_minute=20, global_per_second=30)
-    emulator.faults.enable_flood_limits(limits, clock=clock)
+    emulator.faults.enable_flood_limits(TELEGRAM_LIMITS, clock=clock)
     group = emulator.add_group("Sekretariat")
     for number in range(20):
         await bot.send_message(group.chat_id, f"pengumuman {number}")

@@ -16,8 +16,6 @@ PACKAGE = Path(sopbot.__file__).parent
 SQL_LIBRARIES = ("sqlalchemy", "sqlmodel")
 # Still to move (issue 17); remove a line when its module no longer imports them.
 NOT_YET_MOVED = {
-    "bot/inbox.py",
-    "bot/sender.py",
 }
 
 
