@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sopbot.engine.definition import DecisionAnswer, OutputKind, SopDefinition, Step
 from sopbot.engine.errors import NotAllowed, UnknownSop
@@ -89,7 +89,7 @@ class ChangeHook(Protocol):
 
     def on_change(
         self,
-        session: Any,
+        uow: UnitOfWork,
         loaded: LoadedInstance,
         transitions: Iterable[Transition],
         now: dt.datetime,
@@ -102,7 +102,7 @@ class ChangeNotices(ChangeHook, Protocol):
     notifier: it writes the outbox rows)."""
 
     def resend(
-        self, session: Any, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
+        self, uow: UnitOfWork, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
     ) -> None:
         """A live disposition's message again (its holder's account was just bound)."""
 
@@ -353,7 +353,7 @@ class ProcedureService:
                 loaded = self.instances.load(uow, instance_id)
                 for disposition in loaded.instance.live_dispositions(member_id):
                     if self.notices is not None:
-                        self.notices.resend(uow.session, loaded, disposition, self.runner.clock())
+                        self.notices.resend(uow, loaded, disposition, self.runner.clock())
                     count += 1
         return count
 
@@ -459,9 +459,9 @@ class ProcedureService:
             )
             # After the save, so that what the notices show (documents, dispositions) is there.
             if self.notices is not None:
-                self.notices.on_change(uow.session, loaded, transitions, now)
+                self.notices.on_change(uow, loaded, transitions, now)
             if self.reminders is not None:
-                self.reminders.on_change(uow.session, loaded, transitions, now)
+                self.reminders.on_change(uow, loaded, transitions, now)
         return ProcedureChanged(
             instance.id, instance.title, loaded.number, instance.state, instance.version
         )

@@ -36,9 +36,10 @@ _MARK_PROCESSED = (
 )
 # Read for every update that was not handed over in memory (storage/prepared.py).
 _PAYLOADS = PreparedQuery(
-    select_core(_INBOX_TABLE.c.id, _INBOX_TABLE.c.payload).where(
-        _INBOX_TABLE.c.id.in_(bindparam("ids", expanding=True))
-    )
+    lambda ids: select_core(_INBOX_TABLE.c.id, _INBOX_TABLE.c.payload).where(
+        _INBOX_TABLE.c.id.in_(ids)
+    ),
+    lists={"ids": _INBOX_TABLE.c.id},
 )
 _ERROR_LENGTH = 500  # the length of `InboxRow.last_error`
 

@@ -36,43 +36,50 @@ _DOCUMENT = table_of(DocumentRow)
 # The names the notices show, people's and positions', in one round trip (a change's notices
 # always name both): a row is a member's (with their language) or a position's.
 _NAMES = PreparedQuery(
-    union_all(
+    lambda members, positions: union_all(
         select(
             literal_column("'member'").label("kind"),
             _MEMBER.c.id,
             _MEMBER.c.name,
             _MEMBER.c.language,
-        ).where(_MEMBER.c.id.in_(bindparam("members", expanding=True))),
+        ).where(_MEMBER.c.id.in_(members)),
         select(literal_column("'position'"), _POSITION.c.id, _POSITION.c.name, null()).where(
-            _POSITION.c.id.in_(bindparam("positions", expanding=True))
+            _POSITION.c.id.in_(positions)
         ),
-    )
+    ),
+    lists={"members": _MEMBER.c.id, "positions": _POSITION.c.id},
 )
 _AGENCY_TIMEZONE = PreparedQuery(
     select(_AGENCY.c.timezone).where(_AGENCY.c.id == bindparam("agency_id"))
 )
 # With the uploader's name, which each document's caption shows.
 _DOCUMENTS = PreparedQuery(
-    select(
-        _DOCUMENT.c.id,
-        _DOCUMENT.c.telegram_file_id,
-        _DOCUMENT.c.original_name,
-        _DOCUMENT.c.mime_type,
-        _DOCUMENT.c.storage_key,
-        _DOCUMENT.c.uploaded_by_id,
-        _MEMBER.c.name.label("uploaded_by_name"),
-    )
-    .join(_MEMBER, _MEMBER.c.id == _DOCUMENT.c.uploaded_by_id)
-    .where(_DOCUMENT.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_DOCUMENT.c.uploaded_at)
+    lambda ids: (
+        select(
+            _DOCUMENT.c.id,
+            _DOCUMENT.c.telegram_file_id,
+            _DOCUMENT.c.original_name,
+            _DOCUMENT.c.mime_type,
+            _DOCUMENT.c.storage_key,
+            _DOCUMENT.c.uploaded_by_id,
+            _MEMBER.c.name.label("uploaded_by_name"),
+        )
+        .join(_MEMBER, _MEMBER.c.id == _DOCUMENT.c.uploaded_by_id)
+        .where(_DOCUMENT.c.id.in_(ids))
+        .order_by(_DOCUMENT.c.uploaded_at)
+    ),
+    lists={"ids": _DOCUMENT.c.id},
 )
 # Found by the instance's dispositions (ix_outbox_disposition_member), never by member alone:
 # a member's rows grow without end.
 _FILES_SENT = PreparedQuery(
-    select(_OUTBOX.c.member_id, _OUTBOX.c.payload)
-    .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
-    .where(_OUTBOX.c.member_id.in_(bindparam("members", expanding=True)))
-    .where(_OUTBOX.c.kind == "document")
+    lambda dispositions, members: (
+        select(_OUTBOX.c.member_id, _OUTBOX.c.payload)
+        .where(_OUTBOX.c.disposition_id.in_(dispositions))
+        .where(_OUTBOX.c.member_id.in_(members))
+        .where(_OUTBOX.c.kind == "document")
+    ),
+    lists={"dispositions": _OUTBOX.c.disposition_id, "members": _OUTBOX.c.member_id},
 )
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlmodel import Session
-
 from sopbot.engine.instance import Disposition, Transition
 from sopbot.messaging.notices import Notifier, tells_of
 from sopbot.storage.instance_store import LoadedInstance
@@ -29,7 +27,7 @@ class NoticeWriter:
 
     def on_change(
         self,
-        session: Session,
+        uow: UnitOfWork,
         loaded: LoadedInstance,
         transitions: Iterable[Transition],
         now: dt.datetime,
@@ -39,14 +37,12 @@ class NoticeWriter:
         told = [transition for transition in transitions if tells_of(transition)]
         if not told:
             return
-        uow = UnitOfWork(session)
         facts = load_notice_facts(uow, loaded, told)
         add_messages(uow, self.notifier.render(facts, told, now))
 
     def resend(
-        self, session: Session, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
+        self, uow: UnitOfWork, loaded: LoadedInstance, disposition: Disposition, now: dt.datetime
     ) -> None:
         """Send a live disposition again, as new (its holder has just joined, or asked)."""
-        uow = UnitOfWork(session)
         facts = load_resend_facts(uow, loaded, disposition)
         add_messages(uow, self.notifier.render_resend(facts, disposition, now))

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, insert, select
 
 from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.models import OutboxRow
@@ -24,10 +24,13 @@ _OUTBOX = table_of(OutboxRow)
 _ADD = PreparedWrite(insert(_OUTBOX))
 # The message an edit of a disposition changes: the first one queued for it.
 _FIRST_MESSAGES = PreparedQuery(
-    select(_OUTBOX.c.disposition_id, func.min(_OUTBOX.c.id).label("id"))
-    .where(_OUTBOX.c.disposition_id.in_(bindparam("dispositions", expanding=True)))
-    .where(_OUTBOX.c.kind == MessageKind.MESSAGE.value)
-    .group_by(_OUTBOX.c.disposition_id)
+    lambda dispositions: (
+        select(_OUTBOX.c.disposition_id, func.min(_OUTBOX.c.id).label("id"))
+        .where(_OUTBOX.c.disposition_id.in_(dispositions))
+        .where(_OUTBOX.c.kind == MessageKind.MESSAGE.value)
+        .group_by(_OUTBOX.c.disposition_id)
+    ),
+    lists={"dispositions": _OUTBOX.c.disposition_id},
 )
 
 

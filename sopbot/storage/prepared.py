@@ -172,7 +172,9 @@ class PreparedQuery:
 
     def __init__(
         self,
-        statement: Select[Any] | CompoundSelect[Any] | Callable[..., Select[Any]],
+        statement: Select[Any]
+        | CompoundSelect[Any]
+        | Callable[..., Select[Any] | CompoundSelect[Any]],
         *,
         lists: Mapping[str, ColumnElement[Any]] | None = None,
     ) -> None:
@@ -237,7 +239,7 @@ class PreparedQuery:
             name: [bindparam(f"{name}_{index}", type_=type_) for index in range(length)]
             for name, type_, length in zip(self._lists, self._list_types, lengths, strict=True)
         }
-        built: Select[Any] = self._build(**placeholders)  # type: ignore[operator]
+        built: Select[Any] | CompoundSelect[Any] = self._build(**placeholders)  # type: ignore[operator]
         return built
 
     def _compile(self, dialect: Dialect, lengths: tuple[int, ...]) -> _Plan:

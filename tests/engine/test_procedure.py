@@ -18,6 +18,7 @@ from sopbot.engine.errors import (
     InvalidHandOver,
     NotADecision,
     NotAllowed,
+    NotFound,
     NothingToReturnTo,
     NotYourStep,
     ReasonRequired,
@@ -359,7 +360,7 @@ def test_refusals_change_nothing() -> None:
             ReasonRequired,
             lambda: procedure.send_back(sekretaris, SEKRETARIS, reason="", at=at, routing=routing),
         ),
-        (KeyError, lambda: procedure.complete(uuid.uuid4(), SEKRETARIS, at=at, routing=routing)),
+        (NotFound, lambda: procedure.complete(uuid.uuid4(), SEKRETARIS, at=at, routing=routing)),
     ]
     for error, move in refusals:
         before = (len(procedure.transitions), [d.state for d in procedure.instance.dispositions])

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
-from sqlmodel import Session
 
 from sopbot.engine.instance import Transition
 from sopbot.messaging.notices import Notifier
@@ -36,14 +32,14 @@ def counted(database: Database) -> Iterator[list[str]]:
     """Every statement sent to the driver in the block."""
     statements: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+    def record(sql: str, _parameters: Any, _many: bool) -> None:
         statements.append(sql)
 
-    event.listen(database.engine, "before_cursor_execute", record)
+    database.observe_statements(record)
     try:
         yield statements
     finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+        database.stop_observing(record)
 
 
 class CountingWriter(NoticeWriter):
@@ -56,13 +52,13 @@ class CountingWriter(NoticeWriter):
 
     def on_change(
         self,
-        session: Session,
+        uow: UnitOfWork,
         loaded: LoadedInstance,
         transitions: Iterable[Transition],
         now: dt.datetime,
     ) -> None:
         with counted(self.database) as statements:
-            super().on_change(session, loaded, transitions, now)
+            super().on_change(uow, loaded, transitions, now)
         self.counts.append(len(statements))
 
 
@@ -88,11 +84,9 @@ def test_the_facts_of_a_disposition_with_earlier_documents(database: Database) -
         player.act(member, item)
     holder, item = next((m, i) for m, i in player.work(team) if i.step_number == 6)
     store = InstanceStore(DefinitionStore())
-    with database.transaction() as session:
-        loaded = store.load(session, uuid.UUID(str(outcome.result["instance_id"])))
-        facts = load_resend_facts(
-            UnitOfWork(session), loaded, loaded.instance.disposition(item.disposition_id)
-        )
+    with database.unit_of_work() as uow:
+        loaded = store.load(uow, outcome.result.instance_id)
+        facts = load_resend_facts(uow, loaded, loaded.instance.disposition(item.disposition_id))
     instance = loaded.instance
     named = {instance.started_by_id} | {d.assignee_id for d in instance.dispositions}
     assert named <= facts.people.keys()
