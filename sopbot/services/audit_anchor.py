@@ -14,7 +14,13 @@ from pathlib import Path
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
 from sopbot.messaging.formatting import escape, local_time
 from sopbot.services.commands import Clock, CommandRunner, utc_now
-from sopbot.storage.audit_anchor import Anchor, AnchorRecipient, append_anchor, record_anchor
+from sopbot.storage.audit_anchor import (
+    Anchor,
+    AnchorRecipient,
+    AnchorRecorded,
+    append_anchor,
+    record_anchor,
+)
 from sopbot.storage.audit_chain import MissingAuditKey
 from sopbot.storage.database import Database
 
@@ -50,7 +56,7 @@ class AuditAnchorService:
         taken: list[Anchor] = []
         work = functools.partial(record_anchor, key=self.key, render=self._render, taken=taken)
         outcome = self.runner.run(
-            anchor_key(self.clock().date().isoformat()), "audit_anchor", work, dict
+            anchor_key(self.clock().date().isoformat()), "audit_anchor", work, AnchorRecorded
         )
         if outcome.replayed or not taken:
             return None

@@ -24,7 +24,7 @@ from sopbot.engine.library import SopLibrary
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
-from sopbot.storage import instance_lookup, member_lookup
+from sopbot.storage import instance_lookup, members
 from sopbot.storage.audit import record_transitions
 from sopbot.storage.calendars import CalendarStore
 from sopbot.storage.database import Database
@@ -150,7 +150,7 @@ class ProcedureService:
         """
 
         def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
-            starter = member_lookup.member_of_agency(uow, agency_id, starter_id)
+            starter = members.member_of_agency(uow, agency_id, starter_id)
             definition = self.library.get(sop_id)
             if definition is None or definition.agency_key != starter.agency_key:
                 raise UnknownSop("no such SOP for this agency", sop_id=sop_id)
@@ -275,8 +275,8 @@ class ProcedureService:
 
         def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
             agency_id = procedure.instance.agency_id
-            actor = member_lookup.member_of_agency(uow, agency_id, member_id)
-            target = member_lookup.member_of_agency(uow, agency_id, to_member_id)
+            actor = members.member_of_agency(uow, agency_id, member_id)
+            target = members.member_of_agency(uow, agency_id, to_member_id)
             procedure.hand_over(
                 disposition_id,
                 member_id,
@@ -322,7 +322,7 @@ class ProcedureService:
 
         def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
             loaded = self.instances.load(uow, instance_id)
-            actor = member_lookup.member_of_agency(uow, loaded.instance.agency_id, member_id)
+            actor = members.member_of_agency(uow, loaded.instance.agency_id, member_id)
             loaded.procedure.cancel(member_id, reason=reason, at=now, is_admin=actor.is_admin)
             return self._save(uow, loaded, now)
 
@@ -389,7 +389,7 @@ class ProcedureService:
         """The SOPs a member may start: they hold the first step, or they are an admin."""
         now = self.runner.clock()
         with self.database.unit_of_work(read_only=True) as uow:
-            member = member_lookup.find_member(uow, member_id)
+            member = members.find_member(uow, member_id)
             if member is None:
                 return []
             result = []
@@ -403,12 +403,12 @@ class ProcedureService:
     def colleagues(self, member_id: int) -> list[tuple[int, str]]:
         """Other members of the member's agency who use the bot: (id, name)."""
         with self.database.unit_of_work(read_only=True) as uow:
-            return member_lookup.colleagues_of(uow, member_id)
+            return members.colleagues_of(uow, member_id)
 
     def member_names(self, member_ids: Iterable[int]) -> dict[int, str]:
         """Names of members, by id."""
         with self.database.unit_of_work(read_only=True) as uow:
-            return member_lookup.names_of(uow, member_ids)
+            return members.names_of(uow, member_ids)
 
     def inbox(self, member_id: int) -> list[InboxItem]:
         """The member's live dispositions, oldest first."""

@@ -20,20 +20,16 @@ R = TypeVar("R")
 
 
 def encode(result: object) -> dict[str, Any]:
-    """A result as JSON-ready values (a dataclass instance; a mapping is kept as it is)."""
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return {
-            field.name: _plain(getattr(result, field.name)) for field in dataclasses.fields(result)
-        }
-    if isinstance(result, typing.Mapping):
-        return {str(key): _plain(value) for key, value in result.items()}
-    raise TypeError(f"a command result must be a dataclass, not {type(result).__name__}")
+    """A result (a dataclass instance) as JSON-ready values."""
+    if not dataclasses.is_dataclass(result) or isinstance(result, type):
+        raise TypeError(f"a command result must be a dataclass, not {type(result).__name__}")
+    return {field.name: _plain(getattr(result, field.name)) for field in dataclasses.fields(result)}
 
 
 def decode(result_type: type[R], stored: typing.Mapping[str, Any]) -> R:
     """The result a command stored, as the dataclass it was."""
     if not dataclasses.is_dataclass(result_type):
-        return typing.cast(R, dict(stored))
+        raise TypeError(f"a command result type must be a dataclass, not {result_type!r}")
     hints = _hints(result_type)
     values = {name: _typed(hints[name], stored[name]) for name in hints if name in stored}
     return result_type(**values)

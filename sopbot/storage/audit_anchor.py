@@ -147,6 +147,13 @@ class AnchorRecipient:
     at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AnchorRecorded:
+    """The anchor command's stored result: how many chains the anchor holds."""
+
+    chains: int
+
+
 def record_anchor(
     uow: UnitOfWork,
     now: dt.datetime,
@@ -154,7 +161,7 @@ def record_anchor(
     key: AuditKey,
     render: Callable[[AnchorRecipient], str],
     taken: list[Anchor],
-) -> dict[str, Any]:
+) -> AnchorRecorded:
     """Anchor the chains' heads as they are now, and queue each agency's part to its admins
     (one outbox message each, rendered by `render`), in the caller's transaction.
 
@@ -183,7 +190,7 @@ def record_anchor(
         messages.append(OutboxMessage(admin.id, MessageKind.MESSAGE, {"text": text}, now))
     add_messages(uow, messages)
     taken.append(anchor)
-    return {"chains": len(anchor.heads)}
+    return AnchorRecorded(len(anchor.heads))
 
 
 def _when(at: dt.datetime) -> str:
