@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import telegram
+from hypothesis import settings
 
 from sopbot.emulator import BotApiEmulator
 from sopbot.storage.database import Database
@@ -23,6 +24,11 @@ from tests.helpers.databases import (
     postgres_url,
     sqlite_copy,
 )
+from tests.helpers.properties import FAST_PROFILE
+
+# Property tests try a sample of their examples unless `--hypothesis-profile=full` is given,
+# as the slow stage does (tests/helpers/properties.py).
+settings.load_profile(FAST_PROFILE)
 
 
 def make_database(kind: str, tmp_path: Path) -> Iterator[Database]:
