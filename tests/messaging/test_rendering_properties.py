@@ -335,6 +335,8 @@ def test_every_notice_of_a_procedure_is_accepted_whatever_was_typed(
     assert any(cut_to(reason.strip(), REASON_LIMIT - 1) in text for text in edits)
 
 
+# Every seed SOP played from start to finish: the slow stage.
+@pytest.mark.slow
 @pytest.mark.parametrize("sop_id", sorted(LIBRARY.definitions))
 def test_every_seed_sop_played_with_the_longest_inputs_fits(tmp_path: Path, sop_id: str) -> None:
     """The frame the limits leave (DISPOSITION_FRAME) holds every step of the seed SOPs."""
