@@ -2,57 +2,46 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import telegram
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from hypothesis import settings
 
 from sopbot.emulator import BotApiEmulator
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from tests.emulator import bot_for, running_emulator
-from tests.helpers.audit import TEST_AUDIT_KEY, TEST_AUDIT_KEY_TEXT
-
-POSTGRES_ENV = "SOPBOT_TEST_POSTGRES_URL"
-POSTGRES_HINT = (
-    f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
-    f"{POSTGRES_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.helpers.audit import TEST_AUDIT_KEY_TEXT
+from tests.helpers.databases import (
+    POSTGRES_HINT,
+    PostgresCopies,
+    empty_postgres,
+    empty_sqlite,
+    migrated_sqlite_file,
+    postgres_copies,
+    postgres_url,
+    sqlite_copy,
 )
+from tests.helpers.properties import FAST_PROFILE
 
-
-def postgres_url() -> str | None:
-    """The PostgreSQL server the tests may use, if one is configured."""
-    return os.environ.get(POSTGRES_ENV) or None
+# Property tests try a sample of their examples unless `--hypothesis-profile=full` is given,
+# as the slow stage does (tests/helpers/properties.py).
+settings.load_profile(FAST_PROFILE)
 
 
 def make_database(kind: str, tmp_path: Path) -> Iterator[Database]:
     """A fresh, empty database of the given kind (a new file, or a new PostgreSQL schema)."""
     if kind == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'sopbot.db'}", audit_key=TEST_AUDIT_KEY)
-        yield database
-        database.dispose()
+        with empty_sqlite(tmp_path) as database:
+            yield database
         return
     base = postgres_url()
     if base is None:
         pytest.skip(POSTGRES_HINT)
-    schema = f"sopbot_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(url.render_as_string(hide_password=False), audit_key=TEST_AUDIT_KEY)
-    try:
+    with empty_postgres(base) as database:
         yield database
-    finally:
-        database.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -67,11 +56,46 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
     yield from make_database(request.param, tmp_path)
 
 
-@pytest.fixture
-def database(empty_database: Database) -> Database:
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema once per session, for tests to copy."""
+    return migrated_sqlite_file(tmp_path_factory.mktemp("migrated"))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[PostgresCopies | None]:
+    """Copies of a PostgreSQL database migrated once per session (None: the server's user may
+    not create databases, and each test migrates a schema of its own)."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip(POSTGRES_HINT)
+    with postgres_copies(base) as copies:
+        yield copies
+
+
+def migrated_database(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Database]:
+    """A database of the given kind migrated to the newest schema, the test's own."""
+    if kind == "sqlite":
+        template: Path = request.getfixturevalue("migrated_sqlite")
+        with sqlite_copy(template, tmp_path) as database:
+            yield database
+        return
+    copies: PostgresCopies | None = request.getfixturevalue("migrated_postgres")
+    if copies is None:
+        for database in make_database(kind, tmp_path):
+            upgrade(database)
+            yield database
+        return
+    with copies.copy() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database migrated to the newest schema, on each kind."""
-    upgrade(empty_database)
-    return empty_database
+    yield from migrated_database(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -89,11 +113,9 @@ async def bot(emulator: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
 
 
 @pytest.fixture
-def postgres_database(tmp_path: Path) -> Iterator[Database]:
+def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated PostgreSQL database (skipped, with the reason, when none is configured)."""
-    for database in make_database("postgresql", tmp_path):
-        upgrade(database)
-        yield database
+    yield from migrated_database("postgresql", request, tmp_path)
 
 
 # Whole folders that belong to the slow stage (see pyproject.toml).

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench import transitions
-from tests.conftest import POSTGRES_HINT, postgres_url
+from tests.helpers.databases import POSTGRES_HINT, postgres_url
 
 TINY = 25  # three rounds over three instances of the 11-step SOP
 

@@ -58,7 +58,11 @@ def test_validate_fails_and_lists_every_problem(
     assert out.splitlines()[-1] == "1 valid, 1 with errors, 0 warning(s)"
 
 
-def test_list_shows_each_seed(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_shows_each_seed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The table is as wide as the terminal: a wide one, whatever runs the tests.
+    monkeypatch.setenv("COLUMNS", "140")
     assert main(["sop", "list"]) == 0
     out = capsys.readouterr().out
     for sop_id in SEED_IDS:

@@ -7,6 +7,8 @@ import html
 import re
 from pathlib import Path
 
+import pytest
+
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, play, start_procedure, world
 from sopbot.engine.library import SopLibrary
@@ -74,6 +76,8 @@ async def test_the_history_answers_say_what_is_true(kesbangpol: World) -> None:
     assert "Riwayat Pengolahan Data Kinerja Triwulan III 2026" in (history.text or "")
 
 
+# The longest seed run played end to end through the bot: the slow stage.
+@pytest.mark.slow
 async def test_a_seed_run_history_fits_one_message_under_a_heading_per_day(
     library: SopLibrary, tmp_path: Path
 ) -> None:

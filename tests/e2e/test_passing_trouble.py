@@ -34,6 +34,8 @@ def plain(text: str) -> str:
     return text.replace("<b>", "").replace("</b>", "")
 
 
+# A fault test: a six-second outage, waited out in real time: the slow stage.
+@pytest.mark.slow
 async def test_a_document_sent_during_an_outage_is_taken_once_it_passes(
     kesbangpol: World,
 ) -> None:
@@ -66,6 +68,8 @@ async def kesbangpol_paced(
         yield running
 
 
+# A fault test: replies paced at Telegram's own flood limits, in real time: the slow stage.
+@pytest.mark.slow
 async def test_answers_keep_the_chat_flood_limit_and_arrive(kesbangpol_paced: World) -> None:
     """An official who acts within seconds of a burst of messages still reads every answer."""
     kesbangpol = kesbangpol_paced

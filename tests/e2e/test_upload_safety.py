@@ -9,6 +9,7 @@ import asyncio
 import struct
 import zlib
 
+import pytest
 from sqlmodel import col, select
 
 from sopbot.bot.sender import OutboxSender
@@ -227,6 +228,8 @@ async def test_a_short_outage_is_ridden_out(kesbangpol: World) -> None:
     assert "diterima untuk langkah 4" in await upload_through_trouble(holder, "Format")
 
 
+# A fault test: it waits out every retry of the update in real time (some 15 s): the slow stage.
+@pytest.mark.slow
 async def test_a_long_outage_gets_a_plain_answer_and_changes_nothing(kesbangpol: World) -> None:
     holder = await at_step(kesbangpol, STEP)
     before = counts(kesbangpol)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sopbot.engine.durations import parse_standard_time
 from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import WorkingCalendar, WorkingHours, calendar_for
+from tests.helpers.properties import examples
 
 WITA = "Asia/Makassar"
 SAMARINDA = calendar_for(WITA, national=national_days_off([2026, 2027]))
@@ -89,7 +90,7 @@ def _in_or_at_end_of_working_time(calendar: WorkingCalendar, moment: dt.datetime
     return any(start <= moment <= end for start, end in intervals)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(start=MOMENTS, seconds=AMOUNTS)
 def test_a_due_time_never_falls_in_non_working_time(start: dt.datetime, seconds: float) -> None:
     due = SAMARINDA.add(start, seconds)
@@ -97,14 +98,14 @@ def test_a_due_time_never_falls_in_non_working_time(start: dt.datetime, seconds:
     assert due >= start
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(a=MOMENTS, b=MOMENTS, seconds=AMOUNTS)
 def test_adding_is_monotone(a: dt.datetime, b: dt.datetime, seconds: float) -> None:
     early, late = sorted((a, b))
     assert SAMARINDA.add(early, seconds) <= SAMARINDA.add(late, seconds)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(start=MOMENTS, first=AMOUNTS, second=AMOUNTS)
 def test_adding_is_additive(start: dt.datetime, first: float, second: float) -> None:
     step_by_step = SAMARINDA.add(SAMARINDA.add(start, first), second)
@@ -112,7 +113,7 @@ def test_adding_is_additive(start: dt.datetime, first: float, second: float) -> 
     assert abs((step_by_step - at_once).total_seconds()) < 1e-3
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(start=MOMENTS, seconds=AMOUNTS)
 def test_the_working_time_to_the_due_time_is_the_standard(
     start: dt.datetime, seconds: float

@@ -41,6 +41,7 @@ from sopbot.storage.models import MemberRow, OutboxRow, PositionRow
 from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.agencies import SeedAgency, fake_upload, next_key, seed_library, staff_agency
 from tests.helpers.audit import TEST_AUDIT_KEY
+from tests.helpers.properties import examples
 
 LIBRARY = seed_library()
 PENGOLAHAN = "dinas-kukmp-samarinda/pengolahan-data-kinerja"
@@ -128,7 +129,7 @@ def assert_accepted(html: str, *, one_message: bool = False) -> None:
 # -- every text of the catalog ---------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.lists(typed(2500), min_size=1, max_size=4))
 def test_every_catalog_text_filled_with_any_text_is_accepted(fillings: list[str]) -> None:
     for language in Language:
@@ -143,7 +144,7 @@ def test_every_catalog_text_filled_with_any_text_is_accepted(fillings: list[str]
                 assert_accepted(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(typed(5000))
 def test_a_caption_is_cut_to_1024_units_and_only_when_it_must(caption: str) -> None:
     fitted = fit_caption(caption)
@@ -194,7 +195,7 @@ def styled(text: FormattedText) -> list[tuple[str, frozenset[str]]]:
     return result
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(HTML, st.integers(8, 600))
 def test_split_parts_parse_fit_and_keep_every_character_and_its_formatting(
     html: str, limit: int
@@ -279,7 +280,7 @@ def assert_all_accepted(rows: list[OutboxRow]) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -334,6 +335,8 @@ def test_every_notice_of_a_procedure_is_accepted_whatever_was_typed(
     assert any(cut_to(reason.strip(), REASON_LIMIT - 1) in text for text in edits)
 
 
+# Every seed SOP played from start to finish: the slow stage.
+@pytest.mark.slow
 @pytest.mark.parametrize("sop_id", sorted(LIBRARY.definitions))
 def test_every_seed_sop_played_with_the_longest_inputs_fits(tmp_path: Path, sop_id: str) -> None:
     """The frame the limits leave (DISPOSITION_FRAME) holds every step of the seed SOPs."""
