@@ -15,22 +15,19 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
 
-from sopbot.engine.definition import Assignment, DecisionAnswer
 from sopbot.engine.errors import NotFound
 from sopbot.engine.instance import (
     Disposition,
-    DispositionState,
     EntityKind,
     Instance,
     InstanceState,
     StepRun,
-    StepRunState,
     Transition,
     TransitionAction,
 )
-from sopbot.engine.organization import ActingKind
 from sopbot.engine.procedure import Procedure
 from sopbot.storage.definitions import DefinitionStore
+from sopbot.storage.entity_columns import EntityColumns
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import (
     AgencyRow,
@@ -89,18 +86,11 @@ _BUMP_VERSION = PreparedWrite(
         cancel_reason=bindparam("cancel_reason"),
     )
 )
-# What the engine may change on a stored row; a changed row gets all of them written.
-_RUN_CHANGES = (
-    "state",
-    "completed_at",
-    "due_at",
-    "previous_run_id",
-    "sender_id",
-    "instruction",
-    "answer",
-    "reason",
-)
-_DISPOSITION_CHANGES = ("state", "acted_at", "note", "reason")
+# Step runs and dispositions are stored field by field: a field of the engine's dataclass is
+# the column of the same name (enums as their values), so a new column is the model, its
+# migration and the engine's field.
+_RUN_COLUMNS = EntityColumns(StepRun, _RUN)
+_DISPOSITION_COLUMNS = EntityColumns(Disposition, _DISPOSITION)
 _INSERT_RUN = PreparedWrite(insert(_RUN))
 _INSERT_DISPOSITION = PreparedWrite(insert(_DISPOSITION))
 _INSERT_DOCUMENT = PreparedWrite(insert(_DOCUMENT))
@@ -206,8 +196,11 @@ class InstanceStore:
             finished_at=row.finished_at,
             cancel_reason=row.cancel_reason,
             version=row.version,
-            step_runs=[_run_from_row(r) for r in _in_opening_order(run_rows)],
-            dispositions=[_disposition_from_row(d, documents) for d in disposition_rows],
+            step_runs=[_RUN_COLUMNS.entity(r) for r in _in_opening_order(run_rows)],
+            dispositions=[
+                _DISPOSITION_COLUMNS.entity(d, document_ids=list(documents.get(d.id, [])))
+                for d in disposition_rows
+            ],
         )
         return LoadedInstance(
             procedure=Procedure(definition, instance),
@@ -301,21 +294,25 @@ class InstanceStore:
             session,
             _INSERT_RUN,
             _UPDATE_RUN,
-            [_run_values(loaded, r) for r in instance.step_runs if r.id in changed_runs],
+            [
+                _RUN_COLUMNS.values(r, instance_id=instance.id)
+                for r in instance.step_runs
+                if r.id in changed_runs
+            ],
             loaded.stored_runs,
-            _RUN_CHANGES,
+            _RUN_COLUMNS.changeable,
         )
         self._write(
             session,
             _INSERT_DISPOSITION,
             _UPDATE_DISPOSITION,
             [
-                _disposition_values(loaded, d)
+                _DISPOSITION_COLUMNS.values(d, instance_id=instance.id)
                 for d in instance.dispositions
                 if d.id in changed_dispositions
             ],
             loaded.stored_dispositions,
-            _DISPOSITION_CHANGES,
+            _DISPOSITION_COLUMNS.changeable,
         )
         # Uploaded with this change (their step run exists now), each with the disposition the
         # engine attached it to.
@@ -380,46 +377,6 @@ def _document_values(
     }
 
 
-def _run_values(loaded: LoadedInstance, step_run: StepRun) -> dict[str, Any]:
-    return {
-        "id": step_run.id,
-        "instance_id": loaded.instance.id,
-        "step_number": step_run.step_number,
-        "round": step_run.round,
-        "state": step_run.state.value,
-        "assignment": step_run.assignment.value,
-        "opened_at": step_run.opened_at,
-        "completed_at": step_run.completed_at,
-        "due_at": step_run.due_at,
-        "previous_run_id": step_run.previous_run_id,
-        "sender_id": step_run.sender_id,
-        "instruction": step_run.instruction,
-        "answer": step_run.answer.value if step_run.answer else None,
-        "reason": step_run.reason,
-    }
-
-
-def _disposition_values(loaded: LoadedInstance, disposition: Disposition) -> dict[str, Any]:
-    return {
-        "id": disposition.id,
-        "instance_id": loaded.instance.id,
-        "step_run_id": disposition.step_run_id,
-        "assignee_id": disposition.assignee_id,
-        "position_id": disposition.position_id,
-        "state": disposition.state.value,
-        "created_at": disposition.created_at,
-        "sender_id": disposition.sender_id,
-        "instruction": disposition.instruction,
-        "acting": disposition.acting.value if disposition.acting else None,
-        "acting_for_id": disposition.acting_for_id,
-        "manual": disposition.manual,
-        "handed_from_id": disposition.handed_from_id,
-        "acted_at": disposition.acted_at,
-        "note": disposition.note,
-        "reason": disposition.reason,
-    }
-
-
 def _in_opening_order(rows: list[Row[Any]]) -> list[Row[Any]]:
     """Runs in the order they were opened: follow previous_run links where times tie."""
     by_previous: dict[uuid.UUID | None, list[Row[Any]]] = {}
@@ -437,42 +394,3 @@ def _in_opening_order(rows: list[Row[Any]]) -> list[Row[Any]]:
         pending.extend(by_previous.get(row.id, []))
     ordered.extend(r for r in rows if r.id not in seen)
     return ordered
-
-
-def _run_from_row(row: Any) -> StepRun:
-    return StepRun(
-        id=row.id,
-        step_number=row.step_number,
-        round=row.round,
-        state=StepRunState(row.state),
-        assignment=Assignment(row.assignment),
-        opened_at=row.opened_at,
-        previous_run_id=row.previous_run_id,
-        sender_id=row.sender_id,
-        instruction=row.instruction,
-        completed_at=row.completed_at,
-        due_at=row.due_at,
-        answer=DecisionAnswer(row.answer) if row.answer else None,
-        reason=row.reason,
-    )
-
-
-def _disposition_from_row(row: Any, documents: dict[uuid.UUID, list[uuid.UUID]]) -> Disposition:
-    return Disposition(
-        id=row.id,
-        step_run_id=row.step_run_id,
-        assignee_id=row.assignee_id,
-        position_id=row.position_id,
-        state=DispositionState(row.state),
-        created_at=row.created_at,
-        sender_id=row.sender_id,
-        instruction=row.instruction,
-        acting=ActingKind(row.acting) if row.acting else None,
-        acting_for_id=row.acting_for_id,
-        manual=row.manual,
-        handed_from_id=row.handed_from_id,
-        acted_at=row.acted_at,
-        note=row.note,
-        reason=row.reason,
-        document_ids=list(documents.get(row.id, [])),
-    )
