@@ -26,7 +26,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bench.figures import spread
-from sopbot.bot.sender import OutboxSender
+from sopbot.delivery.sender import OutboxSender
 from sopbot.emulator.process import emulator_process
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.storage.database import Database

@@ -1,5 +1,5 @@
 """`python -m sopbot`: the same as the `sopbot` console script."""
 
-from sopbot.bot.cli import main
+from sopbot.cli import main
 
 raise SystemExit(main())

@@ -27,11 +27,11 @@ from telegram.ext import (
 
 from sopbot.bot.audit_anchor import AuditAnchorJob
 from sopbot.bot.bot_api_request import AiohttpRequest
-from sopbot.bot.flood import FloodControl, FloodLimits
-from sopbot.bot.redaction import install_token_redaction
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
-from sopbot.bot.sender import OutboxSender
-from sopbot.bot.telegram_errors import is_transient
+from sopbot.delivery.flood import FloodControl, FloodLimits
+from sopbot.delivery.redaction import install_token_redaction
+from sopbot.delivery.sender import OutboxSender
+from sopbot.delivery.telegram_errors import is_transient
 from sopbot.engine.library import SopLibrary
 from sopbot.handlers import (
     calendar,

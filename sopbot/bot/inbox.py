@@ -25,8 +25,8 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
-from sopbot.bot.group_commit import GroupCommit
-from sopbot.bot.redaction import redact
+from sopbot.delivery.group_commit import GroupCommit
+from sopbot.delivery.redaction import redact
 from sopbot.handlers.common import tell_not_processed
 from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, InboxClaim
 from sopbot.storage import inbox_store

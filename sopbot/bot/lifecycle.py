@@ -21,8 +21,8 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 
 from sopbot.bot.app import BotParts
 from sopbot.bot.inbox import LONG_POLL_SECONDS, InboxPoller, InboxProcessor, UpdateInbox
-from sopbot.bot.telegram_errors import retry_after_seconds
 from sopbot.bot.webhook_server import require_usable_secret, webhook_server
+from sopbot.delivery.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

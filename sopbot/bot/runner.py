@@ -12,11 +12,11 @@ from typing import TextIO
 from telegram.error import NetworkError, TelegramError
 
 from sopbot.bot.app import BotParts, build_bot
-from sopbot.bot.flood import FloodLimits
 from sopbot.bot.lifecycle import BotApiRefused, WebhookConfig, reach_bot_api, running
 from sopbot.bot.preflight import settings_problems
-from sopbot.bot.redaction import install_token_redaction, redact
 from sopbot.bot.settings import Settings
+from sopbot.delivery.flood import FloodLimits
+from sopbot.delivery.redaction import install_token_redaction, redact
 from sopbot.engine.library import load_library
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sopbot.bot.flood import FloodLimits
+from sopbot.delivery.flood import FloodLimits
 from sopbot.storage.audit_key import AuditKey
 
 # The seed definitions shipped inside the wheel (see pyproject.toml), for installs that are not

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from sopbot.bot.app import BotParts, build_bot
-from sopbot.bot.flood import FloodLimits
 from sopbot.bot.lifecycle import running
+from sopbot.delivery.flood import FloodLimits
 from sopbot.demo.officials import NAMES, Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.emulator import BotApiEmulator

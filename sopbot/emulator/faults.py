@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sopbot.bot.flood import TELEGRAM_LIMITS, FloodLimits
+from sopbot.delivery.flood import TELEGRAM_LIMITS, FloodLimits
 
 Clock = Callable[[], float]
 

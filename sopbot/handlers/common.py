@@ -19,8 +19,8 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from sopbot.bot.sender import OutboxSender, markup, send_html_text
-from sopbot.bot.telegram_errors import is_transient, retry_after_seconds
+from sopbot.delivery.sender import OutboxSender, markup, send_html_text
+from sopbot.delivery.telegram_errors import is_transient, retry_after_seconds
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
 from sopbot.messaging.formatting import (

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from sopbot.bot.flood import TokenBucket
+from sopbot.delivery.flood import TokenBucket
 from sopbot.handlers.common import answer, language_of, send_html, services_of
 
 # Handlers run by group number; this one runs before every feature's (group 0).

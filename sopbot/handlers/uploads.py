@@ -18,7 +18,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from sopbot.bot.telegram_errors import is_transient
+from sopbot.delivery.telegram_errors import is_transient
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     INPUT_LIMIT,

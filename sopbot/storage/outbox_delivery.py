@@ -1,6 +1,6 @@
 """The outbox rows as the sender sees them: claiming what is due, leasing, recording outcomes.
 
-`sopbot.bot.sender` decides (which of the due messages to take so that each chat keeps its
+`sopbot.delivery.sender` decides (which of the due messages to take so that each chat keeps its
 order, when to retry, when to give up, what the admins are told); these functions are the SQL
 it runs, each inside the caller's unit of work. A row is "pending" until a sender claims it,
 "sending" under that sender's lease, then "sent", "failed" or "skipped".

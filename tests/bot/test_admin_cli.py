@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.bot.cli import main
+from sopbot.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 AGENCY = "kesbangpol-pekalongan"

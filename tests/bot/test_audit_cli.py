@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from sopbot.bot.cli import main
+from sopbot.cli import main
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.storage.audit_chain import content_hash
 from sopbot.storage.audit_key import PLACEHOLDER

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.bot.cli import main
+from sopbot.cli import main
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import revisions_in_order
 from tests.helpers.definitions import definition_text, write_definition

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sopbot.bot.flood import TELEGRAM_LIMITS, FloodLimits, Pacer, SlidingWindow, TokenBucket
+from sopbot.delivery.flood import TELEGRAM_LIMITS, FloodLimits, Pacer, SlidingWindow, TokenBucket
 
 
 class FakeClock:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from sopbot.bot.redaction import REDACTED, install_token_redaction
+from sopbot.delivery.redaction import REDACTED, install_token_redaction
 
 TOKEN = "7312946508:AAH3kq-Zx9_Lm2Pq8Rs5Tu7Vw0Yb4Cd6Ef1"
 

@@ -30,7 +30,7 @@ def test_the_run_path_loads_neither_the_emulator_nor_the_demo() -> None:
     code = (
         "import contextlib, io, sys\n"
         + "".join(f"import {name}\n" for name in bot_modules())
-        + "from sopbot.bot.cli import main\n"
+        + "from sopbot.cli import main\n"
         # The command line as `sopbot run --help` builds and parses it.
         + "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         + "    main(['run', '--help'])\n"

@@ -7,7 +7,7 @@ import pytest
 import telegram
 from telegram.error import BadRequest, Forbidden
 
-from sopbot.bot.sender import edit_html_text, markup, send_html_text
+from sopbot.delivery.sender import edit_html_text, markup, send_html_text
 from sopbot.emulator import BotApiEmulator
 from sopbot.messaging.keyboards import Button
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from sopbot.bot.app import BotParts, build_bot
-from sopbot.bot.cli import main
 from sopbot.bot.lifecycle import BotApiRefused, reach_bot_api
 from sopbot.bot.preflight import settings_problems
 from sopbot.bot.settings import Settings
+from sopbot.cli import main
 from sopbot.emulator import (
     DEFAULT_TOKEN,
     BotApiEmulator,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.bot.flood import FloodLimits
+from sopbot.delivery.flood import FloodLimits
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.scenario import World, world

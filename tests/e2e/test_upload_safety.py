@@ -12,7 +12,7 @@ import zlib
 import pytest
 from sqlmodel import col, select
 
-from sopbot.bot.sender import OutboxSender
+from sopbot.delivery.sender import OutboxSender
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.scenario import World

@@ -9,7 +9,7 @@ import pytest
 import telegram
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from sopbot.bot.flood import TELEGRAM_LIMITS
+from sopbot.delivery.flood import TELEGRAM_LIMITS
 from sopbot.emulator import (
     BotApiEmulator,
     DropConnection,

@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from sopbot.bot.redaction import install_token_redaction
-from sopbot.bot.sender import OutboxSender
+from sopbot.delivery.redaction import install_token_redaction
+from sopbot.delivery.sender import OutboxSender
 from sopbot.emulator import (
     BotApiEmulator,
     DropConnection,

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from sopbot.bot.sender import MAX_UNRECORDED
+from sopbot.delivery.sender import MAX_UNRECORDED
 from sopbot.demo.staffing import linear_sop
 from sopbot.emulator import BotApiEmulator, SimulatedUser
 from sopbot.engine.library import load_library

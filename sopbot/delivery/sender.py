@@ -34,10 +34,10 @@ from telegram.error import (
 )
 from telegram.warnings import PTBUserWarning
 
-from sopbot.bot.flood import FloodControl
-from sopbot.bot.group_commit import GroupCommit
-from sopbot.bot.redaction import redact
-from sopbot.bot.telegram_errors import retry_after_seconds
+from sopbot.delivery.flood import FloodControl
+from sopbot.delivery.group_commit import GroupCommit
+from sopbot.delivery.redaction import redact
+from sopbot.delivery.telegram_errors import retry_after_seconds
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
