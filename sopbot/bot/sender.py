@@ -77,7 +77,7 @@ async def send_html_text(
     """Send one message of HTML text (one part of `split_message`); its message id.
 
     Telegram's answer is read as JSON and not made into a `Message`, which no caller needs:
-    building it was about a tenth of the bot's CPU per reply (bench/findings.md). Errors are
+    building it was a noticeable part of the bot's CPU per reply (bench/findings.md). Errors are
     raised as `send_message` raises them (RetryAfter, Forbidden, NetworkError...), except that
     HTML Telegram cannot parse is sent again as plain text (see `_html_request`).
     """
