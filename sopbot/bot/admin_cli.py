@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import TextIO
+from typing import TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sopbot.bot.settings import Settings
@@ -30,9 +30,22 @@ from sopbot.storage.models import ANY_SOP
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""The sub-commands of the `sopbot` parser."""
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add_commands(commands: Commands) -> None:
     """Add the set-up commands to the `sopbot` parser."""
+    _add_agency_commands(commands)
+    _add_position_commands(commands)
+    _add_admin_commands(commands)
+    _add_member_commands(commands)
+    _add_acting_commands(commands)
+    _add_invite_command(commands)
+
+
+def _add_agency_commands(commands: Commands) -> None:
+    """`sopbot agency create`."""
     agency = commands.add_parser("agency", help="agencies (OPD)")
     agency_commands = agency.add_subparsers(title="agency commands", metavar="AGENCY_COMMAND")
     create = agency_commands.add_parser("create", help="create an agency")
@@ -45,6 +58,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     create.set_defaults(handler=_agency_create)
 
+
+def _add_position_commands(commands: Commands) -> None:
+    """`sopbot position add`."""
     position = commands.add_parser("position", help="positions (jabatan) of an agency")
     position_commands = position.add_subparsers(
         title="position commands", metavar="POSITION_COMMAND"
@@ -63,6 +79,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
     add.set_defaults(handler=_position_add)
 
+
+def _add_admin_commands(commands: Commands) -> None:
+    """`sopbot admin add`."""
     admin = commands.add_parser("admin", help="agency admins")
     admin_commands = admin.add_subparsers(title="admin commands", metavar="ADMIN_COMMAND")
     admin_add = admin_commands.add_parser("add", help="add an admin and print their link")
@@ -71,6 +90,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     admin_add.add_argument("--position", help="a position key they hold, if any")
     admin_add.set_defaults(handler=_admin_add)
 
+
+def _add_member_commands(commands: Commands) -> None:
+    """`sopbot member list|leave|appoint`."""
     member = commands.add_parser("member", help="the people of an agency")
     member_commands = member.add_subparsers(title="member commands", metavar="MEMBER_COMMAND")
     member_list = member_commands.add_parser("list", help="members and the positions they hold")
@@ -89,6 +111,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     appoint.add_argument("position", help="the position key")
     appoint.set_defaults(handler=_member_appoint)
 
+
+def _add_acting_commands(commands: Commands) -> None:
+    """`sopbot acting appoint|end` (Plt / Plh)."""
     acting = commands.add_parser("acting", help="acting officials (Plt / Plh)")
     acting_commands = acting.add_subparsers(title="acting commands", metavar="ACTING_COMMAND")
     acting_add = acting_commands.add_parser("appoint", help="appoint a Plt or Plh from now")
@@ -104,6 +129,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     acting_end.add_argument("acting_id", type=int)
     acting_end.set_defaults(handler=_acting_end)
 
+
+def _add_invite_command(commands: Commands) -> None:
+    """`sopbot invite`."""
     invite = commands.add_parser("invite", help="print a single-use invitation link")
     invite.add_argument("agency", help="the agency key")
     invite.add_argument("position", help="the position key the person will hold")

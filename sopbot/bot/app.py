@@ -112,7 +112,7 @@ def quiet_http_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def build_bot(
+def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     *,
     token: str,
     database: Database,

@@ -1,12 +1,12 @@
 """How the bot's HTTP requests to the Bot API go out: python-telegram-bot's request interface
 (`BaseRequest`) over an aiohttp client session.
 
-PTB's default backend (httpx over httpcore and anyio) cost about a millisecond of CPU per
-message sent under load, more than everything else the bot does for an answer together: a
-pool lock and a cancel scope around every request, a walk over every pooled connection before
-and after it, and HTTP parsed in Python (bench/findings.md). aiohttp keeps its pool with a
-counter and parses HTTP in C, at a fraction of that cost; PTB's request interface is there
-so that a bot can choose its HTTP library.
+PTB's default backend (httpx over httpcore and anyio) cost more CPU per message sent under
+load than everything else the bot does for an answer together: a pool lock and a cancel scope
+around every request, a walk over every pooled connection before and after it, and HTTP parsed
+in Python (bench/findings.md). aiohttp keeps its pool with a counter and parses HTTP in C,
+at a fraction of that cost; PTB's request interface is there so that a bot can choose its HTTP
+library.
 
 What PTB expects of a backend, kept here: the four timeouts (a request's own, else this
 object's), `TimedOut` when one runs out (saying when the request was never sent because no
@@ -83,8 +83,8 @@ class AiohttpRequest(BaseRequest):
                 # The Bot API sets no cookies worth keeping.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 # HTTP(S)_PROXY and NO_PROXY from the environment apply, as they did with httpx.
-                # aiohttp then looks them up on every request (a third of its cost), so only
-                # where some are set.
+                # aiohttp then looks them up on every request, a large part of what a request
+                # costs it (bench/findings.md), so only where some are set.
                 trust_env=bool(urllib.request.getproxies()),
             )
 

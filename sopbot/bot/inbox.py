@@ -149,8 +149,9 @@ class InboxProcessor:
         self._queued_ids: set[int] = set()
         self._newest = 0
         # Updates the poller parsed and stored, by inbox id: handled from memory, they are
-        # neither read back nor parsed again (about a tenth of the CPU of a burst). What is
-        # not here (after a restart, a failure, from the webhook) is read from the store.
+        # neither read back nor parsed again, which in a burst was work worth saving
+        # (bench/findings.md). What is not here (after a restart, a failure, from the
+        # webhook) is read from the store.
         self._handed_over: dict[int, Update] = {}
         # The claim of each update being handled, for the handlers' command keys.
         self._claims: ClaimsInHand = application.bot_data.setdefault(CLAIMS_KEY, ClaimsInHand())

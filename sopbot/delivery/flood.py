@@ -80,8 +80,9 @@ class Pacer:
         self._next: float | None = None
         self._last = float("-inf")
         # The actual sends of the last second: catching up after a stall may not put more
-        # than ceil(rate) of them in any one second (a stall of 42 ms followed by catching
-        # up at min_gap would otherwise let a counting server see a 31st).
+        # than ceil(rate) of them in any one second (a short stall of the event loop followed
+        # by catching up at min_gap would otherwise let a counting server see a 31st;
+        # bench/findings.md).
         self.window = SlidingWindow(math.ceil(rate), 1.0, clock=clock)
         self._lock = asyncio.Lock()
 

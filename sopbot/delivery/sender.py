@@ -77,7 +77,7 @@ async def send_html_text(
     """Send one message of HTML text (one part of `split_message`); its message id.
 
     Telegram's answer is read as JSON and not made into a `Message`, which no caller needs:
-    building it was about a tenth of the bot's CPU per reply (bench/findings.md). Errors are
+    building it was a noticeable part of the bot's CPU per reply (bench/findings.md). Errors are
     raised as `send_message` raises them (RetryAfter, Forbidden, NetworkError...), except that
     HTML Telegram cannot parse is sent again as plain text (see `_html_request`).
     """
@@ -226,34 +226,40 @@ class OutboxSender:
         async with self._unrecorded:  # released once the outcome is committed
             try:
                 message_id = await self._send(job)
-            except RetryAfter as exc:
-                await self._in_thread(
-                    self._postpone, job, retry_after_seconds(exc), "429 retry_after", False
-                )
-                return False
             except DocumentUnavailable as exc:
                 # Missing or damaged in the store: no later try would find other bytes.
                 await self._record(DeliveryOutcome(job.id, "failed", error=f"document: {exc}"))
                 return True
-            except Forbidden as exc:
-                # The person blocked the bot (or left): their admins are told.
-                error = f"forbidden: {exc}"
-                await self._record(DeliveryOutcome(job.id, "failed", error=error, blocked=True))
-                return True
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    await self._record(DeliveryOutcome(job.id, "sent"))
-                    return True
-                await self._record(DeliveryOutcome(job.id, "failed", error=f"bad request: {exc}"))
-                return True
             except TelegramError as exc:
-                if job.kind == "message":  # Telegram may have taken it: a retry may duplicate
-                    self.ledger.uncertain(job.id, job.chat_id)
-                await self._in_thread(self._postpone, job, _backoff(job.attempts), str(exc), True)
-                return False
+                return await self._after_telegram_error(job, exc)
             copies = self.ledger.copies(job.id, job.chat_id, message_id)
             await self._record(DeliveryOutcome(job.id, "sent", message_id, copies=copies))
             return True
+
+    async def _after_telegram_error(self, job: DueMessage, error: TelegramError) -> bool:
+        """Record or postpone a send that Telegram refused or that failed on the way; True
+        when the chat may go on to its next message."""
+        if isinstance(error, RetryAfter):
+            await self._in_thread(
+                self._postpone, job, retry_after_seconds(error), "429 retry_after", False
+            )
+            return False
+        if isinstance(error, Forbidden):
+            # The person blocked the bot (or left): their admins are told.
+            failed = DeliveryOutcome(job.id, "failed", error=f"forbidden: {error}", blocked=True)
+            await self._record(failed)
+            return True
+        if isinstance(error, BadRequest):
+            if "not modified" in str(error).lower():
+                await self._record(DeliveryOutcome(job.id, "sent"))
+            else:
+                error_text = f"bad request: {error}"
+                await self._record(DeliveryOutcome(job.id, "failed", error=error_text))
+            return True
+        if job.kind == "message":  # Telegram may have taken it: a retry may duplicate
+            self.ledger.uncertain(job.id, job.chat_id)
+        await self._in_thread(self._postpone, job, _backoff(job.attempts), str(error), True)
+        return False
 
     async def _record(self, outcome: DeliveryOutcome) -> None:
         """Record an outcome with whatever else finished meanwhile (a group commit)."""

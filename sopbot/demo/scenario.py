@@ -76,7 +76,7 @@ def _timezone_of(agency_key: str) -> str:
 
 
 @asynccontextmanager
-async def world(
+async def world(  # noqa: PLR0913 - what a test may change in the world, keyword-only
     library: SopLibrary,
     sop_id: str,
     *,

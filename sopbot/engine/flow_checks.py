@@ -121,10 +121,18 @@ def _strongly_connected_components(graph: _Graph) -> dict[int, int]:
                 parent = frames[-1][0]
                 lowest[parent] = min(lowest[parent], lowest[number])
             if lowest[number] == index[number]:
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component[member] = number
-                    if member == number:
-                        break
+                _close_component(number, stack, on_stack, component)
     return component
+
+
+def _close_component(
+    root: int, stack: list[int], on_stack: set[int], component: dict[int, int]
+) -> None:
+    """Take the steps of the component whose first step is `root` off the stack (it is the
+    top of the stack down to `root`), naming the component by `root`."""
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component[member] = root
+        if member == root:
+            return

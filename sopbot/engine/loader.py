@@ -730,45 +730,18 @@ class _Builder:
             or raw.output_kind is None
         ):
             return None
-        where = f"step {number}"
         ok = True
-
-        def check_target(target: tuple[int, int], label: str) -> None:
-            nonlocal ok
-            value, line = target
-            if value == END:
-                return
-            if value == number:
-                self.r.error(
-                    line,
-                    f"{label} of {where} points at step {number} itself; point it at another step",
-                )
-                ok = False
-            elif value not in known:
-                self.r.error(line, f"{label} of {where} goes to step {value}, which does not exist")
-                ok = False
-
         next_step = following
         if raw.next_target is not None:
-            check_target(raw.next_target, "'lanjut'")
+            ok = self._check_target(raw.next_target, "'lanjut'", number, known)
             next_step = raw.next_target[0]
         decision = None
         if raw.decision is not None:
             question, yes, no = raw.decision
             if yes is None or no is None:
                 return None
-            check_target(yes, "'ya'")
-            check_target(no, "'tidak'")
-            if yes[0] == no[0]:
-                self.r.error(
-                    raw.decision_line,
-                    f"the decision of {where} sends 'ya' and 'tidak' "
-                    f"to the same place; a decision needs two "
-                    "different ways",
-                )
-                ok = False
+            ok = self._check_decision(number, raw.decision_line, yes, no, known) and ok
             decision = Decision(question=question, yes=yes[0], no=no[0])
-
         # The roles may have been refused (their problems are already reported); the step's own
         # checks still run against whatever is known.
         role_entry = roles.get(raw.role)
@@ -777,7 +750,7 @@ class _Builder:
         if decision is not None and assignment is Assignment.EVERY_HOLDER:
             self.r.error(
                 raw.role_line,
-                f"{where} is a decision but every holder of '{raw.role}' "
+                f"step {number} is a decision but every holder of '{raw.role}' "
                 "would do it (pemegang: semua); a decision is taken by one "
                 "person, set pemegang: salah_satu on the step",
             )
@@ -798,6 +771,48 @@ class _Builder:
             decision=decision,
             line=raw.line,
         )
+
+    def _check_target(
+        self, target: tuple[int, int], label: str, number: int, known: set[int | None]
+    ) -> bool:
+        """Whether a target of step `number` is the end or another step that exists; a
+        problem is reported when it is not."""
+        value, line = target
+        where = f"step {number}"
+        if value == END:
+            return True
+        if value == number:
+            self.r.error(
+                line,
+                f"{label} of {where} points at step {number} itself; point it at another step",
+            )
+            return False
+        if value not in known:
+            self.r.error(line, f"{label} of {where} goes to step {value}, which does not exist")
+            return False
+        return True
+
+    def _check_decision(
+        self,
+        number: int,
+        line: int,
+        yes: tuple[int, int],
+        no: tuple[int, int],
+        known: set[int | None],
+    ) -> bool:
+        """Whether both ways of the decision of step `number` (written on `line`) lead to steps
+        that exist, and to different places; every problem is reported."""
+        ok = self._check_target(yes, "'ya'", number, known)
+        ok = self._check_target(no, "'tidak'", number, known) and ok
+        if yes[0] == no[0]:
+            self.r.error(
+                line,
+                f"the decision of step {number} sends 'ya' and 'tidak' "
+                f"to the same place; a decision needs two "
+                "different ways",
+            )
+            ok = False
+        return ok
 
 
 def _peek(node: Node, key: str) -> str | None:

@@ -82,7 +82,7 @@ class Procedure:
     # -- starting --------------------------------------------------------------------------
 
     @classmethod
-    def start(
+    def start(  # noqa: PLR0913 - what a new instance is made of, keyword-only
         cls,
         definition: SopDefinition,
         *,
@@ -707,7 +707,7 @@ class Procedure:
             )
             live_keys.add(assignee.key)
 
-    def _send(
+    def _send(  # noqa: PLR0913 - the new disposition's fields, keyword-only
         self,
         run_id: uuid.UUID,
         assignee: Assignee,

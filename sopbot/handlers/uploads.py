@@ -11,10 +11,11 @@ for the sender's only open task; with several, the bot asks which.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -39,7 +40,7 @@ from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
 from sopbot.services.commands import CommandKey
 from sopbot.services.onboarding import MemberView
-from sopbot.services.procedures import NewDocument
+from sopbot.services.procedures import DocumentAttached, NewDocument
 from sopbot.storage.file_names import clean_name, delivery_name
 from sopbot.storage.file_types import (
     ALLOWED_TYPES_DESCRIPTION,
@@ -47,6 +48,7 @@ from sopbot.storage.file_types import (
     Refusal,
     detect_file_type,
 )
+from sopbot.storage.task_lists import InboxItem
 
 FALLBACK_NAME = "dokumen"
 """Shown for a file whose sender gave no usable name."""
@@ -100,62 +102,66 @@ def _incoming(update: Update) -> IncomingFile | None:
 async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """A document or photo: check it, then attach it to the right disposition."""
     message = update.effective_message
-    if message is None:
-        return
-    member, services, language = caller.member, caller.services, caller.language
-    t = services.catalog.text
     incoming = _incoming(update)
-    if incoming is None:
+    if message is None or incoming is None:
         return
     if incoming.size is not None and incoming.size > MAX_DOWNLOAD_BYTES:
-        await send_html(
-            message,
-            t(language, "document.too_big", size=megabytes(incoming.size, language)),
-            context=context,
-        )
+        size = megabytes(incoming.size, caller.language)
+        await send_html(message, caller.text("document.too_big", size=size), context=context)
         return
-    pending = await in_thread(services.pending.peek, member.id)
+    pending = await in_thread(caller.services.pending.peek, caller.member.id)
     if pending is not None and pending.kind == "start_note" and not pending.expired:
-        await _incoming_letter(update, context, member, incoming, pending.payload)
+        await _incoming_letter(update, context, caller.member, incoming, pending.payload)
         return
-    disposition_id = None
-    if message.reply_to_message is not None:
-        disposition_id = await in_thread(
-            services.procedures.disposition_for_message,
-            message.chat_id,
-            message.reply_to_message.message_id,
-        )
+    disposition_id = await _disposition_replied_to(message, caller)
     if disposition_id is None:
-        tasks = await in_thread(services.procedures.inbox, member.id)
+        tasks = await in_thread(caller.services.procedures.inbox, caller.member.id)
         if not tasks:
-            await send_html(message, t(language, "document.no_task"), context=context)
+            await send_html(message, caller.text("document.no_task"), context=context)
             return
         if len(tasks) > 1:
-            await in_thread(services.pending.ask, member.id, "upload_pick", asdict(incoming))
-            keyboard = [
-                [
-                    Button(
-                        t(
-                            language,
-                            "hint.pick_label",
-                            number=task.instance_number,
-                            step=task.step_number,
-                        ),
-                        callback(Action.UPLOAD_FOR, task.disposition_id),
-                    )
-                ]
-                for task in tasks[:20]
-            ]
-            keyboard.append([Button(t(language, "button.cancel"), callback(Action.CANCEL_INPUT))])
-            await send_html(
-                message,
-                t(language, "document.which_step", name=escape(incoming.name)),
-                keyboard,
-                context=context,
-            )
+            await _ask_which_task(message, context, caller, incoming, tasks)
             return
         disposition_id = tasks[0].disposition_id
-    await receive(update, context, member, disposition_id, incoming)
+    await receive(update, context, caller, disposition_id, incoming)
+
+
+async def _disposition_replied_to(message: Message, caller: Caller) -> uuid.UUID | None:
+    """The disposition shown in the bot's message that `message` replies to, if any."""
+    if message.reply_to_message is None:
+        return None
+    return await in_thread(
+        caller.services.procedures.disposition_for_message,
+        message.chat_id,
+        message.reply_to_message.message_id,
+    )
+
+
+async def _ask_which_task(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    incoming: IncomingFile,
+    tasks: Sequence[InboxItem],
+) -> None:
+    """Keep the file's details as a pending question and ask which of the tasks it is for."""
+    await in_thread(caller.services.pending.ask, caller.member.id, "upload_pick", asdict(incoming))
+    keyboard = [
+        [
+            Button(
+                caller.text("hint.pick_label", number=task.instance_number, step=task.step_number),
+                callback(Action.UPLOAD_FOR, task.disposition_id),
+            )
+        ]
+        for task in tasks[:20]
+    ]
+    keyboard.append([Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))])
+    await send_html(
+        message,
+        caller.text("document.which_step", name=escape(incoming.name)),
+        keyboard,
+        context=context,
+    )
 
 
 async def _incoming_letter(
@@ -217,7 +223,7 @@ async def upload_target_picked(
         return
     await answer(query)
     await remove_buttons(query, context)
-    await receive(update, context, member, disposition_id, IncomingFile(**pending.payload))
+    await receive(update, context, caller, disposition_id, IncomingFile(**pending.payload))
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,71 +296,84 @@ async def _download(bot: Bot, file_id: str) -> bytes:
 async def receive(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    member: MemberView,
+    caller: Caller,
     disposition_id: uuid.UUID,
     incoming: IncomingFile,
 ) -> None:
     """Download, check by content, keep, and attach to the disposition."""
-    services = services_of(context)
-    language = language_of(member, update)
-    t = services.catalog.text
     chat = update.effective_chat
     chat_id = chat.id if chat else None
     try:
         # Refuse before downloading when the person may not act on this disposition.
-        step = await in_thread(services.procedures.check, member.id, disposition_id)
+        step = await in_thread(caller.services.procedures.check, caller.member.id, disposition_id)
     except DomainError as refusal:
-        text = await in_thread(refusal_text, services, language, refusal)
-        await send_html(None, text, context=context, chat_id=chat_id)
+        await _tell_refusal(context, caller, chat_id, refusal)
         return
-    checked = await _download_and_check(update, context, member, incoming)
+    checked = await _download_and_check(update, context, caller.member, incoming)
     if checked is None:
         return
     # Keyed by the message that carried the file (the update handled now may be the press
     # that picked its task), and marking the update handled now.
     key = CommandKey(incoming.key, command_key(update, context).inbox)
     try:
-        outcome = await in_thread(
-            services.procedures.attach_document,
-            key,
-            member_id=member.id,
-            disposition_id=disposition_id,
-            document=checked.document,
-        )
-        if incoming.caption:
-            await in_thread(
-                services.procedures.save_note,
-                replace(key, value=f"{key.value}:note"),
-                member_id=member.id,
-                disposition_id=disposition_id,
-                note=incoming.caption,
-            )
+        attached = await _attach(caller, key, disposition_id, checked.document, incoming.caption)
     except DomainError as refusal:
-        await send_html(
-            None,
-            await in_thread(refusal_text, services, language, refusal),
-            context=context,
-            chat_id=chat_id,
-        )
+        await _tell_refusal(context, caller, chat_id, refusal)
         return
-    if outcome.result.duplicate:
-        await send_html(None, t(language, "document.duplicate"), context=context, chat_id=chat_id)
-        return
-    title = outcome.result.title
-    await send_html(
-        None,
-        t(
-            language,
-            "document.received",
-            name=escape(checked.name),
-            type=escape(checked.kind),
-            step=step,
-            title=escape(title),
-        ),
-        context=context,
-        chat_id=chat_id,
+    text = _received_text(caller, attached, checked, step)
+    await send_html(None, text, context=context, chat_id=chat_id)
+    if not attached.duplicate:
+        wake_sender(context)
+
+
+async def _tell_refusal(
+    context: ContextTypes.DEFAULT_TYPE, caller: Caller, chat_id: int | None, refusal: DomainError
+) -> None:
+    """Tell the person why the service refused."""
+    text = await in_thread(refusal_text, caller.services, caller.language, refusal)
+    await send_html(None, text, context=context, chat_id=chat_id)
+
+
+async def _attach(
+    caller: Caller,
+    key: CommandKey,
+    disposition_id: uuid.UUID,
+    document: NewDocument,
+    caption: str | None,
+) -> DocumentAttached:
+    """Attach the kept file to the disposition, and its caption as the holder's note (a
+    command of its own, keyed after the file's); DomainError when either is refused."""
+    procedures = caller.services.procedures
+    outcome = await in_thread(
+        procedures.attach_document,
+        key,
+        member_id=caller.member.id,
+        disposition_id=disposition_id,
+        document=document,
     )
-    wake_sender(context)
+    if caption:
+        await in_thread(
+            procedures.save_note,
+            replace(key, value=f"{key.value}:note"),
+            member_id=caller.member.id,
+            disposition_id=disposition_id,
+            note=caption,
+        )
+    return outcome.result
+
+
+def _received_text(caller: Caller, attached: DocumentAttached, checked: _Checked, step: int) -> str:
+    """The answer to a file attached: received (its name, kind, step and procedure), or
+    already there."""
+    if attached.duplicate:
+        return caller.text("document.duplicate")
+    return caller.text(
+        "document.received",
+        name=escape(checked.name),
+        type=escape(checked.kind),
+        step=step,
+        title=escape(attached.title),
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

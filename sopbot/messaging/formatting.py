@@ -277,10 +277,7 @@ def _next_cut(pieces: list[_Piece], start: int, reopened: tuple[_Piece, ...], li
     for index in range(start, len(pieces)):
         piece = pieces[index]
         if piece.tag:
-            if not piece.closes:
-                open_tags.append(piece)
-            elif open_tags and open_tags[-1].tag == piece.tag:
-                open_tags.pop()
+            _open_or_close(open_tags, piece)
             snapshot = tuple(open_tags)
             continue
         if used + piece.units > limit:
@@ -306,6 +303,15 @@ def _next_cut(pieces: list[_Piece], start: int, reopened: tuple[_Piece, ...], li
             kind = _SPACE_INSIDE if inside else _SPACE_OUTSIDE
             best[kind] = _Cut(index + 1, index + 1, snapshot, used)
     return _Cut(len(pieces), len(pieces), snapshot, used)
+
+
+def _open_or_close(open_tags: list[_Piece], tag: _Piece) -> None:
+    """Add an opening tag to the tags open at this point, or take off the one a closing tag
+    closes (a closing tag that matches none changes nothing)."""
+    if not tag.closes:
+        open_tags.append(tag)
+    elif open_tags and open_tags[-1].tag == tag.tag:
+        open_tags.pop()
 
 
 def _choose(best: dict[int, _Cut], limit: int) -> _Cut | None:

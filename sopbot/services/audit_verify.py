@@ -247,27 +247,49 @@ class _ChainWalk:
         self.keyed = False  # a keyed row was seen: plain links may no longer follow
 
     def check(self, row: AuditRow) -> list[AuditProblem]:
+        """The problems of the chain's next row (its content, its place in the chain, what the
+        anchors saw there); it is then the last row seen."""
+        problems = [
+            *self._content_problems(row),
+            *self._place_problems(row),
+            *self._anchor_problems(row),
+        ]
+        self.last_seq = max(self.last_seq, row.seq)
+        self.last_hash = row.hash
+        self.last_id = row.id
+        return problems
+
+    def _problem(self, row: AuditRow, kind: ProblemKind, detail: str) -> AuditProblem:
+        return AuditProblem(self.chain, row.seq, row.id, kind, detail)
+
+    def _content_problems(self, row: AuditRow) -> list[AuditProblem]:
+        """Whether the row's columns give its stored hash, under a scheme sopbot writes, and
+        never a plain link after keyed ones."""
         problems: list[AuditProblem] = []
-
-        def problem(kind: ProblemKind, detail: str, seq: int = row.seq) -> None:
-            problems.append(AuditProblem(self.chain, seq, row.id, kind, detail))
-
         expected = row_hash(row, self.key)
         if expected is None:
-            problem(ProblemKind.EDITED, f"its hash scheme {row.scheme!r} is not one sopbot writes")
+            detail = f"its hash scheme {row.scheme!r} is not one sopbot writes"
+            problems.append(self._problem(row, ProblemKind.EDITED, detail))
         elif not same_digest(row.hash, expected):
-            problem(ProblemKind.EDITED, "its columns do not give its stored hash (edited)")
+            detail = "its columns do not give its stored hash (edited)"
+            problems.append(self._problem(row, ProblemKind.EDITED, detail))
         if row.scheme == KEYED_SCHEME:
             self.keyed = True
         elif row.scheme == PLAIN_SCHEME and self.keyed:
-            problem(
-                ProblemKind.DOWNGRADED,
-                "a plain SHA-256 link after keyed ones: made without the audit key (re-hashed)",
-            )
+            detail = "a plain SHA-256 link after keyed ones: made without the audit key (re-hashed)"
+            problems.append(self._problem(row, ProblemKind.DOWNGRADED, detail))
+        return problems
+
+    def _place_problems(self, row: AuditRow) -> list[AuditProblem]:
+        """Whether the row is in its agency's chain, right after the last row seen and linked
+        to it."""
+        problems: list[AuditProblem] = []
         if chain_of(row.agency_id) != row.chain:
-            problem(ProblemKind.WRONG_CHAIN, f"agency {row.agency_id} belongs to another chain")
+            detail = f"agency {row.agency_id} belongs to another chain"
+            problems.append(self._problem(row, ProblemKind.WRONG_CHAIN, detail))
         if row.seq <= self.last_seq:
-            problem(ProblemKind.DUPLICATE, f"seq {row.seq} stored twice (also row {self.last_id})")
+            detail = f"seq {row.seq} stored twice (also row {self.last_id})"
+            problems.append(self._problem(row, ProblemKind.DUPLICATE, detail))
         elif row.seq > self.last_seq + 1:
             first, last = self.last_seq + 1, row.seq - 1
             gap = f"seq {first}" if first == last else f"seqs {first}-{last}"
@@ -282,22 +304,25 @@ class _ChainWalk:
             )
         elif row.prev_hash != self.last_hash:
             # Only checked without a gap: after one, the link is broken by the gap itself.
-            problem(
-                ProblemKind.UNLINKED,
+            detail = (
                 "its prev_hash is not the hash of the row before it (inserted, or the row "
-                "before was re-hashed)",
+                "before was re-hashed)"
             )
-        for sighting in self.anchored.pop(row.seq, []):
-            if sighting.hash != row.hash:
-                problem(
-                    ProblemKind.CHANGED,
-                    f"{sighting.where()} saw another row here (replaced, and the rows after "
-                    "it re-hashed)",
-                )
-        self.last_seq = max(self.last_seq, row.seq)
-        self.last_hash = row.hash
-        self.last_id = row.id
+            problems.append(self._problem(row, ProblemKind.UNLINKED, detail))
         return problems
+
+    def _anchor_problems(self, row: AuditRow) -> list[AuditProblem]:
+        """Whether every anchor that saw this place in the chain saw this row."""
+        return [
+            self._problem(
+                row,
+                ProblemKind.CHANGED,
+                f"{sighting.where()} saw another row here (replaced, and the rows after "
+                "it re-hashed)",
+            )
+            for sighting in self.anchored.pop(row.seq, [])
+            if sighting.hash != row.hash
+        ]
 
     def finish(self, head: ChainHead | None) -> list[AuditProblem]:
         """Compare the end of the chain with its head and with what the anchors saw."""

@@ -62,7 +62,7 @@ def _detail(transition: Transition, files: Mapping[uuid.UUID, NewDocument]) -> d
     return detail
 
 
-def record_change(
+def record_change(  # noqa: PLR0913 - the audit row's columns, keyword-only
     session: Session | UnitOfWork,
     *,
     at: dt.datetime,

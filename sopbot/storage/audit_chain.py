@@ -112,7 +112,7 @@ class AuditEntry:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-def content_hash(
+def content_hash(  # noqa: PLR0913 - every column of the link is hashed, keyword-only
     *,
     chain: str,
     seq: int,

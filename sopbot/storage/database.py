@@ -133,9 +133,10 @@ class Database:
 
         On SQLite it runs right here: in WAL mode a reader takes no lock, never waits for a
         writer and does no network round trip, and the read costs less than handing it to a
-        worker thread and back (about 0.7 ms of CPU a hop under load, bench.end_to_end). On a
-        database server a read waits on the network, so it goes to a worker thread; so do all
-        writes and reads of many rows, whatever the database.
+        worker thread and back (under load the GIL changing hands and the thread waking cost
+        more than the read; bench/findings.md). On a database server a read waits on the
+        network, so it goes to a worker thread; so do all writes and reads of many rows,
+        whatever the database.
         """
         if self.is_sqlite:
             return function(*args)

@@ -30,7 +30,7 @@ class Invitation:
     used_at: dt.datetime | None
 
 
-def add_invitation(
+def add_invitation(  # noqa: PLR0913 - the invitation row's columns, keyword-only
     uow: UnitOfWork,
     *,
     token_hash: str,

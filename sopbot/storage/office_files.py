@@ -171,8 +171,9 @@ def _has_macros(content: bytes) -> bool:
 
 def _detect_package(content: bytes, depth: int, budget: _UnpackBudget) -> FileType | Refusal:
     """The type of a ZIP package at this nesting depth, after the bomb checks."""
-    # zipfile builds an object per central-directory record before we can count them, so a
-    # 20 MB archive of empty entries costs seconds and 100+ MB. Every record it parses starts
+    # zipfile builds an object per central-directory record before we can count them, so an
+    # archive of nothing but empty entries, small enough to download, costs time and memory
+    # out of all proportion to its size (bench/findings.md). Every record it parses starts
     # with this signature, so counting the signature bounds its work up front.
     if content.count(_ZIP_CENTRAL_RECORD) > _ZIP_MAX_ENTRIES:
         return Refusal.ARCHIVE

@@ -146,16 +146,8 @@ _PLAIN_VALUE = re.compile(r"[+-][\d\s.,()+\-/%]*")
 def detect_text(content: bytes) -> FileType | Refusal:
     """CSV or plain text for mostly printable UTF-8 without NUL bytes and without markup,
     scripts or (in CSV) formulas; otherwise why it is refused."""
-    if b"\x00" in content:
-        return Refusal.NOT_ACCEPTED
-    body = content.removeprefix(_UTF8_BOM)
-    if not body:
-        return Refusal.NOT_ACCEPTED
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return Refusal.NOT_ACCEPTED
-    if len(_CONTROL_CHARACTERS.findall(text)) > len(text) * _MAX_CONTROL_FRACTION:
+    text = _printable_text(content)
+    if text is None:
         return Refusal.NOT_ACCEPTED
     if text.lstrip().startswith(_RTF_START):
         return Refusal.NOT_ACCEPTED  # Word opens it as RTF, with any OLE objects inside
@@ -168,6 +160,23 @@ def detect_text(content: bytes) -> FileType | Refusal:
     if any(_has_formula(text, delimiter) for delimiter in _CSV_DELIMITERS):
         return Refusal.FORMULA
     return CSV
+
+
+def _printable_text(content: bytes) -> str | None:
+    """The text of ``content`` when it is UTF-8 (a byte order mark dropped), not empty, without
+    NUL bytes and with few control characters; None otherwise."""
+    if b"\x00" in content:
+        return None
+    body = content.removeprefix(_UTF8_BOM)
+    if not body:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(_CONTROL_CHARACTERS.findall(text)) > len(text) * _MAX_CONTROL_FRACTION:
+        return None
+    return text
 
 
 def _is_active(text: str) -> bool:

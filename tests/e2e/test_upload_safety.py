@@ -126,6 +126,27 @@ async def test_a_file_reaches_the_next_official_under_a_name_the_server_made(
     ]
 
 
+async def test_a_caption_is_the_holders_note_and_the_same_file_again_is_kept_once(
+    kesbangpol: World,
+) -> None:
+    holder = await at_step(kesbangpol, STEP)
+    message = holder.disposition()
+    report = sample_pdf("laporan triwulan III")
+    holder.user.send_document(
+        report, "laporan.pdf", "application/pdf", caption="Sudah diparaf", reply_to=message
+    )
+    (reply,) = await holder.user.wait_for_bot_messages(1)
+    assert (reply.text or "").startswith("📎 Berkas laporan.pdf (PDF) diterima untuk langkah 4")
+    again = await holder.upload(message, report, "laporan-lagi.pdf", "application/pdf")
+    assert again.text == T(Language.ID, "document.duplicate")
+    assert len(documents_of(kesbangpol)) == 1
+    await holder.press(message, "button.complete")
+    await settle(kesbangpol.emulator, kesbangpol.parts)
+    checker = kesbangpol.officials[CHECKER]
+    assert "Catatan: Sudah diparaf" in (checker.disposition().text or "")
+    assert [m.document for m in checker.user.bot_messages() if m.document] == ["laporan.pdf"]
+
+
 async def wait_for_document_rows(demo: World) -> None:
     """Until the change that hands a document on has committed its outbox rows."""
     for _ in range(500):
