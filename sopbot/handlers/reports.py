@@ -90,11 +90,7 @@ async def history_command(
         # Only the member's own agency is searched: another agency's number reads as not found.
         history = await in_thread(services.views.history, member.agency_id, number)
     except NotFound:
-        await send_html(
-            update.effective_message,
-            t(language, "history.not_found", number=number),
-            context=context,
-        )
+        await _say_not_found(update, context, caller, number)
         return
     if not (member.is_admin or history.involves(member.id)):
         await send_html(
@@ -198,11 +194,7 @@ async def status_command(
     try:
         statuses = await in_thread(services.views.status, member.agency_id, number)
     except NotFound:
-        await send_html(
-            update.effective_message,
-            t(language, "history.not_found", number=number),
-            context=context,
-        )
+        await _say_not_found(update, context, caller, number)
         return
     if number is not None:
         await send_html(
@@ -302,3 +294,11 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CommandHandler(["riwayat", "history"], history_command, filters=private)
     )
     application.add_handler(CommandHandler("status", status_command, filters=private))
+
+
+async def _say_not_found(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, number: int | None
+) -> None:
+    """No procedure with this number in the member's agency (another agency's reads so too)."""
+    text = caller.text("history.not_found", number=number)
+    await send_html(update.effective_message, text, context=context)

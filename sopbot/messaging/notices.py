@@ -462,12 +462,18 @@ class Notifier:
         context.add(
             member,
             MessageKind.MESSAGE,
-            {
-                "text": self.render_disposition(facts, disposition, language),
-                "keyboard": to_payload(self.keyboard(facts, disposition, language)),
-            },
+            self._live_payload(facts, disposition, language),
             disposition.id,
         )
+
+    def _live_payload(
+        self, facts: NoticeFacts, disposition: Disposition, language: Language
+    ) -> dict[str, Any]:
+        """A live disposition's message: its text and its buttons."""
+        return {
+            "text": self.render_disposition(facts, disposition, language),
+            "keyboard": to_payload(self.keyboard(facts, disposition, language)),
+        }
 
     def _refresh(self, context: _Rendering, disposition: Disposition) -> None:
         """Re-render a live disposition (e.g. after it was claimed: no more "Ambil")."""
@@ -477,10 +483,7 @@ class Notifier:
         context.add(
             member,
             MessageKind.EDIT,
-            {
-                "text": self.render_disposition(facts, disposition, language),
-                "keyboard": to_payload(self.keyboard(facts, disposition, language)),
-            },
+            self._live_payload(facts, disposition, language),
             disposition.id,
         )
 

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.models import MemberRow, OutboxRow
+from sopbot.storage.outbox import add_messages
 from sopbot.storage.unit_of_work import UnitOfWork
 
 _ERROR_LENGTH = 500  # the length of `OutboxRow.last_error`
@@ -323,11 +325,6 @@ def admins_to_tell(uow: UnitOfWork, recipient: Recipient) -> list[AdminContact]:
 def add_admin_notice(uow: UnitOfWork, admin_id: int, text: str, at: dt.datetime) -> None:
     """Put a notice to an admin in the outbox (marked as a notice: a notice that cannot be
     delivered is not reported in turn)."""
-    uow.session.add(
-        OutboxRow(
-            created_at=at,
-            member_id=admin_id,
-            kind="message",
-            payload={"text": text, "notice": True},
-        )
+    add_messages(
+        uow, [OutboxMessage(admin_id, MessageKind.MESSAGE, {"text": text, "notice": True}, at)]
     )

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from sopbot.engine.alerts import NextAlert, SentAlert
 from sopbot.engine.instance import LIVE_DISPOSITION_STATES, InstanceState, StepRunState
+from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage import audit_chain
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import (
@@ -29,10 +30,10 @@ from sopbot.storage.models import (
     DispositionRow,
     InstanceRow,
     MemberRow,
-    OutboxRow,
     StepAlertRow,
     StepRunRow,
 )
+from sopbot.storage.outbox import add_messages
 from sopbot.storage.unit_of_work import UnitOfWork
 
 
@@ -227,9 +228,7 @@ def member(uow: UnitOfWork, member_id: int) -> Recipient | None:
 
 def queue_message(uow: UnitOfWork, member_id: int, at: dt.datetime, text: str) -> None:
     """Put a message to the member in the outbox, sent once the unit of work commits."""
-    uow.session.add(
-        OutboxRow(created_at=at, member_id=member_id, kind="message", payload={"text": text})
-    )
+    add_messages(uow, [OutboxMessage(member_id, MessageKind.MESSAGE, {"text": text}, at)])
 
 
 def _recipients(uow: UnitOfWork, query: Any) -> list[Recipient]:

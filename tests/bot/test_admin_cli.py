@@ -6,24 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
-AGENCY = "kesbangpol-pekalongan"
+from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sopbot.db'}")
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "sopbot_pekalongan_bot")
-    monkeypatch.delenv("SOPBOT_SOP_DIR", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    use_fresh_database(monkeypatch, tmp_path)
 
 
 def add_the_kepala_badan(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,17 +31,7 @@ def add_the_kepala_badan(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
-        "agency",
-        "create",
-        AGENCY,
-        "--name",
-        "Badan Kesbangpol",
-        "--timezone",
-        "Asia/Jakarta",
-    )
-    assert code == 0
+    out = create_agency(capsys)
     assert "1 SOP(s) in its folder" in out
     add_the_kepala_badan(capsys)
     code, out, _ = run(capsys, "admin", "add", AGENCY, "--name", "Siti Admin")

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from sopbot.cli import main
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.storage.audit_chain import content_hash
 from sopbot.storage.audit_key import PLACEHOLDER
@@ -18,42 +17,19 @@ from sopbot.storage.document_store import LocalDocumentStore
 from sopbot.storage.models import AuditRow
 from tests.helpers.agencies import next_key
 from tests.helpers.audit import TEST_AUDIT_KEY, TEST_AUDIT_KEY_TEXT
+from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
 from tests.storage.test_audit_integrity import HASHED_COLUMNS, staffed, start
 from tests.storage.test_document_verify import LAMPIRAN, LAPORAN, PALSU, upload
-
-REPO = Path(__file__).resolve().parents[2]
-AGENCY = "kesbangpol-pekalongan"
 
 
 @pytest.fixture
 def database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'sopbot.db'}"
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "sopbot_pekalongan_bot")
-    monkeypatch.delenv("SOPBOT_SOP_DIR", raising=False)
-    return url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return use_fresh_database(monkeypatch, tmp_path)
 
 
 def set_up_agency(capsys: pytest.CaptureFixture[str]) -> None:
     """An agency with a position and an admin: five audit rows in its chain."""
-    code, _, _ = run(
-        capsys,
-        "agency",
-        "create",
-        AGENCY,
-        "--name",
-        "Badan Kesbangpol",
-        "--timezone",
-        "Asia/Jakarta",
-    )
-    assert code == 0
+    create_agency(capsys)
     code, _, _ = run(
         capsys,
         "position",

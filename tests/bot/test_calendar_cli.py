@@ -8,38 +8,16 @@ from pathlib import Path
 import pytest
 
 from sopbot.bot.calendar_cli import WEEKDAYS
-from sopbot.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
-AGENCY = "kesbangpol-pekalongan"
+from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sopbot.db'}")
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "sopbot_pekalongan_bot")
-    monkeypatch.delenv("SOPBOT_SOP_DIR", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    use_fresh_database(monkeypatch, tmp_path)
 
 
 def test_an_agency_changes_its_calendar(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, _ = run(
-        capsys,
-        "agency",
-        "create",
-        AGENCY,
-        "--name",
-        "Badan Kesbangpol",
-        "--timezone",
-        "Asia/Jakarta",
-    )
-    assert code == 0
+    create_agency(capsys)
     day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).date()
     code, out, _ = run(capsys, "calendar", "off", AGENCY, day.isoformat(), "HUT", "Kota")
     assert (code, out.strip()) == (0, f"{day}: off; 0 open step(s) got a new due time")
