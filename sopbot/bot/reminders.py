@@ -21,7 +21,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from sopbot.engine.instance import EntityKind, Transition
+from sopbot.engine.instance import EntityKind, Transition, TransitionAction
 from sopbot.services.alerts import AlertService, PlannedAlert
 from sopbot.storage.instance_store import LoadedInstance
 
@@ -184,7 +184,10 @@ class ReminderObserver:
     ) -> None:
         """Plan the alerts of the runs this change opened."""
         for transition in transitions:
-            if transition.entity is EntityKind.STEP_RUN and transition.action == "open":
+            if (
+                transition.entity is EntityKind.STEP_RUN
+                and transition.action is TransitionAction.OPEN
+            ):
                 run = loaded.instance.run(transition.entity_id)
                 if (
                     run.due_at is not None

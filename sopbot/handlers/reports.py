@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from sopbot.engine.errors import NotFound
+from sopbot.engine.instance import EntityKind, TransitionAction
 from sopbot.handlers.common import (
     BotServices,
     Caller,
@@ -135,6 +136,20 @@ def _timeline(
     return "\n".join(lines)
 
 
+_INSTANCE_TEXTS = {
+    TransitionAction.START: "history.start",
+    TransitionAction.FINISH: "history.finish",
+    TransitionAction.CANCEL: "history.cancel",
+}
+_DISPOSITION_TEXTS = {
+    TransitionAction.SEND: "history.sent",
+    TransitionAction.COMPLETE: "history.done",
+    TransitionAction.CLAIM: "history.claimed",
+    TransitionAction.HAND_OVER: "history.handed_over",
+    TransitionAction.REROUTE: "history.rerouted",
+}
+
+
 def _history_text(services: BotServices, language: Language, entry: HistoryEntry) -> str | None:
     t = services.catalog.text
     person = escape(entry.person or "-")
@@ -142,35 +157,25 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
     step = entry.step_number
     key: str | None = None
     params: dict[str, object] = {}
-    if entry.entity == "instance":
-        key = {
-            "start": "history.start",
-            "finish": "history.finish",
-            "cancel": "history.cancel",
-        }.get(entry.action)
+    if entry.entity is EntityKind.INSTANCE:
+        key = _INSTANCE_TEXTS.get(entry.action)
         params = {"actor": escape(entry.actor or "-"), "reason": reason}
-    elif entry.entity == "step_run":
-        if entry.action == "open":
+    elif entry.entity is EntityKind.STEP_RUN:
+        if entry.action is TransitionAction.OPEN:
             key, params = "history.step_open", {"step": step, "round": entry.round or 1}
-        elif entry.action == "complete":
+        elif entry.action is TransitionAction.COMPLETE:
             key = {"ya": "history.step_yes", "tidak": "history.step_no"}.get(
                 entry.answer or "", "history.step_complete"
             )
             params = {"step": step, "reason": reason}
-        elif entry.action == "send_back":
+        elif entry.action is TransitionAction.SEND_BACK:
             key, params = "history.step_returned", {"step": step, "reason": reason}
-        elif entry.action == "cancel":
+        elif entry.action is TransitionAction.CANCEL:
             key, params = "history.step_cancelled", {"step": step}
-    elif entry.entity == "disposition":
-        key = {
-            "send": "history.sent",
-            "complete": "history.done",
-            "claim": "history.claimed",
-            "hand_over": "history.handed_over",
-            "reroute": "history.rerouted",
-        }.get(entry.action)
+    elif entry.entity is EntityKind.DISPOSITION:
+        key = _DISPOSITION_TEXTS.get(entry.action)
         params = {"person": person, "reason": reason}
-    elif entry.entity == "document":
+    elif entry.entity is EntityKind.DOCUMENT:
         key, params = (
             "history.document",
             {"person": person, "name": escape(entry.document_name or "-")},

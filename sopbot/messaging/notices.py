@@ -27,6 +27,7 @@ from sopbot.engine.instance import (
     Instance,
     StepRun,
     Transition,
+    TransitionAction,
 )
 from sopbot.engine.procedure import Procedure
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
@@ -62,8 +63,11 @@ def tells_of(transition: Transition) -> bool:
     if transition.entity is EntityKind.DISPOSITION:
         return True
     if transition.entity is EntityKind.STEP_RUN:
-        return transition.action == "complete"
-    return transition.entity is EntityKind.INSTANCE and transition.action in ("finish", "cancel")
+        return transition.action is TransitionAction.COMPLETE
+    return transition.entity is EntityKind.INSTANCE and transition.action in (
+        TransitionAction.FINISH,
+        TransitionAction.CANCEL,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,19 +174,20 @@ class Notifier:
         context = _Rendering(facts, now)
         procedure = facts.procedure
         for transition in transitions:
-            if transition.entity is EntityKind.DISPOSITION:
+            entity, action = transition.entity, transition.action
+            if entity is EntityKind.DISPOSITION:
                 disposition = procedure.instance.disposition(transition.entity_id)
-                if transition.action == "send":
+                if action is TransitionAction.SEND:
                     self._send_disposition(context, disposition)
-                elif transition.action == "claim":
+                elif action is TransitionAction.CLAIM:
                     self._refresh(context, disposition)
                 elif disposition.state in _ENDED_LABELS:
                     self._close(context, disposition)
-            elif transition.entity is EntityKind.STEP_RUN and transition.action == "complete":
+            elif entity is EntityKind.STEP_RUN and action is TransitionAction.COMPLETE:
                 self._moved_on(context, procedure.instance.run(transition.entity_id))
-            elif transition.entity is EntityKind.INSTANCE and transition.action == "finish":
+            elif entity is EntityKind.INSTANCE and action is TransitionAction.FINISH:
                 self._finished(context)
-            elif transition.entity is EntityKind.INSTANCE and transition.action == "cancel":
+            elif entity is EntityKind.INSTANCE and action is TransitionAction.CANCEL:
                 self._cancelled(context, transition)
         return context.messages
 

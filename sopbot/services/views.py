@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotFound
-from sopbot.engine.instance import LIVE_DISPOSITION_STATES, DispositionState, StepRunState
+from sopbot.engine.instance import (
+    LIVE_DISPOSITION_STATES,
+    DispositionState,
+    EntityKind,
+    StepRunState,
+    TransitionAction,
+)
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
@@ -87,8 +93,8 @@ class HistoryEntry:
     """One audit row of an instance, with the members it mentions and their names."""
 
     at: dt.datetime
-    entity: str
-    action: str
+    entity: EntityKind
+    action: TransitionAction
     actor_id: int | None
     actor: str | None
     person_id: int | None
@@ -202,7 +208,11 @@ class Views:
             procedure.title,
             definition.identity.name,
             procedure.started_by_id,
-            [_history_entry(row, names, runs, dispositions, documents) for row in trail],
+            [
+                _history_entry(row, names, runs, dispositions, documents)
+                for row in trail
+                if _is_transition(row)
+            ],
         )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -262,6 +272,16 @@ class Views:
         return dt.timedelta(seconds=calendar.working_seconds_between(due, now)) or None
 
 
+_ENTITY_KINDS = frozenset(kind.value for kind in EntityKind)
+_TRANSITION_ACTIONS = frozenset(action.value for action in TransitionAction)
+
+
+def _is_transition(row: AuditFacts) -> bool:
+    """Whether an audit row records a transition of the instance (all of its rows do, as the
+    engine writes them; a row of another kind is not part of its history)."""
+    return row.entity in _ENTITY_KINDS and row.action in _TRANSITION_ACTIONS
+
+
 def _history_entry(
     row: AuditFacts,
     names: dict[int, str],
@@ -285,8 +305,8 @@ def _history_entry(
         person_id = documents[row.entity_id].uploaded_by_id
     return HistoryEntry(
         at=row.at,
-        entity=row.entity,
-        action=row.action,
+        entity=EntityKind(row.entity),
+        action=TransitionAction(row.action),
         actor_id=row.actor_id,
         actor=names.get(row.actor_id) if row.actor_id else None,
         person_id=person_id,
