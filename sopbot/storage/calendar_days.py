@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select as columns_select
 from sqlalchemy import update
@@ -47,6 +48,11 @@ class Changer:
 
     at: dt.datetime
     actor_id: int | None
+
+    def audit(self, uow: UnitOfWork, agency_id: int, **change: Any) -> None:
+        """Record the change they made to the agency (`entity`, `entity_id`, `action`,
+        `before`, `after`, `detail`) in its audit trail."""
+        record_change(uow, at=self.at, agency_id=agency_id, actor_id=self.actor_id, **change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +99,9 @@ def set_own_day(
     row.kind, row.name = kind, name
     uow.session.add(row)
     uow.session.flush()
-    record_change(
-        uow.session,
-        at=changer.at,
-        agency_id=agency_id,
-        actor_id=changer.actor_id,
+    changer.audit(
+        uow,
+        agency_id,
         entity="calendar_day",
         entity_id=day.isoformat(),
         action="set",
@@ -113,11 +117,9 @@ def clear_own_day(uow: UnitOfWork, agency_id: int, day: dt.date, changer: Change
     row = _own_day_row(uow, agency_id, day)
     if row is None:
         return None
-    record_change(
-        uow.session,
-        at=changer.at,
-        agency_id=agency_id,
-        actor_id=changer.actor_id,
+    changer.audit(
+        uow,
+        agency_id,
         entity="calendar_day",
         entity_id=day.isoformat(),
         action="clear",
@@ -158,11 +160,9 @@ def save_working_hours(
     row.hours = hours_to_json(hours)
     uow.session.add(row)
     uow.session.flush()
-    record_change(
-        uow.session,
-        at=changer.at,
-        agency_id=agency_id,
-        actor_id=changer.actor_id,
+    changer.audit(
+        uow,
+        agency_id,
         entity="agency_hours",
         entity_id=agency_id,
         action="set",
@@ -187,11 +187,9 @@ def save_alert_policy(
     uow.session.add(row)
     uow.session.flush()
     assert row.id is not None  # noqa: S101 - set by the flush
-    record_change(
-        uow.session,
-        at=changer.at,
-        agency_id=agency_id,
-        actor_id=changer.actor_id,
+    changer.audit(
+        uow,
+        agency_id,
         entity="alert_policy",
         entity_id=row.id,
         action="set",

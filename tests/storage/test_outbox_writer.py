@@ -10,23 +10,11 @@ from sqlmodel import col, select
 
 from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.database import Database
-from sopbot.storage.models import AgencyRow, MemberRow, OutboxRow
+from sopbot.storage.models import OutboxRow
 from sopbot.storage.outbox import add_messages
+from tests.storage.test_prepared_writes import member
 
 AT = dt.datetime(2026, 11, 22, 3, 4, 5, 678901, tzinfo=dt.UTC)
-
-
-def member(database: Database) -> int:
-    with database.transaction() as session:
-        agency = AgencyRow(key="uji", name="Uji", timezone="Asia/Jakarta", created_at=AT)
-        session.add(agency)
-        session.flush()
-        assert agency.id is not None
-        person = MemberRow(agency_id=agency.id, name="P", telegram_user_id=5, created_at=AT)
-        session.add(person)
-        session.flush()
-        assert person.id is not None
-        return person.id
 
 
 def write(database: Database, *messages: OutboxMessage) -> None:
