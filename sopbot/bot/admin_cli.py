@@ -16,6 +16,7 @@ from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
+from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.yaml_nodes import closest
 from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
@@ -53,10 +54,19 @@ def _add_agency_commands(commands: Commands) -> None:
     create.add_argument("--name", required=True, help="its name as officials write it")
     create.add_argument(
         "--timezone",
-        default="Asia/Jakarta",
-        help="Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+        required=True,  # never assumed: a WITA office on WIB time is an hour off everywhere
+        type=_zone,
+        help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name",
     )
     create.set_defaults(handler=_agency_create)
+
+
+def _zone(written: str) -> str:
+    """`--timezone` as argparse reads it: an unknown zone is a usage error that says why."""
+    try:
+        return agency_zone(written)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _add_position_commands(commands: Commands) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from sopbot.storage import agencies
+from sopbot.storage.database import Database
+from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
 
 
@@ -86,18 +90,24 @@ def test_run_without_a_token_says_what_to_do(
 
 
 def test_an_agency_without_an_sop_folder_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "agency", "create", "kesbangpol-pekalongn", "--name", "Typo")
+    code, out, err = run(
+        capsys, "agency", "create", "kesbangpol-pekalongn", "--name", "Typo", "--timezone", "WIB"
+    )
     assert (code, out) == (1, "")
     assert err.strip() == (
         "cannot create the agency: no SOP folder sop_defs/kesbangpol-pekalongn for agency "
         "'kesbangpol-pekalongn' (did you mean 'kesbangpol-pekalongan'?); the key is the name "
         "of the agency's folder under sop_defs: put its SOP files there first"
     )
-    code, _, err = run(capsys, "agency", "create", "dinas-baru", "--name", "Dinas Baru")
+    code, _, err = run(
+        capsys, "agency", "create", "dinas-baru", "--name", "Dinas Baru", "--timezone", "WIB"
+    )
     assert code == 1
     assert "(agencies with SOPs: dinas-kukmp-samarinda, kecamatan-samarinda-ilir, " in err
     # Nothing was created: the right key still can be.
-    code, out, _ = run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")
+    code, out, _ = run(
+        capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol", "--timezone", "WIB"
+    )
     assert code == 0
 
 
@@ -108,7 +118,9 @@ def test_an_agency_whose_sops_do_not_load_is_refused(
     folder.mkdir(parents=True)
     (folder / "sop.yaml").write_text("sop: [", encoding="utf-8")
     monkeypatch.setenv("SOPBOT_SOP_DIR", str(tmp_path / "sops"))
-    code, _, err = run(capsys, "agency", "create", "dinas-rusak", "--name", "Dinas Rusak")
+    code, _, err = run(
+        capsys, "agency", "create", "dinas-rusak", "--name", "Dinas Rusak", "--timezone", "WIB"
+    )
     assert code == 1
     assert err.strip() == (
         f"cannot create the agency: no SOP in {folder} loads; check its files with "
@@ -117,7 +129,12 @@ def test_an_agency_whose_sops_do_not_load_is_refused(
 
 
 def test_a_role_no_sop_of_the_agency_has_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")[0] == 0
+    assert (
+        run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol", "--timezone", "WIB")[
+            0
+        ]
+        == 0
+    )
     code, out, err = run(
         capsys,
         "position",
@@ -146,7 +163,12 @@ def test_a_role_no_sop_of_the_agency_has_is_refused(capsys: pytest.CaptureFixtur
 def test_a_position_for_an_sop_the_agency_lacks_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol")[0] == 0
+    assert (
+        run(capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol", "--timezone", "WIB")[
+            0
+        ]
+        == 0
+    )
     code, _, err = run(
         capsys,
         "position",
@@ -165,3 +187,47 @@ def test_a_position_for_an_sop_the_agency_lacks_is_refused(
         f"no SOP {AGENCY}/pengumpulan-pengolahan-data in {AGENCY} "
         f"(did you mean '{AGENCY}/pengumpulan-pengolahan-data-kinerja'?)"
     )
+
+
+def test_the_time_zone_is_never_assumed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without one: a usage error naming the option, and no agency.
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, "agency", "create", "kecamatan-samarinda-ilir", "--name", "Kecamatan")
+    assert exited.value.code == 2
+    assert "the following arguments are required: --timezone" in capsys.readouterr().err
+    # A zone Indonesia does not write so, and no IANA name either: what is accepted.
+    with pytest.raises(SystemExit):
+        run(
+            capsys,
+            "agency",
+            "create",
+            "kecamatan-samarinda-ilir",
+            "--name",
+            "K",
+            "--timezone",
+            "Samarinda",
+        )
+    err = capsys.readouterr().err
+    assert "unknown time zone 'Samarinda': write WIB (Asia/Jakarta), WITA (Asia/Makassar)" in err
+    # WITA, as a Samarinda office writes it, is stored as its IANA zone.
+    code, _, _ = run(
+        capsys,
+        "agency",
+        "create",
+        "kecamatan-samarinda-ilir",
+        "--name",
+        "Kecamatan",
+        "--timezone",
+        "wita",
+    )
+    assert code == 0
+    database = Database(os.environ["DATABASE_URL"], audit_key=TEST_AUDIT_KEY)
+    try:
+        with database.unit_of_work(read_only=True) as uow:
+            stored = agencies.agency_by_key(uow, "kecamatan-samarinda-ilir")
+    finally:
+        database.dispose()
+    assert stored is not None
+    assert stored.timezone == "Asia/Makassar"

@@ -41,7 +41,7 @@ def create_agency(capsys: pytest.CaptureFixture[str]) -> str:
         "--name",
         "Badan Kesbangpol",
         "--timezone",
-        "Asia/Jakarta",
+        "WIB",
     )
     assert code == 0, err
     return out
