@@ -45,6 +45,7 @@ from sopbot.handlers import (
 from sopbot.handlers.common import (
     BotServices,
     answer,
+    claim_of,
     current_member,
     install,
     language_of,
@@ -57,7 +58,7 @@ from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
 from sopbot.services.alerts import AlertService
 from sopbot.services.audit_anchor import AuditAnchorService
-from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, utc_now
+from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -281,10 +282,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     else is a bug: logged with the update id (never the token), and the person is told."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
-    claims = context.application.bot_data.get(CLAIMS_KEY)
-    claim = (
-        claims.of(update_id) if isinstance(claims, ClaimsInHand) and update_id is not None else None
-    )
+    claim = claim_of(context, update_id)
     if error is not None and is_transient(error) and claim is not None:
         log.warning("update %s met passing trouble (%s); it will be tried again", update_id, error)
         claim.passing_failure = f"{type(error).__name__}: {error}"

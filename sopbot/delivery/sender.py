@@ -41,7 +41,7 @@ from sopbot.delivery.telegram_errors import retry_after_seconds
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import escape, plain_text, split_message
 from sopbot.messaging.keyboards import Keyboard, from_payload
-from sopbot.storage import outbox_delivery
+from sopbot.storage import outbox, outbox_delivery
 from sopbot.storage.database import Database
 from sopbot.storage.document_store import DocumentUnavailable, LocalDocumentStore
 from sopbot.storage.outbox_delivery import DeliveryOutcome, DueMessage, Undelivered
@@ -409,7 +409,7 @@ class OutboxSender:
                     error=escape(failure.error[:200]),
                 )
             )
-            outbox_delivery.add_admin_notice(uow, admin.member_id, text, self.clock())
+            outbox.add_text(uow, admin.member_id, text, self.clock(), notice=True)
 
     def _reclaim_orphans(self) -> None:
         with self.database.unit_of_work() as uow:

@@ -33,7 +33,7 @@ from sopbot.messaging.formatting import (
 )
 from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.messaging.numbers import quantity
-from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey
+from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey, InboxClaim
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInput, PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -117,6 +117,14 @@ async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
+def claim_of(context: ContextTypes.DEFAULT_TYPE, update_id: int | None) -> InboxClaim | None:
+    """The claim of the stored update being handled (None outside the inbox processor)."""
+    claims = context.application.bot_data.get(CLAIMS_KEY)
+    if not isinstance(claims, ClaimsInHand) or update_id is None:
+        return None
+    return claims.of(update_id)
+
+
 def command_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> CommandKey:
     """The idempotency key of an update: unique per message or button press, stable on replay;
     with the stored update's claim, so the command marks it processed with its effects.
@@ -124,8 +132,7 @@ def command_key(update: Update, context: ContextTypes.DEFAULT_TYPE) -> CommandKe
     Telegram restarts update ids after a quiet week, so the key is built from what stays
     unique: the chat and message id of a message, or the id of a callback query.
     """
-    claims = context.application.bot_data.get(CLAIMS_KEY)
-    claim = claims.of(update.update_id) if isinstance(claims, ClaimsInHand) else None
+    claim = claim_of(context, update.update_id)
     if update.callback_query is not None:
         return CommandKey(f"cb:{update.callback_query.id}", claim)
     message = update.effective_message

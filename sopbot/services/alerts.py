@@ -21,7 +21,7 @@ from sopbot.messaging.formatting import escape, local_time, short_duration
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import step_alerts
+from sopbot.storage import agencies, outbox, step_alerts
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.step_alerts import OpenRun, Recipient, RunToAlert
 from sopbot.storage.unit_of_work import UnitOfWork
@@ -145,15 +145,16 @@ class AlertService:
         """Tell the agency's admins every overdue step; returns how many are overdue."""
         now = self.clock()
         with self.database.unit_of_work() as uow:
-            agency_name = step_alerts.agency_name(uow, agency_id)
-            if agency_name is None:
+            agency = agencies.agency(uow, agency_id)
+            if agency is None:
                 return 0
+            agency_name = agency.name
             late = self._late_steps(uow, agency_id, now)
             if not late:
                 return 0
             for admin in step_alerts.admins(uow, agency_id):
                 text = self._digest_text(Language.of(admin.language), agency_name, late)
-                step_alerts.queue_message(uow, admin.member_id, now, text)
+                outbox.add_text(uow, admin.member_id, text, now)
             return len(late)
 
     def _late_steps(self, uow: UnitOfWork, agency_id: int, now: dt.datetime) -> list[_LateStep]:
@@ -257,7 +258,7 @@ class AlertService:
         for recipient in recipients:
             language = Language.of(recipient.language)
             text = self._alert_text(language, key, late, calendar.timezone)
-            step_alerts.queue_message(uow, recipient.member_id, now, text)
+            outbox.add_text(uow, recipient.member_id, text, now)
 
     @staticmethod
     def _escalated_to(uow: UnitOfWork, found: RunToAlert) -> list[Recipient]:

@@ -16,7 +16,7 @@ from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import Interval, WorkingHours
 from sopbot.services.commands import Clock, CommandRunner, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import calendar_days
+from sopbot.storage import agencies, calendar_days
 from sopbot.storage.calendar_days import Changer
 from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
@@ -74,7 +74,8 @@ class CalendarAdmin:
     def agency_id(self, agency_key: str) -> int | None:
         """The id of the agency with this key (its folder under sop_defs/), or None."""
         with self.procedures.database.unit_of_work(read_only=True) as uow:
-            return calendar_days.agency_id_by_key(uow, agency_key)
+            agency = agencies.agency_by_key(uow, agency_key)
+            return None if agency is None else agency.id
 
     def days(self, agency_id: int, start: dt.date, end: dt.date) -> list[CalendarDay]:
         """National days off and the agency's own changes between two dates."""
@@ -161,7 +162,7 @@ class CalendarAdmin:
     def _move_due_times(self, uow: UnitOfWork, agency_id: int) -> int:
         """Recount the due times of the agency's open steps on the changed calendar."""
         self.procedures.calendars.forget(agency_id)
-        if not calendar_days.agency_exists(uow, agency_id):
+        if agencies.agency(uow, agency_id) is None:
             raise InvalidCalendar("no such agency", agency_id=agency_id)
         calendar = self.procedures.calendars.calendar(uow, agency_id)
         moved: dict[uuid.UUID, dt.datetime] = {}

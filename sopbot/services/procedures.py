@@ -160,7 +160,7 @@ class ProcedureService:
                 raise NotAllowed(
                     "only the holder of the first step or an admin may start", member_id=starter_id
                 )
-            version_id = self.definitions.register(uow.session, definition, now)
+            version_id = self.definitions.register(uow, definition, now)
             procedure = Procedure.start(
                 definition,
                 agency_id=agency_id,

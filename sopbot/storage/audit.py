@@ -11,8 +11,6 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlmodel import Session
-
 from sopbot.engine.instance import EntityKind, Transition, TransitionAction
 from sopbot.storage.audit_chain import AuditEntry, append
 from sopbot.storage.instance_store import NewDocument, StagedDocument
@@ -63,7 +61,7 @@ def _detail(transition: Transition, files: Mapping[uuid.UUID, NewDocument]) -> d
 
 
 def record_change(  # noqa: PLR0913 - the audit row's columns, keyword-only
-    session: Session | UnitOfWork,
+    uow: UnitOfWork,
     *,
     at: dt.datetime,
     agency_id: int | None,
@@ -77,7 +75,7 @@ def record_change(  # noqa: PLR0913 - the audit row's columns, keyword-only
 ) -> None:
     """Add the audit row of a change outside an instance (people, positions, settings)."""
     append(
-        session.session if isinstance(session, UnitOfWork) else session,
+        uow.session,
         [
             AuditEntry(
                 at=at,

@@ -24,7 +24,6 @@ from sopbot.storage.audit import record_change
 from sopbot.storage.calendars import hours_from_json, hours_to_json
 from sopbot.storage.models import (
     AgencyHoursRow,
-    AgencyRow,
     AlertPolicyRow,
     CalendarDayRow,
     InstanceRow,
@@ -64,19 +63,6 @@ class OpenStep:
     opened_at: dt.datetime
     due_at: dt.datetime | None
     sop_version_id: int
-
-
-# -- agencies ----------------------------------------------------------------------------------
-
-
-def agency_exists(uow: UnitOfWork, agency_id: int) -> bool:
-    """Whether an agency with this id exists."""
-    return uow.session.get(AgencyRow, agency_id) is not None
-
-
-def agency_id_by_key(uow: UnitOfWork, agency_key: str) -> int | None:
-    """The id of the agency with this key (its folder under sop_defs/), or None."""
-    return uow.session.exec(select(AgencyRow.id).where(AgencyRow.key == agency_key)).first()
 
 
 # -- the days the agency changed ---------------------------------------------------------------

@@ -24,13 +24,6 @@ from sopbot.storage.unit_of_work import UnitOfWork
 
 CACHE_SECONDS = 60.0
 
-Reader = UnitOfWork | Session
-"""A unit of work; a bare session from the modules that still hold one (issue 17)."""
-
-
-def _session_of(reader: Reader) -> Session:
-    return reader.session if isinstance(reader, UnitOfWork) else reader
-
 
 def hours_from_json(data: dict[str, object]) -> WorkingHours:
     """Working hours as stored: {"0": [["07:30", "12:00"], ...]}, weekday 0 is Monday."""
@@ -74,12 +67,12 @@ class CalendarStore:
             return cached.calendar
         return None
 
-    def calendar(self, reader: Reader, agency_id: int) -> WorkingCalendar:
+    def calendar(self, uow: UnitOfWork, agency_id: int) -> WorkingCalendar:
         """The agency's working calendar; `NotFound` for an agency that does not exist."""
         cached = self.cached(agency_id)
         if cached is not None:
             return cached
-        session = _session_of(reader)
+        session = uow.session
         agency = session.get(AgencyRow, agency_id)
         if agency is None:
             raise NotFound("no such agency", what="agency", agency_id=agency_id)
@@ -110,13 +103,13 @@ class CalendarStore:
         for key in [k for k in self._policies if k[0] == agency_id]:
             del self._policies[key]
 
-    def policy(self, reader: Reader, agency_id: int, sop_id: str) -> AlertPolicy:
+    def policy(self, uow: UnitOfWork, agency_id: int, sop_id: str) -> AlertPolicy:
         """The SOP's alert policy in the agency, else the agency's, else the default."""
         key = (agency_id, sop_id)
         cached = self._policies.get(key)
         if cached is not None and time.monotonic() - cached[1] < self.cache_seconds:
             return cached[0]
-        policy = self._read_policy(_session_of(reader), agency_id, sop_id)
+        policy = self._read_policy(uow.session, agency_id, sop_id)
         self._policies[key] = (policy, time.monotonic())
         return policy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.loader import parse_definition
@@ -22,8 +22,9 @@ class DefinitionStore:
     def __init__(self) -> None:
         self._by_version_id: dict[int, SopDefinition] = {}
 
-    def register(self, session: Session, definition: SopDefinition, at: dt.datetime) -> int:
+    def register(self, uow: UnitOfWork, definition: SopDefinition, at: dt.datetime) -> int:
         """The id of this exact definition (by content digest), storing it the first time."""
+        session = uow.session
         row = session.exec(
             select(SopVersionRow).where(
                 SopVersionRow.sop_id == definition.id, SopVersionRow.digest == definition.digest
@@ -47,13 +48,12 @@ class DefinitionStore:
         """The definition if this process has it already, else None (no database read)."""
         return self._by_version_id.get(sop_version_id)
 
-    def load(self, reader: UnitOfWork | Session, sop_version_id: int) -> SopDefinition:
+    def load(self, uow: UnitOfWork, sop_version_id: int) -> SopDefinition:
         """The definition an instance runs, parsed from the stored text (cached)."""
         cached = self.cached(sop_version_id)
         if cached is not None:
             return cached
-        session = reader.session if isinstance(reader, UnitOfWork) else reader
-        row = session.get(SopVersionRow, sop_version_id)
+        row = uow.session.get(SopVersionRow, sop_version_id)
         if row is None:
             raise KeyError(sop_version_id)
         agency_key = row.sop_id.split("/", 1)[0]

@@ -176,7 +176,7 @@ class InstanceStore:
     def _load_rest(self, uow: UnitOfWork, row: Any) -> LoadedInstance:
         session = uow.session
         instance_id: uuid.UUID = row.id
-        definition = self.definitions.load(session, row.sop_version_id)
+        definition = self.definitions.load(uow, row.sop_version_id)
         wanted = {"instance_id": instance_id}
         run_rows = _RUNS.rows(session, wanted)
         disposition_rows = _DISPOSITIONS.rows(session, wanted)

@@ -7,6 +7,7 @@ member.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -92,3 +93,12 @@ def _write(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Insert the rows in their order: one executemany (nothing reads their ids back)."""
     if rows:
         _ADD.run(uow.session, rows)
+
+
+def add_text(
+    uow: UnitOfWork, member_id: int, text: str, at: dt.datetime, *, notice: bool = False
+) -> None:
+    """Queue a plain text message to a member (`notice`: a notice to an admin, which is not
+    reported in turn when it cannot be delivered)."""
+    payload: dict[str, Any] = {"text": text, "notice": True} if notice else {"text": text}
+    add_messages(uow, [OutboxMessage(member_id, MessageKind.MESSAGE, payload, at)])

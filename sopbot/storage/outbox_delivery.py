@@ -16,9 +16,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.models import MemberRow, OutboxRow
-from sopbot.storage.outbox import add_messages
 from sopbot.storage.unit_of_work import UnitOfWork
 
 _ERROR_LENGTH = 500  # the length of `OutboxRow.last_error`
@@ -320,11 +318,3 @@ def admins_to_tell(uow: UnitOfWork, recipient: Recipient) -> list[AdminContact]:
     return [
         AdminContact(admin_id, language) for admin_id, language in admins if admin_id is not None
     ]
-
-
-def add_admin_notice(uow: UnitOfWork, admin_id: int, text: str, at: dt.datetime) -> None:
-    """Put a notice to an admin in the outbox (marked as a notice: a notice that cannot be
-    delivered is not reported in turn)."""
-    add_messages(
-        uow, [OutboxMessage(admin_id, MessageKind.MESSAGE, {"text": text, "notice": True}, at)]
-    )

@@ -135,9 +135,9 @@ def definition_of(
     uow: UnitOfWork, definitions: DefinitionStore, sop_version_id: int
 ) -> SopDefinition:
     """The definition version an instance runs (the store's cache first, then the database)."""
-    return definitions.load(uow.session, sop_version_id)
+    return definitions.load(uow, sop_version_id)
 
 
 def calendar_of(uow: UnitOfWork, calendars: CalendarStore, agency_id: int) -> WorkingCalendar:
     """The agency's working calendar (the store's cache first, then the database)."""
-    return calendars.calendar(uow.session, agency_id)
+    return calendars.calendar(uow, agency_id)

@@ -22,7 +22,6 @@ from sqlmodel import col, select
 
 from sopbot.engine.alerts import NextAlert, SentAlert
 from sopbot.engine.instance import LIVE_DISPOSITION_STATES, InstanceState, StepRunState
-from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage import audit_chain
 from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.models import (
@@ -33,7 +32,6 @@ from sopbot.storage.models import (
     StepAlertRow,
     StepRunRow,
 )
-from sopbot.storage.outbox import add_messages
 from sopbot.storage.unit_of_work import UnitOfWork
 
 
@@ -189,12 +187,6 @@ def _sent(alert: StepAlertRow) -> SentAlert:
 # -- who is told -------------------------------------------------------------------------------
 
 
-def agency_name(uow: UnitOfWork, agency_id: int) -> str | None:
-    """The agency's name, or None when there is no such agency."""
-    agency = uow.session.get(AgencyRow, agency_id)
-    return None if agency is None else agency.name
-
-
 def agency_ids(uow: UnitOfWork) -> list[int]:
     """Every agency's id."""
     return [
@@ -224,11 +216,6 @@ def member(uow: UnitOfWork, member_id: int) -> Recipient | None:
     """One member, or None when there is no such member."""
     row = uow.session.get(MemberRow, member_id)
     return None if row is None else _recipient(row)
-
-
-def queue_message(uow: UnitOfWork, member_id: int, at: dt.datetime, text: str) -> None:
-    """Put a message to the member in the outbox, sent once the unit of work commits."""
-    add_messages(uow, [OutboxMessage(member_id, MessageKind.MESSAGE, {"text": text}, at)])
 
 
 def _recipients(uow: UnitOfWork, query: Any) -> list[Recipient]:

@@ -35,6 +35,7 @@ from sopbot.storage.column_types import UTCDateTime
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AgencyRow, AuditChainHeadRow, AuditRow, PositionRow
+from sopbot.storage.unit_of_work import UnitOfWork
 from tests.helpers.agencies import Player, SeedAgency, next_key, seed_library, staff_agency
 from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.history import assert_complete_history
@@ -339,7 +340,7 @@ def test_a_row_put_past_the_head_is_found(database: Database) -> None:
 
 def change(session: Session, agency_id: int | None, what: str) -> None:
     record_change(
-        session,
+        UnitOfWork(session),
         at=NOW,
         agency_id=agency_id,
         actor_id=None,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import select
 
-from sopbot.storage import outbox_delivery
+from sopbot.storage import outbox, outbox_delivery
 from sopbot.storage.database import Database
 from sopbot.storage.models import AgencyRow, MemberRow, OutboxRow
 from sopbot.storage.outbox_delivery import DeliveryOutcome, Recipient
@@ -119,7 +119,7 @@ def test_outcomes_are_recorded_and_failures_name_whom_to_tell(database: Database
         assert [a.member_id for a in outbox_delivery.admins_to_tell(uow, recipient)] == [admin]
         # The admin's own failure is told to no one but the other admins: there are none.
         assert outbox_delivery.admins_to_tell(uow, Recipient(admin, 1, "Admin")) == []
-        outbox_delivery.add_admin_notice(uow, admin, "Budi tidak menerima pesan", NOW)
+        outbox.add_text(uow, admin, "Budi tidak menerima pesan", NOW, notice=True)
     with database.transaction() as session:
         rows = {row.id: row for row in session.exec(select(OutboxRow)).all()}
         assert rows[sent].state == "sent"
