@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from bench.figures import spread
-from sopbot.engine.definition import END, Assignment, Decision, OutputKind, Step
+from sopbot.engine.definition import END, Decision, Executor, OutputKind, Step
 from sopbot.engine.durations import parse_standard_time
 from sopbot.engine.flow_checks import check_flow
 from sopbot.engine.limits import MAX_STEPS
@@ -80,15 +80,14 @@ def _flow_steps(steps: int) -> list[Step]:
     for number in range(1, steps + 1):
         decision = None
         if number % 5 == 0 and number > 3:
-            decision = Decision(None, number + 1 if number < steps else END, number - 3)
+            decision = Decision.approval(None, number + 1 if number < steps else END, number - 3)
         table.append(
             Step(
                 number=number,
                 activity=f"K {number}",
-                role="a",
+                executors=(Executor("a"),),
                 standard_time=time_,
                 output_kind=OutputKind.NOTE,
-                assignment=Assignment.ANY_ONE,
                 next=number + 1 if number < steps else END,
                 decision=decision,
                 line=number,

@@ -6,7 +6,16 @@ from __future__ import annotations
 import textwrap
 
 from sopbot.bot.terminal_table import Column, render_table
-from sopbot.engine.definition import END, Assignment, OutputKind, SopDefinition, Step
+from sopbot.engine.definition import (
+    END,
+    Assignment,
+    Branch,
+    DecisionAnswer,
+    OutputKind,
+    SopDefinition,
+    Step,
+    Together,
+)
 
 _LABEL_WIDTH = 19
 _OUTPUT_MARK = {
@@ -80,7 +89,7 @@ def render_procedure(definition: SopDefinition, *, width: int) -> str:
     ]
     rows = [
         [
-            str(step.number),
+            step.label,
             step.activity + _flow_note(definition, step, index),
             _executor(definition, step),
             step.inputs or "-",
@@ -100,25 +109,59 @@ def render_procedure(definition: SopDefinition, *, width: int) -> str:
     return f"{title}\n{table}"
 
 
+_TOGETHER_WORDS = {
+    Together.ALL: "bersama",
+    Together.ANY_ONE: "salah satu",
+    Together.IN_TURN: "berurutan",
+}
+
+
 def _executor(definition: SopDefinition, step: Step) -> str:
-    name = definition.role_of(step).name
-    if step.assignment is Assignment.EVERY_HOLDER:
-        return f"{name} (setiap pemegang)"
-    return name
+    """The Pelaksana cell: the role(s), how several do it, who delivers the output, and who
+    records an outside party's step."""
+    names = []
+    for executor in step.executors:
+        role = definition.role(executor.role)
+        name = role.name
+        if executor.assignment is Assignment.EVERY_HOLDER:
+            name += " (setiap pemegang)"
+        if role.external and role.recorded_by:
+            name += f" (pihak luar; dicatat {definition.role(role.recorded_by).name})"
+        if (
+            step.shared
+            and executor.role == step.output_role
+            and step.output_kind is not OutputKind.NONE
+        ):
+            name += " (output)"
+        names.append(name)
+    if not step.shared:
+        return names[0]
+    joiner = " → " if step.together is Together.IN_TURN else " + "
+    return f"{_TOGETHER_WORDS[step.together]}: {joiner.join(names)}"
 
 
 def _flow_note(definition: SopDefinition, step: Step, index: int) -> str:
     """A short line saying where the work goes, where that is not simply the next row."""
     if step.decision is not None:
         question = f" {step.decision.question}" if step.decision.question else ""
-        return (
-            f"  ◇{question} Ya → {_target(step.decision.yes)}; Tidak → {_target(step.decision.no)}"
+        ways = "; ".join(
+            f"{_answer_word(branch)} → {_target(definition, branch.target)}"
+            for branch in step.decision.branches
         )
+        return f"  ◇{question} {ways}"
     following = definition.steps[index + 1].number if index + 1 < len(definition.steps) else END
     if step.next != following:
-        return f"  → {_target(step.next)}"
+        return f"  → {_target(definition, step.next)}"
     return ""
 
 
-def _target(number: int) -> str:
-    return "selesai" if number == END else f"langkah {number}"
+def _answer_word(branch: Branch) -> str:
+    """A branch as the sheet names it: the SOP's answer, or Ya / Tidak; "(kembali)" when the
+    work goes back and a reason is asked."""
+    if branch.label is None:
+        return "Ya" if branch.key == DecisionAnswer.YES else "Tidak"
+    return f"{branch.label} (kembali)" if branch.rejects else branch.label
+
+
+def _target(definition: SopDefinition, number: int) -> str:
+    return "selesai" if number == END else f"langkah {definition.step(number).label}"

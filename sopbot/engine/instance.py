@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sopbot.engine.definition import Assignment, DecisionAnswer
+from sopbot.engine.definition import Assignment
 from sopbot.engine.errors import NotFound
 from sopbot.engine.organization import ActingKind
 
@@ -107,6 +107,7 @@ class Disposition:
     acting_for_id: int | None = None
     manual: bool = False  # handed over by a person, so routing changes leave it alone
     handed_from_id: uuid.UUID | None = None
+    role_key: str | None = None  # which executor of the step; None on rows older than 0011
     acted_at: dt.datetime | None = None
     note: str | None = None  # the assignee's own note when they delivered
     reason: str | None = None  # why it was handed over / sent back
@@ -133,7 +134,7 @@ class StepRun:
     instruction: str | None = None  # their note or reason, shown to every holder
     completed_at: dt.datetime | None = None
     due_at: dt.datetime | None = None
-    answer: DecisionAnswer | None = None
+    answer: str | None = None  # the key of the question's branch taken ("ya", "tidak", "2")
     reason: str | None = None  # the "tidak" or "Kembalikan" reason
 
 

@@ -27,6 +27,12 @@ MAX_LIST_ITEMS: Final = 100
 MAX_STEP_NUMBER: Final = 9_999
 """The highest step number (and branch target); keeps numbers small enough for any database."""
 
+MAX_STEP_EXECUTORS: Final = 10
+"""Roles that execute one step together (a joint meeting, an initialling chain)."""
+
+MAX_BRANCHES: Final = 6
+"""Answers of one labelled question: each is a button on the holder's phone."""
+
 MAX_NESTING: Final = 100
 """How deeply lists and mappings may nest (an SOP needs five levels); YAML's own C parser stops
 at 1,000, and the pure-Python composer would run out of stack before that."""
@@ -64,6 +70,7 @@ TEXT_CAPS: Final = MappingProxyType(
         "pelaksana.id": 50,
         "pelaksana.nama": 200,
         "pelaksana.pemegang": 50,
+        "pelaksana.dicatat_oleh": 50,
         # 'langkah': the steps
         "langkah.kegiatan": 1_000,
         "langkah.pelaksana": 50,
@@ -73,7 +80,11 @@ TEXT_CAPS: Final = MappingProxyType(
         "langkah.jenis_output": 50,
         "langkah.keterangan": 500,
         "langkah.pemegang": 50,
+        "langkah.no": 20,
+        "langkah.bersama": 50,
         "keputusan.pertanyaan": 200,
+        # the answers of a labelled question: each is a button
+        "pilihan.jawaban": 60,
     }
 )
 """The most characters each text field may hold, by `<section>.<key>`."""

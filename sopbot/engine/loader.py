@@ -16,32 +16,46 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sopbot.engine.definition import (
     END,
     Approver,
     Assignment,
+    Branch,
     Decision,
+    DecisionAnswer,
+    Executor,
     OutputKind,
     Role,
     SopDefinition,
     SopIdentity,
     Step,
+    Together,
 )
 from sopbot.engine.durations import DurationError, StandardTime, parse_standard_time
 from sopbot.engine.flow_checks import check_flow
 from sopbot.engine.limits import (
     HEADER_LISTS,
+    MAX_BRANCHES,
     MAX_FILE_BYTES,
     MAX_LIST_ITEMS,
     MAX_ROLES,
+    MAX_STEP_EXECUTORS,
     MAX_STEPS,
     TEXT_CAPS,
 )
 from sopbot.engine.problems import Problem, Severity
 from sopbot.engine.written_dates import WrittenDate, WrittenDateError, parse_written_date
-from sopbot.engine.yaml_nodes import NodeReader, canonical, closest, is_null, line_of, shown
+from sopbot.engine.yaml_nodes import (
+    Fields,
+    NodeReader,
+    canonical,
+    closest,
+    is_null,
+    line_of,
+    shown,
+)
 
 _SECTIONS = {
     "sop": "the identity header of the SOP",
@@ -60,22 +74,43 @@ _HEADER_OPTIONAL = ("pemerintah", "unit", "tanggal_revisi", "revisi", *HEADER_LI
 _APPROVER_REQUIRED = {"jabatan": "the approving position", "nama": "the approving official"}
 _APPROVER_OPTIONAL = ("pangkat", "nip")
 _ROLE_REQUIRED = {"id": "a short key used by the steps", "nama": "the column title as written"}
-_ROLE_OPTIONAL = ("pemegang",)
+_ROLE_OPTIONAL = ("pemegang", "pihak_luar", "dicatat_oleh")
 _STEP_REQUIRED = {
-    "no": "the step number",
+    "no": "the step number as the document prints it",
     "kegiatan": "the activity as written",
-    "pelaksana": "the id of the role that does the step",
+    "pelaksana": "the id of the role that does the step, or a list of ids",
     "waktu": "the standard time, e.g. '5 Menit'",
     "jenis_output": "dokumen, catatan or tidak_ada",
 }
-_STEP_OPTIONAL = ("kelengkapan", "output", "keterangan", "pemegang", "lanjut", "keputusan")
+_STEP_OPTIONAL = (
+    "id",
+    "kelengkapan",
+    "output",
+    "keterangan",
+    "pemegang",
+    "bersama",
+    "output_oleh",
+    "lanjut",
+    "keputusan",
+    "pertanyaan",
+)
+_QUESTION_REQUIRED = {
+    "teks": "the question as the SOP writes it",
+    "pilihan": "the answers: each a 'jawaban' (the button) and the step it leads to ('lanjut')",
+}
+_ANSWER_REQUIRED = {
+    "jawaban": "the answer as the SOP writes it, shown as the button",
+    "lanjut": "the step this answer leads to, or 'selesai'",
+}
+_ANSWER_OPTIONAL = ("tolak", "output", "jenis_output")
+_DOTTED = re.compile(r"^\d+(?:\.\d+)*$")
 _DECISION_REQUIRED = {
     "ya": "the step the work goes on to when the answer is 'ya'",
     "tidak": "the step the work goes back to when the answer is 'tidak'",
 }
 _DECISION_OPTIONAL = ("pertanyaan",)
 
-_Choice = TypeVar("_Choice", Assignment, OutputKind)
+_Choice = TypeVar("_Choice", Assignment, OutputKind, Together)
 _ROLE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _END_WORDS = frozenset({"selesai", "end"})
 _NIP_DIGITS = 18
@@ -190,24 +225,47 @@ def _digest_of(root: Node) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+Target = tuple[int | str, int]
+"""A branch target as written, with its line: a step id (or END) or a published label."""
+
+
+@dataclass
+class _RawBranch:
+    """One answer of a question as read, before its target is checked."""
+
+    key: str
+    label: str | None
+    target: Target
+    rejects: bool
+    output: str | None
+    output_kind: OutputKind | None
+    line: int
+
+
 @dataclass
 class _RawStep:
-    """A step as read, before its targets are checked against the other steps."""
+    """A step as read, before it is numbered and its targets are checked."""
 
-    number: int | None
+    label: str | None
+    explicit_id: int | None
     line: int
     activity: str | None
-    role: str | None
+    roles: tuple[str, ...] | None
     role_line: int
+    together: Together | None
+    output_role: str | None
     standard_time: StandardTime | None
     output_kind: OutputKind | None
     assignment: Assignment | None
     inputs: str
     output: str
     remarks: str
-    next_target: tuple[int, int] | None  # (target, line) when 'lanjut' is given
-    decision: tuple[str | None, tuple[int, int] | None, tuple[int, int] | None] | None
+    next_target: Target | None  # when 'lanjut' is given
+    question: str | None
+    branches: list[_RawBranch] | None
     decision_line: int
+    labelled: bool  # a 'pertanyaan' (True) or a 'keputusan'
+    number: int | None = None  # the internal id, given once every step is read
 
 
 class _Builder:
@@ -247,7 +305,8 @@ class _Builder:
             else None
         )
         if roles is not None and steps is not None:
-            used = {s.role for s in steps}
+            used = {key for s in steps for key in s.roles}
+            used |= {roles[key][0].recorded_by or key for key in used if key in roles}
             for key, (role, line) in roles.items():
                 if key not in used:
                     self.r.warning(
@@ -440,6 +499,25 @@ class _Builder:
                 ok = False
             names.setdefault(folded, line)
             roles[role.key] = (role, line)
+        return self._check_recorders(roles) if ok else None
+
+    def _check_recorders(
+        self, roles: dict[str, tuple[Role, int]]
+    ) -> dict[str, tuple[Role, int]] | None:
+        """An outside party's steps are recorded by a role of the agency itself."""
+        ok = True
+        for role, line in roles.values():
+            if role.recorded_by is None:
+                continue
+            recorder = roles.get(role.recorded_by)
+            if recorder is None or recorder[0].external:
+                what = "an outside party too" if recorder else "not a role of this SOP"
+                self.r.error(
+                    line,
+                    f"'dicatat_oleh' of role '{role.key}' is '{role.recorded_by}', which is "
+                    f"{what}; name a role of the agency under 'pelaksana'",
+                )
+                ok = False
         return roles if ok else None
 
     def _role(self, node: Node, index: int) -> Role | None:
@@ -459,9 +537,35 @@ class _Builder:
             )
             key = None
         assignment = self._assignment(fields.get("pemegang"), "pelaksana", where)
-        if key is None or name is None or assignment is None:
+        external = self._flag(fields.get("pihak_luar"), f"'pihak_luar' of {where}")
+        recorded_by = self.r.optional_text(
+            fields.get("dicatat_oleh"),
+            f"'dicatat_oleh' of {where}",
+            cap=TEXT_CAPS["pelaksana.dicatat_oleh"],
+        )
+        if external and not recorded_by and "dicatat_oleh" not in fields:
+            self.r.error(
+                line_of(node),
+                f"{where} is an outside party (pihak_luar: ya); say which role of the agency "
+                "records what it does with 'dicatat_oleh' (e.g. the official who serves it)",
+            )
             return None
-        return Role(key=key, name=name, assignment=assignment)
+        if recorded_by and not external:
+            self.r.error(
+                fields.line("dicatat_oleh"),
+                f"'dicatat_oleh' of {where} is for an outside party; add 'pihak_luar: ya' or "
+                "remove it",
+            )
+            return None
+        if key is None or name is None or assignment is None or external is None:
+            return None
+        return Role(
+            key=key,
+            name=name,
+            assignment=assignment,
+            external=external,
+            recorded_by=recorded_by or None,
+        )
 
     def _assignment(self, node: Node | None, section: str, where: str) -> Assignment | None:
         if node is None:
@@ -509,13 +613,14 @@ class _Builder:
             return None
         raws = [self._raw_step(item, index, roles) for index, item in enumerate(items, start=1)]
         ok = all(raw is not None for raw in raws)
-        numbered = [raw for raw in raws if raw is not None and raw.number is not None]
-        ok = self._check_numbers(numbered) and ok
-        known = {raw.number for raw in numbered}
+        labelled = [raw for raw in raws if raw is not None and raw.label is not None]
+        ok = self._number_steps(labelled) and ok
+        # A step whose number cannot be read is already reported: a branch to it is not.
+        targets = _Targets(labelled, complete=len(labelled) == len(items))
         steps: list[Step] = []
-        for position, raw in enumerate(numbered):
-            following = numbered[position + 1].number if position + 1 < len(numbered) else END
-            step = self._resolve(raw, following if following is not None else END, known, roles)
+        for position, raw in enumerate(labelled):
+            following = labelled[position + 1].number if position + 1 < len(labelled) else END
+            step = self._resolve(raw, following if following is not None else END, targets, roles)
             if step is None:
                 ok = False
             else:
@@ -525,32 +630,76 @@ class _Builder:
         check_flow(steps, self.r)
         return tuple(steps)
 
-    def _check_numbers(self, numbered: list[_RawStep]) -> bool:
+    def _number_steps(self, raws: list[_RawStep]) -> bool:
+        """Give every step its internal id and check the published numbers.
+
+        An explicit `id` wins; otherwise a step printed with a whole number has that number as
+        its id, unless an earlier step has it already (a table that repeats "3"); the others
+        (sub-steps such as "5.1", repeats) get ids after the highest. The document's own
+        numbering is kept as the label, so a repeat or a gap is only a warning.
+        """
         ok = True
-        first_line: dict[int, int] = {}
-        previous: int | None = None
-        for raw in numbered:
-            number = raw.number
-            assert number is not None  # noqa: S101 - filtered by the caller
-            if number in first_line:
+        taken: dict[int, int] = {}
+        for raw in raws:
+            if raw.explicit_id is None:
+                continue
+            if raw.explicit_id in taken:
                 self.r.error(
                     raw.line,
-                    f"step number {number} is used twice (first on line "
-                    f"{first_line[number]}); give each step its own number",
+                    f"step id {raw.explicit_id} is used twice (first on line "
+                    f"{taken[raw.explicit_id]}); give each step its own id",
                 )
                 ok = False
                 continue
-            first_line[number] = raw.line
-            if previous is not None and number < previous:
+            taken[raw.explicit_id] = raw.line
+            raw.number = raw.explicit_id
+        first_line: dict[str, int] = {}
+        for raw in raws:
+            label = raw.label or ""
+            if label in first_line:
+                self.r.warning(
+                    raw.line,
+                    f"step number {label} appears twice (first on line {first_line[label]}); "
+                    "kept as the document prints it. To send work to this one by a 'lanjut' "
+                    "or a branch, give it an 'id' (a whole number no other step uses) and name "
+                    "the id",
+                )
+            first_line.setdefault(label, raw.line)
+            if raw.number is None and label.isdigit() and int(label) not in taken:
+                raw.number = int(label)
+                taken[raw.number] = raw.line
+        next_free = max(taken, default=0) + 1
+        for raw in raws:
+            if raw.number is None:
+                raw.number = next_free
+                next_free += 1
+        return self._check_order(raws) and ok
+
+    def _check_order(self, raws: list[_RawStep]) -> bool:
+        """Numbers printed as numbers ("7", "5.1") must not go down; a jump is a warning."""
+        ok = True
+        highest: tuple[tuple[int, ...], str] | None = None
+        whole: list[tuple[int, int]] = []
+        for raw in raws:
+            key = _label_key(raw.label or "")
+            if key is None:
+                continue
+            if highest is not None and key < highest[0]:
                 self.r.error(
                     raw.line,
-                    f"step {number} is listed after step {previous}; list the "
+                    f"step {raw.label} is listed after step {highest[1]}; list the "
                     "steps in the order of their numbers",
                 )
                 ok = False
-            previous = number if previous is None else max(previous, number)
+            elif highest is None or key > highest[0]:
+                highest = (key, raw.label or "")
+            if len(key) == 1:
+                whole.append((key[0], raw.line))
         # Gaps are judged on the numbers in order, so a step that is only listed late is not
         # mistaken for a missing one.
+        first_line: dict[int, int] = {}
+        for number, line in whole:
+            first_line.setdefault(number, line)
         ordered = sorted(first_line)
         for lower, upper in itertools.pairwise(ordered):
             if upper > lower + 1:
@@ -563,14 +712,17 @@ class _Builder:
     def _raw_step(
         self, node: Node, index: int, roles: dict[str, tuple[Role, int]]
     ) -> _RawStep | None:
-        shown = _peek(node, "no")
-        where = f"step {shown}" if shown else f"item {index} of 'langkah'"
+        shown_no = _peek(node, "no")
+        where = f"step {shown_no}" if shown_no else f"item {index} of 'langkah'"
         fields = self.r.mapping(node, where, required=_STEP_REQUIRED, optional=_STEP_OPTIONAL)
         if fields is None:
             return None
-        number = self._step_number(fields.get("no"), where)
+        label = self._step_label(fields.get("no"), where)
+        explicit_id = self._step_id(fields["id"], where) if "id" in fields else None
         activity = self._required_text(fields, "langkah", "kegiatan", f"'kegiatan' of {where}")
-        role = self._step_role(fields.get("pelaksana"), where, roles)
+        executors = self._step_roles(fields.get("pelaksana"), where, roles)
+        together = self._together(fields, where, executors)
+        output_role = self._output_role(fields, where, executors)
         standard_time = self._standard_time(fields.get("waktu"), where)
         output_kind = self._output_kind(fields.get("jenis_output"), where)
         assignment = (
@@ -579,36 +731,38 @@ class _Builder:
         next_target = (
             self._target(fields["lanjut"], f"'lanjut' of {where}") if "lanjut" in fields else None
         )
-        decision = (
-            self._decision(fields["keputusan"], where, fields.line("keputusan"))
-            if "keputusan" in fields
-            else None
-        )
-        both_ways = "lanjut" in fields and "keputusan" in fields
+        question, branches, labelled = self._decision_or_question(fields, where)
+        routed = [key for key in ("lanjut", "keputusan", "pertanyaan") if key in fields]
+        both_ways = len(routed) > 1
         if both_ways:
             self.r.error(
-                fields.line("lanjut"),
-                f"{where} has both 'lanjut' and 'keputusan'; a "
-                "decision step goes on by its 'ya' and 'tidak' "
-                "branches only",
+                fields.line(routed[0]),
+                f"{where} has both '{routed[0]}' and '{routed[1]}'; a step goes on either by "
+                "'lanjut' or by the branches of one 'keputusan' or 'pertanyaan'",
             )
         broken = (
             both_ways
-            or number is None
+            or label is None
             or activity is None
-            or role is None
+            or executors is None
+            or ("bersama" in fields and together is None)
+            or ("output_oleh" in fields and output_role is None)
+            or ("id" in fields and explicit_id is None)
             or standard_time is None
             or output_kind is None
             or ("pemegang" in fields and assignment is None)
             or ("lanjut" in fields and next_target is None)
-            or ("keputusan" in fields and decision is None)
+            or (("keputusan" in fields or "pertanyaan" in fields) and branches is None)
         )
         raw = _RawStep(
-            number=number,
+            label=label,
+            explicit_id=explicit_id,
             line=line_of(node),
             activity=activity,
-            role=role,
+            roles=executors,
             role_line=line_of(fields["pelaksana"]) if "pelaksana" in fields else line_of(node),
+            together=together,
+            output_role=output_role,
             standard_time=standard_time,
             output_kind=output_kind,
             assignment=assignment,
@@ -616,12 +770,16 @@ class _Builder:
             output=self._optional_step_text(fields, "output", where),
             remarks=self._optional_step_text(fields, "keterangan", where),
             next_target=next_target,
-            decision=decision,
-            decision_line=fields.line("keputusan") if "keputusan" in fields else 0,
+            question=question,
+            branches=branches,
+            decision_line=next(
+                (fields.line(k) for k in ("keputusan", "pertanyaan") if k in fields), 0
+            ),
+            labelled=labelled,
         )
         if broken:
-            # Keep a step with a readable number so that duplicate and order checks still run.
-            return raw if number is not None else None
+            # Keep a step with a readable number so that the numbering checks still run.
+            return raw if label is not None else None
         return raw
 
     def _optional_step_text(self, fields: dict[str, Node], key: str, where: str) -> str:
@@ -630,20 +788,58 @@ class _Builder:
         )
         return text or ""
 
-    def _step_number(self, node: Node | None, where: str) -> int | None:
+    def _step_label(self, node: Node | None, where: str) -> str | None:
+        """The step number as the document prints it: "7", "5.1", "3a"."""
         if node is None:
             return None
-        number = self.r.whole_number(node, f"'no' of {where}")
+        if isinstance(node, ScalarNode) and str(node.value).strip().isdigit():
+            number = self.r.whole_number(_as_int(node), f"'no' of {where}")
+            if number is not None and number < 1:
+                self.r.error(line_of(node), f"step number {number} must be 1 or more")
+                return None
+            return str(node.value).strip() if number is not None else None
+        return self.r.text(node, f"'no' of {where}", cap=TEXT_CAPS["langkah.no"], allow_empty=False)
+
+    def _step_id(self, node: Node, where: str) -> int | None:
+        number = self.r.whole_number(node, f"'id' of {where}")
         if number is not None and number < 1:
-            self.r.error(line_of(node), f"step number {number} must be 1 or more")
+            self.r.error(line_of(node), f"the id of {where} must be 1 or more")
             return None
         return number
 
-    def _step_role(
+    def _step_roles(
         self, node: Node | None, where: str, roles: dict[str, tuple[Role, int]]
-    ) -> str | None:
+    ) -> tuple[str, ...] | None:
+        """The executing roles: one id, or a list of ids (a step done by several)."""
         if node is None:
             return None
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        if isinstance(node, SequenceNode) and not items:
+            self.r.error(line_of(node), f"'pelaksana' of {where} is an empty list; name a role")
+            return None
+        if len(items) > MAX_STEP_EXECUTORS:
+            self.r.error(
+                line_of(node),
+                f"'pelaksana' of {where} lists {len(items)} roles; a step may have at most "
+                f"{MAX_STEP_EXECUTORS}",
+            )
+            return None
+        keys: list[str] = []
+        ok = True
+        for item in items:
+            key = self._step_role(item, where, roles)
+            if key is None:
+                ok = False
+            elif key in keys:
+                self.r.error(
+                    line_of(item), f"'pelaksana' of {where} names '{key}' twice; name it once"
+                )
+                ok = False
+            else:
+                keys.append(key)
+        return tuple(keys) if ok else None
+
+    def _step_role(self, node: Node, where: str, roles: dict[str, tuple[Role, int]]) -> str | None:
         key = self.r.text(
             node, f"'pelaksana' of {where}", cap=TEXT_CAPS["langkah.pelaksana"], allow_empty=False
         )
@@ -656,6 +852,49 @@ class _Builder:
                 line_of(node),
                 f"{where}: unknown pelaksana '{key}'; use the id of a "
                 f"role under 'pelaksana' ({hint})",
+            )
+            return None
+        return key
+
+    def _together(
+        self, fields: Fields, where: str, executors: tuple[str, ...] | None
+    ) -> Together | None:
+        node = fields.get("bersama")
+        several = executors is not None and len(executors) > 1
+        if node is None:
+            if several:
+                self.r.error(
+                    fields.line("pelaksana"),
+                    f"{where} has several pelaksana; say how they do it with 'bersama': "
+                    "semua (each of them, the step completes when all have delivered), "
+                    "salah_satu (whoever of them is first) or berurutan (one after another "
+                    "in the order listed, e.g. paraf then tanda tangan)",
+                )
+            return Together.ALL
+        together = self._choice(node, "langkah", "bersama", where, Together)
+        if together is not None and executors is not None and not several:
+            self.r.error(
+                line_of(node),
+                f"'bersama' of {where} needs several pelaksana; list them as "
+                "'pelaksana: [role_a, role_b]' or remove 'bersama'",
+            )
+            return None
+        return together
+
+    def _output_role(
+        self, fields: Fields, where: str, executors: tuple[str, ...] | None
+    ) -> str | None:
+        node = fields.get("output_oleh")
+        if node is None:
+            return ""
+        key = self.r.text(
+            node, f"'output_oleh' of {where}", cap=TEXT_CAPS["langkah.pelaksana"], allow_empty=False
+        )
+        if key is not None and executors is not None and key not in executors:
+            self.r.error(
+                line_of(node),
+                f"'output_oleh' of {where} is '{key}', which does not do the step; name one of: "
+                + ", ".join(executors),
             )
             return None
         return key
@@ -679,19 +918,41 @@ class _Builder:
             return None
         return self._choice(node, "langkah", "jenis_output", where, OutputKind)
 
-    def _target(self, node: Node, where: str) -> tuple[int, int] | None:
+    def _target(self, node: Node, where: str) -> Target | None:
+        """A step id (a whole number), a published number ("5.1") or 'selesai'."""
         if isinstance(node, ScalarNode) and str(node.value).strip().lower() in _END_WORDS:
             return END, line_of(node)
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
-            number = self.r.whole_number(node, where)
+        if isinstance(node, ScalarNode) and (
+            node.tag == "tag:yaml.org,2002:int" or str(node.value).strip().isdigit()
+        ):
+            number = self.r.whole_number(_as_int(node), where)
             return (number, line_of(node)) if number is not None else None
+        if isinstance(node, ScalarNode) and not is_null(node) and str(node.value).strip():
+            label = self.r.text(node, where, cap=TEXT_CAPS["langkah.no"], allow_empty=False)
+            return (label, line_of(node)) if label is not None else None
         written = shown(str(node.value)) if isinstance(node, ScalarNode) else "a list or mapping"
         self.r.error(line_of(node), f"{where} must be a step number or 'selesai', not '{written}'")
         return None
 
+    def _decision_or_question(
+        self, fields: Fields, where: str
+    ) -> tuple[str | None, list[_RawBranch] | None, bool]:
+        """A step's 'keputusan' (ya/tidak) or 'pertanyaan' (labelled answers), if any."""
+        if "keputusan" in fields:
+            question, branches = self._decision(
+                fields["keputusan"], where, fields.line("keputusan")
+            )
+            return question, branches, False
+        if "pertanyaan" in fields:
+            question, branches = self._question(
+                fields["pertanyaan"], where, fields.line("pertanyaan")
+            )
+            return question, branches, True
+        return None, None, False
+
     def _decision(
         self, node: Node, where: str, owner_line: int
-    ) -> tuple[str | None, tuple[int, int] | None, tuple[int, int] | None] | None:
+    ) -> tuple[str | None, list[_RawBranch] | None]:
         decision_where = f"the decision ('keputusan') of {where}"
         fields = self.r.mapping(
             node,
@@ -701,7 +962,7 @@ class _Builder:
             owner_line=owner_line,
         )
         if fields is None:
-            return None
+            return None, None
         question = self.r.optional_text(
             fields.get("pertanyaan"),
             f"'pertanyaan' of {where}",
@@ -710,14 +971,122 @@ class _Builder:
         yes = self._target(fields["ya"], f"'ya' of {where}") if "ya" in fields else None
         no = self._target(fields["tidak"], f"'tidak' of {where}") if "tidak" in fields else None
         if yes is None or no is None:
+            return question or None, None
+        branches = [
+            _RawBranch(DecisionAnswer.YES.value, None, yes, False, None, None, yes[1]),
+            _RawBranch(DecisionAnswer.NO.value, None, no, True, None, None, no[1]),
+        ]
+        return question or None, branches
+
+    def _question(
+        self, node: Node, where: str, owner_line: int
+    ) -> tuple[str | None, list[_RawBranch] | None]:
+        question_where = f"the question ('pertanyaan') of {where}"
+        fields = self.r.mapping(
+            node, question_where, required=_QUESTION_REQUIRED, owner_line=owner_line
+        )
+        if fields is None:
+            return None, None
+        text = (
+            self.r.text(
+                fields["teks"],
+                f"'teks' of {question_where}",
+                cap=TEXT_CAPS["keputusan.pertanyaan"],
+                allow_empty=False,
+            )
+            if "teks" in fields
+            else None
+        )
+        items = (
+            self.r.sequence(fields["pilihan"], f"'pilihan' of {question_where}")
+            if "pilihan" in fields
+            else None
+        )
+        if items is None:
+            return text, None
+        if not 2 <= len(items) <= MAX_BRANCHES:
+            self.r.error(
+                fields.line("pilihan"),
+                f"'pilihan' of {question_where} has {len(items)} answers; a question has "
+                f"2 to {MAX_BRANCHES}, each a button",
+            )
+            return text, None
+        branches = [self._answer(item, position, where) for position, item in enumerate(items, 1)]
+        if any(b is None for b in branches):
+            return text, None
+        found = [b for b in branches if b is not None]
+        seen: dict[str, int] = {}
+        for branch in found:
+            folded = (branch.label or "").casefold()
+            if folded in seen:
+                self.r.error(
+                    branch.line,
+                    f"two answers of {where} read '{branch.label}' (lines {seen[folded]} and "
+                    f"{branch.line}); each button needs its own words",
+                )
+                return text, None
+            seen[folded] = branch.line
+        return text, found
+
+    def _answer(self, node: Node, position: int, where: str) -> _RawBranch | None:
+        answer_where = f"answer {position} of {where}"
+        fields = self.r.mapping(
+            node, answer_where, required=_ANSWER_REQUIRED, optional=_ANSWER_OPTIONAL
+        )
+        if fields is None:
             return None
-        return question or None, yes, no
+        label = (
+            self.r.text(
+                fields["jawaban"],
+                f"'jawaban' of {answer_where}",
+                cap=TEXT_CAPS["pilihan.jawaban"],
+                allow_empty=False,
+            )
+            if "jawaban" in fields
+            else None
+        )
+        target = (
+            self._target(fields["lanjut"], f"'lanjut' of {answer_where}")
+            if "lanjut" in fields
+            else None
+        )
+        rejects = self._flag(fields.get("tolak"), f"'tolak' of {answer_where}")
+        output = self.r.optional_text(
+            fields.get("output"), f"'output' of {answer_where}", cap=TEXT_CAPS["langkah.output"]
+        )
+        kind = (
+            self._choice(
+                fields["jenis_output"], "langkah", "jenis_output", answer_where, OutputKind
+            )
+            if "jenis_output" in fields
+            else None
+        )
+        if (
+            label is None
+            or target is None
+            or rejects is None
+            or ("jenis_output" in fields and kind is None)
+        ):
+            return None
+        return _RawBranch(str(position), label, target, rejects, output, kind, line_of(node))
+
+    def _flag(self, node: Node | None, where: str) -> bool | None:
+        """A yes/no value: YAML's true/false, or 'ya'/'tidak'; absent is no."""
+        if node is None:
+            return False
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return str(node.value).strip().lower() in {"true", "yes", "on", "y"}
+        if isinstance(node, ScalarNode) and str(node.value).strip().lower() in {"ya", "tidak"}:
+            return str(node.value).strip().lower() == "ya"
+        written = shown(str(node.value)) if isinstance(node, ScalarNode) else "a list or mapping"
+        self.r.error(line_of(node), f"{where} must be 'ya' or 'tidak', not '{written}'")
+        return None
 
     def _resolve(
         self,
         raw: _RawStep,
         following: int,
-        known: set[int | None],
+        targets: _Targets,
         roles: dict[str, tuple[Role, int]],
     ) -> Step | None:
         """Check a step's targets against the other steps and build it."""
@@ -725,94 +1094,176 @@ class _Builder:
         if (
             number is None
             or raw.activity is None
-            or raw.role is None
+            or raw.roles is None
+            or raw.together is None
+            or raw.output_role is None
             or raw.standard_time is None
             or raw.output_kind is None
         ):
             return None
+        where = f"step {raw.label}"
         ok = True
-        next_step = following
+        next_step: int | None = following
         if raw.next_target is not None:
-            ok = self._check_target(raw.next_target, "'lanjut'", number, known)
-            next_step = raw.next_target[0]
-        decision = None
-        if raw.decision is not None:
-            question, yes, no = raw.decision
-            if yes is None or no is None:
-                return None
-            ok = self._check_decision(number, raw.decision_line, yes, no, known) and ok
-            decision = Decision(question=question, yes=yes[0], no=no[0])
-        # The roles may have been refused (their problems are already reported); the step's own
-        # checks still run against whatever is known.
-        role_entry = roles.get(raw.role)
-        role_assignment = role_entry[0].assignment if role_entry else Assignment.ANY_ONE
-        assignment = raw.assignment or role_assignment
-        if decision is not None and assignment is Assignment.EVERY_HOLDER:
-            self.r.error(
-                raw.role_line,
-                f"step {number} is a decision but every holder of '{raw.role}' "
-                "would do it (pemegang: semua); a decision is taken by one "
-                "person, set pemegang: salah_satu on the step",
-            )
+            next_step = targets.resolve(self.r, raw.next_target, "'lanjut'", where, number)
+            ok = next_step is not None
+        decision = (
+            self._resolve_decision(raw, raw.branches, number, where, targets)
+            if raw.branches
+            else None
+        )
+        if raw.branches is not None and decision is None:
             ok = False
-        if not ok:
+        executors = tuple(
+            Executor(key, raw.assignment or _role_assignment(roles, key)) for key in raw.roles
+        )
+        ok = self._check_decider(raw, where, executors, decision) and ok
+        if not ok or next_step is None:
             return None
         return Step(
             number=number,
             activity=raw.activity,
-            role=raw.role,
+            executors=executors,
             standard_time=raw.standard_time,
             output_kind=raw.output_kind,
-            assignment=assignment,
             inputs=raw.inputs,
             output=raw.output,
             remarks=raw.remarks,
             next=next_step,
             decision=decision,
             line=raw.line,
+            label=raw.label or "",
+            together=raw.together,
+            output_role=raw.output_role,
         )
 
-    def _check_target(
-        self, target: tuple[int, int], label: str, number: int, known: set[int | None]
-    ) -> bool:
-        """Whether a target of step `number` is the end or another step that exists; a
-        problem is reported when it is not."""
-        value, line = target
-        where = f"step {number}"
-        if value == END:
-            return True
-        if value == number:
+    def _resolve_decision(
+        self,
+        raw: _RawStep,
+        raw_branches: list[_RawBranch],
+        number: int,
+        where: str,
+        targets: _Targets,
+    ) -> Decision | None:
+        branches: list[Branch] = []
+        for branch in raw_branches:
+            named = f"'{branch.label}'" if branch.label else f"'{branch.key}'"
+            target = targets.resolve(self.r, branch.target, named, where, number)
+            if target is None:
+                return None
+            branches.append(
+                Branch(
+                    key=branch.key,
+                    target=target,
+                    label=branch.label,
+                    rejects=branch.rejects,
+                    output=branch.output,
+                    output_kind=branch.output_kind,
+                    line=branch.line,
+                )
+            )
+        if not raw.labelled and branches[0].target == branches[1].target:
             self.r.error(
-                line,
-                f"{label} of {where} points at step {number} itself; point it at another step",
+                raw.decision_line,
+                f"the decision of {where} sends 'ya' and 'tidak' to the same place; a decision "
+                "needs two different ways",
+            )
+            return None
+        return Decision(question=raw.question, branches=tuple(branches))
+
+    def _check_decider(
+        self,
+        raw: _RawStep,
+        where: str,
+        executors: tuple[Executor, ...],
+        decision: Decision | None,
+    ) -> bool:
+        """A question is answered by one person: never by every holder, nor by all of several
+        roles together (in turn, the last one answers; with salah_satu, whoever is first)."""
+        if decision is None:
+            return True
+        if len(executors) > 1 and raw.together is Together.ALL:
+            self.r.error(
+                raw.role_line,
+                f"{where} asks a question but all its pelaksana would answer it (bersama: "
+                "semua); a question is answered by one person: use bersama: berurutan (the "
+                "last one answers) or salah_satu",
             )
             return False
-        if value not in known:
-            self.r.error(line, f"{label} of {where} goes to step {value}, which does not exist")
+        decider = executors[-1]
+        if raw.together is not Together.ANY_ONE and decider.assignment is Assignment.EVERY_HOLDER:
+            self.r.error(
+                raw.role_line,
+                f"{where} is a decision but every holder of '{decider.role}' "
+                "would do it (pemegang: semua); a decision is taken by one "
+                "person, set pemegang: salah_satu on the step",
+            )
             return False
         return True
 
-    def _check_decision(
-        self,
-        number: int,
-        line: int,
-        yes: tuple[int, int],
-        no: tuple[int, int],
-        known: set[int | None],
-    ) -> bool:
-        """Whether both ways of the decision of step `number` (written on `line`) lead to steps
-        that exist, and to different places; every problem is reported."""
-        ok = self._check_target(yes, "'ya'", number, known)
-        ok = self._check_target(no, "'tidak'", number, known) and ok
-        if yes[0] == no[0]:
-            self.r.error(
-                line,
-                f"the decision of step {number} sends 'ya' and 'tidak' "
-                f"to the same place; a decision needs two "
-                "different ways",
+
+class _Targets:
+    """Where the flow can go: steps by internal id and by the number the document prints."""
+
+    def __init__(self, raws: list[_RawStep], *, complete: bool) -> None:
+        self.complete = complete
+        self.ids = {raw.number for raw in raws if raw.number is not None}
+        self.by_label: dict[str, list[int]] = {}
+        for raw in raws:
+            if raw.number is not None and raw.label is not None:
+                self.by_label.setdefault(raw.label, []).append(raw.number)
+
+    def resolve(
+        self, reader: NodeReader, target: Target, named: str, where: str, own: int
+    ) -> int | None:
+        """The internal id `target` leads to (or END); None, with a problem, when it leads
+        nowhere, to several steps, or back to `own`."""
+        value, line = target
+        if value == END:
+            return END
+        number: int | None
+        if isinstance(value, int) and value in self.ids:
+            number = value
+        else:
+            matches = self.by_label.get(str(value), [])
+            if len(matches) > 1:
+                reader.error(
+                    line,
+                    f"{named} of {where} goes to step {value}, but {len(matches)} steps are "
+                    f"numbered {value}; give the one you mean an 'id' and point at the id",
+                )
+                return None
+            number = matches[0] if matches else None
+        if number is None:
+            if self.complete:
+                reader.error(line, f"{named} of {where} goes to step {value}, which does not exist")
+            return None
+        if number == own:
+            reader.error(
+                line, f"{named} of {where} points at {where} itself; point it at another step"
             )
-            ok = False
-        return ok
+            return None
+        return number
+
+
+def _role_assignment(roles: dict[str, tuple[Role, int]], key: str) -> Assignment:
+    """The role's own rule for its holders (the roles may have been refused: then any one)."""
+    entry = roles.get(key)
+    return entry[0].assignment if entry else Assignment.ANY_ONE
+
+
+def _as_int(node: ScalarNode) -> ScalarNode:
+    """A quoted whole number ("2") read as the number it spells."""
+    if node.tag == "tag:yaml.org,2002:int":
+        return node
+    return ScalarNode("tag:yaml.org,2002:int", str(node.value).strip(), node.start_mark)
+
+
+def _label_key(label: str) -> tuple[int, ...] | None:
+    """ "5.1" -> (5, 1), "7" -> (7,); None for a label that is not dotted numbers ("3a")."""
+    if not _DOTTED.match(label):
+        return None
+    return tuple(int(part) for part in label.split("."))
 
 
 def _peek(node: Node, key: str) -> str | None:

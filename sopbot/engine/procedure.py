@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from sopbot.engine.definition import (
     END,
     Assignment,
-    DecisionAnswer,
+    Branch,
     OutputKind,
     SopDefinition,
     Step,
+    Together,
 )
 from sopbot.engine.errors import (
     AlreadyDone,
@@ -165,10 +166,12 @@ class Procedure:
             return False
         disposition = self.instance.disposition(disposition_id)
         run = self.instance.run(disposition.step_run_id)
+        step = self.definition.step(run.step_number)
+        team, assignment = self._team(run, step, self.role_of(disposition))
         return (
-            run.assignment is Assignment.ANY_ONE
+            assignment is Assignment.ANY_ONE
             and disposition.state is DispositionState.PENDING
-            and sum(1 for d in self.instance.dispositions_of(run) if d.is_live) > 1
+            and sum(1 for d in team if d.is_live) > 1
         )
 
     def can_send_back(self, disposition_id: uuid.UUID, member_id: int) -> bool:
@@ -191,10 +194,39 @@ class Procedure:
         )
 
     def needs_document(self, disposition_id: uuid.UUID) -> bool:
-        """True when the step's output is a document and this disposition has none yet."""
+        """True when the step's output is a document this disposition owes and has none yet."""
         disposition = self.instance.disposition(disposition_id)
         step = self.definition.step(self.instance.run(disposition.step_run_id).step_number)
-        return step.output_kind is OutputKind.DOCUMENT and not disposition.document_ids
+        return self.owes_output(disposition, step) and (
+            step.output_kind is OutputKind.DOCUMENT and not disposition.document_ids
+        )
+
+    def role_of(self, disposition: Disposition) -> str:
+        """The executing role a disposition is for (rows older than multi-executor steps
+        carry none: then the step's only role)."""
+        if disposition.role_key is not None:
+            return disposition.role_key
+        run = self.instance.run(disposition.step_run_id)
+        return self.definition.step(run.step_number).roles[0]
+
+    def owes_output(self, disposition: Disposition, step: Step) -> bool:
+        """True when this disposition's holder delivers the step's output (on a step done by
+        several roles, the role named by `output_oleh`)."""
+        return not step.shared or self.role_of(disposition) == step.output_role
+
+    def answers_question(self, disposition: Disposition, step: Step) -> bool:
+        """True when this disposition is answered with the question's buttons rather than
+        "Selesai" (in an initialling chain only the last role answers)."""
+        return step.is_decision and (
+            step.deciding_role is None or self.role_of(disposition) == step.deciding_role
+        )
+
+    def branch_taken(self, run: StepRun) -> Branch | None:
+        """The question's branch a completed run took, if it asked one."""
+        step = self.definition.step(run.step_number)
+        if run.answer is None or step.decision is None or not step.decision.has_branch(run.answer):
+            return None
+        return step.decision.branch(run.answer)
 
     def _allowed(
         self,
@@ -205,10 +237,10 @@ class Procedure:
         is_admin: bool = False,
     ) -> bool:
         try:
-            _, _, step = self._actionable(disposition_id, member_id, is_admin=is_admin)
+            disposition, _, step = self._actionable(disposition_id, member_id, is_admin=is_admin)
         except (NotFound, *_REFUSALS):
             return False
-        return decision is None or step.is_decision == decision
+        return decision is None or self.answers_question(disposition, step) == decision
 
     # -- commands --------------------------------------------------------------------------
 
@@ -245,12 +277,14 @@ class Procedure:
         """The holder delivers the step ("Selesai"); when it is complete, the next step goes out."""
         _require_aware(at)
         disposition, run, step = self._actionable(disposition_id, actor_id)
-        if step.is_decision:
+        if self.answers_question(disposition, step):
             raise NotADecision(
-                "a decision step is answered with ya or tidak", step_number=step.number
+                "a decision step is answered with its question's buttons", step_number=step.number
             )
-        self._deliver(disposition, run, actor_id, note=note, at=at)
-        if self._run_is_complete(run):
+        self._deliver(disposition, run, actor_id, note=note, at=at, branch=None)
+        if step.together is Together.IN_TURN and not self._run_is_complete(run):
+            self._staff_run(run, routing, at=at, actor_id=actor_id)  # the next in the chain
+        elif self._run_is_complete(run):
             self._complete_run(run, actor_id, at, answer=None, reason=None)
             self._advance(
                 step.next,
@@ -265,39 +299,36 @@ class Procedure:
         self,
         disposition_id: uuid.UUID,
         actor_id: int,
-        answer: DecisionAnswer,
+        answer: str,
         *,
         at: dt.datetime,
         routing: Routing,
         reason: str | None = None,
         note: str | None = None,
     ) -> None:
-        """Answer a decision step: "ya" goes on, "tidak" sends the work back with a reason."""
+        """Answer a question: the branch `answer` (its key) says where the work goes; a branch
+        that sends the work back ("tidak") needs a reason."""
         _require_aware(at)
         disposition, run, step = self._actionable(disposition_id, actor_id)
-        if step.decision is None:
+        if step.decision is None or not self.answers_question(disposition, step):
             raise NotADecision("this step is not a decision", step_number=step.number)
+        if not step.decision.has_branch(answer):
+            raise NotADecision("the question has no such answer", step_number=step.number)
+        branch = step.decision.branch(answer)
         clean_reason = (reason or "").strip()
-        if answer is DecisionAnswer.NO and not clean_reason:
+        if branch.rejects and not clean_reason:
             raise ReasonRequired("say why the work goes back", field="reason")
-        self._deliver(
-            disposition,
-            run,
-            actor_id,
-            note=note,
-            at=at,
-            need_document=answer is DecisionAnswer.YES,
-        )
+        self._deliver(disposition, run, actor_id, note=note, at=at, branch=branch)
         self._complete_run(
             run,
             actor_id,
             at,
-            answer=answer,
+            answer=branch.key,
             reason=clean_reason or None,
         )
-        instruction = clean_reason if answer is DecisionAnswer.NO else disposition.note
+        instruction = clean_reason if branch.rejects else self._notes_of(run)
         self._advance(
-            step.decision.target(answer),
+            branch.target,
             run,
             at=at,
             routing=routing,
@@ -308,15 +339,16 @@ class Procedure:
     def claim(self, disposition_id: uuid.UUID, actor_id: int, at: dt.datetime) -> None:
         """A team member takes a step that any one of them may do; the others are released."""
         _require_aware(at)
-        disposition, run, _ = self._actionable(disposition_id, actor_id)
-        if run.assignment is not Assignment.ANY_ONE:
+        disposition, run, step = self._actionable(disposition_id, actor_id)
+        team, assignment = self._team(run, step, self.role_of(disposition))
+        if assignment is not Assignment.ANY_ONE:
             raise CannotClaim("every holder must deliver this step", step_number=run.step_number)
         if disposition.state is DispositionState.CLAIMED:
             return
         self._set_disposition(
             disposition, DispositionState.CLAIMED, actor_id, at, TransitionAction.CLAIM
         )
-        self._release_others(run, disposition, actor_id, at)
+        self._release_others(team, disposition, actor_id, at)
 
     def send_back(
         self,
@@ -407,6 +439,7 @@ class Procedure:
             instruction=clean_reason,
             manual=True,
             handed_from=disposition,
+            role=self.role_of(disposition),
         )
 
     def cancel(self, actor_id: int, *, reason: str, at: dt.datetime, is_admin: bool) -> None:
@@ -441,8 +474,7 @@ class Procedure:
         if self.instance.state is not InstanceState.RUNNING:
             return
         for run in self.instance.open_runs():
-            step = self.definition.step(run.step_number)
-            self._staff(run, routing(step.role), at=at, actor_id=actor_id)
+            self._staff_run(run, routing, at=at, actor_id=actor_id)
 
     def check_actionable(self, disposition_id: uuid.UUID, member_id: int) -> None:
         """Raise the DomainError that says why the member cannot act on it now, if any."""
@@ -509,15 +541,16 @@ class Procedure:
         *,
         note: str | None,
         at: dt.datetime,
-        need_document: bool = True,
+        branch: Branch | None,
     ) -> None:
         step = self.definition.step(run.step_number)
         if (
-            need_document
-            and step.output_kind is OutputKind.DOCUMENT
+            self.owes_output(disposition, step)
+            and step.output_kind_on(branch) is OutputKind.DOCUMENT
             and not disposition.document_ids
         ):
-            raise DocumentRequired("upload the output document first", output=step.output)
+            output = branch.output if branch is not None and branch.output else step.output
+            raise DocumentRequired("upload the output document first", output=output)
         if note is not None and note.strip():
             disposition.note = note.strip()  # else keep a note written earlier (a draft)
         self._set_disposition(
@@ -529,8 +562,9 @@ class Procedure:
             note=disposition.note,
             documents=[str(d) for d in disposition.document_ids],
         )
-        if run.assignment is Assignment.ANY_ONE:
-            self._release_others(run, disposition, actor_id, at)
+        team, assignment = self._team(run, step, self.role_of(disposition))
+        if assignment is Assignment.ANY_ONE:
+            self._release_others(team, disposition, actor_id, at)
 
     def _notes_of(self, run: StepRun) -> str | None:
         """What the next step is told: every holder's note, in the order they delivered (on a
@@ -545,9 +579,9 @@ class Procedure:
         return "\n".join(notes) or None
 
     def _release_others(
-        self, run: StepRun, taker: Disposition, actor_id: int, at: dt.datetime
+        self, team: Sequence[Disposition], taker: Disposition, actor_id: int, at: dt.datetime
     ) -> None:
-        for other in self.instance.dispositions_of(run):
+        for other in team:
             if other is not taker and other.is_live:
                 self._set_disposition(
                     other,
@@ -559,10 +593,52 @@ class Procedure:
                 )
 
     def _run_is_complete(self, run: StepRun) -> bool:
-        dispositions = self.instance.dispositions_of(run)
-        return not any(d.is_live for d in dispositions) and any(
-            d.state is DispositionState.DONE for d in dispositions
-        )
+        """Done when its one team delivered (one role, or several of which any one does it),
+        or when every role's group delivered (together, or in turn)."""
+        step = self.definition.step(run.step_number)
+        if not step.shared or step.together is Together.ANY_ONE:
+            return _delivered(self.instance.dispositions_of(run))
+        return all(_delivered(self._group(run, role)) for role in step.roles)
+
+    def _group(self, run: StepRun, role: str) -> list[Disposition]:
+        """The dispositions of a run that are for one executing role."""
+        return [d for d in self.instance.dispositions_of(run) if self.role_of(d) == role]
+
+    def _team(self, run: StepRun, step: Step, role: str) -> tuple[list[Disposition], Assignment]:
+        """Who shares the work with a disposition of `role`, and how: the whole run when one
+        role does the step or any one of several roles may, else the role's own group."""
+        if not step.shared:
+            return self.instance.dispositions_of(run), run.assignment
+        if step.together is Together.ANY_ONE:
+            return self.instance.dispositions_of(run), Assignment.ANY_ONE
+        return self._group(run, role), step.executor(role).assignment
+
+    def _staff_run(
+        self, run: StepRun, routing: Routing, *, at: dt.datetime, actor_id: int | None
+    ) -> None:
+        """Staff each role that should be working on the run now: every role that has not
+        delivered, or in an initialling chain the first that has not."""
+        step = self.definition.step(run.step_number)
+        pending = [role for role in step.roles if not _delivered(self._group(run, role))]
+        if step.together is Together.IN_TURN:
+            pending = pending[:1]
+        for role in pending:
+            desired = routing(self.definition.routed_role(role))
+            self._staff(run, step, role, desired, at=at, actor_id=actor_id)
+
+    def _handed_in_turn(self, run: StepRun, step: Step, role: str) -> tuple[int | None, str | None]:
+        """Who sends the work to `role` and with what note: in an initialling chain, the one
+        before it in the chain; otherwise whoever sent the work into the step."""
+        index = step.roles.index(role)
+        if step.together is not Together.IN_TURN or index == 0:
+            return run.sender_id, run.instruction
+        done = [
+            d for d in self._group(run, step.roles[index - 1]) if d.state is DispositionState.DONE
+        ]
+        if not done:
+            return run.sender_id, run.instruction
+        last = max(done, key=lambda d: d.acted_at or d.created_at)
+        return last.assignee_id, last.note or run.instruction
 
     def _complete_run(
         self,
@@ -570,7 +646,7 @@ class Procedure:
         actor_id: int,
         at: dt.datetime,
         *,
-        answer: DecisionAnswer | None,
+        answer: str | None,
         reason: str | None,
     ) -> None:
         run.answer = answer
@@ -578,7 +654,7 @@ class Procedure:
         run.completed_at = at
         detail: dict[str, object] = {"step_number": run.step_number, "round": run.round}
         if answer is not None:
-            detail["answer"] = answer.value
+            detail["answer"] = answer
         if reason:
             detail["reason"] = reason
         self._set_run(
@@ -643,12 +719,14 @@ class Procedure:
             step_number=step_number,
             round=run.round,
         )
-        self._staff(run, routing(step.role), at=at, actor_id=sender_id)
+        self._staff_run(run, routing, at=at, actor_id=sender_id)
         return run
 
     def _staff(
         self,
         run: StepRun,
+        step: Step,
+        role: str,
         desired: Sequence[Assignee],
         *,
         at: dt.datetime,
@@ -659,7 +737,9 @@ class Procedure:
         New dispositions carry the run's sender and instruction, so a step staffed late (a
         vacant post filled, a mutasi) reads exactly as it would have on time.
         """
-        mine = self.instance.dispositions_of(run)
+        mine = self._group(run, role)
+        team, assignment = self._team(run, step, role)
+        sender_id, instruction = self._handed_in_turn(run, step, role)
         wanted = {a.key for a in desired}
         retired: dict[int, Disposition] = {}
         for disposition in mine:
@@ -681,15 +761,15 @@ class Procedure:
         live = [d for d in mine if d.is_live]
         live_keys = {(d.assignee_id, d.position_id) for d in live}
         handed_positions = {d.position_id for d in live if d.manual}
-        claimed = any(d.state is DispositionState.CLAIMED for d in live)
+        claimed = any(d.state is DispositionState.CLAIMED for d in team if d.is_live)
         delivered_positions = {d.position_id for d in mine if d.state is DispositionState.DONE}
         for assignee in desired:
             if assignee.key in live_keys or assignee.position_id in handed_positions:
                 continue
-            if run.assignment is Assignment.ANY_ONE and claimed:
+            if assignment is Assignment.ANY_ONE and claimed:
                 continue
             if (
-                run.assignment is Assignment.EVERY_HOLDER
+                assignment is Assignment.EVERY_HOLDER
                 and assignee.position_id in delivered_positions
             ):
                 continue
@@ -700,10 +780,11 @@ class Procedure:
                 state=DispositionState.PENDING,
                 at=at,
                 actor_id=actor_id,
-                sender_id=run.sender_id,
-                instruction=run.instruction,
+                sender_id=sender_id,
+                instruction=instruction,
                 manual=False,
                 handed_from=predecessor,
+                role=role,
             )
             live_keys.add(assignee.key)
 
@@ -719,6 +800,7 @@ class Procedure:
         instruction: str | None,
         manual: bool,
         handed_from: Disposition | None,
+        role: str,
     ) -> Disposition:
         disposition = Disposition(
             id=self._new_id(),
@@ -733,6 +815,7 @@ class Procedure:
             acting_for_id=assignee.acting_for_id,
             manual=manual,
             handed_from_id=handed_from.id if handed_from else None,
+            role_key=role,
         )
         self.instance.dispositions.append(disposition)
         self._record(
@@ -750,8 +833,14 @@ class Procedure:
             sender_id=sender_id,
             instruction=instruction,
             handed_from=str(handed_from.id) if handed_from else None,
+            role=role
+            if self.definition.step(self.instance.run(run_id).step_number).shared
+            else None,
         )
         return disposition
+
+    def _is_shared(self, run_id: uuid.UUID) -> bool:
+        return self.definition.step(self.instance.run(run_id).step_number).shared
 
     # -- recording -------------------------------------------------------------------------
 
@@ -832,6 +921,13 @@ _REFUSALS = (
     NotYourStep,
     InstanceNotRunning,
 )
+
+
+def _delivered(dispositions: Sequence[Disposition]) -> bool:
+    """True when nobody of a group can still act and someone delivered."""
+    return not any(d.is_live for d in dispositions) and any(
+        d.state is DispositionState.DONE for d in dispositions
+    )
 
 
 def _require_aware(at: dt.datetime) -> None:

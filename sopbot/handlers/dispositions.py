@@ -29,13 +29,14 @@ from sopbot.handlers.common import (
 from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
-from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.messaging.keyboards import Action, Button, Pressed, callback, decode
 from sopbot.services.onboarding import MemberView
 
 _DISPOSITION_ACTIONS = (
     Action.COMPLETE,
     Action.YES,
     Action.NO,
+    Action.ANSWER,
     Action.SEND_BACK,
     Action.HAND_OVER,
     Action.HAND_TO,
@@ -63,31 +64,25 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
                 procedures.complete, key, member_id=member.id, disposition_id=disposition_id
             )
             await answer(query, t(language, "answer.done"))
-        elif pressed.action is Action.YES:
-            await in_thread(
-                procedures.decide,
-                key,
-                member_id=member.id,
-                disposition_id=disposition_id,
-                answer=DecisionAnswer.YES,
-            )
-            await answer(query, t(language, "answer.done"))
+        elif pressed.action in (Action.YES, Action.ANSWER):
+            await _answer_question(update, context, caller, disposition_id, pressed)
         elif pressed.action is Action.CLAIM:
             await in_thread(
                 procedures.claim, key, member_id=member.id, disposition_id=disposition_id
             )
             await answer(query, t(language, "answer.claimed"))
-        elif pressed.action in (Action.NO, Action.SEND_BACK):
+        elif pressed.action is Action.NO:
+            await _ask_reason_no(update, context, caller, disposition_id, DecisionAnswer.NO)
+        elif pressed.action is Action.SEND_BACK:
             step = await in_thread(procedures.check, member.id, disposition_id)
-            kind = "reason_no" if pressed.action is Action.NO else "reason_send_back"
             await answer(query)
             await _ask(
                 update,
                 context,
                 services,
                 language,
-                (member.id, kind, {"disposition_id": disposition_id.hex}),
-                t(language, f"ask.{kind}", step=step),
+                (member.id, "reason_send_back", {"disposition_id": disposition_id.hex}),
+                t(language, "ask.reason_send_back", step=escape(step)),
             )
         elif pressed.action is Action.HAND_OVER:
             await _offer_colleagues(update, context, services, member, language, disposition_id)
@@ -100,6 +95,60 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
             query, await in_thread(refusal_text, services, language, refusal), show_alert=True
         )
     wake_sender(context)
+
+
+async def _answer_question(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    disposition_id: uuid.UUID,
+    pressed: Pressed,
+) -> None:
+    """ "Sesuai", or a labelled answer: goes on at once, or asks the reason when the SOP marks
+    the answer as one that sends the work back. The answer's key is checked on the server."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - from a button
+    member, services, language = caller.member, caller.services, caller.language
+    key = DecisionAnswer.YES.value if pressed.action is Action.YES else pressed.part(1)
+    if key is None:
+        await answer(
+            query, services.catalog.text(language, "answer.invalid_button"), show_alert=True
+        )
+        return
+    branch = (await in_thread(services.procedures.branch, member.id, disposition_id, key)).branch
+    if branch.rejects:
+        await _ask_reason_no(update, context, caller, disposition_id, branch.key)
+        return
+    await in_thread(
+        services.procedures.decide,
+        command_key(update, context),
+        member_id=member.id,
+        disposition_id=disposition_id,
+        answer=branch.key,
+    )
+    await answer(query, services.catalog.text(language, "answer.done"))
+
+
+async def _ask_reason_no(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    disposition_id: uuid.UUID,
+    answer_key: str,
+) -> None:
+    """Ask why the work goes back, remembering which answer sends it."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - from a button
+    member, services, language = caller.member, caller.services, caller.language
+    chosen = await in_thread(services.procedures.branch, member.id, disposition_id, answer_key)
+    branch = chosen.branch
+    await answer(query)
+    t = services.catalog.text
+    text = t(language, "ask.reason_no", step=escape(chosen.step_label))
+    if branch.label:
+        text = f"{t(language, 'ask.reason_for_answer', answer=escape(branch.label))}\n{text}"
+    payload = {"disposition_id": disposition_id.hex, "answer": branch.key}
+    await _ask(update, context, services, language, (member.id, "reason_no", payload), text)
 
 
 async def _ask(
@@ -273,7 +322,8 @@ async def _answer_reason(
             key,
             member_id=member.id,
             disposition_id=disposition_id,
-            answer=DecisionAnswer.NO,
+            # Questions asked before labelled answers existed carry no answer: "tidak".
+            answer=str(payload.get("answer", DecisionAnswer.NO.value)),
             reason=text,
         )
     elif kind == "reason_send_back":

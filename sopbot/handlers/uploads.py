@@ -362,7 +362,7 @@ async def _attach(
     return outcome.result
 
 
-def _received_text(caller: Caller, attached: DocumentAttached, checked: _Checked, step: int) -> str:
+def _received_text(caller: Caller, attached: DocumentAttached, checked: _Checked, step: str) -> str:
     """The answer to a file attached: received (its name, kind, step and procedure), or
     already there."""
     if attached.duplicate:
@@ -371,7 +371,7 @@ def _received_text(caller: Caller, attached: DocumentAttached, checked: _Checked
         "document.received",
         name=escape(checked.name),
         type=escape(checked.kind),
-        step=step,
+        step=escape(step),
         title=escape(attached.title),
     )
 

@@ -22,6 +22,7 @@ class Action(StrEnum):
     COMPLETE = "s"  # Selesai
     YES = "y"  # Sesuai (a decision)
     NO = "t"  # Tidak sesuai (a decision; asks for a reason)
+    ANSWER = "j"  # a labelled answer of a question (jawaban): the branch's key follows
     SEND_BACK = "k"  # Kembalikan (asks for a reason)
     HAND_OVER = "a"  # Alihkan: shows colleagues
     HAND_TO = "h"  # Alihkan to this colleague (asks for a reason)
@@ -71,6 +72,10 @@ class Pressed:
             return uuid.UUID(hex=self.parts[index])
         except (IndexError, ValueError):
             return None
+
+    def part(self, index: int) -> str | None:
+        """A part as text, or None when there is none."""
+        return self.parts[index] if 0 <= index < len(self.parts) else None
 
     def int_at(self, index: int) -> int | None:
         """A part read as a non-negative whole number, or None."""

@@ -19,7 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind
+from sopbot.engine.definition import (
+    Assignment,
+    OutputKind,
+    SopDefinition,
+    Step,
+    Together,
+)
 from sopbot.engine.instance import (
     Disposition,
     DispositionState,
@@ -47,6 +53,13 @@ from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 NAMES_LIMIT = 300
 NAME_LIMIT = 60
 
+# Answers up to this many characters share a row of buttons (a phone shows two such side by side).
+_SHORT_ANSWER = 14
+_OUTPUT_KEYS = {
+    OutputKind.DOCUMENT: "disposition.output_document",
+    OutputKind.NOTE: "disposition.output_note",
+    OutputKind.NONE: "disposition.output_none",
+}
 _ENDED_LABELS = {
     DispositionState.DONE: "status.done",
     DispositionState.RELEASED: "status.released",
@@ -221,28 +234,15 @@ class Notifier:
                 number=facts.number,
             ),
             "",
-            t(
-                language,
-                "disposition.step",
-                step=step.number,
-                total=len(procedure.definition.steps),
-                activity=escape(step.activity),
-            ),
+            self._step_line(procedure.definition, step, language),
         ]
         if run.round > 1:
             lines.append(t(language, "disposition.round", round=run.round))
         lines.extend(self._from_lines(facts, disposition, run, language))
         lines.append("")
+        lines.extend(self._who_does_it(procedure, disposition, step, language))
         lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
-        output_key = {
-            OutputKind.DOCUMENT: "disposition.output_document",
-            OutputKind.NOTE: "disposition.output_note",
-            OutputKind.NONE: "disposition.output_none",
-        }[step.output_kind]
-        output = step.output.strip(" -")
-        if not output and step.output_kind is OutputKind.DOCUMENT:
-            output = t(language, "disposition.a_document")  # the cell is "-" but a file is due
-        lines.append(t(language, output_key, output=escape(output or "-")))
+        lines.extend(self._output_lines(procedure, disposition, step, language))
         lines.append(
             t(language, "disposition.standard_time", time=escape(step.standard_time.as_written))
         )
@@ -269,22 +269,110 @@ class Notifier:
                     person=escape(acting_for),
                 )
             )
-        if run.assignment is Assignment.EVERY_HOLDER:
+        if not step.shared and run.assignment is Assignment.EVERY_HOLDER:
             lines.append(t(language, "disposition.every_holder"))
-        elif len([d for d in instance.dispositions_of(run) if d.is_live]) > 1:
+        elif procedure.can_claim(disposition.id, disposition.assignee_id) or (
+            not step.shared and len([d for d in instance.dispositions_of(run) if d.is_live]) > 1
+        ):
             lines.append(t(language, "disposition.team"))
         lines.append("")
-        hint = (
-            "disposition.how_decision"
-            if step.is_decision
-            else (
-                "disposition.how_document"
-                if step.output_kind is OutputKind.DOCUMENT
-                else "disposition.how_note"
+        if (
+            step.decision is not None
+            and step.decision.question
+            and procedure.answers_question(disposition, step)
+        ):
+            lines.append(
+                t(language, "disposition.question", question=escape(step.decision.question))
             )
-        )
-        lines.append(t(language, hint))
+        lines.append(t(language, self._hint_key(procedure, disposition, step)))
         return "\n".join(lines)
+
+    def _step_line(self, definition: SopDefinition, step: Step, language: Language) -> str:
+        """ "Langkah X dari N": X counts the table's rows; a number printed otherwise in the
+        SOP ("5.1", a repeated "3", 13 after 11) is shown beside it."""
+        position = definition.position_of(step)
+        fields: dict[str, object] = {
+            "step": position,
+            "total": len(definition.steps),
+            "activity": escape(step.activity),
+        }
+        if step.label == str(position):
+            return self.catalog.text(language, "disposition.step", **fields)
+        return self.catalog.text(
+            language, "disposition.step_numbered", label=escape(step.label), **fields
+        )
+
+    def _who_does_it(
+        self, procedure: Procedure, disposition: Disposition, step: Step, language: Language
+    ) -> list[str]:
+        """For a step several roles do, or an outside party: how, and this holder's part."""
+        t = self.catalog.text
+        definition = procedure.definition
+        lines: list[str] = []
+        if step.shared:
+            names = [escape(r.name) for r in definition.roles_of(step)]
+            if step.together is Together.IN_TURN:
+                role = procedure.role_of(disposition)
+                lines.append(
+                    t(
+                        language,
+                        "disposition.together_turn",
+                        chain=" → ".join(names),
+                        place=step.roles.index(role) + 1,
+                        count=len(names),
+                    )
+                )
+            else:
+                key = (
+                    "disposition.together_any"
+                    if step.together is Together.ANY_ONE
+                    else "disposition.together_all"
+                )
+                lines.append(t(language, key, roles=", ".join(names)))
+        executor = definition.role(procedure.role_of(disposition))
+        if executor.external:
+            lines.append(t(language, "disposition.external", party=escape(executor.name)))
+        return lines
+
+    def _output_lines(
+        self, procedure: Procedure, disposition: Disposition, step: Step, language: Language
+    ) -> list[str]:
+        """What the step hands on: this holder's to deliver, or another executor's; and on a
+        labelled question, what each answer hands on where the SOP says so."""
+        t = self.catalog.text
+        output = step.output.strip(" -")
+        if not procedure.owes_output(disposition, step):
+            by = procedure.definition.role(step.output_role).name
+            return [
+                t(language, "disposition.output_by", output=escape(output or "-"), role=escape(by))
+            ]
+        if not output and step.output_kind is OutputKind.DOCUMENT:
+            output = t(language, "disposition.a_document")  # the cell is "-" but a file is due
+        lines = [t(language, _OUTPUT_KEYS[step.output_kind], output=escape(output or "-"))]
+        if step.decision is not None and step.decision.labelled:
+            lines.extend(
+                t(
+                    language,
+                    "disposition.output_on_document"
+                    if step.output_kind_on(branch) is OutputKind.DOCUMENT
+                    else "disposition.output_on",
+                    answer=escape(branch.label or ""),
+                    output=escape(branch.output or output or "-"),
+                )
+                for branch in step.decision.branches
+                if branch.output is not None or branch.output_kind is not None
+            )
+        return lines
+
+    @staticmethod
+    def _hint_key(procedure: Procedure, disposition: Disposition, step: Step) -> str:
+        """How to act on the disposition: its buttons, a document, or a note."""
+        if procedure.answers_question(disposition, step):
+            labelled = step.decision is not None and step.decision.labelled
+            return "disposition.how_question" if labelled else "disposition.how_decision"
+        if procedure.owes_output(disposition, step) and step.output_kind is OutputKind.DOCUMENT:
+            return "disposition.how_document"
+        return "disposition.how_note"
 
     def _from_lines(
         self, facts: NoticeFacts, disposition: Disposition, run: StepRun, language: Language
@@ -292,7 +380,7 @@ class Notifier:
         """Who sent the work and what they wrote. After a step that every holder did, each
         of them is named with their own note."""
         t = self.catalog.text
-        deliverers = self._deliverers(facts.instance, disposition, run)
+        deliverers = self._deliverers(facts.procedure, disposition, run)
         if len(deliverers) > 1:
             names = ", ".join(self._person(facts, d.assignee_id) for d in deliverers)
             lines = [t(language, "disposition.from", sender=escape(shorten(names, NAMES_LIMIT)))]
@@ -331,10 +419,11 @@ class Notifier:
 
     @staticmethod
     def _deliverers(
-        instance: Instance, disposition: Disposition, run: StepRun
+        procedure: Procedure, disposition: Disposition, run: StepRun
     ) -> list[Disposition]:
         """The dispositions of the step that led here, when this work came from that step
         being done (not from a hand-over, a "tidak" or a return), in the order delivered."""
+        instance = procedure.instance
         if (
             run.previous_run_id is None
             or disposition.sender_id != run.sender_id
@@ -342,7 +431,8 @@ class Notifier:
         ):
             return []
         previous = instance.run(run.previous_run_id)
-        if previous.answer is DecisionAnswer.NO or previous.state.value != "completed":
+        taken = procedure.branch_taken(previous)
+        if (taken is not None and taken.rejects) or previous.state.value != "completed":
             return []
         done = [d for d in instance.dispositions_of(previous) if d.state is DispositionState.DONE]
         return sorted(done, key=lambda d: d.acted_at or d.created_at)
@@ -359,12 +449,7 @@ class Notifier:
         if procedure.can_claim(d, member):
             rows.append([Button(t(language, "button.claim"), callback(Action.CLAIM, d))])
         if procedure.can_decide(d, member):
-            rows.append(
-                [
-                    Button(t(language, "button.yes"), callback(Action.YES, d)),
-                    Button(t(language, "button.no"), callback(Action.NO, d)),
-                ]
-            )
+            rows.extend(self._answer_rows(facts, disposition, language))
         elif procedure.can_complete(d, member):
             rows.append([Button(t(language, "button.complete"), callback(Action.COMPLETE, d))])
         second: list[Button] = []
@@ -375,6 +460,30 @@ class Notifier:
         if second:
             rows.append(second)
         return rows
+
+    def _answer_rows(
+        self, facts: NoticeFacts, disposition: Disposition, language: Language
+    ) -> Keyboard:
+        """A question's buttons: "Sesuai" / "Tidak sesuai" for a `keputusan`, else one button
+        per answer as the SOP writes it (two to a row when they are short)."""
+        t = self.catalog.text
+        d = disposition.id
+        run = facts.instance.run(disposition.step_run_id)
+        decision = facts.procedure.definition.step(run.step_number).decision
+        if decision is None or not decision.labelled:
+            return [
+                [
+                    Button(t(language, "button.yes"), callback(Action.YES, d)),
+                    Button(t(language, "button.no"), callback(Action.NO, d)),
+                ]
+            ]
+        buttons = [
+            Button(f"{'↩️' if b.rejects else '▶️'} {b.label}", callback(Action.ANSWER, d, b.key))
+            for b in decision.branches
+        ]
+        short = all(len(b.label or "") <= _SHORT_ANSWER for b in decision.branches)
+        width = 2 if short else 1
+        return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
     def _status_line(
         self, facts: NoticeFacts, disposition: Disposition, language: Language, now: dt.datetime
@@ -396,12 +505,18 @@ class Notifier:
             ),
             None,
         )
-        if disposition.state is DispositionState.DONE and run.answer is not None:
-            key = (
-                "status.answered_yes" if run.answer is DecisionAnswer.YES else "status.answered_no"
-            )
+        taken = facts.procedure.branch_taken(run)
+        if disposition.state is DispositionState.DONE and taken is not None:
+            if taken.label is None:
+                key = "status.answered_no" if taken.rejects else "status.answered_yes"
+            else:
+                key = "status.answered_back" if taken.rejects else "status.answered"
             return t(
-                language, key, when=when, reason=escape(shorten(run.reason or "", REASON_LIMIT))
+                language,
+                key,
+                when=when,
+                answer=escape(taken.label or ""),
+                reason=escape(shorten(run.reason or "", REASON_LIMIT)),
             )
         return t(
             language,
@@ -446,7 +561,7 @@ class Notifier:
             caption = self.catalog.text(
                 language,
                 "document.caption",
-                step=step_number,
+                step=escape(facts.procedure.definition.step(step_number).label),
                 person=document.uploaded_by_name,
                 name=document.filename,
             )
@@ -527,14 +642,27 @@ class Notifier:
                 language,
                 "moved_on.done",
                 people=names,
-                step=step.number,
+                step=escape(step.label),
                 activity=escape(step.activity),
                 title=escape(instance.title),
                 number=facts.number,
             )
         ]
-        if run.answer is DecisionAnswer.NO:
-            lines.append(t(language, "moved_on.rejected", reason=escape(run.reason or "")))
+        taken = facts.procedure.branch_taken(run)
+        if taken is not None and (taken.label is not None or taken.rejects):
+            key = (
+                ("moved_on.answered_back" if taken.rejects else "moved_on.answered")
+                if taken.label is not None
+                else "moved_on.rejected"
+            )
+            lines.append(
+                t(
+                    language,
+                    key,
+                    answer=escape(taken.label or ""),
+                    reason=escape(run.reason or ""),
+                )
+            )
         following = next((r for r in instance.step_runs if r.previous_run_id == run.id), None)
         if following is None:
             if instance.state.value == "finished":
@@ -549,7 +677,7 @@ class Notifier:
                 t(
                     language,
                     "moved_on.next",
-                    step=following.step_number,
+                    step=escape(facts.procedure.definition.step(following.step_number).label),
                     people=escape(", ".join(holders)) or t(language, "moved_on.vacant"),
                 )
             )

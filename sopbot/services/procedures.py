@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sopbot.engine.definition import DecisionAnswer, OutputKind, SopDefinition, Step
-from sopbot.engine.errors import NotAllowed, UnknownSop
+from sopbot.engine.definition import Branch, SopDefinition, Step, Together
+from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
 from sopbot.engine.instance import Disposition, InstanceState, Transition
 from sopbot.engine.library import SopLibrary
 from sopbot.engine.organization import Assignee
@@ -155,7 +155,7 @@ class ProcedureService:
             if definition is None or definition.agency_key != starter.agency_key:
                 raise UnknownSop("no such SOP for this agency", sop_id=sop_id)
             routing = self._routing(uow, agency_id, sop_id, now)
-            first_holders = {a.member_id for a in routing(definition.first_step.role)}
+            first_holders = _first_holders(definition, routing)
             if starter_id not in first_holders and not starter.is_admin:
                 raise NotAllowed(
                     "only the holder of the first step or an admin may start", member_id=starter_id
@@ -199,7 +199,10 @@ class ProcedureService:
         ]
         for document in staged:
             procedure.attach_document(first.id, starter_id, document.id, now)
-        if staged or procedure.definition.first_step.output_kind is not OutputKind.DOCUMENT:
+        # A first step that asks a question waits for the starter's answer like any other.
+        if procedure.answers_question(first, procedure.definition.first_step):
+            return staged
+        if not procedure.needs_document(first.id):
             procedure.complete(first.id, starter_id, at=now, routing=routing, note=note)
         return staged
 
@@ -227,11 +230,12 @@ class ProcedureService:
         *,
         member_id: int,
         disposition_id: uuid.UUID,
-        answer: DecisionAnswer,
+        answer: str,
         reason: str | None = None,
         note: str | None = None,
     ) -> Outcome[ProcedureChanged]:
-        """The holder answers a decision ("Sesuai" / "Tidak sesuai" with a reason)."""
+        """The holder answers a question: `answer` is the key of a branch ("ya", "tidak",
+        or a labelled answer's "1", "2", ...); a branch that sends the work back needs a reason."""
 
         def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
             routing = self._routing_of(uow, procedure, now)
@@ -357,13 +361,34 @@ class ProcedureService:
                     count += 1
         return count
 
-    def check(self, member_id: int, disposition_id: uuid.UUID) -> int:
-        """Raise why the member cannot act on the disposition now; else its step number."""
+    def check(self, member_id: int, disposition_id: uuid.UUID) -> str:
+        """Raise why the member cannot act on the disposition now; else its step's number as
+        the SOP prints it."""
         with self.database.unit_of_work(read_only=True) as uow:
             loaded = self.instances.load_for_disposition(uow, disposition_id)
             loaded.procedure.check_actionable(disposition_id, member_id)
             disposition = loaded.instance.disposition(disposition_id)
-            return loaded.instance.run(disposition.step_run_id).step_number
+            run = loaded.instance.run(disposition.step_run_id)
+            return loaded.procedure.definition.step(run.step_number).label
+
+    def branch(self, member_id: int, disposition_id: uuid.UUID, answer: str) -> ChosenBranch:
+        """The branch `answer` names on the disposition's question, when the member may answer
+        it now (raises why not: not theirs, not a question, no such answer)."""
+        with self.database.unit_of_work(read_only=True) as uow:
+            loaded = self.instances.load_for_disposition(uow, disposition_id)
+            procedure = loaded.procedure
+            procedure.check_actionable(disposition_id, member_id)
+            disposition = loaded.instance.disposition(disposition_id)
+            run = loaded.instance.run(disposition.step_run_id)
+            step = procedure.definition.step(run.step_number)
+            decision = step.decision
+            if (
+                decision is None
+                or not procedure.answers_question(disposition, step)
+                or not decision.has_branch(answer)
+            ):
+                raise NotADecision("no such answer here", step_number=step.number)
+            return ChosenBranch(step.label, decision.branch(answer))
 
     def save_note(
         self, key: Key, *, member_id: int, disposition_id: uuid.UUID, note: str
@@ -395,7 +420,7 @@ class ProcedureService:
             result = []
             for definition in self.library.for_agency(member.agency_key):
                 routing = self._routing(uow, member.agency_id, definition.id, now)
-                holders = {a.member_id for a in routing(definition.first_step.role)}
+                holders = _first_holders(definition, routing)
                 if member.is_admin or member_id in holders:
                     result.append(definition)
             return result
@@ -489,3 +514,18 @@ def _attached(
 ) -> DocumentAttached:
     instance = loaded.instance
     return DocumentAttached(instance.id, instance.title, loaded.number, document_id, duplicate)
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenBranch:
+    """An answer a member may give on a disposition now, and its step's number as printed."""
+
+    step_label: str
+    branch: Branch
+
+
+def _first_holders(definition: SopDefinition, routing: Routing) -> set[int]:
+    """Who receives the first step: a starter among them does it at once."""
+    step = definition.first_step
+    roles = step.roles[:1] if step.together is Together.IN_TURN else step.roles
+    return {a.member_id for role in roles for a in routing(definition.routed_role(role))}

@@ -179,6 +179,7 @@ class DispositionRow(SQLModel, table=True):
     acting_for_id: int | None = Field(default=None, foreign_key="member.id")
     manual: bool = Field(default=False)
     handed_from_id: uuid.UUID | None = Field(default=None)
+    role_key: str | None = Field(default=None, max_length=64)  # the executor (migration 0011)
     acted_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

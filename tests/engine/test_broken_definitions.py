@@ -122,14 +122,30 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         ),
     ],
     "21_duplicate_step_number.yaml": [
-        (30, "step number 2 is used twice (first on line 25); give each step its own number"),
+        (32, "step id 7 is used twice (first on line 26); give each step its own id"),
+        (
+            32,
+            "warning: step number 2 appears twice (first on line 26); kept as the document "
+            "prints it. To send work to this one by a 'lanjut' or a branch, give it an 'id' (a "
+            "whole number no other step uses) and name the id",
+        ),
     ],
     # Step 2 is not missing, only listed late: no "step numbers jump" warning for it.
     "22_steps_out_of_order.yaml": [
         (30, "step 2 is listed after step 3; list the steps in the order of their numbers"),
     ],
     "23_step_number_not_whole.yaml": [
-        (25, "'no' of step 2a must be a whole number, not '2a'"),
+        (
+            25,
+            "'lanjut' of step 1 goes to step 2a, but 2 steps are numbered 2a; give the one you "
+            "mean an 'id' and point at the id",
+        ),
+        (
+            31,
+            "warning: step number 2a appears twice (first on line 26); kept as the document "
+            "prints it. To send work to this one by a 'lanjut' or a branch, give it an 'id' (a "
+            "whole number no other step uses) and name the id",
+        ),
     ],
     "24_unreadable_time.yaml": [
         (28, f"'waktu' of step 2: cannot read the time '5 mnit'; {_BAD_TIME_HINT}"),
@@ -179,8 +195,8 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     "33_lanjut_and_decision.yaml": [
         (
             30,
-            "step 2 has both 'lanjut' and 'keputusan'; a decision step goes on by its 'ya' "
-            "and 'tidak' branches only",
+            "step 2 has both 'lanjut' and 'keputusan'; a step goes on either by 'lanjut' or by "
+            "the branches of one 'keputusan' or 'pertanyaan'",
         ),
     ],
     "34_unreachable_step.yaml": [(31, f"step 3 {_UNREACHABLE}")],
@@ -222,7 +238,6 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (7, "'tanggal_pembuatan' is blank; the SOP must say this date"),
         (9, "unknown key 'tanggal_revsi' in the header 'sop'; did you mean 'tanggal_revisi'?"),
         (34, "'ya' of step 2 goes to step 4, which does not exist"),
-        (36, "'no' of step tiga must be a whole number, not 'tiga'"),
     ],
     "41_SOP_Rusak.yaml": [
         (

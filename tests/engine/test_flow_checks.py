@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from sopbot.engine.definition import END, Assignment, Decision, OutputKind, Step
+from sopbot.engine.definition import END, Decision, Executor, OutputKind, Step
 from sopbot.engine.durations import parse_standard_time
 from sopbot.engine.flow_checks import check_flow
 from sopbot.engine.yaml_nodes import NodeReader
@@ -19,14 +19,15 @@ _TIME = parse_standard_time("1 Hari")
 
 
 def _step(number: int, successors: tuple[int, ...]) -> Step:
-    decision = Decision(None, successors[0], successors[1]) if len(successors) == 2 else None
+    decision = (
+        Decision.approval(None, successors[0], successors[1]) if len(successors) == 2 else None
+    )
     return Step(
         number=number,
         activity=f"Langkah {number}",
-        role="staf",
+        executors=(Executor("staf"),),
         standard_time=_TIME,
         output_kind=OutputKind.NOTE,
-        assignment=Assignment.ANY_ONE,
         next=successors[0] if decision is None else END,
         decision=decision,
         line=number * 10,

@@ -28,6 +28,7 @@ from sopbot.engine.limits import (
 )
 from sopbot.engine.loader import LoadResult, parse_definition
 from sopbot.engine.problems import Problem
+from sopbot.engine.yaml_nodes import shown
 from tests.helpers.definitions import definition_text, write_definition
 
 # --- counting -------------------------------------------------------------------------------
@@ -215,6 +216,10 @@ _PLAIN_VALUES = {
     "langkah.keterangan": "Lihat SOP Pelaporan",
     "langkah.pemegang": "salah_satu",
     "keputusan.pertanyaan": "Sudah sesuai?",
+    "pelaksana.dicatat_oleh": "sekretaris",
+    "langkah.no": "3",
+    "langkah.bersama": "berurutan",
+    "pilihan.jawaban": "Lengkap",
 }
 
 # Where each field is named in messages (the id's message names the role by its long id).
@@ -245,6 +250,10 @@ _WHERE = {
     "langkah.keterangan": "'keterangan' of step 1",
     "langkah.pemegang": "'pemegang' of step 1",
     "keputusan.pertanyaan": "'pertanyaan' of step 2",
+    "pelaksana.dicatat_oleh": "'dicatat_oleh' of role 'pemohon'",
+    "langkah.no": "'no' of step " + shown("x" * (TEXT_CAPS["langkah.no"] + 1)),
+    "langkah.bersama": "'bersama' of step 3",
+    "pilihan.jawaban": "'jawaban' of answer 1 of step 3",
 }
 
 # Fields whose words are free: these can be filled to their cap and still load.
@@ -252,7 +261,8 @@ _FREE_TEXT = [
     key
     for key in TEXT_CAPS
     if key.split(".")[1] not in ("tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif", "nip")
-    and key.split(".")[1] not in ("waktu", "jenis_output", "pemegang", "id", "pelaksana")
+    and key.split(".")[1]
+    not in ("waktu", "jenis_output", "pemegang", "id", "pelaksana", "dicatat_oleh", "bersama")
 ]
 
 
@@ -283,6 +293,10 @@ def _every_field(values: dict[str, str]) -> str:
         f"    pemegang: {v['pelaksana.pemegang']}\n"
         "  - id: sekretaris\n"
         "    nama: Sekretaris\n"
+        "  - id: pemohon\n"
+        "    nama: Pemohon\n"
+        "    pihak_luar: ya\n"
+        f"    dicatat_oleh: {v['pelaksana.dicatat_oleh']}\n"
         "langkah:\n"
         "  - no: 1\n"
         f"    kegiatan: {v['langkah.kegiatan']}\n"
@@ -300,8 +314,22 @@ def _every_field(values: dict[str, str]) -> str:
         "    jenis_output: catatan\n"
         "    keputusan:\n"
         f"      pertanyaan: {v['keputusan.pertanyaan']}\n"
-        "      ya: selesai\n"
+        "      ya: 3\n"
         "      tidak: 1\n"
+        f"  - no: {v['langkah.no']}\n"
+        "    kegiatan: Menyerahkan berkas\n"
+        "    pelaksana: [pemohon, sekretaris]\n"
+        f"    bersama: {v['langkah.bersama']}\n"
+        "    waktu: 1 Hari\n"
+        "    jenis_output: catatan\n"
+        "    pertanyaan:\n"
+        "      teks: Berkas lengkap?\n"
+        "      pilihan:\n"
+        f"        - jawaban: {v['pilihan.jawaban']}\n"
+        "          lanjut: selesai\n"
+        "        - jawaban: Belum\n"
+        "          lanjut: 1\n"
+        "          tolak: ya\n"
     )
 
 
