@@ -105,8 +105,10 @@ def test_a_period_moves_the_open_steps_and_is_audited(database: Database) -> Non
 def test_a_period_that_cannot_be_is_refused(database: Database) -> None:
     _, agency, admin, _ = setup(database)
     agency_id = agency.agency_id
-    ramadan = {"first": dt.date(2027, 2, 8), "last": dt.date(2027, 3, 9)}
-    admin.set_period_hours(agency_id, "Ramadan 1448 H", MONDAY_TO_THURSDAY, RAMADAN_DAY, **ramadan)
+    first, last = dt.date(2027, 2, 8), dt.date(2027, 3, 9)
+    admin.set_period_hours(
+        agency_id, "Ramadan 1448 H", MONDAY_TO_THURSDAY, RAMADAN_DAY, first=first, last=last
+    )
     with pytest.raises(PeriodsOverlap, match=r"overlaps Ramadan 1448 H \(2027-02-08 to 2027-03-09"):
         admin.set_period_hours(
             agency_id,
@@ -127,7 +129,7 @@ def test_a_period_that_cannot_be_is_refused(database: Database) -> None:
     with pytest.raises(InvalidCalendar, match="no working day"):
         admin.set_period_hours(agency_id, "Ramadan 1448 H", list(range(7)), [])
     with pytest.raises(InvalidCalendar, match="name the period"):
-        admin.set_period_hours(agency_id, "  ", [0], RAMADAN_DAY, **ramadan)
+        admin.set_period_hours(agency_id, "  ", [0], RAMADAN_DAY, first=first, last=last)
     with pytest.raises(PeriodNotFound, match="no period of that name"):
         admin.remove_period(agency_id, "Rapat kerja")
     # The day after the period is free; and nothing refused was stored.
