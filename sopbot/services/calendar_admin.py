@@ -76,6 +76,16 @@ class CalendarChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodChanged:
+    """A period of working hours as stored, and how many open steps got a new due time."""
+
+    moved: int
+    name: str
+    first: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyChanged:
     """The alert policy stored, by its id."""
 
@@ -195,7 +205,7 @@ class CalendarAdmin:
         first: dt.date | None = None,
         last: dt.date | None = None,
         actor_id: int | None = None,
-    ) -> CalendarChanged:
+    ) -> PeriodChanged:
         """Set the working intervals of weekdays during a named period (e.g. "Ramadan 1448 H"),
         creating it (`first` and `last` needed, both inclusive) or changing its dates; the
         weekdays the period does not name keep the regular hours."""
@@ -203,7 +213,7 @@ class CalendarAdmin:
         if not clean:
             raise InvalidCalendar("name the period, e.g. Ramadan 1448 H")
 
-        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+        def work(uow: UnitOfWork, now: dt.datetime) -> PeriodChanged:
             hours_periods.lock_periods(uow, agency_id)
             existing = hours_periods.periods(uow, agency_id)
             current = next((p for p in existing if p.name.casefold() == clean.casefold()), None)
@@ -221,9 +231,10 @@ class CalendarAdmin:
             hours_periods.save_period(
                 uow, agency_id, period, Changer(now, actor_id), weekdays=weekdays
             )
-            return CalendarChanged(self._move_due_times(uow, agency_id))
+            moved = self._move_due_times(uow, agency_id)
+            return PeriodChanged(moved, period.name, period.first, period.last)
 
-        return self.runner.run(None, "hours_period", work, CalendarChanged).result
+        return self.runner.run(None, "hours_period", work, PeriodChanged).result
 
     def remove_period(
         self, agency_id: int, name: str, actor_id: int | None = None
