@@ -1,15 +1,17 @@
-"""`sopbot calendar`: an agency's days off, working hours and alert thresholds."""
+"""`sopbot calendar`: an agency's days off, working hours (regular, and for periods such as
+Ramadan) and alert thresholds."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Mapping
 from typing import TextIO
 
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
-from sopbot.engine.working_calendar import Interval
+from sopbot.engine.working_calendar import HoursPeriod, Interval, WorkingHours
 from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.services.calendar_admin import CalendarAdmin
 from sopbot.services.procedures import ProcedureService
@@ -45,11 +47,37 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     clear.add_argument("agency")
     clear.add_argument("date")
     clear.set_defaults(handler=_clear)
-    hours = sub.add_parser("hours", help="set a weekday's working hours")
+    hours = sub.add_parser(
+        "hours", help="set a weekday's working hours, always or during a period (Ramadan)"
+    )
     hours.add_argument("agency")
-    hours.add_argument("weekday", help="senin ... minggu, or 0 (Monday) to 6")
+    hours.add_argument(
+        "weekday", help="senin ... minggu, or 0 (Monday) to 6; several: senin-kamis, senin,rabu"
+    )
     hours.add_argument("intervals", help='e.g. "07:30-11:30,13:00-16:30", or "-" for a day off')
+    hours.add_argument(
+        "--nama",
+        "--period",
+        dest="period",
+        help='only during this period, e.g. "Ramadan 1448 H" (the other weekdays keep their hours)',
+    )
+    hours.add_argument(
+        "--dari", "--from", dest="first", help="the period's first day (to create or move it)"
+    )
+    hours.add_argument("--sampai", "--until", dest="last", help="the period's last day, inclusive")
     hours.set_defaults(handler=_hours)
+    periods = sub.add_parser(
+        "periods", help="the regular working hours and the periods with other hours"
+    )
+    periods.add_argument("agency")
+    periods.add_argument("--all", action="store_true", help="past periods too")
+    periods.set_defaults(handler=_periods)
+    clear_period = sub.add_parser(
+        "clear-period", help="remove a period: its days keep the regular hours again"
+    )
+    clear_period.add_argument("agency")
+    clear_period.add_argument("name", nargs="+", help='e.g. "Ramadan 1448 H"')
+    clear_period.set_defaults(handler=_clear_period)
     policy = sub.add_parser("policy", help="reminder interval and escalation threshold")
     policy.add_argument("agency")
     policy.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
@@ -81,18 +109,25 @@ def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAd
 
 
 def parse_intervals(text: str) -> list[Interval]:
-    """ "07:30-11:30,13:00-16:30" -> intervals; "-" -> none."""
+    """ "07:30-11:30,13:00-16:30" (or 07.30) -> intervals; "-" -> none; `ValueError` saying how
+    to write them."""
     if text.strip() in ("-", ""):
         return []
     result = []
     for part in text.split(","):
         start, _, end = part.strip().partition("-")
-        result.append(
-            (
-                dt.time.fromisoformat(start.strip().replace(".", ":")),
-                dt.time.fromisoformat(end.strip().replace(".", ":")),
+        try:
+            result.append(
+                (
+                    dt.time.fromisoformat(start.strip().replace(".", ":")),
+                    dt.time.fromisoformat(end.strip().replace(".", ":")),
+                )
             )
-        )
+        except ValueError:
+            raise ValueError(
+                f"cannot read the hours {part.strip()!r}: write e.g. 07:30-11:30,13:00-16:30,"
+                " or - for a day off"
+            ) from None
     return result
 
 
@@ -101,7 +136,65 @@ def parse_weekday(text: str) -> int:
     lowered = text.strip().lower()
     if lowered.isdigit() and 0 <= int(lowered) <= 6:
         return int(lowered)
+    if lowered not in WEEKDAYS:
+        raise ValueError(f"no weekday {text.strip()!r}: senin ... minggu, or 0 (Monday) to 6")
     return WEEKDAYS.index(lowered)
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """Weekdays as written: "jumat", "senin-kamis" (a range), "senin,rabu" (a list)."""
+    days: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        start = parse_weekday(first)
+        end = parse_weekday(last) if dash else start
+        if end < start:
+            raise ValueError(f"{part.strip()!r}: a range of weekdays runs from Monday to Sunday")
+        days.extend(d for d in range(start, end + 1) if d not in days)
+    return sorted(days)
+
+
+def describe_weekdays(by_weekday: Mapping[int, tuple[Interval, ...]]) -> str:
+    """Intervals per weekday as this command takes them, alike neighbours joined: "senin-kamis
+    08:00-12:00,12:30-15:00; jumat 08:00-11:30,12:30-15:30" ("-" is a day off)."""
+    return "; ".join(
+        f"{_weekday_range(first, last)} {_intervals_text(spans)}"
+        for first, last, spans in _alike_runs(by_weekday)
+    )
+
+
+def _alike_runs(
+    by_weekday: Mapping[int, tuple[Interval, ...]],
+) -> list[tuple[int, int, tuple[Interval, ...]]]:
+    """Runs of consecutive weekdays with the same intervals: (first, last, intervals)."""
+    runs: list[tuple[int, int, tuple[Interval, ...]]] = []
+    for day in sorted(by_weekday):
+        spans = tuple(by_weekday[day])
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], day, spans)
+        else:
+            runs.append((day, day, spans))
+    return runs
+
+
+def _weekday_range(first: int, last: int) -> str:
+    return WEEKDAYS[first] if first == last else f"{WEEKDAYS[first]}-{WEEKDAYS[last]}"
+
+
+def _intervals_text(spans: tuple[Interval, ...]) -> str:
+    return ",".join(f"{a.strftime('%H:%M')}-{b.strftime('%H:%M')}" for a, b in spans) or "-"
+
+
+def _regular_line(hours: WorkingHours) -> str:
+    week = {day: tuple(hours.by_weekday.get(day, ())) for day in range(7)}
+    return f"jam kerja biasa: {describe_weekdays(week)}"
+
+
+def _period_line(period: HoursPeriod) -> str:
+    return (
+        f"{period.first.isoformat()}..{period.last.isoformat()}  {period.name}: "
+        f"{describe_weekdays(period.by_weekday)}"
+    )
 
 
 def _show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -115,12 +208,19 @@ def _show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         "agency_off": "libur instansi",
         "agency_working": "masuk (instansi)",
     }
-    for day in admin.days(agency_id, today, today + dt.timedelta(days=args.days)):
+    end = today + dt.timedelta(days=args.days)
+    for day in admin.days(agency_id, today, end):
         print(
             f"{day.day.isoformat()}  {WEEKDAYS[day.day.weekday()]:<7} "
             f"{labels[day.source]:<17} {day.name}",
             file=out,
         )
+    # The working hours too, with the periods of other hours that fall in the days shown.
+    hours = admin.working_hours(agency_id, ending_from=today)
+    print(_regular_line(hours.regular), file=out)
+    for period in hours.periods:
+        if period.first <= end:
+            print(_period_line(period), file=out)
     return EXIT_OK
 
 
@@ -166,15 +266,62 @@ def _hours(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
         return EXIT_PROBLEMS
     admin, agency_id = found
     try:
-        weekday = parse_weekday(args.weekday)
-        changed = admin.set_hours(agency_id, weekday, parse_intervals(args.intervals))
-    except (ValueError, DomainError) as exc:
+        weekdays = parse_weekdays(args.weekday)
+        intervals = parse_intervals(args.intervals)
+        first = parse_day(args.first) if args.first else None
+        last = parse_day(args.last) if args.last else None
+        if args.period is None:
+            if first or last:
+                raise ValueError("--dari and --sampai are a period's days: name it with --nama")
+            moved = admin.set_hours(agency_id, weekdays, intervals).moved
+            what = ""
+        else:
+            changed = admin.set_period_hours(
+                agency_id, args.period, weekdays, intervals, first=first, last=last
+            )
+            moved = changed.moved
+            what = f"{changed.name} ({changed.first.isoformat()}..{changed.last.isoformat()}), "
+    except (ValueError, DomainError) as exc:  # WrittenDateError is a ValueError
         print(f"cannot: {exc}", file=err)
         return EXIT_PROBLEMS
+    days = ",".join(
+        f"{_weekday_range(first, last)}"
+        for first, last, _ in _alike_runs(dict.fromkeys(weekdays, ()))
+    )
     print(
-        f"{WEEKDAYS[weekday]}: {args.intervals}; {changed.moved} open step(s) got a new due time",
+        f"{what}{days}: {args.intervals}; {moved} open step(s) got a new due time",
         file=out,
     )
+    return EXIT_OK
+
+
+def _periods(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    since = dt.date.min if args.all else dt.datetime.now(dt.UTC).date()
+    hours = admin.working_hours(agency_id, ending_from=since)
+    print(_regular_line(hours.regular), file=out)
+    for period in hours.periods:
+        print(_period_line(period), file=out)
+    if not hours.periods:
+        print("no period with other working hours" + ("" if args.all else " ahead"), file=out)
+    return EXIT_OK
+
+
+def _clear_period(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    name = " ".join(args.name)
+    try:
+        changed = admin.remove_period(agency_id, name)
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(f"{name}: removed; {changed.moved} open step(s) got a new due time", file=out)
     return EXIT_OK
 
 

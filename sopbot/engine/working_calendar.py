@@ -6,12 +6,26 @@ divided by its working days: 7.5 hours for the usual 37.5-hour ASN week) and a "
 of those. So "5 Menit" started two minutes before Friday's closing ends three working minutes
 into the next working day, and "1 Hari" started on Thursday at 10.00 ends on Friday at the same
 point of the working day. Counting in one unit keeps the arithmetic monotone and additive.
+
+Working hours can change for a while: in Ramadan, the Minister of PANRB's yearly circular (e.g.
+SE Menteri PANRB No. 20/2017 and No. 51/2020, for five-day offices) sets Monday-Thursday
+08.00-15.00 with a break 12.00-12.30 and Friday 08.00-15.30 with a break 11.30-12.30: 6.5 hours
+a day, 32.5 a week, and each agency's head decides its own. An `HoursPeriod` ("Ramadan 1448 H",
+first and last day inclusive) overrides the regular hours of the weekdays it names on the days it
+covers. An hour is an hour in any period; a "hari" is one working day *of the days it runs on*:
+each working second of a day counts 1/L of a day, where L is the day length (`day_length`) of
+the hours in force that day. So "1 Hari" given on a Ramadan Monday at 10.00 is due on Tuesday at
+10.00 (6.5 working hours later), not 7.5 working hours later on Wednesday, and a "hari" that
+starts before the period and ends in it is the rest of the regular day's fraction plus the same
+fraction of a Ramadan day. The measure only grows with time, so due times stay monotone; with no
+period it is exactly the working-second arithmetic above.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -66,33 +80,108 @@ class WorkingHours:
         return sum(self.seconds_on(w) for w in days) / len(days)
 
 
+@dataclass(frozen=True, slots=True)
+class HoursPeriod:
+    """Working hours for a named stretch of days (e.g. "Ramadan 1448 H", 8 February to 9 March
+    2027, both inclusive): `by_weekday` gives the weekdays whose hours differ (an empty tuple
+    makes that weekday a day off); the weekdays it does not name keep the regular hours."""
+
+    name: str
+    first: dt.date
+    last: dt.date
+    by_weekday: Mapping[int, tuple[Interval, ...]]
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("a period of working hours needs a name (e.g. Ramadan 1448 H)")
+        if self.last < self.first:
+            raise ValueError(
+                f"the period {self.name} ends ({self.last}) before it starts ({self.first})"
+            )
+        WorkingHours(self.by_weekday)  # the intervals must be working hours themselves
+
+    def covers(self, day: dt.date) -> bool:
+        """True on the period's days, the first and the last included."""
+        return self.first <= day <= self.last
+
+    def overlaps(self, other: HoursPeriod) -> bool:
+        """True when the two periods share a day."""
+        return self.first <= other.last and other.first <= self.last
+
+    def hours(self, regular: WorkingHours) -> WorkingHours:
+        """The hours in force during the period: the regular hours with its weekdays replaced;
+        `ValueError` when that leaves no working day in the week."""
+        merged = WorkingHours({**regular.by_weekday, **self.by_weekday})
+        _ = merged.day_length
+        return merged
+
+
+def check_periods(periods: Iterable[HoursPeriod]) -> tuple[HoursPeriod, ...]:
+    """The periods in date order; `ValueError` naming two that share a day (a day has one set
+    of hours, so overlapping periods are refused rather than one silently winning)."""
+    ordered = tuple(sorted(periods, key=lambda p: p.first))
+    for earlier, later in itertools.pairwise(ordered):
+        if earlier.overlaps(later):
+            raise ValueError(
+                f"the periods {earlier.name} ({earlier.first} to {earlier.last}) and "
+                f"{later.name} ({later.first} to {later.last}) overlap"
+            )
+    return ordered
+
+
 def _seconds(moment: dt.time) -> float:
     return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
 
 
 @dataclass
 class WorkingCalendar:
-    """Working time in one agency: hours per weekday, national holidays and cuti bersama, and
-    the agency's own additions (days off) and removals (days worked despite the list)."""
+    """Working time in one agency: hours per weekday (regular, and for dated periods such as
+    Ramadan), national holidays and cuti bersama, and the agency's own additions (days off) and
+    removals (days worked despite the list)."""
 
     timezone: str
     hours: WorkingHours = field(default_factory=WorkingHours.indonesian_office)
     days_off: Mapping[dt.date, str] = field(default_factory=dict)
     working_despite: frozenset[dt.date] = frozenset()
+    periods: tuple[HoursPeriod, ...] = ()
     _day_cache: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _period_hours: tuple[WorkingHours, ...] = field(
+        default=(), init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self.periods = check_periods(self.periods)
+        self._period_hours = tuple(period.hours(self.hours) for period in self.periods)
 
     @cached_property
     def zone(self) -> ZoneInfo:
         """The agency's time zone."""
         return ZoneInfo(self.timezone)
 
+    def hours_on(self, day: dt.date) -> WorkingHours:
+        """The working hours in force on a day: its period's, else the regular hours."""
+        for period, hours in zip(self.periods, self._period_hours, strict=True):
+            if period.covers(day):
+                return hours
+        return self.hours
+
+    def period_on(self, day: dt.date) -> HoursPeriod | None:
+        """The period of working hours covering a day, if any."""
+        return next((p for p in self.periods if p.covers(day)), None)
+
+    def day_length_on(self, day: dt.date) -> float:
+        """The working seconds of one "hari" counted on this day: the day length of the hours
+        in force on it (a Ramadan day is shorter than a regular one)."""
+        return self.hours_on(day).day_length
+
     def is_working_day(self, day: dt.date) -> bool:
         """True when the day has working hours and is not a day off."""
+        has_hours = self.hours_on(day).seconds_on(day.weekday()) > 0
         if day in self.working_despite:
-            return self.hours.seconds_on(day.weekday()) > 0
-        return day not in self.days_off and self.hours.seconds_on(day.weekday()) > 0
+            return has_hours
+        return day not in self.days_off and has_hours
 
     def intervals(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
         """The day's working intervals as aware UTC datetimes (empty on a day off)."""
@@ -106,7 +195,7 @@ class WorkingCalendar:
                     dt.datetime.combine(day, start, self.zone).astimezone(dt.UTC),
                     dt.datetime.combine(day, end, self.zone).astimezone(dt.UTC),
                 )
-                for start, end in self.hours.by_weekday.get(day.weekday(), ())
+                for start, end in self.hours_on(day).by_weekday.get(day.weekday(), ())
             )
         self._day_cache[day] = result
         return result
@@ -120,7 +209,8 @@ class WorkingCalendar:
         return any(start <= moment < end for start, end in self.intervals(self.local_date(moment)))
 
     def working_seconds(self, standard: StandardTime) -> float | None:
-        """The standard's length in working seconds; None for calendar time."""
+        """The standard's length in working seconds; None for calendar time. A "hari" counts
+        the regular day length here; `due` counts it on the days it actually runs."""
         if not standard.working_time:
             return None
         if standard.counts_days:
@@ -138,7 +228,40 @@ class WorkingCalendar:
             fixed = standard.seconds
             assert fixed is not None  # noqa: S101 - calendar units have a fixed length
             return start + dt.timedelta(seconds=fixed)
+        if standard.counts_days and self.periods:
+            days = standard.working_days
+            assert days is not None  # noqa: S101 - counts_days means a day unit
+            return self.add_days(start, float(days))
         return self.add(start, seconds)
+
+    def add_days(self, start: dt.datetime, days: float) -> dt.datetime:
+        """The moment `days` working days after `start`, each working second counting 1/L of a
+        day where L is `day_length_on` its day (see the module's docstring). Without periods
+        this is `add(start, days * day_length)`."""
+        _require_aware(start)
+        day = self.local_date(start)
+        scale = self.day_length_on(day)
+        # Counted in seconds of the current day length; rescaled where the day length changes,
+        # so a day length that never changes gives exactly `add`'s arithmetic.
+        remaining = max(0.0, days) * scale
+        if remaining == 0 and self._in_or_closing(start):
+            return start
+        for _ in range(_SEARCH_DAYS):
+            length = self.day_length_on(day)
+            if length != scale:
+                remaining, scale = remaining * length / scale, length
+            for opening, closing in self.intervals(day):
+                if closing <= start:
+                    continue
+                begin = max(opening, start)
+                available = (closing - begin).total_seconds()
+                if remaining <= available:
+                    if remaining == 0 and begin > start:
+                        return begin
+                    return begin + dt.timedelta(seconds=remaining)
+                remaining -= available
+            day += dt.timedelta(days=1)
+        raise ValueError("no working time found in ten years: check the working hours")
 
     def add(self, start: dt.datetime, seconds: float) -> dt.datetime:
         """The moment `seconds` of working time after `start` (counting from the next opening
@@ -221,12 +344,15 @@ def calendar_for(
     national: Mapping[dt.date, str] | None = None,
     added: Mapping[dt.date, str] | None = None,
     removed: Iterable[dt.date] = (),
+    periods: Iterable[HoursPeriod] = (),
 ) -> WorkingCalendar:
-    """A calendar from national days off plus the agency's own additions and removals."""
+    """A calendar from national days off plus the agency's own additions and removals, and its
+    periods of different working hours."""
     days_off = {**(national or {}), **(added or {})}
     return WorkingCalendar(
         timezone=timezone,
         hours=hours or WorkingHours.indonesian_office(),
         days_off=days_off,
         working_despite=frozenset(removed),
+        periods=tuple(periods),
     )

@@ -1,4 +1,5 @@
-"""/kalender (agency admins): the working calendar ahead, and the agency's own changes to it."""
+"""/kalender (agency admins): the working calendar ahead (days off, working hours and the periods
+of other hours such as Ramadan), and the agency's own changes to its days off."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.handlers.common import Caller, in_thread, members_only, send_html
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.numbers import quantity
+from sopbot.messaging.working_hours import period_dates, weekly_hours
 from sopbot.services.calendar_admin import CalendarAdmin, CalendarChanged
 
 DAYS_AHEAD = 60  # what /kalender shows (the catalog's header and "none" texts say so)
@@ -79,8 +81,30 @@ async def _calendar_ahead(caller: Caller) -> str:
     if not days:
         lines.append(caller.text("calendar.none"))
     lines.append("")
+    lines.extend(await _working_hours(caller, today))
+    lines.append("")
     lines.append(caller.text("calendar.usage"))
     return "\n".join(lines)
+
+
+async def _working_hours(caller: Caller, today: dt.date) -> list[str]:
+    """The regular working hours, then each current or upcoming period of other hours."""
+    hours = await in_thread(
+        _admin(caller).working_hours, caller.member.agency_id, ending_from=today
+    )
+    catalog, language = caller.services.catalog, caller.language
+    week = {day: tuple(hours.regular.by_weekday.get(day, ())) for day in range(7)}
+    lines = [caller.text("calendar.hours", hours=weekly_hours(week, language, catalog))]
+    lines.extend(
+        caller.text(
+            "calendar.hours_period",
+            name=escape(period.name),
+            dates=period_dates(period.first, period.last, language),
+            hours=weekly_hours(period.by_weekday, language, catalog),
+        )
+        for period in hours.periods
+    )
+    return lines
 
 
 async def _change_day(

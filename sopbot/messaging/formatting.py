@@ -99,6 +99,11 @@ def local_date(moment: dt.datetime, timezone: str, language: Language) -> str:
     return f"{day}{separator} {local.day} {month} {local.year}"
 
 
+def month_name(month: int, language: Language) -> str:
+    """A month (1 = January) as the language writes it in dates: "Februari" / "Feb"."""
+    return _MONTHS[language][month - 1]
+
+
 def local_clock(moment: dt.datetime, timezone: str, language: Language) -> str:
     """The local time of day of a moment, without its zone: "09.30" / "09:30"."""
     local = moment.astimezone(ZoneInfo(timezone))

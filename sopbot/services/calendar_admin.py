@@ -1,22 +1,24 @@
 """Managing an agency's working calendar and alert thresholds.
 
 A change moves the due times of the agency's open steps: a regional holiday declared after a
-step opened extends its deadline, as officials expect. Every change is audited.
+step opened extends its deadline, as officials expect; so does a period of different working
+hours (Ramadan) set after a step opened. Every change is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import DomainError
 from sopbot.engine.national_holidays import national_days_off
-from sopbot.engine.working_calendar import Interval, WorkingHours
+from sopbot.engine.working_calendar import HoursPeriod, Interval, WorkingHours
 from sopbot.services.commands import Clock, CommandRunner, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import agencies, calendar_days
+from sopbot.storage import agencies, calendar_days, hours_periods
 from sopbot.storage.calendar_days import Changer
 from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
@@ -40,11 +42,47 @@ class DayNotChanged(InvalidCalendar):
     code = "calendar_day_not_changed"
 
 
+class PeriodsOverlap(InvalidCalendar):
+    """A period of working hours that shares a day with another of the agency's periods."""
+
+    code = "calendar_periods_overlap"
+
+
+class PeriodNotFound(InvalidCalendar):
+    """The agency has no period of working hours of that name."""
+
+    code = "calendar_period_not_found"
+
+
+class PeriodDatesMissing(InvalidCalendar):
+    """A new period of working hours was named without its first and last day."""
+
+    code = "calendar_period_dates_missing"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHoursOverview:
+    """An agency's regular working hours and its periods of different hours, in date order."""
+
+    regular: WorkingHours
+    periods: tuple[HoursPeriod, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarChanged:
     """What a change of the calendar did: how many open steps got a new due time."""
 
     moved: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodChanged:
+    """A period of working hours as stored, and how many open steps got a new due time."""
+
+    moved: int
+    name: str
+    first: dt.date
+    last: dt.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,17 +162,98 @@ class CalendarAdmin:
         return self.runner.run(None, "calendar_day", work, CalendarChanged).result
 
     def set_hours(
-        self, agency_id: int, weekday: int, intervals: list[Interval], actor_id: int | None = None
+        self,
+        agency_id: int,
+        weekday: int | Sequence[int],
+        intervals: list[Interval],
+        actor_id: int | None = None,
     ) -> CalendarChanged:
-        """Set one weekday's working intervals ([] makes it a day off)."""
+        """Set the regular working intervals of a weekday, or of several alike ([] makes them
+        days off)."""
+        weekdays = [weekday] if isinstance(weekday, int) else list(weekday)
 
         def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
-            current = calendar_days.working_hours(uow, agency_id)
-            hours = _with_weekday(current or WorkingHours.indonesian_office(), weekday, intervals)
-            calendar_days.save_working_hours(uow, agency_id, hours, weekday, Changer(now, actor_id))
+            hours = calendar_days.working_hours(uow, agency_id) or WorkingHours.indonesian_office()
+            hours_periods.lock_periods(uow, agency_id)
+            for day in weekdays:
+                hours = _with_weekday(hours, day, intervals)
+                calendar_days.save_working_hours(uow, agency_id, hours, day, Changer(now, actor_id))
+            for period in hours_periods.periods(uow, agency_id):
+                _period_hours(period, hours)
             return CalendarChanged(self._move_due_times(uow, agency_id))
 
         return self.runner.run(None, "agency_hours", work, CalendarChanged).result
+
+    def working_hours(self, agency_id: int, *, ending_from: dt.date) -> WorkingHoursOverview:
+        """The regular working hours and the periods that end on or after a day (the current
+        and upcoming ones, when the day is today)."""
+        with self.procedures.database.unit_of_work(read_only=True) as uow:
+            regular = calendar_days.working_hours(uow, agency_id)
+            periods = hours_periods.periods(uow, agency_id)
+        return WorkingHoursOverview(
+            regular or WorkingHours.indonesian_office(),
+            tuple(p for p in periods if p.last >= ending_from),
+        )
+
+    def set_period_hours(
+        self,
+        agency_id: int,
+        name: str,
+        weekdays: Sequence[int],
+        intervals: list[Interval],
+        *,
+        first: dt.date | None = None,
+        last: dt.date | None = None,
+        actor_id: int | None = None,
+    ) -> PeriodChanged:
+        """Set the working intervals of weekdays during a named period (e.g. "Ramadan 1448 H"),
+        creating it (`first` and `last` needed, both inclusive) or changing its dates; the
+        weekdays the period does not name keep the regular hours."""
+        clean = " ".join(name.split())[:200]
+        if not clean:
+            raise InvalidCalendar("name the period, e.g. Ramadan 1448 H")
+
+        def work(uow: UnitOfWork, now: dt.datetime) -> PeriodChanged:
+            hours_periods.lock_periods(uow, agency_id)
+            existing = hours_periods.periods(uow, agency_id)
+            current = next((p for p in existing if p.name.casefold() == clean.casefold()), None)
+            period = _period(clean, current, weekdays, intervals, first, last)
+            for other in existing:
+                if other is not current and other.overlaps(period):
+                    raise PeriodsOverlap(
+                        f"the period overlaps {other.name} ({other.first} to {other.last})",
+                        name=other.name,
+                        first=other.first.isoformat(),
+                        last=other.last.isoformat(),
+                    )
+            regular = calendar_days.working_hours(uow, agency_id)
+            _period_hours(period, regular or WorkingHours.indonesian_office())
+            hours_periods.save_period(
+                uow, agency_id, period, Changer(now, actor_id), weekdays=weekdays
+            )
+            moved = self._move_due_times(uow, agency_id)
+            return PeriodChanged(moved, period.name, period.first, period.last)
+
+        return self.runner.run(None, "hours_period", work, PeriodChanged).result
+
+    def remove_period(
+        self, agency_id: int, name: str, actor_id: int | None = None
+    ) -> CalendarChanged:
+        """Remove a period of working hours: its days keep the regular hours again."""
+        wanted = " ".join(name.split()).casefold()
+
+        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+            hours_periods.lock_periods(uow, agency_id)
+            found = next(
+                (p for p in hours_periods.periods(uow, agency_id) if p.name.casefold() == wanted),
+                None,
+            )
+            if found is None:
+                raise PeriodNotFound("the agency has no period of that name", name=name)
+            hours_periods.remove_period(uow, agency_id, found.name, Changer(now, actor_id))
+            return CalendarChanged(self._move_due_times(uow, agency_id))
+
+        return self.runner.run(None, "hours_period", work, CalendarChanged).result
 
     def set_policy(
         self,
@@ -173,6 +292,36 @@ class CalendarAdmin:
                 moved[step.step_run_id] = due
         calendar_days.move_due_times(uow, moved)
         return len(moved)
+
+
+def _period(
+    name: str,
+    current: HoursPeriod | None,
+    weekdays: Sequence[int],
+    intervals: list[Interval],
+    first: dt.date | None,
+    last: dt.date | None,
+) -> HoursPeriod:
+    """The period as changed: `current` (None for a new one) with new dates where given and the
+    weekdays' intervals replaced; `InvalidCalendar` when it is not a period of working hours."""
+    start = first or (current.first if current else None)
+    end = last or (current.last if current else None)
+    if start is None or end is None:
+        raise PeriodDatesMissing("a new period needs its first and last day", name=name)
+    by_weekday = dict(current.by_weekday) if current else {}
+    by_weekday.update({day: tuple(intervals) for day in weekdays})
+    try:
+        return HoursPeriod(current.name if current else name, start, end, by_weekday)
+    except ValueError as exc:
+        raise InvalidCalendar(str(exc)) from exc
+
+
+def _period_hours(period: HoursPeriod, regular: WorkingHours) -> WorkingHours:
+    """The hours in force during a period; `InvalidCalendar` when they leave no working day."""
+    try:
+        return period.hours(regular)
+    except ValueError as exc:
+        raise InvalidCalendar(f"{period.name}: {exc}") from exc
 
 
 def _with_weekday(hours: WorkingHours, weekday: int, intervals: list[Interval]) -> WorkingHours:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -12,13 +13,20 @@ from sqlmodel import Session, select
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import NotFound
 from sopbot.engine.national_holidays import national_days_off
-from sopbot.engine.working_calendar import WorkingCalendar, WorkingHours, calendar_for
+from sopbot.engine.working_calendar import (
+    HoursPeriod,
+    Interval,
+    WorkingCalendar,
+    WorkingHours,
+    calendar_for,
+)
 from sopbot.storage.models import (
     ANY_SOP,
     AgencyHoursRow,
     AgencyRow,
     AlertPolicyRow,
     CalendarDayRow,
+    HoursPeriodRow,
 )
 from sopbot.storage.unit_of_work import UnitOfWork
 
@@ -40,10 +48,20 @@ def hours_from_json(data: dict[str, object]) -> WorkingHours:
 
 def hours_to_json(hours: WorkingHours) -> dict[str, object]:
     """Working hours as stored."""
+    return weekdays_to_json(hours.by_weekday)
+
+
+def weekdays_to_json(by_weekday: Mapping[int, tuple[Interval, ...]]) -> dict[str, object]:
+    """Intervals per weekday as stored (all seven weekdays, or a period's few)."""
     return {
         str(weekday): [[start.strftime("%H:%M"), end.strftime("%H:%M")] for start, end in spans]
-        for weekday, spans in sorted(hours.by_weekday.items())
+        for weekday, spans in sorted(by_weekday.items())
     }
+
+
+def period_from_row(row: HoursPeriodRow) -> HoursPeriod:
+    """A stored period of working hours as the engine's value."""
+    return HoursPeriod(row.name, row.first_day, row.last_day, hours_from_json(row.hours).by_weekday)
 
 
 @dataclass
@@ -86,6 +104,7 @@ class CalendarStore:
                 added[row.day] = row.name
             else:
                 removed.append(row.day)
+        periods = session.exec(select(HoursPeriodRow).where(HoursPeriodRow.agency_id == agency_id))
         this_year = dt.datetime.now(dt.UTC).year
         calendar = calendar_for(
             agency.timezone,
@@ -93,6 +112,7 @@ class CalendarStore:
             national=national_days_off(range(this_year - 1, this_year + 3)),
             added=added,
             removed=removed,
+            periods=[period_from_row(row) for row in periods],
         )
         self._cache[agency_id] = _Cached(calendar, time.monotonic())
         return calendar

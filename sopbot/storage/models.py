@@ -363,6 +363,22 @@ class AgencyHoursRow(SQLModel, table=True):
     hours: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class HoursPeriodRow(SQLModel, table=True):
+    """Working hours an agency keeps for a named stretch of days (e.g. "Ramadan 1448 H"), over
+    its regular hours on the weekdays it names; periods of an agency never share a day."""
+
+    __tablename__ = "hours_period"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    name: str = Field(max_length=200)
+    first_day: dt.date
+    last_day: dt.date  # inclusive
+    # Only the weekdays whose hours differ: {"0": [["08:00", "12:00"], ["12:30", "15:00"]]}
+    hours: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class AlertPolicyRow(SQLModel, table=True):
     """When late steps are reminded and escalated: per agency (sop_id '*') or per SOP."""
 
