@@ -142,18 +142,19 @@ def parse_definition(text: str, *, source: str, sop_id: str, agency_key: str) ->
         )
     definition = None
     if root is not None:
-        builder = _Builder(reader)
+        builder = _Builder(reader, file_name=sop_id.rsplit("/", 1)[-1])
         parts = builder.build(root)
         if parts is not None and not reader.has_errors:
             identity, roles, steps = parts
+            digest = _digest_of(root)
             definition = SopDefinition(
                 id=sop_id,
                 agency_key=agency_key,
                 identity=identity,
                 roles=roles,
                 steps=steps,
-                version=version_of(identity),
-                digest=_digest_of(root),
+                version=version_of(identity, digest),
+                digest=digest,
                 source=source,
                 source_text=text,
             )
@@ -190,8 +191,9 @@ class _RawStep:
 class _Builder:
     """Turns a node tree into definition parts, recording every problem on the reader."""
 
-    def __init__(self, reader: NodeReader) -> None:
+    def __init__(self, reader: NodeReader, *, file_name: str) -> None:
         self.r = reader
+        self.file_name = file_name  # the title of an SOP whose document states none
 
     def build(self, root: Node) -> tuple[SopIdentity, tuple[Role, ...], tuple[Step, ...]] | None:
         if is_null(root):
@@ -211,7 +213,9 @@ class _Builder:
         if sections is None:
             return None
         identity = (
-            HeaderReader(self.r).identity(sections["sop"], sections.line("sop"))
+            HeaderReader(self.r, file_name=self.file_name).identity(
+                sections["sop"], sections.line("sop")
+            )
             if "sop" in sections
             else None
         )
