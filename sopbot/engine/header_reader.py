@@ -102,7 +102,10 @@ class HeaderReader:
             else None
         )
         revision = self._optional(fields, "revisi", "'revisi' in the header")
-        lists = {key: self._header_list(fields.get(key), key) for key in HEADER_LISTS}
+        lists = {
+            key: self._header_list(fields.get(key), key, fields.key_lines.get(key))
+            for key in HEADER_LISTS
+        }
         labels = self._labels(fields.get("label"))
         if (
             name is None
@@ -264,7 +267,7 @@ class HeaderReader:
         return tuple(labels) if ok else None
 
     def _header_list(
-        self, node: Node | None, key: str
+        self, node: Node | None, key: str, owner_line: int | None
     ) -> tuple[tuple[str, ...] | None, ListStyle | None]:
         """A header list's items, and its style when written as a mapping with an intro line or
         a numbering; (None, None) when it has errors."""
@@ -274,7 +277,9 @@ class HeaderReader:
                 node, where, cap=TEXT_CAPS[f"sop.{key}"], max_items=MAX_LIST_ITEMS
             )
             return items, None
-        fields = self.r.mapping(node, where, required=_LIST_REQUIRED, optional=_LIST_OPTIONAL)
+        fields = self.r.mapping(
+            node, where, required=_LIST_REQUIRED, optional=_LIST_OPTIONAL, owner_line=owner_line
+        )
         if fields is None:
             return None, None
         items = self.r.text_list(
