@@ -216,3 +216,18 @@ def test_each_seed_as_json_round_trips(sop_id: str, capsys: pytest.CaptureFixtur
 def test_json_of_several_definitions_is_a_list(capsys: pytest.CaptureFixture[str]) -> None:
     shapes = shown_json(capsys, "sop_defs")
     assert [shape["id"] for shape in shapes] == SEED_IDS
+
+
+def test_list_names_an_sop_without_a_name_by_its_table_title(
+    headerless: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(capsys, "sop", "list", "--dir", str(tmp_path))
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if SOP_ID in line]
+    assert "tidak tercantum" in row  # the number
+    assert "PROSEDUR PENERIMAAN SURAT MASUK" in row
+    assert "tanpa-tanggal-" in row
