@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -15,8 +17,10 @@ from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
+from sopbot.bot.sop_json import definition_as_json
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.terminal_table import Column, render_table
+from sopbot.engine.header_fields import NOT_STATED_SHOWN
 from sopbot.engine.library import SopLibrary, load_library, load_paths
 from sopbot.engine.problems import Severity
 from sopbot.storage.audit_key import InvalidAuditKey
@@ -62,19 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     validate = sop_commands.add_parser(
         "validate", help="check definition files; exits non-zero when any has errors"
     )
-    validate.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="files or folders (default: the configured folder)",
-    )
+    _add_selection(validate)
     validate.set_defaults(handler=_sop_validate)
 
     show = sop_commands.add_parser("show", help="print an SOP as a table, header first")
-    show.add_argument("sop_id", metavar="ID", help="an id from `sopbot sop list`")
-    show.add_argument("--dir", type=Path, help="folder of definitions (default: settings)")
+    _add_selection(show)
     show.add_argument("--width", type=int, help="table width (default: the terminal's)")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="print the definition as JSON for other programs (docs/sop-format.md)",
+    )
     show.set_defaults(handler=_sop_show)
 
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
@@ -128,7 +130,7 @@ def _sop_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
     rows = [
         [
             d.id,
-            d.identity.number or "-",
+            d.identity.number or ("-" if d.identity.is_stated("nomor") else NOT_STATED_SHOWN),
             d.identity.name,
             str(len(d.steps)),
             str(sum(1 for _ in d.decision_steps())),
@@ -149,9 +151,65 @@ def _sop_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
     return EXIT_OK
 
 
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    """The arguments that choose definitions, the same for `sop validate` and `sop show`."""
+    parser.add_argument(
+        "sops",
+        nargs="*",
+        metavar="ID_OR_PATH",
+        help="SOP ids (as `sopbot sop list` shows them), definition files or folders "
+        "(default: every SOP in the folder)",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help="the folder of definitions that ids are looked up in (default: settings)",
+    )
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """What the arguments chose: the files and folders to load, and the ids found nowhere."""
+
+    paths: list[Path]
+    unknown_ids: list[str]
+    root: Path
+
+
+def _selection(args: argparse.Namespace, settings: Settings) -> _Selection:
+    """An argument is a path when it exists or names a .yaml file, else an id under --dir."""
+    root: Path = args.dir or settings.definitions_dir()
+    paths: list[Path] = []
+    unknown: list[str] = []
+    for argument in args.sops:
+        path = Path(argument)
+        if path.exists() or path.suffix in (".yaml", ".yml"):
+            paths.append(path)
+            continue
+        found = [root / f"{argument}{suffix}" for suffix in (".yaml", ".yml")]
+        existing = [candidate for candidate in found if candidate.is_file()]
+        if existing:
+            paths.append(existing[0])
+        else:
+            unknown.append(argument)
+    if not args.sops:
+        paths.append(root)
+    return _Selection(paths, unknown, root)
+
+
+def _report_unknown(selection: _Selection, err: TextIO) -> None:
+    if selection.unknown_ids:
+        library = load_library(selection.root)
+        known = ", ".join(library.definitions) or "none"
+        for sop_id in selection.unknown_ids:
+            print(f"No SOP with id '{sop_id}'. Known ids: {known}", file=err)
+        _report_skipped(library, err)
+
+
 def _sop_validate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    paths: list[Path] = list(args.paths) or [settings.definitions_dir()]
-    library = load_paths(paths)
+    selection = _selection(args, settings)
+    _report_unknown(selection, err)
+    library = load_paths(selection.paths)
     for problem in library.problems:
         print(problem, file=err if problem.severity is Severity.ERROR else out)
     failed = {p.file for p in library.errors}
@@ -160,19 +218,27 @@ def _sop_validate(args: argparse.Namespace, settings: Settings, out: TextIO, err
         f"{len(library.definitions)} valid, {len(failed)} with errors, {warnings} warning(s)",
         file=out,
     )
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    return EXIT_PROBLEMS if failed or selection.unknown_ids else EXIT_OK
 
 
 def _sop_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    library = _library(args, settings)
-    definition = library.get(args.sop_id)
-    if definition is None:
-        known = ", ".join(library.definitions) or "none"
-        print(f"No SOP with id '{args.sop_id}'. Known ids: {known}", file=err)
-        _report_skipped(library, err)
-        return EXIT_PROBLEMS
-    print(render_sop_sheet(definition, width=_width(args.width)), file=out)
-    return EXIT_OK
+    selection = _selection(args, settings)
+    _report_unknown(selection, err)
+    library = load_paths(selection.paths)
+    for problem in library.errors:
+        print(problem, file=err)
+    definitions = list(library.definitions.values())
+    if args.json:
+        shapes = [definition_as_json(d) for d in definitions]
+        if len(shapes) == 1:
+            print(json.dumps(shapes[0], ensure_ascii=False, indent=2), file=out)
+        elif shapes:
+            print(json.dumps(shapes, ensure_ascii=False, indent=2), file=out)
+    else:
+        sheets = [render_sop_sheet(d, width=_width(args.width)) for d in definitions]
+        if sheets:
+            print("\n\n".join(sheets), file=out)
+    return EXIT_PROBLEMS if library.errors or selection.unknown_ids or not definitions else EXIT_OK
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -13,9 +13,12 @@ from sopbot.engine.definition import (
     DecisionAnswer,
     OutputKind,
     SopDefinition,
+    SopIdentity,
     Step,
     Together,
 )
+from sopbot.engine.header_fields import NOT_STATED_SHOWN
+from sopbot.engine.limits import HEADER_LISTS
 
 _LABEL_WIDTH = 19
 _OUTPUT_MARK = {
@@ -33,47 +36,74 @@ def render_sop_sheet(definition: SopDefinition, *, width: int) -> str:
 
 
 def render_header(definition: SopDefinition, *, width: int) -> str:
-    """The Identitas block, with the dates and names as written."""
+    """The Identitas block, with the dates and names as written and the document's own labels;
+    a field the document does not state reads "tidak tercantum"."""
     ident = definition.identity
-    approver = ident.approved_by
     lines = [line for line in (ident.government, ident.agency, ident.unit) if line]
+    if not ident.is_stated("instansi"):
+        lines.append(f"{ident.label('instansi')}: {NOT_STATED_SHOWN}")
     lines.append("")
-    approved = [approver.position, approver.name]
+    fields: list[tuple[str, str]] = [
+        (ident.label("nomor"), _stated(ident, "nomor", ident.number or "-")),
+        *(
+            (ident.label(key), _stated(ident, key, written.as_written or "-"))
+            for key, written in (
+                ("tanggal_pembuatan", ident.created_on),
+                ("tanggal_revisi", ident.revised_on),
+                ("tanggal_efektif", ident.effective_on),
+            )
+        ),
+    ]
+    approved = _approver_lines(ident)
+    fields.append((ident.label("disahkan_oleh"), approved[0]))
+    fields.extend(("", extra) for extra in approved[1:])
+    fields.append((ident.label("nama"), _stated(ident, "nama", ident.name)))
+    fields.append(
+        ("ID / Versi", f"{definition.id}  ·  {definition.version}  ·  {definition.digest[:12]}")
+    )
+    if ident.revision:
+        fields.insert(3, (ident.label("revisi"), ident.revision))
+    label_width = max(_LABEL_WIDTH, *(len(label) + 2 for label, _ in fields))
+    lines.extend(f"{label:<{label_width}}{value}" for label, value in fields)
+    for key in HEADER_LISTS:
+        lines.append("")
+        lines.append(ident.label(key))
+        items = ident.header_list(key)
+        style = ident.list_style(key)
+        if style.intro:
+            lines.append(
+                textwrap.fill(style.intro, width, initial_indent="   ", subsequent_indent="   ")
+            )
+        if not items:
+            lines.append("   -")
+        lines.extend(
+            textwrap.fill(f"{style.marker(n):>4} {item}", width, subsequent_indent="     ")
+            for n, item in enumerate(items, start=1)
+        )
+    return "\n".join(lines)
+
+
+def _stated(ident: SopIdentity, key: str, value: str) -> str:
+    """The value, or "tidak tercantum" where the document does not state the field."""
+    return value if ident.is_stated(key) else NOT_STATED_SHOWN
+
+
+def _approver_lines(ident: SopIdentity) -> list[str]:
+    """Disahkan Oleh: position, name, rank and NIP, each on its line."""
+    approver = ident.approved_by
+    if not ident.is_stated("disahkan_oleh"):
+        return [NOT_STATED_SHOWN]
+    approved = [
+        approver.position
+        if ident.is_stated("disahkan_oleh.jabatan")
+        else f"(jabatan {NOT_STATED_SHOWN})",
+        approver.name if ident.is_stated("disahkan_oleh.nama") else f"(nama {NOT_STATED_SHOWN})",
+    ]
     if approver.rank:
         approved.append(approver.rank)
     if approver.nip:
         approved.append(f"NIP. {approver.nip}")
-    fields: list[tuple[str, str]] = [
-        ("Nomor SOP", ident.number or "-"),
-        ("Tanggal Pembuatan", ident.created_on.as_written or "-"),
-        ("Tanggal Revisi", ident.revised_on.as_written or "-"),
-        ("Tanggal Efektif", ident.effective_on.as_written or "-"),
-        ("Disahkan Oleh", approved[0]),
-        *(("", extra) for extra in approved[1:]),
-        ("Nama SOP", ident.name),
-        ("ID / Versi", f"{definition.id}  ·  {definition.version}  ·  {definition.digest[:12]}"),
-    ]
-    if ident.revision:
-        fields.insert(3, ("Revisi", ident.revision))
-    lines.extend(f"{label:<{_LABEL_WIDTH}}{value}" for label, value in fields)
-    sections = [
-        ("Dasar Hukum", ident.legal_basis),
-        ("Kualifikasi Pelaksana", ident.executor_qualifications),
-        ("Keterkaitan", ident.related_sops),
-        ("Peralatan/Perlengkapan", ident.equipment),
-        ("Peringatan", ident.warnings),
-        ("Pencatatan dan Pendataan", ident.records),
-    ]
-    for title, items in sections:
-        lines.append("")
-        lines.append(title)
-        if not items:
-            lines.append("   -")
-        lines.extend(
-            textwrap.fill(f"{n:>3}. {item}", width, subsequent_indent="     ")
-            for n, item in enumerate(items, start=1)
-        )
-    return "\n".join(lines)
+    return approved
 
 
 def render_procedure(definition: SopDefinition, *, width: int) -> str:
@@ -99,7 +129,7 @@ def render_procedure(definition: SopDefinition, *, width: int) -> str:
         ]
         for index, step in enumerate(definition.steps)
     ]
-    title = f"Prosedur: {definition.identity.name}"
+    title = definition.identity.table_title or f"Prosedur: {definition.identity.name}"
     table = render_table(
         columns,
         rows,

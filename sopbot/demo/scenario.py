@@ -137,7 +137,7 @@ async def _enrol(
     agency_id = await asyncio.to_thread(
         organization.create_agency,
         key=definition.agency_key,
-        name=definition.identity.agency,
+        name=definition.identity.agency or definition.agency_key,  # instansi not stated
         timezone=_timezone_of(definition.agency_key),
     )
     admin_member = await asyncio.to_thread(

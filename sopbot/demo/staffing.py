@@ -61,7 +61,7 @@ def staff_agency(organization: OrganizationService, definition: SopDefinition) -
     """
     agency_id = organization.create_agency(
         key=definition.agency_key,
-        name=definition.identity.agency,
+        name=definition.identity.agency or definition.agency_key,  # instansi not stated
         timezone=TIMEZONES.get(definition.agency_key, "Asia/Jakarta"),
     )
     admin = organization.add_member(agency_id=agency_id, name="Admin Agency", is_admin=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sopbot.engine.durations import StandardTime
+from sopbot.engine.header_fields import DEFAULT_LABELS, PLAIN_LIST, ListStyle
 from sopbot.engine.written_dates import WrittenDate
 
 
@@ -79,6 +80,37 @@ class SopIdentity:
     equipment: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
+    # What the document leaves unstated (`tidak_tercantum` in the file): header keys such as
+    # "tanggal_efektif", and "disahkan_oleh.jabatan" / "disahkan_oleh.nama" (both, with
+    # "disahkan_oleh", when the whole block is). Such a field holds "" (a date: WrittenDate("",
+    # None)), except `name`, which holds the title to show: the table's title or the file name.
+    not_stated: frozenset[str] = frozenset()
+    labels: tuple[tuple[str, str], ...] = ()  # (header key, the document's own label)
+    table_title: str | None = None  # the procedure table's own title
+    list_styles: tuple[tuple[str, ListStyle], ...] = ()  # lists written with intro or numbering
+
+    def is_stated(self, key: str) -> bool:
+        """False when the file marks this header key (or "disahkan_oleh.nama") tidak_tercantum."""
+        return key not in self.not_stated
+
+    def label(self, key: str) -> str:
+        """The document's label for a header key, or the form's usual one."""
+        return dict(self.labels).get(key) or DEFAULT_LABELS[key]
+
+    def list_style(self, key: str) -> ListStyle:
+        """How a header list (`dasar_hukum`, `peringatan`, ...) is introduced and numbered."""
+        return dict(self.list_styles).get(key, PLAIN_LIST)
+
+    def header_list(self, key: str) -> tuple[str, ...]:
+        """The items of a header list, by its key in the file."""
+        return {
+            "dasar_hukum": self.legal_basis,
+            "kualifikasi_pelaksana": self.executor_qualifications,
+            "keterkaitan": self.related_sops,
+            "peralatan_perlengkapan": self.equipment,
+            "peringatan": self.warnings,
+            "pencatatan_pendataan": self.records,
+        }[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +151,7 @@ class Branch:
     rejects: bool = False  # the work goes back: a reason is asked
     output: str | None = None  # the output on this branch, when it differs from the step's
     output_kind: OutputKind | None = None  # likewise for what must be handed on
-    line: int = 0
+    line: int = field(default=0, compare=False)  # where it is written, for messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,10 @@ TEXT_CAPS: Final = MappingProxyType(
         "sop.tanggal_revisi": 50,
         "sop.tanggal_efektif": 50,
         "sop.revisi": 50,
+        "sop.judul_tabel": 500,
+        "sop.label": 100,  # each of the document's own labels (`label:`)
+        "sop.pengantar": 1_500,  # the intro line of a header list
+        "sop.penomoran": 10,
         # each item of a header list: regulation titles run to several hundred characters
         **{f"sop.{key}": 1_500 for key in HEADER_LISTS},
         # 'disahkan_oleh'

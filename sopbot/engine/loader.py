@@ -20,7 +20,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sopbot.engine.definition import (
     END,
-    Approver,
     Assignment,
     Branch,
     Decision,
@@ -35,18 +34,16 @@ from sopbot.engine.definition import (
 )
 from sopbot.engine.durations import DurationError, StandardTime, parse_standard_time
 from sopbot.engine.flow_checks import check_flow
+from sopbot.engine.header_reader import HeaderReader, version_of
 from sopbot.engine.limits import (
-    HEADER_LISTS,
     MAX_BRANCHES,
     MAX_FILE_BYTES,
-    MAX_LIST_ITEMS,
     MAX_ROLES,
     MAX_STEP_EXECUTORS,
     MAX_STEPS,
     TEXT_CAPS,
 )
 from sopbot.engine.problems import Problem, Severity
-from sopbot.engine.written_dates import WrittenDate, WrittenDateError, parse_written_date
 from sopbot.engine.yaml_nodes import (
     Fields,
     NodeReader,
@@ -62,17 +59,6 @@ _SECTIONS = {
     "pelaksana": "the Pelaksana columns, in document order",
     "langkah": "the steps of the procedure table",
 }
-_HEADER_REQUIRED = {
-    "nomor": "Nomor SOP; write 'nomor: ~' when the document has none",
-    "nama": "Nama SOP",
-    "instansi": "the agency as the document names it",
-    "tanggal_pembuatan": "Tanggal Pembuatan",
-    "tanggal_efektif": "Tanggal Efektif",
-    "disahkan_oleh": "Disahkan Oleh: jabatan, nama, pangkat, nip",
-}
-_HEADER_OPTIONAL = ("pemerintah", "unit", "tanggal_revisi", "revisi", *HEADER_LISTS)
-_APPROVER_REQUIRED = {"jabatan": "the approving position", "nama": "the approving official"}
-_APPROVER_OPTIONAL = ("pangkat", "nip")
 _ROLE_REQUIRED = {"id": "a short key used by the steps", "nama": "the column title as written"}
 _ROLE_OPTIONAL = ("pemegang", "pihak_luar", "dicatat_oleh")
 _STEP_REQUIRED = {
@@ -113,7 +99,6 @@ _DECISION_OPTIONAL = ("pertanyaan",)
 _Choice = TypeVar("_Choice", Assignment, OutputKind, Together)
 _ROLE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _END_WORDS = frozenset({"selesai", "end"})
-_NIP_DIGITS = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,31 +177,24 @@ def parse_definition(text: str, *, source: str, sop_id: str, agency_key: str) ->
         )
     definition = None
     if root is not None:
-        builder = _Builder(reader)
+        builder = _Builder(reader, file_name=sop_id.rsplit("/", 1)[-1])
         parts = builder.build(root)
         if parts is not None and not reader.has_errors:
             identity, roles, steps = parts
+            digest = _digest_of(root)
             definition = SopDefinition(
                 id=sop_id,
                 agency_key=agency_key,
                 identity=identity,
                 roles=roles,
                 steps=steps,
-                version=_version_of(identity),
-                digest=_digest_of(root),
+                version=version_of(identity, digest),
+                digest=digest,
                 source=source,
                 source_text=text,
             )
     problems = tuple(sorted(reader.problems, key=lambda p: p.line))
     return LoadResult(definition, problems)
-
-
-def _version_of(identity: SopIdentity) -> str:
-    """An explicit revision wins; otherwise the revision date, otherwise the effective date."""
-    if identity.revision:
-        return f"revisi {identity.revision}"
-    dated = identity.revised_on.value or identity.effective_on.value
-    return dated.isoformat() if dated else "tanpa-tanggal"
 
 
 def _digest_of(root: Node) -> str:
@@ -271,8 +249,9 @@ class _RawStep:
 class _Builder:
     """Turns a node tree into definition parts, recording every problem on the reader."""
 
-    def __init__(self, reader: NodeReader) -> None:
+    def __init__(self, reader: NodeReader, *, file_name: str) -> None:
         self.r = reader
+        self.file_name = file_name  # the title of an SOP whose document states none
 
     def build(self, root: Node) -> tuple[SopIdentity, tuple[Role, ...], tuple[Step, ...]] | None:
         if is_null(root):
@@ -292,7 +271,11 @@ class _Builder:
         if sections is None:
             return None
         identity = (
-            self._identity(sections["sop"], sections.line("sop")) if "sop" in sections else None
+            HeaderReader(self.r, file_name=self.file_name).identity(
+                sections["sop"], sections.line("sop")
+            )
+            if "sop" in sections
+            else None
         )
         roles = (
             self._roles(sections["pelaksana"], sections.line("pelaksana"))
@@ -317,142 +300,12 @@ class _Builder:
             return None
         return identity, tuple(role for role, _ in roles.values()), steps
 
-    # -- identity header -------------------------------------------------------------------
-
-    def _identity(self, node: Node, owner_line: int) -> SopIdentity | None:
-        where = "the header 'sop'"
-        fields = self.r.mapping(
-            node,
-            where,
-            required=_HEADER_REQUIRED,
-            optional=_HEADER_OPTIONAL,
-            owner_line=owner_line,
-        )
-        if fields is None:
-            return None
-        number = self.r.optional_text(
-            fields.get("nomor"), "'nomor' in the header", cap=TEXT_CAPS["sop.nomor"]
-        )
-        name = self._required_text(fields, "sop", "nama", "'nama' in the header")
-        agency = self._required_text(fields, "sop", "instansi", "'instansi' in the header")
-        created = self._date(fields, "tanggal_pembuatan", required=True)
-        revised = self._date(fields, "tanggal_revisi", required=False)
-        effective = self._date(fields, "tanggal_efektif", required=True)
-        approver = (
-            self._approver(fields["disahkan_oleh"], fields.line("disahkan_oleh"))
-            if "disahkan_oleh" in fields
-            else None
-        )
-        revision_node = fields.get("revisi")
-        revision = self.r.optional_text(
-            revision_node, "'revisi' in the header", cap=TEXT_CAPS["sop.revisi"]
-        )
-        lists = {
-            key: self.r.text_list(
-                fields.get(key),
-                f"'{key}' in the header",
-                cap=TEXT_CAPS[f"sop.{key}"],
-                max_items=MAX_LIST_ITEMS,
-            )
-            for key in HEADER_LISTS
-        }
-        if (
-            name is None
-            or agency is None
-            or created is None
-            or revised is None
-            or effective is None
-            or approver is None
-        ):
-            return None
-        return SopIdentity(
-            number=number or None,
-            name=name,
-            agency=agency,
-            government=self.r.optional_text(
-                fields.get("pemerintah"), "'pemerintah'", cap=TEXT_CAPS["sop.pemerintah"]
-            )
-            or None,
-            unit=self.r.optional_text(
-                fields.get("unit"), "'unit' in the header", cap=TEXT_CAPS["sop.unit"]
-            )
-            or None,
-            created_on=created,
-            revised_on=revised,
-            effective_on=effective,
-            approved_by=approver,
-            revision=revision or None,
-            legal_basis=lists["dasar_hukum"],
-            executor_qualifications=lists["kualifikasi_pelaksana"],
-            related_sops=lists["keterkaitan"],
-            equipment=lists["peralatan_perlengkapan"],
-            warnings=lists["peringatan"],
-            records=lists["pencatatan_pendataan"],
-        )
-
     def _required_text(
         self, fields: dict[str, Node], section: str, key: str, where: str
     ) -> str | None:
         if key not in fields:
             return None
         return self.r.text(fields[key], where, cap=TEXT_CAPS[f"{section}.{key}"], allow_empty=False)
-
-    def _date(self, fields: dict[str, Node], key: str, *, required: bool) -> WrittenDate | None:
-        node = fields.get(key)
-        if node is None:
-            return None if required else WrittenDate("", None)
-        text = self.r.text(node, f"'{key}'", cap=TEXT_CAPS[f"sop.{key}"])
-        if text is None:
-            return None
-        try:
-            written = parse_written_date(text)
-        except WrittenDateError as exc:
-            self.r.error(line_of(node), f"'{key}': {exc}")
-            return None
-        if required and written.is_blank:
-            self.r.error(line_of(node), f"'{key}' is blank; the SOP must say this date")
-            return None
-        return written
-
-    def _approver(self, node: Node, owner_line: int) -> Approver | None:
-        where = "'disahkan_oleh'"
-        fields = self.r.mapping(
-            node,
-            where,
-            required=_APPROVER_REQUIRED,
-            optional=_APPROVER_OPTIONAL,
-            owner_line=owner_line,
-        )
-        if fields is None:
-            return None
-        position = self._required_text(
-            fields, "disahkan_oleh", "jabatan", "'jabatan' in 'disahkan_oleh'"
-        )
-        name = self._required_text(fields, "disahkan_oleh", "nama", "'nama' in 'disahkan_oleh'")
-        rank = self.r.optional_text(
-            fields.get("pangkat"),
-            "'pangkat' in 'disahkan_oleh'",
-            cap=TEXT_CAPS["disahkan_oleh.pangkat"],
-        )
-        nip = self._nip(fields.get("nip"))
-        if position is None or name is None:
-            return None
-        return Approver(position=position, name=name, rank=rank or None, nip=nip or None)
-
-    def _nip(self, node: Node | None) -> str | None:
-        nip = self.r.optional_text(
-            node, "'nip' in 'disahkan_oleh'", cap=TEXT_CAPS["disahkan_oleh.nip"]
-        )
-        if not nip or node is None:
-            return nip
-        digits = nip.replace(" ", "")
-        if not digits.isdigit() or len(digits) != _NIP_DIGITS:
-            self.r.error(
-                line_of(node),
-                f"the NIP '{nip}' in 'disahkan_oleh' is not a NIP: a NIP "
-                "has 18 digits (spaces between groups are allowed)",
-            )
-        return nip
 
     # -- roles -----------------------------------------------------------------------------
 

@@ -60,8 +60,11 @@ class WrittenDate:
         return self.value is None
 
 
-def parse_written_date(text: str) -> WrittenDate:
-    """Read an Indonesian header date, an ISO date or a d/m/yyyy date; blanks give value None."""
+def parse_written_date(text: str, *, none_hint: str = "'-' when there is none") -> WrittenDate:
+    """Read an Indonesian header date, an ISO date or a d/m/yyyy date; blanks give value None.
+
+    `none_hint` ends the message for an unreadable date: how to write that there is no date.
+    """
     normalised = " ".join(text.strip().lower().split())
     if normalised in _BLANKS:
         return WrittenDate(text, None)
@@ -81,7 +84,7 @@ def parse_written_date(text: str) -> WrittenDate:
             ) from None
     raise WrittenDateError(
         f"cannot read the date '{text}'; write it as in the document, e.g. '4 Mei 2026', "
-        "or as 2026-05-04 ('-' when there is none)"
+        f"or as 2026-05-04 ({none_hint})"
     )
 
 

@@ -82,10 +82,18 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     ],
     # The header starts on line 2 ('sop:'); line 3 is the unrelated 'nomor'.
     "13_missing_effective_date.yaml": [
-        (2, "the header 'sop' is missing the required key 'tanggal_efektif' (Tanggal Efektif)"),
+        (
+            2,
+            "the header 'sop' is missing the required key 'tanggal_efektif' (Tanggal Efektif; "
+            "'tidak_tercantum' when the document does not state it)",
+        ),
     ],
     "14_blank_effective_date.yaml": [
-        (7, "'tanggal_efektif' is blank; the SOP must say this date"),
+        (
+            7,
+            "'tanggal_efektif' is blank; write the date as the document states it, or "
+            "'tanggal_efektif: tidak_tercantum' when the document does not state it",
+        ),
     ],
     # The date is written exactly as asked ('4 Mei 2026' style); the day does not exist.
     "15_impossible_date.yaml": [
@@ -235,7 +243,11 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (42, f"unknown jenis_output 'surat' for step 4; {_OUTPUT_KINDS}"),
     ],
     "40_header_and_flow_errors.yaml": [
-        (7, "'tanggal_pembuatan' is blank; the SOP must say this date"),
+        (
+            7,
+            "'tanggal_pembuatan' is blank; write the date as the document states it, or "
+            "'tanggal_pembuatan: tidak_tercantum' when the document does not state it",
+        ),
         (9, "unknown key 'tanggal_revsi' in the header 'sop'; did you mean 'tanggal_revisi'?"),
         (34, "'ya' of step 2 goes to step 4, which does not exist"),
     ],

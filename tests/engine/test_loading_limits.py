@@ -199,6 +199,10 @@ _PLAIN_VALUES = {
     "sop.tanggal_revisi": '"-"',
     "sop.tanggal_efektif": "5 Januari 2026",
     "sop.revisi": "1",
+    "sop.judul_tabel": "PROSEDUR UJI BATAS",
+    "sop.label": "Tanggal Pengesahan",
+    "sop.pengantar": "Apabila SOP ini tidak dilaksanakan, maka",
+    "sop.penomoran": "a)",
     **{f"sop.{key}": f"Isi {key}" for key in HEADER_LISTS},
     "disahkan_oleh.jabatan": "Kepala Dinas Uji",
     "disahkan_oleh.nama": "BUDI",
@@ -233,7 +237,13 @@ _WHERE = {
     "sop.tanggal_revisi": "'tanggal_revisi'",
     "sop.tanggal_efektif": "'tanggal_efektif'",
     "sop.revisi": "'revisi' in the header",
+    "sop.judul_tabel": "'judul_tabel' in the header",
+    "sop.label": "the label of 'tanggal_efektif'",
+    "sop.pengantar": "'pengantar' of 'peringatan' in the header",
+    "sop.penomoran": "'penomoran' of 'peringatan' in the header",
     **{f"sop.{key}": f"item 1 of '{key}' in the header" for key in HEADER_LISTS},
+    # the one list written with an intro line and its numbering
+    "sop.peringatan": "item 1 of 'butir' of 'peringatan' in the header",
     "disahkan_oleh.jabatan": "'jabatan' in 'disahkan_oleh'",
     "disahkan_oleh.nama": "'nama' in 'disahkan_oleh'",
     "disahkan_oleh.pangkat": "'pangkat' in 'disahkan_oleh'",
@@ -262,14 +272,25 @@ _FREE_TEXT = [
     for key in TEXT_CAPS
     if key.split(".")[1] not in ("tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif", "nip")
     and key.split(".")[1]
-    not in ("waktu", "jenis_output", "pemegang", "id", "pelaksana", "dicatat_oleh", "bersama")
+    not in (
+        "waktu",
+        "jenis_output",
+        "pemegang",
+        "id",
+        "pelaksana",
+        "penomoran",
+        "dicatat_oleh",
+        "bersama",
+    )
 ]
 
 
 def _every_field(values: dict[str, str]) -> str:
     """A definition that uses every text field, each on its own line."""
     v = values
-    lists = "".join(f"  {key}:\n    - {v[f'sop.{key}']}\n" for key in HEADER_LISTS)
+    lists = "".join(
+        f"  {key}:\n    - {v[f'sop.{key}']}\n" for key in HEADER_LISTS if key != "peringatan"
+    )
     return (
         "sop:\n"
         f"  pemerintah: {v['sop.pemerintah']}\n"
@@ -281,6 +302,12 @@ def _every_field(values: dict[str, str]) -> str:
         f"  tanggal_revisi: {v['sop.tanggal_revisi']}\n"
         f"  tanggal_efektif: {v['sop.tanggal_efektif']}\n"
         f"  revisi: {v['sop.revisi']}\n"
+        f"  judul_tabel: {v['sop.judul_tabel']}\n"
+        f"  label: {{tanggal_efektif: {v['sop.label']}}}\n"
+        "  peringatan:\n"
+        f"    pengantar: {v['sop.pengantar']}\n"
+        f"    penomoran: {v['sop.penomoran']}\n"
+        f"    butir: [{v['sop.peringatan']}]\n"
         "  disahkan_oleh:\n"
         f"    jabatan: {v['disahkan_oleh.jabatan']}\n"
         f"    nama: {v['disahkan_oleh.nama']}\n"

@@ -175,6 +175,12 @@ def test_identity_headers(library: SopLibrary) -> None:
     assert kesbangpol.approved_by.rank is None
     assert kesbangpol.records == ()
     assert "..... (Nama OPD)" in kesbangpol.legal_basis[2]  # placeholder kept as written
+    # The Peringatan intro line stands above its two numbered items, as published.
+    assert kesbangpol.list_style("peringatan").intro == (
+        "Jika pembuatan SOP ini tidak dilaksanakan akan berdampak :"
+    )
+    assert len(kesbangpol.warnings) == 2
+    assert kesbangpol.label("tanggal_efektif") == "TGL. EFEKTIF"
 
 
 def test_version_comes_from_the_dates(library: SopLibrary) -> None:
