@@ -205,7 +205,8 @@ def test_the_time_zone_is_never_assumed(
     assert (code, out) == (1, "")
     assert err.strip() == (
         "cannot create the agency: the agency's time zone is not known: there is no agency file "
-        f"{file}. Write 'zona_waktu: WITA' (or WIB, WIT) in that file, or give --timezone WIB|WITA|WIT"
+        f"{file}. Write 'zona_waktu: WITA' (or WIB, WIT) in that file, or give --timezone "
+        "WIB|WITA|WIT"
     )
     # A broken agency file is no more a zone than a missing one.
     file.write_text("zona_waktu: Samarinda\n", encoding="utf-8")
