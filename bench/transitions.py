@@ -71,6 +71,7 @@ def build_library(root: Path) -> SopLibrary:
     folder = root / "sop_defs" / AGENCY
     folder.mkdir(parents=True)
     (folder / "linear.yaml").write_text(linear_sop(STEPS, "SOP Uji Throughput"), encoding="utf-8")
+    (folder / "instansi.yaml").write_text("zona_waktu: WIB\n", encoding="utf-8")
     library = load_library(root / "sop_defs")
     if library.errors:
         raise RuntimeError(f"benchmark SOP did not load: {library.errors}")

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
@@ -20,12 +20,16 @@ from sopbot.bot.settings import Settings
 from sopbot.bot.sop_json import definition_as_json
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.terminal_table import Column, render_table
+from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.header_fields import NOT_STATED_SHOWN
 from sopbot.engine.library import SopLibrary, load_library, load_paths
 from sopbot.engine.problems import Severity
 from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:
+    from sopbot.demo.choices import Refusal
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -96,7 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="play a whole SOP against a local Telegram emulator (no token needed)"
     )
-    demo.add_argument("--sop", help="the SOP id to play (default: the demo's own)")
+    demo.add_argument("--sop", metavar="ID", help="the SOP id to play (default: the demo's own)")
+    demo.add_argument("--dir", type=Path, help="folder of definitions (default: settings)")
+    demo.add_argument(
+        "--tolak",
+        action="append",
+        default=[],
+        type=_refusal,
+        metavar="STEP:ROUND",
+        help="answer 'tidak' at decision step STEP in its ROUND-th round (1: the first time); "
+        "repeatable. Without it the demo sends one check back, as a reviewer would",
+    )
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -261,14 +275,37 @@ def _db_current(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     # Imported here: the demo and the emulator it plays against (thousands of lines) are
     # loaded by `sopbot demo` alone, never by `sopbot run` (tests/bot/test_run_imports.py).
+    from sopbot.demo.choices import refusal_problems, rejections_for
     from sopbot.demo.scenario import DEMO_SOP, run_demo
 
     sop_id: str = args.sop or DEMO_SOP
-    library = load_library(settings.definitions_dir())
-    if library.get(sop_id) is None:
-        print(f"No SOP with id '{sop_id}'. Known ids: {', '.join(library.definitions)}", file=err)
+    library = _library(args, settings)
+    definition = library.get(sop_id)
+    if definition is None:
+        known = ", ".join(library.definitions) or "none"
+        print(f"No SOP with id '{sop_id}'. Known ids: {known}", file=err)
+        _report_skipped(library, err)
         return EXIT_PROBLEMS
-    return asyncio.run(run_demo(library, sop_id, out))
+    problems = refusal_problems(definition, args.tolak)
+    if library.zone_of(definition.agency_key) is None:
+        problems.append(
+            f"the agency {definition.agency_key} has no time zone: its folder needs an agency "
+            f"file {AGENCY_FILE} with e.g. 'zona_waktu: WITA'; run `sopbot sop validate` for "
+            "details"
+        )
+    for problem in problems:
+        print(problem, file=err)
+    if problems:
+        return EXIT_PROBLEMS
+    rejections = rejections_for(args.tolak) if args.tolak else None
+    return asyncio.run(run_demo(library, sop_id, out, err, rejections))
+
+
+def _refusal(written: str) -> Refusal:
+    """`--tolak STEP:ROUND` as argparse reads it (the demo module is imported only then)."""
+    from sopbot.demo.choices import refusal
+
+    return refusal(written)
 
 
 def _shown_url(database: Database) -> str:

@@ -12,6 +12,7 @@ from typing import TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sopbot.bot.settings import Settings
+from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import SopLibrary, load_library
@@ -51,12 +52,16 @@ def _add_agency_commands(commands: Commands) -> None:
     agency_commands = agency.add_subparsers(title="agency commands", metavar="AGENCY_COMMAND")
     create = agency_commands.add_parser("create", help="create an agency")
     create.add_argument("key", help="its folder under sop_defs/, e.g. kesbangpol-pekalongan")
-    create.add_argument("--name", required=True, help="its name as officials write it")
+    create.add_argument(
+        "--name", help="its name as officials write it (default: 'nama' in its agency file)"
+    )
     create.add_argument(
         "--timezone",
-        required=True,  # never assumed: a WITA office on WIB time is an hour off everywhere
+        # Never assumed: a WITA office on WIB time is an hour off everywhere. Without it, the
+        # zone is the one the agency file (sop_defs/<agency>/instansi.yaml) states, or none.
         type=_zone,
-        help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name",
+        help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name "
+        "(default: 'zona_waktu' in its agency file, sop_defs/<agency>/instansi.yaml)",
     )
     create.set_defaults(handler=_agency_create)
 
@@ -218,16 +223,61 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
         why = _agency_without_sops(args.key, procedures.library, settings)
         print(f"cannot create the agency: {why}", file=err)
         return EXIT_PROBLEMS
+    chosen = _agency_zone_and_name(args, procedures.library, settings)
+    if isinstance(chosen, str):
+        print(f"cannot create the agency: {chosen}", file=err)
+        return EXIT_PROBLEMS
+    zone, name, said = chosen
     try:
         agency_id = OrganizationService(procedures).create_agency(
-            key=args.key, name=args.name, timezone=args.timezone
+            key=args.key, name=name, timezone=zone
         )
     except DomainError as exc:
         print(f"cannot create the agency: {exc} {dict(exc.params)}", file=err)
         return EXIT_PROBLEMS
     sops = procedures.library.for_agency(args.key)
     print(f"agency {args.key} created (id {agency_id}), {len(sops)} SOP(s) in its folder", file=out)
+    for line in said:
+        print(line, file=out)
     return EXIT_OK
+
+
+def _agency_zone_and_name(
+    args: argparse.Namespace, library: SopLibrary, settings: Settings
+) -> tuple[str, str, list[str]] | str:
+    """The zone and name `agency create` stores, and what it tells about where they came from;
+    or, as text, why it cannot choose (never a guessed zone)."""
+    file = settings.definitions_dir() / args.key / AGENCY_FILE
+    found = library.agencies.get(args.key)
+    said: list[str] = []
+    if found is None:
+        if args.timezone is None:
+            where = (
+                f"{file} has errors (see `sopbot sop validate {file.parent}`)"
+                if file.is_file()
+                else f"there is no agency file {file}"
+            )
+            return (
+                f"the agency's time zone is not known: {where}. Write 'zona_waktu: WITA' (or WIB, "
+                "WIT) in that file, or give --timezone WIB|WITA|WIT"
+            )
+        zone = args.timezone
+    elif args.timezone is not None and args.timezone != found.timezone:
+        return (
+            f"--timezone {args.timezone} differs from the agency file {file}, which says "
+            f"'zona_waktu: {found.timezone_written}' ({found.timezone}); correct the one that "
+            "is wrong, or leave --timezone out to take the file's"
+        )
+    else:
+        zone = found.timezone
+        if args.timezone is None:
+            said.append(f"time zone {found.timezone_written} ({found.timezone}), from {file}")
+    name = args.name or (found.name if found is not None else None)
+    if not name:
+        return f"the agency's name is not known: give --name, or write 'nama: ...' in {file}"
+    if not args.name:
+        said.append(f"name '{name}', from {file}")
+    return zone, name, said
 
 
 def _position_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

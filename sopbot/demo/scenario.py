@@ -20,8 +20,10 @@ from typing import TextIO
 from sopbot.bot.app import BotParts, build_bot
 from sopbot.bot.lifecycle import running
 from sopbot.delivery.flood import FloodLimits
+from sopbot.demo.choices import choose
 from sopbot.demo.officials import NAMES, Official, settle
 from sopbot.demo.samples import sample_pdf
+from sopbot.demo.staffing import agency_timezone
 from sopbot.emulator import BotApiEmulator
 from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
@@ -33,7 +35,6 @@ from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
 
 DEMO_SOP = "kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"
-TIMEZONES = {"samarinda": "Asia/Makassar", "pekalongan": "Asia/Jakarta"}
 TITLE = "Pengolahan Data Kinerja Triwulan III 2026"
 NOTE = "Untuk ditindaklanjuti sesuai SOP"
 # (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
@@ -58,6 +59,8 @@ class World:
     officials: dict[str, Official] = field(default_factory=dict)  # by role key: the first holder
     holders: dict[str, list[Official]] = field(default_factory=dict)  # by role key: every holder
     narrative: list[str] = field(default_factory=list)
+    refused: set[tuple[int, int]] = field(default_factory=set)  # (step, round) answered "tidak"
+    rounds: dict[int, int] = field(default_factory=dict)  # step -> the last round it ran
 
     def everyone(self) -> list[Official]:
         """Every official of the agency (not the admin), role by role."""
@@ -69,10 +72,6 @@ class World:
             if official.member_id == member_id:
                 return official
         raise KeyError(member_id)
-
-
-def _timezone_of(agency_key: str) -> str:
-    return next((zone for town, zone in TIMEZONES.items() if town in agency_key), "Asia/Jakarta")
 
 
 @asynccontextmanager
@@ -138,7 +137,7 @@ async def _enrol(
         organization.create_agency,
         key=definition.agency_key,
         name=definition.identity.agency or definition.agency_key,  # instansi not stated
-        timezone=_timezone_of(definition.agency_key),
+        timezone=agency_timezone(services.procedures.library, definition.agency_key),
     )
     admin_member = await asyncio.to_thread(
         organization.add_member, agency_id=agency_id, name="Nur Aini (Admin)", is_admin=True
@@ -235,6 +234,7 @@ async def act(
     """One official does one step: reads the disposition, uploads, writes a note (when
     `notes` gives one), answers or completes."""
     step = world.definition.step(step_number)
+    world.rounds[step_number] = max(round_, world.rounds.get(step_number, 0))
     message = official.disposition()
     note = notes(official, step_number, round_) if notes is not None else None
     if note is not None:
@@ -246,16 +246,18 @@ async def act(
             message, sample_pdf(f"Langkah {step.number}: {step.output}"), name, "application/pdf"
         )
         world.narrative.append(f"📎 {official.name} mengunggah {name}.")
-    reason = rejections.get((step_number, round_))
-    if step.is_decision and reason is not None:
+    answer = choose(step, round_, rejections) if step.is_decision else None
+    if answer is not None and not answer.yes:
+        reason = answer.reason or ""
         await official.press(message, "button.no")
         await official.user.wait_for_bot_messages(1)
         await official.say(reason)
+        world.refused.add((step_number, round_))
         world.narrative.append(
             f"❌ {official.name} ({official.role_name}), langkah "
             f"{step.number}: tidak sesuai: {reason}"
         )
-    elif step.is_decision:
+    elif answer is not None:
         await official.press(message, "button.yes")
         world.narrative.append(
             f"✅ {official.name} ({official.role_name}), langkah {step.number}: sesuai"
@@ -268,17 +270,35 @@ async def act(
     await settle(world.emulator, world.parts)
 
 
-async def run_demo(library: SopLibrary, sop_id: str, out: TextIO) -> int:
-    """`sopbot demo`: play the SOP and print every official's chat, then the admin's /status."""
+async def run_demo(
+    library: SopLibrary,
+    sop_id: str,
+    out: TextIO,
+    err: TextIO | None = None,
+    rejections: dict[tuple[int, int], str] | None = None,
+) -> int:
+    """`sopbot demo`: play the SOP and print every official's chat, then the admin's /status.
+
+    `rejections` ((step, round) -> reason) are the decisions answered "tidak" (default: the
+    demo's own); one that the play never reached is reported on `err`, and the exit code is 1.
+    """
     async with world(library, sop_id) as demo:
-        print(f"sopbot demo: {demo.definition.identity.name}", file=out)
+        definition = demo.definition
+        zone = agency_timezone(library, definition.agency_key)
+        settings = library.agencies[definition.agency_key]
+        print(f"sopbot demo: {definition.identity.name}", file=out)
         print(
-            f"{demo.definition.identity.agency} · {len(demo.definition.steps)} langkah · "
-            f"Telegram emulator on 127.0.0.1:{demo.emulator.port}\n",
+            f"{definition.identity.agency} · {len(definition.steps)} langkah · "
+            f"Telegram emulator on 127.0.0.1:{demo.emulator.port}",
+            file=out,
+        )
+        print(
+            f"Times in the chats are the agency's: {settings.timezone_written} ({zone}), "
+            f"from {settings.source}\n",
             file=out,
         )
         await start_procedure(demo)
-        await play(demo)
+        await play(demo, rejections)
         status = await demo.admin.say("/status 1")
         for line in demo.narrative:
             print(line, file=out)
@@ -290,4 +310,13 @@ async def run_demo(library: SopLibrary, sop_id: str, out: TextIO) -> int:
         )
         for message in status:
             print(message.text or "", file=out)
-    return 0
+        unused = sorted(set(rejections or {}) - demo.refused)
+    for step, round_ in unused:
+        runs = demo.rounds.get(step, 0)
+        ran = f"ran {runs} round(s)" if runs else "did not run"
+        print(
+            f"--tolak {step}:{round_} was not used: step {step} {ran} in this play; a round "
+            "after the first comes only when a 'tidak' sends the work back over the step",
+            file=err or out,
+        )
+    return 1 if unused else 0

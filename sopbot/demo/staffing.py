@@ -8,15 +8,12 @@ import itertools
 import uuid
 from dataclasses import dataclass, field
 
+from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind, SopDefinition
+from sopbot.engine.library import SopLibrary
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import InboxItem, NewDocument, ProcedureService
 
-TIMEZONES = {
-    "dinas-kukmp-samarinda": "Asia/Makassar",
-    "kecamatan-samarinda-ilir": "Asia/Makassar",
-    "kesbangpol-pekalongan": "Asia/Jakarta",
-}
 # How many people hold a role held by several: three Kepala Bidang, teams of two.
 SEVERAL = 3
 
@@ -36,6 +33,18 @@ def linear_sop(steps: int, name: str) -> str:
         "pelaksana:\n  - id: a\n    nama: Pejabat A\n  - id: b\n    nama: Pejabat B\n"
         f"langkah:\n{body}"
     )
+
+
+def agency_timezone(library: SopLibrary, agency_key: str) -> str:
+    """The agency's zone as its agency file states it; LookupError, saying which file to
+    write, when it states none (a demo or a test never plays on a guessed zone)."""
+    zone = library.zone_of(agency_key)
+    if zone is None:
+        raise LookupError(
+            f"the agency '{agency_key}' has no time zone: its folder needs {AGENCY_FILE} with "
+            "e.g. 'zona_waktu: WITA' (see `sopbot sop validate`)"
+        )
+    return zone
 
 
 @dataclass
@@ -62,7 +71,7 @@ def staff_agency(organization: OrganizationService, definition: SopDefinition) -
     agency_id = organization.create_agency(
         key=definition.agency_key,
         name=definition.identity.agency or definition.agency_key,  # instansi not stated
-        timezone=TIMEZONES.get(definition.agency_key, "Asia/Jakarta"),
+        timezone=agency_timezone(organization.procedures.library, definition.agency_key),
     )
     admin = organization.add_member(agency_id=agency_id, name="Admin Agency", is_admin=True)
     agency = SeedAgency(agency_id, admin, definition)

@@ -3,6 +3,11 @@
 Every file is loaded on its own; a file with errors is left out whole (never half-loaded) and its
 problems are reported, so one agency's broken file does not stop the others. Links that lead out
 of the folder are reported and not followed: what the bot runs is what the folder holds.
+
+Each agency folder also holds the agency file, `instansi.yaml` (sopbot/engine/agency_file.py),
+read as the agency's settings (its time zone) and never as an SOP. A folder of SOPs without one,
+or with a broken one, is reported as an error; its SOPs still load, but the agency's zone is
+unknown until the file is fixed, and nothing assumes one meanwhile.
 """
 
 from __future__ import annotations
@@ -10,9 +15,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopbot.engine.agency_file import (
+    AGENCY_FILE,
+    AgencySettings,
+    load_agency_file,
+    missing_agency_file,
+)
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.loader import LoadResult, load_definition_file
 from sopbot.engine.problems import Problem, Severity
@@ -27,6 +38,8 @@ class SopLibrary:
 
     definitions: dict[str, SopDefinition]
     problems: tuple[Problem, ...]
+    agencies: dict[str, AgencySettings] = field(default_factory=dict)
+    """The agency files that loaded cleanly, by agency key (the folder's name)."""
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -40,6 +53,12 @@ class SopLibrary:
     def for_agency(self, agency_key: str) -> list[SopDefinition]:
         """The definitions of one agency folder, by id."""
         return [d for d in self.definitions.values() if d.agency_key == agency_key]
+
+    def zone_of(self, agency_key: str) -> str | None:
+        """The agency's time zone (an IANA name) as its agency file gives it; None when the
+        folder has no agency file that loads (never a guess)."""
+        settings = self.agencies.get(agency_key)
+        return settings.timezone if settings is not None else None
 
 
 def load_library(root: Path) -> SopLibrary:
@@ -56,8 +75,15 @@ def load_paths(paths: Iterable[Path]) -> SopLibrary:
     """Load definitions from files and folders (a root of agency folders, or one agency folder)."""
     definitions: dict[str, SopDefinition] = {}
     problems: list[Problem] = []
+    agencies: dict[str, AgencySettings] = {}
+    folders_read: set[Path] = set()
     for path in paths:
-        for file, agency_key in _definition_files(path, problems):
+        files = _definition_files(path, problems)
+        for folder in _agency_folders(path, files):
+            if folder.resolve() not in folders_read:
+                folders_read.add(folder.resolve())
+                _read_agency_folder(folder, agencies, problems)
+        for file, agency_key in files:
             result = _load(file, agency_key)
             problems.extend(result.problems)
             definition = result.definition
@@ -75,7 +101,46 @@ def load_paths(paths: Iterable[Path]) -> SopLibrary:
                 )
                 continue
             definitions[definition.id] = definition
-    return SopLibrary(dict(sorted(definitions.items())), tuple(problems))
+    return SopLibrary(
+        dict(sorted(definitions.items())), tuple(problems), dict(sorted(agencies.items()))
+    )
+
+
+def _agency_folders(path: Path, files: list[tuple[Path, str]]) -> list[Path]:
+    """The agency folders met under a path: those of its SOP files, and an agency file given
+    by itself (or a folder that holds only one)."""
+    folders = {file.parent: None for file, _ in files}
+    if path.is_file() and path.name == AGENCY_FILE:
+        folders[path.parent] = None
+    elif path.is_dir() and (path / AGENCY_FILE).is_file() and not files:
+        folders[path] = None
+    return list(folders)
+
+
+def _read_agency_folder(
+    folder: Path, agencies: dict[str, AgencySettings], problems: list[Problem]
+) -> None:
+    """Read a folder's agency file into `agencies`, or report why it cannot be."""
+    path = folder / AGENCY_FILE
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(Path(os.path.realpath(folder)).parent):
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    f"this is a link to {target}, outside the SOP folder; links out of the "
+                    "folder are not followed: put the file itself in the folder",
+                )
+            )
+            return
+    if not path.is_file():
+        problems.append(missing_agency_file(folder))
+        return
+    settings, found = load_agency_file(path, agency_key=folder.name)
+    problems.extend(found)
+    if settings is not None:
+        agencies[folder.name] = settings
 
 
 def _load(file: Path, agency_key: str) -> LoadResult:
@@ -103,7 +168,7 @@ def _load(file: Path, agency_key: str) -> LoadResult:
 def _definition_files(path: Path, problems: list[Problem]) -> list[tuple[Path, str]]:
     """(file, agency key) pairs under a path, in a stable order."""
     if path.is_file():
-        return [(path, path.parent.name)]
+        return [] if path.name == AGENCY_FILE else [(path, path.parent.name)]
     if not path.is_dir():
         problems.append(Problem(str(path), 1, "no such file or folder"))
         return []
@@ -152,7 +217,8 @@ def _entries(folder: Path, inside: Path, problems: list[Problem]) -> list[Path]:
 
 
 def _is_definition_file(path: Path) -> bool:
-    return path.suffix in _SUFFIXES and path.is_file()
+    # The agency file sits with the SOPs and is read as the agency's settings, not as an SOP.
+    return path.suffix in _SUFFIXES and path.is_file() and path.name != AGENCY_FILE
 
 
 def _is_agency_folder(path: Path) -> bool:

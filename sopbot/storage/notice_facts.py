@@ -24,9 +24,6 @@ from sopbot.storage.prepared import PreparedQuery
 from sopbot.storage.statements import table_of
 from sopbot.storage.unit_of_work import UnitOfWork
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-"""The zone times are shown in when an agency has none stored."""
-
 _MEMBER = table_of(MemberRow)
 _POSITION = table_of(PositionRow)
 _OUTBOX = table_of(OutboxRow)
@@ -127,7 +124,11 @@ def _load(uow: UnitOfWork, loaded: LoadedInstance, sent: Sequence[Disposition]) 
     timezone = loaded.agency_timezone  # read with the instance, as a rule
     if timezone is None:
         row = _AGENCY_TIMEZONE.first(session, {"agency_id": instance.agency_id})
-        timezone = (row.timezone if row is not None else None) or DEFAULT_TIMEZONE
+        if row is None or not row.timezone:
+            # Every agency is stored with its zone (required at creation); showing another
+            # zone's times would put each due time hours off, so none is assumed.
+            raise LookupError(f"agency {instance.agency_id} has no time zone stored")
+        timezone = row.timezone
     recipients = {d.assignee_id for d in sent if d.is_live}
     documents = _delivered_documents(uow, loaded) if recipients else ()
     # A holder is never sent their own upload: only the others' need looking up.

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from sopbot.storage import agencies
-from sopbot.storage.database import Database
-from tests.helpers.audit import TEST_AUDIT_KEY
-from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
+from tests.helpers.command_line import (
+    AGENCY,
+    create_agency,
+    run,
+    stored_agency,
+    use_fresh_database,
+)
+from tests.helpers.definitions import definition_text, write_definition
 
 
 @pytest.fixture(autouse=True)
@@ -190,20 +193,34 @@ def test_a_position_for_an_sop_the_agency_lacks_is_refused(
 
 
 def test_the_time_zone_is_never_assumed(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Without one: a usage error naming the option, and no agency.
-    with pytest.raises(SystemExit) as exited:
-        run(capsys, "agency", "create", "kecamatan-samarinda-ilir", "--name", "Kecamatan")
-    assert exited.value.code == 2
-    assert "the following arguments are required: --timezone" in capsys.readouterr().err
+    # A folder of SOPs whose agency file is missing, and no --timezone: refused, saying how.
+    root = tmp_path / "sops"
+    write_definition(root, "kecamatan-baru/sop", definition_text())
+    (root / "kecamatan-baru" / "instansi.yaml").unlink()
+    monkeypatch.setenv("SOPBOT_SOP_DIR", str(root))
+    code, out, err = run(capsys, "agency", "create", "kecamatan-baru", "--name", "Kecamatan")
+    file = root / "kecamatan-baru" / "instansi.yaml"
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "cannot create the agency: the agency's time zone is not known: there is no agency file "
+        f"{file}. Write 'zona_waktu: WITA' (or WIB, WIT) in that file, or give --timezone "
+        "WIB|WITA|WIT"
+    )
+    # A broken agency file is no more a zone than a missing one.
+    file.write_text("zona_waktu: Samarinda\n", encoding="utf-8")
+    code, _, err = run(capsys, "agency", "create", "kecamatan-baru", "--name", "Kecamatan")
+    assert code == 1
+    assert f"{file} has errors (see `sopbot sop validate {file.parent}`)" in err
+    assert stored_agency("kecamatan-baru") is None
     # A zone Indonesia does not write so, and no IANA name either: what is accepted.
     with pytest.raises(SystemExit):
         run(
             capsys,
             "agency",
             "create",
-            "kecamatan-samarinda-ilir",
+            "kecamatan-baru",
             "--name",
             "K",
             "--timezone",
@@ -213,21 +230,48 @@ def test_the_time_zone_is_never_assumed(
     assert "unknown time zone 'Samarinda': write WIB (Asia/Jakarta), WITA (Asia/Makassar)" in err
     # WITA, as a Samarinda office writes it, is stored as its IANA zone.
     code, _, _ = run(
-        capsys,
-        "agency",
-        "create",
-        "kecamatan-samarinda-ilir",
-        "--name",
-        "Kecamatan",
-        "--timezone",
-        "wita",
+        capsys, "agency", "create", "kecamatan-baru", "--name", "Kecamatan", "--timezone", "wita"
     )
     assert code == 0
-    database = Database(os.environ["DATABASE_URL"], audit_key=TEST_AUDIT_KEY)
-    try:
-        with database.unit_of_work(read_only=True) as uow:
-            stored = agencies.agency_by_key(uow, "kecamatan-samarinda-ilir")
-    finally:
-        database.dispose()
+    stored = stored_agency("kecamatan-baru")
     assert stored is not None
     assert stored.timezone == "Asia/Makassar"
+
+
+def test_the_zone_and_name_come_from_the_agency_file(capsys: pytest.CaptureFixture[str]) -> None:
+    # sop_defs/kecamatan-samarinda-ilir/instansi.yaml says WITA and the name: taken, and said.
+    code, out, err = run(capsys, "agency", "create", "kecamatan-samarinda-ilir")
+    assert (code, err) == (0, "")
+    file = Path("sop_defs/kecamatan-samarinda-ilir/instansi.yaml")
+    assert out.splitlines()[1:] == [
+        f"time zone WITA (Asia/Makassar), from {file}",
+        f"name 'Kecamatan Samarinda Ilir', from {file}",
+    ]
+    stored = stored_agency("kecamatan-samarinda-ilir")
+    assert stored is not None
+    assert (stored.timezone, stored.name) == ("Asia/Makassar", "Kecamatan Samarinda Ilir")
+    # The same zone given both ways is no conflict; the name given wins over the file's.
+    code, out, _ = run(
+        capsys, "agency", "create", AGENCY, "--name", "Kesbangpol", "--timezone", "Asia/Jakarta"
+    )
+    assert code == 0
+    assert len(out.splitlines()) == 1
+    stored = stored_agency(AGENCY)
+    assert stored is not None
+    assert (stored.timezone, stored.name) == ("Asia/Jakarta", "Kesbangpol")
+
+
+def test_a_zone_other_than_the_agency_files_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(
+        capsys, "agency", "create", "dinas-kukmp-samarinda", "--name", "Dinas", "--timezone", "WIB"
+    )
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "cannot create the agency: --timezone Asia/Jakarta differs from the agency file "
+        "sop_defs/dinas-kukmp-samarinda/instansi.yaml, which says 'zona_waktu: WITA' "
+        "(Asia/Makassar); correct the one that is wrong, or leave --timezone out to take the "
+        "file's"
+    )
+    assert stored_agency("dinas-kukmp-samarinda") is None

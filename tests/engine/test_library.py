@@ -9,7 +9,7 @@ from sopbot.engine.library import load_library, load_paths
 from sopbot.engine.limits import MAX_FILE_BYTES
 from sopbot.engine.loader import parse_definition
 from sopbot.engine.problems import Severity
-from tests.helpers.definitions import HEADER, definition_text, write_definition
+from tests.helpers.definitions import AGENCY_FILE_TEXT, HEADER, definition_text, write_definition
 
 
 def test_a_broken_file_is_left_out_and_the_others_load(tmp_path: Path) -> None:
@@ -62,6 +62,7 @@ def test_two_files_with_one_id_are_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "dinas-a" / "latin.yaml"
     path.parent.mkdir()
+    (path.parent / "instansi.yaml").write_text(AGENCY_FILE_TEXT, encoding="utf-8")
     path.write_bytes(definition_text().replace("Budi", "Bùdi").encode("latin-1"))
     assert [str(p) for p in load_library(tmp_path).problems] == [
         f"{path}:1: the file is not UTF-8 text; save it as UTF-8"
@@ -194,6 +195,7 @@ def test_links_within_the_sop_folder_are_followed(tmp_path: Path) -> None:
     root = tmp_path / "sop_defs"
     shared = write_definition(root, "dinas-a/bersama", definition_text())
     (root / "dinas-b").mkdir()
+    (root / "dinas-b" / "instansi.yaml").symlink_to(root / "dinas-a" / "instansi.yaml")
     (root / "dinas-b" / "bersama.yaml").symlink_to(shared)
     library = load_library(root)
     assert list(library.definitions) == ["dinas-a/bersama", "dinas-b/bersama"]

@@ -57,6 +57,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
         folder = sop_dir / f"dinas-{index:02d}"
         folder.mkdir(parents=True)
         (folder / "uji.yaml").write_text(linear_sop(STEPS, "SOP Uji Ketahanan"), encoding="utf-8")
+        (folder / "instansi.yaml").write_text("zona_waktu: WIB\n", encoding="utf-8")
     database_url = f"sqlite:///{tmp_path / 'sopbot.db'}"
     database = Database(database_url, audit_key=TEST_AUDIT_KEY)
     upgrade(database)

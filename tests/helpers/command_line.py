@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from sopbot.cli import main
+from sopbot.storage import agencies
+from sopbot.storage.database import Database
+from tests.helpers.audit import TEST_AUDIT_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 AGENCY = "kesbangpol-pekalongan"
@@ -45,3 +49,13 @@ def create_agency(capsys: pytest.CaptureFixture[str]) -> str:
     )
     assert code == 0, err
     return out
+
+
+def stored_agency(key: str) -> agencies.Agency | None:
+    """The agency `key` as the command line's database holds it (None when it has none)."""
+    database = Database(os.environ["DATABASE_URL"], audit_key=TEST_AUDIT_KEY)
+    try:
+        with database.unit_of_work(read_only=True) as uow:
+            return agencies.agency_by_key(uow, key)
+    finally:
+        database.dispose()
