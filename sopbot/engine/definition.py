@@ -111,11 +111,22 @@ class Step:
     next: int = END  # the default next step; ignored for decisions
     decision: Decision | None = None
     line: int = 0  # where the step starts in its file, for messages
+    # 'waktu_ulang': the standard time of a rework round (round 2 and later of this step, after
+    # a "tidak" or a Kembalikan); None when the SOP gives none and every round has `standard_time`.
+    rework_time: StandardTime | None = None
 
     @property
     def is_decision(self) -> bool:
         """True for a flowchart diamond with "ya"/"tidak" branches."""
         return self.decision is not None
+
+    def standard_for_round(self, round_number: int) -> StandardTime:
+        """The standard time of a run of this step in the given round: `rework_time` for a
+        rework round when the SOP gives one, else `standard_time`. Every due time, reminder and
+        report of a step run counts this one."""
+        if round_number > 1 and self.rework_time is not None:
+            return self.rework_time
+        return self.standard_time
 
     @property
     def successors(self) -> tuple[int, ...]:

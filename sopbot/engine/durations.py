@@ -89,9 +89,7 @@ _APPROXIMATE = re.compile(
     r"maks(?:imal|imum)?\.?|max\.?|paling lama|selambat-lambatnya) ?(?=\d|[½¼¾])"
 )
 # "5 menit/berkas", "5 menit per berkas", "5 menit tiap dokumen": the unit of work.
-_PER = re.compile(
-    r"^(?P<time>.+?)(?: ?/ ?| (?:per|tiap|setiap) )(?P<per>[a-z]+(?: [a-z]+)?)\.?$"
-)
+_PER = re.compile(r"^(?P<time>.+?)(?: ?/ ?| (?:per|tiap|setiap) )(?P<per>[a-z]+(?: [a-z]+)?)\.?$")
 
 UNITS_HELP = "detik, menit, jam, hari, hari kerja, hari kalender, minggu, bulan"
 _FORMS_HELP = (
@@ -206,10 +204,11 @@ def _read_parts(body: str, written: str) -> tuple[Decimal, TimeUnit]:
     """The amount and unit of a time of one or more parts ("1 jam 30 menit": 90 menit)."""
     parts: list[tuple[Decimal, TimeUnit]] = []
     position = 0
+    unreadable = DurationError(f"cannot read the time '{written}'; {_FORMS_HELP}, {_TERTULIS_HINT}")
     while position < len(body):
         match = _PART.match(body, position)
         if match is None:
-            raise DurationError(f"cannot read the time '{written}'; {_FORMS_HELP}, {_TERTULIS_HINT}")
+            raise unreadable
         amount = _number(match["number"], written)
         if match["words"] is not None:
             _check_words(amount, match["number"], match["words"], written)
@@ -218,7 +217,7 @@ def _read_parts(body: str, written: str) -> tuple[Decimal, TimeUnit]:
         parts.append((amount, unit))
         position = match.end()
     if not parts:
-        raise DurationError(f"cannot read the time '{written}'; {_FORMS_HELP}, {_TERTULIS_HINT}")
+        raise unreadable
     if len(parts) == 1:
         return parts[0]
     units = [unit for _, unit in parts]
@@ -276,20 +275,20 @@ def number_in_words(words: str) -> Decimal | None:
     tokens = words.replace("-", " ").split()
     if not tokens:
         return None
-    for token in tokens:
-        if token in _DIGIT_WORDS:
+    for word in tokens:
+        if word in _DIGIT_WORDS:
             if pending is not None:
                 return None
-            pending = _DIGIT_WORDS[token]
-        elif token in _WHOLE_WORDS:
-            total += _WHOLE_WORDS[token]
-        elif token == "setengah":
+            pending = _DIGIT_WORDS[word]
+        elif word in _WHOLE_WORDS:
+            total += _WHOLE_WORDS[word]
+        elif word == "setengah":
             total += (pending or 0) + Decimal("0.5")
             pending = None
-        elif token in _MULTIPLIERS:
+        elif word in _MULTIPLIERS:
             if pending is None:
                 return None
-            multiplier = _MULTIPLIERS[token]
+            multiplier = _MULTIPLIERS[word]
             total += 10 + pending if multiplier is None else pending * multiplier
             pending = None
         else:

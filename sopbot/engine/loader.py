@@ -29,7 +29,7 @@ from sopbot.engine.definition import (
     SopIdentity,
     Step,
 )
-from sopbot.engine.durations import DurationError, StandardTime, parse_standard_time
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.flow_checks import check_flow
 from sopbot.engine.limits import (
     HEADER_LISTS,
@@ -40,6 +40,7 @@ from sopbot.engine.limits import (
     TEXT_CAPS,
 )
 from sopbot.engine.problems import Problem, Severity
+from sopbot.engine.time_fields import standard_time_field
 from sopbot.engine.written_dates import WrittenDate, WrittenDateError, parse_written_date
 from sopbot.engine.yaml_nodes import NodeReader, canonical, closest, is_null, line_of, shown
 
@@ -68,7 +69,15 @@ _STEP_REQUIRED = {
     "waktu": "the standard time, e.g. '5 Menit'",
     "jenis_output": "dokumen, catatan or tidak_ada",
 }
-_STEP_OPTIONAL = ("kelengkapan", "output", "keterangan", "pemegang", "lanjut", "keputusan")
+_STEP_OPTIONAL = (
+    "kelengkapan",
+    "output",
+    "keterangan",
+    "pemegang",
+    "lanjut",
+    "keputusan",
+    "waktu_ulang",  # the standard time of a rework round
+)
 _DECISION_REQUIRED = {
     "ya": "the step the work goes on to when the answer is 'ya'",
     "tidak": "the step the work goes back to when the answer is 'tidak'",
@@ -208,6 +217,7 @@ class _RawStep:
     next_target: tuple[int, int] | None  # (target, line) when 'lanjut' is given
     decision: tuple[str | None, tuple[int, int] | None, tuple[int, int] | None] | None
     decision_line: int
+    rework_time: StandardTime | None = None  # 'waktu_ulang'
 
 
 class _Builder:
@@ -571,7 +581,8 @@ class _Builder:
         number = self._step_number(fields.get("no"), where)
         activity = self._required_text(fields, "langkah", "kegiatan", f"'kegiatan' of {where}")
         role = self._step_role(fields.get("pelaksana"), where, roles)
-        standard_time = self._standard_time(fields.get("waktu"), where)
+        standard_time = standard_time_field(self.r, fields.get("waktu"), where)
+        rework_time = standard_time_field(self.r, fields.get("waktu_ulang"), where, "waktu_ulang")
         output_kind = self._output_kind(fields.get("jenis_output"), where)
         assignment = (
             self._assignment(fields["pemegang"], "langkah", where) if "pemegang" in fields else None
@@ -598,6 +609,7 @@ class _Builder:
             or activity is None
             or role is None
             or standard_time is None
+            or ("waktu_ulang" in fields and rework_time is None)
             or output_kind is None
             or ("pemegang" in fields and assignment is None)
             or ("lanjut" in fields and next_target is None)
@@ -618,6 +630,7 @@ class _Builder:
             next_target=next_target,
             decision=decision,
             decision_line=fields.line("keputusan") if "keputusan" in fields else 0,
+            rework_time=rework_time,
         )
         if broken:
             # Keep a step with a readable number so that duplicate and order checks still run.
@@ -659,20 +672,6 @@ class _Builder:
             )
             return None
         return key
-
-    def _standard_time(self, node: Node | None, where: str) -> StandardTime | None:
-        if node is None:
-            return None
-        text = self.r.text(
-            node, f"'waktu' of {where}", cap=TEXT_CAPS["langkah.waktu"], allow_empty=False
-        )
-        if text is None:
-            return None
-        try:
-            return parse_standard_time(text)
-        except DurationError as exc:
-            self.r.error(line_of(node), f"'waktu' of {where}: {exc}")
-            return None
 
     def _output_kind(self, node: Node | None, where: str) -> OutputKind | None:
         if node is None:
@@ -770,6 +769,7 @@ class _Builder:
             next=next_step,
             decision=decision,
             line=raw.line,
+            rework_time=raw.rework_time,
         )
 
     def _check_target(

@@ -43,6 +43,8 @@ class DayRule(StrEnum):
 
     WORKING_TIME = "kerja"
     END_OF_DAY = "akhir"
+
+
 # A calendar with no working time at all would never reach a due time: give up after this.
 _SEARCH_DAYS = 3660
 

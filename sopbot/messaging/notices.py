@@ -35,6 +35,7 @@ from sopbot.messaging.formatting import (
     NOTE_LIMIT,
     REASON_LIMIT,
     TITLE_LIMIT,
+    due_time,
     escape,
     fit_caption,
     local_time,
@@ -243,15 +244,14 @@ class Notifier:
         if not output and step.output_kind is OutputKind.DOCUMENT:
             output = t(language, "disposition.a_document")  # the cell is "-" but a file is due
         lines.append(t(language, output_key, output=escape(output or "-")))
-        lines.append(
-            t(language, "disposition.standard_time", time=escape(step.standard_time.as_written))
-        )
+        standard = step.standard_for_round(run.round)  # a rework round may have its own
+        lines.append(t(language, "disposition.standard_time", time=escape(standard.as_written)))
         if run.due_at is not None:
             lines.append(
                 t(
                     language,
                     "disposition.deadline",
-                    deadline=local_time(run.due_at, facts.timezone, language),
+                    deadline=due_time(run.due_at, facts.timezone, language, standard),
                 )
             )
         if disposition.acting is not None:

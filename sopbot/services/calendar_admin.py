@@ -168,7 +168,8 @@ class CalendarAdmin:
         moved: dict[uuid.UUID, dt.datetime] = {}
         for step in calendar_days.open_steps(uow, agency_id):
             definition = self.procedures.definitions.load(uow, step.sop_version_id)
-            due = calendar.due(step.opened_at, definition.step(step.step_number).standard_time)
+            standard = definition.step(step.step_number).standard_for_round(step.round)
+            due = calendar.due(step.opened_at, standard)
             if due != step.due_at:
                 moved[step.step_run_id] = due
         calendar_days.move_due_times(uow, moved)

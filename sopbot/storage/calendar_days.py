@@ -63,6 +63,7 @@ class OpenStep:
     opened_at: dt.datetime
     due_at: dt.datetime | None
     sop_version_id: int
+    round: int = 1  # a rework round may have its own standard ('waktu_ulang')
 
 
 # -- the days the agency changed ---------------------------------------------------------------
@@ -202,6 +203,7 @@ def open_steps(uow: UnitOfWork, agency_id: int) -> list[OpenStep]:
             col(StepRunRow.opened_at),
             col(StepRunRow.due_at),
             col(InstanceRow.sop_version_id),
+            col(StepRunRow.round),
         )
         .join(InstanceRow, col(InstanceRow.id) == col(StepRunRow.instance_id))
         .where(col(InstanceRow.agency_id) == agency_id)

@@ -170,7 +170,8 @@ def test_seconds_are_shown_only_where_the_standard_has_them(written: str, shows:
         ),
         (
             "± 1-2 hari",
-            f"'± 1-2 hari' is a range; write the standard time as one value, e.g. '2 Hari', {_KEEP}",
+            "'± 1-2 hari' is a range; write the standard time as one value, e.g. '2 Hari', "
+            f"{_KEEP}",
         ),
         (
             "1 sampai dengan 3 hari",
