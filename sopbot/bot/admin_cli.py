@@ -11,12 +11,14 @@ import datetime as dt
 from typing import TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
+from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
+from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
 from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
@@ -57,6 +59,13 @@ def _add_agency_commands(commands: Commands) -> None:
         required=True,  # never assumed: a WITA office on WIB time is an hour off everywhere
         type=_zone,
         help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name",
+    )
+    create.add_argument(
+        "--hari",
+        type=day_rule,
+        default=DayRule.WORKING_TIME,
+        metavar="kerja|akhir",
+        help=f"what its SOPs' 'hari' means (default kerja). {DAY_RULE_HELP}",
     )
     create.set_defaults(handler=_agency_create)
 
@@ -220,7 +229,7 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
         return EXIT_PROBLEMS
     try:
         agency_id = OrganizationService(procedures).create_agency(
-            key=args.key, name=args.name, timezone=args.timezone
+            key=args.key, name=args.name, timezone=args.timezone, day_rule=args.hari
         )
     except DomainError as exc:
         print(f"cannot create the agency: {exc} {dict(exc.params)}", file=err)

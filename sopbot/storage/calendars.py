@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import NotFound
 from sopbot.engine.national_holidays import national_days_off
-from sopbot.engine.working_calendar import WorkingCalendar, WorkingHours, calendar_for
+from sopbot.engine.working_calendar import DayRule, WorkingCalendar, WorkingHours, calendar_for
 from sopbot.storage.models import (
     ANY_SOP,
     AgencyHoursRow,
@@ -93,6 +93,7 @@ class CalendarStore:
             national=national_days_off(range(this_year - 1, this_year + 3)),
             added=added,
             removed=removed,
+            day_rule=DayRule(agency.day_rule),
         )
         self._cache[agency_id] = _Cached(calendar, time.monotonic())
         return calendar
