@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sopbot.bot.sop_sheet import time_cell
 from sopbot.cli import main
 from sopbot.demo.scenario import World, act, start_procedure, world
 from sopbot.engine.library import load_library
@@ -25,6 +26,14 @@ def test_the_definition_validates(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines()[-1] == "1 valid, 0 with errors, 0 warning(s)"
+    # `sop show` gives the document's wording, the standard counted and the rework round's.
+    assert main(["sop", "show", "--dir", str(DEFS), "--width", "200", SOP]) == 0
+    shown = capsys.readouterr().out
+    assert "(baku" in shown
+    assert "ulang:" in shown
+    definition = load_library(DEFS).get(SOP)
+    assert definition is not None
+    assert time_cell(definition.step(2)) == "1-2 Hari (baku 2 (dua) hari); ulang: 30 detik"
 
 
 def _text(official_world: World, role: str) -> str:
