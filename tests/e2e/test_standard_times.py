@@ -3,6 +3,7 @@ standard (baku), a rework round's own time (waktu_ulang), and due times to the s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,12 +14,16 @@ from sopbot.bot.sop_sheet import time_cell
 from sopbot.cli import main
 from sopbot.demo.scenario import World, act, start_procedure, world
 from sopbot.engine.library import load_library
+from sopbot.engine.working_calendar import DayRule
+from sopbot.messaging.catalog import Language, default_catalog
+from sopbot.services.calendar_admin import CalendarAdmin
 from tests.helpers.clock import ManualClock
 
 DEFS = Path(__file__).parent / "defs"
 SOP = "dinas-contoh-samarinda/waktu-tertulis"
 WITA = ZoneInfo("Asia/Makassar")
 REASON = "Nomor surat belum dicantumkan"
+T = default_catalog().text
 
 
 def test_the_definition_validates(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,3 +79,15 @@ async def test_written_times_rework_times_and_seconds_in_telegram(tmp_path: Path
         await act(demo, demo.officials["sekretaris"], 3, 2, {})
         assert staf.member_id is not None
         assert demo.parts.services.procedures.inbox(staf.member_id) == []
+
+
+async def test_kalender_names_the_agency_s_reading_of_hari(pengolahan: World) -> None:
+    admin = pengolahan.admin
+    (shown,) = await admin.say("/kalender")
+    assert (shown.text or "").splitlines()[1] == T(Language.ID, "calendar.day_rule_kerja")
+    calendars = CalendarAdmin(pengolahan.parts.services.procedures)
+    await asyncio.to_thread(calendars.set_day_rule, pengolahan.agency_id, DayRule.END_OF_DAY)
+    (shown,) = await admin.say("/kalender")
+    line = (shown.text or "").splitlines()[1]
+    assert line == T(Language.ID, "calendar.day_rule_akhir")
+    assert "sampai jam pulang hari kerja ke-N setelah hari langkah dibuka" in line
