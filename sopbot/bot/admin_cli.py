@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
+from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
 from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import SopDefinition
@@ -18,6 +19,7 @@ from sopbot.engine.errors import DomainError
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
+from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
 from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
@@ -62,6 +64,13 @@ def _add_agency_commands(commands: Commands) -> None:
         type=_zone,
         help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name "
         "(default: 'zona_waktu' in its agency file, sop_defs/<agency>/instansi.yaml)",
+    )
+    create.add_argument(
+        "--hari",
+        type=day_rule,
+        default=DayRule.WORKING_TIME,
+        metavar="kerja|akhir",
+        help=f"what its SOPs' 'hari' means (default kerja). {DAY_RULE_HELP}",
     )
     create.set_defaults(handler=_agency_create)
 
@@ -230,7 +239,7 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
     zone, name, said = chosen
     try:
         agency_id = OrganizationService(procedures).create_agency(
-            key=args.key, name=name, timezone=zone
+            key=args.key, name=name, timezone=zone, day_rule=args.hari
         )
     except DomainError as exc:
         print(f"cannot create the agency: {exc} {dict(exc.params)}", file=err)

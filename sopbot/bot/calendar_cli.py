@@ -11,7 +11,7 @@ from typing import TextIO
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
-from sopbot.engine.working_calendar import HoursPeriod, Interval, WorkingHours
+from sopbot.engine.working_calendar import DayRule, HoursPeriod, Interval, WorkingHours
 from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.services.calendar_admin import CalendarAdmin
 from sopbot.services.procedures import ProcedureService
@@ -47,6 +47,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     clear.add_argument("agency")
     clear.add_argument("date")
     clear.set_defaults(handler=_clear)
+    _add_hours_commands(sub)
+    _add_rule_commands(sub)
+
+
+def _add_hours_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`calendar hours`, `calendar periods` and `calendar clear-period`."""
     hours = sub.add_parser(
         "hours", help="set a weekday's working hours, always or during a period (Ramadan)"
     )
@@ -78,6 +84,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     clear_period.add_argument("agency")
     clear_period.add_argument("name", nargs="+", help='e.g. "Ramadan 1448 H"')
     clear_period.set_defaults(handler=_clear_period)
+
+
+def _add_rule_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`calendar policy` (reminders and escalation) and `calendar hari`."""
     policy = sub.add_parser("policy", help="reminder interval and escalation threshold")
     policy.add_argument("agency")
     policy.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
@@ -94,6 +104,28 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="escalate at this many times the standard time (e.g. 2)",
     )
     policy.set_defaults(handler=_policy)
+    rule = sub.add_parser("hari", help='what "hari" in the SOPs means: kerja or akhir')
+    rule.add_argument("agency")
+    rule.add_argument("rule", type=day_rule, metavar="kerja|akhir", help=DAY_RULE_HELP)
+    rule.set_defaults(handler=_day_rule)
+
+
+# What each reading of "hari" means, as `sopbot agency create --hari` and `calendar hari` say it.
+DAY_RULE_MEANINGS = {
+    DayRule.WORKING_TIME: "a working day's worth of working time from when a step opens",
+    DayRule.END_OF_DAY: "by the close of the Nth working day after the day a step opens",
+}
+DAY_RULE_HELP = "; ".join(f"{rule.value}: {text}" for rule, text in DAY_RULE_MEANINGS.items())
+
+
+def day_rule(written: str) -> DayRule:
+    """`kerja` or `akhir` as argparse reads it: anything else is a usage error that says why."""
+    try:
+        return DayRule(written.strip().lower())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"'{written}' is not a reading of hari; {DAY_RULE_HELP}"
+        ) from exc
 
 
 def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAdmin, int] | None:
@@ -343,6 +375,24 @@ def _policy(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
     print(
         f"reminders every {args.repeat_minutes} working minutes, escalation at "
         f"{args.escalate_factor}x the standard ({args.sop})",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _day_rule(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    found = _admin(settings, args.agency, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    admin, agency_id = found
+    try:
+        changed = admin.set_day_rule(agency_id, args.rule)
+    except DomainError as exc:
+        print(f"cannot: {exc}", file=err)
+        return EXIT_PROBLEMS
+    print(
+        f"hari: {args.rule.value} ({DAY_RULE_MEANINGS[args.rule]}); "
+        f"{changed.moved} open step(s) got a new due time",
         file=out,
     )
     return EXIT_OK

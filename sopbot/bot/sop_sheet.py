@@ -123,7 +123,7 @@ def render_procedure(definition: SopDefinition, *, width: int) -> str:
             step.activity + _flow_note(definition, step, index),
             _executor(definition, step),
             step.inputs or "-",
-            step.standard_time.as_written,
+            time_cell(step),
             (step.output or "-") + _OUTPUT_MARK[step.output_kind],
             step.remarks,
         ]
@@ -195,3 +195,17 @@ def _answer_word(branch: Branch) -> str:
 
 def _target(definition: SopDefinition, number: int) -> str:
     return "selesai" if number == END else f"langkah {definition.step(number).label}"
+
+
+def time_cell(step: Step) -> str:
+    """The Waktu cell: as the document writes it, with the standard counted when that differs
+    ("1-2 Hari (baku 2 Hari)") and the rework round's time when the SOP gives one."""
+    standard = step.standard_time
+    cell = standard.as_written
+    if standard.counted_as is not None:
+        cell += f" (baku {standard.counted_as})"
+    if step.rework_time is not None:
+        rework = step.rework_time
+        counted = f" (baku {rework.counted_as})" if rework.counted_as is not None else ""
+        cell += f"; ulang: {rework.as_written}{counted}"
+    return cell

@@ -231,6 +231,9 @@ class Step:
     label: str = ""  # the number as the document prints it ("5.1", a repeated "3"); "" = number
     together: Together = Together.ALL  # how several executors do the step
     output_role: str = ""  # the executor who delivers the output; "" = the last one listed
+    # 'waktu_ulang': the standard time of a rework round (round 2 and later of this step, after
+    # a "tidak" or a Kembalikan); None when the SOP gives none and every round has `standard_time`.
+    rework_time: StandardTime | None = None
 
     def __post_init__(self) -> None:
         if not self.executors:
@@ -276,6 +279,14 @@ class Step:
     def is_decision(self) -> bool:
         """True for a flowchart diamond (a `keputusan` or a labelled `pertanyaan`)."""
         return self.decision is not None
+
+    def standard_for_round(self, round_number: int) -> StandardTime:
+        """The standard time of a run of this step in the given round: `rework_time` for a
+        rework round when the SOP gives one, else `standard_time`. Every due time, reminder and
+        report of a step run counts this one."""
+        if round_number > 1 and self.rework_time is not None:
+            return self.rework_time
+        return self.standard_time
 
     @property
     def deciding_role(self) -> str | None:

@@ -32,7 +32,7 @@ from sopbot.engine.definition import (
     Step,
     Together,
 )
-from sopbot.engine.durations import DurationError, StandardTime, parse_standard_time
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.flow_checks import check_flow
 from sopbot.engine.header_reader import HeaderReader, version_of
 from sopbot.engine.limits import (
@@ -44,6 +44,7 @@ from sopbot.engine.limits import (
     TEXT_CAPS,
 )
 from sopbot.engine.problems import Problem, Severity
+from sopbot.engine.time_fields import standard_time_field
 from sopbot.engine.yaml_nodes import (
     Fields,
     NodeReader,
@@ -79,6 +80,7 @@ _STEP_OPTIONAL = (
     "lanjut",
     "keputusan",
     "pertanyaan",
+    "waktu_ulang",  # the standard time of a rework round
 )
 _QUESTION_REQUIRED = {
     "teks": "the question as the SOP writes it",
@@ -244,6 +246,7 @@ class _RawStep:
     decision_line: int
     labelled: bool  # a 'pertanyaan' (True) or a 'keputusan'
     number: int | None = None  # the internal id, given once every step is read
+    rework_time: StandardTime | None = None  # 'waktu_ulang'
 
 
 class _Builder:
@@ -576,7 +579,8 @@ class _Builder:
         executors = self._step_roles(fields.get("pelaksana"), where, roles)
         together = self._together(fields, where, executors)
         output_role = self._output_role(fields, where, executors)
-        standard_time = self._standard_time(fields.get("waktu"), where)
+        standard_time = standard_time_field(self.r, fields.get("waktu"), where)
+        rework_time = standard_time_field(self.r, fields.get("waktu_ulang"), where, "waktu_ulang")
         output_kind = self._output_kind(fields.get("jenis_output"), where)
         assignment = (
             self._assignment(fields["pemegang"], "langkah", where) if "pemegang" in fields else None
@@ -602,6 +606,7 @@ class _Builder:
             or ("output_oleh" in fields and output_role is None)
             or ("id" in fields and explicit_id is None)
             or standard_time is None
+            or ("waktu_ulang" in fields and rework_time is None)
             or output_kind is None
             or ("pemegang" in fields and assignment is None)
             or ("lanjut" in fields and next_target is None)
@@ -629,6 +634,7 @@ class _Builder:
                 (fields.line(k) for k in ("keputusan", "pertanyaan") if k in fields), 0
             ),
             labelled=labelled,
+            rework_time=rework_time,
         )
         if broken:
             # Keep a step with a readable number so that the numbering checks still run.
@@ -751,20 +757,6 @@ class _Builder:
             )
             return None
         return key
-
-    def _standard_time(self, node: Node | None, where: str) -> StandardTime | None:
-        if node is None:
-            return None
-        text = self.r.text(
-            node, f"'waktu' of {where}", cap=TEXT_CAPS["langkah.waktu"], allow_empty=False
-        )
-        if text is None:
-            return None
-        try:
-            return parse_standard_time(text)
-        except DurationError as exc:
-            self.r.error(line_of(node), f"'waktu' of {where}: {exc}")
-            return None
 
     def _output_kind(self, node: Node | None, where: str) -> OutputKind | None:
         if node is None:
@@ -988,6 +980,7 @@ class _Builder:
             label=raw.label or "",
             together=raw.together,
             output_role=raw.output_role,
+            rework_time=raw.rework_time,
         )
 
     def _resolve_decision(

@@ -24,6 +24,7 @@ from sopbot.engine.definition import (
     Step,
     Together,
 )
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import (
     AlreadyDone,
     CannotClaim,
@@ -55,8 +56,9 @@ from sopbot.engine.organization import Assignee
 Routing = Callable[[str], Sequence[Assignee]]
 """A role key -> the people who act for it now (holders, or the Plt/Plh standing in)."""
 
-Deadline = Callable[[Step, dt.datetime], dt.datetime | None]
-"""A step and the moment it opens -> when it is due (on the agency's working clock)."""
+Deadline = Callable[[StandardTime, dt.datetime], dt.datetime | None]
+"""A step run's standard (`Step.standard_for_round`) and the moment it opens -> when it is due
+(on the agency's working clock)."""
 
 IdFactory = Callable[[], uuid.UUID]
 
@@ -695,17 +697,19 @@ class Procedure:
         previous: StepRun | None,
     ) -> StepRun:
         step = self.definition.step(step_number)
+        round_number = self.instance.rounds_of(step_number) + 1
+        standard = step.standard_for_round(round_number)
         run = StepRun(
             id=self._new_id(),
             step_number=step_number,
-            round=self.instance.rounds_of(step_number) + 1,
+            round=round_number,
             state=StepRunState.OPEN,
             assignment=step.assignment,
             opened_at=at,
             previous_run_id=previous.id if previous else None,
             sender_id=sender_id,
             instruction=instruction,
-            due_at=self.deadline(step, at) if self.deadline is not None else None,
+            due_at=self.deadline(standard, at) if self.deadline is not None else None,
         )
         self.instance.step_runs.append(run)
         self._record(

@@ -19,21 +19,45 @@ the hours in force that day. So "1 Hari" given on a Ramadan Monday at 10.00 is d
 starts before the period and ends in it is the rest of the regular day's fraction plus the same
 fraction of a Ramadan day. The measure only grows with time, so due times stay monotone; with no
 period it is exactly the working-second arithmetic above.
+That is the agency's default reading of "hari" (`DayRule.WORKING_TIME`). An agency may choose the
+other reading, `DayRule.END_OF_DAY`: "N hari" is due at the close of the Nth working day after
+the day the step opened (see `DayRule`). A "bulan" is a calendar month in either case.
 """
 
 from __future__ import annotations
 
 import bisect
+import calendar as month_lengths
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sopbot.engine.durations import StandardTime
+from sopbot.engine.durations import StandardTime, TimeUnit
 
 Interval = tuple[dt.time, dt.time]
+
+
+class DayRule(StrEnum):
+    """What an agency means by "N hari" (and "N minggu", five hari each) in its SOPs.
+
+    `WORKING_TIME` ("kerja"): N working days' worth of working time from the moment the step
+    opens; "1 hari" opened on Friday at 15.00 is due on the next working day at 14.30.
+    `END_OF_DAY` ("akhir"): by the close of the Nth working day after the day the step opened,
+    whatever the hour it opened; "1 hari" opened on Monday, at 08.00 or at 15.55, is due on
+    Tuesday at closing time. The opening day does not count, as in the office habit of "surat
+    masuk hari ini, diselesaikan paling lambat besok": a letter that arrives five minutes before
+    closing is not due at closing. A time with a fraction of a day ("0,5 hari", "1½ hari") has
+    no end-of-day reading and is counted as working time under both rules.
+    """
+
+    WORKING_TIME = "kerja"
+    END_OF_DAY = "akhir"
+
+
 # A calendar with no working time at all would never reach a due time: give up after this.
 _SEARCH_DAYS = 3660
 
@@ -144,6 +168,7 @@ class WorkingCalendar:
     days_off: Mapping[dt.date, str] = field(default_factory=dict)
     working_despite: frozenset[dt.date] = frozenset()
     periods: tuple[HoursPeriod, ...] = ()
+    day_rule: DayRule = DayRule.WORKING_TIME
     _day_cache: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -223,6 +248,11 @@ class WorkingCalendar:
 
     def due(self, start: dt.datetime, standard: StandardTime) -> dt.datetime:
         """When a step started at `start` reaches its standard time."""
+        if standard.unit is TimeUnit.CALENDAR_MONTH:
+            return self._months_after(start, int(standard.amount))
+        days = standard.working_days
+        if self.day_rule is DayRule.END_OF_DAY and days is not None and days == int(days):
+            return self._end_of_working_day(start, int(days))
         seconds = self.working_seconds(standard)
         if seconds is None:
             fixed = standard.seconds
@@ -261,6 +291,33 @@ class WorkingCalendar:
                     return begin + dt.timedelta(seconds=remaining)
                 remaining -= available
             day += dt.timedelta(days=1)
+        raise ValueError("no working time found in ten years: check the working hours")
+
+    def _months_after(self, start: dt.datetime, months: int) -> dt.datetime:
+        """The same local date and time `months` later, on the month's last day when it is
+        shorter (31 January + 1 bulan = 28 or 29 February). A month counts the calendar, as
+        "1 bulan" is read: by this date next month, holidays or not."""
+        _require_aware(start)
+        local = start.astimezone(self.zone)
+        index = local.year * 12 + local.month - 1 + months
+        year, month = divmod(index, 12)
+        if year > dt.MAXYEAR:
+            raise ValueError("the due time is beyond the calendar: check the standard time")
+        day = min(local.day, month_lengths.monthrange(year, month + 1)[1])
+        return local.replace(year=year, month=month + 1, day=day).astimezone(start.tzinfo)
+
+    def _end_of_working_day(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The close of the `days`-th working day after the day `start` falls on (see
+        `DayRule.END_OF_DAY`)."""
+        _require_aware(start)
+        day = self.local_date(start)
+        counted = 0
+        for _ in range(_SEARCH_DAYS):
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+                if counted == days:
+                    return self.intervals(day)[-1][1]
         raise ValueError("no working time found in ten years: check the working hours")
 
     def add(self, start: dt.datetime, seconds: float) -> dt.datetime:
@@ -345,6 +402,7 @@ def calendar_for(
     added: Mapping[dt.date, str] | None = None,
     removed: Iterable[dt.date] = (),
     periods: Iterable[HoursPeriod] = (),
+    day_rule: DayRule = DayRule.WORKING_TIME,
 ) -> WorkingCalendar:
     """A calendar from national days off plus the agency's own additions and removals, and its
     periods of different working hours."""
@@ -355,4 +413,5 @@ def calendar_for(
         days_off=days_off,
         working_despite=frozenset(removed),
         periods=tuple(periods),
+        day_rule=day_rule,
     )

@@ -69,6 +69,8 @@ async def _calendar_ahead(caller: Caller) -> str:
         today + dt.timedelta(days=DAYS_AHEAD),
     )
     lines = [caller.text("calendar.header", agency=escape(caller.member.agency_name))]
+    rule = await in_thread(_admin(caller).day_rule, caller.member.agency_id)
+    lines.append(caller.text(f"calendar.day_rule_{rule.value}"))
     lines.extend(
         caller.text(
             "calendar.line",

@@ -18,6 +18,7 @@ from sopbot.handlers.common import (
 )
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import (
+    due_time,
     escape,
     local_clock,
     local_date,
@@ -57,7 +58,8 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
             t(language, "tasks.received", received=local_time(task.received_at, zone, language))
         )
         if task.due_at is not None:
-            lines.append(t(language, "tasks.due", due=local_time(task.due_at, zone, language)))
+            due = due_time(task.due_at, zone, language, task.standard)
+            lines.append(t(language, "tasks.due", due=due))
         if task.late_by is not None:
             lines.append(
                 t(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from sopbot.engine.durations import StandardTime
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.numbers import quantity
 
@@ -82,9 +83,13 @@ def zone_name(timezone: str) -> str:
     return _ZONE_NAMES.get(timezone, timezone)
 
 
-def local_time(moment: dt.datetime, timezone: str, language: Language) -> str:
-    """A moment as officials read it: "Senin, 6 Juli 2026 09.30 WITA"."""
-    date, clock = local_date(moment, timezone, language), local_clock(moment, timezone, language)
+def local_time(
+    moment: dt.datetime, timezone: str, language: Language, *, seconds: bool = False
+) -> str:
+    """A moment as officials read it: "Senin, 6 Juli 2026 09.30 WITA" (with `seconds`:
+    "09.30.15")."""
+    date = local_date(moment, timezone, language)
+    clock = local_clock(moment, timezone, language, seconds=seconds)
     if language is Language.ID:
         return f"{date} {clock} {zone_name(timezone)}"
     return f"{date}, {clock} {zone_name(timezone)}"
@@ -104,11 +109,22 @@ def month_name(month: int, language: Language) -> str:
     return _MONTHS[language][month - 1]
 
 
-def local_clock(moment: dt.datetime, timezone: str, language: Language) -> str:
-    """The local time of day of a moment, without its zone: "09.30" / "09:30"."""
+def local_clock(
+    moment: dt.datetime, timezone: str, language: Language, *, seconds: bool = False
+) -> str:
+    """The local time of day of a moment, without its zone: "09.30" / "09:30", with `seconds`
+    "09.30.15" / "09:30:15"."""
     local = moment.astimezone(ZoneInfo(timezone))
     mark = "." if language is Language.ID else ":"
-    return f"{local.hour:02d}{mark}{local.minute:02d}"
+    clock = f"{local.hour:02d}{mark}{local.minute:02d}"
+    return f"{clock}{mark}{local.second:02d}" if seconds else clock
+
+
+def due_time(moment: dt.datetime, timezone: str, language: Language, standard: StandardTime) -> str:
+    """A step run's due time, to the second where its standard is counted in seconds ("30
+    detik": "Senin, 6 Juli 2026 09.30.45 WITA"), else to the minute. Every due time shown
+    goes through here, so the choice is made once, from the standard."""
+    return local_time(moment, timezone, language, seconds=standard.shows_seconds)
 
 
 def short_duration(seconds: float, language: Language) -> str:

@@ -41,6 +41,7 @@ from sopbot.messaging.formatting import (
     NOTE_LIMIT,
     REASON_LIMIT,
     TITLE_LIMIT,
+    due_time,
     escape,
     fit_caption,
     local_time,
@@ -243,15 +244,14 @@ class Notifier:
         lines.extend(self._who_does_it(procedure, disposition, step, language))
         lines.append(t(language, "disposition.inputs", inputs=escape(step.inputs or "-")))
         lines.extend(self._output_lines(procedure, disposition, step, language))
-        lines.append(
-            t(language, "disposition.standard_time", time=escape(step.standard_time.as_written))
-        )
+        standard = step.standard_for_round(run.round)  # a rework round may have its own
+        lines.append(t(language, "disposition.standard_time", time=escape(standard.as_written)))
         if run.due_at is not None:
             lines.append(
                 t(
                     language,
                     "disposition.deadline",
-                    deadline=local_time(run.due_at, facts.timezone, language),
+                    deadline=due_time(run.due_at, facts.timezone, language, standard),
                 )
             )
         if disposition.acting is not None:

@@ -28,6 +28,7 @@ _UNITS_EN = {
     TimeUnit.WORKING_DAY: ("working day", "working days"),
     TimeUnit.WEEK: ("week", "weeks"),
     TimeUnit.CALENDAR_DAY: ("calendar day", "calendar days"),
+    TimeUnit.CALENDAR_MONTH: ("month", "months"),
 }
 
 
@@ -53,7 +54,9 @@ def standard_time(standard: StandardTime, language: Language) -> str:
     exponent = amount.as_tuple().exponent
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     written = quantity(amount, language, decimals)
+    # "5 Menit/berkas" is the standard of one unit of work; the SOP's word for it is kept.
+    per = f" per {standard.per}" if standard.per else ""
     if language is Language.ID:
-        return f"{written} {_UNITS_ID[standard.unit]}"
+        return f"{written} {_UNITS_ID[standard.unit]}{per}"
     singular, plural = _UNITS_EN[standard.unit]
-    return f"{written} {singular if amount == 1 else plural}"
+    return f"{written} {singular if amount == 1 else plural}{per}"

@@ -17,7 +17,7 @@ from sopbot.engine.alerts import ESCALATION, AlertPolicy, NextAlert, SentAlert, 
 from sopbot.engine.definition import Step
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
-from sopbot.messaging.formatting import escape, local_time, short_duration
+from sopbot.messaging.formatting import due_time, escape, short_duration
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
@@ -214,7 +214,7 @@ class AlertService:
         key = (run.agency_id, run.sop_id)
         if key not in policies:
             policies[key] = self.calendars.policy(uow, run.agency_id, run.sop_id)
-        standard = calendar.working_seconds(self._step(uow, run).standard_time)
+        standard = calendar.working_seconds(self._step(uow, run).standard_for_round(run.round))
         return next_alert(
             opened_at=run.opened_at,
             due_at=run.due_at,
@@ -274,6 +274,7 @@ class AlertService:
 
     def _alert_text(self, language: Language, key: str, late: _LateStep, timezone: str) -> str:
         step = late.step
+        standard = step.standard_for_round(late.run.run.round)
         return self.catalog.text(
             language,
             key,
@@ -281,8 +282,8 @@ class AlertService:
             title=escape(late.run.title),
             step=step.number,
             activity=escape(step.activity),
-            standard=standard_time(step.standard_time, language),
-            due=local_time(late.run.run.due_at, timezone, language),
+            standard=standard_time(standard, language),
+            due=due_time(late.run.run.due_at, timezone, language, standard),
             late=short_duration(late.late_seconds, language),
             people=escape(late.people),
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import DomainError
 from sopbot.engine.national_holidays import national_days_off
-from sopbot.engine.working_calendar import HoursPeriod, Interval, WorkingHours
+from sopbot.engine.working_calendar import DayRule, HoursPeriod, Interval, WorkingHours
 from sopbot.services.commands import Clock, CommandRunner, utc_now
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies, calendar_days, hours_periods
@@ -114,6 +114,14 @@ class CalendarAdmin:
         with self.procedures.database.unit_of_work(read_only=True) as uow:
             agency = agencies.agency_by_key(uow, agency_key)
             return None if agency is None else agency.id
+
+    def day_rule(self, agency_id: int) -> DayRule:
+        """What the agency's SOPs' "hari" means; `InvalidCalendar` for an unknown agency."""
+        with self.procedures.database.unit_of_work(read_only=True) as uow:
+            agency = agencies.agency(uow, agency_id)
+        if agency is None:
+            raise InvalidCalendar("no such agency", agency_id=agency_id)
+        return agency.day_rule
 
     def days(self, agency_id: int, start: dt.date, end: dt.date) -> list[CalendarDay]:
         """National days off and the agency's own changes between two dates."""
@@ -255,6 +263,21 @@ class CalendarAdmin:
 
         return self.runner.run(None, "hours_period", work, CalendarChanged).result
 
+    def set_day_rule(
+        self, agency_id: int, rule: DayRule, actor_id: int | None = None
+    ) -> CalendarChanged:
+        """Choose what the agency's "hari" means (`DayRule`); the open steps' due times are
+        counted again under it."""
+
+        def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
+            if agencies.agency(uow, agency_id) is None:
+                raise InvalidCalendar("no such agency", agency_id=agency_id)
+            if not calendar_days.save_day_rule(uow, agency_id, rule, Changer(now, actor_id)):
+                return CalendarChanged(0)
+            return CalendarChanged(self._move_due_times(uow, agency_id))
+
+        return self.runner.run(None, "agency_day_rule", work, CalendarChanged).result
+
     def set_policy(
         self,
         agency_id: int,
@@ -287,7 +310,8 @@ class CalendarAdmin:
         moved: dict[uuid.UUID, dt.datetime] = {}
         for step in calendar_days.open_steps(uow, agency_id):
             definition = self.procedures.definitions.load(uow, step.sop_version_id)
-            due = calendar.due(step.opened_at, definition.step(step.step_number).standard_time)
+            standard = definition.step(step.step_number).standard_for_round(step.round)
+            due = calendar.due(step.opened_at, standard)
             if due != step.due_at:
                 moved[step.step_run_id] = due
         calendar_days.move_due_times(uow, moved)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sopbot.engine.errors import DomainError, NotFound, UnknownMember
 from sopbot.engine.organization import ActingKind
+from sopbot.engine.working_calendar import DayRule
 from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies, holdings, members
@@ -93,8 +94,11 @@ class OrganizationService:
         self.procedures = procedures
         self.runner = CommandRunner(procedures.database, clock)
 
-    def create_agency(self, *, key: str, name: str, timezone: str) -> int:
-        """A new agency (its id); `key` is its folder under sop_defs/."""
+    def create_agency(
+        self, *, key: str, name: str, timezone: str, day_rule: DayRule = DayRule.WORKING_TIME
+    ) -> int:
+        """A new agency (its id); `key` is its folder under sop_defs/, `day_rule` what its
+        SOPs' "hari" means."""
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -104,10 +108,18 @@ class OrganizationService:
             if agencies.agency_by_key(uow, key) is not None:
                 raise InvalidSetup("an agency with this key exists", key=key)
             agency_id = agencies.add_agency(
-                uow, key=key, name=name, timezone=timezone, created_at=now
+                uow, key=key, name=name, timezone=timezone, created_at=now, day_rule=day_rule
             )
             _created(
-                uow, now, agency_id, "agency", agency_id, key=key, name=name, timezone=timezone
+                uow,
+                now,
+                agency_id,
+                "agency",
+                agency_id,
+                key=key,
+                name=name,
+                timezone=timezone,
+                day_rule=day_rule.value,
             )
             return AgencyCreated(agency_id)
 

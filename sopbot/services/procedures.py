@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sopbot.engine.definition import Branch, SopDefinition, Step, Together
+from sopbot.engine.definition import Branch, SopDefinition, Together
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
 from sopbot.engine.instance import Disposition, InstanceState, Transition
 from sopbot.engine.library import SopLibrary
@@ -495,8 +496,8 @@ class ProcedureService:
         """Due times on the agency's working clock (its hours, holidays and cuti bersama)."""
         calendar = self.calendars.calendar(uow, agency_id)
 
-        def due(step: Step, opened_at: dt.datetime) -> dt.datetime:
-            return calendar.due(opened_at, step.standard_time)
+        def due(standard: StandardTime, opened_at: dt.datetime) -> dt.datetime:
+            return calendar.due(opened_at, standard)
 
         return due
 

@@ -60,6 +60,7 @@ class TaskView:
     received_at: dt.datetime
     due_at: dt.datetime | None
     late_by: dt.timedelta | None
+    standard: StandardTime  # the standard of the run's round, which the due time shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,7 @@ class Views:
                     item.received_at,
                     item.due_at,
                     late,
+                    step.standard_for_round(item.round),
                 )
             )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -249,7 +251,7 @@ class Views:
                     people.get(run.id, []),
                     # Time spent is working time, as the standard is.
                     dt.timedelta(seconds=calendar.working_seconds_between(run.opened_at, end)),
-                    step.standard_time,
+                    step.standard_for_round(run.round),
                     late is not None,
                 )
             )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from sopbot.engine.working_calendar import DayRule
 from sopbot.storage.models import AgencyRow, PositionRow, RoleMappingRow
 from sopbot.storage.unit_of_work import UnitOfWork
 
@@ -24,6 +25,7 @@ class Agency:
     key: str
     name: str
     timezone: str
+    day_rule: DayRule = DayRule.WORKING_TIME  # what its SOPs' "hari" means
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +39,18 @@ class Position:
 
 
 def add_agency(
-    uow: UnitOfWork, *, key: str, name: str, timezone: str, created_at: dt.datetime
+    uow: UnitOfWork,
+    *,
+    key: str,
+    name: str,
+    timezone: str,
+    created_at: dt.datetime,
+    day_rule: DayRule = DayRule.WORKING_TIME,
 ) -> int:
     """Store a new agency; its id."""
-    row = AgencyRow(key=key, name=name, timezone=timezone, created_at=created_at)
+    row = AgencyRow(
+        key=key, name=name, timezone=timezone, created_at=created_at, day_rule=day_rule.value
+    )
     uow.session.add(row)
     uow.session.flush()
     assert row.id is not None  # noqa: S101 - flushed
@@ -107,7 +117,13 @@ def add_role_mapping(
 
 def _agency(row: AgencyRow) -> Agency:
     assert row.id is not None  # noqa: S101 - read from the database
-    return Agency(id=row.id, key=row.key, name=row.name, timezone=row.timezone)
+    return Agency(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        timezone=row.timezone,
+        day_rule=DayRule(row.day_rule),
+    )
 
 
 def _position(row: PositionRow) -> Position:

@@ -19,11 +19,12 @@ from sqlmodel import col, select
 
 from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.instance import InstanceState, StepRunState
-from sopbot.engine.working_calendar import WorkingHours
+from sopbot.engine.working_calendar import DayRule, WorkingHours
 from sopbot.storage.audit import record_change
 from sopbot.storage.calendars import hours_from_json, hours_to_json
 from sopbot.storage.models import (
     AgencyHoursRow,
+    AgencyRow,
     AlertPolicyRow,
     CalendarDayRow,
     InstanceRow,
@@ -63,6 +64,7 @@ class OpenStep:
     opened_at: dt.datetime
     due_at: dt.datetime | None
     sop_version_id: int
+    round: int = 1  # a rework round may have its own standard ('waktu_ulang')
 
 
 # -- the days the agency changed ---------------------------------------------------------------
@@ -158,6 +160,29 @@ def save_working_hours(
     )
 
 
+def save_day_rule(uow: UnitOfWork, agency_id: int, rule: DayRule, changer: Changer) -> bool:
+    """Store what the agency's "hari" means, audited; False when it already meant that."""
+    row = uow.session.get(AgencyRow, agency_id)
+    assert row is not None  # noqa: S101 - the caller found the agency
+    before = row.day_rule
+    if before == rule.value:
+        return False
+    row.day_rule = rule.value
+    uow.session.add(row)
+    uow.session.flush()
+    changer.audit(
+        uow,
+        agency_id,
+        entity="agency_day_rule",
+        entity_id=agency_id,
+        action="set",
+        before=before,
+        after=rule.value,
+        detail={"day_rule": rule.value},
+    )
+    return True
+
+
 def save_alert_policy(
     uow: UnitOfWork, agency_id: int, sop_id: str, policy: AlertPolicy, changer: Changer
 ) -> int:
@@ -202,6 +227,7 @@ def open_steps(uow: UnitOfWork, agency_id: int) -> list[OpenStep]:
             col(StepRunRow.opened_at),
             col(StepRunRow.due_at),
             col(InstanceRow.sop_version_id),
+            col(StepRunRow.round),
         )
         .join(InstanceRow, col(InstanceRow.id) == col(StepRunRow.instance_id))
         .where(col(InstanceRow.agency_id) == agency_id)

@@ -14,6 +14,7 @@ from sopbot.engine.alerts import AlertPolicy
 from sopbot.engine.errors import NotFound
 from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import (
+    DayRule,
     HoursPeriod,
     Interval,
     WorkingCalendar,
@@ -113,6 +114,7 @@ class CalendarStore:
             added=added,
             removed=removed,
             periods=[period_from_row(row) for row in periods],
+            day_rule=DayRule(agency.day_rule),
         )
         self._cache[agency_id] = _Cached(calendar, time.monotonic())
         return calendar

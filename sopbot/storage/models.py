@@ -32,6 +32,11 @@ class AgencyRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     timezone: str = Field(max_length=64)  # e.g. Asia/Makassar (WITA)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # What its SOPs' "hari" means: "kerja" (working time) or "akhir" (end of the Nth working
+    # day); sopbot.engine.working_calendar.DayRule. Migration 0010 gave existing agencies "kerja".
+    day_rule: str = Field(
+        default="kerja", max_length=16, sa_column_kwargs={"server_default": "kerja"}
+    )
 
 
 class PositionRow(SQLModel, table=True):

@@ -47,6 +47,7 @@ class OpenRun:
     agency_id: int
     sop_version_id: int
     sop_id: str
+    round: int = 1  # a rework round may have its own standard ('waktu_ulang')
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ _OPEN_RUN_COLUMNS = (
     col(InstanceRow.agency_id),
     col(InstanceRow.sop_version_id),
     col(InstanceRow.sop_id),
+    col(StepRunRow.round),
 )
 _NAMED_COLUMNS = (col(InstanceRow.number), col(InstanceRow.title), col(StepRunRow.sender_id))
 

@@ -52,8 +52,10 @@ def test_validate_fails_and_lists_every_problem(
         f"{broken}:16: step 1 is missing the required key 'kegiatan' (the activity as written)",
         f"{broken}:17: unknown key 'kegiatn' in step 1; did you mean 'kegiatan'?",
         f"{broken}:24: 'waktu' of step 2: cannot read the time 'sehari'; write a number and a "
-        "unit, e.g. '5 Menit', '2 Jam', '1 Hari' (units: detik, menit, jam, hari, hari kerja, "
-        "hari kalender, minggu)",
+        "unit, e.g. '5 Menit', '2 Jam', '1 Hari', '1 jam 30 menit', '1/2 hari', "
+        "'5 menit/berkas' (units: detik, menit, jam, hari, hari kerja, hari kalender, minggu, "
+        "bulan), or keep the document's wording and give the standard to count: "
+        "'waktu: {tertulis: ..., baku: ...}'",
     ]
     assert out.splitlines()[-1] == "1 valid, 1 with errors, 0 warning(s)"
 

@@ -26,9 +26,14 @@ BROKEN_DEFS = Path(__file__).parent / "broken_defs"
 
 _YAML_HINT = "; check the indentation and the quoting of this line and the one before it"
 _EMPTY = "the file is empty; an SOP definition needs the sections 'sop', 'pelaksana' and 'langkah'"
+_KEEP_WORDING = (
+    "or keep the document's wording and give the standard to count: "
+    "'waktu: {tertulis: ..., baku: ...}'"
+)
 _BAD_TIME_HINT = (
-    "write a number and a unit, e.g. '5 Menit', '2 Jam', '1 Hari' "
-    "(units: detik, menit, jam, hari, hari kerja, hari kalender, minggu)"
+    "write a number and a unit, e.g. '5 Menit', '2 Jam', '1 Hari', '1 jam 30 menit', "
+    "'1/2 hari', '5 menit/berkas' (units: detik, menit, jam, hari, hari kerja, hari kalender, "
+    f"minggu, bulan), {_KEEP_WORDING}"
 )
 _NIP_HINT = "a NIP has 18 digits (spaces between groups are allowed)"
 _OUTPUT_KINDS = "use one of: dokumen, catatan, tidak_ada"
@@ -162,7 +167,7 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (
             28,
             "'waktu' of step 2: '1-2 Hari' is a range; write the standard time as one value, "
-            "e.g. '2 Hari'",
+            f"e.g. '2 Hari', {_KEEP_WORDING}",
         ),
     ],
     "26_zero_time.yaml": [
@@ -238,7 +243,7 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (
             36,
             "'waktu' of step 3: '1 s/d 3 Hari' is a range; write the standard time as one "
-            "value, e.g. '2 Hari'",
+            f"value, e.g. '2 Hari', {_KEEP_WORDING}",
         ),
         (42, f"unknown jenis_output 'surat' for step 4; {_OUTPUT_KINDS}"),
     ],

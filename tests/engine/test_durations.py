@@ -10,6 +10,16 @@ from hypothesis import strategies as st
 
 from sopbot.engine.durations import DurationError, TimeUnit, parse_standard_time
 
+_KEEP = (
+    "or keep the document's wording and give the standard to count: "
+    "'waktu: {tertulis: ..., baku: ...}'"
+)
+_FORMS = (
+    "write a number and a unit, e.g. '5 Menit', '2 Jam', '1 Hari', '1 jam 30 menit', "
+    "'1/2 hari', '5 menit/berkas' (units: detik, menit, jam, hari, hari kerja, hari kalender, "
+    f"minggu, bulan), {_KEEP}"
+)
+
 
 @pytest.mark.parametrize(
     ("written", "amount", "unit", "working"),
@@ -44,6 +54,142 @@ def test_reads_the_ways_sops_write_times(
     assert parsed.working_time is working
 
 
+@pytest.mark.parametrize(
+    ("written", "amount", "unit", "per"),
+    [
+        # approximate or a ceiling: the number is the standard
+        ("± 5 menit", "5", TimeUnit.MINUTE, None),
+        ("±5 Menit", "5", TimeUnit.MINUTE, None),
+        ("+/- 5 menit", "5", TimeUnit.MINUTE, None),
+        ("kurang lebih 5 menit", "5", TimeUnit.MINUTE, None),
+        ("Kurang Lebih 2 Jam", "2", TimeUnit.HOUR, None),
+        ("maks. 5 menit", "5", TimeUnit.MINUTE, None),
+        ("Maksimal 3 Hari", "3", TimeUnit.WORKING_DAY, None),
+        ("paling lama 1 hari", "1", TimeUnit.WORKING_DAY, None),
+        # the number in words, in brackets
+        ("1 (satu) hari", "1", TimeUnit.WORKING_DAY, None),
+        ("1 (Satu) Hari Kerja", "1", TimeUnit.WORKING_DAY, None),
+        ("12 (dua belas) hari", "12", TimeUnit.WORKING_DAY, None),
+        ("14 (empat belas) hari kalender", "14", TimeUnit.CALENDAR_DAY, None),
+        ("25 (dua puluh lima) menit", "25", TimeUnit.MINUTE, None),
+        ("10 (sepuluh) menit", "10", TimeUnit.MINUTE, None),
+        ("1 1/2 (satu setengah) hari", "1.5", TimeUnit.WORKING_DAY, None),
+        # compound: the parts add up, in the smallest unit written
+        ("1 jam 30 menit", "90", TimeUnit.MINUTE, None),
+        ("1 Jam 30 Menit", "90", TimeUnit.MINUTE, None),
+        ("2 menit 30 detik", "150", TimeUnit.SECOND, None),
+        ("1 (satu) jam 30 (tiga puluh) menit", "90", TimeUnit.MINUTE, None),
+        # fractions
+        ("1/2 hari", "0.5", TimeUnit.WORKING_DAY, None),
+        ("1½ hari", "1.5", TimeUnit.WORKING_DAY, None),
+        ("½ Hari", "0.5", TimeUnit.WORKING_DAY, None),
+        ("1 1/2 hari", "1.5", TimeUnit.WORKING_DAY, None),
+        ("3/4 jam", "0.75", TimeUnit.HOUR, None),
+        # months: calendar months
+        ("1 bulan", "1", TimeUnit.CALENDAR_MONTH, None),
+        ("3 (tiga) Bulan", "3", TimeUnit.CALENDAR_MONTH, None),
+        # per unit of work
+        ("5 Menit/berkas", "5", TimeUnit.MINUTE, "berkas"),
+        ("5 menit / berkas", "5", TimeUnit.MINUTE, "berkas"),
+        ("5 menit per berkas", "5", TimeUnit.MINUTE, "berkas"),
+        ("5 menit tiap dokumen", "5", TimeUnit.MINUTE, "dokumen"),
+        ("10 menit setiap pemohon", "10", TimeUnit.MINUTE, "pemohon"),
+        ("± 15 menit/surat", "15", TimeUnit.MINUTE, "surat"),
+        # working time said twice
+        ("2 jam kerja", "2", TimeUnit.HOUR, None),
+        ("3 hari kerja", "3", TimeUnit.WORKING_DAY, None),
+    ],
+)
+def test_reads_the_forms_real_sops_write(
+    written: str, amount: str, unit: TimeUnit, per: str | None
+) -> None:
+    parsed = parse_standard_time(written)
+    assert parsed.as_written == written  # kept exactly as the document writes it
+    assert parsed.amount == Decimal(amount)
+    assert parsed.unit is unit
+    assert parsed.per == per
+
+
+def test_a_per_unit_time_names_its_unit_when_described() -> None:
+    assert parse_standard_time("5 Menit/berkas").describe() == "5 menit per berkas"
+    assert parse_standard_time("1 jam 30 menit").describe() == "90 menit"
+
+
+@pytest.mark.parametrize(
+    ("written", "shows"),
+    [
+        ("30 detik", True),
+        ("90 detik", True),
+        ("2 menit 30 detik", True),
+        ("0,5 menit", True),
+        ("60 detik", False),
+        ("5 menit", False),
+        ("1 jam", False),
+        ("1 hari", False),
+        ("2 x 24 jam", False),
+        ("1 bulan", False),
+    ],
+)
+def test_seconds_are_shown_only_where_the_standard_has_them(written: str, shows: bool) -> None:
+    assert parse_standard_time(written).shows_seconds is shows
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "1 (dua) hari",
+            "'1 (dua) hari' says 1 in digits but 'dua' in words; correct the one that is wrong",
+        ),
+        (
+            "2 (dua puluh) menit",
+            "'2 (dua puluh) menit' says 2 in digits but 'dua puluh' in words; correct the one "
+            "that is wrong",
+        ),
+        (
+            "1 (one) hari",
+            "cannot read '(one)' in '1 (one) hari' as a number in words; write it as the "
+            "document does, e.g. '1 (satu) hari', or leave the words out",
+        ),
+        (
+            "1 hari 2 jam",
+            "cannot add up the time '1 hari 2 jam': only jam, menit and detik combine, largest "
+            "first, each once ('1 jam 30 menit'); write days as one number, e.g. '1,5 hari'",
+        ),
+        (
+            "30 menit 1 jam",
+            "cannot add up the time '30 menit 1 jam': only jam, menit and detik combine, "
+            "largest first, each once ('1 jam 30 menit'); write days as one number, e.g. "
+            "'1,5 hari'",
+        ),
+        ("1/0 hari", "the fraction in '1/0 hari' divides by zero"),
+        (
+            "1,5 bulan",
+            "'1,5 bulan' is part of a month; a month has no fixed length, so write the time "
+            "in days, e.g. '10 hari'",
+        ),
+        (
+            "± 1-2 hari",
+            "'± 1-2 hari' is a range; write the standard time as one value, e.g. '2 Hari', "
+            f"{_KEEP}",
+        ),
+        (
+            "1 sampai dengan 3 hari",
+            "'1 sampai dengan 3 hari' is a range; write the standard time as one value, e.g. "
+            f"'2 Hari', {_KEEP}",
+        ),
+        ("segera", f"cannot read the time 'segera'; {_FORMS}"),
+        ("sesuai jadwal", f"cannot read the time 'sesuai jadwal'; {_FORMS}"),
+        ("5 menit per", f"cannot read the time '5 menit per'; {_FORMS}"),
+        ("minimal 5 menit", f"cannot read the time 'minimal 5 menit'; {_FORMS}"),
+    ],
+)
+def test_unreadable_forms_are_refused_with_a_reason(written: str, message: str) -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_standard_time(written)
+    assert str(caught.value) == message
+
+
 def test_fixed_lengths_and_working_days() -> None:
     assert parse_standard_time("60 Menit").seconds == 3600
     assert parse_standard_time("30 detik").seconds == 30
@@ -66,17 +212,16 @@ def test_describe_normalises_the_wording() -> None:
     [
         (
             "5 mnit",
-            "cannot read the time '5 mnit'; write a number and a unit, e.g. '5 Menit', "
-            "'2 Jam', '1 Hari' (units: detik, menit, jam, hari, hari kerja, hari kalender, "
-            "minggu)",
+            f"cannot read the time '5 mnit'; {_FORMS}",
         ),
         (
             "Menit",
-            "cannot read the time 'Menit'; write a number and a unit, e.g. '5 Menit', "
-            "'2 Jam', '1 Hari' (units: detik, menit, jam, hari, hari kerja, hari kalender, "
-            "minggu)",
+            f"cannot read the time 'Menit'; {_FORMS}",
         ),
-        ("1-2 Hari", "'1-2 Hari' is a range; write the standard time as one value, e.g. '2 Hari'"),
+        (
+            "1-2 Hari",
+            f"'1-2 Hari' is a range; write the standard time as one value, e.g. '2 Hari', {_KEEP}",
+        ),
         ("0 Menit", "the time '0 Menit' must be more than zero"),
         ("   ", "the time is empty; write a number and a unit, e.g. '5 Menit'"),
     ],

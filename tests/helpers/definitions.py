@@ -35,13 +35,14 @@ AGENCY_FILE_TEXT = "zona_waktu: WITA\n"
 """The agency file `write_definition` puts in a new agency folder."""
 
 
-def write_definition(root: Path, sop_id: str, text: str) -> Path:
+def write_definition(root: Path, sop_id: str, text: str, *, zone: str = "WITA") -> Path:
     """Write a definition as `<root>/<agency>/<sop>.yaml` and return its path; a new agency
-    folder gets its agency file (instansi.yaml, WITA) too, as every agency folder needs one."""
+    folder gets its agency file (instansi.yaml, in `zone`) too, as every agency folder needs
+    one."""
     path = root / f"{sop_id}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     agency_file = path.parent / "instansi.yaml"
     if "/" in sop_id and not agency_file.exists():
-        agency_file.write_text(AGENCY_FILE_TEXT, encoding="utf-8")
+        agency_file.write_text(AGENCY_FILE_TEXT.replace("WITA", zone), encoding="utf-8")
     path.write_text(text, encoding="utf-8")
     return path

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from sopbot.emulator.text_entities import parse_html, utf16_len
+from sopbot.engine.durations import parse_standard_time
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
+    due_time,
     escape,
     fit_caption,
     local_clock,
@@ -82,6 +86,23 @@ def test_captions_fit() -> None:
     assert len(fit_caption("x" * 5000)) == CAPTION_LIMIT
     assert utf16_len(fit_caption("📄" * 600)) <= CAPTION_LIMIT
     assert fit_caption("pendek") == "pendek"
+
+
+@pytest.mark.parametrize(
+    ("standard", "indonesian", "english"),
+    [
+        ("30 detik", "Senin, 6 Juli 2026 09.30.45 WITA", "Mon 6 Jul 2026, 09:30:45 WITA"),
+        ("5 menit", "Senin, 6 Juli 2026 09.30 WITA", "Mon 6 Jul 2026, 09:30 WITA"),
+        ("1 hari", "Senin, 6 Juli 2026 09.30 WITA", "Mon 6 Jul 2026, 09:30 WITA"),
+    ],
+)
+def test_a_due_time_shows_seconds_only_where_its_standard_has_them(
+    standard: str, indonesian: str, english: str
+) -> None:
+    moment = dt.datetime(2026, 7, 6, 1, 30, 45, tzinfo=dt.UTC)
+    parsed = parse_standard_time(standard)
+    assert due_time(moment, "Asia/Makassar", Language.ID, parsed) == indonesian
+    assert due_time(moment, "Asia/Makassar", Language.EN, parsed) == english
 
 
 def test_local_times_in_indonesian_zones() -> None:

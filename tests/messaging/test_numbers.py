@@ -49,6 +49,11 @@ def test_long_durations_group_their_thousands() -> None:
         ("1 hari", "1 hari kerja", "1 working day"),
         ("2 x 24 Jam", "2 hari kalender", "2 calendar days"),
         ("1 Minggu", "1 minggu", "1 week"),
+        ("5 Menit/berkas", "5 menit per berkas", "5 min per berkas"),
+        ("1 jam 30 menit", "90 menit", "90 min"),
+        ("1½ hari", "1,5 hari kerja", "1.5 working days"),
+        ("1 bulan", "1 bulan", "1 month"),
+        ("3 (tiga) bulan", "3 bulan", "3 months"),
     ],
 )
 def test_a_standard_time_reads_in_the_style_of_our_own_units(
