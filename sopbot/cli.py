@@ -297,7 +297,7 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         print(problem, file=err)
     if problems:
         return EXIT_PROBLEMS
-    rejections = rejections_for(args.tolak) if args.tolak else None
+    rejections = rejections_for(definition, args.tolak) if args.tolak else None
     return asyncio.run(run_demo(library, sop_id, out, err, rejections))
 
 

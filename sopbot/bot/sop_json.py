@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sopbot.engine.definition import END, SopDefinition, SopIdentity, Step
+from sopbot.engine.durations import StandardTime
 from sopbot.engine.limits import HEADER_LISTS
 from sopbot.engine.working_calendar import WorkingHours
 
@@ -101,41 +102,73 @@ def _header(ident: SopIdentity) -> dict[str, Any]:
 def _step(definition: SopDefinition, step: Step, day_minutes: float) -> dict[str, Any]:
     """One row of the procedure table with its place in the flow."""
     standard = step.standard_time
-    minutes: Decimal | float | None
-    if standard.working_days is not None:
-        minutes = float(standard.working_days) * day_minutes
-    else:
-        minutes = Decimal(standard.seconds or 0) / 60
     decision = step.decision
     return {
         "id": step.number,
-        "no": str(step.number),
+        "no": step.label,
+        "position": definition.position_of(step),
         "activity": step.activity,
-        "roles": [definition.role_of(step).name],
+        "roles": [role.name for role in definition.roles_of(step)],
+        "role_ids": list(step.roles),
+        "together": step.together.value if step.shared else None,
+        "output_by": definition.role(step.output_role).name if step.shared else None,
+        "recorded_by": [
+            definition.role(role.recorded_by).name
+            for role in definition.roles_of(step)
+            if role.external and role.recorded_by
+        ],
         "assignment": step.assignment.value,
         "inputs": step.inputs,
-        "time_text": standard.as_written,
-        "minutes": _number(minutes),
-        "working_time": standard.working_time,
+        **_time(standard, day_minutes),
+        "rework": None if step.rework_time is None else _time(step.rework_time, day_minutes),
         "output": step.output,
         "output_kind": step.output_kind.value,
         "remarks": step.remarks,
-        "next": None if decision is not None else _target(step.next),
+        "next": None if decision is not None else _target(definition, step.next),
         "decision": None
         if decision is None
         else {
             "question": decision.question,
+            "labelled": decision.labelled,
             "branches": [
-                {"answer": "ya", "to": _target(decision.yes)},
-                {"answer": "tidak", "to": _target(decision.no)},
+                {
+                    "answer": branch.label or branch.key,
+                    "key": branch.key,
+                    "to": _target(definition, branch.target),
+                    "sends_back": branch.rejects,
+                    "output": branch.output,
+                    "output_kind": step.output_kind_on(branch).value,
+                }
+                for branch in decision.branches
             ],
         },
     }
 
 
-def _target(number: int) -> int | None:
-    """A step id, or null where the procedure ends."""
-    return None if number == END else number
+def _time(standard: StandardTime, day_minutes: float) -> dict[str, Any]:
+    """A standard time: as written, as counted, and its length in minutes where it has one
+    (working minutes of the usual day for days and weeks; none for a calendar month)."""
+    minutes: Decimal | float | None
+    if standard.working_days is not None:
+        minutes = float(standard.working_days) * day_minutes
+    elif standard.seconds is not None:
+        minutes = Decimal(standard.seconds) / 60
+    else:
+        minutes = None
+    return {
+        "time_text": standard.as_written,
+        "time_counted": standard.counted_as,
+        "time_per": standard.per,
+        "minutes": None if minutes is None else _number(minutes),
+        "working_time": standard.working_time,
+    }
+
+
+def _target(definition: SopDefinition, number: int) -> dict[str, Any] | None:
+    """Where the flow goes: the step's id and its number as printed, or null at the end."""
+    if number == END:
+        return None
+    return {"id": number, "no": definition.step(number).label}
 
 
 def _number(value: Decimal | float) -> int | float:

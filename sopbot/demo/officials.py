@@ -92,7 +92,16 @@ class Official:
 
     def disposition(self) -> SeenMessage:
         """The newest message that still has the buttons of a live disposition."""
-        live = {self.label("button.complete"), self.label("button.yes"), self.label("button.claim")}
+        live = {
+            self.label(key)
+            for key in (
+                "button.complete",
+                "button.yes",
+                "button.claim",
+                "button.send_back",
+                "button.hand_over",
+            )
+        }
         for message in reversed(self.user.bot_messages()):
             if live & set(message.button_list):
                 return message

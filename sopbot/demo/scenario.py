@@ -24,7 +24,7 @@ from sopbot.demo.choices import choose
 from sopbot.demo.officials import NAMES, Official, settle
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.staffing import agency_timezone
-from sopbot.emulator import BotApiEmulator
+from sopbot.emulator import BotApiEmulator, SeenMessage
 from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
 from sopbot.handlers.inbound_limit import InboundLimits
@@ -65,6 +65,13 @@ class World:
     def everyone(self) -> list[Official]:
         """Every official of the agency (not the admin), role by role."""
         return [official for people in self.holders.values() for official in people]
+
+    def role_of(self, official: Official) -> str:
+        """The role key an official holds in the play."""
+        for key, people in self.holders.items():
+            if official in people:
+                return key
+        raise LookupError(f"{official.name} holds no role")
 
     def official_of(self, member_id: int) -> Official:
         """The simulated person of a member."""
@@ -150,7 +157,9 @@ async def _enrol(
     admin.member_id = admin_member
     result = World(emulator, parts, definition, agency_id, admin)
     people = 0
-    for role in definition.roles:
+    # An outside party (a citizen, another office) is nobody's post: its steps go to the
+    # official who records them.
+    for role in (r for r in definition.roles if not r.external):
         count = holders if role.assignment is Assignment.EVERY_HOLDER else 1
         for index in range(count):
             suffix = f" {index + 1}" if count > 1 else ""
@@ -188,7 +197,8 @@ async def _enrol(
 
 async def start_procedure(world: World, *, title: str = TITLE, note: str = NOTE) -> None:
     """The holder of the first step starts the procedure with /mulai."""
-    starter = world.officials[world.definition.first_step.role]
+    definition = world.definition
+    starter = world.officials[definition.routed_role(definition.first_step.roles[0])]
     (menu,) = await starter.say("/mulai")
     await starter.press_text(menu, world.definition.identity.name[:60])
     await starter.user.wait_for_bot_messages(1)
@@ -233,41 +243,59 @@ async def act(
 ) -> None:
     """One official does one step: reads the disposition, uploads, writes a note (when
     `notes` gives one), answers or completes."""
-    step = world.definition.step(step_number)
+    definition = world.definition
+    step = definition.step(step_number)
     world.rounds[step_number] = max(round_, world.rounds.get(step_number, 0))
     message = official.disposition()
     note = notes(official, step_number, round_) if notes is not None else None
     if note is not None:
         await official.say(note, reply_to=message)
         world.narrative.append(f"📝 {official.name}: {note}")
-    if step.output_kind is OutputKind.DOCUMENT:
-        name = f"langkah-{step.number}-putaran-{round_}.pdf"
+    role = world.role_of(official)
+    # What this holder does on the step: on a step of several roles, only the one named by
+    # output_oleh uploads, and in a chain only the last answers the question.
+    owes = not step.shared or definition.routed_role(step.output_role) == role
+    decider = step.deciding_role
+    asks = step.is_decision and (decider is None or definition.routed_role(decider) == role)
+    answer = choose(step, round_, rejections) if asks else None
+    if owes and step.output_kind_on(answer.branch if answer else None) is OutputKind.DOCUMENT:
+        name = f"langkah-{step.label}-putaran-{round_}.pdf"
         await official.upload(
-            message, sample_pdf(f"Langkah {step.number}: {step.output}"), name, "application/pdf"
+            message, sample_pdf(f"Langkah {step.label}: {step.output}"), name, "application/pdf"
         )
         world.narrative.append(f"📎 {official.name} mengunggah {name}.")
-    answer = choose(step, round_, rejections) if step.is_decision else None
-    if answer is not None and not answer.yes:
-        reason = answer.reason or ""
-        await official.press(message, "button.no")
-        await official.user.wait_for_bot_messages(1)
-        await official.say(reason)
-        world.refused.add((step_number, round_))
-        world.narrative.append(
-            f"❌ {official.name} ({official.role_name}), langkah "
-            f"{step.number}: tidak sesuai: {reason}"
-        )
-    elif answer is not None:
-        await official.press(message, "button.yes")
-        world.narrative.append(
-            f"✅ {official.name} ({official.role_name}), langkah {step.number}: sesuai"
-        )
-    else:
+    who = f"{official.name} ({official.role_name}), langkah {step.label}"
+    if answer is None:
         await official.press(message, "button.complete")
         world.narrative.append(
-            f"✅ {official.name} ({official.role_name}) menyelesaikan langkah {step.number}."
+            f"✅ {official.name} ({official.role_name}) menyelesaikan langkah {step.label}."
         )
+    elif answer.branch.label is not None:
+        await official.press_text(message, _button_of(message, answer.branch.label))
+        if answer.reason is not None:
+            await official.user.wait_for_bot_messages(1)
+            await official.say(answer.reason)
+            world.refused.add((step_number, round_))
+        because = f": {answer.reason}" if answer.reason else ""
+        world.narrative.append(f"☑️ {who}: {answer.branch.label}{because}")
+    elif answer.reason is not None:
+        await official.press(message, "button.no")
+        await official.user.wait_for_bot_messages(1)
+        await official.say(answer.reason)
+        world.refused.add((step_number, round_))
+        world.narrative.append(f"❌ {who}: tidak sesuai: {answer.reason}")
+    else:
+        await official.press(message, "button.yes")
+        world.narrative.append(f"✅ {who}: sesuai")
     await settle(world.emulator, world.parts)
+
+
+def _button_of(message: SeenMessage, answer: str) -> str:
+    """The button that carries a labelled answer (the bot marks it with an arrow)."""
+    for text in message.button_list:
+        if str(text).endswith(f" {answer}"):
+            return str(text)
+    raise LookupError(f"no button for the answer {answer!r}")
 
 
 async def run_demo(
@@ -312,10 +340,11 @@ async def run_demo(
             print(message.text or "", file=out)
         unused = sorted(set(rejections or {}) - demo.refused)
     for step, round_ in unused:
+        label = definition.step(step).label
         runs = demo.rounds.get(step, 0)
         ran = f"ran {runs} round(s)" if runs else "did not run"
         print(
-            f"--tolak {step}:{round_} was not used: step {step} {ran} in this play; a round "
+            f"--tolak {label}:{round_} was not used: step {label} {ran} in this play; a round "
             "after the first comes only when a 'tidak' sends the work back over the step",
             file=err or out,
         )

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from sopbot.engine.agency_file import AGENCY_FILE
-from sopbot.engine.definition import Assignment, DecisionAnswer, OutputKind, SopDefinition
+from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import InboxItem, NewDocument, ProcedureService
@@ -75,7 +75,7 @@ def staff_agency(organization: OrganizationService, definition: SopDefinition) -
     )
     admin = organization.add_member(agency_id=agency_id, name="Admin Agency", is_admin=True)
     agency = SeedAgency(agency_id, admin, definition)
-    for role in definition.roles:
+    for role in (r for r in definition.roles if not r.external):  # outside parties hold no post
         several = role.assignment is Assignment.EVERY_HOLDER or role.key.startswith(
             ("tim_", "staf", "petugas")
         )
@@ -135,8 +135,9 @@ class Player:
 
     procedures: ProcedureService
     agency: SeedAgency
-    # (step, round) -> (answer, reason) for decision steps; "ya" when not listed.
-    answers: dict[tuple[int, int], tuple[DecisionAnswer, str | None]] = field(default_factory=dict)
+    # (step, round) -> (answer key, reason) for questions; the first answer that goes on when
+    # not listed.
+    answers: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
     acted: list[tuple[int, int, int]] = field(default_factory=list)  # (step, round, member)
 
     def everyone(self) -> list[int]:
@@ -153,18 +154,27 @@ class Player:
 
     def act(self, member: int, item: InboxItem) -> None:
         """Do one disposition: upload when the step needs a document, then complete/decide."""
-        step = self.agency.definition.step(item.step_number)
-        if step.output_kind is OutputKind.DOCUMENT:
+        definition = self.agency.definition
+        step = definition.step(item.step_number)
+        role = next(key for key, people in self.agency.people.items() if member in people)
+        owes = not step.shared or definition.routed_role(step.output_role) == role
+        decider = step.deciding_role
+        asks = step.decision is not None and (
+            decider is None or definition.routed_role(decider) == role
+        )
+        answer, reason = self.answers.get(
+            (item.step_number, item.round),
+            (step.decision.onward.key if step.decision is not None else "", None),
+        )
+        branch = step.decision.branch(answer) if asks and step.decision is not None else None
+        if owes and step.output_kind_on(branch) is OutputKind.DOCUMENT:
             self.procedures.attach_document(
                 next_key(),
                 member_id=member,
                 disposition_id=item.disposition_id,
-                document=fake_upload(f"langkah-{step.number}-{member}.pdf"),
+                document=fake_upload(f"langkah-{step.label}-{member}.pdf"),
             )
-        if step.is_decision:
-            answer, reason = self.answers.get(
-                (item.step_number, item.round), (DecisionAnswer.YES, None)
-            )
+        if asks:
             self.procedures.decide(
                 next_key(),
                 member_id=member,

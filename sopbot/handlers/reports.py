@@ -50,7 +50,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
                 index=index,
                 title=escape(task.title),
                 number=task.instance_number,
-                step=task.step_number,
+                step=escape(task.step_label),
                 activity=escape(task.activity),
             )
         )
@@ -156,7 +156,7 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
     t = services.catalog.text
     person = escape(entry.person or "-")
     reason = escape(entry.reason or "")
-    step = entry.step_number
+    step = escape(entry.step_label or str(entry.step_number or "-"))
     key: str | None = None
     params: dict[str, object] = {}
     if entry.entity is EntityKind.INSTANCE:
@@ -238,7 +238,7 @@ async def status_command(
                 t(
                     language,
                     "status_report.item_step",
-                    step=timing.step_number,
+                    step=escape(timing.step_label),
                     activity=escape(_short(timing.activity)),
                     people=_people(services, language, timing),
                     spent=short_duration(timing.spent.total_seconds(), language),
@@ -269,7 +269,7 @@ def _status_detail(
             t(
                 language,
                 "status_report.detail_line",
-                step=timing.step_number,
+                step=escape(timing.step_label),
                 activity=escape(_short(timing.activity)),
                 round=t(language, "status_report.round", round=timing.round)
                 if timing.round > 1

@@ -41,6 +41,7 @@ from sopbot.messaging.numbers import megabytes
 from sopbot.services.commands import CommandKey
 from sopbot.services.onboarding import MemberView
 from sopbot.services.procedures import DocumentAttached, NewDocument
+from sopbot.services.views import TaskView
 from sopbot.storage.file_names import clean_name, delivery_name
 from sopbot.storage.file_types import (
     ALLOWED_TYPES_DESCRIPTION,
@@ -48,7 +49,6 @@ from sopbot.storage.file_types import (
     Refusal,
     detect_file_type,
 )
-from sopbot.storage.task_lists import InboxItem
 
 FALLBACK_NAME = "dokumen"
 """Shown for a file whose sender gave no usable name."""
@@ -115,7 +115,7 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         return
     disposition_id = await _disposition_replied_to(message, caller)
     if disposition_id is None:
-        tasks = await in_thread(caller.services.procedures.inbox, caller.member.id)
+        tasks = await in_thread(caller.services.views.tasks, caller.member.id)
         if not tasks:
             await send_html(message, caller.text("document.no_task"), context=context)
             return
@@ -142,14 +142,14 @@ async def _ask_which_task(
     context: ContextTypes.DEFAULT_TYPE,
     caller: Caller,
     incoming: IncomingFile,
-    tasks: Sequence[InboxItem],
+    tasks: Sequence[TaskView],
 ) -> None:
     """Keep the file's details as a pending question and ask which of the tasks it is for."""
     await in_thread(caller.services.pending.ask, caller.member.id, "upload_pick", asdict(incoming))
     keyboard = [
         [
             Button(
-                caller.text("hint.pick_label", number=task.instance_number, step=task.step_number),
+                caller.text("hint.pick_label", number=task.instance_number, step=task.step_label),
                 callback(Action.UPLOAD_FOR, task.disposition_id),
             )
         ]

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from sopbot.engine.definition import SopDefinition
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotFound
 from sopbot.engine.instance import (
@@ -56,6 +57,7 @@ class TaskView:
     instance_number: int
     title: str
     step_number: int
+    step_label: str  # the number as the SOP prints it
     activity: str
     received_at: dt.datetime
     due_at: dt.datetime | None
@@ -68,6 +70,7 @@ class StepTiming:
     """A step run's real time against its standard, for /status."""
 
     step_number: int
+    step_label: str  # the number as the SOP prints it
     activity: str
     round: int
     state: str
@@ -101,6 +104,7 @@ class HistoryEntry:
     person_id: int | None
     person: str | None
     step_number: int | None
+    step_label: str | None  # the number as the SOP prints it
     round: int | None
     answer: str | None
     reason: str | None
@@ -165,6 +169,7 @@ class Views:
                     item.instance_number,
                     item.title,
                     item.step_number,
+                    step.label,
                     step.activity,
                     item.received_at,
                     item.due_at,
@@ -211,7 +216,7 @@ class Views:
             definition.identity.name,
             procedure.started_by_id,
             [
-                _history_entry(row, names, runs, dispositions, documents)
+                _history_entry(row, names, runs, dispositions, documents, definition)
                 for row in trail
                 if _is_transition(row)
             ],
@@ -245,6 +250,7 @@ class Views:
             timings.append(
                 StepTiming(
                     run.step_number,
+                    step.label,
                     step.activity,
                     run.round,
                     run.state,
@@ -290,6 +296,7 @@ def _history_entry(
     runs: dict[uuid.UUID, StepRunFacts],
     dispositions: dict[str, DispositionFacts],
     documents: dict[str, DocumentFacts],
+    definition: SopDefinition,
 ) -> HistoryEntry:
     """An audit row with the people it mentions by name: a disposition's row names its
     assignee and the step it carries, a document's row the file and who sent it."""
@@ -314,6 +321,11 @@ def _history_entry(
         person_id=person_id,
         person=names.get(person_id) if person_id else None,
         step_number=int(step_number) if step_number is not None else None,
+        step_label=(
+            definition.step(int(step_number)).label
+            if step_number is not None and definition.has_step(int(step_number))
+            else None
+        ),
         round=int(detail["round"]) if "round" in detail else None,
         answer=str(detail["answer"]) if "answer" in detail else None,
         reason=str(detail["reason"]) if "reason" in detail else None,
