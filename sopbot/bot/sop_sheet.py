@@ -159,6 +159,7 @@ def _executor(definition: SopDefinition, step: Step) -> str:
             name += f" (pihak luar; dicatat {definition.role(role.recorded_by).name})"
         if (
             step.shared
+            and step.together is not Together.ANY_ONE
             and executor.role == step.output_role
             and step.output_kind is not OutputKind.NONE
         ):

@@ -254,7 +254,7 @@ async def act(
     role = world.role_of(official)
     # What this holder does on the step: on a step of several roles, only the one named by
     # output_oleh uploads, and in a chain only the last answers the question.
-    owes = not step.shared or definition.routed_role(step.output_role) == role
+    owes = any(step.delivers_output(r) for r in step.roles if definition.routed_role(r) == role)
     decider = step.deciding_role
     asks = step.is_decision and (decider is None or definition.routed_role(decider) == role)
     answer = choose(step, round_, rejections) if asks else None

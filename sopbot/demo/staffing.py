@@ -157,7 +157,7 @@ class Player:
         definition = self.agency.definition
         step = definition.step(item.step_number)
         role = next(key for key, people in self.agency.people.items() if member in people)
-        owes = not step.shared or definition.routed_role(step.output_role) == role
+        owes = any(step.delivers_output(r) for r in step.roles if definition.routed_role(r) == role)
         decider = step.deciding_role
         asks = step.decision is not None and (
             decider is None or definition.routed_role(decider) == role

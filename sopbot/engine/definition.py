@@ -268,6 +268,11 @@ class Step:
             return self.executors[0].assignment
         return Assignment.ANY_ONE if self.together is Together.ANY_ONE else Assignment.EVERY_HOLDER
 
+    def delivers_output(self, role: str) -> bool:
+        """True when the holder of `role` delivers the step's output: on a step of one role, or
+        of several of which any one does it, whoever does it; else the `output_oleh` role."""
+        return not self.shared or self.together is Together.ANY_ONE or role == self.output_role
+
     def executor(self, role: str) -> Executor:
         """The executor entry of `role`; KeyError when the role does not execute this step."""
         for executor in self.executors:

@@ -549,8 +549,7 @@ class _Builder:
                 ok = False
             elif highest is None or key > highest[0]:
                 highest = (key, raw.label or "")
-            if len(key) == 1:
-                whole.append((key[0], raw.line))
+            whole.append((key[0], raw.line))  # "5.1" stands for its step 5 here
         # Gaps are judged on the numbers in order, so a step that is only listed late is not
         # mistaken for a missing one.
         first_line: dict[int, int] = {}
@@ -746,6 +745,14 @@ class _Builder:
         node = fields.get("output_oleh")
         if node is None:
             return ""
+        together = fields.get("bersama")
+        if isinstance(together, ScalarNode) and together.value == Together.ANY_ONE.value:
+            self.r.error(
+                line_of(node),
+                f"'output_oleh' of {where}: with bersama: salah_satu whoever does the step "
+                "delivers its output; remove 'output_oleh'",
+            )
+            return None
         key = self.r.text(
             node, f"'output_oleh' of {where}", cap=TEXT_CAPS["langkah.pelaksana"], allow_empty=False
         )

@@ -214,7 +214,7 @@ class Procedure:
     def owes_output(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition's holder delivers the step's output (on a step done by
         several roles, the role named by `output_oleh`)."""
-        return not step.shared or self.role_of(disposition) == step.output_role
+        return step.delivers_output(self.role_of(disposition))
 
     def answers_question(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition is answered with the question's buttons rather than

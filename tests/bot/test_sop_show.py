@@ -194,10 +194,28 @@ def test_json_of_a_definition_with_unstated_fields(
         ("4", "2 x 24 jam", 2880, False),  # by the clock
     ]
     assert steps[0]["roles"] == ["Kepala Dinas"]
-    assert steps[0]["next"] == 2
+    assert steps[0]["next"] == {"id": 2, "no": "2"}
     assert steps[1]["decision"] == {
         "question": "Surat lengkap?",
-        "branches": [{"answer": "ya", "to": 3}, {"answer": "tidak", "to": None}],
+        "labelled": False,
+        "branches": [
+            {
+                "answer": "ya",
+                "key": "ya",
+                "to": {"id": 3, "no": "3"},
+                "sends_back": False,
+                "output": None,
+                "output_kind": "catatan",
+            },
+            {
+                "answer": "tidak",
+                "key": "tidak",
+                "to": None,
+                "sends_back": True,
+                "output": None,
+                "output_kind": "tidak_ada",
+            },
+        ],
     }
     assert steps[3]["next"] is None  # the end
 

@@ -27,7 +27,7 @@ T = default_catalog().text
 
 
 def test_the_definition_validates(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sop", "validate", str(DEFS)]) == 0
+    assert main(["sop", "validate", str(DEFS / "dinas-contoh-samarinda")]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines()[-1] == "1 valid, 0 with errors, 0 warning(s)"
