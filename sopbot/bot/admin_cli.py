@@ -219,10 +219,21 @@ def _agency_without_sops(key: str, library: SopLibrary, settings: Settings) -> s
 def _role_problems(sops: list[SopDefinition], roles: list[str], agency: str) -> list[str]:
     """Each role key that none of `sops` has, with what it may have meant."""
     known = sorted({role.key for definition in sops for role in definition.roles})
+    outside = {
+        role.key: role.recorded_by
+        for definition in sops
+        for role in definition.roles
+        if role.external and role.recorded_by
+    }
     return [
         f"no SOP role '{role}' in {agency} ({_hint(role, known, 'its roles')})"
         for role in roles
         if role not in known
+    ] + [
+        f"role '{role}' is an outside party, not a post of the agency: its steps go to the "
+        f"holders of '{outside[role]}'; give the position that role instead"
+        for role in roles
+        if role in outside
     ]
 
 

@@ -46,7 +46,13 @@ def definition_as_json(
         "table_title": ident.table_title,
         "header": _header(ident),
         "roles": [
-            {"id": role.key, "name": role.name, "assignment": role.assignment.value}
+            {
+                "id": role.key,
+                "name": role.name,
+                "assignment": role.assignment.value,
+                "outside": role.external,
+                "recorded_by": role.recorded_by,
+            }
             for role in definition.roles
         ],
         "steps": [_step(definition, step, day_minutes) for step in definition.steps],

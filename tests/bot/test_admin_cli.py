@@ -275,3 +275,24 @@ def test_a_zone_other_than_the_agency_files_is_refused(
         "file's"
     )
     assert stored_agency("dinas-kukmp-samarinda") is None
+
+
+def test_an_outside_party_is_no_post_to_map(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = Path(__file__).parents[1] / "e2e" / "defs"
+    monkeypatch.setenv("SOPBOT_SOP_DIR", str(folder))
+    agency = "dinas-surat-samarinda"
+    assert run(capsys, "agency", "create", agency)[0] == 0
+    code, out, err = run(
+        capsys, "position", "add", agency, "loket", "--name", "Loket", "--role", "pengirim"
+    )
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "role 'pengirim' is an outside party, not a post of the agency: its steps go to the "
+        "holders of 'tata_usaha'; give the position that role instead"
+    ]
+    code, _, _ = run(
+        capsys, "position", "add", agency, "loket", "--name", "Loket", "--role", "tata_usaha"
+    )
+    assert code == 0
