@@ -131,7 +131,9 @@ def _rows(out: str) -> list[list[str]]:
     current: list[list[str]] = []
     for line in body.splitlines()[1:]:
         if line.startswith(("├", "└")):
-            rows.append([" ".join(part for part in cell if part) for cell in zip(*current)])
+            rows.append(
+                [" ".join(part for part in cell if part) for cell in zip(*current, strict=True)]
+            )
             current = []
         elif line.startswith("│"):
             current.append([cell.strip() for cell in line.strip().strip("│").split("│")])
