@@ -211,8 +211,13 @@ class Procedure:
 
     def owes_output(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition's holder delivers the step's output (on a step done by
-        several roles, the role named by `output_oleh`)."""
-        return not step.shared or self.role_of(disposition) == step.output_role
+        several roles, the role named by `output_oleh`; on one that any of them may do, whoever
+        does it, since the others are released)."""
+        return (
+            not step.shared
+            or step.together is Together.ANY_ONE
+            or self.role_of(disposition) == step.output_role
+        )
 
     def answers_question(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition is answered with the question's buttons rather than

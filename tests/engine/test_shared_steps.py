@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from sopbot.engine.definition import SopDefinition, Together
-from sopbot.engine.errors import NotADecision
+from sopbot.engine.errors import DocumentRequired, NotADecision
 from sopbot.engine.instance import DispositionState, InstanceState, StepRunState
 from sopbot.engine.loader import parse_definition
 from sopbot.engine.organization import Assignee
@@ -362,3 +362,51 @@ def test_a_keputusan_refuses_the_keys_of_labelled_answers() -> None:
     with pytest.raises(NotADecision):
         procedure.decide(kadis, KADIS, "1", at=at(5), routing=office.routing(at(5)))
     assert procedure.instance == before
+
+
+ANY_ONE_DOCUMENT = f"""{HEADER}pelaksana:
+  - id: tata_usaha
+    nama: Kasubag Tata Usaha
+  - id: staf
+    nama: Staf Umum
+langkah:
+  - no: 1
+    kegiatan: Menerima surat
+    pelaksana: tata_usaha
+    waktu: 5 menit
+    jenis_output: catatan
+  - no: 2
+    kegiatan: Memindai dan mengarsipkan surat
+    pelaksana: [tata_usaha, staf]
+    bersama: salah_satu
+    waktu: 10 menit
+    output: Arsip surat (pindaian)
+    jenis_output: dokumen
+"""
+
+
+@pytest.mark.parametrize("doer", [TU, STAF_A])
+def test_on_an_any_one_step_whoever_does_it_owes_the_document(doer: int) -> None:
+    """Whichever role does a salah_satu step hands on its output: the one who is not listed last
+    must not finish it without the document (the last one is released and never could)."""
+    office = Office()
+    procedure = Procedure.start(
+        definition_of(ANY_ONE_DOCUMENT),
+        agency_id=1,
+        title="Surat masuk",
+        starter_id=TU,
+        note=None,
+        at=T0,
+        routing=office.routing(T0),
+    )
+    first = procedure.first_disposition_of(TU)
+    assert first is not None
+    procedure.complete(first.id, TU, at=T0, routing=office.routing(T0))
+    assert open_step(procedure) == 2
+    disposition = only(procedure, doer)
+    assert procedure.needs_document(disposition)
+    with pytest.raises(DocumentRequired):
+        procedure.complete(disposition, doer, at=at(1), routing=office.routing(at(1)))
+    procedure.attach_document(disposition, doer, uuid.uuid4(), at(2))
+    procedure.complete(disposition, doer, at=at(3), routing=office.routing(at(3)))
+    assert procedure.instance.state is InstanceState.FINISHED
