@@ -1,0 +1,204 @@
+"""Real public SOPs of other shapes played end to end through the real bot and the emulator.
+
+Each official reads their disposition and acts on it as people do (buttons, replies, files): an
+in-turn hand-over and initialling chain, a join, an any-one step across two roles, labelled
+questions that go on without a reason and one that sends the work back with one, a document owed
+only on the answer whose output is a document, outside parties recorded by an official, step
+numbers as published, and a bot restarted in the middle of a play.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.lifecycle import running
+from sopbot.demo.officials import Official, settle
+from sopbot.demo.samples import sample_pdf
+from sopbot.demo.scenario import (
+    SIMULATED_FLOOD,
+    SIMULATED_INBOUND,
+    World,
+    _enrol,
+    world,
+)
+from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage
+from sopbot.engine.library import SopLibrary, load_library
+from sopbot.storage.audit_key import AuditKey
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+
+# Whole SOPs played end to end: the slow stage, as the seeds' plays.
+pytestmark = pytest.mark.slow
+
+SHAPES = Path(__file__).resolve().parents[1] / "engine" / "other_shapes"
+PUSKESMAS = "uptd-puskesmas-tomoni-timur/penerimaan-surat-masuk"
+KEHUTANAN = "dinas-kehutanan-sumbar/operasi-represif-gabungan"
+DISHUB = "dishub-kota-ambon/izin-trayek-balik-nama"
+PERPUSTAKAAN = "perpustakaan-itenas/pengembalian-bahan-pustaka"
+SELESAI, AMBIL = "✅ Selesai", "✋ Ambil"
+
+
+@pytest.fixture(scope="module")
+def shapes() -> SopLibrary:
+    """The four SOPs of other shapes."""
+    return load_library(SHAPES)
+
+
+# -- what officials do and read -------------------------------------------------------------
+
+
+async def begin(demo: World, starter: Official, title: str) -> None:
+    """`/mulai`, the SOP, a title and a note, as the holder of the first step does it."""
+    (menu,) = await starter.say("/mulai")
+    await starter.press_text(menu, demo.definition.identity.name[:60])
+    await starter.user.wait_for_bot_messages(1)
+    await starter.say(title)
+    await starter.say("Mohon ditindaklanjuti")
+    await settle(demo.emulator, demo.parts)
+
+
+def row(demo: World, position: int) -> str:
+    """ "Langkah X dari N": how a disposition for the table's X-th row begins."""
+    return f"Langkah {position} dari {len(demo.definition.steps)}"
+
+
+def messages_of(official: Official, demo: World, position: int) -> list[SeenMessage]:
+    """The official's dispositions for a row of the table, oldest first."""
+    return [m for m in official.user.bot_messages() if (m.text or "").count(row(demo, position))]
+
+
+def live(official: Official, demo: World, position: int) -> SeenMessage:
+    """The official's newest disposition for a row that still has buttons to act with."""
+    for message in reversed(messages_of(official, demo, position)):
+        if any(b in (SELESAI, AMBIL) or b.startswith(("▶️", "↩️")) for b in message.button_list):
+            return message
+    raise LookupError(f"{official.name} has no live disposition for {row(demo, position)}")
+
+
+def has_live(official: Official, demo: World, position: int) -> bool:
+    try:
+        live(official, demo, position)
+    except LookupError:
+        return False
+    return True
+
+
+async def press(
+    demo: World, official: Official, message: SeenMessage, button: str
+) -> CallbackAnswer:
+    """Press a button by its text; the bot's answer, once everything it caused was sent."""
+    answer = await official.press_text(message, button)
+    await settle(demo.emulator, demo.parts)
+    return answer
+
+
+async def done(demo: World, official: Official, position: int) -> None:
+    """The official presses Selesai on their disposition for the row."""
+    answer = await press(demo, official, live(official, demo, position), SELESAI)
+    assert answer.text == "Tercatat. Terima kasih.", answer
+
+
+async def upload(demo: World, official: Official, position: int, name: str) -> None:
+    """The official replies to the disposition with the output file."""
+    message = live(official, demo, position)
+    received = await official.upload(message, sample_pdf(name), f"{name}.pdf", "application/pdf")
+    assert "diterima" in (received.text or ""), received.text
+    await settle(demo.emulator, demo.parts)
+
+
+def state_of(demo: World, number: int = 1) -> str:
+    (status,) = demo.parts.services.views.status(demo.agency_id, number)
+    return status.state
+
+
+def everyone_but(demo: World, *keep: str) -> list[Official]:
+    return [o for role, o in demo.officials.items() if role not in keep]
+
+
+def new_bot(
+    library: SopLibrary, emulator: BotApiEmulator, database: Database, tmp_path: Path
+) -> BotParts:
+    """A bot as `world` builds it, on a database that outlives it (for a restart)."""
+    return build_bot(
+        token=emulator.token,
+        database=database,
+        library=library,
+        documents_dir=tmp_path / "documents",
+        base_url=f"http://127.0.0.1:{emulator.port}",
+        sender_idle_wait=0.2,
+        inbound=SIMULATED_INBOUND,
+        flood=SIMULATED_FLOOD,
+    )
+
+
+# -- the plays -------------------------------------------------------------------------------
+
+
+async def test_puskesmas_hand_over_survives_a_restart_and_any_one_releases_the_other(
+    shapes: SopLibrary, tmp_path: Path
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}", audit_key=AuditKey.generate())
+    await asyncio.to_thread(upgrade, database)
+    async with BotApiEmulator() as emulator:
+        parts = new_bot(shapes, emulator, database, tmp_path)
+        async with running(parts):
+            demo = await _enrol(emulator, parts, shapes.definitions[PUSKESMAS])
+            staf = demo.officials["staf_tata_usaha"]
+            ka_tu = demo.officials["ka_tata_usaha"]
+            kepala = demo.officials["ka_puskesmas"]
+            await begin(demo, staf, "Surat Dinas Kesehatan tentang Posyandu")
+            await done(demo, staf, 2)
+
+            # Row 3, the hand-over: the Ka Tata Usaha first; the head has nothing yet.
+            first = live(ka_tu, demo, 3)
+            assert "Dikerjakan berurutan: Ka Tata Usaha → Ka Puskesmas. Anda yang ke-1 dari 2." in (
+                first.text or ""
+            )
+            assert "Output: Disposisi Arahan, diserahkan oleh Ka Puskesmas." in (first.text or "")
+            assert not messages_of(kepala, demo, 3)
+            await done(demo, ka_tu, 3)  # no document is the Ka Tata Usaha's to give
+            assert state_of(demo) == "running"
+        await settle_down(emulator)
+
+        # The bot stops and a new one starts on the same database and Telegram.
+        demo.parts = new_bot(shapes, emulator, database, tmp_path)
+        async with running(demo.parts):
+            await settle(emulator, demo.parts)
+            second = live(kepala, demo, 3)
+            assert "Anda yang ke-2 dari 2." in (second.text or "")
+            assert f"Dari: {ka_tu.name}" in (second.text or "")
+            refused = await press(demo, kepala, second, SELESAI)
+            assert refused.show_alert
+            assert (refused.text or "").startswith(
+                "Unggah dulu dokumen outputnya (Disposisi Arahan)"
+            )
+            await upload(demo, kepala, 3, "disposisi-arahan")
+            await done(demo, kepala, 3)
+            await done(demo, staf, 4)
+
+            # Row 5: any one of the Ka Tata Usaha and the Staf; the Staf takes it.
+            offered = live(ka_tu, demo, 5)
+            assert (
+                "Dapat dikerjakan oleh salah satu dari Ka Tata Usaha, Staf Tata Usaha; yang lebih "
+                "dulu menyelesaikan, itulah yang berlaku." in (offered.text or "")
+            )
+            assert AMBIL in live(staf, demo, 5).button_list
+            claimed = await press(demo, staf, live(staf, demo, 5), AMBIL)
+            assert claimed.text == "Langkah ini sekarang tugas Anda."
+            released = ka_tu.user.message(offered.message_id)
+            assert f"Sudah diambil oleh {staf.name}" in (released.text or "")
+            assert not released.buttons
+            await done(demo, staf, 5)
+            assert state_of(demo) == "finished"
+    database.dispose()
+
+
+async def settle_down(emulator: BotApiEmulator) -> None:
+    """Nothing left for the stopped bot to take: the emulator holds no pending update."""
+    assert emulator.pending_update_count == 0
