@@ -10,8 +10,6 @@ numbers as published, and a bot restarted in the middle of a play.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -202,3 +200,78 @@ async def test_puskesmas_hand_over_survives_a_restart_and_any_one_releases_the_o
 async def settle_down(emulator: BotApiEmulator) -> None:
     """Nothing left for the stopped bot to take: the emulator holds no pending update."""
     assert emulator.pending_update_count == 0
+
+
+async def to_the_question(demo: World, number: int) -> None:
+    """Rows 1 to 5 (the second "4" included) of the Kehutanan SOP, up to the Kadis' question."""
+    staf, kasi, kabid = (demo.officials[r] for r in ("staf", "kasi", "kabid"))
+    await begin(demo, staf, f"Permohonan operasi gabungan {number}")
+    await done(demo, kasi, 2)
+    await upload(demo, staf, 3, f"konsep-telaah-{number}")
+    await done(demo, staf, 3)
+    await done(demo, kasi, 4)
+    repeated = live(kabid, demo, 5)
+    assert "Langkah 5 dari 8 (No. 4 pada SOP): Mengoreksi usulan telaah staf" in (
+        repeated.text or ""
+    )
+    await done(demo, kabid, 5)
+
+
+async def test_kehutanan_labelled_question_and_initialling_chain(
+    shapes: SopLibrary, tmp_path: Path
+) -> None:
+    async with world(shapes, KEHUTANAN, documents_dir=tmp_path / "docs") as demo:
+        kasi, kabid, kadis = (demo.officials[r] for r in ("kasi", "kabid", "kadis"))
+
+        # First procedure: "Tidak" hands nothing on, asks no reason, and ends the procedure.
+        await to_the_question(demo, 1)
+        question = live(kadis, demo, 6)
+        text = question.text or ""
+        assert "Langkah 6 dari 8 (No. 5 pada SOP)" in text
+        assert "❓ Disetujui Kadis untuk operasi gabungan?" in text
+        assert "Pilih jawaban dengan tombol di bawah." in text
+        assert question.buttons[0] == ("▶️ Setuju", "▶️ Tidak")
+        before = len(kadis.user.bot_messages())
+        answered = await press(demo, kadis, question, "▶️ Tidak")
+        assert answered.text == "Tercatat. Terima kasih."
+        assert state_of(demo, 1) == "finished"
+        shown = kadis.user.message(question.message_id)
+        assert "Jawaban: Tidak" in (shown.text or "")
+        assert not any("Tulis" in (m.text or "") for m in kadis.user.bot_messages()[before:])
+
+        # Second procedure: "Setuju" wants the approved concept first, then goes on.
+        await to_the_question(demo, 2)
+        question = live(kadis, demo, 6)
+        refused = await press(demo, kadis, question, "▶️ Setuju")
+        assert refused.show_alert
+        assert (refused.text or "").startswith(
+            "Unggah dulu dokumen outputnya (Konsep surat keluar)"
+        )
+        assert state_of(demo, 2) == "running"
+        await upload(demo, kadis, 6, "konsep-disetujui")
+        await press(demo, kadis, live(kadis, demo, 6), "▶️ Setuju")
+
+        # Row 7 (No. 6): Kasi and Kabid initial, the Kadis signs, one after another.
+        assert not has_live(kabid, demo, 7)
+        assert not has_live(kadis, demo, 7)
+        first = live(kasi, demo, 7)
+        assert "Dikerjakan berurutan: Kasi → Kabid → Kadis. Anda yang ke-1 dari 3." in (
+            first.text or ""
+        )
+        assert "Output: Konsep surat keluar, diserahkan oleh Kadis." in (first.text or "")
+        await done(demo, kasi, 7)
+        assert not has_live(kadis, demo, 7)
+        second = live(kabid, demo, 7)
+        assert "Anda yang ke-2 dari 3." in (second.text or "")
+        assert f"Dari: {kasi.name}" in (second.text or "")
+        await done(demo, kabid, 7)
+        third = live(kadis, demo, 7)
+        assert "Anda yang ke-3 dari 3." in (third.text or "")
+        await upload(demo, kadis, 7, "spt-operasi-gabungan")
+        await done(demo, kadis, 7)
+        await done(demo, kasi, 8)
+        assert state_of(demo, 2) == "finished"
+        # Bag. Terkait, a column no row uses, never had anything to do.
+        assert not any(
+            "Langkah" in (m.text or "") for m in demo.officials["bag_terkait"].user.bot_messages()
+        )
