@@ -275,3 +275,100 @@ async def test_kehutanan_labelled_question_and_initialling_chain(
         assert not any(
             "Langkah" in (m.text or "") for m in demo.officials["bag_terkait"].user.bot_messages()
         )
+
+
+async def through_the_dispositions(demo: World, round_: int) -> None:
+    """Row 1 (the Pelaksana, Kadishub and Kabid dispose in turn) and row 2 (No. 2.1)."""
+    kadishub, kabid, kasie = (
+        demo.officials[r] for r in ("kadishub", "kabid_lalin", "kasie_perizinan")
+    )
+    second = live(kadishub, demo, 1)
+    assert "Dikerjakan berurutan: Pelaksana → Kadishub → Kabid. Lalu Lintas dan Angkutan." in (
+        second.text or ""
+    )
+    assert "Anda yang ke-2 dari 3." in (second.text or "")
+    if round_ > 1:
+        assert "Putaran ke-2" in (second.text or "")
+    await done(demo, kadishub, 1)
+    await done(demo, kabid, 1)
+    assert "Langkah 2 dari 6 (No. 2.1 pada SOP)" in (live(kasie, demo, 2).text or "")
+    await done(demo, kasie, 2)
+
+
+async def test_dishub_outside_party_rejection_with_reason_and_output_by_the_first_of_a_chain(
+    shapes: SopLibrary, tmp_path: Path
+) -> None:
+    async with world(shapes, DISHUB, documents_dir=tmp_path / "docs") as demo:
+        pelaksana, kadishub, kabid, kasie, pemohon = (
+            demo.officials[r]
+            for r in ("pelaksana", "kadishub", "kabid_lalin", "kasie_perizinan", "pemohon")
+        )
+        await begin(demo, pelaksana, "Balik nama izin trayek DE 1234 AB")
+        await through_the_dispositions(demo, 1)
+
+        # No. 2.2: a labelled answer that sends the work back asks why.
+        check = live(pelaksana, demo, 3)
+        text = check.text or ""
+        assert "Langkah 3 dari 6 (No. 2.2 pada SOP)" in text
+        assert "❓ Sesuai persyaratan?" in text
+        # Answers longer than a phone shows two abreast get a row each.
+        assert check.buttons[:2] == (("▶️ Sesuai persyaratan",), ("↩️ Tidak sesuai",))
+        await press(demo, pelaksana, check, "↩️ Tidak sesuai")
+        (asked,) = await pelaksana.user.wait_for_bot_messages(1)
+        assert (asked.text or "").splitlines() == [
+            "Jawaban Anda: Tidak sesuai.",
+            "❌ Tulis apa yang tidak sesuai pada langkah 2.2 (balas dengan teks):",
+        ]
+        await pelaksana.say("Fotocopy BPKB belum balik nama")
+        await settle(demo.emulator, demo.parts)
+        # Back to the reception, a second round, with the reason.
+        again = live(pelaksana, demo, 1)
+        assert "Putaran ke-2" in (again.text or "")
+        assert "Fotocopy BPKB belum balik nama" in (again.text or "")
+        await done(demo, pelaksana, 1)
+        await through_the_dispositions(demo, 2)
+
+        # "Sesuai persyaratan" prints the SKRD: a document first, and no reason asked.
+        check = live(pelaksana, demo, 3)
+        refused = await press(demo, pelaksana, check, "▶️ Sesuai persyaratan")
+        assert (refused.text or "").startswith("Unggah dulu dokumen outputnya (SKRD)")
+        await upload(demo, pelaksana, 3, "skrd")
+        before = len(pelaksana.user.bot_messages())
+        await press(demo, pelaksana, live(pelaksana, demo, 3), "▶️ Sesuai persyaratan")
+        assert not any("Tulis" in (m.text or "") for m in pelaksana.user.bot_messages()[before:])
+
+        # No. 2.3: the Pemohon pays; the Pelaksana records it.
+        paid = live(pelaksana, demo, 4)
+        assert (
+            "🏛️ Langkah ini dilakukan oleh Pemohon (pihak luar). Anda mencatatnya: ketuk Selesai "
+            "setelah Pemohon melakukannya." in (paid.text or "")
+        )
+        await upload(demo, pelaksana, 4, "bukti-pembayaran")
+        await done(demo, pelaksana, 4)
+
+        # No. 3: the Pelaksana types the letter (the output is theirs), Kasie and Kabid initial.
+        typed = live(pelaksana, demo, 5)
+        assert "Anda yang ke-1 dari 3." in (typed.text or "")
+        refused = await press(demo, pelaksana, typed, SELESAI)
+        assert (refused.text or "").startswith("Unggah dulu dokumen outputnya")
+        await upload(demo, pelaksana, 5, "surat-keterangan")
+        await done(demo, pelaksana, 5)
+        initial = live(kasie, demo, 5)
+        assert "Anda yang ke-2 dari 3." in (initial.text or "")
+        assert "Output: surat Keterangan balik nama izin trayek, diserahkan oleh Pelaksana." in (
+            initial.text or ""
+        )
+        await done(demo, kasie, 5)  # an initial: no document of the Kasie's
+        await done(demo, kabid, 5)
+
+        # No. 4: the Pelaksana takes it to the Kadishub, who signs.
+        await done(demo, pelaksana, 6)
+        signed = live(kadishub, demo, 6)
+        assert "Dikerjakan berurutan: Pelaksana → Kadishub. Anda yang ke-2 dari 2." in (
+            signed.text or ""
+        )
+        await upload(demo, kadishub, 6, "surat-ditandatangani")
+        await done(demo, kadishub, 6)
+        assert state_of(demo) == "finished"
+        # The outside party is not an official: nothing ever went to the Pemohon's phone.
+        assert not any("Langkah" in (m.text or "") for m in pemohon.user.bot_messages())
