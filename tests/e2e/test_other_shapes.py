@@ -372,3 +372,52 @@ async def test_dishub_outside_party_rejection_with_reason_and_output_by_the_firs
         assert state_of(demo) == "finished"
         # The outside party is not an official: nothing ever went to the Pemohon's phone.
         assert not any("Langkah" in (m.text or "") for m in pemohon.user.bot_messages())
+
+
+async def test_perpustakaan_join_with_an_outside_party_and_repeated_numbers(
+    shapes: SopLibrary, tmp_path: Path
+) -> None:
+    async with world(shapes, PERPUSTAKAAN, documents_dir=tmp_path / "docs") as demo:
+        desk, pemustaka = demo.officials["pelayanan"], demo.officials["pemustaka"]
+        # The admin starts it, so that the desk holds both parts of row 1 (its own, and the
+        # Pemustaka's, which it records).
+        await begin(demo, demo.admin, "Pengembalian buku a.n. Rina (NRP 152019001)")
+        parts = [m for m in messages_of(desk, demo, 1) if SELESAI in m.button_list]
+        assert len(parts) == 2
+        together = (
+            "👥 Dikerjakan bersama oleh MAHASISWA/DOSEN/KARYAWAN, PELAYANAN; langkah selesai "
+            "bila semua sudah menyelesaikan bagiannya."
+        )
+        assert all(together in (m.text or "") for m in parts)
+        recorded = [m for m in parts if "(pihak luar)" in (m.text or "")]
+        assert len(recorded) == 1
+        own = next(m for m in parts if m is not recorded[0])
+
+        # The join waits for both parts.
+        await press(demo, desk, recorded[0], SELESAI)
+        assert not messages_of(desk, demo, 2)
+        await press(demo, desk, own, SELESAI)
+        await done(demo, desk, 2)
+
+        # Row 3: "Terlambat ?" with the document's own answers; "Ya" goes on without a reason.
+        late = live(desk, demo, 3)
+        assert "❓ Terlambat ?" in (late.text or "")
+        assert late.buttons[0] == ("▶️ Ya", "▶️ Tidak")
+        answered = await press(demo, desk, late, "▶️ Ya")
+        assert answered.text == "Tercatat. Terima kasih."
+        assert "Jawaban: Ya" in (desk.user.message(late.message_id).text or "")
+
+        # "Bayar Denda": printed "3" again, done by the Pemustaka and recorded by the desk.
+        fine = live(desk, demo, 4)
+        assert "Langkah 4 dari 7 (No. 3 pada SOP): Bayar Denda" in (fine.text or "")
+        assert "🏛️ Langkah ini dilakukan oleh MAHASISWA/DOSEN/KARYAWAN (pihak luar)." in (
+            fine.text or ""
+        )
+        await done(demo, desk, 4)
+        await upload(demo, desk, 5, "struk-denda")
+        await done(demo, desk, 5)
+        # "Cetak Struk" goes to "Rekam data" (row 7), past "Pilih menu" (row 6, the "Tidak" way).
+        assert not messages_of(desk, demo, 6)
+        await done(demo, desk, 7)
+        assert state_of(demo) == "finished"
+        assert not any("Langkah" in (m.text or "") for m in pemustaka.user.bot_messages())
