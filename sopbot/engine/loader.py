@@ -549,7 +549,8 @@ class _Builder:
                 ok = False
             elif highest is None or key > highest[0]:
                 highest = (key, raw.label or "")
-            whole.append((key[0], raw.line))  # "5.1" stands for its step 5 here
+            # A sub-step ("2.1") stands for its number: 1, 2.1, 2.2, 3 skips nothing.
+            whole.append((key[0], raw.line))
         # Gaps are judged on the numbers in order, so a step that is only listed late is not
         # mistaken for a missing one.
         first_line: dict[int, int] = {}

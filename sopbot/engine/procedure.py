@@ -213,7 +213,8 @@ class Procedure:
 
     def owes_output(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition's holder delivers the step's output (on a step done by
-        several roles, the role named by `output_oleh`)."""
+        several roles, the role named by `output_oleh`; on one that any of them may do, whoever
+        does it, since the others are released)."""
         return step.delivers_output(self.role_of(disposition))
 
     def answers_question(self, disposition: Disposition, step: Step) -> bool:
@@ -837,13 +838,12 @@ class Procedure:
             sender_id=sender_id,
             instruction=instruction,
             handed_from=str(handed_from.id) if handed_from else None,
-            role=role
-            if self.definition.step(self.instance.run(run_id).step_number).shared
-            else None,
+            role=role if self._is_shared(run_id) else None,
         )
         return disposition
 
     def _is_shared(self, run_id: uuid.UUID) -> bool:
+        """True when the run's step is done by several roles (its audit rows name the role)."""
         return self.definition.step(self.instance.run(run_id).step_number).shared
 
     # -- recording -------------------------------------------------------------------------
