@@ -195,7 +195,13 @@ def _answer_word(branch: Branch) -> str:
 
 
 def _target(definition: SopDefinition, number: int) -> str:
-    return "selesai" if number == END else f"langkah {definition.step(number).label}"
+    """A branch's target as the table shows it; a number the document repeats names its row."""
+    if number == END:
+        return "selesai"
+    step = definition.step(number)
+    if sum(1 for other in definition.steps if other.label == step.label) > 1:
+        return f"langkah {step.label} (baris {definition.position_of(step)})"
+    return f"langkah {step.label}"
 
 
 def time_cell(step: Step) -> str:

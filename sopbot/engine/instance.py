@@ -136,6 +136,9 @@ class StepRun:
     due_at: dt.datetime | None = None
     answer: str | None = None  # the key of the question's branch taken ("ya", "tidak", "2")
     reason: str | None = None  # the "tidak" or "Kembalikan" reason
+    # In an initialling chain sent back to one of its roles ("Kembalikan" within the step): the
+    # role this run starts from; the roles before it delivered in the run that was sent back.
+    resume_role: str | None = None
 
 
 @dataclass(slots=True)

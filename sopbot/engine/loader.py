@@ -513,12 +513,16 @@ class _Builder:
         for raw in raws:
             label = raw.label or ""
             if label in first_line:
+                how = (
+                    f"A 'lanjut' or a branch names this one by its id {raw.explicit_id}"
+                    if raw.explicit_id is not None
+                    else "To send work to this one by a 'lanjut' or a branch, give it an 'id' "
+                    "(a whole number no other step uses) and name the id"
+                )
                 self.r.warning(
                     raw.line,
                     f"step number {label} appears twice (first on line {first_line[label]}); "
-                    "kept as the document prints it. To send work to this one by a 'lanjut' "
-                    "or a branch, give it an 'id' (a whole number no other step uses) and name "
-                    "the id",
+                    f"kept as the document prints it. {how}",
                 )
             first_line.setdefault(label, raw.line)
             if raw.number is None and label.isdigit() and int(label) not in taken:

@@ -180,8 +180,23 @@ class Procedure:
         """True when the member may return the step to the one before it ("Kembalikan")."""
         if not self._allowed(disposition_id, member_id, decision=None):
             return False
-        run = self.instance.run(self.instance.disposition(disposition_id).step_run_id)
-        return run.previous_run_id is not None
+        disposition = self.instance.disposition(disposition_id)
+        run = self.instance.run(disposition.step_run_id)
+        return run.previous_run_id is not None or self._chain_back_to(disposition) is not None
+
+    def _chain_back_to(self, disposition: Disposition) -> str | None:
+        """In an initialling chain, the role before this disposition's (None for the first
+        role, or a step that is no chain): "Kembalikan" goes back to it."""
+        run = self.instance.run(disposition.step_run_id)
+        step = self.definition.step(run.step_number)
+        if step.together is not Together.IN_TURN:
+            return None
+        index = step.roles.index(self.role_of(disposition))
+        return step.roles[index - 1] if index > self._first_role_index(run, step) else None
+
+    def _first_role_index(self, run: StepRun, step: Step) -> int:
+        """Where a run's chain starts: its first role, or the role the chain was sent back to."""
+        return step.roles.index(run.resume_role) if run.resume_role in step.roles else 0
 
     def can_hand_over(
         self, disposition_id: uuid.UUID, member_id: int, *, is_admin: bool = False
@@ -362,15 +377,17 @@ class Procedure:
         at: dt.datetime,
         routing: Routing,
     ) -> None:
-        """Return the step to the step that led to it ("Kembalikan"), with a reason."""
+        """Return the step to the step that led to it ("Kembalikan"), with a reason; in an
+        initialling chain, to the role before in the chain: the step runs again (the next
+        round) from that role on."""
         _require_aware(at)
         disposition, run, _ = self._actionable(disposition_id, actor_id)
         clean_reason = reason.strip()
         if not clean_reason:
             raise ReasonRequired("say why the step goes back", field="reason")
-        if run.previous_run_id is None:
+        back_to_role = self._chain_back_to(disposition)
+        if run.previous_run_id is None and back_to_role is None:
             raise NothingToReturnTo("the first step has no step before it")
-        previous = self.instance.run(run.previous_run_id)
         disposition.reason = clean_reason
         self._set_disposition(
             disposition,
@@ -394,13 +411,17 @@ class Procedure:
             TransitionAction.SEND_BACK,
             reason=clean_reason,
         )
+        target = run.step_number
+        if back_to_role is None and run.previous_run_id is not None:
+            target = self.instance.run(run.previous_run_id).step_number
         self._open_step(
-            previous.step_number,
+            target,
             at=at,
             routing=routing,
             sender_id=actor_id,
             instruction=clean_reason,
             previous=run,
+            resume_role=back_to_role,
         )
 
     def hand_over(
@@ -601,7 +622,12 @@ class Procedure:
         step = self.definition.step(run.step_number)
         if not step.shared or step.together is Together.ANY_ONE:
             return _delivered(self.instance.dispositions_of(run))
-        return all(_delivered(self._group(run, role)) for role in step.roles)
+        return all(_delivered(self._group(run, role)) for role in self._roles_of_run(run, step))
+
+    def _roles_of_run(self, run: StepRun, step: Step) -> tuple[str, ...]:
+        """The roles a run needs: all of the step's, or in a chain sent back to one of its
+        roles, that role and those after it (the ones before have delivered already)."""
+        return step.roles[self._first_role_index(run, step) :]
 
     def _group(self, run: StepRun, role: str) -> list[Disposition]:
         """The dispositions of a run that are for one executing role."""
@@ -622,7 +648,9 @@ class Procedure:
         """Staff each role that should be working on the run now: every role that has not
         delivered, or in an initialling chain the first that has not."""
         step = self.definition.step(run.step_number)
-        pending = [role for role in step.roles if not _delivered(self._group(run, role))]
+        pending = [
+            role for role in self._roles_of_run(run, step) if not _delivered(self._group(run, role))
+        ]
         if step.together is Together.IN_TURN:
             pending = pending[:1]
         for role in pending:
@@ -633,7 +661,7 @@ class Procedure:
         """Who sends the work to `role` and with what note: in an initialling chain, the one
         before it in the chain; otherwise whoever sent the work into the step."""
         index = step.roles.index(role)
-        if step.together is not Together.IN_TURN or index == 0:
+        if step.together is not Together.IN_TURN or index <= self._first_role_index(run, step):
             return run.sender_id, run.instruction
         done = [
             d for d in self._group(run, step.roles[index - 1]) if d.state is DispositionState.DONE
@@ -696,6 +724,7 @@ class Procedure:
         sender_id: int,
         instruction: str | None,
         previous: StepRun | None,
+        resume_role: str | None = None,
     ) -> StepRun:
         step = self.definition.step(step_number)
         round_number = self.instance.rounds_of(step_number) + 1
@@ -711,6 +740,7 @@ class Procedure:
             sender_id=sender_id,
             instruction=instruction,
             due_at=self.deadline(standard, at) if self.deadline is not None else None,
+            resume_role=resume_role,
         )
         self.instance.step_runs.append(run)
         self._record(

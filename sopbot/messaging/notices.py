@@ -759,9 +759,15 @@ class Notifier:
         for run in instance.step_runs:
             if run.id != disposition.step_run_id and run.state.value == "completed":
                 latest[run.step_number] = run
+        # In an initialling chain the roles before this one delivered in this run (or, in a
+        # chain sent back within the step, in the run that was sent back).
+        own = instance.run(disposition.step_run_id)
+        sources = [*latest.values(), own]
+        if own.resume_role is not None and own.previous_run_id is not None:
+            sources.append(instance.run(own.previous_run_id))
         wanted = {
             doc_id: run.step_number
-            for run in latest.values()
+            for run in sources
             for d in instance.dispositions_of(run)
             if d.state is DispositionState.DONE
             for doc_id in d.document_ids

@@ -163,6 +163,7 @@ class StepRunRow(SQLModel, table=True):
     instruction: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answer: str | None = Field(default=None, max_length=8)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    resume_role: str | None = Field(default=None, max_length=64)  # (migration 0011)
 
 
 class DispositionRow(SQLModel, table=True):

@@ -139,8 +139,7 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (
             32,
             "warning: step number 2 appears twice (first on line 26); kept as the document "
-            "prints it. To send work to this one by a 'lanjut' or a branch, give it an 'id' (a "
-            "whole number no other step uses) and name the id",
+            "prints it. A 'lanjut' or a branch names this one by its id 7",
         ),
     ],
     # Step 2 is not missing, only listed late: no "step numbers jump" warning for it.

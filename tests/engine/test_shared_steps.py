@@ -286,7 +286,7 @@ def test_only_the_last_of_a_chain_answers_its_question_the_others_press_selesai(
     }
 
 
-def test_kembalikan_from_the_second_of_a_chain_returns_the_step_to_the_one_before_it() -> None:
+def test_kembalikan_in_a_chain_goes_back_to_the_role_before_in_the_chain() -> None:
     office = Office()
     procedure = to_step_3(office)
     done(procedure, office, KASI, 3)
@@ -297,15 +297,36 @@ def test_kembalikan_from_the_second_of_a_chain_returns_the_step_to_the_one_befor
     )
     assert procedure.instance.disposition(kabid).state is DispositionState.RETURNED
     chain = [r for r in procedure.instance.step_runs if r.step_number == 3]
-    assert [r.state for r in chain] == [StepRunState.RETURNED]
-    # The work goes back to the step that led to the chain (the meeting), with the reason.
-    assert open_step(procedure) == 2
-    assert {d.instruction for d in procedure.instance.live_dispositions()} == {"Lampiran kurang"}
+    # The step runs again (the next round) from the Kasi, who initialled before the Kabid;
+    # the reason travels with it.
+    assert [(r.state, r.round, r.resume_role) for r in chain] == [
+        (StepRunState.RETURNED, 1, None),
+        (StepRunState.OPEN, 2, "kasi"),
+    ]
+    (kasi,) = procedure.instance.live_dispositions()
+    assert (procedure.role_of(kasi), kasi.assignee_id, kasi.instruction, kasi.sender_id) == (
+        "kasi",
+        KASI,
+        "Lampiran kurang",
+        KABID,
+    )
     done(procedure, office, KASI, 5)
-    done(procedure, office, KABID, 6)
-    # The chain starts again from its first role.
-    assert open_step(procedure) == 3
-    assert [procedure.role_of(d) for d in procedure.instance.live_dispositions()] == ["kasi"]
+    # Then the Kabid again, with the Kasi's note, and the chain goes on.
+    (again,) = procedure.instance.live_dispositions()
+    assert (procedure.role_of(again), again.assignee_id, again.sender_id) == (
+        "kabid",
+        KABID,
+        KASI,
+    )
+
+
+def test_kembalikan_by_the_first_of_a_chain_returns_the_step_to_the_step_before() -> None:
+    office = Office()
+    procedure = to_step_3(office)
+    kasi = only(procedure, KASI)
+    procedure.send_back(kasi, KASI, reason="Data kurang", at=at(4), routing=office.routing(at(4)))
+    assert open_step(procedure) == 2
+    assert {d.instruction for d in procedure.instance.live_dispositions()} == {"Data kurang"}
 
 
 def test_the_hand_over_step_is_answered_by_the_receiver_and_wants_a_document_on_one_answer() -> (

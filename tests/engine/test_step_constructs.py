@@ -112,9 +112,8 @@ def test_every_construct_reads_into_the_model() -> None:
     assert [definition.position_of(s) for s in definition.steps] == [1, 2, 3, 4, 5, 6]
     assert _warnings(result) == [
         "step numbers jump from 3 to 5; is a step missing?",
-        "step number 6 appears twice (first on line 59); kept as the document prints it. To "
-        "send work to this one by a 'lanjut' or a branch, give it an 'id' (a whole number no "
-        "other step uses) and name the id",
+        "step number 6 appears twice (first on line 59); kept as the document prints it. A "
+        "'lanjut' or a branch names this one by its id 60",
     ]
 
 
