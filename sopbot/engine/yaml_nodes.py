@@ -406,3 +406,18 @@ def _suggest(key: str, allowed: list[str]) -> str:
     if close:
         return f"did you mean '{close}'?"
     return "allowed keys: " + ", ".join(allowed)
+
+
+def peek(node: Node, key: str) -> str | None:
+    """The scalar value of `key` in a mapping node, to name the item in messages."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if (
+            isinstance(key_node, ScalarNode)
+            and key_node.value == key
+            and isinstance(value_node, ScalarNode)
+            and not is_null(value_node)
+        ):
+            return shown(str(value_node.value))
+    return None

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bench.sop_loading import sop_with_loops
-from sopbot.engine import flow_checks, loader
+from sopbot.engine import field_reader, flow_checks, loader, step_reader
 from sopbot.engine.limits import (
     HEADER_LISTS,
     MAX_FILE_BYTES,
@@ -57,7 +57,7 @@ def _count_calls(work: Callable[[], object], *, only_from: tuple[str, ...]) -> i
 
 _ENGINE = (str(Path(loader.__file__).parent),)
 # The validator beyond reading YAML: building the steps and checking the flow.
-_VALIDATOR = (loader.__file__, flow_checks.__file__)
+_VALIDATOR = (loader.__file__, step_reader.__file__, field_reader.__file__, flow_checks.__file__)
 
 
 def _parse(text: str) -> LoadResult:
