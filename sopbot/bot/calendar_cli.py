@@ -13,6 +13,7 @@ from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
 from sopbot.engine.working_calendar import DayRule, HoursPeriod, Interval, WorkingHours
 from sopbot.engine.written_dates import WrittenDateError, parse_day
+from sopbot.messaging.working_hours import alike_runs
 from sopbot.services.calendar_admin import CalendarAdmin
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
@@ -191,22 +192,8 @@ def describe_weekdays(by_weekday: Mapping[int, tuple[Interval, ...]]) -> str:
     08:00-12:00,12:30-15:00; jumat 08:00-11:30,12:30-15:30" ("-" is a day off)."""
     return "; ".join(
         f"{_weekday_range(first, last)} {_intervals_text(spans)}"
-        for first, last, spans in _alike_runs(by_weekday)
+        for first, last, spans in alike_runs(by_weekday)
     )
-
-
-def _alike_runs(
-    by_weekday: Mapping[int, tuple[Interval, ...]],
-) -> list[tuple[int, int, tuple[Interval, ...]]]:
-    """Runs of consecutive weekdays with the same intervals: (first, last, intervals)."""
-    runs: list[tuple[int, int, tuple[Interval, ...]]] = []
-    for day in sorted(by_weekday):
-        spans = tuple(by_weekday[day])
-        if runs and runs[-1][1] == day - 1 and runs[-1][2] == spans:
-            runs[-1] = (runs[-1][0], day, spans)
-        else:
-            runs.append((day, day, spans))
-    return runs
 
 
 def _weekday_range(first: int, last: int) -> str:
@@ -318,7 +305,7 @@ def _hours(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextI
         return EXIT_PROBLEMS
     days = ",".join(
         f"{_weekday_range(first, last)}"
-        for first, last, _ in _alike_runs(dict.fromkeys(weekdays, ()))
+        for first, last, _ in alike_runs(dict.fromkeys(weekdays, ()))
     )
     print(
         f"{what}{days}: {args.intervals}; {moved} open step(s) got a new due time",

@@ -269,29 +269,8 @@ class WorkingCalendar:
         day where L is `day_length_on` its day (see the module's docstring). Without periods
         this is `add(start, days * day_length)`."""
         _require_aware(start)
-        day = self.local_date(start)
-        scale = self.day_length_on(day)
-        # Counted in seconds of the current day length; rescaled where the day length changes,
-        # so a day length that never changes gives exactly `add`'s arithmetic.
-        remaining = max(0.0, days) * scale
-        if remaining == 0 and self._in_or_closing(start):
-            return start
-        for _ in range(_SEARCH_DAYS):
-            length = self.day_length_on(day)
-            if length != scale:
-                remaining, scale = remaining * length / scale, length
-            for opening, closing in self.intervals(day):
-                if closing <= start:
-                    continue
-                begin = max(opening, start)
-                available = (closing - begin).total_seconds()
-                if remaining <= available:
-                    if remaining == 0 and begin > start:
-                        return begin
-                    return begin + dt.timedelta(seconds=remaining)
-                remaining -= available
-            day += dt.timedelta(days=1)
-        raise ValueError("no working time found in ten years: check the working hours")
+        scale = self.day_length_on(self.local_date(start))
+        return self._count_forward(start, max(0.0, days) * scale, scale=scale)
 
     def _months_after(self, start: dt.datetime, months: int) -> dt.datetime:
         """The same local date and time `months` later, on the month's last day when it is
@@ -325,11 +304,22 @@ class WorkingCalendar:
         when `start` is outside working time). The result may be an interval's closing instant.
         """
         _require_aware(start)
-        remaining = max(0.0, seconds)
+        return self._count_forward(start, max(0.0, seconds), scale=None)
+
+    def _count_forward(
+        self, start: dt.datetime, remaining: float, *, scale: float | None
+    ) -> dt.datetime:
+        """Walk the working intervals from `start` until `remaining` seconds are used up. With
+        a `scale` (a day length), the seconds are of that day length and are rescaled where a
+        day's length differs (`add_days`); without, they are clock seconds (`add`)."""
         if remaining == 0 and self._in_or_closing(start):
             return start  # adding nothing to a working moment (or a closing instant) is a no-op
         day = self.local_date(start)
         for _ in range(_SEARCH_DAYS):
+            if scale is not None:
+                length = self.day_length_on(day)
+                if length != scale:
+                    remaining, scale = remaining * length / scale, length
             for opening, closing in self.intervals(day):
                 if closing <= start:
                     continue

@@ -18,11 +18,10 @@ _WEEKDAYS = {
 }
 
 
-def weekly_hours(
-    by_weekday: Mapping[int, tuple[Interval, ...]], language: Language, catalog: Catalog
-) -> str:
-    """The hours of the weekdays given (0 = Monday), neighbours with the same hours joined
-    ("Senin-Kamis"); a weekday with no intervals reads as a day off."""
+def alike_runs(
+    by_weekday: Mapping[int, tuple[Interval, ...]],
+) -> list[tuple[int, int, tuple[Interval, ...]]]:
+    """Runs of consecutive weekdays with the same intervals: (first, last, intervals)."""
     runs: list[tuple[int, int, tuple[Interval, ...]]] = []
     for day in sorted(by_weekday):
         spans = tuple(by_weekday[day])
@@ -30,6 +29,15 @@ def weekly_hours(
             runs[-1] = (runs[-1][0], day, spans)
         else:
             runs.append((day, day, spans))
+    return runs
+
+
+def weekly_hours(
+    by_weekday: Mapping[int, tuple[Interval, ...]], language: Language, catalog: Catalog
+) -> str:
+    """The hours of the weekdays given (0 = Monday), neighbours with the same hours joined
+    ("Senin-Kamis"); a weekday with no intervals reads as a day off."""
+    runs = alike_runs(by_weekday)
     names = _WEEKDAYS[language]
     return "; ".join(
         f"{names[first] if first == last else f'{names[first]}-{names[last]}'} "
