@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 
 from sopbot.cli import main
+from sopbot.demo.officials import settle
+from sopbot.demo.scenario import act, start_procedure, world
+from sopbot.engine.library import load_library
+from sopbot.messaging.catalog import Language, default_catalog
+from sopbot.messaging.keyboards import Action, callback
+from tests.e2e.test_refusals import counts
+
+T = default_catalog().text
 
 DEFS = Path(__file__).parent / "defs"
 SOP = "dinas-surat-samarinda/surat-masuk"
@@ -108,3 +116,40 @@ def test_the_json_says_what_each_construct_says(capsys: pytest.CaptureFixture[st
         "Kepala Dinas",
     )
     assert chain["decision"]["branches"][1]["to"] == {"id": draft["id"], "no": "5.1"}
+
+
+async def test_forged_and_misplaced_answers_change_nothing(tmp_path: Path) -> None:
+    async with world(load_library(DEFS), SOP, documents_dir=tmp_path / "docs") as demo:
+        await start_procedure(demo)
+        procedures = demo.parts.services.procedures
+        # Step 2 is done in turn: the Pengadministrasi Umum, then the Sekretaris.
+        for role in ("tata_usaha", "sekretaris"):
+            official = demo.officials[role]
+            assert official.member_id is not None
+            (item,) = procedures.inbox(official.member_id)
+            await act(demo, official, item.step_number, item.round, {})
+        sekretaris = demo.officials["sekretaris"]
+        assert sekretaris.member_id is not None
+        (item,) = procedures.inbox(sekretaris.member_id)
+        assert demo.definition.step(item.step_number).label == "3"  # the labelled question
+        message = sekretaris.disposition()
+        before = counts(demo)
+        d = item.disposition_id
+        refusals = [
+            (callback(Action.ANSWER, d, "9"), "answer.not_a_decision"),  # no such answer
+            (f"j:{d.hex}", "answer.invalid_button"),  # no answer at all
+            (callback(Action.YES, d), "answer.not_a_decision"),  # "Sesuai" is no answer here
+            (callback(Action.COMPLETE, d), "answer.not_a_decision"),  # a question, not Selesai
+        ]
+        for data, key in refusals:
+            query = sekretaris.user.press_raw(message.message_id, data)
+            answer = await sekretaris.user.wait_for_answer(query)
+            assert answer.text == T(Language.ID, key), data
+        # Another official presses a real answer of the Sekretaris's question.
+        other = demo.officials["kepala_dinas"]
+        own_message = other.user.bot_messages()[-1].message_id  # a message in their own chat
+        query = other.user.press_raw(own_message, callback(Action.ANSWER, d, "1"))
+        assert (await other.user.wait_for_answer(query)).text == T(Language.ID, "answer.not_yours")
+        await settle(demo.emulator, demo.parts)
+        assert counts(demo) == before
+        assert [i.disposition_id for i in procedures.inbox(sekretaris.member_id)] == [d]
