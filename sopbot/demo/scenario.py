@@ -254,9 +254,7 @@ async def act(
     role = world.role_of(official)
     # What this holder does on the step: on a step of several roles, only the one named by
     # output_oleh uploads, and in a chain only the last answers the question.
-    owes = any(step.delivers_output(r) for r in step.roles if definition.routed_role(r) == role)
-    decider = step.deciding_role
-    asks = step.is_decision and (decider is None or definition.routed_role(decider) == role)
+    owes, asks = definition.part_of(step, role)
     answer = choose(step, round_, rejections) if asks else None
     if owes and step.output_kind_on(answer.branch if answer else None) is OutputKind.DOCUMENT:
         name = f"langkah-{step.label}-putaran-{round_}.pdf"

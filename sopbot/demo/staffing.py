@@ -157,11 +157,7 @@ class Player:
         definition = self.agency.definition
         step = definition.step(item.step_number)
         role = next(key for key, people in self.agency.people.items() if member in people)
-        owes = any(step.delivers_output(r) for r in step.roles if definition.routed_role(r) == role)
-        decider = step.deciding_role
-        asks = step.decision is not None and (
-            decider is None or definition.routed_role(decider) == role
-        )
+        owes, asks = definition.part_of(step, role)
         answer, reason = self.answers.get(
             (item.step_number, item.round),
             (step.decision.onward.key if step.decision is not None else "", None),

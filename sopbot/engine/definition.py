@@ -301,6 +301,12 @@ class Step:
             return None
         return self.executors[-1].role if self.together is Together.IN_TURN else None
 
+    def answered_by(self, role: str) -> bool:
+        """True when the holder of `role` answers the step's question (with its buttons rather
+        than "Selesai"): any executor, or in an initialling chain the last one."""
+        decider = self.deciding_role
+        return self.is_decision and (decider is None or role == decider)
+
     @property
     def successors(self) -> tuple[int, ...]:
         """Every step number (or END) the flow can go to from here."""
@@ -373,6 +379,15 @@ class SopDefinition:
         party the agency role that records what the party did."""
         role = self._roles_by_key[key]
         return role.recorded_by if role.external and role.recorded_by else key
+
+    def part_of(self, step: Step, holder_role: str) -> tuple[bool, bool]:
+        """What the holder of an agency role does on a step given to it (directly, or as the
+        recorder of an outside party): (delivers the output, answers the question)."""
+        roles = [key for key in step.roles if self.routed_role(key) == holder_role]
+        return (
+            any(step.delivers_output(key) for key in roles),
+            any(step.answered_by(key) for key in roles),
+        )
 
     def position_of(self, step: Step) -> int:
         """The step's place in the table, 1 for the first row ("Langkah X dari N")."""

@@ -235,9 +235,7 @@ class Procedure:
     def answers_question(self, disposition: Disposition, step: Step) -> bool:
         """True when this disposition is answered with the question's buttons rather than
         "Selesai" (in an initialling chain only the last role answers)."""
-        return step.is_decision and (
-            step.deciding_role is None or self.role_of(disposition) == step.deciding_role
-        )
+        return step.answered_by(self.role_of(disposition))
 
     def branch_taken(self, run: StepRun) -> Branch | None:
         """The question's branch a completed run took, if it asked one."""

@@ -37,6 +37,7 @@ _DISPOSITION_ACTIONS = (
     Action.YES,
     Action.NO,
     Action.ANSWER,
+    Action.ANSWER_BACK,
     Action.SEND_BACK,
     Action.HAND_OVER,
     Action.HAND_TO,
@@ -71,8 +72,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
                 procedures.claim, key, member_id=member.id, disposition_id=disposition_id
             )
             await answer(query, t(language, "answer.claimed"))
-        elif pressed.action is Action.NO:
-            await _ask_reason_no(update, context, caller, disposition_id, DecisionAnswer.NO)
+        elif pressed.action in (Action.NO, Action.ANSWER_BACK):
+            back = DecisionAnswer.NO.value if pressed.action is Action.NO else pressed.part(1)
+            await _ask_reason_no(update, context, caller, disposition_id, back)
         elif pressed.action is Action.SEND_BACK:
             step = await in_thread(procedures.check, member.id, disposition_id)
             await answer(query)
@@ -104,8 +106,9 @@ async def _answer_question(
     disposition_id: uuid.UUID,
     pressed: Pressed,
 ) -> None:
-    """ "Sesuai", or a labelled answer: goes on at once, or asks the reason when the SOP marks
-    the answer as one that sends the work back. The answer's key is checked on the server."""
+    """ "Sesuai", or a labelled answer that goes on: decided at once. The answer's key is
+    checked by the engine, which refuses one that needs a reason (the answers that send the
+    work back come as ANSWER_BACK and ask for it first)."""
     query = update.callback_query
     assert query is not None  # noqa: S101 - from a button
     member, services, language = caller.member, caller.services, caller.language
@@ -115,16 +118,12 @@ async def _answer_question(
             query, services.catalog.text(language, "answer.invalid_button"), show_alert=True
         )
         return
-    branch = (await in_thread(services.procedures.branch, member.id, disposition_id, key)).branch
-    if branch.rejects:
-        await _ask_reason_no(update, context, caller, disposition_id, branch.key)
-        return
     await in_thread(
         services.procedures.decide,
         command_key(update, context),
         member_id=member.id,
         disposition_id=disposition_id,
-        answer=branch.key,
+        answer=key,
     )
     await answer(query, services.catalog.text(language, "answer.done"))
 
@@ -134,16 +133,24 @@ async def _ask_reason_no(
     context: ContextTypes.DEFAULT_TYPE,
     caller: Caller,
     disposition_id: uuid.UUID,
-    answer_key: str,
+    answer_key: str | None,
 ) -> None:
-    """Ask why the work goes back, remembering which answer sends it."""
+    """Ask why the work goes back, remembering which answer sends it (checked first: an answer
+    that goes on, or none, is refused like any answer the question does not have)."""
     query = update.callback_query
     assert query is not None  # noqa: S101 - from a button
     member, services, language = caller.member, caller.services, caller.language
-    chosen = await in_thread(services.procedures.branch, member.id, disposition_id, answer_key)
+    t = services.catalog.text
+    chosen = (
+        await in_thread(services.procedures.branch, member.id, disposition_id, answer_key)
+        if answer_key is not None
+        else None
+    )
+    if chosen is None or not chosen.branch.rejects:
+        await answer(query, t(language, "answer.not_a_decision"), show_alert=True)
+        return
     branch = chosen.branch
     await answer(query)
-    t = services.catalog.text
     text = t(language, "ask.reason_no", step=escape(chosen.step_label))
     if branch.label:
         text = f"{t(language, 'ask.reason_for_answer', answer=escape(branch.label))}\n{text}"

@@ -23,6 +23,7 @@ class Action(StrEnum):
     YES = "y"  # Sesuai (a decision)
     NO = "t"  # Tidak sesuai (a decision; asks for a reason)
     ANSWER = "j"  # a labelled answer of a question (jawaban): the branch's key follows
+    ANSWER_BACK = "b"  # a labelled answer that sends the work back: asks for a reason first
     SEND_BACK = "k"  # Kembalikan (asks for a reason)
     HAND_OVER = "a"  # Alihkan: shows colleagues
     HAND_TO = "h"  # Alihkan to this colleague (asks for a reason)

@@ -478,7 +478,10 @@ class Notifier:
                 ]
             ]
         buttons = [
-            Button(f"{'↩️' if b.rejects else '▶️'} {b.label}", callback(Action.ANSWER, d, b.key))
+            Button(
+                f"{'↩️' if b.rejects else '▶️'} {b.label}",
+                callback(Action.ANSWER_BACK if b.rejects else Action.ANSWER, d, b.key),
+            )
             for b in decision.branches
         ]
         short = all(len(b.label or "") <= _SHORT_ANSWER for b in decision.branches)

@@ -140,6 +140,9 @@ async def test_forged_and_misplaced_answers_change_nothing(tmp_path: Path) -> No
             (f"j:{d.hex}", "answer.invalid_button"),  # no answer at all
             (callback(Action.YES, d), "answer.not_a_decision"),  # "Sesuai" is no answer here
             (callback(Action.COMPLETE, d), "answer.not_a_decision"),  # a question, not Selesai
+            # An answer that goes on, pressed as one that sends back, and the other way round.
+            (callback(Action.ANSWER_BACK, d, "1"), "answer.not_a_decision"),
+            (callback(Action.ANSWER, d, "3"), "answer.reason_required"),
         ]
         for data, key in refusals:
             query = sekretaris.user.press_raw(message.message_id, data)
