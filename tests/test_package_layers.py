@@ -18,11 +18,12 @@ PACKAGE = Path(sopbot.__file__).parent
 ALLOWED = {
     "engine": set(),
     "messaging": {"engine"},
+    "documents": {"engine", "messaging"},
     "storage": {"engine", "messaging"},
-    "services": {"engine", "messaging", "storage"},
+    "services": {"engine", "messaging", "storage", "documents"},
     "delivery": {"engine", "messaging", "storage"},
-    "handlers": {"engine", "messaging", "storage", "services", "delivery"},
-    "bot": {"engine", "messaging", "storage", "services", "delivery", "handlers"},
+    "handlers": {"engine", "messaging", "storage", "services", "delivery", "documents"},
+    "bot": {"engine", "messaging", "storage", "services", "delivery", "handlers", "documents"},
     "emulator": {"delivery"},
     "demo": {
         "engine",
@@ -33,8 +34,19 @@ ALLOWED = {
         "handlers",
         "bot",
         "emulator",
+        "documents",
     },
-    "(root)": {"engine", "messaging", "storage", "services", "delivery", "handlers", "bot", "demo"},
+    "(root)": {
+        "engine",
+        "messaging",
+        "storage",
+        "services",
+        "delivery",
+        "handlers",
+        "bot",
+        "demo",
+        "documents",
+    },
 }
 
 

@@ -1,0 +1,178 @@
+"""The flow written in words in the Keterangan column: where a diamond's answers lead, and a
+jump that the row order does not show.
+
+Agencies write these notes when the arrows alone would be hard to follow ("Jika tidak sesuai,
+kembali ke langkah 4"), and a Word table cannot carry arrows that an importer can follow, so the
+rendered document writes them in one plain form, and the importer reads that form and the usual
+ways officials write it. One module holds both directions so that they cannot drift apart:
+
+    Format sudah sesuai? Jika ya: lanjut ke langkah 6. Jika tidak: kembali ke langkah 4.
+    Surat penting? Jika "Penting": lanjut ke langkah 4 (output: lembar disposisi).
+        Jika "Biasa": lanjut ke langkah 6. Jika "Salah alamat": selesai.
+        Jika "Berkas kurang": kembali ke langkah 1.
+    Lanjut ke langkah 8.
+    Selesai.
+
+"kembali ke" marks an answer that sends the work back (a reason is asked); "lanjut ke" one that
+goes on. A target is the step's number as printed, or "selesai".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from sopbot.engine.definition import END, DecisionAnswer, SopDefinition, Step
+
+FINISH: Final = "selesai"
+"""The target that ends the procedure."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteBranch:
+    """One answer of a diamond as the note writes it.
+
+    `answer` is "ya" / "tidak" for an approval, else the answer's own words; `target` is a step
+    number as printed, or FINISH.
+    """
+
+    answer: str
+    target: str
+    rejects: bool
+    output: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowNote:
+    """What a Keterangan cell says about the flow: a diamond's branches, or where a plain step
+    goes when it is not the next row (`next`)."""
+
+    question: str | None = None
+    branches: tuple[NoteBranch, ...] = ()
+    next: str | None = None
+
+    @property
+    def approval(self) -> bool:
+        """True when the branches are exactly "ya" and "tidak" (a `keputusan`)."""
+        answers = [b.answer for b in self.branches]
+        return answers == [DecisionAnswer.YES.value, DecisionAnswer.NO.value]
+
+
+def note_for(definition: SopDefinition, step: Step) -> str:
+    """The flow note of a step in the plain form above; "" when the row order says it all (the
+    step goes on to the next row, or is the last row and ends the procedure)."""
+    if step.decision is not None:
+        parts = [step.decision.question] if step.decision.question else []
+        for branch in step.decision.branches:
+            answer = branch.label if branch.label is not None else branch.key
+            shown = f'"{answer}"' if branch.label is not None else answer
+            output = f" (output: {branch.output})" if branch.output else ""
+            words = _target_words(definition, branch.target, branch.rejects)
+            parts.append(f"Jika {shown}: {words}{output}.")
+        return " ".join(parts)
+    following = _following(definition, step)
+    if step.next == following:
+        return ""
+    if step.next == END:
+        return "Selesai."
+    return f"Lanjut ke langkah {definition.step(step.next).label}."
+
+
+def _following(definition: SopDefinition, step: Step) -> int:
+    """The number of the next row, or END for the last."""
+    position = definition.steps.index(step)
+    return definition.steps[position + 1].number if position + 1 < len(definition.steps) else END
+
+
+def _target_words(definition: SopDefinition, target: int, rejects: bool) -> str:
+    if target == END:
+        return FINISH
+    verb = "kembali ke" if rejects else "lanjut ke"
+    return f"{verb} langkah {definition.step(target).label}"
+
+
+_QUESTION = re.compile(r"^(?P<q>[^?\n]*\?)\s*")
+_BRANCH = re.compile(
+    r"""(?:jika|bila|apabila)\s+
+        (?P<answer>"[^"]+"|“[^”]+”|[^:,]+?)\s*[:,]\s*
+        (?:(?P<verb>kembali(?:kan)?|dikembalikan|lanjut(?:kan)?|diteruskan|ke)\s+)?
+        (?:ke\s+)?
+        (?:(?:langkah|no\.?|nomor|kegiatan|tahap)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)
+          |(?P<finish>selesai))
+        (?:\s*\(output:\s*(?P<output>[^)]+)\))?
+        \s*[.;]?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_JUMP = re.compile(
+    r"^(?:lanjut(?:kan)?\s+ke\s+(?:langkah|no\.?|nomor)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)"
+    r"|(?P<finish>selesai))\s*\.?$",
+    re.IGNORECASE,
+)
+_YES_WORDS: Final = frozenset({"ya", "sesuai", "setuju", "lengkap", "benar", "valid"})
+_NO_WORDS: Final = frozenset({"tidak", "tidak sesuai", "tidak setuju", "tidak lengkap", "belum"})
+
+
+def split_note(cell: str) -> tuple[str, FlowNote | None]:
+    """Split a Keterangan cell into its own remarks and the flow note at its end, if any.
+
+    The note is the last paragraph (or the whole cell) when it reads as the form above or the
+    usual variants ("Jika tidak sesuai, dikembalikan ke langkah 4"); anything else is remarks.
+    """
+    paragraphs = [p.strip() for p in cell.strip().split("\n")]
+    for start in range(len(paragraphs)):
+        tail = " ".join(p for p in paragraphs[start:] if p)
+        note = read_note(tail)
+        # A question is one sentence of the note's own first paragraph, never earlier remarks.
+        if note is not None and (note.question is None or note.question in paragraphs[start]):
+            return "\n".join(paragraphs[:start]).strip(), note
+    return cell.strip(), None
+
+
+def read_note(text: str) -> FlowNote | None:
+    """The flow note that `text` is, or None when it is not one (as a whole)."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    jump = _JUMP.match(text)
+    if jump:
+        return FlowNote(next=FINISH if jump["finish"] else jump["target"].rstrip("."))
+    question = None
+    rest = text
+    asked = _QUESTION.match(text)
+    if asked and not re.match(r"(?i)^(?:jika|bila|apabila)\b", text):
+        question = asked["q"].strip()
+        rest = text[asked.end() :]
+    branches: list[NoteBranch] = []
+    position = 0
+    for match in _BRANCH.finditer(rest):
+        if rest[position : match.start()].strip(" .;,"):
+            return None
+        position = match.end()
+        branches.append(_branch(match))
+    if rest[position:].strip(" .;,") or len(branches) < 2:
+        return None
+    return FlowNote(question=question, branches=tuple(_as_approval(branches)))
+
+
+def _branch(match: re.Match[str]) -> NoteBranch:
+    raw = match["answer"].strip()
+    quoted = raw[:1] in '"“'
+    answer = raw.strip('"“”').strip() if quoted else raw.lower()
+    verb = (match["verb"] or "").lower()
+    target = FINISH if match["finish"] else match["target"].rstrip(".")
+    rejects = verb.startswith(("kembali", "dikembalikan"))
+    return NoteBranch(answer, target, rejects, (match["output"] or "").strip() or None)
+
+
+def _as_approval(branches: list[NoteBranch]) -> list[NoteBranch]:
+    """Two unquoted answers such as "ya" / "tidak sesuai" are an approval: keyed ya / tidak."""
+    if len(branches) != 2:
+        return branches
+    first, second = branches
+    if first.answer in _YES_WORDS and second.answer in _NO_WORDS:
+        return [
+            NoteBranch(DecisionAnswer.YES.value, first.target, False, first.output),
+            NoteBranch(DecisionAnswer.NO.value, second.target, True, second.output),
+        ]
+    return branches
