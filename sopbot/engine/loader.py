@@ -26,6 +26,7 @@ from sopbot.engine.definition import (
     Step,
     Together,
 )
+from sopbot.engine.draft_marks import UNDECIDED, undecided_nodes
 from sopbot.engine.field_reader import FieldReader
 from sopbot.engine.header_reader import HeaderReader, version_of
 from sopbot.engine.limits import (
@@ -123,7 +124,9 @@ def parse_definition(text: str, *, source: str, sop_id: str, agency_key: str) ->
             "'pelaksana' and 'langkah'",
         )
     definition = None
+    undecided: tuple[Problem, ...] = ()
     if root is not None:
+        undecided = _report_undecided(reader, root)
         builder = _Builder(reader, file_name=sop_id.rsplit("/", 1)[-1])
         parts = builder.build(root)
         if parts is not None and not reader.has_errors:
@@ -140,8 +143,27 @@ def parse_definition(text: str, *, source: str, sop_id: str, agency_key: str) ->
                 source=source,
                 source_text=text,
             )
-    problems = tuple(sorted(reader.problems, key=lambda p: p.line))
+    # On the line of a value still to be decided, that is the one problem to fix: what the
+    # builder then says about the '??' text itself would only repeat it.
+    undecided_lines = {p.line for p in undecided}
+    kept = (p for p in reader.problems if p in undecided or p.line not in undecided_lines)
+    problems = tuple(sorted(kept, key=lambda p: p.line))
     return LoadResult(definition, problems)
+
+
+def _report_undecided(reader: NodeReader, root: Node) -> tuple[Problem, ...]:
+    """Refuse each value an imported draft left for a person to decide (engine/draft_marks);
+    the problems reported."""
+    before = len(reader.problems)
+    for node, key in undecided_nodes(root):
+        suggestion = node.value.strip()[len(UNDECIDED) :].strip()
+        hint = f"; the importer suggests '{suggestion}'" if suggestion else ""
+        reader.error(
+            line_of(node),
+            f"'{key}' is still to be decided: the imported document could not settle it{hint}. "
+            "Write the right value in place of the '??' text",
+        )
+    return tuple(reader.problems[before:])
 
 
 def _digest_of(root: Node) -> str:
