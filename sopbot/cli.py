@@ -17,6 +17,7 @@ from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
+from sopbot.bot.sop_import_cli import add_import_command
 from sopbot.bot.sop_json import definition_as_json
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.terminal_table import Column, render_table
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    sop = commands.add_parser("sop", help="list, check and show SOP definitions")
+    sop = commands.add_parser("sop", help="list, check, show and import SOP definitions")
     sop_commands = sop.add_subparsers(title="sop commands", metavar="SOP_COMMAND")
     sop.set_defaults(handler=lambda *_: _print_help(sop))
 
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the definition as JSON for other programs (docs/sop-format.md)",
     )
     show.set_defaults(handler=_sop_show)
+    add_import_command(sop_commands)
 
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND")

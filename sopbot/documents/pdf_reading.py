@@ -1,0 +1,517 @@
+"""Reading a digital PDF SOP (saved from Word, or drawn by a program) into a SheetDocument.
+
+A PDF has no tables, only ruling lines, text and vector shapes. The header table of the first
+page is read from its ruling lines. The procedure table is found by its header words (No,
+Kegiatan, Pelaksana, Mutu Baku): its column lines are the vertical lines that cross the header
+(the flowchart's connectors never do), its row lines the horizontal lines that cross the No and
+Kegiatan columns (connectors stay in the role columns). Closed shapes in the role columns are
+the flowchart symbols: a rectangle is a process, a rounded box a terminator, a four-cornered
+path through the middles of its sides a diamond, a small circle or pentagon a connector. Lines
+leaving a diamond are followed to the symbol they end at, so that a "tidak" drawn back up the
+page gives its target.
+
+A PDF with no text at all is a scan, refused (ScannedPdf); one with text but no ruling lines is
+read as text, as far as its text allows.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from sopbot.documents.procedure_table import normal
+from sopbot.documents.sheet_model import Arrow, Cell, Grid, SheetDocument, Symbol, SymbolKind
+from sopbot.documents.text_reading import read_text
+
+_TOLERANCE: Final = 2.0  # points: lines this close are one line; ends this close touch
+_MAX_PAGES: Final = 60
+_THIN: Final = 2.5  # a filled rectangle thinner than this is a ruling line (Word draws them so)
+_HEADER_WORDS: Final = re.compile(r"^(?:kegiatan|uraian|aktivitas|prosedur)$")
+_NUMBER_WORDS: Final = re.compile(r"^(?:no\.?|nomor)$")
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+class ScannedPdf(ValueError):
+    """The PDF holds pictures of pages and no text: a scan."""
+
+
+class UnreadablePdf(ValueError):
+    """The file is not a PDF that can be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """A straight piece of a line, from (x0, y0) to (x1, y1), top-down coordinates."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def vertical(self) -> bool:
+        return abs(self.x0 - self.x1) <= _TOLERANCE / 2 and abs(self.y1 - self.y0) > _TOLERANCE
+
+    @property
+    def horizontal(self) -> bool:
+        return abs(self.y0 - self.y1) <= _TOLERANCE / 2 and abs(self.x1 - self.x0) > _TOLERANCE
+
+    def ends(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (self.x0, self.y0), (self.x1, self.y1)
+
+
+@dataclass(slots=True)
+class _Shape:
+    kind: SymbolKind
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    vertices: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.top + self.bottom) / 2
+
+    def near(self, x: float, y: float, margin: float = 6.0) -> bool:
+        return (
+            self.x0 - margin <= x <= self.x1 + margin
+            and self.top - margin <= y <= self.bottom + margin
+        )
+
+
+@dataclass(slots=True)
+class _Page:
+    number: int
+    words: list[dict[str, Any]]
+    segments: list[_Segment]  # ruling lines and connector lines
+    shapes: list[_Shape]
+    width: float
+
+
+def read_pdf(data: bytes) -> SheetDocument:
+    """The tables, symbols, arrows and free text of a digital PDF given as bytes."""
+    try:
+        document = pdfplumber.open(io.BytesIO(data))
+    except (PdfminerException, PDFSyntaxError, ValueError, TypeError, KeyError) as exc:
+        raise UnreadablePdf(str(exc) or "not a PDF") from exc
+    with document:
+        try:
+            pages = [_page(number, page) for number, page in enumerate(document.pages, 1)]
+        except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
+            raise UnreadablePdf(str(exc) or "broken PDF") from exc
+        if len(pages) > _MAX_PAGES:
+            raise UnreadablePdf(f"{len(pages)} pages; an SOP has a few")
+        if not any(p.words for p in pages):
+            if any(page.images for page in document.pages):
+                raise ScannedPdf("no text, only pictures")
+            raise UnreadablePdf("no text")
+        if not any(s for p in pages for s in p.segments):
+            text = "\n\f".join(page.extract_text(layout=True) or "" for page in document.pages)
+            sheet = read_text(text)
+            sheet.kind = "pdf"
+            sheet.notes.append("PDF tanpa garis tabel: dibaca sebagai teks")
+            return sheet
+    sheet = SheetDocument(kind="pdf")
+    columns: list[float] | None = None
+    for page in pages:
+        columns = _read_page(page, sheet, columns)
+    return sheet
+
+
+def _page(number: int, page: Any) -> _Page:
+    words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, y_tolerance=2)
+    segments: list[_Segment] = []
+    shapes: list[_Shape] = []
+    for line in page.lines:
+        segments.extend(_line_segments(line))
+    for rect in page.rects:
+        width, height = rect["width"], rect["height"]
+        if min(width, height) < _THIN:
+            segments.append(
+                _Segment(rect["x0"], rect["top"], rect["x0"], rect["bottom"])
+                if width < height
+                else _Segment(rect["x0"], rect["top"], rect["x1"], rect["top"])
+            )
+        elif rect.get("stroke") or not _is_background(rect, page):
+            shapes.append(
+                _Shape(SymbolKind.PROCESS, rect["x0"], rect["top"], rect["x1"], rect["bottom"])
+            )
+    for curve in page.curves:
+        shape = _curve_shape(curve)
+        if shape is not None:
+            shapes.append(shape)
+        else:
+            segments.extend(_polyline(curve))
+    return _Page(number, words, segments, shapes, float(page.width))
+
+
+def _is_background(rect: dict[str, Any], page: Any) -> bool:
+    """A filled rectangle with no outline as large as a cell: shading, not a symbol."""
+    return bool(rect.get("fill")) and rect["width"] > page.width / 6
+
+
+def _line_segments(line: dict[str, Any]) -> list[_Segment]:
+    points = line.get("pts") or [(line["x0"], line["top"]), (line["x1"], line["bottom"])]
+    return [_Segment(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False)]
+
+
+def _polyline(curve: dict[str, Any]) -> list[_Segment]:
+    points = curve.get("pts") or []
+    return [_Segment(*_ordered(a, b)) for a, b in zip(points, points[1:], strict=False) if a != b]
+
+
+def _ordered(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float, float, float]:
+    return (a[0], a[1], b[0], b[1])
+
+
+def _curve_shape(curve: dict[str, Any]) -> _Shape | None:
+    """The flowchart symbol a closed path draws, or None for an open path (a connector line)
+    or an arrowhead."""
+    points = curve.get("pts") or []
+    if len(points) < 3:
+        return None
+    closed = math.dist(points[0], points[-1]) <= _TOLERANCE or _closes(curve)
+    if not closed:
+        return None
+    x0, top, x1, bottom = curve["x0"], curve["top"], curve["x1"], curve["bottom"]
+    width, height = x1 - x0, bottom - top
+    if max(width, height) < 9:
+        return None  # an arrowhead
+    curved = any(op[0] == "c" for op in curve.get("path") or [])
+    distinct = _distinct(points)
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    if curved:
+        if abs(width - height) <= 0.2 * max(width, height) and max(width, height) <= 40:
+            kind = SymbolKind.CONNECTOR
+        else:
+            kind = SymbolKind.TERMINATOR
+    elif len(distinct) == 4 and all(
+        math.dist(p, m) <= 0.15 * max(width, height)
+        for p, m in zip(
+            sorted(distinct), sorted([(cx, top), (x1, cy), (cx, bottom), (x0, cy)]), strict=True
+        )
+    ):
+        kind = SymbolKind.DECISION
+    elif len(distinct) == 5 and max(width, height) <= 40:
+        kind = SymbolKind.CONNECTOR  # an off-page connector (a pentagon)
+    elif len(distinct) == 3:
+        return None  # a triangle: an arrowhead drawn large
+    else:
+        kind = SymbolKind.PROCESS
+    return _Shape(kind, x0, top, x1, bottom, distinct)
+
+
+def _closes(curve: dict[str, Any]) -> bool:
+    return any(op[0] == "h" for op in curve.get("path") or [])
+
+
+def _distinct(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    found: list[tuple[float, float]] = []
+    for point in points:
+        if all(math.dist(point, other) > _TOLERANCE for other in found):
+            found.append(point)
+    return found
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def _read_page(
+    page: _Page, sheet: SheetDocument, columns: list[float] | None
+) -> list[float] | None:
+    header = _procedure_header(page)
+    verticals = [s for s in page.segments if s.vertical]
+    horizontals = [s for s in page.segments if s.horizontal]
+    if header is not None:
+        top_words = header
+        band_top = min(w["top"] for w in top_words) - 1
+        xs = _cluster(
+            [s.x0 for s in verticals if min(s.y0, s.y1) <= band_top + 8 <= max(s.y0, s.y1)]
+        )
+        if len(xs) >= 4:
+            columns = xs
+    elif columns is None or not _has_columns(verticals, columns):
+        _free_tables(page, sheet, horizontals, verticals)
+        return columns
+    assert columns is not None  # noqa: S101 - set above when there is a header
+    found = _procedure_grid(page, columns, horizontals, verticals, header is not None)
+    if found is not None:
+        grid, ys = found
+        if header is not None:
+            # What stands above the table on this page: its title, and a header table if any.
+            table_top = min(w["top"] for w in header)
+            above = [w for w in page.words if w["bottom"] < table_top - 2]
+            _free_tables(page, sheet, horizontals, verticals, limit=table_top - 2)
+            grid.preceding = _lines_of(above)[-2:]
+        _arrows(page, list(zip(ys, ys[1:], strict=False)), len(sheet.grids), sheet)
+        sheet.grids.append(grid)
+    return columns
+
+
+def _procedure_header(page: _Page) -> list[dict[str, Any]] | None:
+    """The words of the procedure table's header on this page (its No and Kegiatan), if any."""
+    for word in page.words:
+        if not _HEADER_WORDS.match(normal(word["text"])):
+            continue
+        row = [
+            w
+            for w in page.words
+            if abs(w["top"] - word["top"]) <= 6 or abs(w["bottom"] - word["bottom"]) <= 6
+        ]
+        texts = {normal(w["text"]) for w in row}
+        line_texts = " ".join(
+            normal(w["text"]) for w in page.words if abs(w["top"] - word["top"]) <= 30
+        )
+        if any(_NUMBER_WORDS.match(t) for t in texts) and (
+            "pelaksana" in line_texts or "mutu" in line_texts or "waktu" in line_texts
+        ):
+            return row
+    return None
+
+
+def _has_columns(verticals: list[_Segment], columns: list[float]) -> bool:
+    found = _cluster([s.x0 for s in verticals])
+    return sum(any(abs(x - c) <= _TOLERANCE for x in found) for c in columns) >= len(columns) - 1
+
+
+def _cluster(values: Iterable[float]) -> list[float]:
+    out: list[float] = []
+    for value in sorted(values):
+        if out and value - out[-1] <= _TOLERANCE:
+            continue
+        out.append(value)
+    return out
+
+
+def _covered(
+    segments: list[_Segment], at: float, start: float, end: float, *, vertical: bool
+) -> float:
+    """How much of [start, end] the segments on the line `at` cover (0..1)."""
+    pieces = []
+    for s in segments:
+        if vertical and abs(s.x0 - at) <= _TOLERANCE:
+            pieces.append((min(s.y0, s.y1), max(s.y0, s.y1)))
+        elif not vertical and abs(s.y0 - at) <= _TOLERANCE:
+            pieces.append((min(s.x0, s.x1), max(s.x0, s.x1)))
+    covered, reach = 0.0, start
+    for a, b in sorted(pieces):
+        a, b = max(a, reach), min(b, end)
+        if b > a:
+            covered += b - a
+            reach = b
+    return covered / (end - start) if end > start else 0.0
+
+
+def _procedure_grid(
+    page: _Page,
+    xs: list[float],
+    horizontals: list[_Segment],
+    verticals: list[_Segment],
+    with_header: bool,
+) -> tuple[Grid, list[float]] | None:
+    """The table's grid on this page and its row lines (top to bottom)."""
+    # Row lines cross the first two columns (No and Kegiatan); inside the header, a partial
+    # line under Pelaksana / Mutu Baku ends on column lines.
+    left, right = xs[0], xs[-1]
+    probe_end = xs[min(2, len(xs) - 1)]
+    ys = _cluster(
+        s.y0
+        for s in horizontals
+        if _covered(horizontals, s.y0, left, probe_end, vertical=False) >= 0.6
+        and _covered(verticals, left, s.y0 - 1, s.y0 + 1, vertical=True) >= 0
+    )
+    ys = [y for y in ys if _covered(horizontals, y, left, right, vertical=False) >= 0.5]
+    if len(ys) < 2:
+        return None
+    if with_header and len(ys) >= 2:
+        inner = _cluster(
+            s.y0
+            for s in horizontals
+            if ys[0] < s.y0 < ys[1]
+            and _ends_on_columns(s, xs)
+            and (max(s.x0, s.x1) - min(s.x0, s.x1)) > 5
+        )
+        ys = sorted(ys[:1] + inner + ys[1:])
+    rows = _cells(page, xs, ys, horizontals, verticals)
+    return Grid(rows, f"halaman {page.number}"), ys
+
+
+def _ends_on_columns(segment: _Segment, xs: list[float]) -> bool:
+    a, b = sorted((segment.x0, segment.x1))
+    return any(abs(a - x) <= _TOLERANCE * 2 for x in xs) and any(
+        abs(b - x) <= _TOLERANCE * 2 for x in xs
+    )
+
+
+def _cells(
+    page: _Page,
+    xs: list[float],
+    ys: list[float],
+    horizontals: list[_Segment],
+    verticals: list[_Segment],
+) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    owner: dict[tuple[int, int], Cell] = {}
+    boxes: dict[int, list[float]] = {}
+    for r in range(len(ys) - 1):
+        top, bottom = ys[r], ys[r + 1]
+        row: list[Cell] = []
+        c = 0
+        while c < len(xs) - 1:
+            start = c
+            c += 1
+            while c < len(xs) - 1 and _covered(verticals, xs[c], top, bottom, vertical=True) < 0.6:
+                c += 1
+            span = c - start
+            lid = r > 0 and _covered(horizontals, top, xs[start], xs[c], vertical=False) < 0.6
+            above = owner.get((r - 1, start)) if lid else None
+            cell = Cell("", start, span, continued=above is not None)
+            row.append(cell)
+            target = above if above is not None else cell
+            for column in range(start, c):
+                owner[(r, column)] = target
+            box = boxes.setdefault(id(target), [xs[start], top, xs[c], bottom])
+            box[3] = bottom
+        rows.append(row)
+    cells_by_id = {id(cell): cell for row in rows for cell in row}
+    for cell_id, (x0, top, x1, bottom) in boxes.items():
+        cell = cells_by_id[cell_id]
+        inside = [
+            w
+            for w in page.words
+            if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom
+        ]
+        cell.text = "\n".join(_lines_of(inside))
+        for shape in page.shapes:
+            cx, cy = shape.centre
+            if not top <= cy <= bottom:
+                continue
+            overlap = min(shape.x1, x1) - max(shape.x0, x0)
+            if overlap >= 0.3 * min(shape.x1 - shape.x0, x1 - x0) or x0 <= cx <= x1:
+                cell.symbols.append(Symbol(shape.kind, "", f"simbol {shape.kind.value} (PDF)"))
+    return rows
+
+
+def _lines_of(words: list[dict[str, Any]]) -> list[str]:
+    """Words grouped into lines, top to bottom, left to right."""
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) <= 3:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [" ".join(w["text"] for w in sorted(line, key=lambda w: w["x0"])) for line in lines]
+
+
+def _free_tables(
+    page: _Page,
+    sheet: SheetDocument,
+    horizontals: list[_Segment],
+    verticals: list[_Segment],
+    limit: float | None = None,
+) -> None:
+    """The other ruled tables of a page (the identity header), read from all their lines, and
+    the text outside them as paragraphs."""
+    hs = [s for s in horizontals if limit is None or s.y0 <= limit]
+    vs = [s for s in verticals if limit is None or max(s.y0, s.y1) <= limit + _TOLERANCE]
+    words = [w for w in page.words if limit is None or w["bottom"] <= limit]
+    ys = _cluster(s.y0 for s in hs)
+    xs = _cluster(s.x0 for s in vs)
+    if len(ys) < 2 or len(xs) < 2:
+        sheet.paragraphs.extend(_lines_of(words))
+        return
+    top, bottom = ys[0], ys[-1]
+    sub = _Page(page.number, words, page.segments, [], page.width)
+    rows = _cells(sub, xs, ys, hs, vs)
+    rows = [row for row in rows if any(c.text for c in row)]
+    outside = [w for w in words if not top <= (w["top"] + w["bottom"]) / 2 <= bottom]
+    sheet.paragraphs.extend(_lines_of(outside))
+    if rows:
+        sheet.grids.append(Grid(rows, f"halaman {page.number}", _lines_of(outside)))
+
+
+# --- arrows ---------------------------------------------------------------------------------
+
+
+def _arrows(
+    page: _Page, bands: list[tuple[float, float]], grid_index: int, sheet: SheetDocument
+) -> None:
+    """Follow the lines that leave each diamond of the table to the symbol they reach."""
+    row_of: dict[int, int] = {}
+    lines = [s for s in page.segments if not _is_ruling(s, page)]
+    for shape in page.shapes:
+        for index, (top, bottom) in enumerate(bands):
+            if top <= shape.centre[1] <= bottom:
+                row_of[id(shape)] = index
+    for shape in page.shapes:
+        if shape.kind is not SymbolKind.DECISION or id(shape) not in row_of:
+            continue
+        start_row = row_of[id(shape)]
+        for vertex in shape.vertices:
+            end = _follow(vertex, lines, shape, page.shapes)
+            if end is None or id(end) not in row_of or end is shape:
+                continue
+            label = _label_near(page.words, vertex)
+            sheet.arrows.append(
+                Arrow((grid_index, start_row), (grid_index, row_of[id(end)]), label)
+            )
+
+
+def _is_ruling(segment: _Segment, page: _Page) -> bool:
+    return (max(segment.x0, segment.x1) - min(segment.x0, segment.x1)) > page.width * 0.5
+
+
+def _follow(
+    start: tuple[float, float], lines: list[_Segment], origin: _Shape, shapes: list[_Shape]
+) -> _Shape | None:
+    """The symbol reached by the chain of lines that starts at a point (a diamond's corner)."""
+    point = start
+    used: set[int] = set()
+    for _ in range(12):
+        step = None
+        for index, line in enumerate(lines):
+            if index in used:
+                continue
+            a, b = line.ends()
+            if math.dist(a, point) <= _TOLERANCE * 1.5:
+                step = (index, b)
+            elif math.dist(b, point) <= _TOLERANCE * 1.5:
+                step = (index, a)
+            if step is not None:
+                break
+        if step is None:
+            break
+        used.add(step[0])
+        point = step[1]
+    if point == start:
+        return None
+    for shape in shapes:
+        if shape is not origin and shape.near(*point):
+            return shape
+    return None
+
+
+def _label_near(words: list[dict[str, Any]], point: tuple[float, float]) -> str:
+    best = ""
+    best_distance = 30.0
+    for word in words:
+        text = normal(word["text"])
+        if text not in ("ya", "tidak", "y", "t", "sesuai", "tidak sesuai"):
+            continue
+        distance = math.dist(
+            point, ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
+        )
+        if distance < best_distance:
+            best, best_distance = text, distance
+    return best
