@@ -250,6 +250,8 @@ def _write_steps(
     decisions = 0
     for index, row in enumerate(rows):
         remarks, note = split_note(row.remarks)
+        if note is not None and not note.canonical:
+            remarks = row.remarks  # the agency's own words: kept as written, and read for flow
         step: dict[str, Any] = {"no": labels[index], "kegiatan": row.activity}
         comments: dict[str, str] = {}
         _executors(step, comments, row, index, rows, table, role_ids, report)
@@ -371,6 +373,13 @@ def _decision(
     report: ImportReport,
 ) -> None:
     following = labels[index + 1] if index + 1 < len(labels) else FINISH
+    arrows = _arrow_targets(sheet, table, row, rows, labels)
+    if note is not None and note.only_rejection:
+        step["keputusan"] = {"ya": arrows.get("ya", following), "tidak": note.branches[0].target}
+        comments["keputusan"] = "'tidak' from the Keterangan column; 'ya' goes on"
+        report.add(ReviewKind.READ, row.where, "branches_read", step=row.number)
+        _check_targets(note, labels, row, report)
+        return
     if note is not None and note.branches:
         if note.approval:
             yes, no = note.branches
@@ -395,7 +404,6 @@ def _decision(
         report.add(ReviewKind.READ, row.where, "branches_read", step=row.number)
         _check_targets(note, labels, row, report)
         return
-    arrows = _arrow_targets(sheet, table, row, rows, labels)
     yes_target = arrows.get("ya", following)
     no_target = arrows.get("tidak")
     if no_target is not None:

@@ -20,7 +20,7 @@ goes on. A target is the step's number as printed, or "selesai".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from sopbot.engine.definition import END, DecisionAnswer, SopDefinition, Step
@@ -41,6 +41,7 @@ class NoteBranch:
     target: str
     rejects: bool
     output: str | None = None
+    quoted: bool = False  # the SOP's own answer words (a `pertanyaan`), not "ya" / "tidak"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,32 +52,73 @@ class FlowNote:
     question: str | None = None
     branches: tuple[NoteBranch, ...] = ()
     next: str | None = None
+    # Written exactly in the plain form (as `note_for` writes it): then it is the flow alone,
+    # not words of the agency's own Keterangan.
+    canonical: bool = field(default=False, compare=False)
 
     @property
     def approval(self) -> bool:
         """True when the branches are exactly "ya" and "tidak" (a `keputusan`)."""
-        answers = [b.answer for b in self.branches]
-        return answers == [DecisionAnswer.YES.value, DecisionAnswer.NO.value]
+        answers = [b.answer for b in self.branches if not b.quoted]
+        return len(answers) == len(self.branches) and answers == [
+            DecisionAnswer.YES.value,
+            DecisionAnswer.NO.value,
+        ]
+
+    @property
+    def only_rejection(self) -> bool:
+        """True for a note that says only where "tidak" goes ("Jika tidak sesuai, kembali ke
+        langkah 4"): the "ya" goes on as the flowchart draws it."""
+        return len(self.branches) == 1 and self.branches[0].answer == DecisionAnswer.NO.value
 
 
 def note_for(definition: SopDefinition, step: Step) -> str:
     """The flow note of a step in the plain form above; "" when the row order says it all (the
     step goes on to the next row, or is the last row and ends the procedure)."""
+    note = flow_note_of(definition, step)
+    return written(note) if note is not None else ""
+
+
+def flow_note_of(definition: SopDefinition, step: Step) -> FlowNote | None:
+    """The flow of a step as a note, or None when the row order says it all."""
     if step.decision is not None:
-        parts = [step.decision.question] if step.decision.question else []
-        for branch in step.decision.branches:
-            answer = branch.label if branch.label is not None else branch.key
-            shown = f'"{answer}"' if branch.label is not None else answer
-            output = f" (output: {branch.output})" if branch.output else ""
-            words = _target_words(definition, branch.target, branch.rejects)
-            parts.append(f"Jika {shown}: {words}{output}.")
-        return " ".join(parts)
-    following = _following(definition, step)
-    if step.next == following:
-        return ""
-    if step.next == END:
-        return "Selesai."
-    return f"Lanjut ke langkah {definition.step(step.next).label}."
+        branches = tuple(
+            NoteBranch(
+                branch.label if branch.label is not None else branch.key,
+                _target(definition, branch.target),
+                branch.rejects,
+                branch.output,
+                quoted=branch.label is not None,
+            )
+            for branch in step.decision.branches
+        )
+        return FlowNote(step.decision.question, branches, canonical=True)
+    if step.next == _following(definition, step):
+        return None
+    return FlowNote(next=_target(definition, step.next), canonical=True)
+
+
+def written(note: FlowNote) -> str:
+    """A note in the plain form."""
+    if not note.branches:
+        if note.next == FINISH:
+            return "Selesai."
+        return f"Lanjut ke langkah {note.next}."
+    parts = [note.question] if note.question else []
+    for branch in note.branches:
+        shown = f'"{branch.answer}"' if branch.quoted else branch.answer
+        output = f" (output: {branch.output})" if branch.output else ""
+        if branch.target == FINISH:
+            words = FINISH
+        else:
+            verb = "kembali ke" if branch.rejects else "lanjut ke"
+            words = f"{verb} langkah {branch.target}"
+        parts.append(f"Jika {shown}: {words}{output}.")
+    return " ".join(parts)
+
+
+def _target(definition: SopDefinition, target: int) -> str:
+    return FINISH if target == END else definition.step(target).label
 
 
 def _following(definition: SopDefinition, step: Step) -> int:
@@ -85,17 +127,10 @@ def _following(definition: SopDefinition, step: Step) -> int:
     return definition.steps[position + 1].number if position + 1 < len(definition.steps) else END
 
 
-def _target_words(definition: SopDefinition, target: int, rejects: bool) -> str:
-    if target == END:
-        return FINISH
-    verb = "kembali ke" if rejects else "lanjut ke"
-    return f"{verb} langkah {definition.step(target).label}"
-
-
 _QUESTION = re.compile(r"^(?P<q>[^?\n]*\?)\s*")
 _BRANCH = re.compile(
-    r"""(?:jika|bila|apabila)\s+
-        (?P<answer>"[^"]+"|“[^”]+”|[^:,]+?)\s*[:,]\s*
+    r"""(?P<if>(?:jika|bila|apabila)\s+)?
+        (?P<answer>"[^"]+"|“[^”]+”|(?!(?:jika|bila|apabila)\b)[^\s:,"“][^:,]*?)\s*[:,]\s*
         (?:(?P<verb>kembali(?:kan)?|dikembalikan|lanjut(?:kan)?|diteruskan|ke)\s+)?
         (?:ke\s+)?
         (?:(?:langkah|no\.?|nomor|kegiatan|tahap)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)
@@ -134,6 +169,13 @@ def read_note(text: str) -> FlowNote | None:
     text = " ".join(text.split())
     if not text:
         return None
+    note = _parse(text)
+    if note is None:
+        return None
+    return FlowNote(note.question, note.branches, note.next, canonical=written(note) == text)
+
+
+def _parse(text: str) -> FlowNote | None:
     jump = _JUMP.match(text)
     if jump:
         return FlowNote(next=FINISH if jump["finish"] else jump["target"].rstrip("."))
@@ -149,9 +191,19 @@ def read_note(text: str) -> FlowNote | None:
         if rest[position : match.start()].strip(" .;,"):
             return None
         position = match.end()
-        branches.append(_branch(match))
-    if rest[position:].strip(" .;,") or len(branches) < 2:
+        branch = _branch(match)
+        if not match["if"] and (branch.quoted or branch.answer not in _YES_WORDS | _NO_WORDS):
+            return None  # "Tidak: kembali ke no. 3" names its answer; other words are remarks
+        branches.append(branch)
+    if rest[position:].strip(" .;,") or not branches:
         return None
+    if len(branches) == 1:
+        # Only where "tidak" goes, as officials often write it.
+        (only,) = branches
+        if only.quoted or only.answer not in _NO_WORDS:
+            return None
+        branches = [NoteBranch(DecisionAnswer.NO.value, only.target, True, only.output)]
+        return FlowNote(question=question, branches=tuple(branches))
     return FlowNote(question=question, branches=tuple(_as_approval(branches)))
 
 
@@ -162,7 +214,8 @@ def _branch(match: re.Match[str]) -> NoteBranch:
     verb = (match["verb"] or "").lower()
     target = FINISH if match["finish"] else match["target"].rstrip(".")
     rejects = verb.startswith(("kembali", "dikembalikan"))
-    return NoteBranch(answer, target, rejects, (match["output"] or "").strip() or None)
+    output = (match["output"] or "").strip() or None
+    return NoteBranch(answer, target, rejects, output, quoted=quoted)
 
 
 def _as_approval(branches: list[NoteBranch]) -> list[NoteBranch]:
@@ -170,7 +223,7 @@ def _as_approval(branches: list[NoteBranch]) -> list[NoteBranch]:
     if len(branches) != 2:
         return branches
     first, second = branches
-    if first.answer in _YES_WORDS and second.answer in _NO_WORDS:
+    if not first.quoted and first.answer in _YES_WORDS and second.answer in _NO_WORDS:
         return [
             NoteBranch(DecisionAnswer.YES.value, first.target, False, first.output),
             NoteBranch(DecisionAnswer.NO.value, second.target, True, second.output),

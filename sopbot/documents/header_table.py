@@ -30,12 +30,13 @@ _FIELDS: Final = (
 )
 _LISTS: Final = (
     ("dasar_hukum", re.compile(r"^dasar\s*hukum$")),
-    ("kualifikasi_pelaksana", re.compile(r"^kualifikasi\s*pelaksana$")),
+    ("kualifikasi_pelaksana", re.compile(r"^kualifikasi\s*pela\w*$")),  # "PELASANA" happens
     ("keterkaitan", re.compile(r"^keterkaitan(?:\s*dengan\s*sop\s*lain)?$")),
     ("peralatan_perlengkapan", re.compile(r"^peralatan\s*(?:/|dan)?\s*perlengkapan$")),
     ("peringatan", re.compile(r"^peringatan$")),
     ("pencatatan_pendataan", re.compile(r"^pencatatan\s*(?:/|dan)?\s*pendataan$")),
 )
+_RANK_AFTER: Final = re.compile(r"\s+(?=(?:Pembina|Penata|Pengatur|Juru)\b)")
 _MARKER: Final = re.compile(r"^\s*(\(?(\d{1,2}|[a-z])[.)]|[-•·▪●]|\d{1,2}\s)\s*", re.IGNORECASE)
 _NIP: Final = re.compile(r"NIP\.?\s*:?\s*([\d ]{18,26})", re.IGNORECASE)
 _RANK: Final = re.compile(
@@ -94,7 +95,13 @@ def _read_grid(grid: Grid, reading: HeaderReading) -> None:
             label, colon, inline = first_line.partition(":")
             key = _field_key(label)
             list_key = _list_key(label)
+            if key is None and list_key is None and not colon:
+                label, inline = _leading_label(first_line)
+                key = _field_key(label) if label else None
             if key is None and list_key is None:
+                if "disahkan_oleh" not in reading.fields and _NIP.search(text):
+                    # The approver's block whose label cell was lost: it has the NIP.
+                    reading.fields["disahkan_oleh"] = ("", text, where)
                 continue
             value = inline.strip()
             if rest.strip():
@@ -121,7 +128,8 @@ def _value_after(cells: list, position: int) -> str:  # type: ignore[type-arg]
         text = cell.text.strip()
         if text == ":":
             continue
-        if _field_key(text.split("\n")[0].split(":")[0]) is not None:
+        label = text.split("\n")[0].split(":")[0]
+        if _field_key(label) is not None or _list_key(label) is not None:
             return ""
         return text.lstrip(":").strip()
     return ""
@@ -134,6 +142,17 @@ def _label_in_line(line: str, reading: HeaderReading, where: str) -> None:
     key = _field_key(label)
     if key is not None and key not in reading.fields:
         reading.fields[key] = (label.strip(), value.strip(), where)
+
+
+def _leading_label(line: str) -> tuple[str, str]:
+    """"Nama SOP Penyusunan Pelaporan Kinerja": a field's label followed by its value in one
+    cell, without a colon; ("", line) when the line does not start with a label."""
+    words = line.split()
+    for count in range(min(3, len(words) - 1), 0, -1):
+        label = " ".join(words[:count])
+        if _field_key(label) is not None:
+            return label, " ".join(words[count:])
+    return "", line
 
 
 def _field_key(label: str) -> str | None:
@@ -192,7 +211,9 @@ def _list(label: str, text: str, where: str) -> HeaderList:
 def _inline_items(line: str) -> list[str]:
     """ "1. A 2. B 3. C" written on one line (as text extraction joins a cell's lines): one item
     per number, when the numbers run 1, 2, 3..."""
-    starts = [m for m in re.finditer(r"(?:^|(?<=\s))(\d{1,2})[.)]\s", line)]
+    # Extraction glues a cell's lines: "...Pemerintahan Daerah2. Peraturan ..." (the numbers
+    # running 1, 2, 3 is what makes them markers).
+    starts = list(re.finditer(r"(?:^|(?<=[\sa-z)]))(\d{1,2})[.)]\s", line))
     numbers = [int(m[1]) for m in starts]
     if len(starts) < 2 or numbers != list(range(1, len(numbers) + 1)):
         return [line]
@@ -224,6 +245,7 @@ def split_approver(text: str) -> dict[str, str]:
         text = (text[: nip.start()] + text[nip.end() :]).strip()
     lines = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
     lines = [line for line in lines if normal(line) not in ("ttd", "cap", "")]
+    lines = [part for line in lines for part in _RANK_AFTER.split(line, maxsplit=1) if part]
     for line in list(lines):
         if _RANK.match(line) and len(lines) > 2:
             found["pangkat"] = line

@@ -17,7 +17,10 @@ from sopbot.documents.procedure_table import normal
 from sopbot.documents.sheet_model import Cell, Grid, SheetDocument
 
 _TAGS: Final = re.compile(r"<[^>]{1,200}>")
-_ITEM_BREAK: Final = re.compile(r"</li>\s*<li[^>]*>|<li[^>]*>|<br\s*/?>", re.IGNORECASE)
+_ITEM_BREAK: Final = re.compile(
+    r"</li>\s*<li[^>]*>|<li[^>]*>|<br\s*/?>|</p>\s*<p[^>]*>|<p[^>]*>", re.IGNORECASE
+)
+_INNER_BOLD: Final = re.compile(r"([^\t<>]*[^\t\s<>]) +<b>(?:<u>)?([^<\t]+)(?:</u>)?</b> *(?=\S)")
 _GAP: Final = re.compile(r" {2,}|\t")
 _HEADER: Final = re.compile(r"\b(?:kegiatan|uraian|aktivitas|prosedur)\b", re.IGNORECASE)
 _NUMBER_CELL: Final = re.compile(r"^(?:no\.?|nomor)$", re.IGNORECASE)
@@ -50,6 +53,9 @@ def read_text(text: str) -> SheetDocument:
 
 
 def _clean(line: str) -> str:
+    # Bold text after other words of the same cell is a line of its own in the document (the
+    # approver's name under the position): "Kepala Dinas  <b>NAMA, S.H.</b> Pembina ...".
+    line = _INNER_BOLD.sub(lambda m: f"{m[1]}\n{m[2]}\n", line)
     line = _ITEM_BREAK.sub("\n", line)
     line = html.unescape(_TAGS.sub("", line))
     line = line.replace("**", "").replace("__", "")
