@@ -213,7 +213,7 @@ def _inline_items(line: str) -> list[str]:
     per number, when the numbers run 1, 2, 3..."""
     # Extraction glues a cell's lines: "...Pemerintahan Daerah2. Peraturan ..." (the numbers
     # running 1, 2, 3 is what makes them markers).
-    starts = list(re.finditer(r"(?:^|(?<=[\sa-z)]))(\d{1,2})[.)]\s", line))
+    starts = list(re.finditer(r"(?:^|(?<=[\sA-Za-z)]))(\d{1,2})[.)]\s", line))
     numbers = [int(m[1]) for m in starts]
     if len(starts) < 2 or numbers != list(range(1, len(numbers) + 1)):
         return [line]
