@@ -35,7 +35,7 @@ _NS: Final = {
     "o": "urn:schemas-microsoft-com:office:office",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
 }
-_W = "{%s}" % _NS["w"]
+_W = "{{{}}}".format(_NS["w"])
 _EMU_PER_TWIP: Final = 635
 
 # DrawingML preset geometries, by what they mean in a flowchart. Lines, arrows and connectors

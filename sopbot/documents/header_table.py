@@ -8,12 +8,13 @@ list label in one row with its items in the cell below. Each field keeps the lab
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Final
 
 from sopbot.documents.procedure_table import normal
-from sopbot.documents.sheet_model import Grid
+from sopbot.documents.sheet_model import Cell, Grid
 from sopbot.engine.header_fields import Numbering
 
 _FIELDS: Final = (
@@ -90,39 +91,42 @@ def _read_grid(grid: Grid, reading: HeaderReading) -> None:
             where = f"{grid.where}, baris {row_index + 1}"
             if reading.agency is None and normal(text).startswith("pemerintah"):
                 _names_from_lines(text.split("\n"), reading, where)
-                continue
-            first_line, _, rest = text.partition("\n")
-            label, colon, inline = first_line.partition(":")
-            key = _field_key(label)
-            list_key = _list_key(label)
-            if key is None and list_key is None and not colon:
-                label, inline = _leading_label(first_line)
-                key = _field_key(label) if label else None
-            if key is None and list_key is None:
-                if "disahkan_oleh" not in reading.fields and _NIP.search(text):
-                    # The approver's block whose label cell was lost: it has the NIP.
-                    reading.fields["disahkan_oleh"] = ("", text, where)
-                continue
-            value = inline.strip()
-            if rest.strip():
-                value = (value + "\n" + rest).strip()
-            if not value:
-                value = _value_after(cells, position)
-            if list_key is not None and not value:
-                below = (
-                    grid.cell_at(row_index + 1, cell.column)
-                    if row_index + 1 < len(grid.rows)
-                    else None
-                )
-                if below is not None and _list_key(below.text.split("\n")[0].split(":")[0]) is None:
-                    value = below.text.strip()
-            if key is not None and key not in reading.fields:
-                reading.fields[key] = (label.strip(), value, where)
-            elif list_key is not None and list_key not in reading.lists:
-                reading.lists[list_key] = _list(label.strip(), value, where)
+            else:
+                _read_cell(grid, row_index, cells, position, reading, where)
 
 
-def _value_after(cells: list, position: int) -> str:  # type: ignore[type-arg]
+def _read_cell(
+    grid: Grid, row_index: int, cells: list[Cell], position: int, reading: HeaderReading, where: str
+) -> None:
+    """A label cell and its value: after its colon, below its first line, in the cells to its
+    right, or (for a list whose items stand in the next row) in the cell below."""
+    text = cells[position].text.strip()
+    first_line, _, rest = text.partition("\n")
+    label, colon, inline = first_line.partition(":")
+    key = _field_key(label)
+    list_key = _list_key(label)
+    if key is None and list_key is None and not colon:
+        label, inline = _leading_label(first_line)
+        key = _field_key(label) if label else None
+    if key is None and list_key is None:
+        if "disahkan_oleh" not in reading.fields and _NIP.search(text):
+            # The approver's block whose label cell was lost: it has the NIP.
+            reading.fields["disahkan_oleh"] = ("", text, where)
+        return
+    value = (inline.strip() + "\n" + rest).strip() if rest.strip() else inline.strip()
+    if not value:
+        value = _value_after(cells, position)
+    if list_key is not None and not value and row_index + 1 < len(grid.rows):
+        below = grid.cell_at(row_index + 1, cells[position].column)
+        if below is not None and _list_key(below.text.split("\n")[0].split(":")[0]) is None:
+            value = below.text.strip()
+    if key is not None and key not in reading.fields:
+        reading.fields[key] = (label.strip(), value, where)
+    elif list_key is not None and list_key not in reading.lists:
+        reading.lists[list_key] = _list(label.strip(), value, where)
+
+
+def _value_after(cells: list[Cell], position: int) -> str:
     """The value in the cells right of a label: past a cell that is only ":"."""
     for cell in cells[position + 1 : position + 3]:
         text = cell.text.strip()
@@ -145,7 +149,7 @@ def _label_in_line(line: str, reading: HeaderReading, where: str) -> None:
 
 
 def _leading_label(line: str) -> tuple[str, str]:
-    """"Nama SOP Penyusunan Pelaporan Kinerja": a field's label followed by its value in one
+    """ "Nama SOP Penyusunan Pelaporan Kinerja": a field's label followed by its value in one
     cell, without a colon; ("", line) when the line does not start with a label."""
     words = line.split()
     for count in range(min(3, len(words) - 1), 0, -1):
@@ -218,7 +222,7 @@ def _inline_items(line: str) -> list[str]:
     if len(starts) < 2 or numbers != list(range(1, len(numbers) + 1)):
         return [line]
     bounds = [m.start() for m in starts] + [len(line)]
-    return [line[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
 
 
 def _numbering(marker: str) -> Numbering:

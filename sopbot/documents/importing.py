@@ -92,24 +92,35 @@ def import_bytes(
     """Import a document given as bytes; `file_name` is only shown, never trusted."""
     if len(data) > MAX_IMPORT_BYTES:
         return ImportResult(Refusal("too_big", {"megabytes": len(data) // (1024 * 1024)}))
+    kind = _kind_of(data)
+    if isinstance(kind, Refusal):
+        return ImportResult(kind)
     target = _Target(file_name, agency_key or DEFAULT_AGENCY, shown_as)
+    if kind == "pdf":
+        return _from_sheet(lambda: read_pdf(data), kind, target)
+    if kind == "docx":
+        return _from_sheet(lambda: read_docx(data), kind, target)
+    text = data.decode("utf-8-sig")
+    if kind == "yaml":
+        return _validated(text, kind, ImportReport(), target, Path(file_name).stem)
+    return _from_sheet(lambda: read_text(text), kind, target)
+
+
+def _kind_of(data: bytes) -> str | Refusal:
+    """What the bytes are (never what the file's name or declared type says)."""
     if data.startswith(b"%PDF"):
-        return _from_sheet(lambda: read_pdf(data), "pdf", target)
+        return "pdf"
     if data.startswith(b"PK\x03\x04"):
-        if not _is_word_package(data):
-            return ImportResult(Refusal("not_word_package"))
-        return _from_sheet(lambda: read_docx(data), "docx", target)
+        return "docx" if _is_word_package(data) else Refusal("not_word_package")
     if data.startswith(_OLE):
-        return ImportResult(Refusal("old_word"))
+        return Refusal("old_word")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return ImportResult(Refusal("unknown_kind"))
+        return Refusal("unknown_kind")
     if "\x00" in text:
-        return ImportResult(Refusal("unknown_kind"))
-    if _looks_like_definition(text):
-        return _validated(text, "yaml", ImportReport(), target, Path(file_name).stem)
-    return _from_sheet(lambda: read_text(text), "text", target)
+        return Refusal("unknown_kind")
+    return "yaml" if _looks_like_definition(text) else "text"
 
 
 @dataclass(frozen=True, slots=True)

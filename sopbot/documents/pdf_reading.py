@@ -17,6 +17,7 @@ read as text, as far as its text allows.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import math
 import re
@@ -163,12 +164,12 @@ def _is_background(rect: dict[str, Any], page: Any) -> bool:
 
 def _line_segments(line: dict[str, Any]) -> list[_Segment]:
     points = line.get("pts") or [(line["x0"], line["top"]), (line["x1"], line["bottom"])]
-    return [_Segment(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False)]
+    return [_Segment(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(points)]
 
 
 def _polyline(curve: dict[str, Any]) -> list[_Segment]:
     points = curve.get("pts") or []
-    return [_Segment(*_ordered(a, b)) for a, b in zip(points, points[1:], strict=False) if a != b]
+    return [_Segment(*_ordered(a, b)) for a, b in itertools.pairwise(points) if a != b]
 
 
 def _ordered(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -254,7 +255,7 @@ def _read_page(
             above = [w for w in page.words if w["bottom"] < table_top - 2]
             _free_tables(page, sheet, horizontals, verticals, limit=table_top - 2)
             grid.preceding = _lines_of(above)[-2:]
-        _arrows(page, list(zip(ys, ys[1:], strict=False)), len(sheet.grids), sheet)
+        _arrows(page, list(itertools.pairwise(ys)), len(sheet.grids), sheet)
         sheet.grids.append(grid)
     return columns
 
@@ -479,26 +480,28 @@ def _follow(
     point = start
     used: set[int] = set()
     for _ in range(12):
-        step = None
-        for index, line in enumerate(lines):
-            if index in used:
-                continue
-            a, b = line.ends()
-            if math.dist(a, point) <= _TOLERANCE * 1.5:
-                step = (index, b)
-            elif math.dist(b, point) <= _TOLERANCE * 1.5:
-                step = (index, a)
-            if step is not None:
-                break
+        step = _next_segment(point, lines, used)
         if step is None:
             break
         used.add(step[0])
         point = step[1]
     if point == start:
         return None
-    for shape in shapes:
-        if shape is not origin and shape.near(*point):
-            return shape
+    return next((s for s in shapes if s is not origin and s.near(*point)), None)
+
+
+def _next_segment(
+    point: tuple[float, float], lines: list[_Segment], used: set[int]
+) -> tuple[int, tuple[float, float]] | None:
+    """An unused line that touches the point: its index and its other end."""
+    for index, line in enumerate(lines):
+        if index in used:
+            continue
+        a, b = line.ends()
+        if math.dist(a, point) <= _TOLERANCE * 1.5:
+            return index, b
+        if math.dist(b, point) <= _TOLERANCE * 1.5:
+            return index, a
     return None
 
 

@@ -73,7 +73,7 @@ def build(sample: Sample) -> bytes:
         parts = [rows[: sample.split_after], rows[sample.split_after :]]
     for index, part in enumerate(parts):
         if index:
-            document.add_page_break()
+            document.add_page_break()  # type: ignore[no-untyped-call]
         _procedure(document, sample, part, header=index == 0 or sample.repeat_header)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -182,7 +182,7 @@ def _shape_run(preset: str, offset_twips: int | None) -> str:
         else '<wp:positionH relativeFrom="column"><wp:align>center</wp:align></wp:positionH>'
     )
     return (
-        f"<w:r {_NAMESPACES}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+        f'<w:r {_NAMESPACES}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
         '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" '
         'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1">'
         '<wp:simplePos x="0" y="0"/>'

@@ -27,7 +27,8 @@ def test_every_note_reads_back_to_the_flow_it_writes(sop_id: str) -> None:
         if not note:
             assert read is None
             continue
-        assert read is not None and read.canonical
+        assert read is not None
+        assert read.canonical
         labels = {s.number: s.label for s in definition.steps}
         if step.decision is None:
             assert read.next == (FINISH if step.next == END else labels[step.next])
@@ -54,15 +55,19 @@ def test_a_plain_step_in_row_order_needs_no_note() -> None:
         ("Tidak: kembali ke no. 3", ["tidak"], ["3"]),
         ("Apabila tidak lengkap, dikembalikan ke langkah 2.", ["tidak"], ["2"]),
         ("Ya: lanjut ke no. 5. Tidak: kembali ke no. 3.", ["ya", "tidak"], ["5", "3"]),
-        ("Bila sesuai: lanjut ke langkah 6; bila tidak sesuai: kembali ke langkah 4",
-         ["ya", "tidak"], ["6", "4"]),
+        (
+            "Bila sesuai: lanjut ke langkah 6; bila tidak sesuai: kembali ke langkah 4",
+            ["ya", "tidak"],
+            ["6", "4"],
+        ),
     ],
 )
 def test_what_officials_write_by_hand_is_read(
     text: str, answers: list[str], targets: list[str]
 ) -> None:
     note = read_note(text)
-    assert note is not None and not note.canonical
+    assert note is not None
+    assert not note.canonical
     assert [b.answer for b in note.branches] == answers
     assert [b.target for b in note.branches] == targets
     assert note.branches[-1].rejects

@@ -28,7 +28,8 @@ def _draft(seed: str) -> dict:  # type: ignore[type-arg]
     result = import_document(path)
     assert result.refusal is None
     # BaseLoader: "no" stays the key it is in the format (YAML 1.1 would read it as false).
-    return yaml.load(result.draft, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader is safe
+    loaded: dict = yaml.load(result.draft, Loader=yaml.BaseLoader)  # type: ignore[type-arg]  # noqa: S506 - BaseLoader is safe
+    return loaded
 
 
 @pytest.mark.parametrize(("seed", "sop_id"), sorted(PAIRS.items()))
