@@ -81,7 +81,7 @@ def test_what_a_document_leaves_open_is_refused_with_file_and_line_until_decided
         'baku: "??"', "baku: 2 Hari"
     )
     draft.write_text(text, "utf-8")
-    code, out, err = run(capsys, "sop", "validate", str(draft))
+    code, _out, err = run(capsys, "sop", "validate", str(draft))
     assert code == 0, err
     code, _, err = run(
         capsys, "sop", "import", str(document), "-o", str(draft.with_suffix(".json"))

@@ -63,7 +63,7 @@ def test_binary_noise_and_a_picture_are_refused() -> None:
 
 
 def test_text_without_a_procedure_table_is_refused() -> None:
-    assert _refusal("Rapat koordinasi hari Senin.\nHarap hadir.".encode(), "x.txt") == "no_table"
+    assert _refusal(b"Rapat koordinasi hari Senin.\nHarap hadir.", "x.txt") == "no_table"
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
