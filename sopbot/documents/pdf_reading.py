@@ -37,6 +37,7 @@ _TOLERANCE: Final = 2.0  # points: lines this close are one line; ends this clos
 _MAX_PAGES: Final = 60
 _THIN: Final = 2.5  # a filled rectangle thinner than this is a ruling line (Word draws them so)
 _HEADER_WORDS: Final = re.compile(r"^(?:kegiatan|uraian|aktivitas|prosedur)$")
+_LABEL_WORDS: Final = frozenset({"ya", "tidak", "y", "t", "tdk"})
 _NUMBER_WORDS: Final = re.compile(r"^(?:no\.?|nomor)$")
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -95,9 +96,11 @@ class _Shape:
 class _Page:
     number: int
     words: list[dict[str, Any]]
+    chars: list[dict[str, Any]]
     segments: list[_Segment]  # ruling lines and connector lines
     shapes: list[_Shape]
     width: float
+    arrowheads: list[tuple[float, float]] = field(default_factory=list)  # their centres
 
 
 def read_pdf(data: bytes) -> SheetDocument:
@@ -131,7 +134,13 @@ def read_pdf(data: bytes) -> SheetDocument:
 
 
 def _page(number: int, page: Any) -> _Page:
-    words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, y_tolerance=2)
+    words = page.extract_words(
+        keep_blank_chars=False,
+        x_tolerance=1.5,
+        y_tolerance=2,
+        extra_attrs=["size"],
+        return_chars=True,
+    )
     segments: list[_Segment] = []
     shapes: list[_Shape] = []
     for line in page.lines:
@@ -145,16 +154,35 @@ def _page(number: int, page: Any) -> _Page:
                 else _Segment(rect["x0"], rect["top"], rect["x1"], rect["top"])
             )
         elif rect.get("stroke") or not _is_background(rect, page):
-            shapes.append(
-                _Shape(SymbolKind.PROCESS, rect["x0"], rect["top"], rect["x1"], rect["bottom"])
-            )
+            # A drawn box is a cell of a table or a process symbol; its edges may be ruling
+            # lines, and the boxes that turn out to be cells are dropped as symbols later.
+            x0, top, x1, bottom = rect["x0"], rect["top"], rect["x1"], rect["bottom"]
+            if rect.get("stroke"):
+                segments += [
+                    _Segment(x0, top, x1, top),
+                    _Segment(x0, bottom, x1, bottom),
+                    _Segment(x0, top, x0, bottom),
+                    _Segment(x1, top, x1, bottom),
+                ]
+            shapes.append(_Shape(SymbolKind.PROCESS, x0, top, x1, bottom))
+    arrowheads: list[tuple[float, float]] = []
     for curve in page.curves:
         shape = _curve_shape(curve)
         if shape is not None:
             shapes.append(shape)
+        elif _is_arrowhead(curve):
+            arrowheads.append(
+                ((curve["x0"] + curve["x1"]) / 2, (curve["top"] + curve["bottom"]) / 2)
+            )
         else:
             segments.extend(_polyline(curve))
-    return _Page(number, words, segments, shapes, float(page.width))
+    return _Page(number, words, list(page.chars), segments, shapes, float(page.width), arrowheads)
+
+
+def _is_arrowhead(curve: dict[str, Any]) -> bool:
+    """A small closed triangle: the head of an arrow."""
+    points = _distinct(curve.get("pts") or [])
+    return len(points) == 3 and max(curve["width"], curve["height"]) < 12
 
 
 def _is_background(rect: dict[str, Any], page: Any) -> bool:
@@ -242,11 +270,12 @@ def _read_page(
         )
         if len(xs) >= 4:
             columns = xs
-    elif columns is None or not _has_columns(verticals, columns):
+    if columns is None or (header is None and not _has_columns(verticals, columns)):
         _free_tables(page, sheet, horizontals, verticals)
         return columns
-    assert columns is not None  # noqa: S101 - set above when there is a header
-    found = _procedure_grid(page, columns, horizontals, verticals, header is not None)
+    page.shapes = [shape for shape in page.shapes if not _is_cell(shape, columns)]
+    header_top = min(w["top"] for w in header) if header is not None else None
+    found = _procedure_grid(page, columns, horizontals, verticals, header_top)
     if found is not None:
         grid, ys = found
         if header is not None:
@@ -258,6 +287,13 @@ def _read_page(
         _arrows(page, list(itertools.pairwise(ys)), len(sheet.grids), sheet)
         sheet.grids.append(grid)
     return columns
+
+
+def _is_cell(shape: _Shape, columns: list[float]) -> bool:
+    """A box whose sides stand on column lines is a table cell drawn as a box, not a symbol."""
+    return any(abs(shape.x0 - x) <= _TOLERANCE for x in columns) and any(
+        abs(shape.x1 - x) <= _TOLERANCE for x in columns
+    )
 
 
 def _procedure_header(page: _Page) -> list[dict[str, Any]] | None:
@@ -319,9 +355,10 @@ def _procedure_grid(
     xs: list[float],
     horizontals: list[_Segment],
     verticals: list[_Segment],
-    with_header: bool,
+    header_top: float | None,
 ) -> tuple[Grid, list[float]] | None:
-    """The table's grid on this page and its row lines (top to bottom)."""
+    """The table's grid on this page and its row lines (top to bottom); with a header (its
+    words' top given), the table starts at the line just above it."""
     # Row lines cross the first two columns (No and Kegiatan); inside the header, a partial
     # line under Pelaksana / Mutu Baku ends on column lines.
     left, right = xs[0], xs[-1]
@@ -330,12 +367,14 @@ def _procedure_grid(
         s.y0
         for s in horizontals
         if _covered(horizontals, s.y0, left, probe_end, vertical=False) >= 0.6
-        and _covered(verticals, left, s.y0 - 1, s.y0 + 1, vertical=True) >= 0
     )
     ys = [y for y in ys if _covered(horizontals, y, left, right, vertical=False) >= 0.5]
+    if header_top is not None:
+        above = [y for y in ys if y <= header_top + _TOLERANCE]
+        ys = [y for y in ys if not above or y >= above[-1]]
     if len(ys) < 2:
         return None
-    if with_header and len(ys) >= 2:
+    if header_top is not None:
         inner = _cluster(
             s.y0
             for s in horizontals
@@ -362,6 +401,7 @@ def _cells(
     horizontals: list[_Segment],
     verticals: list[_Segment],
 ) -> list[list[Cell]]:
+    words = _split_at_columns(page.words, xs)
     rows: list[list[Cell]] = []
     owner: dict[tuple[int, int], Cell] = {}
     boxes: dict[int, list[float]] = {}
@@ -388,12 +428,8 @@ def _cells(
     cells_by_id = {id(cell): cell for row in rows for cell in row}
     for cell_id, (x0, top, x1, bottom) in boxes.items():
         cell = cells_by_id[cell_id]
-        inside = [
-            w
-            for w in page.words
-            if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and top <= (w["top"] + w["bottom"]) / 2 <= bottom
-        ]
-        cell.text = "\n".join(_lines_of(inside))
+        inside = [w for w in words if _centre_in(w, (x0, top, x1, bottom))]
+        cell.text = "\n".join(_lines_of(_without_labels(inside)))
         for shape in page.shapes:
             cx, cy = shape.centre
             if not top <= cy <= bottom:
@@ -402,6 +438,70 @@ def _cells(
             if overlap >= 0.3 * min(shape.x1 - shape.x0, x1 - x0) or x0 <= cx <= x1:
                 cell.symbols.append(Symbol(shape.kind, "", f"simbol {shape.kind.value} (PDF)"))
     return rows
+
+
+def _centre_in(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return (
+        x0 <= (word["x0"] + word["x1"]) / 2 <= x1
+        and top <= (word["top"] + word["bottom"]) / 2 <= bottom
+    )
+
+
+def _split_at_columns(words: list[dict[str, Any]], xs: list[float]) -> list[dict[str, Any]]:
+    """Words as pdfplumber joins them, split where a column line runs through a gap between
+    two of their characters: names in neighbouring header cells can touch ("Pengadministrasi"
+    and "Tim Monev"), while a word drawn across a line (a label "tidak") stays whole."""
+    out: list[dict[str, Any]] = []
+    for word in words:
+        chars = word.get("chars") or []
+        cuts = [i for i in range(1, len(chars)) if _cut_between(chars[i - 1], chars[i], xs)]
+        if not cuts:
+            out.append(word)
+            continue
+        for a, b in itertools.pairwise([0, *cuts, len(chars)]):
+            part = chars[a:b]
+            out.append(
+                {
+                    "text": "".join(c["text"] for c in part),
+                    "x0": part[0]["x0"],
+                    "x1": part[-1]["x1"],
+                    "top": min(c["top"] for c in part),
+                    "bottom": max(c["bottom"] for c in part),
+                    "size": part[0].get("size", word.get("size")),
+                }
+            )
+    return out
+
+
+def _cut_between(left: dict[str, Any], right: dict[str, Any], xs: list[float]) -> bool:
+    """Two characters of one pdfplumber word belong to two cells: a column line runs between
+    their centres, and there is a gap between them or a new capitalised word starts (a name
+    that overflows its narrow header cell into the next one)."""
+    middle_left = (left["x0"] + left["x1"]) / 2
+    middle_right = (right["x0"] + right["x1"]) / 2
+    if any(middle_left < x < middle_right for x in xs) and right["x0"] - left["x1"] > 0.3:
+        return True
+    # An overflowing name ends a little past the line, where the next cell's name begins.
+    return (
+        left["text"].islower()
+        and right["text"].isupper()
+        and any(left["x0"] - 10 < x < right["x1"] + 10 for x in xs)
+    )
+
+
+def _without_labels(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A cell's words without the flowchart's "ya" / "tidak" labels that stray into it: those
+    are set smaller than the cell's text."""
+    sizes = sorted(float(w.get("size") or 0) for w in words)
+    if not sizes:
+        return words
+    usual = sizes[len(sizes) // 2]
+    return [
+        w
+        for w in words
+        if not (normal(w["text"]) in _LABEL_WORDS and float(w.get("size") or 0) < 0.85 * usual)
+    ]
 
 
 def _lines_of(words: list[dict[str, Any]]) -> list[str]:
@@ -433,7 +533,8 @@ def _free_tables(
         sheet.paragraphs.extend(_lines_of(words))
         return
     top, bottom = ys[0], ys[-1]
-    sub = _Page(page.number, words, page.segments, [], page.width)
+    chars = [c for c in page.chars if limit is None or c["bottom"] <= limit]
+    sub = _Page(page.number, words, chars, page.segments, [], page.width)
     rows = _cells(sub, xs, ys, hs, vs)
     rows = [row for row in rows if any(c.text for c in row)]
     outside = [w for w in words if not top <= (w["top"] + w["bottom"]) / 2 <= bottom]
@@ -448,7 +549,9 @@ def _free_tables(
 def _arrows(
     page: _Page, bands: list[tuple[float, float]], grid_index: int, sheet: SheetDocument
 ) -> None:
-    """Follow the lines that leave each diamond of the table to the symbol they reach."""
+    """Follow the lines that leave each diamond of the table to the symbol they reach, and
+    name each by its label ("ya", "tidak"), or, unlabelled, by where it goes: on down the page
+    is "ya", back up is "tidak"."""
     row_of: dict[int, int] = {}
     lines = [s for s in page.segments if not _is_ruling(s, page)]
     for shape in page.shapes:
@@ -459,14 +562,33 @@ def _arrows(
         if shape.kind is not SymbolKind.DECISION or id(shape) not in row_of:
             continue
         start_row = row_of[id(shape)]
+        found: list[tuple[int, str]] = []
         for vertex in shape.vertices:
-            end = _follow(vertex, lines, shape, page.shapes)
-            if end is None or id(end) not in row_of or end is shape:
+            if any(math.dist(vertex, head) <= 6 for head in page.arrowheads):
+                continue  # the line that comes in
+            path = _follow(vertex, lines, shape, page.shapes)
+            if path is None or id(path[0]) not in row_of:
                 continue
-            label = _label_near(page.words, vertex)
-            sheet.arrows.append(
-                Arrow((grid_index, start_row), (grid_index, row_of[id(end)]), label)
-            )
+            found.append((row_of[id(path[0])], _label_along(page.words, path[1])))
+        for end_row, label in _named(found, start_row):
+            sheet.arrows.append(Arrow((grid_index, start_row), (grid_index, end_row), label))
+
+
+def _named(found: list[tuple[int, str]], start_row: int) -> list[tuple[int, str]]:
+    """The branches with a label each: an unlabelled one is named by the other's label, or by
+    its direction (down: "ya", up: "tidak")."""
+    labels = {label for _, label in found if label}
+    named = []
+    for end_row, label in found:
+        if not label:
+            if labels == {"tidak"}:
+                label = "ya"
+            elif labels == {"ya"}:
+                label = "tidak"
+            else:
+                label = "ya" if end_row > start_row else "tidak"
+        named.append((end_row, label))
+    return named
 
 
 def _is_ruling(segment: _Segment, page: _Page) -> bool:
@@ -475,19 +597,21 @@ def _is_ruling(segment: _Segment, page: _Page) -> bool:
 
 def _follow(
     start: tuple[float, float], lines: list[_Segment], origin: _Shape, shapes: list[_Shape]
-) -> _Shape | None:
-    """The symbol reached by the chain of lines that starts at a point (a diamond's corner)."""
+) -> tuple[_Shape, list[_Segment]] | None:
+    """The symbol reached by the chain of lines that starts at a point (a diamond's corner),
+    and the lines on the way."""
     point = start
-    used: set[int] = set()
-    for _ in range(12):
-        step = _next_segment(point, lines, used)
+    used: list[int] = []
+    for _ in range(16):
+        step = _next_segment(point, lines, set(used))
         if step is None:
             break
-        used.add(step[0])
+        used.append(step[0])
         point = step[1]
-    if point == start:
-        return None
-    return next((s for s in shapes if s is not origin and s.near(*point)), None)
+        reached = next((s for s in shapes if s is not origin and s.near(*point, 4.0)), None)
+        if reached is not None:
+            return reached, [lines[i] for i in used]
+    return None
 
 
 def _next_segment(
@@ -505,16 +629,24 @@ def _next_segment(
     return None
 
 
-def _label_near(words: list[dict[str, Any]], point: tuple[float, float]) -> str:
-    best = ""
-    best_distance = 30.0
+def _label_along(words: list[dict[str, Any]], path: list[_Segment]) -> str:
+    """ "ya" or "tidak" written beside a path's lines (nearest first, within 15 points)."""
+    best, best_distance = "", 15.0
     for word in words:
         text = normal(word["text"])
-        if text not in ("ya", "tidak", "y", "t", "sesuai", "tidak sesuai"):
+        if text not in _LABEL_WORDS:
             continue
-        distance = math.dist(
-            point, ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
-        )
+        centre = ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
+        distance = min(_distance_to(centre, segment) for segment in path)
         if distance < best_distance:
-            best, best_distance = text, distance
+            best, best_distance = ("tidak" if text.startswith("t") else "ya"), distance
     return best
+
+
+def _distance_to(point: tuple[float, float], segment: _Segment) -> float:
+    (ax, ay), (bx, by) = segment.ends()
+    length = (bx - ax) ** 2 + (by - ay) ** 2
+    if length == 0:
+        return math.dist(point, (ax, ay))
+    t = max(0.0, min(1.0, ((point[0] - ax) * (bx - ax) + (point[1] - ay) * (by - ay)) / length))
+    return math.dist(point, (ax + t * (bx - ax), ay + t * (by - ay)))

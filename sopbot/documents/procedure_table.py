@@ -148,6 +148,8 @@ def _columns(
 ) -> tuple[TableColumns, int] | None:
     first = grid.texts(top)
     second = grid.texts(top + 1) if top + 1 < len(grid.rows) else [""] * grid.width
+    if number is not None and _STEP_NUMBER.match(second[number].strip()):
+        second = [""] * grid.width  # a header of one row: the steps start right below it
     labels: dict[str, str] = {}
 
     def find(pattern: re.Pattern[str], part: str) -> int | None:
@@ -172,7 +174,7 @@ def _columns(
     names = []
     for column in role_columns:
         name = second[column].strip() if second[column].strip() else first[column].strip()
-        if _EXECUTORS.match(normal(name)):
+        if normal(name) == "pelaksana":  # the merged title itself, not a role
             name = ""
         names.append((column, " ".join(name.split())))
     roles = tuple((c, n) for c, n in names if n)

@@ -161,17 +161,16 @@ def _layout_table(lines: list[str], sheet: SheetDocument) -> Grid:
 
 
 def _header_rows(rows: list[list[str]], width: int) -> list[list[str]]:
-    """Two header rows: the first line's words (No, Kegiatan, Pelaksana, Mutu Baku), then what
-    the following lines write under each column (role names wrapped over lines joined)."""
+    """The header as one row: what each column's header lines write, joined (a role name
+    wrapped over two or three lines is one name)."""
     if not rows:
         return []
-    first = rows[0]
-    second = [""] * width
-    for row in rows[1:]:
+    joined = [""] * width
+    for row in rows:
         for column, text in enumerate(row):
             if text:
-                second[column] = f"{second[column]} {text}".strip()
-    return [first, second]
+                joined[column] = f"{joined[column]} {text}".strip()
+    return [joined]
 
 
 def _merge_close(starts: list[int]) -> list[int]:
