@@ -144,6 +144,18 @@ class PdfLayout:
     nama_label: str = "Nama SOP"
     efektif_label: str = "Tanggal Efektif"
     page: Literal["a4", "f4"] = "a4"
+    first_page_rows: int = 5  # rows under the header on page 1 (when not header_page)
+
+    def pages(self, steps: int) -> list[range]:
+        """The step indexes on each page of the procedure table."""
+        first = self.rows_per_page if self.header_page else self.first_page_rows
+        chunks, start = [], 0
+        size = first
+        while start < steps:
+            chunks.append(range(start, min(steps, start + size)))
+            start += size
+            size = self.rows_per_page
+        return chunks
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,14 @@ def decision_reason(document: CorpusDocument, step: Step) -> str | None:
     if flow_note(sop, step, style):
         return None
     if _drawn(layout):
+        assert isinstance(layout, PdfLayout)
+        page_of = {
+            sop.steps[i].no: page for page, rows in enumerate(layout.pages(len(sop.steps)))
+            for i in rows
+        }
+        targets = [t for t in (step.ya, step.tidak) if t in page_of]
+        if any(page_of[t] != page_of[step.no] for t in targets):
+            raise ValueError(f"{document.filename} step {step.no}: a line cannot cross pages")
         return (
             f"not written; drawn: the 'tidak' line goes back up to step {step.tidak}, "
             f"'ya' goes on to {step.ya}"
