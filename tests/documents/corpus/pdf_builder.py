@@ -125,7 +125,7 @@ class _Drawing:
                 top = self._title(top - 10)
             self._page(number, [self.sop.steps[i] for i in indexes], top,
                        more=number + 1 < len(pages), continued=number > 0)
-            if self.layout.flow_lines:
+            if self.layout.flow_lines and self.layout.symbols == "vector":
                 self._flow(number, [self.sop.steps[i] for i in indexes])
 
     def _header(self) -> float:

@@ -29,6 +29,7 @@ from sopbot.engine.durations import DurationError, parse_standard_time
 from tests.documents.corpus.flow import flow_note, follows_usual_reading, usual_no, usual_yes
 from tests.documents.corpus.model import (
     CorpusDocument,
+    DocxLayout,
     PdfLayout,
     Step,
     TextLayout,
@@ -52,6 +53,13 @@ def executors_shown(document: CorpusDocument) -> bool:
     return not (isinstance(layout, TextLayout) and layout.mark is None)
 
 
+def _diamonds(layout: object) -> bool:
+    """True where the document draws a decision as a diamond."""
+    if isinstance(layout, DocxLayout):
+        return layout.symbols != "mark"
+    return isinstance(layout, PdfLayout) and layout.symbols == "vector"
+
+
 def _drawn(layout: object) -> bool:
     return isinstance(layout, PdfLayout) and layout.symbols == "vector" and layout.flow_lines
 
@@ -69,12 +77,19 @@ def decision_reason(document: CorpusDocument, step: Step) -> str | None:
             sop.steps[i].no: page for page, rows in enumerate(layout.pages(len(sop.steps)))
             for i in rows
         }
-        targets = [t for t in (step.ya, step.tidak) if t in page_of]
+        # The next row may be on the next page (the off-page connector carries the line).
+        jumps = (step.tidak,) if step.ya == usual_yes(sop, step) else (step.ya, step.tidak)
+        targets = [t for t in jumps if t in page_of]
         if any(page_of[t] != page_of[step.no] for t in targets):
             raise ValueError(f"{document.filename} step {step.no}: a line cannot cross pages")
         return (
             f"not written; drawn: the 'tidak' line goes back up to step {step.tidak}, "
             f"'ya' goes on to {step.ya}"
+        )
+    if not _diamonds(layout):
+        raise ValueError(
+            f"{document.filename} step {step.no}: marks draw no diamond, so the decision "
+            "must be written in Keterangan"
         )
     if not follows_usual_reading(sop, step):
         raise ValueError(
