@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.documents.corpus.docx_builder import build_docx
 from tests.documents.corpus.documents import DOCUMENTS
+from tests.documents.corpus.docx_builder import build_docx
 from tests.documents.corpus.model import CorpusDocument, DocxLayout, PdfLayout
 from tests.documents.corpus.pdf_builder import build_pdf
 from tests.documents.corpus.text_builder import build_text

@@ -21,9 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         for old in TRUTH_FOLDER.glob("*.yaml"):
             old.unlink()
         for document in DOCUMENTS:
-            (TRUTH_FOLDER / f"{document.stem}.yaml").write_text(
-                truth_text(document), encoding="utf-8"
-            )
+            (TRUTH_FOLDER / document.truth_name).write_text(truth_text(document), encoding="utf-8")
         print(f"wrote {len(DOCUMENTS)} truth files to {TRUTH_FOLDER}", file=sys.stderr)
     if args.out is not None:
         written = generate(args.out)

@@ -4,19 +4,26 @@ same SOP as a Word file and as its PDF (or the text extracted from it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.documents.corpus import sops_kepegawaian as pegawai
 from tests.documents.corpus import sops_pelayanan as layanan
 from tests.documents.corpus import sops_perencanaan as rencana
 from tests.documents.corpus import sops_persuratan as surat
 from tests.documents.corpus.model import CorpusDocument, DocxLayout, PdfLayout, TextLayout
 
-SHORT_LABELS = {
-    "nomor_label": "No. SOP",
-    "pembuatan_label": "Tgl Pembuatan",
-    "revisi_label": "Tgl Revisi",
-    "efektif_label": "Tgl Efektif",
-    "nama_label": "Judul SOP",
-}
+
+def short_labels(layout: DocxLayout) -> DocxLayout:
+    """The layout with the short header labels some agencies use."""
+    return replace(
+        layout,
+        nomor_label="No. SOP",
+        pembuatan_label="Tgl Pembuatan",
+        revisi_label="Tgl Revisi",
+        efektif_label="Tgl Efektif",
+        nama_label="Judul SOP",
+    )
+
 
 WORD: tuple[CorpusDocument, ...] = (
     CorpusDocument(
@@ -28,7 +35,7 @@ WORD: tuple[CorpusDocument, ...] = (
     CorpusDocument(
         "surat-keluar-dinas.docx",
         surat.SURAT_KELUAR_DINAS,
-        DocxLayout("vml", blocks_in_identity_table=False, **SHORT_LABELS),
+        short_labels(DocxLayout("vml", blocks_in_identity_table=False)),
         "VML shapes; one shape over two merged role cells (paraf berjenjang); a 'tidak' back "
         "three steps written in Keterangan; short labels, blocks in a table of their own",
     ),
@@ -137,13 +144,14 @@ WORD: tuple[CorpusDocument, ...] = (
     CorpusDocument(
         "penyusunan-rka.docx",
         rencana.PENYUSUNAN_RKA,
-        DocxLayout(
-            "drawingml_fallback",
-            note_style="plain",
-            split_after=8,
-            repeat_header=False,
-            offpage_row=True,
-            **SHORT_LABELS,
+        short_labels(
+            DocxLayout(
+                "drawingml_fallback",
+                note_style="plain",
+                split_after=8,
+                repeat_header=False,
+                offpage_row=True,
+            )
         ),
         "7 roles; sub-steps 4.1, 4.2; 'tidak' back past them to 4; a 'ya' that skips a row; "
         "sopbot's own note form; split without a repeated header",
@@ -180,8 +188,13 @@ PDF: tuple[CorpusDocument, ...] = (
     CorpusDocument(
         "rekomendasi-penelitian.pdf",
         layanan.REKOMENDASI_PENELITIAN,
-        PdfLayout("vector", first_page_rows=3, rows_per_page=8, nama_label="Judul SOP",
-                  efektif_label="Tgl. Efektif"),
+        PdfLayout(
+            "vector",
+            first_page_rows=3,
+            rows_per_page=8,
+            nama_label="Judul SOP",
+            efektif_label="Tgl. Efektif",
+        ),
         "a 'tidak' that skips forward (no coordination needed), drawn only",
     ),
     CorpusDocument(

@@ -112,12 +112,19 @@ def _page(word: WordDocument, layout: DocxLayout) -> None:
 
 def _usable(word: WordDocument) -> float:
     section = word.sections[0]
-    width = section.page_width - section.left_margin - section.right_margin
-    return float(width) / 360_000
+    width = int(section.page_width or 0) - int(section.left_margin or 0)
+    return (width - int(section.right_margin or 0)) / 360_000
 
 
-def _text(cell: _Cell, text: str, *, bold: bool = False, center: bool = False,
-          size: float | None = None, underline: bool = False) -> None:
+def _text(
+    cell: _Cell,
+    text: str,
+    *,
+    bold: bool = False,
+    center: bool = False,
+    size: float | None = None,
+    underline: bool = False,
+) -> None:
     """Write `text` into `cell`, a paragraph per line (the cell's first paragraph reused)."""
     lines = text.split("\n")
     first = cell.paragraphs[0]
@@ -131,6 +138,11 @@ def _text(cell: _Cell, text: str, *, bold: bool = False, center: bool = False,
             run.underline = underline
             if size:
                 run.font.size = Pt(size)
+
+
+def _add_row(table: Table) -> _Row:
+    row: _Row = table.add_row()  # type: ignore[no-untyped-call]
+    return row
 
 
 def _shade(cell: _Cell, fill: str = "D9D9D9") -> None:
@@ -222,8 +234,9 @@ def _signer(cell: _Cell, sop: Sop) -> None:
             extra.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _block(table: Table, row: int, pair: tuple[tuple[str, Sequence[str]], ...],
-           *, merge_right: bool) -> None:
+def _block(
+    table: Table, row: int, pair: tuple[tuple[str, Sequence[str]], ...], *, merge_right: bool
+) -> None:
     (left_label, left_items), (right_label, right_items) = pair
     title_left, title_right = table.cell(row, 0), table.cell(row, 1)
     body_left, body_right = table.cell(row + 1, 0), table.cell(row + 1, 1)
@@ -282,7 +295,7 @@ def _procedure(word: WordDocument, sop: Sop, layout: DocxLayout) -> None:
 
 
 def _header_rows(table: Table, sop: Sop, layout: DocxLayout, columns: _Columns) -> None:
-    top, bottom = table.add_row(), table.add_row()
+    top, bottom = _add_row(table), _add_row(table)
     for row in (top, bottom):
         if layout.header_row_flag:
             row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {W_NS}/>"))
@@ -302,7 +315,7 @@ def _header_rows(table: Table, sop: Sop, layout: DocxLayout, columns: _Columns) 
         last = columns.count - 1
         _text(top.cells[last].merge(bottom.cells[last]), "Keterangan", bold=True, center=True)
     if layout.numbered_header_row:
-        numbers = table.add_row()
+        numbers = _add_row(table)
         for index, cell in enumerate(numbers.cells[: columns.count]):
             _text(cell, str(index + 1), center=True, size=7)
             _shade(cell, "F2F2F2")
@@ -329,8 +342,9 @@ def _row_height(row: _Row) -> None:
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
-def _executor_cells(table: Table, row: _Row, sop: Sop, step: Step, layout: DocxLayout,
-                    columns: _Columns) -> list[tuple[_Cell, float]]:
+def _executor_cells(
+    table: Table, row: _Row, sop: Sop, step: Step, layout: DocxLayout, columns: _Columns
+) -> list[tuple[_Cell, float]]:
     """The cells that get the symbol, with their widths: one merged cell for a joint step of
     neighbouring roles drawn as one shape; one cell per role otherwise."""
     indexes = sorted(columns.first_role + [r.key for r in sop.roles].index(k) for k in step.by)
@@ -341,9 +355,10 @@ def _executor_cells(table: Table, row: _Row, sop: Sop, step: Step, layout: DocxL
     return [(row.cells[i], columns.widths[i]) for i in indexes]
 
 
-def _step_row(table: Table, sop: Sop, step: Step, layout: DocxLayout, columns: _Columns,
-              ids: _Ids) -> None:
-    row = table.add_row()
+def _step_row(
+    table: Table, sop: Sop, step: Step, layout: DocxLayout, columns: _Columns, ids: _Ids
+) -> None:
+    row = _add_row(table)
     _row_height(row)
     _text(row.cells[0], step.no, center=True)
     _text(row.cells[1], step.kegiatan)
@@ -364,8 +379,9 @@ def _step_row(table: Table, sop: Sop, step: Step, layout: DocxLayout, columns: _
         _connectors(row, sop, step, columns, ids)
 
 
-def _symbol(cell: _Cell, width: float, shape: Shape, label: str, layout: DocxLayout,
-            ids: _Ids) -> None:
+def _symbol(
+    cell: _Cell, width: float, shape: Shape, label: str, layout: DocxLayout, ids: _Ids
+) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if layout.symbols == "mark":
@@ -390,7 +406,7 @@ def _symbol(cell: _Cell, width: float, shape: Shape, label: str, layout: DocxLay
 
 
 def _yes_no_words(row: _Row, sop: Sop, step: Step, columns: _Columns, cell: _Cell) -> None:
-    """"Ya" under the diamond, "Tidak" in the neighbouring role cell on the side the work goes
+    """ "Ya" under the diamond, "Tidak" in the neighbouring role cell on the side the work goes
     back to (these are words in role cells that mark nobody)."""
     words = cell.add_paragraph()
     words.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -421,19 +437,19 @@ def _connectors(row: _Row, sop: Sop, step: Step, columns: _Columns, ids: _Ids) -
         xml = docx_shapes.connector(ids.take(), width / 2 - 0.1, 0.7, 0.01, 0.5, bent=False)
         row.cells[own].paragraphs[0]._p.append(docx_shapes.run_element(xml))
     elif row.cells[there]._tc is not row.cells[own]._tc:
-        xml = docx_shapes.connector(ids.take(), 0.0, 0.4, columns.widths[there] / 2, 0.8,
-                                    bent=True)
+        xml = docx_shapes.connector(ids.take(), 0.0, 0.4, columns.widths[there] / 2, 0.8, bent=True)
         row.cells[there].paragraphs[0]._p.append(docx_shapes.run_element(xml))
     if step.decision:
         xml = docx_shapes.connector(ids.take(), 0.0, -0.6, width / 2, 0.9, bent=True, up=True)
         row.cells[own].paragraphs[0]._p.append(docx_shapes.run_element(xml))
 
 
-def _offpage_row(table: Table, sop: Sop, step: Step, layout: DocxLayout, columns: _Columns,
-                 ids: _Ids) -> None:
+def _offpage_row(
+    table: Table, sop: Sop, step: Step, layout: DocxLayout, columns: _Columns, ids: _Ids
+) -> None:
     """An unnumbered row holding only an off-page connector ("A") in the column of the step
     that continues on the next page: a row that is no step."""
-    row = table.add_row()
+    row = _add_row(table)
     keys = [r.key for r in sop.roles]
     column = columns.first_role + keys.index(step.by[0])
     width = columns.widths[column]

@@ -46,7 +46,7 @@ def _text_box(text: str) -> str:
     if not text:
         return ""
     return (
-        "<wps:txbx><w:txbxContent><w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr>"
+        '<wps:txbx><w:txbxContent><w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
         '<w:r><w:rPr><w:sz w:val="12"/></w:rPr>'
         f"<w:t>{escape(text)}</w:t></w:r></w:p></w:txbxContent></wps:txbx>"
     )
@@ -81,8 +81,17 @@ def _wsp(preset: str, w: float, h: float, text: str) -> str:
     )
 
 
-def drawing(shape_id: int, shape: Shape, x: float, y: float, w: float, h: float, text: str = "",
-            *, plain: bool = False) -> str:
+def drawing(
+    shape_id: int,
+    shape: Shape,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    text: str = "",
+    *,
+    plain: bool = False,
+) -> str:
     """A DrawingML shape anchored in the cell's paragraph (a w:drawing)."""
     preset = (PLAIN_PRESETS if plain else FLOWCHART_PRESETS)[shape]
     name = f"Flowchart: {shape.title()}" if not plain else "Shape"
@@ -135,8 +144,9 @@ def vml(shape_id: int, shape: Shape, x: float, y: float, w: float, h: float, tex
     return f'<w:pict>{shapetype}<v:shape {common} type="#_x0000_t177">{inner}</v:shape></w:pict>'
 
 
-def with_fallback(shape_id: int, shape: Shape, x: float, y: float, w: float, h: float,
-                  text: str = "") -> str:
+def with_fallback(
+    shape_id: int, shape: Shape, x: float, y: float, w: float, h: float, text: str = ""
+) -> str:
     """The DrawingML shape with its VML fallback, as Word 2010 and later write a shape."""
     return (
         '<mc:AlternateContent><mc:Choice Requires="wps">'
@@ -146,8 +156,9 @@ def with_fallback(shape_id: int, shape: Shape, x: float, y: float, w: float, h: 
     )
 
 
-def connector(shape_id: int, x: float, y: float, w: float, h: float, *, bent: bool,
-              up: bool = False) -> str:
+def connector(
+    shape_id: int, x: float, y: float, w: float, h: float, *, bent: bool, up: bool = False
+) -> str:
     """A connector line with an arrowhead (a straight or elbow connector), as a w:drawing."""
     preset = "bentConnector3" if bent else "straightConnector1"
     flip = ' flipV="1"' if up else ""
@@ -158,7 +169,9 @@ def connector(shape_id: int, x: float, y: float, w: float, h: float, *, bent: bo
         '<a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill>'
         '<a:tailEnd type="triangle"/></a:ln></wps:spPr><wps:bodyPr/></wps:wsp>'
     )
-    return f"<w:drawing>{_anchor(shape_id, 'Straight Arrow Connector', x, y, w, h, body)}</w:drawing>"
+    return (
+        f"<w:drawing>{_anchor(shape_id, 'Straight Arrow Connector', x, y, w, h, body)}</w:drawing>"
+    )
 
 
 def run_element(inner: str) -> BaseOxmlElement:

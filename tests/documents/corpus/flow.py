@@ -36,7 +36,8 @@ def flow_note(sop: Sop, step: Step, style: NoteStyle) -> str:
     """The note written for a decision in Keterangan under `style` ("" when none)."""
     if not step.decision or style == "none":
         return ""
-    assert step.ya is not None and step.tidak is not None
+    assert step.ya is not None
+    assert step.tidak is not None
     if style == "needed":
         if follows_usual_reading(sop, step):
             return ""

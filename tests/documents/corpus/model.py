@@ -217,6 +217,7 @@ class CorpusDocument:
         return "text-layout" if layout.style == "layout" else "text-seed"
 
     @property
-    def stem(self) -> str:
-        """The file name without its extension (the truth file's name)."""
-        return self.filename.rsplit(".", 1)[0]
+    def truth_name(self) -> str:
+        """The truth file's name: the document's with ".yaml" added (a Word file and a text
+        file of the same SOP share a stem)."""
+        return f"{self.filename}.yaml"

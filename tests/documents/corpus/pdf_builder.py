@@ -55,8 +55,17 @@ def build_pdf(document: CorpusDocument, path: Path) -> None:
     canvas.save()
 
 
-def _cell_text(canvas: Canvas, text: str, x: float, top: float, width: float, *,
-               bold: bool = False, center: bool = False, size: float = SIZE) -> float:
+def _cell_text(
+    canvas: Canvas,
+    text: str,
+    x: float,
+    top: float,
+    width: float,
+    *,
+    bold: bool = False,
+    center: bool = False,
+    size: float = SIZE,
+) -> float:
     """Write wrapped `text` from `top` down inside a cell; returns the height used."""
     font = BOLD if bold else FONT
     lines: list[str] = []
@@ -96,8 +105,9 @@ class _Placed:
 class _Drawing:
     """Draws the header and the procedure table page by page, then the flow lines."""
 
-    def __init__(self, canvas: Canvas, sop: Sop, layout: PdfLayout,
-                 size: tuple[float, float]) -> None:
+    def __init__(
+        self, canvas: Canvas, sop: Sop, layout: PdfLayout, size: tuple[float, float]
+    ) -> None:
         self.canvas, self.sop, self.layout = canvas, sop, layout
         self.width, self.height = size
         usable = self.width - 2 * MARGIN
@@ -123,8 +133,13 @@ class _Drawing:
                     top = self._title(top)
             elif number == 0:
                 top = self._title(top - 10)
-            self._page(number, [self.sop.steps[i] for i in indexes], top,
-                       more=number + 1 < len(pages), continued=number > 0)
+            self._page(
+                number,
+                [self.sop.steps[i] for i in indexes],
+                top,
+                more=number + 1 < len(pages),
+                continued=number > 0,
+            )
             if self.layout.flow_lines and self.layout.symbols == "vector":
                 self._flow(number, [self.sop.steps[i] for i in indexes])
 
@@ -157,8 +172,16 @@ class _Drawing:
             canvas.rect(x_value, y - height, value_w, height)
             _cell_text(canvas, label, x_label, y, label_w, bold=True, size=8)
             is_signer = label == "Disahkan Oleh"
-            _cell_text(canvas, value, x_value, y, value_w, size=8, center=is_signer,
-                       bold=label == self.layout.nama_label)
+            _cell_text(
+                canvas,
+                value,
+                x_value,
+                y,
+                value_w,
+                size=8,
+                center=is_signer,
+                bold=label == self.layout.nama_label,
+            )
             y -= height
         return self._blocks(y)
 
@@ -217,8 +240,15 @@ class _Drawing:
             x = self.lefts[first]
             width = sum(self.widths[first : last + 1])
             canvas.rect(x, y - height, width, height)
-            _cell_text(canvas, text, x, y - (height - _text_height(text, width, bold=True)) / 2,
-                       width, bold=True, center=True)
+            _cell_text(
+                canvas,
+                text,
+                x,
+                y - (height - _text_height(text, width, bold=True)) / 2,
+                width,
+                bold=True,
+                center=True,
+            )
 
         box(0, 0, top, total, "No")
         box(1, 1, top, total, layout.kegiatan_label)
@@ -232,8 +262,9 @@ class _Drawing:
             box(mutu + offset, mutu + offset, top - row1, row2, label)
         return top - total
 
-    def _page(self, page: int, steps: list[Step], top: float, *, more: bool,
-              continued: bool) -> None:
+    def _page(
+        self, page: int, steps: list[Step], top: float, *, more: bool, continued: bool
+    ) -> None:
         y = self._table_header(top)
         if continued:
             y = self._connector_row(page, y, steps[0], "A")
@@ -275,8 +306,7 @@ class _Drawing:
         height = max([40.0] + [_text_height(t, self.widths[i]) for i, t, _ in texts])
         self._grid(top, height)
         for index, text, center in texts:
-            _cell_text(self.canvas, text, self.lefts[index], top, self.widths[index],
-                       center=center)
+            _cell_text(self.canvas, text, self.lefts[index], top, self.widths[index], center=center)
         self.row_bounds[step.no] = (page, top, top - height)
         self._symbol(page, step, top, height)
         return top - height
@@ -292,8 +322,9 @@ class _Drawing:
         if self.layout.symbols == "mark":
             canvas.setFont(FONT, 10)
             for column in columns:
-                canvas.drawCentredString(self.lefts[column] + self.widths[column] / 2,
-                                         centre_y - 3.5, self.layout.mark)
+                canvas.drawCentredString(
+                    self.lefts[column] + self.widths[column] / 2, centre_y - 3.5, self.layout.mark
+                )
             return
         adjacent = columns == list(range(columns[0], columns[-1] + 1))
         spans = [(columns[0], columns[-1])] if adjacent else [(c, c) for c in columns]
@@ -305,12 +336,20 @@ class _Drawing:
             self._shape(step, x, centre_y, shape_w)
         first, last = spans[0]
         x = self.lefts[first] + sum(self.widths[first : last + 1]) / 2
-        half_w = (22.0 if step.decision else min(SHAPE_W, self.widths[first] - 8) / 2)
+        half_w = 22.0 if step.decision else min(SHAPE_W, self.widths[first] - 8) / 2
         if last != first:
             half_w = (sum(self.widths[first : last + 1]) - 14) / 2
         half_h = 11.0 if step.decision else SHAPE_H / 2
-        self.placed[step.no] = _Placed(page, x, centre_y, x - half_w, x + half_w,
-                                       centre_y + half_h, centre_y - half_h, self.lefts[first])
+        self.placed[step.no] = _Placed(
+            page,
+            x,
+            centre_y,
+            x - half_w,
+            x + half_w,
+            centre_y + half_h,
+            centre_y - half_h,
+            self.lefts[first],
+        )
 
     def _shape(self, step: Step, x: float, y: float, width: float) -> None:
         canvas = self.canvas
@@ -373,7 +412,8 @@ class _Drawing:
 
     def _decision_lines(self, step: Step, here: _Placed, goes_on: bool) -> None:
         canvas = self.canvas
-        assert step.tidak is not None and step.ya is not None
+        assert step.tidak is not None
+        assert step.ya is not None
         if not goes_on and step.ya != FINISH:
             target = self.placed[step.ya]
             lane = here.right + 8
@@ -384,8 +424,7 @@ class _Drawing:
             path.lineTo(target.right if target.right < lane else target.left, target.y)
             canvas.drawPath(path, stroke=1, fill=0)
             pointing = "left" if target.right < lane else "right"
-            _arrow(canvas, target.right if pointing == "left" else target.left, target.y,
-                   pointing)
+            _arrow(canvas, target.right if pointing == "left" else target.left, target.y, pointing)
             _label(canvas, here.right + 2, here.y + 2, "ya")
         if step.tidak == FINISH:
             return

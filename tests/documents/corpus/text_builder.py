@@ -32,8 +32,9 @@ def _columns(sop: Sop, layout: TextLayout) -> list[tuple[int, int]]:
     """(start, width) in characters of each column, as the PDF's column widths come out."""
     fixed = [3, 40]
     tail = [20, 10, 18, 26]
-    role = max(11, (layout.width - sum(fixed) - sum(tail) - 2 * (len(sop.roles) + 6)) //
-               len(sop.roles))
+    role = max(
+        11, (layout.width - sum(fixed) - sum(tail) - 2 * (len(sop.roles) + 6)) // len(sop.roles)
+    )
     widths = fixed + [role] * len(sop.roles) + tail
     starts, position = [], 0
     for width in widths:
@@ -133,8 +134,9 @@ def _layout_table_header(sop: Sop, columns: list[tuple[int, int]]) -> list[str]:
     return ["".join(first_line).rstrip(), *_cells_lines(cells, middle={})]
 
 
-def _layout_row(sop: Sop, step: Step, layout: TextLayout,
-                columns: list[tuple[int, int]]) -> list[str]:
+def _layout_row(
+    sop: Sop, step: Step, layout: TextLayout, columns: list[tuple[int, int]]
+) -> list[str]:
     mutu = 2 + len(sop.roles)
     texts = [
         (0, step.no),

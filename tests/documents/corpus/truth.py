@@ -74,7 +74,8 @@ def decision_reason(document: CorpusDocument, step: Step) -> str | None:
     if _drawn(layout):
         assert isinstance(layout, PdfLayout)
         page_of = {
-            sop.steps[i].no: page for page, rows in enumerate(layout.pages(len(sop.steps)))
+            sop.steps[i].no: page
+            for page, rows in enumerate(layout.pages(len(sop.steps)))
             for i in rows
         }
         # The next row may be on the next page (the off-page connector carries the line).
@@ -156,6 +157,11 @@ def truth_text(document: CorpusDocument) -> str:
         f"# The expected reading of {document.filename} ({document.kind}): {document.hard}.\n"
         "# Written by tests/documents/corpus (python -m tests.documents.corpus --truth); "
         "do not edit by hand.\n"
-        + yaml.safe_dump(truth_of(document), allow_unicode=True, sort_keys=False, width=100)
+        + yaml.safe_dump(
+            truth_of(document),
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+            default_flow_style=None,
+        )
     )
-
