@@ -134,6 +134,32 @@ def _flood_goals(summary: Summary) -> list[Goal]:
     ]
 
 
+def _at_least(goal: float) -> Callable[[float], bool]:
+    return lambda value: value >= goal
+
+
+def _import_goals(summary: Summary) -> list[Goal]:
+    goals = [
+        _goal(what, _median(summary, key), "{:.1%}", _at_least(goal))
+        for key, what, goal in (
+            ("steps", "steps found with their activity >= 95%", 0.95),
+            ("executors", "executors right >= 90%", 0.90),
+            ("times", "every time as written (100%)", 1.0),
+            ("decisions", "every decision's branches right (100%)", 1.0),
+            ("refusals", "the scanned PDF refused, no other (100%)", 1.0),
+        )
+    ]
+    goals.append(
+        _goal(
+            "under 2 s a document (the slowest, median of runs)",
+            _median(summary, "document_s_slowest"),
+            "{:.2f} s",
+            lambda v: v < 2,
+        )
+    )
+    return goals
+
+
 def _module_main(module: str) -> Callable[[list[str]], Summary]:
     def run(argv: list[str]) -> Summary:
         summary: Summary = importlib.import_module(f"bench.{module}").main(argv)
@@ -187,6 +213,15 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ("--chats", "1000"),
         ("--chats", "40"),
         _flood_goals,
+    ),
+    Benchmark(
+        "import_accuracy",
+        "Importing SOP documents (Word, PDF, text)",
+        "python -m bench.import_accuracy",
+        _module_main("import_accuracy"),
+        (),
+        ("--documents", "9"),
+        _import_goals,
     ),
 )
 
