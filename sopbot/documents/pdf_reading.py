@@ -442,10 +442,9 @@ def _cells(
 
 def _centre_in(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     x0, top, x1, bottom = box
-    return (
-        x0 <= (word["x0"] + word["x1"]) / 2 <= x1
-        and top <= (word["top"] + word["bottom"]) / 2 <= bottom
-    )
+    x = float(word["x0"] + word["x1"]) / 2
+    y = float(word["top"] + word["bottom"]) / 2
+    return x0 <= x <= x1 and top <= y <= bottom
 
 
 def _split_at_columns(words: list[dict[str, Any]], xs: list[float]) -> list[dict[str, Any]]:

@@ -171,13 +171,7 @@ def _columns(
     else:
         end = standard_start if standard_start is not None else (remarks or grid.width)
         role_columns = list(range(activity + 1, end))
-    names = []
-    for column in role_columns:
-        name = second[column].strip() if second[column].strip() else first[column].strip()
-        if normal(name) == "pelaksana":  # the merged title itself, not a role
-            name = ""
-        names.append((column, " ".join(name.split())))
-    roles = tuple((c, n) for c, n in names if n)
+    roles = _role_names(role_columns, first, second)
     if not roles:
         return None
     labels["no"] = first[number].strip() if number is not None else ""
@@ -191,6 +185,19 @@ def _columns(
         number, activity, roles, inputs, time, output, remarks, grid.width, labels
     )
     return columns, body
+
+
+def _role_names(
+    role_columns: list[int], first: list[str], second: list[str]
+) -> tuple[tuple[int, str], ...]:
+    """(column, name) of each role column: the name under Pelaksana, or in the header's only
+    row; the merged title "Pelaksana" itself is not a role."""
+    names = []
+    for column in role_columns:
+        name = second[column].strip() or first[column].strip()
+        if name and normal(name) != "pelaksana":
+            names.append((column, " ".join(name.split())))
+    return tuple(names)
 
 
 def _read_rows(table: ProcedureTable, grid: Grid, grid_index: int, start: int) -> None:
