@@ -21,7 +21,7 @@ from sopbot.engine.definition import Branch, SopDefinition, Together
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
 from sopbot.engine.instance import Disposition, InstanceState, Transition
-from sopbot.engine.library import SopLibrary
+from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
@@ -114,13 +114,15 @@ class ProcedureService:
     def __init__(
         self,
         database: Database,
-        library: SopLibrary,
+        library: DefinitionSource,
         *,
         definitions: DefinitionStore | None = None,
         clock: Clock = utc_now,
         observer: ChangeNotices | None = None,
     ) -> None:
         self.database = database
+        # The SOPs that can be started: a folder as loaded, or the installed catalog seen
+        # live (services.live_definitions); a running procedure reads its own stored version.
         self.library = library
         self.notices = observer
         # Plans the reminders of the steps a change opens; set by the composition root once
