@@ -120,7 +120,9 @@ def sync_at_start_up(
     catalog = SopCatalog(database)
     report = catalog.sync_files(library)
     for synced in report.with_outcome(FileOutcome.INSTALLED):
-        log.info("SOP %s installed from %s (version %s)", synced.sop_id, synced.file, synced.version)
+        log.info(
+            "SOP %s installed from %s (version %s)", synced.sop_id, synced.file, synced.version
+        )
     for synced in report.with_outcome(FileOutcome.REFUSED):
         kept = (
             f"version {synced.current.version} stays installed"

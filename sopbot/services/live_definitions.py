@@ -118,9 +118,7 @@ class LiveDefinitions:
             definition = current.definitions[sop_id]
             by_agency.setdefault(definition.agency_key, []).append(definition)
         before = self._seen
-        self._seen = _Seen(
-            current.generation, dict(sorted(current.definitions.items())), by_agency
-        )
+        self._seen = _Seen(current.generation, dict(sorted(current.definitions.items())), by_agency)
         if before is not None:
             log.info(
                 "SOP catalog changed (generation %d -> %d): %d SOP(s) can be started",

@@ -129,8 +129,11 @@ def _read_installs(
     return [_installed(install, version, name) for install, version, name in rows]
 
 
-def _installed(install: SopInstallRow, version: SopVersionRow, name: str | None) -> InstalledVersion:
-    assert install.id is not None and version.id is not None  # noqa: S101 - stored rows
+def _installed(
+    install: SopInstallRow, version: SopVersionRow, name: str | None
+) -> InstalledVersion:
+    assert install.id is not None  # noqa: S101 - a stored row
+    assert version.id is not None  # noqa: S101 - a stored row
     return InstalledVersion(
         install_id=install.id,
         sop_id=install.sop_id,
