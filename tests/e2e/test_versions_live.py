@@ -78,3 +78,40 @@ async def test_a_procedure_started_after_a_reload_runs_the_new_version(
     assert any("Surat ketiga" in text for text in signing)
     assert not any("Surat pertama" in text for text in signing)
     database.dispose()
+
+
+async def test_an_sop_installed_while_the_menu_is_open_does_not_shift_its_buttons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "sop_defs"
+    write_definition(folder, SOP, definition_text())
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    database = Database(url, audit_key=TEST_AUDIT_KEY)
+    async with world(
+        load_library(folder),
+        SOP,
+        database=database,
+        documents_dir=tmp_path / "docs",
+        catalog_check_seconds=0,
+    ) as demo:
+        kepala = demo.officials["kepala_dinas"]
+        (menu,) = await kepala.say("/mulai")
+        # An SOP that sorts before it arrives while the menu is on the screen.
+        write_definition(
+            folder, "dinas-contoh/agenda", definition_text().replace("nama: Contoh", "nama: Agenda")
+        )
+        assert await asyncio.to_thread(main, ["sop", "reload", "--dir", str(folder)]) == 0
+        assert [
+            d.id for d in demo.parts.services.procedures.library.for_agency("dinas-contoh")
+        ] == [
+            "dinas-contoh/agenda",
+            SOP,
+        ]
+        await kepala.press_text(menu, "Contoh")
+        await kepala.user.wait_for_bot_messages(1)
+        await kepala.say("Surat undangan")
+        (started,) = await kepala.say("Segera")
+    assert "Contoh" in (started.text or "")
+    assert "Surat undangan" in (started.text or "")
+    database.dispose()
