@@ -152,9 +152,12 @@ class ProcedureService:
         with the next disposition.
         """
 
+        # Read before the transaction: a live library may look at the catalog, on a
+        # connection of its own.
+        definition = self.library.get(sop_id)
+
         def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
             starter = members.member_of_agency(uow, agency_id, starter_id)
-            definition = self.library.get(sop_id)
             if definition is None or definition.agency_key != starter.agency_key:
                 raise UnknownSop("no such SOP for this agency", sop_id=sop_id)
             routing = self._routing(uow, agency_id, sop_id, now)
@@ -418,10 +421,14 @@ class ProcedureService:
         now = self.runner.clock()
         with self.database.unit_of_work(read_only=True) as uow:
             member = members.find_member(uow, member_id)
-            if member is None:
-                return []
+        if member is None:
+            return []
+        # Read outside the transaction: a live library may look at the catalog, on a
+        # connection of its own.
+        definitions = self.library.for_agency(member.agency_key)
+        with self.database.unit_of_work(read_only=True) as uow:
             result = []
-            for definition in self.library.for_agency(member.agency_key):
+            for definition in definitions:
                 routing = self._routing(uow, member.agency_id, definition.id, now)
                 holders = _first_holders(definition, routing)
                 if member.is_admin or member_id in holders:
