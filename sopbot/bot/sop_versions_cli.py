@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sopbot.bot.settings import Settings
 from sopbot.engine.definition_diff import Change, DefinitionDiff, FieldChange, diff_definitions
 from sopbot.engine.library import load_library
+from sopbot.engine.yaml_nodes import closest
 from sopbot.services.sop_catalog import (
     FileOutcome,
     FileSync,
@@ -185,10 +186,8 @@ def _zone_of(database: Database, sop_id: str) -> tuple[dt.tzinfo, str]:
 
 def _not_installed(catalog: SopCatalog, sop_id: str) -> str:
     known = catalog.installed_ids()
-    close = [k for k in known if sop_id.split("/")[-1] in k]
-    hint = (
-        f"did you mean {', '.join(close)}?" if close else f"installed: {', '.join(known) or 'none'}"
-    )
+    close = closest(sop_id, known)
+    hint = f"did you mean {close}?" if close else f"installed: {', '.join(known) or 'none'}"
     return f"no SOP {sop_id} is installed ({hint}); `sopbot sop reload` installs the folder's files"
 
 

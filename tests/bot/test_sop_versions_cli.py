@@ -127,7 +127,10 @@ def test_diff_between_chosen_versions(folder: Path, capsys: pytest.CaptureFixtur
 
     code, _, err = run(capsys, "sop", "diff", "dinas-contoh/srat")
     assert code == 1
-    assert f"no SOP dinas-contoh/srat is installed (installed: {SOP})" in err
+    assert f"no SOP dinas-contoh/srat is installed (did you mean {SOP}?)" in err
+    code, _, err = run(capsys, "sop", "versions", "lain/lain")
+    assert code == 1
+    assert f"no SOP lain/lain is installed (installed: {SOP})" in err
 
 
 def test_diff_of_a_single_version_says_there_is_nothing_to_compare(
