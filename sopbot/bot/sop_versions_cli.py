@@ -31,8 +31,8 @@ from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
-DIGEST_SHOWN = 8  # characters of a digest shown, and the fewest a prefix given may have
-_MIN_PREFIX = 4
+DIGEST_SHOWN = 8  # characters of a digest shown
+_MIN_PREFIX = 4  # the fewest characters of a digest that --from / --to may give
 
 _OUTCOME_WORDS = {
     FileOutcome.INSTALLED: "installed",
@@ -118,10 +118,13 @@ def _sync_lines(synced: FileSync) -> list[str]:
         if (
             synced.outcome is FileOutcome.UNCHANGED
             and current is not None
-            and current.version != synced.version
+            and current.digest != synced.digest
         ):
             # The file is as last synced, and a later install (from Telegram) is current.
-            head += f", installed from {_ORIGIN_WORDS[current.origin.value]}"
+            head += (
+                f" from {_ORIGIN_WORDS[current.origin.value]}; the file ({synced.version}) is "
+                "as last synced, so it does not replace it"
+            )
     return [head] + [f"           {problem}" for problem in synced.problems]
 
 

@@ -76,6 +76,7 @@ class FileSync:
     file: str
     outcome: FileOutcome
     version: str | None  # the file's version (None when it did not load)
+    digest: str | None  # the file's digest (None when it did not load)
     problems: tuple[Problem, ...]  # the file's errors and warnings
     current: InstalledVersion | None  # what runs now for this SOP id
 
@@ -188,6 +189,7 @@ class SopCatalog:
                         definition.source,
                         outcome,
                         definition.version,
+                        definition.digest,
                         problems,
                         now_current,
                     )
@@ -200,7 +202,13 @@ class SopCatalog:
                     continue
                 files.append(
                     FileSync(
-                        sop_id, file, FileOutcome.REFUSED, None, tuple(found), current.get(sop_id)
+                        sop_id,
+                        file,
+                        FileOutcome.REFUSED,
+                        None,
+                        None,
+                        tuple(found),
+                        current.get(sop_id),
                     )
                 )
             files.extend(_missing(library, files, synced, current))
@@ -335,7 +343,7 @@ def _missing(
     agencies |= {f.sop_id.split("/", 1)[0] for f in files}
     seen = {f.sop_id for f in files}
     return [
-        FileSync(sop_id, "", FileOutcome.MISSING, None, (), current[sop_id])
+        FileSync(sop_id, "", FileOutcome.MISSING, None, None, (), current[sop_id])
         for sop_id in sorted(synced)
         if sop_id not in seen and sop_id.split("/", 1)[0] in agencies and sop_id in current
     ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from sopbot.engine.library import load_library
+from sopbot.services.sop_catalog import InstallOrigin, SopCatalog
+from sopbot.storage.database import Database
 from tests.helpers.command_line import run, use_fresh_database
 from tests.helpers.definitions import definition_text, write_definition
 
@@ -140,3 +144,31 @@ def test_diff_of_a_single_version_says_there_is_nothing_to_compare(
     code, _, err = run(capsys, "sop", "diff", SOP)
     assert code == 1
     assert "has no other version before 2026-05-04" in err
+
+
+def test_reload_leaves_a_version_from_telegram_while_the_file_is_unchanged(
+    folder: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "sop", "reload", "--dir", str(folder))
+    upload = tmp_path / "upload"
+    write_definition(upload, SOP, REVISION_2)
+    definition = load_library(upload).get(SOP)
+    assert definition is not None
+    database = Database(os.environ["DATABASE_URL"])
+    SopCatalog(database).install(definition, InstallOrigin.TELEGRAM)
+    database.dispose()
+
+    code, out, _ = run(capsys, "sop", "reload", "--dir", str(folder))
+    assert code == 0
+    assert (
+        f"unchanged  {SOP}  version revisi 2 ({definition.digest[:8]}) from Telegram; "
+        "the file (2026-05-04) is as last synced, so it does not replace it"
+    ) in out
+    code, out, _ = run(capsys, "sop", "versions", SOP)
+    assert out.splitlines()[2].split()[:5] == [
+        "*",
+        "revisi",
+        "2",
+        definition.digest[:8],
+        "Telegram",
+    ]
