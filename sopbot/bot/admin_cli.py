@@ -16,7 +16,7 @@ from sopbot.bot.settings import Settings
 from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
-from sopbot.engine.library import SopLibrary, load_library
+from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
@@ -25,6 +25,7 @@ from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
+from sopbot.services.sop_catalog import SopCatalog
 from sopbot.storage import agencies, holdings, members
 from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
@@ -165,7 +166,20 @@ def _add_invite_command(commands: Commands) -> None:
 def _services(settings: Settings) -> tuple[Database, ProcedureService]:
     database = Database(settings.database_url, audit_key=settings.checked_audit_key())
     upgrade(database)
-    return database, ProcedureService(database, load_library(settings.definitions_dir()))
+    return database, ProcedureService(database, _known_sops(database, settings))
+
+
+def _known_sops(database: Database, settings: Settings) -> SopLibrary:
+    """The SOPs an admin command may name: the folder's files as they are now (what the bot
+    installs at its next start or `sopbot sop reload`), and the SOPs installed in the catalog
+    without a file here (e.g. from Telegram)."""
+    folder = load_library(settings.definitions_dir())
+    installed = SopCatalog(database).current_definitions().definitions
+    return SopLibrary(
+        dict(sorted({**installed, **folder.definitions}.items())),
+        folder.problems,
+        folder.agencies,
+    )
 
 
 def _agency(database: Database, key: str) -> Agency | None:
@@ -199,7 +213,7 @@ def _hint(word: str, known: list[str], what: str) -> str:
     return f"{what}: {', '.join(known)}" if known else f"there are no {what}"
 
 
-def _agency_without_sops(key: str, library: SopLibrary, settings: Settings) -> str:
+def _agency_without_sops(key: str, library: DefinitionSource, settings: Settings) -> str:
     """Why `key` is not an agency folder with SOPs, and what to do."""
     root = settings.definitions_dir()
     folder = root / key
@@ -263,7 +277,7 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
 
 
 def _agency_zone_and_name(
-    args: argparse.Namespace, library: SopLibrary, settings: Settings
+    args: argparse.Namespace, library: DefinitionSource, settings: Settings
 ) -> tuple[str, str, list[str]] | str:
     """The zone and name `agency create` stores, and what it tells about where they came from;
     or, as text, why it cannot choose (never a guessed zone)."""

@@ -32,7 +32,7 @@ from sopbot.delivery.flood import FloodControl, FloodLimits
 from sopbot.delivery.redaction import install_token_redaction
 from sopbot.delivery.sender import OutboxSender
 from sopbot.delivery.telegram_errors import is_transient
-from sopbot.engine.library import SopLibrary
+from sopbot.engine.library import DefinitionSource
 from sopbot.handlers import (
     calendar,
     dispositions,
@@ -117,7 +117,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     *,
     token: str,
     database: Database,
-    library: SopLibrary,
+    library: DefinitionSource,
     documents_dir: Path,
     base_url: str = "https://api.telegram.org",
     bot_username: str | None = None,

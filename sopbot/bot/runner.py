@@ -17,9 +17,11 @@ from sopbot.bot.preflight import settings_problems
 from sopbot.bot.settings import Settings
 from sopbot.delivery.flood import FloodLimits
 from sopbot.delivery.redaction import install_token_redaction, redact
-from sopbot.engine.library import load_library
+from sopbot.engine.library import SopLibrary, load_library
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now
+from sopbot.services.live_definitions import DEFAULT_CHECK_SECONDS, LiveDefinitions
+from sopbot.services.sop_catalog import FileOutcome, SopCatalog
 from sopbot.storage.audit_chain import seal_plain_chains
 from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
@@ -58,12 +60,11 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
     for chain in sealed:
         log.info("audit chain %s sealed under the audit key", chain)
     library = load_library(settings.definitions_dir())
-    for definition_problem in library.problems:
-        log.warning("%s", definition_problem)
+    definitions = sync_at_start_up(database, library)
     parts = build_bot(
         token=token,
         database=database,
-        library=library,
+        library=definitions,
         documents_dir=settings.documents_dir,
         base_url=settings.telegram_api_base_url,
         bot_username=settings.telegram_bot_username,
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
     )
     log.info(
         "sopbot starting with %d SOP(s), database %s",
-        len(library.definitions),
+        len(definitions.definitions),
         database.url.render_as_string(hide_password=True),
     )
     webhook = None
@@ -108,6 +109,42 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         # E.g. Telegram refusing the webhook URL: its description says why.
         print(f"Telegram refused a start-up call: {redact(refusal.message)}", file=err)
         return EXIT_STARTUP
+
+
+def sync_at_start_up(
+    database: Database, library: SopLibrary, *, check_every: float = DEFAULT_CHECK_SECONDS
+) -> LiveDefinitions:
+    """Sync the SOP folder into the installed catalog (so a file put in sop_defs/ still just
+    works), log what was installed and what was refused, and give the live view of the
+    catalog that the bot starts procedures from."""
+    catalog = SopCatalog(database)
+    report = catalog.sync_files(library)
+    for synced in report.with_outcome(FileOutcome.INSTALLED):
+        log.info(
+            "SOP %s installed from %s (version %s)", synced.sop_id, synced.file, synced.version
+        )
+    for synced in report.with_outcome(FileOutcome.REFUSED):
+        kept = (
+            f"version {synced.current.version} stays installed"
+            if synced.current is not None
+            else "it is not installed"
+        )
+        log.warning("SOP file %s refused (%s):", synced.file, kept)
+        for problem in synced.problems:
+            log.warning("  %s", problem)
+    for synced in report.files:
+        if synced.outcome is not FileOutcome.REFUSED:
+            for problem in synced.problems:
+                log.warning("%s", problem)
+    for synced in report.with_outcome(FileOutcome.MISSING):
+        log.warning(
+            "SOP %s: its file is gone; version %s stays installed",
+            synced.sop_id,
+            synced.current.version if synced.current else "?",
+        )
+    for problem in report.other_problems:
+        log.warning("%s", problem)
+    return LiveDefinitions(catalog, agencies=library.agencies, check_every=check_every)
 
 
 async def serve(

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from sopbot.bot.app import BotParts, build_bot
 from sopbot.bot.lifecycle import running
+from sopbot.bot.runner import sync_at_start_up
 from sopbot.delivery.flood import FloodLimits
 from sopbot.demo.choices import choose
 from sopbot.demo.officials import NAMES, Official, settle
@@ -29,6 +30,7 @@ from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
 from sopbot.engine.library import SopLibrary
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.services.commands import utc_now
+from sopbot.services.live_definitions import DEFAULT_CHECK_SECONDS
 from sopbot.services.organization import OrganizationService
 from sopbot.storage.audit_key import AuditKey
 from sopbot.storage.database import Database
@@ -93,11 +95,15 @@ async def world(  # noqa: PLR0913 - what a test may change in the world, keyword
     inbound: InboundLimits | None = None,
     audit_anchor_file: Path | None = None,
     flood: FloodLimits | None = None,
+    catalog_check_seconds: float = DEFAULT_CHECK_SECONDS,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role
-    (`holders` officials, each in a position of their own, on a step every holder does)."""
-    definition = library.get(sop_id)
-    if definition is None:
+    (`holders` officials, each in a position of their own, on a step every holder does).
+
+    The folder is synced into the database's SOP catalog first, as `sopbot run` does, and the
+    bot starts procedures from the catalog (`catalog_check_seconds`: how often it looks for
+    a change)."""
+    if library.get(sop_id) is None:
         raise KeyError(sop_id)
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as scratch:
         # A key of its own for each run: the demo's trail is thrown away with the run.
@@ -105,11 +111,17 @@ async def world(  # noqa: PLR0913 - what a test may change in the world, keyword
             f"sqlite:///{Path(scratch) / 'demo.db'}", audit_key=AuditKey.generate()
         )
         await asyncio.to_thread(upgrade, db)
+        definitions = await asyncio.to_thread(
+            sync_at_start_up, db, library, check_every=catalog_check_seconds
+        )
+        definition = definitions.get(sop_id)
+        if definition is None:  # the database holds a version of its own that no longer loads
+            raise KeyError(sop_id)
         async with BotApiEmulator() as emulator:
             parts = build_bot(
                 token=emulator.token,
                 database=db,
-                library=library,
+                library=definitions,
                 documents_dir=documents_dir or Path(scratch) / "documents",
                 base_url=f"http://127.0.0.1:{emulator.port}",
                 clock=clock,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import Assignment, OutputKind, SopDefinition
-from sopbot.engine.library import SopLibrary
+from sopbot.engine.library import DefinitionSource
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import InboxItem, NewDocument, ProcedureService
 
@@ -35,7 +35,7 @@ def linear_sop(steps: int, name: str) -> str:
     )
 
 
-def agency_timezone(library: SopLibrary, agency_key: str) -> str:
+def agency_timezone(library: DefinitionSource, agency_key: str) -> str:
     """The agency's zone as its agency file states it; LookupError, saying which file to
     write, when it states none (a demo or a test never plays on a guessed zone)."""
     zone = library.zone_of(agency_key)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sopbot.engine.agency_file import (
     AGENCY_FILE,
@@ -30,6 +31,28 @@ from sopbot.engine.problems import Problem, Severity
 
 _SUFFIXES = (".yaml", ".yml")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class DefinitionSource(Protocol):
+    """Where the running bot finds the SOPs it can start: a folder as loaded (`SopLibrary`), or
+    the installed catalog seen live (`sopbot.services.live_definitions.LiveDefinitions`)."""
+
+    @property
+    def definitions(self) -> Mapping[str, SopDefinition]:
+        """The definitions that can be started, by id."""
+
+    @property
+    def agencies(self) -> Mapping[str, AgencySettings]:
+        """The agency files that loaded cleanly, by agency key."""
+
+    def get(self, sop_id: str) -> SopDefinition | None:
+        """The definition with this id, or None."""
+
+    def for_agency(self, agency_key: str) -> list[SopDefinition]:
+        """The definitions of one agency, by id."""
+
+    def zone_of(self, agency_key: str) -> str | None:
+        """The agency's time zone as its agency file gives it, or None."""
 
 
 @dataclass(frozen=True, slots=True)

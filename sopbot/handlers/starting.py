@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from telegram import Update
@@ -38,10 +39,8 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     if not startable:
         await send_html(update.effective_message, t(language, "start.no_sop"), context=context)
         return
-    # The button carries the SOP's index in the agency's list; the server checks it again.
-    agency_sops = [d.id for d in services.procedures.library.for_agency(member.agency_key)]
     keyboard = [
-        [Button(d.identity.name[:60], callback(Action.PICK_SOP, agency_sops.index(d.id)))]
+        [Button(d.identity.name[:60], callback(Action.PICK_SOP, sop_button_id(d.id)))]
         for d in startable
     ]
     await send_html(
@@ -57,10 +56,10 @@ async def sop_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
     member, services, language = caller.member, caller.services, caller.language
     t = services.catalog.text
     pressed = decode(query.data)
-    index = pressed.int_at(0) if pressed else None
-    agency_sops = services.procedures.library.for_agency(member.agency_key)
-    startable = {d.id for d in await in_thread(services.procedures.startable, member.id)}
-    if index is None or index >= len(agency_sops) or agency_sops[index].id not in startable:
+    pressed_id = pressed.parts[0] if pressed and pressed.parts else None
+    startable = await in_thread(services.procedures.startable, member.id)
+    picked = next((d for d in startable if sop_button_id(d.id) == pressed_id), None)
+    if picked is None:
         await answer(query, t(language, "answer.invalid_button"), show_alert=True)
         return
     await answer(query)
@@ -72,7 +71,7 @@ async def sop_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller:
         chat.id if chat else None,
         member.id,
         "start_title",
-        {"sop_id": agency_sops[index].id},
+        {"sop_id": picked.id},
         t(language, "start.ask_title"),
         keyboard,
     )
@@ -162,7 +161,7 @@ async def _start(
             chat_id=chat.id if chat else None,
         )
         return
-    definition = services.procedures.library.get(sop_id)
+    definition = await in_thread(services.procedures.library.get, sop_id)
     await send_html(
         None,
         services.catalog.text(
@@ -176,6 +175,14 @@ async def _start(
         chat_id=chat.id if chat else None,
     )
     wake_sender(context)
+
+
+def sop_button_id(sop_id: str) -> str:
+    """What a /mulai button carries for an SOP: a short digest of its id, which stays the same
+    while SOPs are installed and withdrawn around it (a place in the list would not, now that
+    the list changes without a restart); the server finds it among the SOPs the member may
+    start."""
+    return hashlib.sha256(sop_id.encode("utf-8")).hexdigest()[:16]
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

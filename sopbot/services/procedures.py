@@ -21,7 +21,7 @@ from sopbot.engine.definition import Branch, SopDefinition, Together
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
 from sopbot.engine.instance import Disposition, InstanceState, Transition
-from sopbot.engine.library import SopLibrary
+from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
@@ -114,13 +114,15 @@ class ProcedureService:
     def __init__(
         self,
         database: Database,
-        library: SopLibrary,
+        library: DefinitionSource,
         *,
         definitions: DefinitionStore | None = None,
         clock: Clock = utc_now,
         observer: ChangeNotices | None = None,
     ) -> None:
         self.database = database
+        # The SOPs that can be started: a folder as loaded, or the installed catalog seen
+        # live (services.live_definitions); a running procedure reads its own stored version.
         self.library = library
         self.notices = observer
         # Plans the reminders of the steps a change opens; set by the composition root once
@@ -150,9 +152,12 @@ class ProcedureService:
         with the next disposition.
         """
 
+        # Read before the transaction: a live library may look at the catalog, on a
+        # connection of its own.
+        definition = self.library.get(sop_id)
+
         def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
             starter = members.member_of_agency(uow, agency_id, starter_id)
-            definition = self.library.get(sop_id)
             if definition is None or definition.agency_key != starter.agency_key:
                 raise UnknownSop("no such SOP for this agency", sop_id=sop_id)
             routing = self._routing(uow, agency_id, sop_id, now)
@@ -416,10 +421,14 @@ class ProcedureService:
         now = self.runner.clock()
         with self.database.unit_of_work(read_only=True) as uow:
             member = members.find_member(uow, member_id)
-            if member is None:
-                return []
+        if member is None:
+            return []
+        # Read outside the transaction: a live library may look at the catalog, on a
+        # connection of its own.
+        definitions = self.library.for_agency(member.agency_key)
+        with self.database.unit_of_work(read_only=True) as uow:
             result = []
-            for definition in self.library.for_agency(member.agency_key):
+            for definition in definitions:
                 routing = self._routing(uow, member.agency_id, definition.id, now)
                 holders = _first_holders(definition, routing)
                 if member.is_admin or member_id in holders:

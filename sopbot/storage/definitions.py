@@ -48,6 +48,10 @@ class DefinitionStore:
         """The definition if this process has it already, else None (no database read)."""
         return self._by_version_id.get(sop_version_id)
 
+    def remember(self, sop_version_id: int, definition: SopDefinition) -> None:
+        """Keep a definition known to be the text of this stored version (no parsing later)."""
+        self._by_version_id.setdefault(sop_version_id, definition)
+
     def load(self, uow: UnitOfWork, sop_version_id: int) -> SopDefinition:
         """The definition an instance runs, parsed from the stored text (cached)."""
         cached = self.cached(sop_version_id)
@@ -56,12 +60,17 @@ class DefinitionStore:
         row = uow.session.get(SopVersionRow, sop_version_id)
         if row is None:
             raise KeyError(sop_version_id)
-        agency_key = row.sop_id.split("/", 1)[0]
+        return self.parse(sop_version_id, row.sop_id, row.version, row.source)
+
+    def parse(self, sop_version_id: int, sop_id: str, version: str, text: str) -> SopDefinition:
+        """The definition of a stored version's text, parsed once (cached by its id);
+        StoredDefinitionInvalid when it no longer parses."""
+        cached = self.cached(sop_version_id)
+        if cached is not None:
+            return cached
+        agency_key = sop_id.split("/", 1)[0]
         result = parse_definition(
-            row.source,
-            source=f"{row.sop_id}@{row.version}",
-            sop_id=row.sop_id,
-            agency_key=agency_key,
+            text, source=f"{sop_id}@{version}", sop_id=sop_id, agency_key=agency_key
         )
         if result.definition is None:
             raise StoredDefinitionInvalid("; ".join(str(p) for p in result.errors))

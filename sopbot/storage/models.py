@@ -124,6 +124,44 @@ class SopVersionRow(SQLModel, table=True):
     loaded_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
+class SopInstallRow(SQLModel, table=True):
+    """One installation of an SOP version into the catalog (migration 0012). Every install is
+    kept: the SOP's current version is its latest install that has not been withdrawn."""
+
+    __tablename__ = "sop_install"
+    __table_args__ = (Index("ix_sop_install_sop", "sop_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sop_id: str = Field(max_length=200)
+    sop_version_id: int = Field(foreign_key="sop_version.id")
+    origin: str = Field(max_length=16)  # "berkas" (a file in sop_defs/) or "telegram"
+    installed_at: dt.datetime = Field(sa_type=UTCDateTime)
+    installed_by_id: int | None = Field(default=None, foreign_key="member.id")
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="member.id")
+
+
+class SopFileSyncRow(SQLModel, table=True):
+    """The digest last synced from an SOP's file in sop_defs/, so an unchanged file is not
+    installed again over a newer version from Telegram (migration 0012)."""
+
+    __tablename__ = "sop_file_sync"
+
+    sop_id: str = Field(max_length=200, primary_key=True)
+    digest: str = Field(max_length=64)
+    synced_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class SopCatalogRow(SQLModel, table=True):
+    """The catalog's one row: its generation grows with every change of the installed
+    versions, so a running bot notices a change by reading one number (migration 0012)."""
+
+    __tablename__ = "sop_catalog"
+
+    id: int = Field(primary_key=True)  # always 1
+    generation: int = Field(default=0)
+
+
 class InstanceRow(SQLModel, table=True):
     """A running (or ended) procedure. `version` guards against concurrent changes."""
 
