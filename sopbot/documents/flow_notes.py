@@ -14,7 +14,8 @@ ways officials write it. One module holds both directions so that they cannot dr
     Selesai.
 
 "kembali ke" marks an answer that sends the work back (a reason is asked); "lanjut ke" one that
-goes on. A target is the step's number as printed, or "selesai".
+goes on. A target is the step's number as printed, or "selesai"; a number the table prints
+more than once is followed by its row ("langkah 3 (baris 5)").
 """
 
 from __future__ import annotations
@@ -118,7 +119,14 @@ def written(note: FlowNote) -> str:
 
 
 def _target(definition: SopDefinition, target: int) -> str:
-    return FINISH if target == END else definition.step(target).label
+    """A target as the note names it: the printed number, and its row when the table prints
+    that number more than once ("3 (baris 5)")."""
+    if target == END:
+        return FINISH
+    step = definition.step(target)
+    if sum(1 for s in definition.steps if s.label == step.label) > 1:
+        return f"{step.label} (baris {definition.steps.index(step) + 1})"
+    return step.label
 
 
 def _following(definition: SopDefinition, step: Step) -> int:
@@ -134,6 +142,7 @@ _BRANCH = re.compile(
         (?:(?P<verb>kembali(?:kan)?|dikembalikan|lanjut(?:kan)?|diteruskan|ke)\s+)?
         (?:ke\s+)?
         (?:(?:langkah|no\.?|nomor|kegiatan|tahap)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)
+          (?:\s*\(baris\s*(?P<row>[0-9]{1,3})\))?
           |(?P<finish>selesai))
         (?:\s*\(output:\s*(?P<output>[^)]+)\))?
         \s*[.;]?""",
@@ -141,6 +150,7 @@ _BRANCH = re.compile(
 )
 _JUMP = re.compile(
     r"^(?:lanjut(?:kan)?\s+ke\s+(?:langkah|no\.?|nomor)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)"
+    r"(?:\s*\(baris\s*(?P<row>[0-9]{1,3})\))?"
     r"|(?P<finish>selesai))\s*\.?$",
     re.IGNORECASE,
 )
@@ -178,7 +188,7 @@ def read_note(text: str) -> FlowNote | None:
 def _parse(text: str) -> FlowNote | None:
     jump = _JUMP.match(text)
     if jump:
-        return FlowNote(next=FINISH if jump["finish"] else jump["target"].rstrip("."))
+        return FlowNote(next=FINISH if jump["finish"] else _target_of(jump))
     question = None
     rest = text
     asked = _QUESTION.match(text)
@@ -212,10 +222,16 @@ def _branch(match: re.Match[str]) -> NoteBranch:
     quoted = raw[:1] in '"“'
     answer = raw.strip('"“”').strip() if quoted else raw.lower()
     verb = (match["verb"] or "").lower()
-    target = FINISH if match["finish"] else match["target"].rstrip(".")
+    target = FINISH if match["finish"] else _target_of(match)
     rejects = verb.startswith(("kembali", "dikembalikan"))
     output = (match["output"] or "").strip() or None
     return NoteBranch(answer, target, rejects, output, quoted=quoted)
+
+
+def _target_of(match: re.Match[str]) -> str:
+    """The target as `written` writes it: the number, and its row when given."""
+    number = match["target"].rstrip(".")
+    return f"{number} (baris {int(match['row'])})" if match["row"] else number
 
 
 def _as_approval(branches: list[NoteBranch]) -> list[NoteBranch]:

@@ -429,7 +429,7 @@ def _cells(
     for cell_id, (x0, top, x1, bottom) in boxes.items():
         cell = cells_by_id[cell_id]
         inside = [w for w in words if _centre_in(w, (x0, top, x1, bottom))]
-        cell.text = "\n".join(_lines_of(_without_labels(inside)))
+        cell.text = _paragraphs(_without_labels(inside))
         for shape in page.shapes:
             cx, cy = shape.centre
             if not top <= cy <= bottom:
@@ -479,7 +479,7 @@ def _cut_between(left: dict[str, Any], right: dict[str, Any], xs: list[float]) -
     that overflows its narrow header cell into the next one)."""
     middle_left = (left["x0"] + left["x1"]) / 2
     middle_right = (right["x0"] + right["x1"]) / 2
-    if any(middle_left < x < middle_right for x in xs) and right["x0"] - left["x1"] > 0.3:
+    if any(middle_left < x < middle_right for x in xs) and right["x0"] - left["x1"] > 1.0:
         return True
     # An overflowing name ends a little past the line, where the next cell's name begins.
     return (
@@ -501,6 +501,26 @@ def _without_labels(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for w in words
         if not (normal(w["text"]) in _LABEL_WORDS and float(w.get("size") or 0) < 0.85 * usual)
     ]
+
+
+def _paragraphs(words: list[dict[str, Any]]) -> str:
+    """A cell's words as text: the lines a long text wraps over joined with spaces, and a new
+    paragraph (a line break) where the space between two lines is wider than a line's."""
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) <= 3:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    text = ""
+    for index, line in enumerate(lines):
+        words_text = " ".join(w["text"] for w in sorted(line, key=lambda w: w["x0"]))
+        if index:
+            height = float(line[0]["bottom"] - line[0]["top"]) or 8.0
+            gap = float(line[0]["top"] - lines[index - 1][0]["bottom"])
+            text += "\n" if gap > 0.9 * height else " "
+        text += words_text
+    return text
 
 
 def _lines_of(words: list[dict[str, Any]]) -> list[str]:

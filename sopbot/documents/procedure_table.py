@@ -194,8 +194,9 @@ def _role_names(
     row; the merged title "Pelaksana" itself is not a role."""
     names = []
     for column in role_columns:
+        # A staff column may itself be titled "Pelaksana" (under the merged "Pelaksana").
         name = second[column].strip() or first[column].strip()
-        if name and normal(name) != "pelaksana":
+        if name and (second[column].strip() or normal(name) != "pelaksana"):
             names.append((column, " ".join(name.split())))
     return tuple(names)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any, Final
 
 from sopbot.documents.draft_yaml import DraftWriter
@@ -20,6 +21,7 @@ from sopbot.documents.header_drafting import NOTHING
 from sopbot.documents.procedure_table import ProcedureTable, StepRow
 from sopbot.documents.review import ImportReport, ReviewKind
 from sopbot.documents.sheet_model import SheetDocument
+from sopbot.documents.time_cells import read_time_cell
 from sopbot.engine.definition import OutputKind
 from sopbot.engine.draft_marks import undecided
 from sopbot.engine.durations import DurationError, parse_standard_time
@@ -30,6 +32,7 @@ _NOTE_WORDS: Final = re.compile(
     re.IGNORECASE,
 )
 _END_WORDS: Final = frozenset({"selesai", "end", "finish", "akhir"})
+_ROW_TARGET: Final = re.compile(r"^(?P<number>\S+) \(baris (?P<row>\d+)\)$")
 _GUESS_WHY: Final = {
     "handover": "the step before hands the work to {role}",
     "previous": "{role} did the step before",
@@ -58,6 +61,7 @@ class StepDrafter:
         self._report = report
         self._rows = table.rows
         self._labels = [row.number or str(i + 1) for i, row in enumerate(table.rows)]
+        self._row_ids = _ids_for_repeats(self._labels)
         self._names = [name for _, name in table.columns.roles]
         self._ids: list[str] = []
         self.decisions = 0
@@ -90,11 +94,17 @@ class StepDrafter:
         remarks, note = split_note(row.remarks)
         if note is not None and not note.canonical:
             remarks = row.remarks  # the agency's own words: kept as written, and read for flow
-        step: dict[str, Any] = {"no": self._labels[index], "kegiatan": row.activity}
+        step: dict[str, Any] = {"no": self._labels[index]}
         comments: dict[str, str] = {}
+        if index in self._row_ids:
+            step["id"] = str(self._row_ids[index])
+            comments["id"] = "the table prints this number again: an id to point branches at"
+        step["kegiatan"] = row.activity
         self._executors(step, comments, index)
         step["kelengkapan"] = row.inputs
-        step["waktu"] = self._time(row)
+        step["waktu"], rework = self._time(row)
+        if rework is not None:
+            step["waktu_ulang"] = rework
         step["output"] = row.output
         step["jenis_output"], comments["jenis_output"] = _output_kind(row.output)
         if remarks:
@@ -103,7 +113,7 @@ class StepDrafter:
             self.decisions += 1
             self._decision(step, comments, index, note)
         elif note is not None and note.next is not None:
-            step["lanjut"] = note.next
+            step["lanjut"] = self._resolve(note.next)
             comments["lanjut"] = "from the Keterangan column"
             self._report.add(ReviewKind.READ, row.where, "jump_read", target=note.next)
         elif 0 < index < len(self._rows) - 1 and _ends_here(row):
@@ -124,8 +134,13 @@ class StepDrafter:
                 ReviewKind.READ, row.where, "executor_read", step=row.number, roles=names, seen=seen
             )
             if len(keys) > 1:
-                step["bersama"] = "semua"
-                comments["bersama"] = "several roles: each one takes part (confirm)"
+                # A question is answered by one person: the others initial first.
+                step["bersama"] = "berurutan" if row.decision else "semua"
+                comments["bersama"] = (
+                    "several roles around a question: in turn, the last one answers (confirm)"
+                    if row.decision
+                    else "several roles: each one takes part (confirm)"
+                )
                 self._report.add(ReviewKind.CONFIRM, row.where, "together_default", step=row.number)
             return
         suggestion, reason = guess_executor(row, index, self._rows, self._names)
@@ -144,11 +159,21 @@ class StepDrafter:
             ReviewKind.DECIDE, row.where, f"executor_guessed_{reason}", step=row.number, role=role
         )
 
-    def _time(self, row: StepRow) -> str | dict[str, str]:
-        written = row.time.strip()
-        if written in NOTHING:
+    def _time(self, row: StepRow) -> tuple[str | dict[str, str], str | dict[str, str] | None]:
+        """The Waktu cell as `waktu` (and `waktu_ulang` when the cell gives a rework time, as
+        the rendered document writes it: "1 hari; ulang: 2 jam")."""
+        cell = read_time_cell(row.time)
+        if cell.written in NOTHING:
             self._report.add(ReviewKind.DECIDE, row.where, "time_missing", step=row.number)
-            return undecided()
+            return undecided(), None
+        rework = None
+        if cell.rework is not None:
+            rework = self._one_time(row, cell.rework, cell.rework_counted)
+        return self._one_time(row, cell.written, cell.counted), rework
+
+    def _one_time(self, row: StepRow, written: str, counted: str | None) -> str | dict[str, str]:
+        if counted is not None:
+            return {"tertulis": written, "baku": counted}
         try:
             parse_standard_time(written)
         except DurationError:
@@ -170,11 +195,11 @@ class StepDrafter:
             if note.only_rejection:
                 step["keputusan"] = {
                     "ya": arrows.get("ya", following),
-                    "tidak": note.branches[0].target,
+                    "tidak": self._resolve(note.branches[0].target),
                 }
                 comments["keputusan"] = "'tidak' from the Keterangan column; 'ya' goes on"
             elif note.approval:
-                self._approval_from(step, comments, note)
+                self._approval_from(step, comments, note, self._resolve)
             else:
                 self._question_from(step, comments, note, row)
             return
@@ -220,12 +245,17 @@ class StepDrafter:
         return target
 
     @staticmethod
-    def _approval_from(step: dict[str, Any], comments: dict[str, str], note: FlowNote) -> None:
+    def _approval_from(
+        step: dict[str, Any],
+        comments: dict[str, str],
+        note: FlowNote,
+        resolve: Callable[[str], str],
+    ) -> None:
         yes, no = note.branches
         block: dict[str, Any] = {}
         if note.question:
             block["pertanyaan"] = note.question
-        block["ya"], block["tidak"] = yes.target, no.target
+        block["ya"], block["tidak"] = resolve(yes.target), resolve(no.target)
         step["keputusan"] = block
         comments["keputusan"] = "from the Keterangan column"
 
@@ -234,7 +264,10 @@ class StepDrafter:
     ) -> None:
         choices = []
         for branch in note.branches:
-            choice: dict[str, Any] = {"jawaban": branch.answer, "lanjut": branch.target}
+            choice: dict[str, Any] = {
+                "jawaban": branch.answer,
+                "lanjut": self._resolve(branch.target),
+            }
             if branch.rejects:
                 choice["tolak"] = "ya"
             if branch.output:
@@ -245,15 +278,28 @@ class StepDrafter:
         step["pertanyaan"] = {"teks": note.question or undecided(), "pilihan": choices}
         comments["pertanyaan"] = "from the Keterangan column"
 
+    def _resolve(self, target: str) -> str:
+        """A note's target as the draft names it: the printed number, or the id of the row a
+        repeated number names ("3 (baris 5)")."""
+        found = _ROW_TARGET.match(target)
+        if found is None:
+            return target
+        index = int(found["row"]) - 1
+        if index in self._row_ids and self._labels[index] == found["number"]:
+            return str(self._row_ids[index])
+        return found["number"]
+
     def _check_targets(self, note: FlowNote, row: StepRow) -> None:
         for branch in note.branches:
-            if branch.target != FINISH and branch.target not in self._labels:
+            target = self._resolve(branch.target)
+            known = set(self._labels) | {str(i) for i in self._row_ids.values()}
+            if target != FINISH and target not in known:
                 self._report.add(
                     ReviewKind.CONFIRM,
                     row.where,
                     "target_missing",
                     step=row.number,
-                    target=branch.target,
+                    target=target,
                 )
 
     def _arrow_targets(self, row: StepRow) -> dict[str, str]:
@@ -268,6 +314,22 @@ class StepDrafter:
             if key and key not in found:
                 found[key] = by_position[arrow.end]
         return found
+
+
+def _ids_for_repeats(labels: list[str]) -> dict[int, int]:
+    """An id for each row whose printed number an earlier row already has (the format points
+    branches at such a row by its id): 100, 101, ... above every whole number printed."""
+    whole = [int(label) for label in labels if label.isdigit()]
+    base = 100
+    while base <= max(whole, default=0) + len(labels):
+        base *= 10
+    seen: set[str] = set()
+    ids: dict[int, int] = {}
+    for index, label in enumerate(labels):
+        if label in seen:
+            ids[index] = base + index
+        seen.add(label)
+    return ids
 
 
 def _output_kind(output: str) -> tuple[str, str]:

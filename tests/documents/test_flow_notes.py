@@ -29,7 +29,13 @@ def test_every_note_reads_back_to_the_flow_it_writes(sop_id: str) -> None:
             continue
         assert read is not None
         assert read.canonical
-        labels = {s.number: s.label for s in definition.steps}
+        printed = [s.label for s in definition.steps]
+        labels = {
+            s.number: s.label
+            if printed.count(s.label) == 1
+            else f"{s.label} (baris {definition.steps.index(s) + 1})"
+            for s in definition.steps
+        }
         if step.decision is None:
             assert read.next == (FINISH if step.next == END else labels[step.next])
             continue
