@@ -67,6 +67,7 @@ class HeaderReading:
     agency: str | None = None
     unit: str | None = None
     names_from: str = ""
+    first_cell: tuple[list[str], str] | None = None  # the header's first cell, if not a label
 
 
 def read_header(grids: list[Grid], paragraphs: list[str]) -> HeaderReading:
@@ -76,6 +77,16 @@ def read_header(grids: list[Grid], paragraphs: list[str]) -> HeaderReading:
         _read_grid(grid, reading)
     if reading.government is None and reading.agency is None:
         _names_from_lines(paragraphs, reading, "teks di atas tabel")
+    if reading.agency is None and reading.first_cell is not None:
+        # The header's first cell, where the logo and the agency's name stand, without a
+        # "PEMERINTAH ..." line: the agency, then its unit.
+        lines, where = reading.first_cell
+        names = [" ".join(line.split()) for line in lines if line.strip()]
+        if len(names) >= 3:  # the parent body (a Dinas over its UPTD), the agency, the unit
+            reading.government = names.pop(0)
+        reading.agency = names[0] if names else None
+        reading.unit = names[1] if len(names) > 1 else None
+        reading.names_from = where
     for line in paragraphs:
         _label_in_line(line, reading, "teks")
     return reading
@@ -90,16 +101,18 @@ def _read_grid(grid: Grid, reading: HeaderReading) -> None:
                 continue
             where = f"{grid.where}, baris {row_index + 1}"
             if reading.agency is None and normal(text).startswith("pemerintah"):
-                _names_from_lines(text.split("\n"), reading, where)
-            else:
-                _read_cell(grid, row_index, cells, position, reading, where)
+                _names_from_lines(cell.text_lines, reading, where)
+            elif not _read_cell(grid, row_index, cells, position, reading, where):
+                if row_index == 0 and position == 0 and reading.first_cell is None:
+                    reading.first_cell = (cell.text_lines, where)
 
 
 def _read_cell(
     grid: Grid, row_index: int, cells: list[Cell], position: int, reading: HeaderReading, where: str
-) -> None:
+) -> bool:
     """A label cell and its value: after its colon, below its first line, in the cells to its
-    right, or (for a list whose items stand in the next row) in the cell below."""
+    right, or (for a list whose items stand in the next row) in the cell below. False when the
+    cell is no label."""
     text = cells[position].text.strip()
     first_line, _, rest = text.partition("\n")
     label, colon, inline = first_line.partition(":")
@@ -112,7 +125,8 @@ def _read_cell(
         if "disahkan_oleh" not in reading.fields and _NIP.search(text):
             # The approver's block whose label cell was lost: it has the NIP.
             reading.fields["disahkan_oleh"] = ("", text, where)
-        return
+            return True
+        return False
     value = (inline.strip() + "\n" + rest).strip() if rest.strip() else inline.strip()
     if not value:
         value = _value_after(cells, position)
@@ -124,6 +138,7 @@ def _read_cell(
         reading.fields[key] = (label.strip(), value, where)
     elif list_key is not None and list_key not in reading.lists:
         reading.lists[list_key] = _list(label.strip(), value, where)
+    return True
 
 
 def _value_after(cells: list[Cell], position: int) -> str:
@@ -248,7 +263,7 @@ def split_approver(text: str) -> dict[str, str]:
         found["nip"] = nip[1].strip()
         text = (text[: nip.start()] + text[nip.end() :]).strip()
     lines = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
-    lines = [line for line in lines if normal(line) not in ("ttd", "cap", "")]
+    lines = [line for line in lines if normal(line) not in ("ttd", "cap") and line.strip()]
     lines = [part for line in lines for part in _RANK_AFTER.split(line, maxsplit=1) if part]
     for line in list(lines):
         if _RANK.match(line) and len(lines) > 2:

@@ -429,7 +429,9 @@ def _cells(
     for cell_id, (x0, top, x1, bottom) in boxes.items():
         cell = cells_by_id[cell_id]
         inside = [w for w in words if _centre_in(w, (x0, top, x1, bottom))]
-        cell.text = _paragraphs(_without_labels(inside))
+        kept = _without_labels(inside)
+        cell.text = _paragraphs(kept)
+        cell.lines = _lines_of(kept)
         for shape in page.shapes:
             cx, cy = shape.centre
             if not top <= cy <= bottom:
