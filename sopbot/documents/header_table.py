@@ -102,9 +102,12 @@ def _read_grid(grid: Grid, reading: HeaderReading) -> None:
             where = f"{grid.where}, baris {row_index + 1}"
             if reading.agency is None and normal(text).startswith("pemerintah"):
                 _names_from_lines(cell.text_lines, reading, where)
-            elif not _read_cell(grid, row_index, cells, position, reading, where):
-                if row_index == 0 and position == 0 and reading.first_cell is None:
-                    reading.first_cell = (cell.text_lines, where)
+            elif (
+                not _read_cell(grid, row_index, cells, position, reading, where)
+                and (row_index, position) == (0, 0)
+                and reading.first_cell is None
+            ):
+                reading.first_cell = (cell.text_lines, where)
 
 
 def _read_cell(
