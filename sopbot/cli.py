@@ -18,6 +18,7 @@ from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
 from sopbot.bot.sop_json import definition_as_json
+from sopbot.bot.sop_render_cli import add_render_command
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.terminal_table import Column, render_table
 from sopbot.engine.agency_file import AGENCY_FILE
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the definition as JSON for other programs (docs/sop-format.md)",
     )
     show.set_defaults(handler=_sop_show)
+    add_render_command(sop_commands)
 
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
