@@ -398,7 +398,7 @@ class _PageEnd:
 def _spread(wanted: dict[int, float], left: float, right: float) -> dict[int, float]:
     """Connector centres near the wanted x, apart from each other, inside the role columns."""
     step = CONNECTOR_SIZE + CONNECTOR_GAP
-    low, high = left + CONNECTOR_SIZE / 2 + 1, right - CONNECTOR_SIZE / 2 - 1
+    low, high = left + CONNECTOR_SIZE / 2 + 3, right - CONNECTOR_SIZE / 2 - 3
     placed: dict[int, float] = {}
     previous = low - step
     for arrow, x in sorted(wanted.items(), key=lambda item: item[1]):

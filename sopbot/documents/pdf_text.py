@@ -41,7 +41,6 @@ _PLAIN: Final = {
     "″": '"',
     "′": "'",
     "ʼ": "'",
-    "\t": " ",
 }
 
 
@@ -75,6 +74,10 @@ def printable(text: str) -> str:
 
 
 def _plain(ch: str, covered: frozenset[int]) -> str:
+    if ch == "\n":  # a line break stays one: wrap() breaks the text there
+        return ch
+    if ch.isspace():
+        return " "
     if ch in _PLAIN:
         return _PLAIN[ch]
     decomposed = unicodedata.normalize("NFKD", ch)

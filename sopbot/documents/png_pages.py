@@ -39,9 +39,10 @@ def page_images(pdf: bytes, *, width: int = READING_WIDTH) -> list[Image.Image]:
 
 
 def png(image: Image.Image) -> bytes:
-    """An image as PNG bytes."""
+    """An image as PNG bytes, in grey levels: the document is black on white, and a grey PNG
+    is less than half the size of a colour one and quicker to make."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.convert("L").save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 
