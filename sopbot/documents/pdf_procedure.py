@@ -181,6 +181,8 @@ class _TablePainter:
                 pad = max(pad, self.lane_room[Side.LEFT])
             if group.last == self.columns.roles - 1:
                 pad = max(pad, self.lane_room[Side.RIGHT])
+            if ends_from_decision(symbols, self.layout.arrows):
+                pad += ELBOW  # room beside the diamond for the branch that goes on
             boxes.append(Box(left + pad, top, right - left - 2 * pad, height))
         return boxes
 
@@ -304,7 +306,7 @@ class _TablePainter:
     def _to_end(self, arrow: Arrow) -> None:
         """A diamond's branch that ends the procedure: down to a small "Selesai" terminator."""
         for box in self.boxes[arrow.source]:
-            width = min(40.0, box.width * 0.8)
+            width = min(40.0, box.width + ELBOW)
             mark = Box(box.cx - width / 2, box.bottom + END_MARK_GAP, width, END_MARK_HEIGHT)
             self.page.arrow([(box.cx, box.bottom), (box.cx, mark.y)])
             self.page.symbol(Shape.TERMINATOR, mark)
