@@ -1,10 +1,11 @@
 """The whole SOP as a Word document (python-docx, raw OOXML where python-docx has no words for
 it): the identity header table, then, in a landscape section of its own, the procedure table
 with its two header rows repeated on every page (`w:tblHeader`), merged cells (`w:gridSpan`,
-`w:vMerge`), rows that never split across pages, and a flowchart shape in each executor's cell.
+`w:vMerge`), rows that never split across pages, a flowchart shape in each executor's cell, and
+the PDF's arrows cut into the rows they cross (docx_flow).
 
-Word lays the pages out itself, so the document carries no off-page connectors and no arrows
-whose ends would depend on where Word breaks lines; the Keterangan column's flow notes say
+Word lays the pages out itself, so the document carries no off-page connectors; an arrow that a
+page break cuts goes on under the repeated header, and the Keterangan column's flow notes say
 where each decision's answers lead (see flow_notes).
 """
 
@@ -17,7 +18,7 @@ from typing import Final
 from docx import Document
 from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -37,7 +38,8 @@ from sopbot.documents.cells import (
     table_title,
     time_cell,
 )
-from sopbot.documents.docx_shapes import ShapeIds, add_symbol
+from sopbot.documents.docx_flow import FlowDrawing, flow_drawing, pieces
+from sopbot.documents.docx_shapes import END_MARK, ShapeIds, add_label, add_line, add_symbol
 from sopbot.documents.flowchart import RowSymbols, Shape, row_symbols
 from sopbot.documents.page_format import MARGIN
 from sopbot.documents.procedure_columns import MUTU_BAKU, TableColumns, table_columns
@@ -45,9 +47,6 @@ from sopbot.engine.definition import SopDefinition, SopIdentity
 
 FONT: Final = "Arial"
 SIZE: Final = Pt(9)
-SYMBOL_PAD: Final = 8.0  # points between a shape and its cell's sides
-SYMBOL_HEIGHT: Final = {Shape.PROCESS: 16.0, Shape.TERMINATOR: 16.0, Shape.DECISION: 28.0}
-SYMBOL_TOP: Final = 8.0  # points from the cell's top to the shape's
 SIGNATURE_LINES: Final = 3  # empty lines for the signature and the stamp
 WORDS: Final = {True: "Mulai", False: "Selesai"}
 
@@ -168,8 +167,9 @@ def _procedure(document: WordDocument, definition: SopDefinition) -> None:
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     ids = ShapeIds()
+    drawing = flow_drawing(definition)
     for symbols in row_symbols(definition):
-        _step_row(table, definition, symbols, columns, ids)
+        _step_row(table, definition, symbols, columns, drawing, ids)
 
 
 def _step_row(
@@ -177,13 +177,17 @@ def _step_row(
     definition: SopDefinition,
     symbols: RowSymbols,
     columns: TableColumns,
+    drawing: FlowDrawing,
     ids: ShapeIds,
 ) -> None:
     step = symbols.step
     row = table.add_row()  # type: ignore[no-untyped-call]
     _row_property(row, "w:cantSplit")
-    height = SYMBOL_HEIGHT[symbols.shape]
-    row.height = Pt(height + 2 * SYMBOL_TOP + 4)
+    placed = drawing.layout.pages[0].rows[symbols.row]
+    # At least the PDF's height: Word's text needs less, so the row stands where the drawing
+    # was laid out.
+    row.height = Pt(placed.height)
+    row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     number, activity, inputs, time, output, remarks = columns.text_columns
     cells = row.cells
     _texts(cells[number], [step.label], centred=True)
@@ -192,23 +196,62 @@ def _step_row(
     _texts(cells[time], [time_cell(step)], centred=True)
     _texts(cells[output], [step.output])
     _texts(cells[remarks], remarks_paragraphs(definition, step))
+    for index in range(columns.roles):
+        _no_margins(cells[2 + index])
+    anchor: tuple[_Cell, float] | None = None
     for group in symbols.groups:
         cell = cells[2 + group.first]
         if group.last > group.first:
             cell = cell.merge(cells[2 + group.last])
         left, right = columns.role_span(group.first, group.last)
-        centred = cell.paragraphs[0]
-        centred.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        word = WORDS[symbols.row == 0] if symbols.shape is Shape.TERMINATOR else ""
+        shape, box = next(
+            (shape, box)
+            for shape, box in drawing.symbols
+            if left < box.cx < right and placed.top < box.cy < placed.bottom
+        )
+        word = WORDS[symbols.row == 0] if shape is Shape.TERMINATOR else ""
         add_symbol(
             cell,
-            symbols.shape,
-            width=right - left - 2 * SYMBOL_PAD,
-            height=height,
-            top=SYMBOL_TOP,
+            shape,
+            width=box.width,
+            height=box.height,
+            top=box.y - placed.top,
             ids=ids,
             text=word,
         )
+        anchor = anchor or (cell, left)
+    assert anchor is not None  # noqa: S101 - every step has an executor
+    _flow_in_row(drawing, symbols.row, anchor, placed.top, ids)
+
+
+def _flow_in_row(
+    drawing: FlowDrawing, row: int, anchor: tuple[_Cell, float], top: float, ids: ShapeIds
+) -> None:
+    """The arrows' pieces, labels and end marks that lie in the row, anchored in the cell of
+    the row's (first) symbol and placed from its corner."""
+    cell, left = anchor
+    placed = drawing.layout.pages[0].rows[row]
+    for piece in pieces(drawing):
+        if piece.row == row:
+            start = (piece.start[0] - left, piece.start[1] - top)
+            end = (piece.end[0] - left, piece.end[1] - top)
+            add_line(cell, start, end, head=piece.head, ids=ids)
+    for x, y, text, width in drawing.labels:
+        if placed.top <= y < placed.bottom:
+            add_label(cell, text, left=x - left, top=y - top, width=width, ids=ids)
+    for box in drawing.end_marks:
+        if placed.top <= box.cy < placed.bottom:
+            add_symbol(
+                cell,
+                END_MARK,
+                width=box.width,
+                height=box.height,
+                top=box.y - top,
+                left=box.x - left,
+                ids=ids,
+                text=WORDS[False],
+                text_size=6,
+            )
 
 
 # Tables and text
@@ -236,6 +279,18 @@ def _plain_table(table: Table, widths: Sequence[Length]) -> None:
         table.columns[index].width = width
         for cell in table.columns[index].cells:
             cell.width = width
+
+
+def _no_margins(cell: _Cell) -> None:
+    """A role cell without inner margins, so that its drawings are placed from its rulings."""
+    properties = cell._tc.get_or_add_tcPr()
+    margins = OxmlElement("w:tcMar")
+    for side in ("top", "left", "bottom", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "0")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties.append(margins)
 
 
 def _row_property(row: _Row, name: str) -> None:

@@ -59,6 +59,14 @@ def paint_procedure(new_page: Callable[[], Page], layout: ProcedureLayout) -> No
         _TablePainter(page, layout, table_page, lanes, numbers).paint()
 
 
+def trace_flow(layout: ProcedureLayout, page: Page) -> None:
+    """Draw only the flowchart of a one-page layout on `page` (which may record it rather than
+    draw it: the Word writer places the same arrows in its rows)."""
+    assert len(layout.pages) == 1  # noqa: S101 - no off-page connectors to place
+    lanes = assign_lanes(layout.arrows, layout.symbols, layout.columns.roles)
+    _TablePainter(page, layout, layout.pages[0], lanes, {}).flow()
+
+
 def _connector_numbers(layout: ProcedureLayout) -> dict[int, int]:
     """The number of each arrow that crosses a page, in the order of their sources."""
     page_of = {p.row: n for n, page in enumerate(layout.pages) for p in page.rows}
@@ -101,7 +109,7 @@ class _TablePainter:
         self._header()
         for placed in self.table.rows:
             self._row(placed)
-        self._flow()
+        self.flow()
 
     def _header(self) -> None:
         page, columns, table = self.page, self.columns, self.table
@@ -186,7 +194,8 @@ class _TablePainter:
             boxes.append(Box(left + pad, top, right - left - 2 * pad, height))
         return boxes
 
-    def _flow(self) -> None:
+    def flow(self) -> None:
+        """The symbols, the arrows and the page's off-page connectors."""
         for row, boxes in self.boxes.items():
             symbols = self.layout.symbols[row]
             for box in boxes:
@@ -301,7 +310,7 @@ class _TablePainter:
             y += 1.5
         left, right = self.columns.band
         x = max(left + 1, min(x, right - 1 - width_of(arrow.label, SMALL)))
-        self.page.text(x, y, arrow.label, SMALL)
+        self.page.label(x, y, arrow.label, SMALL)
 
     def _to_end(self, arrow: Arrow) -> None:
         """A diamond's branch that ends the procedure: down to a small "Selesai" terminator."""
@@ -309,7 +318,7 @@ class _TablePainter:
             width = min(40.0, box.width + ELBOW)
             mark = Box(box.cx - width / 2, box.bottom + END_MARK_GAP, width, END_MARK_HEIGHT)
             self.page.arrow([(box.cx, box.bottom), (box.cx, mark.y)])
-            self.page.symbol(Shape.TERMINATOR, mark)
+            self.page.end_mark(mark)
             self.page.text(
                 mark.x,
                 mark.cy - END_TEXT.size / 2,

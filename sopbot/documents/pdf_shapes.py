@@ -96,6 +96,14 @@ class Page:
             y += style.leading
         return y
 
+    def label(self, x: float, y: float, text: str, style: TextStyle) -> None:
+        """The words beside an arrow ("ya", "tidak")."""
+        self.text(x, y, text, style)
+
+    def end_mark(self, box: Box) -> None:
+        """The small terminator a diamond's branch to the end leads to."""
+        self.symbol(Shape.TERMINATOR, box)
+
     def symbol(self, shape: Shape, box: Box) -> None:
         """A flowchart symbol filling `box`."""
         canvas = self._canvas

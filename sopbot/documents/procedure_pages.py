@@ -110,9 +110,14 @@ def ends_from_decision(symbols: RowSymbols, arrows: list[Arrow]) -> bool:
 
 
 def lay_out(
-    definition: SopDefinition, symbols: list[RowSymbols], arrows: list[Arrow]
+    definition: SopDefinition,
+    symbols: list[RowSymbols],
+    arrows: list[Arrow],
+    *,
+    paginate: bool = True,
 ) -> ProcedureLayout:
-    """Measure every row and put the rows on pages."""
+    """Measure every row and put the rows on pages (all on one endless page when not
+    `paginate`: the Word writer's view, where Word breaks the pages)."""
     columns = table_columns(len(definition.roles))
     title = wrap(table_title(definition), HEADING, CONTENT_WIDTH)
     header = header_lines(definition, columns, HEADER_STYLE)
@@ -129,7 +134,7 @@ def lay_out(
     placed: list[PlacedRow] = []
     y = body_top
     for row, height in enumerate(heights):
-        if placed and y + height > CONTENT_BOTTOM - BOTTOM_STRIP:
+        if paginate and placed and y + height > CONTENT_BOTTOM - BOTTOM_STRIP:
             pages.append(TablePage(tuple(placed), header_top, (first_header, second_header)))
             placed, y = [], body_top
         room = TOP_STRIP if not placed and pages and _crossed_before(arrows, row) else 0.0

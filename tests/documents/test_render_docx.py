@@ -16,7 +16,7 @@ from docx.table import Table, _Row
 
 from sopbot.documents.cells import remarks_paragraphs, time_cell
 from sopbot.documents.docx_shapes import WPS
-from sopbot.documents.flowchart import row_symbols
+from sopbot.documents.flowchart import arrows, row_symbols
 from sopbot.documents.rendering import render_docx
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
@@ -46,14 +46,19 @@ def _grid_cells(row: _Row) -> list[tuple[int, int, object]]:
     return cells
 
 
-def _shapes(tc: object) -> list[str]:
-    """The preset geometries of the shapes anchored in a cell."""
+def _presets(tc: object) -> list[str]:
+    """The preset geometries of every drawing anchored in a cell."""
     found = []
     for anchor in tc.iter(ANCHOR):  # type: ignore[attr-defined]
         assert anchor.get("layoutInCell") == "1"
         shape = next(anchor.iter(f"{{{WPS}}}wsp"))
         found.append(next(shape.iter(PRESET)).get("prst"))
     return found
+
+
+def _shapes(tc: object) -> list[str]:
+    """The flowchart symbols anchored in a cell (arrows, labels and end marks are not)."""
+    return [prst for prst in _presets(tc) if prst.startswith("flowChart")]
 
 
 @pytest.mark.parametrize("definition_id", IDS)
@@ -88,7 +93,7 @@ def test_the_procedure_table_has_each_step_and_its_symbols(definition_id: str) -
                 assert _shapes(tc) == [symbols.shape.value], step.label
                 expected.discard((column, span))
             else:
-                assert _shapes(tc) == [], step.label
+                assert _presets(tc) == [], step.label
         assert expected == set(), step.label
 
 
@@ -121,6 +126,24 @@ def test_steps_of_roles_apart_get_a_shape_each_and_side_by_side_one_merged() -> 
     ]
     assert [1, 2] in spans  # pelaksana alone, kabid_lalin + kasie_perizinan merged
     assert [3] in spans  # pelaksana, kadishub, kabid_lalin side by side
+
+
+def test_arrows_are_connectors_with_an_arrowhead_on_each() -> None:
+    kesbangpol = collected()["kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"]
+    table = _tables(kesbangpol)[-1]
+    presets = [
+        prst for row in table.rows[2:] for _, _, tc in _grid_cells(row) for prst in _presets(tc)
+    ]
+    heads = sum(
+        1
+        for row in table.rows[2:]
+        for tail in row._tr.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}tailEnd")
+    )
+    # Nine plain steps go on to the next (the last ends), three diamonds have two branches.
+    assert len(arrows(kesbangpol)) == 15
+    assert heads == 15
+    assert presets.count("straightConnector1") >= 15
+    assert presets.count("rect") == 6  # "ya" and "tidak" at each of the three diamonds
 
 
 def test_unicode_is_kept_as_written_in_word(tmp_path: Path) -> None:
