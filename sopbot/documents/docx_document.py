@@ -111,6 +111,10 @@ def _identity(document: WordDocument, ident: SopIdentity) -> None:
     for index, (label, values) in enumerate(all_rows):
         _texts(header.cell(index, 1), [label])
         _texts(header.cell(index, 2), [":"])
+        # label : value read as one field: no ruling between the three
+        _no_border(header.cell(index, 1), "right")
+        _no_border(header.cell(index, 2), "left", "right")
+        _no_border(header.cell(index, 3), "left")
         value = header.cell(index, 3)
         bold = {len(values) - 1} if index == len(all_rows) - 1 else set()
         if values is signed:
@@ -275,10 +279,30 @@ def _plain_table(table: Table, widths: Sequence[Length]) -> None:
         line.set(qn("w:color"), "000000")
         borders.append(line)
     properties.append(borders)
+    # No margin above and below: drawings are placed from a cell's top (a paragraph's spacing
+    # gives the text its air, see _texts).
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", "0"), ("left", "85"), ("bottom", "0"), ("right", "85")):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), twips)
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties.append(margins)
     for index, width in enumerate(widths):
         table.columns[index].width = width
         for cell in table.columns[index].cells:
             cell.width = width
+
+
+def _no_border(cell: _Cell, *sides: str) -> None:
+    """Take the ruling off some sides of a cell."""
+    properties = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side in sides:
+        line = OxmlElement(f"w:{side}")
+        line.set(qn("w:val"), "nil")
+        borders.append(line)
+    properties.append(borders)
 
 
 def _no_margins(cell: _Cell) -> None:
@@ -314,8 +338,13 @@ def _texts(
     first = cell.paragraphs[0]
     for run in list(first.runs):
         run._r.getparent().remove(run._r)
-    for index, text in enumerate(texts or [""]):
+    shown = texts or [""]
+    for index, text in enumerate(shown):
         paragraph = first if index == 0 else cell.add_paragraph()
+        if index == 0:
+            paragraph.paragraph_format.space_before = Pt(2)
+        if index == len(shown) - 1:
+            paragraph.paragraph_format.space_after = Pt(2)
         if centred:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
