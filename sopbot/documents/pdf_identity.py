@@ -12,7 +12,7 @@ two items of a list (never inside an item).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from sopbot.documents.cells import (
@@ -78,13 +78,16 @@ _Row = tuple[_Cell, _Cell]
 
 def paint_identity(new_page: Callable[[], Page], ident: SopIdentity) -> None:
     """Draw the identity header on one page (two for an SOP with very long lists)."""
-    styles, header, blocks = _measured(ident, SIZES[-1])
+    # Each list flows on its own in its column; only a header too long for one page even at
+    # the smallest size is set item beside item, so that it can go on between two items.
+    styles, header, blocks = _measured(ident, SIZES[-1], whole_lists=False)
     for size in SIZES:
-        styles, header, blocks = _measured(ident, size)
-        total = sum(c.height for _, c in header) + sum(
-            max(left.height, right.height) for rows in blocks for left, right in rows
+        measured = _measured(ident, size, whole_lists=True)
+        total = sum(c.height for _, c in measured[1]) + sum(
+            max(left.height, right.height) for rows in measured[2] for left, right in rows
         )
         if MARGIN + total <= CONTENT_BOTTOM:
+            styles, header, blocks = measured
             break
     page = new_page()
     y = _header(page, ident, styles, header, MARGIN)
@@ -108,9 +111,10 @@ def paint_identity(new_page: Callable[[], Page], ident: SopIdentity) -> None:
 
 
 def _measured(
-    ident: SopIdentity, size: float
+    ident: SopIdentity, size: float, *, whole_lists: bool
 ) -> tuple[_Styles, list[tuple[str, _Cell]], list[list[_Row]]]:
-    """The header rows and the blocks' rows, set at a text size."""
+    """The header rows and the blocks' rows, set at a text size: each block a heading row and
+    one row of its two whole lists, or (not `whole_lists`) a row per item."""
     styles = _Styles.of(size)
     value_width = CONTENT_WIDTH * (1 - LEFT_SHARE) - LABEL_WIDTH - COLON_WIDTH - PADDING
     header = _header_rows(ident, styles, value_width)
@@ -122,7 +126,10 @@ def _measured(
             _Cell([_Line(left.label, styles.bold)]),
             _Cell([_Line(right.label, styles.bold)]),
         )
-        blocks.append([heading, *_list_rows(left, right, half, styles.body)])
+        rows = _list_rows(left, right, half, styles.body)
+        if whole_lists:
+            rows = [(_joined([r[0] for r in rows]), _joined([r[1] for r in rows]))]
+        blocks.append([heading, *rows])
     return styles, header, blocks
 
 
@@ -180,6 +187,18 @@ def _list_rows(left: HeaderList, right: HeaderList, width: float, body: TextStyl
     left_cells += [_Cell([], ITEM_GAP, ITEM_GAP) for _ in range(count - len(left_cells))]
     right_cells += [_Cell([], ITEM_GAP, ITEM_GAP) for _ in range(count - len(right_cells))]
     return list(zip(left_cells, right_cells, strict=True))
+
+
+def _joined(cells: list[_Cell]) -> _Cell:
+    """Cells one under the other as one cell, the space between them kept."""
+    lines: list[_Line] = []
+    for cell, following in zip(cells, [*cells[1:], None], strict=True):
+        own = [replace(line) for line in cell.lines]
+        advancing = [line for line in own if not line.beside_next]
+        if following is not None and advancing:
+            advancing[-1].room_after += cell.pad_bottom + following.pad_top
+        lines.extend(own)
+    return _Cell(lines, cells[0].pad_top, cells[-1].pad_bottom)
 
 
 def _list_cells(listed: HeaderList, width: float, body: TextStyle) -> list[_Cell]:

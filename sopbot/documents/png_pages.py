@@ -2,9 +2,10 @@
 
 Telegram sends a photo only when its width plus height is at most 10,000 pixels, its sides'
 ratio at most 20, and its file under 10 MB. A stacked picture of all pages at the reading width
-(1,800 px) holds about four A4 landscape pages; when the pages do not fit, the identity page is
-left out (the table is what a reviewer checks on a phone), and when the table pages alone still
-do not fit, the picture is made narrower until they do.
+(1,800 px) holds about four A4 landscape pages (more when they are cut short under their
+content); when the pages do not fit, the identity page is left out (the table is what a reviewer
+checks on a phone), and when the table pages alone still do not fit, the picture is made
+narrower until they do.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 from typing import Final
 
 import pypdfium2
-from PIL import Image
+from PIL import Image, ImageOps
 
 READING_WIDTH: Final = 1800  # px: text of 9 pt reads at about 19 px on a phone
 MIN_WIDTH: Final = 900
@@ -44,6 +45,16 @@ def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.convert("L").save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
+
+
+def trimmed(image: Image.Image) -> Image.Image:
+    """A page without the white below its content (keeping a margin's worth): a short table
+    leaves most of its page blank, which a phone would only scroll through."""
+    content = ImageOps.invert(image.convert("L")).getbbox()
+    if content is None:
+        return image
+    bottom = min(image.height, content[3] + GAP * 2)
+    return image.crop((0, 0, image.width, bottom))
 
 
 def stack(images: list[Image.Image]) -> Image.Image:

@@ -17,8 +17,8 @@ ROLE_WIDTH_MAX: Final = 66.0
 ROLE_SHARE: Final = 0.45  # of the width, for the role columns, at most
 TEXT_WIDTH_MIN: Final = 260.0  # Kegiatan and Mutu Baku and Keterangan together, at least
 # The text columns after No, in order, with their share of what the role columns leave.
-TEXT_WEIGHTS: Final = (("Kegiatan", 3.2), ("Kelengkapan", 1.6), ("Waktu", 1.0))
-TAIL_WEIGHTS: Final = (("Output", 1.5), ("Keterangan", 2.1))
+TEXT_WEIGHTS: Final = (("Kegiatan", 3.0), ("Kelengkapan", 1.7), ("Waktu", 1.0))
+TAIL_WEIGHTS: Final = (("Output", 1.7), ("Keterangan", 2.0))
 MUTU_BAKU: Final = ("Kelengkapan", "Waktu", "Output")
 
 

@@ -21,6 +21,7 @@ from sopbot.documents.png_pages import (
     photo_width,
     png,
     stack,
+    trimmed,
 )
 from sopbot.engine.definition import SopDefinition
 
@@ -38,21 +39,22 @@ def render_docx(definition: SopDefinition) -> bytes:
 
 
 def render_png(definition: SopDefinition) -> bytes:
-    """The PDF's pages stacked into one PNG on white, 1,800 px wide, for a phone.
+    """The PDF's pages stacked into one PNG on white, 1,800 px wide, for a phone, each page cut
+    short under its content.
 
     The picture stays within what Telegram accepts as a photo (width + height at most 10,000
     px, sides' ratio at most 20, under 10 MB): an SOP whose pages do not all fit is shown by
     its procedure table's pages alone, without the identity page, narrower if need be.
     """
     pdf = pdf_bytes(definition)
-    images = page_images(pdf)
+    images = [trimmed(image) for image in page_images(pdf)]
     if fits_photo(images[0].width, [image.height for image in images]):
         return png(stack(images))
     table_pages = len(procedure_layout(definition).pages)
     tables = images[-table_pages:]
     if not fits_photo(tables[0].width, [image.height for image in tables]):
         width = photo_width(tables[0].height / tables[0].width, table_pages)
-        tables = page_images(pdf, width=width)[-table_pages:]
+        tables = [trimmed(image) for image in page_images(pdf, width=width)[-table_pages:]]
     return png(stack(tables))
 
 

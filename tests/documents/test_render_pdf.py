@@ -28,7 +28,7 @@ from sopbot.documents.rendering import render_pdf
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
 from tests.documents.corpus import collected, long_definition
-from tests.helpers.definitions import definition_text, write_definition
+from tests.helpers.definitions import HEADER, definition_text, write_definition
 
 IDS = sorted(collected())
 
@@ -227,12 +227,32 @@ def test_arrows_end_in_filled_arrowheads_and_the_branches_are_labelled() -> None
 
 def test_text_outside_the_font_is_written_plainly_not_lost(tmp_path: Path) -> None:
     steps = (
-        "  - no: 1\n    kegiatan: Menerima → memeriksa ✓ surat Bapak Ā漢\n"
+        "  - no: 1\n    kegiatan: Terima → cek ✓ Ā漢\n"
         "    pelaksana: kepala_dinas\n    waktu: ± 5 menit\n    jenis_output: catatan\n"
     )
     path = write_definition(tmp_path, "dinas-a/unicode", definition_text(steps=steps))
     (definition,) = load_paths([path]).definitions.values()
     with pdfplumber.open(io.BytesIO(render_pdf(definition))) as pdf:
         text = "".join(page.extract_text() for page in pdf.pages)
-    assert "Menerima -> memeriksa v surat Bapak A?" in text
+    assert "Terima -> cek v A?" in text
     assert "± 5 menit" in text
+
+
+def test_a_header_too_long_for_a_page_goes_on_between_two_items(tmp_path: Path) -> None:
+    items = "".join(
+        f"    - Peraturan Daerah Nomor {n} Tahun 2020 tentang {'urusan pemerintahan ' * 12}\n"
+        for n in range(1, 31)
+    )
+    header = HEADER.replace("  nama: Contoh\n", f"  nama: Contoh\n  dasar_hukum:\n{items}")
+    path = write_definition(tmp_path, "dinas-a/panjang", definition_text(header=header))
+    (definition,) = load_paths([path]).definitions.values()
+    table_pages = len(procedure_layout(definition).pages)
+    with pdfplumber.open(io.BytesIO(render_pdf(definition))) as pdf:
+        identity_pages = pdf.pages[: len(pdf.pages) - table_pages]
+        assert len(identity_pages) >= 2
+        texts = [_squeezed(page.extract_text()) for page in identity_pages]
+    for n in range(1, 31):
+        item = _squeezed(f"{n}.Peraturan Daerah Nomor {n} Tahun 2020 tentang")
+        # Each item whole on one page: its number, its text and its last words together.
+        assert sum(item in text for text in texts) == 1, n
+    assert "DasarHukum" in texts[0]
