@@ -18,7 +18,6 @@ from sopbot.documents.procedure_pages import (
     CONNECTOR_SIZE,
     END_MARK_GAP,
     END_MARK_HEIGHT,
-    HEADER_STYLE,
     SYMBOL_HEIGHT,
     PlacedRow,
     ProcedureLayout,
@@ -139,13 +138,13 @@ class _TablePainter:
             ("Mutu Baku", columns.span(after, after + 2)),
         ):
             page.text(left, top + PADDING, title, BODY_BOLD, align="center", width=right - left)
-        for column, lines in self.layout.header.items():
-            height = len(lines) * HEADER_STYLE.leading
+        for column, (style, lines) in self.layout.header.items():
+            height = len(lines) * style.leading
             page.lines(
                 columns.edges[column],
                 middle + (second - height) / 2,
                 lines,
-                HEADER_STYLE,
+                style,
                 align="center",
                 width=columns.width(column),
             )

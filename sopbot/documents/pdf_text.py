@@ -125,12 +125,16 @@ def wrap(text: str, style: TextStyle, width: float) -> list[str]:
 
 
 def _cut(line: str, style: TextStyle, width: float) -> list[str]:
-    """A line that is one word too long for the width, cut where it fills the width."""
+    """A line that is one word too long for the width, cut where it fills the width (after a
+    slash where the word has one)."""
     pieces: list[str] = []
     while len(line) > 1 and pdfmetrics.stringWidth(line, style.font, style.size) > width:
         end = len(line) - 1
         while end > 1 and pdfmetrics.stringWidth(line[:end], style.font, style.size) > width:
             end -= 1
+        slash = line.rfind("/", 1, end)  # "MAHASISWA/DOSEN/KARYAWAN" breaks after a slash
+        if slash > 0:
+            end = slash + 1
         pieces.append(line[:end])
         line = line[end:]
     pieces.append(line)

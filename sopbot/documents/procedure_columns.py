@@ -3,12 +3,13 @@ Pelaksana column per role, Mutu Baku (Kelengkapan, Waktu, Output) and Keterangan
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
 from sopbot.documents.cells import remarks_paragraphs, time_cell
 from sopbot.documents.page_format import CONTENT_WIDTH, MARGIN, PADDING
-from sopbot.documents.pdf_text import BODY, TextStyle, wrap, wrap_paragraphs
+from sopbot.documents.pdf_text import BODY, TextStyle, width_of, wrap, wrap_paragraphs
 from sopbot.engine.definition import SopDefinition, Step
 
 NUMBER_WIDTH: Final = 26.0
@@ -110,14 +111,25 @@ def row_text(
     return RowText(lines, tallest * style.leading + 2 * PADDING)
 
 
+HEADER_SIZES: Final = (8.0, 7.5, 7.0, 6.5)  # a title's size: the largest that cuts no word
+
+
 def header_lines(
-    definition: SopDefinition, columns: TableColumns, style: TextStyle
-) -> dict[int, list[str]]:
-    """The second header row's wrapped titles: each role's name, and Mutu Baku's three."""
+    definition: SopDefinition, columns: TableColumns, font: str
+) -> dict[int, tuple[TextStyle, list[str]]]:
+    """The second header row's titles (each role's name, and Mutu Baku's three), wrapped to
+    their columns in the largest size at which no word of theirs is cut."""
     titles = {2 + index: role.name for index, role in enumerate(definition.roles)}
     after = 2 + columns.roles
     titles.update({after + n: title for n, title in enumerate(MUTU_BAKU)})
-    return {
-        column: wrap(title, style, columns.width(column) - 2 * PADDING)
-        for column, title in titles.items()
-    }
+    found = {}
+    for column, title in titles.items():
+        inner = columns.width(column) - 2 * PADDING
+        for size in HEADER_SIZES:
+            style = TextStyle(font, size)
+            if all(width_of(word, style) <= inner for word in re.split(r"\s+|(?<=/)", title)):
+                break
+        else:
+            style = TextStyle(font, HEADER_SIZES[0])  # no size keeps it whole: cut it readably
+        found[column] = (style, wrap(title, style, inner))
+    return found

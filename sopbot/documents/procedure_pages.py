@@ -86,7 +86,7 @@ class ProcedureLayout:
     definition: SopDefinition
     columns: TableColumns
     title: list[str]
-    header: dict[int, list[str]]
+    header: dict[int, tuple[TextStyle, list[str]]]
     texts: list[RowText]
     symbols: list[RowSymbols]
     arrows: list[Arrow]
@@ -120,10 +120,12 @@ def lay_out(
     `paginate`: the Word writer's view, where Word breaks the pages)."""
     columns = table_columns(len(definition.roles))
     title = wrap(table_title(definition), HEADING, CONTENT_WIDTH)
-    header = header_lines(definition, columns, HEADER_STYLE)
+    header = header_lines(definition, columns, HEADER_STYLE.font)
     texts = [row_text(definition, step, columns) for step in definition.steps]
     first_header = 2 * PADDING + BODY_BOLD.leading
-    second_header = 2 * PADDING + HEADER_STYLE.leading * max(len(v) for v in header.values())
+    second_header = 2 * PADDING + max(
+        style.leading * len(lines) for style, lines in header.values()
+    )
     heights = [
         max(text.height, symbol_stack_height(symbols[row], arrows) + 2 * ROW_GAP)
         for row, text in enumerate(texts)
