@@ -149,7 +149,7 @@ def _list(cell: _Cell, listed: HeaderList) -> None:
 
 
 def _procedure(document: WordDocument, definition: SopDefinition) -> None:
-    columns = table_columns(len(definition.roles))
+    columns = table_columns(definition)
     roles = columns.roles
     table = document.add_table(rows=2, cols=len(columns.edges) - 1)
     widths = [Pt(columns.width(index)) for index in range(len(columns.edges) - 1)]

@@ -135,6 +135,7 @@ def _following(definition: SopDefinition, step: Step) -> int:
     return definition.steps[position + 1].number if position + 1 < len(definition.steps) else END
 
 
+_SENTENCE_END = re.compile(r"[.;!]\s|\n")
 _QUESTION = re.compile(r"^(?P<q>[^?\n]*\?)\s*")
 _BRANCH = re.compile(
     r"""(?P<if>(?:jika|bila|apabila)\s+)?
@@ -161,17 +162,24 @@ _NO_WORDS: Final = frozenset({"tidak", "tidak sesuai", "tidak setuju", "tidak le
 def split_note(cell: str) -> tuple[str, FlowNote | None]:
     """Split a Keterangan cell into its own remarks and the flow note at its end, if any.
 
-    The note is the last paragraph (or the whole cell) when it reads as the form above or the
-    usual variants ("Jika tidak sesuai, dikembalikan ke langkah 4"); anything else is remarks.
+    The note is the cell's last paragraphs, or its last sentences (a PDF may join the lines of
+    a cell), when they read as the form above or the usual variants ("Jika tidak sesuai,
+    dikembalikan ke langkah 4"); anything else is remarks. A question of the note is one
+    sentence: earlier text is never taken into it.
     """
-    paragraphs = [p.strip() for p in cell.strip().split("\n")]
-    for start in range(len(paragraphs)):
-        tail = " ".join(p for p in paragraphs[start:] if p)
-        note = read_note(tail)
-        # A question is one sentence of the note's own first paragraph, never earlier remarks.
-        if note is not None and (note.question is None or note.question in paragraphs[start]):
-            return "\n".join(paragraphs[:start]).strip(), note
-    return cell.strip(), None
+    text = cell.strip()
+    for start in _note_starts(text):
+        note = read_note(text[start:])
+        if note is not None and not _SENTENCE_END.search(note.question or ""):
+            return text[:start].strip(), note
+    return text, None
+
+
+def _note_starts(text: str) -> list[int]:
+    """Where a note may begin: the cell's start, each paragraph's, each sentence's."""
+    starts = [0]
+    starts += [m.end() for m in re.finditer(r"\n\s*|(?<=[.;?!])\s+", text)]
+    return sorted(set(starts))
 
 
 def read_note(text: str) -> FlowNote | None:

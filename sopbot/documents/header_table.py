@@ -101,13 +101,13 @@ def _read_grid(grid: Grid, reading: HeaderReading) -> None:
                 continue
             where = f"{grid.where}, baris {row_index + 1}"
             if reading.agency is None and normal(text).startswith("pemerintah"):
-                _names_from_lines(cell.text_lines, reading, where)
+                _names_from_lines(cell.text.split("\n"), reading, where)
             elif (
                 not _read_cell(grid, row_index, cells, position, reading, where)
                 and (row_index, position) == (0, 0)
                 and reading.first_cell is None
             ):
-                reading.first_cell = (cell.text_lines, where)
+                reading.first_cell = (cell.text.split("\n"), where)
 
 
 def _read_cell(

@@ -26,7 +26,7 @@ from sopbot.documents.cells import (
 )
 from sopbot.documents.page_format import CONTENT_BOTTOM, CONTENT_WIDTH, MARGIN, PADDING
 from sopbot.documents.pdf_shapes import Page
-from sopbot.documents.pdf_text import BOLD, REGULAR, TextStyle, width_of, wrap
+from sopbot.documents.pdf_text import BOLD, REGULAR, TextStyle, width_of, wrap, wrap_paragraphs
 from sopbot.engine.definition import SopIdentity
 
 LEFT_SHARE: Final = 0.42  # the agency cell's share of the header's width
@@ -149,7 +149,7 @@ def _header(
         y += cell.height
         page.line(right_x, y, MARGIN + CONTENT_WIDTH, y)
     heading = styles.heading
-    agency = [line for text in agency_lines(ident) for line in wrap(text, heading, left_width - 16)]
+    agency = wrap_paragraphs(agency_lines(ident), heading, left_width - 16)
     agency_top = top + (height - len(agency) * heading.leading) / 2
     page.lines(MARGIN, agency_top, agency, heading, align="center", width=left_width)
     page.line(MARGIN, top, MARGIN + CONTENT_WIDTH, top)

@@ -429,9 +429,7 @@ def _cells(
     for cell_id, (x0, top, x1, bottom) in boxes.items():
         cell = cells_by_id[cell_id]
         inside = [w for w in words if _centre_in(w, (x0, top, x1, bottom))]
-        kept = _without_labels(inside)
-        cell.text = _paragraphs(kept)
-        cell.lines = _lines_of(kept)
+        cell.text = _paragraphs(_without_labels(inside))
         for shape in page.shapes:
             cx, cy = shape.centre
             if not top <= cy <= bottom:
@@ -507,22 +505,27 @@ def _without_labels(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _paragraphs(words: list[dict[str, Any]]) -> str:
     """A cell's words as text: the lines a long text wraps over joined with spaces, and a new
-    paragraph (a line break) where the space between two lines is wider than a line's."""
+    paragraph (a line break) where the space between two lines is wider than half a line."""
+    lines = [sorted(line, key=lambda w: w["x0"]) for line in _word_lines(words)]
+    text = ""
+    for index, line in enumerate(lines):
+        if index:
+            height = float(line[0]["bottom"] - line[0]["top"]) or 8.0
+            gap = float(line[0]["top"] - lines[index - 1][0]["bottom"])
+            text += "\n" if gap > 0.6 * height else " "
+        text += " ".join(w["text"] for w in line)
+    return text
+
+
+def _word_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words grouped into lines (by their top), top to bottom."""
     lines: list[list[dict[str, Any]]] = []
     for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
         if lines and abs(lines[-1][0]["top"] - word["top"]) <= 3:
             lines[-1].append(word)
         else:
             lines.append([word])
-    text = ""
-    for index, line in enumerate(lines):
-        words_text = " ".join(w["text"] for w in sorted(line, key=lambda w: w["x0"]))
-        if index:
-            height = float(line[0]["bottom"] - line[0]["top"]) or 8.0
-            gap = float(line[0]["top"] - lines[index - 1][0]["bottom"])
-            text += "\n" if gap > 0.9 * height else " "
-        text += words_text
-    return text
+    return lines
 
 
 def _lines_of(words: list[dict[str, Any]]) -> list[str]:

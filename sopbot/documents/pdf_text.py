@@ -142,8 +142,11 @@ def _cut(line: str, style: TextStyle, width: float) -> list[str]:
 
 
 def wrap_paragraphs(paragraphs: list[str], style: TextStyle, width: float) -> list[str]:
-    """Several paragraphs wrapped one after the other."""
+    """Several paragraphs wrapped one after the other, an empty line between two: on paper the
+    break stays visible, so a reader (and the importer) tells a paragraph from a wrapped line."""
     lines: list[str] = []
     for paragraph in paragraphs:
+        if lines:
+            lines.append("")
         lines.extend(wrap(paragraph, style, width))
     return lines

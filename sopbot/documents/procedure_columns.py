@@ -3,24 +3,25 @@ Pelaksana column per role, Mutu Baku (Kelengkapan, Waktu, Output) and Keterangan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
 from sopbot.documents.cells import remarks_paragraphs, time_cell
 from sopbot.documents.page_format import CONTENT_WIDTH, MARGIN, PADDING
-from sopbot.documents.pdf_text import BODY, TextStyle, width_of, wrap, wrap_paragraphs
+from sopbot.documents.pdf_text import BODY, BOLD, TextStyle, width_of, wrap, wrap_paragraphs
 from sopbot.engine.definition import SopDefinition, Step
 
 NUMBER_WIDTH: Final = 26.0
 ROLE_WIDTH_MIN: Final = 46.0
 ROLE_WIDTH_MAX: Final = 66.0
 ROLE_SHARE: Final = 0.45  # of the width, for the role columns, at most
+ROLE_SHARE_WIDEST: Final = 0.5  # ... when a long word of a role title needs it
 TEXT_WIDTH_MIN: Final = 260.0  # Kegiatan and Mutu Baku and Keterangan together, at least
 # The text columns after No, in order, with their share of what the role columns leave.
 TEXT_WEIGHTS: Final = (("Kegiatan", 3.0), ("Kelengkapan", 1.7), ("Waktu", 1.0))
 TAIL_WEIGHTS: Final = (("Output", 1.7), ("Keterangan", 2.0))
 MUTU_BAKU: Final = ("Kelengkapan", "Waktu", "Output")
+TITLE_FONT: Final = BOLD  # the font of the header's titles (procedure_pages.HEADER_STYLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,16 @@ class TableColumns:
         return (0, 1, after, after + 1, after + 2, after + 3)
 
 
-def table_columns(roles: int) -> TableColumns:
-    """The columns for a table with this many roles, across the page's width."""
+def table_columns(definition: SopDefinition) -> TableColumns:
+    """The columns for a definition's table across the page's width: the role columns as wide
+    as their share allows, and wider, as far as the page has room, for a role title with a long
+    word ("Pengadministrasi", "MAHASISWA/DOSEN/KARYAWAN") to stand whole in the usual title
+    size (`header_lines` takes a smaller size where the room runs out)."""
+    roles = len(definition.roles)
     role_width = min(ROLE_WIDTH_MAX, max(ROLE_WIDTH_MIN, CONTENT_WIDTH * ROLE_SHARE / roles))
+    room = CONTENT_WIDTH * ROLE_SHARE_WIDEST / roles  # the widest a role column may grow
+    usual, smallest = (_needed(definition, size) for size in (HEADER_SIZES[0], HEADER_SIZES[-1]))
+    role_width = max(role_width, usual if usual <= room else min(smallest, room))
     role_width = min(role_width, (CONTENT_WIDTH - NUMBER_WIDTH - TEXT_WIDTH_MIN) / roles)
     rest = CONTENT_WIDTH - NUMBER_WIDTH - roles * role_width
     weights = [w for _, w in TEXT_WEIGHTS + TAIL_WEIGHTS]
@@ -111,7 +119,19 @@ def row_text(
     return RowText(lines, tallest * style.leading + 2 * PADDING)
 
 
-HEADER_SIZES: Final = (8.0, 7.5, 7.0, 6.5)  # a title's size: the largest that cuts no word
+# A title's size: the largest that cuts no word (a name such as "Pengadministrasi Umum" in a
+# narrow column of an SOP of many roles needs the smaller ones).
+def _needed(definition: SopDefinition, size: float) -> float:
+    """The width a role column needs for the longest word of any role title at `size`."""
+    style = TextStyle(TITLE_FONT, size)
+    longest = max(
+        (width_of(word, style) for role in definition.roles for word in role.name.split()),
+        default=0.0,
+    )
+    return longest + 2 * PADDING + 1
+
+
+HEADER_SIZES: Final = (8.0, 7.5, 7.0, 6.5, 6.0, 5.5)
 
 
 def header_lines(
@@ -127,7 +147,8 @@ def header_lines(
         inner = columns.width(column) - 2 * PADDING
         for size in HEADER_SIZES:
             style = TextStyle(font, size)
-            if all(width_of(word, style) <= inner for word in re.split(r"\s+|(?<=/)", title)):
+            # "MAHASISWA/DOSEN/KARYAWAN" is one word: cut after a slash only when no size fits.
+            if all(width_of(word, style) <= inner for word in title.split()):
                 break
         else:
             style = TextStyle(font, HEADER_SIZES[0])  # no size keeps it whole: cut it readably

@@ -118,7 +118,7 @@ def lay_out(
 ) -> ProcedureLayout:
     """Measure every row and put the rows on pages (all on one endless page when not
     `paginate`: the Word writer's view, where Word breaks the pages)."""
-    columns = table_columns(len(definition.roles))
+    columns = table_columns(definition)
     title = wrap(table_title(definition), HEADING, CONTENT_WIDTH)
     header = header_lines(definition, columns, HEADER_STYLE.font)
     texts = [row_text(definition, step, columns) for step in definition.steps]

@@ -56,12 +56,6 @@ class Cell:
     symbols: list[Symbol] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     continued: bool = False  # the lower part of a vertically merged cell
-    lines: list[str] = field(default_factory=list)  # its lines as drawn (PDF), when known
-
-    @property
-    def text_lines(self) -> list[str]:
-        """The cell's lines: as drawn when the reader knows them, else its paragraphs."""
-        return self.lines or self.text.split("\n")
 
     @property
     def columns(self) -> range:
