@@ -39,6 +39,9 @@ from typing import Any
 import yaml
 
 from bench.figures import spread
+from sopbot.documents.rendering import render_docx, render_pdf
+from sopbot.engine.definition import SopDefinition
+from sopbot.engine.library import load_paths
 from tests.documents.corpus import DOCUMENTS, Generated, generate, truth_of
 from tests.documents.corpus.model import LAYOUT_KINDS, CorpusDocument
 
@@ -223,15 +226,81 @@ class Run:
     seconds: dict[str, float]
 
 
-def run_once(generated: Iterable[Generated], importer: Importer) -> Run:
+@dataclass(frozen=True)
+class Case:
+    """A document to import and score: its layout, file and truth."""
+
+    kind: str
+    path: Path
+    truth: dict[str, Any]
+
+
+def corpus_cases(generated: Iterable[Generated]) -> list[Case]:
+    """The corpus's documents as cases."""
+    return [Case(item.document.kind, item.path, truth_of(item.document)) for item in generated]
+
+
+def rendered_cases(folder: Path) -> list[Case]:
+    """Every definition of the repository drawn as its official PDF and Word document by
+    `sopbot sop render`, with the truth read from the definition itself. A definition whose
+    table prints a number twice is left out: steps are matched by their printed number here
+    (tests/documents/test_round_trip.py checks those)."""
+    repo = Path(__file__).resolve().parents[1]
+    library = load_paths(
+        [repo / "sop_defs", repo / "tests/e2e/defs", repo / "tests/engine/other_shapes"]
+    )
+    cases = []
+    for definition in library.definitions.values():
+        labels = [step.label for step in definition.steps]
+        if len(set(labels)) != len(labels):
+            continue
+        truth = _definition_truth(definition)
+        stem = definition.id.replace("/", "--")
+        for kind, render in (("pdf", render_pdf), ("docx", render_docx)):
+            path = folder / f"{stem}.{kind}"
+            path.write_bytes(render(definition))
+            cases.append(Case(f"rendered-{kind}", path, {**truth, "document": path.name}))
+    return cases
+
+
+def _definition_truth(definition: SopDefinition) -> dict[str, Any]:
+    """A truth file's content read from a definition (see truth_of)."""
+    names = {role.key: role.name for role in definition.roles}
+    labels = {step.number: step.label for step in definition.steps}
+
+    def target(number: int) -> str:
+        return labels.get(number, "selesai")
+
+    steps = []
+    for step in definition.steps:
+        row: dict[str, Any] = {
+            "no": step.label,
+            "kegiatan": step.activity,
+            "pelaksana": [names[key] for key in step.roles],
+            "waktu": step.standard_time.as_written,
+            "waktu_terbaca": True,
+        }
+        decision = step.decision
+        if decision is not None and not decision.labelled:
+            row["keputusan"] = {"ya": target(decision.yes), "tidak": target(decision.no)}
+        steps.append(row)
+    return {
+        "document": definition.id,
+        "refused": False,
+        "roles": [role.name for role in definition.roles],
+        "steps": steps,
+    }
+
+
+def run_once(cases: Iterable[Case], importer: Importer) -> Run:
     """Import every document once and score it."""
     by_layout: dict[str, Score] = defaultdict(Score)
     seconds: dict[str, float] = {}
-    for item in generated:
+    for case in cases:
         started = time.perf_counter()
-        result = importer(item.path)
-        seconds[item.document.filename] = time.perf_counter() - started
-        by_layout[item.document.kind].absorb(score_document(truth_of(item.document), result))
+        result = importer(case.path)
+        seconds[case.path.name] = time.perf_counter() - started
+        by_layout[case.kind].absorb(score_document(case.truth, result))
     return Run(dict(by_layout), seconds)
 
 
@@ -290,13 +359,20 @@ def main(argv: list[str] | None = None, importer: Importer | None = None) -> dic
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--documents", type=int, help="only this many (spread over layouts)")
     parser.add_argument("--details", action="store_true", help="print every miss")
+    parser.add_argument(
+        "--corpus-only",
+        action="store_true",
+        help="only the corpus, without the repository's definitions rendered and imported back",
+    )
     args = parser.parse_args(argv)
     chosen = pick(args.documents)
     importing = importer or _importer()
     with tempfile.TemporaryDirectory(prefix="sopbot-corpus-") as folder:
-        generated = generate(Path(folder), chosen)
-        runs = [run_once(generated, importing) for _ in range(max(1, args.runs))]
-    summary = summarise(runs, len(chosen))
+        cases = corpus_cases(generate(Path(folder), chosen))
+        if not args.corpus_only:
+            cases += rendered_cases(Path(folder))
+        runs = [run_once(cases, importing) for _ in range(max(1, args.runs))]
+    summary = summarise(runs, len(cases))
     shown = {k: v for k, v in summary.items() if k != "misses"}
     print(json.dumps(shown, indent=2))
     if args.details:
