@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from sopbot.bot.terminal_table import Column, render_table
-from sopbot.documents.cells import time_cell
+from sopbot.documents.time_cells import time_cell
 from sopbot.engine.definition import (
     END,
     Assignment,

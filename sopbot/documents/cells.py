@@ -28,20 +28,6 @@ BLOCK_PAIRS = (
 assert {key for pair in BLOCK_PAIRS for key in pair} == set(HEADER_LISTS)  # noqa: S101
 
 
-def time_cell(step: Step) -> str:
-    """The Waktu cell: as the document writes it, with the standard counted when that differs
-    ("1-2 Hari (baku 2 Hari)") and the rework round's time when the SOP gives one."""
-    standard = step.standard_time
-    cell = standard.as_written
-    if standard.counted_as is not None:
-        cell += f" (baku {standard.counted_as})"
-    if step.rework_time is not None:
-        rework = step.rework_time
-        counted = f" (baku {rework.counted_as})" if rework.counted_as is not None else ""
-        cell += f"; ulang: {rework.as_written}{counted}"
-    return cell
-
-
 def remarks_paragraphs(definition: SopDefinition, step: Step) -> list[str]:
     """The Keterangan cell as paragraphs: the step's own remarks, then the flow note as the
     last paragraph when there is one (flow_notes.split_note reads it back)."""

@@ -36,13 +36,13 @@ from sopbot.documents.cells import (
     remarks_paragraphs,
     stated,
     table_title,
-    time_cell,
 )
 from sopbot.documents.docx_flow import FlowDrawing, flow_drawing, pieces
 from sopbot.documents.docx_shapes import END_MARK, ShapeIds, add_label, add_line, add_symbol
 from sopbot.documents.flowchart import RowSymbols, Shape, row_symbols
 from sopbot.documents.page_format import MARGIN
 from sopbot.documents.procedure_columns import MUTU_BAKU, TableColumns, table_columns
+from sopbot.documents.time_cells import time_cell
 from sopbot.engine.definition import SopDefinition, SopIdentity
 
 FONT: Final = "Arial"

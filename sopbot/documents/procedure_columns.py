@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from sopbot.documents.cells import remarks_paragraphs, time_cell
+from sopbot.documents.cells import remarks_paragraphs
 from sopbot.documents.page_format import CONTENT_WIDTH, MARGIN, PADDING
 from sopbot.documents.pdf_text import BODY, BOLD, TextStyle, width_of, wrap, wrap_paragraphs
+from sopbot.documents.time_cells import time_cell
 from sopbot.engine.definition import SopDefinition, Step
 
 NUMBER_WIDTH: Final = 26.0

@@ -1,5 +1,6 @@
-"""The Waktu cell as the rendered document writes it, read back: the time as the SOP writes it,
-the standard counted when that differs, and the time of a rework round.
+"""The Waktu cell: written by the rendered document and `sop show` (`time_cell`), read back by
+the importer (`read_time_cell`): the time as the SOP writes it, the standard counted when that
+differs, and the time of a rework round.
 
     5 Menit
     1-2 Hari (baku 2 Hari)
@@ -15,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from sopbot.engine.definition import Step
+
 # "(baku ...)" may hold parentheses of its own ("2 (dua) hari"): it runs to the ")" that ends
 # the part.
 _CELL: Final = re.compile(
@@ -23,6 +26,20 @@ _CELL: Final = re.compile(
     r"(?:\s*\(baku\s+(?P<rework_counted>.+?)\))?)?$",
     re.IGNORECASE,
 )
+
+
+def time_cell(step: Step) -> str:
+    """The Waktu cell: as the document writes it, with the standard counted when that differs
+    ("1-2 Hari (baku 2 Hari)") and the rework round's time when the SOP gives one."""
+    standard = step.standard_time
+    cell = standard.as_written
+    if standard.counted_as is not None:
+        cell += f" (baku {standard.counted_as})"
+    if step.rework_time is not None:
+        rework = step.rework_time
+        counted = f" (baku {rework.counted_as})" if rework.counted_as is not None else ""
+        cell += f"; ulang: {rework.as_written}{counted}"
+    return cell
 
 
 @dataclass(frozen=True, slots=True)

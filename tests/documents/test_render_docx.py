@@ -14,10 +14,11 @@ import pytest
 from docx.oxml.ns import qn
 from docx.table import Table, _Row
 
-from sopbot.documents.cells import remarks_paragraphs, time_cell
+from sopbot.documents.cells import remarks_paragraphs
 from sopbot.documents.docx_shapes import WPS
 from sopbot.documents.flowchart import arrows, row_symbols
 from sopbot.documents.rendering import render_docx
+from sopbot.documents.time_cells import time_cell
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
 from tests.documents.render_samples import collected

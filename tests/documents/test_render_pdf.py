@@ -14,7 +14,7 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from sopbot.documents.cells import remarks_paragraphs, time_cell
+from sopbot.documents.cells import remarks_paragraphs
 from sopbot.documents.flowchart import RowSymbols, Shape, row_symbols
 from sopbot.documents.pdf_document import procedure_layout
 from sopbot.documents.pdf_text import printable
@@ -25,6 +25,7 @@ from sopbot.documents.procedure_pages import (
     ProcedureLayout,
 )
 from sopbot.documents.rendering import render_pdf
+from sopbot.documents.time_cells import time_cell
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
 from tests.documents.render_samples import collected, long_definition
