@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sopbot.documents.flowchart import Shape, arrows, row_symbols
 from sopbot.documents.pdf_procedure import trace_flow
-from sopbot.documents.pdf_shapes import Box, Page, Point
+from sopbot.documents.pdf_shapes import Box, Page, Point, without_repeats
 from sopbot.documents.pdf_text import TextStyle, width_of
 from sopbot.documents.procedure_pages import ProcedureLayout, lay_out
 from sopbot.engine.definition import SopDefinition
@@ -86,7 +86,7 @@ def pieces(drawing: FlowDrawing) -> list[Piece]:
     rows = drawing.layout.pages[0].rows
     found: list[Piece] = []
     for points, head in drawing.arrows:
-        kept = _without_repeats(points)
+        kept = without_repeats(points)
         segments = list(itertools.pairwise(kept))
         for number, (start, end) in enumerate(segments):
             last = number == len(segments) - 1
@@ -116,11 +116,3 @@ def _cut(
     if y2 < y1:  # going up: the pieces from the bottom row up, each pointing up
         found = [(row, (x, b), (x, a)) for row, (x, a), (_, b) in reversed(found)]
     return found
-
-
-def _without_repeats(points: list[Point]) -> list[Point]:
-    kept: list[Point] = []
-    for point in points:
-        if not kept or abs(point[0] - kept[-1][0]) > 0.01 or abs(point[1] - kept[-1][1]) > 0.01:
-            kept.append(point)
-    return kept

@@ -530,13 +530,10 @@ def _word_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _lines_of(words: list[dict[str, Any]]) -> list[str]:
     """Words grouped into lines, top to bottom, left to right."""
-    lines: list[list[dict[str, Any]]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - word["top"]) <= 3:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [" ".join(w["text"] for w in sorted(line, key=lambda w: w["x0"])) for line in lines]
+    return [
+        " ".join(w["text"] for w in sorted(line, key=lambda w: w["x0"]))
+        for line in _word_lines(words)
+    ]
 
 
 def _free_tables(

@@ -146,7 +146,7 @@ class Page:
         triangle at the last point when `head`."""
         canvas = self._canvas
         canvas.setLineWidth(ARROW_LINE)
-        points = _without_repeats(points)
+        points = without_repeats(points)
         if len(points) < 2:
             return
         tip = points[-1]
@@ -171,7 +171,9 @@ class Page:
             )
 
 
-def _without_repeats(points: list[Point]) -> list[Point]:
+def without_repeats(points: list[Point]) -> list[Point]:
+    """An arrow's points without a point that repeats the one before (a bend of no length),
+    for the PDF and the Word drawing alike."""
     kept: list[Point] = []
     for point in points:
         if not kept or abs(point[0] - kept[-1][0]) > 0.01 or abs(point[1] - kept[-1][1]) > 0.01:
