@@ -19,6 +19,7 @@ from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
 from sopbot.bot.sop_import_cli import add_import_command
 from sopbot.bot.sop_json import definition_as_json
+from sopbot.bot.sop_render_cli import add_render_command
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.sop_versions_cli import add_version_commands
 from sopbot.bot.terminal_table import Column, render_table
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_sop_show)
     add_import_command(sop_commands)
     add_version_commands(sop_commands)
+    add_render_command(sop_commands)
 
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND")

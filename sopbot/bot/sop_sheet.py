@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from sopbot.bot.terminal_table import Column, render_table
+from sopbot.documents.cells import time_cell
 from sopbot.engine.definition import (
     END,
     Assignment,
@@ -202,17 +203,3 @@ def _target(definition: SopDefinition, number: int) -> str:
     if sum(1 for other in definition.steps if other.label == step.label) > 1:
         return f"langkah {step.label} (baris {definition.position_of(step)})"
     return f"langkah {step.label}"
-
-
-def time_cell(step: Step) -> str:
-    """The Waktu cell: as the document writes it, with the standard counted when that differs
-    ("1-2 Hari (baku 2 Hari)") and the rework round's time when the SOP gives one."""
-    standard = step.standard_time
-    cell = standard.as_written
-    if standard.counted_as is not None:
-        cell += f" (baku {standard.counted_as})"
-    if step.rework_time is not None:
-        rework = step.rework_time
-        counted = f" (baku {rework.counted_as})" if rework.counted_as is not None else ""
-        cell += f"; ulang: {rework.as_written}{counted}"
-    return cell

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sopbot.bot.sop_sheet import time_cell
 from sopbot.cli import main
 from sopbot.demo.scenario import World, act, start_procedure, world
+from sopbot.documents.cells import time_cell
 from sopbot.engine.library import load_library
 from sopbot.engine.working_calendar import DayRule
 from sopbot.messaging.catalog import Language, default_catalog
