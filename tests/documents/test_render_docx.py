@@ -20,7 +20,7 @@ from sopbot.documents.flowchart import arrows, row_symbols
 from sopbot.documents.rendering import render_docx
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
-from tests.documents.corpus import collected
+from tests.documents.render_samples import collected
 from tests.helpers.definitions import definition_text, write_definition
 
 IDS = sorted(collected())

@@ -27,7 +27,7 @@ from sopbot.documents.procedure_pages import (
 from sopbot.documents.rendering import render_pdf
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import load_paths
-from tests.documents.corpus import collected, long_definition
+from tests.documents.render_samples import collected, long_definition
 from tests.helpers.definitions import definition_text, write_definition
 
 IDS = sorted(collected())

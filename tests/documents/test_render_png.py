@@ -13,7 +13,7 @@ from sopbot.documents.pdf_document import procedure_layout
 from sopbot.documents.png_pages import PHOTO_RATIO, PHOTO_SIDES, READING_WIDTH
 from sopbot.documents.rendering import render_png, render_table_png
 from sopbot.engine.definition import SopDefinition
-from tests.documents.corpus import collected, long_definition
+from tests.documents.render_samples import collected, long_definition
 
 IDS = sorted(collected())
 PHOTO_BYTES = 10 * 1024 * 1024
