@@ -47,6 +47,7 @@ class DraftStep:
     suggestion: str | None  # the importer's suggestion for an undecided executor
     time_undecided: bool  # the standard time is '??'
     time_written: str  # what the document writes ("" when it writes nothing)
+    decision: bool = False  # the step asks a question (keputusan or pertanyaan)
 
     @property
     def executor_undecided(self) -> bool:
@@ -210,6 +211,7 @@ def _step(index: int, node: MappingNode) -> DraftStep:
         suggestion=suggestion,
         time_undecided=time_undecided,
         time_written="" if is_undecided(written) else written,
+        decision=any(_entry_or_none(node, key) for key in ("keputusan", "pertanyaan")),
     )
 
 
