@@ -182,9 +182,9 @@ async def document_pressed(
     except DomainError as refusal:
         await _refuse_press(query, caller, refusal)
         return
-    await answer(query)
     caption = caller.text("sop.document_caption", title=rendered.title, version=rendered.version)
     await send_file(context, chat.id, rendered.content, rendered.file_name, caption)
+    await answer(query)
 
 
 # -- importing ---------------------------------------------------------------------------------
@@ -532,7 +532,6 @@ async def review_pressed(
     try:
         if op == Op.CANCEL.value:
             name = await in_thread(service.cancel, member_id, draft_id)
-            await answer(query)
             await remove_buttons(query, context)
             await send_html(
                 None,
@@ -541,12 +540,13 @@ async def review_pressed(
                 chat_id=chat.id,
             )
             await _forget_question(caller)
+            await answer(query)
             return
         if op == Op.YAML.value:
             draft = await in_thread(service.draft_file, member_id, draft_id)
-            await answer(query)
             caption = caller.text("sop.draft_caption", name=draft.file_name)
             await send_file(context, chat.id, draft.content, draft.file_name, caption)
+            await answer(query)
             return
         if op == Op.INSTALL.value:
             await _install(update, context, caller, draft_id, turn)
@@ -555,8 +555,9 @@ async def review_pressed(
     except DomainError as refusal:
         await _refuse_press(query, caller, refusal)
         return
-    await answer(query)
+    # Answered once the review shows its next question: the press's spinner ends with it.
     await show_review(context, chat.id, caller, view, edit=message.message_id)
+    await answer(query)
 
 
 async def _install(
@@ -570,7 +571,6 @@ async def _install(
     outcome = await in_thread(
         _service(caller).install, command_key(update, context), caller.member.id, draft_id, turn
     )
-    await answer(query)
     await remove_buttons(query, context)
     installed = outcome.result
     key = "sop.installed" if installed.changed else "sop.unchanged"
@@ -588,6 +588,7 @@ async def _install(
         lines.append(caller.text("sop.installed_unmapped", roles=escape(installed.unmapped)))
     await send_html(None, "\n".join(lines), context=context, chat_id=chat.id)
     await _forget_question(caller)
+    await answer(query)
 
 
 async def _forget_question(caller: Caller) -> None:
