@@ -36,7 +36,8 @@ from sopbot.documents.draft_editing import (
     with_standard_time,
 )
 from sopbot.documents.importing import ImportResult, Refusal, import_bytes
-from sopbot.documents.rendering import render_pdf, render_table_png
+from sopbot.documents.preview_pictures import table_pictures
+from sopbot.documents.rendering import render_pdf
 from sopbot.documents.review import ImportReport, ReviewItem, ReviewKind
 from sopbot.documents.time_candidates import time_candidates
 from sopbot.engine.definition import SopDefinition
@@ -448,7 +449,7 @@ class SopImportService:
         view = self.view(member_id, draft_id)
         if view.preview is None:
             raise NotFound("the review is not at its preview", what="sop_review")
-        return render_table_png(view.preview.definition)
+        return table_pictures(view.preview.definition)
 
     def install(
         self, key: CommandKey, member_id: int, draft_id: int, turn: int
