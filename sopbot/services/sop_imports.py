@@ -48,7 +48,7 @@ from sopbot.engine.problems import Problem, Severity
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import InstalledVersion, InstallOrigin, SopCatalog
-from sopbot.storage import agencies, members, organization_store, sop_drafts
+from sopbot.storage import agencies, members, organization_store, sop_catalog, sop_drafts
 from sopbot.storage.agencies import Position
 from sopbot.storage.audit import record_change
 from sopbot.storage.document_store import LocalDocumentStore
@@ -382,15 +382,6 @@ class SopImportService:
         admin = self._admin(member_id)
         with self.database.unit_of_work(read_only=True) as uow:
             return self._view(uow, self._open_draft(uow, admin, draft_id), admin)
-
-    def open_review(self, member_id: int) -> ReviewView | None:
-        """The admin's open review, if there is one."""
-        admin = self._admin(member_id)
-        with self.database.unit_of_work(read_only=True) as uow:
-            drafts = sop_drafts.open_drafts_of(uow, member_id)
-            if not drafts:
-                return None
-            return self._view(uow, self._open_draft(uow, admin, drafts[-1].id), admin)
 
     def press(
         self, member_id: int, draft_id: int, turn: int, op: str, number: int | None = None
@@ -735,8 +726,8 @@ class SopImportService:
                 mapped.append((role.name, names))
             else:
                 unmapped.append(role.name)
-        current = self.catalog.current(definition.id)
-        return Preview(definition, tuple(mapped), tuple(unmapped), current)
+        current = sop_catalog.current_versions(uow, definition.id)
+        return Preview(definition, tuple(mapped), tuple(unmapped), current[0] if current else None)
 
     def _map_roles(
         self,
