@@ -9,9 +9,11 @@ one carrying "Pasang" and "Batal".
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from sopbot.engine.errors import DomainError
@@ -48,6 +50,8 @@ from sopbot.services.sop_imports import (
 )
 from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
 from sopbot.storage.file_types import Refusal as FileRefusal
+
+log = logging.getLogger(__name__)
 
 DOCUMENT_QUESTION = "sop_document"  # the pending question: the admin's next file is an SOP
 TIME_QUESTION = "sop_time"  # the pending question: a typed standard time for the review
@@ -205,7 +209,12 @@ async def import_document(
     if pending is not None and pending.kind == DOCUMENT_QUESTION:
         await clear_prompt(context, chat.id, pending)
         await in_thread(caller.services.pending.clear, caller.member.id)
-    outcome = await in_thread(_service(caller).begin, caller.member.id, content, file_name)
+    try:
+        outcome = await in_thread(_service(caller).begin, caller.member.id, content, file_name)
+    except DomainError:  # no longer an admin since the file was sent
+        text = caller.text("status_report.not_admin")
+        await send_html(None, text, context=context, chat_id=chat.id)
+        return
     if isinstance(outcome, ImportRefused):
         await send_html(
             None, _refused_text(caller, file_name, outcome), context=context, chat_id=chat.id
@@ -268,10 +277,14 @@ async def show_review(
     """Show the review's question (editing message `edit`, or as a new message), wait for a
     typed answer where one is asked, and send the preview's pictures."""
     text, keyboard = _review_message(caller, view)
+    message_id: int | None = None
     if edit is not None:
-        await edit_html(context, chat_id, edit, text, keyboard)
-        message_id: int | None = edit
-    else:
+        try:
+            await edit_html(context, chat_id, edit, text, keyboard)
+            message_id = edit
+        except BadRequest as exc:  # too old to edit, or gone: the review goes on below it
+            log.info("the review message %s could not be edited: %s", edit, exc)
+    if message_id is None:
         message_id = await send_html(None, text, keyboard, context=context, chat_id=chat_id)
     pending = caller.services.pending
     member_id = caller.member.id
