@@ -39,6 +39,7 @@ from sopbot.handlers import (
     inbound_limit,
     onboarding,
     reports,
+    sop_admin,
     starting,
     uploads,
 )
@@ -59,9 +60,12 @@ from sopbot.messaging.notices import Notifier
 from sopbot.services.alerts import AlertService
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.services.commands import utc_now
+from sopbot.services.live_definitions import LiveDefinitions
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
+from sopbot.services.sop_catalog import SopCatalog
+from sopbot.services.sop_imports import SopImportService
 from sopbot.services.views import Views
 from sopbot.storage.database import Database
 from sopbot.storage.document_store import LocalDocumentStore
@@ -69,7 +73,17 @@ from sopbot.storage.notice_writer import NoticeWriter
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("tugas", "mulai", "riwayat", "status", "undang", "kalender", "bahasa", "bantuan")
+COMMANDS = (
+    "tugas",
+    "mulai",
+    "riwayat",
+    "status",
+    "undang",
+    "kalender",
+    "sop",
+    "bahasa",
+    "bantuan",
+)
 COMMAND_ECHO_LIMIT = 40  # characters of an unknown command repeated back (slash and @bot)
 # Updates are handled concurrently (a slow upload must not hold up others); the database
 # serialises what must be serialised.
@@ -164,6 +178,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         sender=sender,
         bot_username=bot_username or "",
         clock=clock,
+        sop_imports=_sop_imports(procedures, library, documents, clock),
     )
     reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
     procedures.reminders = ReminderObserver(reminders)
@@ -175,7 +190,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     application.bot_data["sopbot.audit_anchor"] = audit_anchor
     install(application, services)
     inbound_limit.register(application, inbound)
-    for feature in (onboarding, starting, dispositions, uploads, reports, calendar):
+    for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
@@ -184,6 +199,26 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     application.add_handler(CallbackQueryHandler(_unknown_button))
     application.add_error_handler(_on_error)
     return BotParts(application, services, sender, database, reminders, audit_anchor)
+
+
+def _sop_imports(
+    procedures: ProcedureService,
+    library: DefinitionSource,
+    documents: LocalDocumentStore,
+    clock: Callable[[], dt.datetime],
+) -> SopImportService:
+    """Importing SOPs from Telegram installs into the catalog the running bot follows (a live
+    library); with a fixed library (some tests), into a catalog nothing reads back."""
+    if isinstance(library, LiveDefinitions):
+        return SopImportService(
+            procedures,
+            catalog=library.catalog,
+            documents=documents,
+            refresh=library.refresh,
+            clock=clock,
+        )
+    catalog = SopCatalog(procedures.database, clock=clock)
+    return SopImportService(procedures, catalog=catalog, documents=documents, clock=clock)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

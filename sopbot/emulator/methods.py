@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -36,6 +37,7 @@ from sopbot.emulator.state import (
     JsonDict,
     StoredFile,
     StoredMessage,
+    StoredPhoto,
     WebhookConfig,
 )
 from sopbot.emulator.text_entities import FormattedText, format_text, utf16_len
@@ -46,6 +48,13 @@ MAX_CALLBACK_ANSWER = 200
 MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
 MAX_UPLOAD = 50 * 1024 * 1024  # a bot may upload up to 50 MB
 MAX_LONG_POLL = 50.0
+MAX_PHOTO = 10 * 1024 * 1024  # sendPhoto: at most 10 MB
+MAX_PHOTO_SIDES = 10_000  # sendPhoto: width + height
+MAX_PHOTO_RATIO = 20  # sendPhoto: the longer side at most 20 times the shorter
+_PNG_SIZE_END = 24  # the IHDR's width and height end here
+_JPEG_FRAMES = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
@@ -280,6 +289,60 @@ async def send_document(call: Call) -> JsonDict:
         reply_to=reply_to,
     )
     return message.to_json()
+
+
+async def send_photo(call: Call) -> JsonDict:
+    """sendPhoto: a PNG or JPEG picture (new upload or file_id) within Telegram's photo limits:
+    10 MB, width + height at most 10,000 px, sides' ratio at most 20."""
+    chat = _chat_for_sending(call)
+    photo = call.params.file("photo")
+    if photo is None:
+        raise bad_request("there is no photo in the request")
+    caption = _caption(call)
+    reply_to = _reply_target(call, chat)
+    markup, keyboard = _reply_markup(call)
+    stored = _document_file(call, photo)
+    if len(stored.content) > MAX_PHOTO:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    size = picture_size(stored.content)
+    if size is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = size
+    if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(
+        width, height
+    ):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    _count_send(call, chat)
+    _apply_keyboard(chat, keyboard)
+    message = call.state.add_message(
+        chat,
+        call.state.bot,
+        caption=caption,
+        photo=StoredPhoto(stored, width, height),
+        reply_markup=markup,
+        reply_to=reply_to,
+    )
+    return message.to_json()
+
+
+def picture_size(content: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, or None for anything else."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) >= _PNG_SIZE_END:
+        width, height = struct.unpack(">II", content[16:_PNG_SIZE_END])
+        return (width, height) if width and height else None
+    if not content.startswith(b"\xff\xd8"):
+        return None
+    index = 2
+    while index + 9 < len(content):
+        if content[index] != 0xFF:
+            return None
+        marker = content[index + 1]
+        length = struct.unpack(">H", content[index + 2 : index + 4])[0]
+        if marker in _JPEG_FRAMES:
+            height, width = struct.unpack(">HH", content[index + 5 : index + 9])
+            return (width, height) if width and height else None
+        index += 2 + length
+    return None
 
 
 def _document_file(call: Call, document: UploadedFile | str) -> StoredFile:
@@ -522,6 +585,7 @@ METHODS: dict[str, tuple[str, MethodFunction]] = {
         "getUpdates": get_updates,
         "sendMessage": send_message,
         "sendDocument": send_document,
+        "sendPhoto": send_photo,
         "editMessageText": edit_message_text,
         "editMessageReplyMarkup": edit_message_reply_markup,
         "answerCallbackQuery": answer_callback_query,

@@ -48,6 +48,7 @@ class SeenMessage:
     buttons: tuple[tuple[str, ...], ...]  # the inline keyboard: rows of button texts
     reply_to: int | None
     edited: bool
+    photo: bool = False  # a picture sent as a photo (its caption is `text`)
 
     @property
     def button_list(self) -> list[str]:
@@ -82,6 +83,7 @@ def _seen(message: StoredMessage, viewer: Account | None) -> SeenMessage:
         buttons=button_texts(message.reply_markup),
         reply_to=message.reply_to.message_id if message.reply_to else None,
         edited=message.edit_date is not None,
+        photo=message.photo is not None,
     )
 
 
@@ -380,6 +382,13 @@ class SimulatedUser(ChatWindow):
         if stored.document is None:
             raise LookupError(f"message {stored.message_id} has no document")
         return stored.document.content
+
+    def photo_content(self, message: SeenMessage | int) -> bytes:
+        """The bytes of a photo in the chat."""
+        stored = self._stored(message if isinstance(message, int) else message.message_id)
+        if stored.photo is None:
+            raise LookupError(f"message {stored.message_id} has no photo")
+        return stored.photo.file.content
 
     def reply_keyboard(self) -> tuple[tuple[str, ...], ...]:
         """The bot's reply keyboard shown instead of the phone's keyboard, if any."""

@@ -119,6 +119,26 @@ class StoredFile:
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    """A picture sent as a photo: the file and its size in pixels (Telegram keeps several
+    sizes; the emulator keeps the one it was sent in)."""
+
+    file: StoredFile
+    width: int
+    height: int
+
+    def size_json(self) -> JsonDict:
+        """The PhotoSize object."""
+        return {
+            "file_id": self.file.file_id,
+            "file_unique_id": self.file.file_unique_id,
+            "width": self.width,
+            "height": self.height,
+            "file_size": len(self.file.content),
+        }
+
+
 @dataclass(eq=False)
 class StoredMessage:
     """A message in a chat, in its current state (edits change it in place)."""
@@ -134,6 +154,7 @@ class StoredMessage:
     reply_markup: JsonDict | None = None
     reply_to: StoredMessage | None = None
     edit_date: int | None = None
+    photo: StoredPhoto | None = None
 
     @property
     def from_bot(self) -> bool:
@@ -158,6 +179,8 @@ class StoredMessage:
                 message["entities"] = self.text.entities_json()
         if self.document is not None:
             message["document"] = self.document.document_json()
+        if self.photo is not None:
+            message["photo"] = [self.photo.size_json()]
         if self.caption is not None and self.caption.text:
             message["caption"] = self.caption.text
             if self.caption.entities:
@@ -414,6 +437,7 @@ class EmulatorState:
         document: StoredFile | None = None,
         reply_markup: JsonDict | None = None,
         reply_to: StoredMessage | None = None,
+        photo: StoredPhoto | None = None,
     ) -> StoredMessage:
         """Store a new message in a chat and tell the waiters."""
         message = StoredMessage(
@@ -427,6 +451,7 @@ class EmulatorState:
             document=document,
             reply_markup=reply_markup,
             reply_to=reply_to,
+            photo=photo,
         )
         chat.next_message_id += 1
         chat.messages[message.message_id] = message

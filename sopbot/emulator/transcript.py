@@ -44,6 +44,8 @@ def _message_lines(message: SeenMessage, by_id: dict[int, SeenMessage]) -> list[
         body.append(f"↪ {_quote(quoted)}")
     if message.document is not None:
         body.append(f"📎 {message.document}")
+    if message.photo:
+        body.append("🖼️ (foto)")
     if message.text:
         body.extend(message.text.split("\n"))
     for row in message.buttons:

@@ -19,7 +19,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from sopbot.delivery.sender import OutboxSender, markup, send_html_text
+from sopbot.delivery.sender import OutboxSender, edit_html_text, markup, send_html_text
 from sopbot.delivery.telegram_errors import is_transient, retry_after_seconds
 from sopbot.engine.errors import DomainError
 from sopbot.messaging.catalog import Catalog, Language
@@ -28,6 +28,7 @@ from sopbot.messaging.formatting import (
     REASON_LIMIT,
     TITLE_LIMIT,
     escape,
+    fit_caption,
     split_message,
     utf16_length,
 )
@@ -37,6 +38,7 @@ from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey, Inbox
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInput, PendingInputs
 from sopbot.services.procedures import ProcedureService
+from sopbot.services.sop_imports import SopImportService
 from sopbot.services.views import Views
 from sopbot.storage.document_store import LocalDocumentStore
 from sopbot.storage.replies import queue_reply
@@ -95,6 +97,7 @@ class BotServices:
     sender: OutboxSender | None
     bot_username: str
     clock: Callable[[], dt.datetime]
+    sop_imports: SopImportService | None = None  # /sop: importing SOPs (a live catalog)
 
 
 SERVICES_KEY = "sopbot.services"
@@ -198,6 +201,74 @@ async def send_html(
             await _defer(services, target, parts[index:], keyboard, exc)
             return None
     return message_id
+
+
+async def edit_html(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    keyboard: Keyboard | None = None,
+) -> None:
+    """Replace a bot message's text (its first 4096 characters) and buttons, paced by the
+    chat's flood limits; a message that is as it should be already is left alone."""
+    services = services_of(context)
+    part = split_message(text)[0]
+
+    async def edit() -> None:
+        try:
+            await edit_html_text(context.bot, chat_id, message_id, part, markup(keyboard))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    await _with_retries(edit, services, chat_id)
+
+
+async def send_file(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    content: bytes,
+    file_name: str,
+    caption: str | None = None,
+) -> int:
+    """Send a document the bot made (a rendered SOP, a draft), its caption plain text cut to
+    Telegram's limit; its message id."""
+    services = services_of(context)
+
+    async def send() -> int:
+        sent = await context.bot.send_document(
+            chat_id,
+            content,
+            filename=file_name,
+            caption=fit_caption(caption) if caption else None,
+        )
+        return sent.message_id
+
+    return await _with_retries(send, services, chat_id)
+
+
+async def send_picture(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    content: bytes,
+    caption: str | None = None,
+    keyboard: Keyboard | None = None,
+) -> int:
+    """Send a picture the bot drew as a photo, with a plain caption cut to Telegram's limit
+    and buttons under it; its message id."""
+    services = services_of(context)
+
+    async def send() -> int:
+        sent = await context.bot.send_photo(
+            chat_id,
+            content,
+            caption=fit_caption(caption) if caption else None,
+            reply_markup=markup(keyboard),
+        )
+        return sent.message_id
+
+    return await _with_retries(send, services, chat_id)
 
 
 async def _defer(

@@ -26,11 +26,13 @@ from sopbot.handlers.common import (
     send_html,
     wake_sender,
 )
+from sopbot.handlers.sop_admin import answer_text as sop_answer_text
 from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, Pressed, callback, decode
 from sopbot.services.onboarding import MemberView
+from sopbot.services.pending import PendingInput
 
 _DISPOSITION_ACTIONS = (
     Action.COMPLETE,
@@ -279,20 +281,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             await send_html(message, too_long, context=context)
             return
         await clear_prompt(context, message.chat_id, pending)  # answered: no Batal any more
-        try:
-            if pending.kind.startswith("start_"):
-                await answer_start_input(
-                    update, context, member, pending.kind, pending.payload, text
-                )
-            else:
-                await _answer_reason(
-                    update, context, services, member, language, pending.kind, pending.payload, text
-                )
-        except DomainError as refusal:
-            await send_html(
-                message, await in_thread(refusal_text, services, language, refusal), context=context
-            )
-        wake_sender(context)
+        await _answer_pending(update, context, caller, pending, text)
         return
     reply_to = message.reply_to_message
     if reply_to is not None:
@@ -307,6 +296,34 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             await _keep_note(update, context, services, member, language, disposition_id, text)
             return
     await send_html(message, t(language, "hint.text"), context=context)
+
+
+async def _answer_pending(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    pending: PendingInput,
+    text: str,
+) -> None:
+    """The typed answer to an open question, handed to the feature that asked it."""
+    member, services, language = caller.member, caller.services, caller.language
+    if pending.kind.startswith("sop_"):
+        await sop_answer_text(update, context, caller, pending, text)
+        return
+    try:
+        if pending.kind.startswith("start_"):
+            await answer_start_input(update, context, member, pending.kind, pending.payload, text)
+        else:
+            await _answer_reason(
+                update, context, services, member, language, pending.kind, pending.payload, text
+            )
+    except DomainError as refusal:
+        await send_html(
+            update.effective_message,
+            await in_thread(refusal_text, services, language, refusal),
+            context=context,
+        )
+    wake_sender(context)
 
 
 async def _answer_reason(

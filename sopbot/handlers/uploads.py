@@ -35,11 +35,13 @@ from sopbot.handlers.common import (
     services_of,
     wake_sender,
 )
+from sopbot.handlers.sop_admin import DOCUMENT_QUESTION, import_document, wants_import
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
 from sopbot.services.commands import CommandKey
 from sopbot.services.onboarding import MemberView
+from sopbot.services.pending import PendingInput
 from sopbot.services.procedures import DocumentAttached, NewDocument
 from sopbot.services.views import TaskView
 from sopbot.storage.file_names import clean_name, delivery_name
@@ -110,6 +112,13 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         await send_html(message, caller.text("document.too_big", size=size), context=context)
         return
     pending = await in_thread(caller.services.pending.peek, caller.member.id)
+    asked = pending is not None and pending.kind == DOCUMENT_QUESTION and not pending.expired
+    if asked or wants_import(incoming.caption):
+        if caller.member.is_admin:
+            await _sop_document(update, context, caller, incoming, pending)
+        else:  # "/sop" as the caption: an admin's command, never a step's output
+            await send_html(message, caller.text("status_report.not_admin"), context=context)
+        return
     if pending is not None and pending.kind == "start_note" and not pending.expired:
         await _incoming_letter(update, context, caller.member, incoming, pending.payload)
         return
@@ -198,6 +207,33 @@ async def _incoming_letter(
         context=context,
         chat_id=chat.id if chat else None,
     )
+
+
+async def _sop_document(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    incoming: IncomingFile,
+    pending: PendingInput | None,
+) -> None:
+    """An admin's SOP document (asked for by /sop, or sent with the caption /sop): download it
+    within the size limit and hand it to the importer."""
+    chat = update.effective_chat
+    chat_id = chat.id if chat else None
+    too_big = caller.text("document.too_big", size=megabytes(incoming.size or 0, caller.language))
+    try:
+        content = await _download(context.bot, incoming.file_id)
+    except _TooBig:
+        await send_html(None, too_big, context=context, chat_id=chat_id)
+        return
+    except TelegramError as error:
+        if is_transient(error):
+            raise  # the inbox handles the update again once the trouble has passed
+        refused_as_too_big = isinstance(error, BadRequest) and "too big" in str(error).lower()
+        text = too_big if refused_as_too_big else caller.text("document.failed")
+        await send_html(None, text, context=context, chat_id=chat_id)
+        return
+    await import_document(update, context, caller, incoming.name, content, pending)
 
 
 @members_only

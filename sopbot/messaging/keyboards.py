@@ -35,6 +35,9 @@ class Action(StrEnum):
     LANGUAGE = "l"  # /bahasa
     INVITE = "i"  # /undang: invite for this position
     STATUS = "r"  # /riwayat or /status of this instance
+    SOP_IMPORT = "o"  # /sop: import an SOP document (asks for the file)
+    SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
+    SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,6 +140,24 @@ class SopCatalog:
                 sop_catalog.advance(uow)
             return result
 
+    def install_in(
+        self,
+        uow: UnitOfWork,
+        definition: SopDefinition,
+        origin: InstallOrigin,
+        by: int | None,
+        now: dt.datetime,
+    ) -> InstallResult:
+        """`install` inside the caller's transaction, for a command that changes more with it
+        (an install from Telegram maps the SOP's roles and writes its audit row too). Call it
+        once the command's own checks have passed: the stored version is remembered."""
+        _check_loaded(definition)
+        sop_catalog.lock(uow)
+        result = self._install(uow, definition, origin, by, now)
+        if result.changed:
+            sop_catalog.advance(uow)
+        return result
+
     def withdraw(self, sop_id: str, by: int | None = None) -> InstalledVersion | None:
         """Withdraw the SOP's current version: the version installed before it is current
         again (none: the SOP can no longer be started). The withdrawn install; None when the

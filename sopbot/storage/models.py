@@ -141,6 +141,30 @@ class SopInstallRow(SQLModel, table=True):
     withdrawn_by_id: int | None = Field(default=None, foreign_key="member.id")
 
 
+class SopDraftRow(SQLModel, table=True):
+    """An SOP document an agency admin sent the bot, imported to a draft definition and under
+    review in Telegram (migration 0013): kept so that a restart in the middle of a review loses
+    nothing. `status` is "open" while the review goes on, then "installed" or "cancelled"."""
+
+    __tablename__ = "sop_draft"
+    __table_args__ = (Index("ix_sop_draft_member_status", "member_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    member_id: int = Field(foreign_key="member.id")
+    file_name: str = Field(max_length=255)  # as the admin named it; only ever shown
+    file_sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)  # the original file in the document store
+    kind: str = Field(max_length=16)  # what the bytes were: docx, pdf, text, yaml
+    name: str = Field(max_length=200)  # the suggested file name of the SOP (its id's tail)
+    imported_text: str = Field(sa_column=Column(Text, nullable=False))  # as the importer wrote
+    draft_text: str = Field(sa_column=Column(Text, nullable=False))  # with the decisions made
+    review: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=16)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
 class SopFileSyncRow(SQLModel, table=True):
     """The digest last synced from an SOP's file in sop_defs/, so an unchanged file is not
     installed again over a newer version from Telegram (migration 0012)."""

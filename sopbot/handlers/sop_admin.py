@@ -1,0 +1,676 @@
+"""/sop (agency admins): the agency's installed SOPs with their versions and documents, and
+importing an SOP from the agency's own Word, PDF or .yaml file through a review with buttons.
+
+The import, the review and the install are decided by `sopbot.services.sop_imports`; this
+module turns updates into its calls and its views into messages. The review is one message,
+edited in place as the admin answers; the preview is the rendered table as pictures, the last
+one carrying "Pasang" and "Batal".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from sopbot.engine.errors import DomainError
+from sopbot.handlers.common import (
+    Caller,
+    answer,
+    ask_question,
+    clear_prompt,
+    command_key,
+    edit_html,
+    in_thread,
+    members_only,
+    remove_buttons,
+    send_file,
+    send_html,
+    send_picture,
+)
+from sopbot.messaging.formatting import escape, local_time, shorten
+from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, decode
+from sopbot.services.pending import PendingInput
+from sopbot.services.sop_imports import (
+    AgencySop,
+    ExecutorQuestion,
+    FixNeeded,
+    ImportRefused,
+    ImportStarted,
+    InvalidStandardTime,
+    Op,
+    Preview,
+    ReviewView,
+    RoleQuestion,
+    SopImportService,
+    TimeQuestion,
+)
+from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
+from sopbot.storage.file_types import Refusal as FileRefusal
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_QUESTION = "sop_document"  # the pending question: the admin's next file is an SOP
+TIME_QUESTION = "sop_time"  # the pending question: a typed standard time for the review
+VERSIONS_SHOWN = 3  # installs listed per SOP in /sop (the newest)
+BUTTON_TITLE = 40  # characters of an SOP's title on its document button
+CHOSEN = "☑️ "  # marks a chosen role or position on its button
+
+# Why an upload check refuses a file -> the answer (as uploads answers a step's output).
+_FILE_REFUSALS = {
+    FileRefusal.NOT_ACCEPTED: "document.wrong_type",
+    FileRefusal.MACROS: "document.refused_macros",
+    FileRefusal.ACTIVE_CONTENT: "document.refused_active_content",
+    FileRefusal.FORMULA: "document.refused_formula",
+    FileRefusal.ARCHIVE: "document.refused_archive",
+    FileRefusal.ENCRYPTED: "document.refused_encrypted",
+}
+
+
+def _service(caller: Caller) -> SopImportService:
+    service = caller.services.sop_imports
+    assert service is not None  # noqa: S101 - wired by the composition root
+    return service
+
+
+def wants_import(caption: str | None) -> bool:
+    """True for a document sent with the caption /sop (an import, as /sop impor asks)."""
+    command = (caption or "").split(maxsplit=1)[0].lower() if caption else ""
+    return command == "/sop" or command.startswith("/sop@")
+
+
+# -- /sop --------------------------------------------------------------------------------------
+
+
+@members_only
+async def sop_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """/sop: the agency's SOPs with their versions; /sop impor asks for a document."""
+    message = update.effective_message
+    if not caller.member.is_admin:
+        await send_html(message, caller.text("status_report.not_admin"), context=context)
+        return
+    args = [a.lower() for a in (context.args or [])]
+    if args and args[0] in ("impor", "import"):
+        await ask_for_document(context, message.chat_id if message else None, caller)
+        return
+    sops = await in_thread(_service(caller).agency_sops, caller.member.id)
+    text, keyboard = _catalog_message(caller, sops)
+    await send_html(message, text, keyboard, context=context)
+
+
+def _catalog_message(caller: Caller, sops: list[AgencySop]) -> tuple[str, Keyboard]:
+    member = caller.member
+    lines = [caller.text("sop.header", agency=escape(member.agency_name), count=len(sops))]
+    keyboard: Keyboard = []
+    if not sops:
+        lines.append(caller.text("sop.none"))
+    for sop in sops:
+        lines.append(caller.text("sop.item", title=escape(sop.title), sop_id=escape(sop.sop_id)))
+        current = next((v for v in sop.versions if not v.withdrawn), None)
+        for installed in sop.versions[:VERSIONS_SHOWN]:
+            state = ""
+            if installed is current:
+                state = caller.text("sop.current")
+            elif installed.withdrawn:
+                state = caller.text("sop.withdrawn")
+            lines.append(
+                caller.text(
+                    "sop.version_line",
+                    version=escape(installed.version),
+                    at=local_time(installed.installed_at, member.agency_timezone, caller.language),
+                    by=escape(installed.installed_by or caller.text("sop.by_server")),
+                    origin=caller.text(f"sop.origin_{installed.origin.value}"),
+                    state=state,
+                )
+            )
+        if len(sop.versions) > VERSIONS_SHOWN:
+            lines.append(caller.text("sop.more_versions", count=len(sop.versions) - VERSIONS_SHOWN))
+        if current is not None:
+            label = caller.text("button.sop_document", title=shorten(sop.title, BUTTON_TITLE))
+            keyboard.append([Button(label, callback(Action.SOP_DOCUMENT, current.install_id))])
+    lines.append("")
+    lines.append(caller.text("sop.footer"))
+    keyboard.append([Button(caller.text("button.sop_import"), callback(Action.SOP_IMPORT))])
+    return "\n".join(lines), keyboard
+
+
+async def ask_for_document(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int | None, caller: Caller
+) -> None:
+    """Wait for the admin's SOP document (their next file goes to the importer)."""
+    keyboard = [[Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))]]
+    await ask_question(
+        context,
+        chat_id,
+        caller.member.id,
+        DOCUMENT_QUESTION,
+        {},
+        caller.text("sop.ask_document"),
+        keyboard,
+    )
+
+
+@members_only
+async def import_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """ "➕ Impor SOP": ask for the document."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    if not caller.member.is_admin:
+        await answer(query, caller.text("status_report.not_admin"), show_alert=True)
+        return
+    await answer(query)
+    chat = update.effective_chat
+    await ask_for_document(context, chat.id if chat else None, caller)
+
+
+@members_only
+async def document_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """ "📄 Dokumen": the installed version drawn as the official document (PDF)."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    pressed = decode(query.data)
+    install_id = pressed.int_at(0) if pressed else None
+    chat = update.effective_chat
+    if install_id is None or chat is None:
+        await answer(query, caller.text("answer.invalid_button"), show_alert=True)
+        return
+    try:
+        rendered = await in_thread(_service(caller).rendered, caller.member.id, install_id)
+    except DomainError as refusal:
+        await _refuse_press(query, caller, refusal)
+        return
+    caption = caller.text("sop.document_caption", title=rendered.title, version=rendered.version)
+    await send_file(context, chat.id, rendered.content, rendered.file_name, caption)
+    await answer(query)
+
+
+# -- importing ---------------------------------------------------------------------------------
+
+
+async def import_document(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    file_name: str,
+    content: bytes,
+    pending: PendingInput | None,
+) -> None:
+    """A document an admin sent as an SOP: import it and open its review."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if pending is not None and pending.kind == DOCUMENT_QUESTION:
+        await clear_prompt(context, chat.id, pending)
+        await in_thread(caller.services.pending.clear, caller.member.id)
+    try:
+        outcome = await in_thread(_service(caller).begin, caller.member.id, content, file_name)
+    except DomainError:  # no longer an admin since the file was sent
+        text = caller.text("status_report.not_admin")
+        await send_html(None, text, context=context, chat_id=chat.id)
+        return
+    if isinstance(outcome, ImportRefused):
+        await send_html(
+            None, _refused_text(caller, file_name, outcome), context=context, chat_id=chat.id
+        )
+        return
+    await _tell_import(context, chat.id, caller, file_name, outcome)
+    await show_review(context, chat.id, caller, outcome.review)
+
+
+def _refused_text(caller: Caller, file_name: str, refused: ImportRefused) -> str:
+    if refused.refusal is not None:
+        reason = escape(refused.refusal.text(caller.language))
+    else:
+        key = _FILE_REFUSALS.get(
+            refused.file_refusal or FileRefusal.NOT_ACCEPTED, "document.wrong_type"
+        )
+        reason = caller.text(key, allowed=ALLOWED_TYPES_DESCRIPTION)
+    return caller.text("sop.refused", name=escape(file_name), reason=reason)
+
+
+async def _tell_import(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    caller: Caller,
+    file_name: str,
+    started: ImportStarted,
+) -> None:
+    """What was read: the replaced draft, the counts and the report."""
+    lines: list[str] = []
+    if started.replaced is not None:
+        lines.append(caller.text("sop.replaced", name=escape(started.replaced)))
+    summary = started.summary
+    lines.append(
+        caller.text(
+            "sop.summary",
+            name=escape(file_name),
+            steps=summary.steps,
+            roles=summary.roles,
+            decisions=summary.decisions,
+            undecided=summary.undecided,
+        )
+    )
+    report = summary.report.render(caller.language, as_html=True)
+    if report:
+        lines += ["", caller.text("sop.report_header"), report]
+    await send_html(None, "\n".join(lines), context=context, chat_id=chat_id)
+
+
+# -- the review --------------------------------------------------------------------------------
+
+
+async def show_review(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    caller: Caller,
+    view: ReviewView,
+    *,
+    edit: int | None = None,
+) -> None:
+    """Show the review's question (editing message `edit`, or as a new message), wait for a
+    typed answer where one is asked, and send the preview's pictures."""
+    text, keyboard = _review_message(caller, view)
+    message_id: int | None = None
+    if edit is not None:
+        try:
+            await edit_html(context, chat_id, edit, text, keyboard)
+            message_id = edit
+        except BadRequest as exc:  # too old to edit, or gone: the review goes on below it
+            log.info("the review message %s could not be edited: %s", edit, exc)
+    if message_id is None:
+        message_id = await send_html(None, text, keyboard, context=context, chat_id=chat_id)
+    pending = caller.services.pending
+    member_id = caller.member.id
+    if view.time is not None:
+        await in_thread(pending.ask, member_id, TIME_QUESTION, {"draft_id": view.draft_id})
+        if message_id is not None:
+            await in_thread(pending.shown, member_id, TIME_QUESTION, message_id)
+    elif view.fix is not None:
+        await in_thread(pending.ask, member_id, DOCUMENT_QUESTION, {"draft_id": view.draft_id})
+    else:
+        waiting = await in_thread(pending.peek, member_id)
+        if waiting is not None and waiting.kind == TIME_QUESTION:
+            await in_thread(pending.clear, member_id)
+    if view.preview is not None:
+        await _send_pictures(context, chat_id, caller, view)
+
+
+async def _send_pictures(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, caller: Caller, view: ReviewView
+) -> None:
+    preview = view.preview
+    assert preview is not None  # noqa: S101 - checked by the caller
+    pictures = await in_thread(_service(caller).preview_pictures, caller.member.id, view.draft_id)
+    title = preview.definition.identity.name
+    buttons = [
+        [
+            _review_button(caller, view, "button.install", Op.INSTALL),
+            _review_button(caller, view, "button.cancel_import", Op.CANCEL),
+        ]
+    ]
+    for page, picture in enumerate(pictures, start=1):
+        caption = caller.text("sop.picture_caption", title=title, page=page, pages=len(pictures))
+        keyboard = buttons if page == len(pictures) else None
+        await send_picture(context, chat_id, picture, caption, keyboard)
+
+
+def _review_button(
+    caller: Caller, view: ReviewView, label: str, op: Op, number: int | None = None, **params: Any
+) -> Button:
+    parts: list[str | int] = [view.draft_id, view.turn, op.value]
+    if number is not None:
+        parts.append(number)
+    return Button(caller.text(label, **params), callback(Action.SOP_REVIEW, *parts))
+
+
+def _review_message(caller: Caller, view: ReviewView) -> tuple[str, Keyboard]:
+    if view.executor is not None:
+        return _executor_message(caller, view, view.executor)
+    if view.time is not None:
+        return _time_message(caller, view, view.time)
+    if view.role is not None:
+        return _role_message(caller, view, view.role)
+    if view.preview is not None:
+        return _preview_message(caller, view.preview), []
+    assert view.fix is not None  # noqa: S101 - the one stage left
+    return _fix_message(caller, view, view.fix)
+
+
+def _cancel_row(caller: Caller, view: ReviewView) -> list[Button]:
+    return [_review_button(caller, view, "button.cancel_import", Op.CANCEL)]
+
+
+def _executor_message(
+    caller: Caller, view: ReviewView, question: ExecutorQuestion
+) -> tuple[str, Keyboard]:
+    step = question.step
+    names = {role.key: role.name for role in question.roles}
+    activity = escape(shorten(step.activity, 300))
+    number, total = step.index + 1, question.total
+    if step.executor_undecided:
+        suggested = names.get(step.suggestion or "")
+        suggestion = caller.text("sop.suggestion", role=escape(suggested)) if suggested else ""
+        lines = [
+            caller.text(
+                "sop.executor_undecided",
+                number=number,
+                total=total,
+                activity=activity,
+                suggestion=suggestion,
+            )
+        ]
+    else:
+        roles = ", ".join(names.get(key, key) for key in step.executors)
+        lines = [
+            caller.text(
+                "sop.executor_read",
+                number=number,
+                total=total,
+                activity=activity,
+                roles=escape(roles),
+            )
+        ]
+    if question.how is not None:
+        how = f"{question.how.text(caller.language, as_html=True)} ({escape(question.how.where)})"
+        lines.append(caller.text("sop.how", how=how))
+    keyboard: Keyboard = []
+    role_buttons: list[Button] = []
+    if question.several:
+        picked = ", ".join(names.get(key, key) for key in question.picked)
+        lines.append(
+            caller.text(
+                "sop.pick_several", picked=escape(picked) or caller.text("sop.nothing_picked")
+            )
+        )
+        for index, role in enumerate(question.roles):
+            mark = CHOSEN if role.key in question.picked else ""
+            role_buttons.append(
+                Button(
+                    mark + shorten(role.name, 40),
+                    callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TOGGLE.value, index),
+                )
+            )
+        keyboard += _pairs(role_buttons)
+        if question.picked:
+            keyboard.append([_review_button(caller, view, "button.next", Op.NEXT)])
+    else:
+        lines.append(
+            caller.text("sop.pick_undecided" if step.executor_undecided else "sop.pick_one")
+        )
+        if not step.executor_undecided:
+            keyboard.append([_review_button(caller, view, "button.correct", Op.CONFIRM)])
+        for index, role in enumerate(question.roles):
+            role_buttons.append(
+                Button(
+                    shorten(role.name, 40),
+                    callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.PICK.value, index),
+                )
+            )
+        keyboard += _pairs(role_buttons)
+        keyboard.append([_review_button(caller, view, "button.several", Op.SEVERAL)])
+    if question.rest_decided and not step.executor_undecided:
+        keyboard.append([_review_button(caller, view, "button.correct_rest", Op.REST)])
+    keyboard.append(_cancel_row(caller, view))
+    return "\n".join(lines), keyboard
+
+
+def _time_message(caller: Caller, view: ReviewView, question: TimeQuestion) -> tuple[str, Keyboard]:
+    step = question.step
+    params = {
+        "number": escape(step.label),
+        "activity": escape(shorten(step.activity, 300)),
+        "written": escape(step.time_written),
+    }
+    if not step.time_written:
+        key = "sop.time_missing"
+    elif question.candidates:
+        key = "sop.time_question"
+    else:
+        key = "sop.time_typed"
+    keyboard: Keyboard = [
+        [
+            Button(
+                candidate, callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TIME.value, i)
+            )
+            for i, candidate in enumerate(question.candidates)
+        ]
+    ]
+    keyboard = [row for row in keyboard if row]
+    keyboard.append(_cancel_row(caller, view))
+    return caller.text(key, **params), keyboard
+
+
+def _fix_message(caller: Caller, view: ReviewView, fix: FixNeeded) -> tuple[str, Keyboard]:
+    lines = [caller.text("sop.fix_header", name=escape(view.file_name))]
+    lines += [caller.text("sop.fix_mark", line=m.line, key=escape(m.key)) for m in fix.open_marks]
+    marked = {m.line for m in fix.open_marks}
+    lines += [
+        caller.text("sop.fix_problem", problem=escape(str(p)))
+        for p in fix.problems
+        if p.line not in marked
+    ][:20]
+    lines.append(caller.text("sop.fix_footer"))
+    keyboard = [
+        [_review_button(caller, view, "button.send_draft", Op.YAML)],
+        _cancel_row(caller, view),
+    ]
+    return "\n".join(lines), keyboard
+
+
+def _role_message(caller: Caller, view: ReviewView, question: RoleQuestion) -> tuple[str, Keyboard]:
+    lines = [
+        caller.text(
+            "sop.role_question",
+            number=question.number,
+            total=question.total,
+            role=escape(question.role.name),
+        )
+    ]
+    if question.existing:
+        existing = ", ".join(p.name for p in question.existing)
+        lines.append(caller.text("sop.role_existing", positions=escape(existing)))
+    chosen = [p.name for p in question.positions if p.id in question.picked]
+    if chosen:
+        lines.append(caller.text("sop.role_picked", positions=escape(", ".join(chosen))))
+    if not question.positions and not question.existing:
+        lines.append(caller.text("sop.role_no_positions"))
+    lines.append(caller.text("sop.role_skip_warning"))
+    buttons = [
+        Button(
+            (CHOSEN if p.id in question.picked else "") + shorten(p.name, 40),
+            callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TOGGLE.value, p.id),
+        )
+        for p in question.positions
+    ]
+    keyboard = _pairs(buttons)
+    last_row = [_review_button(caller, view, "button.skip_role", Op.SKIP)]
+    if question.picked or question.existing:
+        last_row.insert(0, _review_button(caller, view, "button.next", Op.NEXT))
+    keyboard.append(last_row)
+    keyboard.append(_cancel_row(caller, view))
+    return "\n".join(lines), keyboard
+
+
+def _preview_message(caller: Caller, preview: Preview) -> str:
+    definition = preview.definition
+    lines = [
+        caller.text(
+            "sop.preview",
+            title=escape(definition.identity.name),
+            sop_id=escape(definition.id),
+            version=escape(definition.version),
+        )
+    ]
+    if preview.current is not None and preview.current.digest != definition.digest:
+        lines.append(caller.text("sop.preview_replaces", version=escape(preview.current.version)))
+    lines += [
+        caller.text("sop.preview_mapped", role=escape(role), positions=escape(", ".join(names)))
+        for role, names in preview.mapped
+    ]
+    if preview.unmapped:
+        lines.append(caller.text("sop.preview_unmapped", roles=escape(", ".join(preview.unmapped))))
+    return "\n".join(lines)
+
+
+def _pairs(buttons: list[Button]) -> Keyboard:
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+@members_only
+async def review_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """A button of an import's review, checked by the service against the review as it is."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    pressed = decode(query.data)
+    draft_id = pressed.int_at(0) if pressed else None
+    turn = pressed.int_at(1) if pressed else None
+    op = pressed.part(2) if pressed else None
+    number = pressed.int_at(3) if pressed and len(pressed.parts) > 3 else None
+    chat = update.effective_chat
+    message = query.message
+    if draft_id is None or turn is None or op is None or chat is None or message is None:
+        await answer(query, caller.text("answer.invalid_button"), show_alert=True)
+        return
+    service = _service(caller)
+    member_id = caller.member.id
+    try:
+        if op == Op.CANCEL.value:
+            name = await in_thread(service.cancel, member_id, draft_id)
+            await remove_buttons(query, context)
+            await send_html(
+                None,
+                caller.text("sop.cancelled", name=escape(name)),
+                context=context,
+                chat_id=chat.id,
+            )
+            await _forget_question(caller)
+            await answer(query)
+            return
+        if op == Op.YAML.value:
+            draft = await in_thread(service.draft_file, member_id, draft_id)
+            caption = caller.text("sop.draft_caption", name=draft.file_name)
+            await send_file(context, chat.id, draft.content, draft.file_name, caption)
+            await answer(query)
+            return
+        if op == Op.INSTALL.value:
+            await _install(update, context, caller, draft_id, turn)
+            return
+        view = await in_thread(service.press, member_id, draft_id, turn, op, number)
+    except DomainError as refusal:
+        await _refuse_press(query, caller, refusal)
+        return
+    # Answered once the review shows its next question: the press's spinner ends with it.
+    await show_review(context, chat.id, caller, view, edit=message.message_id)
+    await answer(query)
+
+
+async def _install(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, draft_id: int, turn: int
+) -> None:
+    """ "📥 Pasang": install, then say which version runs now."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None  # noqa: S101 - checked by the caller
+    assert chat is not None  # noqa: S101 - checked by the caller
+    outcome = await in_thread(
+        _service(caller).install, command_key(update, context), caller.member.id, draft_id, turn
+    )
+    await remove_buttons(query, context)
+    installed = outcome.result
+    key = "sop.installed" if installed.changed else "sop.unchanged"
+    lines = [
+        caller.text(
+            key,
+            title=escape(installed.title),
+            version=escape(installed.version),
+            sop_id=escape(installed.sop_id),
+        )
+    ]
+    if installed.mapped:
+        lines.append(caller.text("sop.installed_mapped", count=installed.mapped))
+    if installed.unmapped:
+        lines.append(caller.text("sop.installed_unmapped", roles=escape(installed.unmapped)))
+    await send_html(None, "\n".join(lines), context=context, chat_id=chat.id)
+    await _forget_question(caller)
+    await answer(query)
+
+
+async def _forget_question(caller: Caller) -> None:
+    """The review ended: the bot waits for no typed time or document of it any more."""
+    pending = caller.services.pending
+    waiting = await in_thread(pending.peek, caller.member.id)
+    if waiting is not None and waiting.kind in (TIME_QUESTION, DOCUMENT_QUESTION):
+        await in_thread(pending.clear, caller.member.id)
+
+
+async def _refuse_press(query: Any, caller: Caller, refusal: DomainError) -> None:
+    key = "status_report.not_admin" if refusal.code == "not_allowed" else "answer.invalid_button"
+    await answer(query, caller.text(key), show_alert=True)
+
+
+# -- typed answers -----------------------------------------------------------------------------
+
+
+async def answer_text(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    pending: PendingInput,
+    text: str,
+) -> None:
+    """Text typed while the review waits: a standard time, or (by mistake) instead of a file."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None:
+        return
+    if pending.kind == DOCUMENT_QUESTION:
+        keyboard = [[Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))]]
+        await ask_question(
+            context,
+            chat.id,
+            caller.member.id,
+            DOCUMENT_QUESTION,
+            {k: v for k, v in pending.payload.items() if k == "draft_id"},
+            caller.text("sop.send_a_document"),
+            keyboard,
+        )
+        return
+    draft_id = pending.payload.get("draft_id")
+    service = _service(caller)
+    if not isinstance(draft_id, int):
+        await send_html(message, caller.text("answer.invalid_button"), context=context)
+        return
+    try:
+        view = await in_thread(service.answer_time, caller.member.id, draft_id, text)
+    except InvalidStandardTime:
+        await send_html(
+            message, caller.text("sop.time_invalid", time=escape(text[:50])), context=context
+        )
+        view = await in_thread(service.view, caller.member.id, draft_id)
+    except DomainError:
+        await send_html(message, caller.text("answer.invalid_button"), context=context)
+        return
+    await show_review(context, chat.id, caller, view)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add /sop and the buttons of its list and of an import's review."""
+    application.add_handler(CommandHandler("sop", sop_command, filters=filters.ChatType.PRIVATE))
+    application.add_handler(
+        CallbackQueryHandler(import_pressed, pattern=f"^{Action.SOP_IMPORT.value}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(document_pressed, pattern=f"^{Action.SOP_DOCUMENT.value}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(review_pressed, pattern=f"^{Action.SOP_REVIEW.value}:")
+    )

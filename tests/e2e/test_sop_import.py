@@ -1,0 +1,446 @@
+"""SOPs from Telegram, through the real bot: an agency admin sends the agency's Word file, the
+bot imports it and asks with buttons what the document cannot say, shows the rendered table,
+and "Pasang" installs a version that /mulai runs at once. /sop lists the versions and sends the
+document; non-admins never reach the importer; stale, forged and repeated buttons change
+nothing; a restart in the middle of a review loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import col, select
+
+from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.lifecycle import running
+from sopbot.bot.runner import sync_at_start_up
+from sopbot.demo.officials import Official, settle
+from sopbot.demo.scenario import (
+    SIMULATED_FLOOD,
+    SIMULATED_INBOUND,
+    World,
+    _enrol,
+    start_procedure,
+    world,
+)
+from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage
+from sopbot.engine.library import SopLibrary, load_library
+from sopbot.messaging.catalog import Language, default_catalog
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+from sopbot.storage.models import AuditRow, RoleMappingRow, SopDraftRow, SopInstallRow
+from tests.documents.docx_samples import Row, Sample, build
+from tests.helpers.audit import TEST_AUDIT_KEY
+from tests.helpers.definitions import definition_text, write_definition
+
+T = default_catalog().text
+SOP = "dinas-contoh/surat"
+ROLES = ["Kepala Dinas", "Sekretaris"]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ROWS = [
+    Row("1", "Memberi disposisi surat masuk", [0], symbol="flowChartTerminator"),
+    Row("2", "Mengagendakan surat", [], time="1-2 Hari"),  # no symbol: a guess to decide
+    Row("3", "Menindaklanjuti surat", [1], output="Surat balasan"),
+]
+NEW_SOP = "dinas-contoh/pengelolaan-surat-masuk"
+CANCEL = T(Language.ID, "button.cancel_import")
+PASANG = T(Language.ID, "button.install")
+
+
+def word_file(rows: list[Row] = ROWS) -> bytes:
+    """The agency's SOP as Word writes it."""
+    return build(Sample(ROLES, rows))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An agency with one SOP in its folder (its roles: Kepala Dinas, Sekretaris)."""
+    root = tmp_path / "sop_defs"
+    write_definition(root, SOP, definition_text())
+    return root
+
+
+@pytest.fixture
+async def contoh(folder: Path, database: Database, tmp_path: Path) -> AsyncIterator[World]:
+    """The agency's admin and one official per role, bot running (SQLite and PostgreSQL)."""
+    async with world(
+        load_library(folder),
+        SOP,
+        database=database,
+        documents_dir=tmp_path / "documents",
+        catalog_check_seconds=0,
+    ) as running_world:
+        yield running_world
+
+
+# -- the admin at the phone ------------------------------------------------------------------
+
+
+def review_of(admin: Official) -> SeenMessage:
+    """The newest bot message that still shows the review's Batal."""
+    for message in reversed(admin.user.bot_messages()):
+        if CANCEL in message.button_list:
+            return message
+    raise LookupError("no review on the screen")
+
+
+async def until(admin: Official, check: Callable[[], bool], what: str) -> None:
+    """Wait for the chat to show something (never a fixed sleep)."""
+    await admin.user.wait_until(check, 30.0, what)
+
+
+async def tap(admin: Official, text: str) -> CallbackAnswer:
+    """Press a button of the review as it is on the screen now."""
+    return await admin.press_text(review_of(admin), text)
+
+
+async def send_sop(admin: Official, content: bytes, name: str, caption: str | None = None) -> None:
+    """Send a document, and wait for the bot to answer it with a review or a refusal."""
+    seen = len(admin.user.bot_messages())
+    admin.user.send_document(content, name, DOCX, caption=caption)
+    await until(admin, lambda: len(admin.user.bot_messages()) > seen, "the answer")
+    await until(
+        admin,
+        lambda: any(
+            CANCEL in m.button_list or "tidak dapat diimpor" in (m.text or "")
+            for m in admin.user.bot_messages()[seen:]
+        ),
+        "the review",
+    )
+
+
+async def to_preview(admin: Official) -> None:
+    """Wait for the preview's pictures, the last one with Pasang."""
+    await until(
+        admin,
+        lambda: any(m.photo and PASANG in m.button_list for m in admin.user.bot_messages()),
+        "the preview",
+    )
+
+
+def preview_of(admin: Official) -> SeenMessage:
+    return next(m for m in reversed(admin.user.bot_messages()) if m.photo)
+
+
+async def review_word_file(demo: World) -> None:
+    """The review of ROWS, every question answered, up to the preview."""
+    admin = demo.admin
+    first = review_of(admin)
+    assert "Langkah 1 dari 3" in (first.text or "")
+    assert "Pelaksana terbaca: Kepala Dinas" in (first.text or "")
+    await tap(admin, "✅ Benar")
+    second = review_of(admin)
+    assert second.message_id == first.message_id  # one message, edited in place
+    assert "Langkah 2 dari 3" in (second.text or "")
+    assert "belum dapat dipastikan (dugaan: Kepala Dinas)" in (second.text or "")
+    assert "✅ Benar" not in second.button_list  # an undecided executor has nothing to confirm
+    await tap(admin, "Sekretaris")
+    third = review_of(admin)
+    assert "Langkah 3 dari 3" in (third.text or "")
+    await tap(admin, "✅ Benar")
+    time = review_of(admin)
+    assert "1-2 Hari" in (time.text or "")
+    assert {"1 Hari", "2 Hari"} <= set(time.button_list)
+    await tap(admin, "2 Hari")
+    for role in ROLES:
+        question = review_of(admin)
+        assert f": {role}</b>" in (question.text or "") or f": {role}" in (question.text or "")
+        await tap(admin, role)  # the agency's position of the same name
+        assert f"☑️ {role}" in review_of(admin).button_list
+        await tap(admin, "▶️ Lanjut")
+    await to_preview(admin)
+
+
+def rows_of(demo: World, model: type) -> list:  # type: ignore[type-arg]
+    with demo.parts.database.transaction() as session:
+        return list(session.exec(select(model)).all())
+
+
+# -- the plays -------------------------------------------------------------------------------
+
+
+async def test_an_admin_with_a_word_file_gets_a_running_sop(contoh: World) -> None:
+    demo, admin = contoh, contoh.admin
+    (listing,) = await admin.say("/sop")
+    assert SOP in (listing.text or "")
+    await admin.press_text(listing, "➕ Impor SOP")
+    await until(admin, lambda: "Kirim berkas SOP" in (admin.user.last_bot_message().text or ""), "")
+
+    await send_sop(admin, word_file(), "SOP Surat Masuk.docx")
+    summary = next(m for m in admin.user.bot_messages() if "terbaca:" in (m.text or ""))
+    assert "3 langkah, 2 pelaksana" in (summary.text or "")
+    assert "Harus diputuskan (2)" in (summary.text or "")
+    await review_word_file(demo)
+
+    text = review_of(admin).text if CANCEL in review_of(admin).button_list else ""
+    preview = next(m for m in reversed(admin.user.bot_messages()) if "Pratinjau" in (m.text or ""))
+    assert NEW_SOP in (preview.text or "")
+    assert "Kepala Dinas → Kepala Dinas" in (preview.text or ""), text
+    picture = admin.user.photo_content(preview_of(admin))
+    assert Image.open(io.BytesIO(picture)).width >= 1000  # the rendered table, to read
+
+    answered = await admin.press_text(preview_of(admin), PASANG)
+    assert answered.text is None
+    installed = admin.user.last_bot_message().text or ""
+    assert "versi" in installed
+    assert "terpasang" in installed
+    assert "sudah dapat dimulai dengan /mulai" in installed
+    assert "2 pemetaan peran ditambahkan" in installed
+
+    installs = [r for r in rows_of(demo, SopInstallRow) if r.sop_id == NEW_SOP]
+    assert len(installs) == 1
+    assert installs[0].origin == "telegram"
+    assert installs[0].installed_by_id == admin.member_id
+    (draft,) = rows_of(demo, SopDraftRow)
+    assert draft.status == "installed"
+    assert 'baku: "2 Hari"' in draft.draft_text
+    assert "# Draft imported" in draft.draft_text  # the importer's comments stay
+    assert any(a.entity == "sop_install" for a in rows_of(demo, AuditRow))
+
+    # The admin starts it; the first disposition reaches the holder of the mapped position.
+    (menu,) = await admin.say("/mulai")
+    await admin.press_text(menu, "Pengelolaan Surat Masuk")
+    await admin.user.wait_for_bot_messages(1)
+    await admin.say("Surat dari Gubernur")
+    await admin.say("Segera")
+    await settle(demo.emulator, demo.parts)
+    kepala = demo.officials["kepala_dinas"]
+    assert "Memberi disposisi surat masuk" in (kepala.disposition().text or "")
+
+
+async def test_pasang_twice_installs_once_and_the_same_file_again_changes_nothing(
+    contoh: World,
+) -> None:
+    demo, admin = contoh, contoh.admin
+    await send_sop(admin, word_file(), "surat.docx", caption="/sop")
+    await review_word_file(demo)
+    picture = preview_of(admin)
+    data = dict(admin.user.button_data(picture))[PASANG]
+    assert data is not None
+    first = admin.user.press_raw(picture.message_id, data)
+    second = admin.user.press_raw(picture.message_id, data)  # a double tap
+    await admin.user.wait_for_answer(first)
+    await admin.user.wait_for_answer(second)
+    await settle(demo.emulator, demo.parts)
+    installs = [r for r in rows_of(demo, SopInstallRow) if r.sop_id == NEW_SOP]
+    assert len(installs) == 1
+    assert len([r for r in rows_of(demo, RoleMappingRow) if r.sop_id == NEW_SOP]) == 2
+
+    # The same document again: mapped already, so Lanjut; "versi ini sudah terpasang".
+    await send_sop(admin, word_file(), "surat.docx", caption="/sop")
+    await tap(admin, "✅ Benar")
+    await tap(admin, "Sekretaris")
+    await tap(admin, "✅ Benar")
+    await tap(admin, "2 Hari")
+    for _ in ROLES:
+        assert "Sudah dipetakan ke" in (review_of(admin).text or "")
+        await tap(admin, "▶️ Lanjut")
+    await to_preview(admin)
+    await admin.press_text(preview_of(admin), PASANG)
+    assert "versi ini sudah terpasang" in (admin.user.last_bot_message().text or "")
+    assert len([r for r in rows_of(demo, SopInstallRow) if r.sop_id == NEW_SOP]) == 1
+
+
+def draft_row(demo: World) -> SopDraftRow:
+    """The admin's newest draft."""
+    with demo.parts.database.transaction() as session:
+        found = session.exec(select(SopDraftRow).order_by(col(SopDraftRow.id).desc())).first()
+    assert found is not None
+    return found
+
+
+def data_of(admin: Official, message: SeenMessage, text: str) -> str:
+    """The callback data of a button, as a tampered client reads it."""
+    data = dict(admin.user.button_data(message))[text]
+    assert data is not None
+    return data
+
+
+async def forged(official: Official, message_id: int, data: str) -> CallbackAnswer:
+    return await official.user.wait_for_answer(official.user.press_raw(message_id, data))
+
+
+async def test_stale_forged_and_foreign_buttons_change_nothing(contoh: World) -> None:
+    demo, admin = contoh, contoh.admin
+    await send_sop(admin, word_file(), "surat.docx", caption="/sop")
+    review = review_of(admin)
+    confirm = data_of(admin, review, "✅ Benar")
+    pick = data_of(admin, review, "Sekretaris")
+    await tap(admin, "✅ Benar")  # the review moves on: the buttons above are stale now
+    before = draft_row(demo)
+    assert before.id is not None
+    invalid = T(Language.ID, "answer.invalid_button")
+    for data in (
+        confirm,  # pressed again from an old screen
+        pick,  # a role button of the step before
+        pick.rsplit(":", 1)[0] + ":9",  # a role that is not there
+        f"v:{before.id + 100}:1:ok",  # someone else's draft, or none
+        f"v:{before.id}:1:install",  # Pasang before the preview
+        f"v:{before.id}:1:dance",  # no such button
+        "d:99999",  # a document of no installed version
+    ):
+        answered = await forged(admin, review.message_id, data)
+        assert answered.show_alert, data
+        assert answered.text == invalid, data
+    # An official who is not an admin tries the admin's live button.
+    sekretaris = demo.officials["sekretaris"]
+    live = data_of(admin, review_of(admin), "Kepala Dinas")
+    theirs = sekretaris.user.bot_messages()[-1].message_id
+    refused = await forged(sekretaris, theirs, live)
+    assert refused.text == T(Language.ID, "status_report.not_admin")
+    await settle(demo.emulator, demo.parts)
+    after = draft_row(demo)
+    assert (after.review, after.draft_text, after.status) == (
+        before.review,
+        before.draft_text,
+        before.status,
+    )
+    assert "Langkah 2 dari 3" in (review_of(admin).text or "")
+
+
+async def test_non_admins_never_reach_the_importer(contoh: World) -> None:
+    demo = contoh
+    sekretaris = demo.officials["sekretaris"]
+    not_admin = T(Language.ID, "status_report.not_admin")
+    (answer,) = await sekretaris.say("/sop")
+    assert answer.text == not_admin
+    sekretaris.user.send_document(word_file(), "sop.docx", DOCX, caption="/sop")
+    (answer,) = await sekretaris.user.wait_for_bot_messages(1)
+    assert answer.text == not_admin
+
+    # Their document is a step's output, as it always was.
+    await start_procedure(demo, title="Surat undangan rapat")  # step 1 is the starter's
+    received = await sekretaris.upload(sekretaris.disposition(), word_file(), "sop.docx", DOCX)
+    assert "diterima" in (received.text or "")
+    assert rows_of(demo, SopDraftRow) == []
+
+
+async def test_a_scan_and_an_old_word_file_are_refused_with_what_to_send(contoh: World) -> None:
+    demo, admin = contoh, contoh.admin
+    page = Image.new("RGB", (600, 400), "white")
+    scan = io.BytesIO()
+    page.save(scan, format="PDF")
+    await send_sop(admin, scan.getvalue(), "scan.pdf", caption="/sop")
+    refused = admin.user.last_bot_message().text or ""
+    assert "scan.pdf tidak dapat diimpor" in refused
+    assert "hasil pindaian" in refused
+    await send_sop(admin, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "sop.doc", "/sop")
+    assert "simpan sebagai .docx" in (admin.user.last_bot_message().text or "")
+    assert rows_of(demo, SopDraftRow) == []
+
+
+async def test_sop_lists_versions_and_sends_the_document(contoh: World) -> None:
+    admin = contoh.admin
+    (listing,) = await admin.say("/sop")
+    text = listing.text or ""
+    assert "📘 Contoh · dinas-contoh/surat" in text
+    assert "versi 2026-05-04" in text
+    assert "dari berkas di server · berlaku" in text
+    await admin.press_text(listing, "📄 Dokumen: Contoh")
+    await until(admin, lambda: admin.user.last_bot_message().document is not None, "the PDF")
+    sent = admin.user.last_bot_message()
+    assert sent.document == "surat.pdf"
+    assert (sent.text or "").startswith("📄 Contoh · versi 2026-05-04")
+    assert admin.user.document_content(sent).startswith(b"%PDF")
+
+
+YAML_SOP = definition_text(
+    steps="  - no: 1\n    kegiatan: Memberi disposisi\n    pelaksana: kepala_dinas\n"
+    "    waktu: 5 Menit\n    jenis_output: catatan\n"
+    "  - no: 2\n    kegiatan: Memeriksa konsep\n    pelaksana: sekretaris\n"
+    '    waktu: {tertulis: segera, baku: "??"}\n    jenis_output: catatan\n'
+    '    keputusan:\n      ya: 3\n      tidak: "??"\n'
+    "  - no: 3\n    kegiatan: Menandatangani\n    pelaksana: kepala_dinas\n"
+    "    waktu: 10 Menit\n    jenis_output: tidak_ada\n"
+).replace("  nama: Contoh\n", "  nama: Contoh\n  revisi: 2\n", 1)
+
+
+async def test_a_yaml_skips_the_executors_and_what_buttons_cannot_settle_comes_back_as_yaml(
+    contoh: World,
+) -> None:
+    demo, admin = contoh, contoh.admin
+    await send_sop(admin, YAML_SOP.encode(), "surat.yaml", caption="/sop")
+    time = review_of(admin)  # no executor to confirm: a person wrote the file
+    assert "segera" in (time.text or "")
+    assert "Ketik waktu baku" in (time.text or "")
+    (refused,) = await admin.say("sebentar")
+    assert "tidak dapat dibaca" in (refused.text or "")
+    await until(admin, lambda: CANCEL in admin.user.last_bot_message().button_list, "again")
+    await admin.say("2 Jam", expect=1)
+    fix = review_of(admin)
+    line = YAML_SOP.splitlines().index('      tidak: "??"') + 1
+    assert f"baris {line}: tidak masih bertanda ??" in (fix.text or "")
+    await tap(admin, "📄 Kirim draf .yaml")
+    await until(admin, lambda: admin.user.last_bot_message().document == "surat.yaml", "draft")
+    draft = admin.user.document_content(admin.user.last_bot_message()).decode()
+    assert 'baku: "2 Jam"' in draft
+
+    # The admin corrects the line and sends the file back: the next file is the SOP.
+    await send_sop(admin, draft.replace('tidak: "??"', "tidak: 1").encode(), "surat.yaml")
+    assert any("dibatalkan; berkas ini" in (m.text or "") for m in admin.user.bot_messages())
+    for _ in ROLES:  # mapped already, for this SOP
+        assert "Sudah dipetakan ke" in (review_of(admin).text or "")
+        await tap(admin, "▶️ Lanjut")
+    await to_preview(admin)
+    preview = next(m for m in reversed(admin.user.bot_messages()) if "Pratinjau" in (m.text or ""))
+    assert "Menggantikan versi 2026-05-04" in (preview.text or "")
+    await admin.press_text(preview_of(admin), PASANG)
+    assert "Contoh versi revisi 2 terpasang" in (admin.user.last_bot_message().text or "")
+    current = demo.parts.services.procedures.library.get(SOP)
+    assert current is not None
+    assert current.version == "revisi 2"
+    statuses = sorted(row.status for row in rows_of(demo, SopDraftRow))
+    assert statuses == ["cancelled", "installed"]
+
+
+async def test_a_restart_in_the_middle_of_a_review_loses_nothing(
+    folder: Path, tmp_path: Path
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}", audit_key=TEST_AUDIT_KEY)
+    await asyncio.to_thread(upgrade, database)
+    library = load_library(folder)
+    async with BotApiEmulator() as emulator:
+        parts = restarted_bot(library, emulator, database, tmp_path)
+        async with running(parts):
+            demo = await _enrol(emulator, parts, library.definitions[SOP])
+            admin = demo.admin
+            await send_sop(admin, word_file(), "surat.docx", caption="/sop")
+            await tap(admin, "✅ Benar")
+            await settle(emulator, parts)
+        assert emulator.pending_update_count == 0
+
+        demo.parts = restarted_bot(library, emulator, database, tmp_path)
+        async with running(demo.parts):
+            review = review_of(admin)
+            assert "Langkah 2 dari 3" in (review.text or "")
+            await tap(admin, "Sekretaris")
+            await tap(admin, "✅ Benar")
+            await tap(admin, "2 Hari")
+            for role in ROLES:
+                await tap(admin, role)
+                await tap(admin, "▶️ Lanjut")
+            await to_preview(admin)
+            await admin.press_text(preview_of(admin), PASANG)
+            assert "terpasang" in (admin.user.last_bot_message().text or "")
+            assert demo.parts.services.procedures.library.get(NEW_SOP) is not None
+    database.dispose()
+
+
+def restarted_bot(
+    library: SopLibrary, emulator: BotApiEmulator, database: Database, tmp_path: Path
+) -> BotParts:
+    """A bot as `sopbot run` starts it: the folder synced into the catalog, the catalog live."""
+    return build_bot(
+        token=emulator.token,
+        database=database,
+        library=sync_at_start_up(database, library, check_every=0),
+        documents_dir=tmp_path / "documents",
+        base_url=f"http://127.0.0.1:{emulator.port}",
+        sender_idle_wait=0.2,
+        inbound=SIMULATED_INBOUND,
+        flood=SIMULATED_FLOOD,
+    )
