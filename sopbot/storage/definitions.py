@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.loader import parse_definition
@@ -30,19 +31,29 @@ class DefinitionStore:
                 SopVersionRow.sop_id == definition.id, SopVersionRow.digest == definition.digest
             )
         ).first()
-        if row is None:
-            row = SopVersionRow(
-                sop_id=definition.id,
-                version=definition.version,
-                digest=definition.digest,
-                source=definition.source_text,
-                loaded_at=at,
-            )
-            session.add(row)
-            session.flush()
-        assert row.id is not None  # noqa: S101 - set by the flush
-        self._by_version_id.setdefault(row.id, definition)
-        return row.id
+        if row is not None:
+            assert row.id is not None  # noqa: S101 - a stored row has its id
+            self._by_version_id.setdefault(row.id, definition)
+            return row.id
+        row = SopVersionRow(
+            sop_id=definition.id,
+            version=definition.version,
+            digest=definition.digest,
+            source=definition.source_text,
+            loaded_at=at,
+        )
+        session.add(row)
+        session.flush()
+        version_id = row.id
+        assert version_id is not None  # noqa: S101 - set by the flush
+
+        def keep(_: Session) -> None:
+            self._by_version_id.setdefault(version_id, definition)
+
+        # Cached once the row is committed: a transaction rolled back after the flush leaves no
+        # row, and SQLite may give its id to another version next (the cache would lie).
+        event.listen(session, "after_commit", keep, once=True)
+        return version_id
 
     def cached(self, sop_version_id: int) -> SopDefinition | None:
         """The definition if this process has it already, else None (no database read)."""
