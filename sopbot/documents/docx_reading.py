@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Final
 
 from docx import Document
@@ -37,6 +36,9 @@ _NS: Final = {
 }
 _W = "{{{}}}".format(_NS["w"])
 _EMU_PER_TWIP: Final = 635
+_MAX_UNPACKED: Final = 100 * 1024 * 1024  # an SOP with its pictures is a few megabytes
+_MAX_ENTRIES: Final = 5000
+_MAX_SPAN: Final = 64  # grid columns a cell may span (a real table has a few dozen at most)
 
 # DrawingML preset geometries, by what they mean in a flowchart. Lines, arrows and connectors
 # are left out: they draw the flow, not who does a step.
@@ -81,6 +83,13 @@ _VML_ELEMENTS: Final = {
     "oval": SymbolKind.TERMINATOR,
 }
 _TEXT_BOX_TYPE: Final = "202"
+# Ticks typed in a symbol font, by the font: the character stored and the mark it shows.
+_FONT_TICKS: Final = {
+    "wingdings": {"ü": "✓", "þ": "✓"},
+    "wingdings 2": {"P": "✓", "R": "✓", "T": "✓"},
+    "symbol": {"Ö": "√"},
+}
+_PRIVATE_TICKS: Final = {"\uf0fc": "✓", "\uf0fe": "✓", "\uf050": "✓", "\uf0d6": "√"}
 
 
 class UnreadableDocx(ValueError):
@@ -89,12 +98,15 @@ class UnreadableDocx(ValueError):
 
 def read_docx(data: bytes) -> SheetDocument:
     """The tables, symbols and free text of a .docx document given as bytes."""
+    _check_package(data)
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableDocx(str(exc) or "not a .docx package") from exc
     except etree.XMLSyntaxError as exc:
         raise UnreadableDocx(f"broken XML: {exc}") from exc
+    if document.element.body is None:
+        raise UnreadableDocx("the document has no body")
     sheet = SheetDocument(kind="docx")
     reader = _Reader(document, sheet)
     for section in document.sections:
@@ -105,9 +117,16 @@ def read_docx(data: bytes) -> SheetDocument:
     return sheet
 
 
-def read_docx_file(path: Path) -> SheetDocument:
-    """`read_docx` of a file."""
-    return read_docx(path.read_bytes())
+def _check_package(data: bytes) -> None:
+    """Refuse a package that would unpack to far more than an SOP (a zip bomb) before
+    python-docx reads every part of it into memory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            entries = package.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableDocx("not a .docx package") from exc
+    if len(entries) > _MAX_ENTRIES or sum(e.file_size for e in entries) > _MAX_UNPACKED:
+        raise UnreadableDocx("the package unpacks to far more than a document holds")
 
 
 class _Reader:
@@ -133,7 +152,7 @@ class _Reader:
                     self.body(content)
 
     def table(self, tbl: Any, where: str) -> None:
-        widths = [int(c.get(f"{_W}w") or 0) for c in tbl.iterfind(f"{_W}tblGrid/{_W}gridCol")]
+        widths = [_number(c.get(f"{_W}w")) for c in tbl.iterfind(f"{_W}tblGrid/{_W}gridCol")]
         indent = _table_indent(tbl)
         rows: list[list[Cell]] = []
         nested: list[Any] = []
@@ -141,12 +160,12 @@ class _Reader:
             column = _grid_before(tr)
             row: list[Cell] = []
             for tc in _cells(tr):
-                span = _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan")) or 1
+                span = min(_int_val(tc.find(f"{_W}tcPr/{_W}gridSpan")) or 1, _MAX_SPAN)
                 merge = tc.find(f"{_W}tcPr/{_W}vMerge")
                 continued = merge is not None and merge.get(f"{_W}val") in (None, "continue")
                 cell = Cell(_cell_text(tc), column, span, continued=continued)
                 row.append(cell)
-                nested.extend(tc.iterfind(f".//{_W}tbl"))
+                nested.extend(_own_tables(tc))
                 column += span
             for cell, tc in zip(row, _cells(tr), strict=True):
                 self._symbols(tc, cell, row, widths, indent)
@@ -197,8 +216,8 @@ class _Reader:
         offset = position.find("wp:posOffset", _NS) if position is not None else None
         if position is None or offset is None or not widths or offset.text is None:
             return cell
-        half = int(extent.get("cx") or 0) // 2 if extent is not None else 0
-        centre = (int(offset.text) + half) // _EMU_PER_TWIP
+        half = _number(extent.get("cx")) // 2 if extent is not None else 0
+        centre = (_number(offset.text) + half) // _EMU_PER_TWIP
         relative = position.get("relativeFrom")
         edges = [sum(widths[:i]) for i in range(len(widths) + 1)]
         if relative == "column" and anchor.get("layoutInCell") != "0":
@@ -298,22 +317,32 @@ def _cells(tr: Any) -> list[Any]:
         name = etree.QName(child).localname
         if name == "tc":
             cells.append(child)
-        elif name in ("sdt", "customXml"):
-            cells.extend(child.iterfind(f".//{_W}tc"))
+        elif name == "sdt":
+            cells.extend(child.iterfind(f"{_W}sdtContent/{_W}tc"))
+        elif name == "customXml":
+            cells.extend(child.iterfind(f"{_W}tc"))
     return cells
 
 
 def _grid_before(tr: Any) -> int:
-    return _int_val(tr.find(f"{_W}trPr/{_W}gridBefore")) or 0
+    return min(_int_val(tr.find(f"{_W}trPr/{_W}gridBefore")) or 0, _MAX_SPAN)
+
+
+def _own_tables(tc: Any) -> list[Any]:
+    """The tables nested in a cell itself (each read once; theirs are read in their turn)."""
+    return [*tc.iterfind(f"{_W}tbl"), *tc.iterfind(f"{_W}sdt/{_W}sdtContent/{_W}tbl")]
+
+
+def _number(text: str | None) -> int:
+    """A whole number of an attribute ("1440"); 0 for a missing or odd one ("1.5in")."""
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
 
 
 def _int_val(element: Any) -> int | None:
-    if element is None:
-        return None
-    try:
-        return int(element.get(f"{_W}val") or "")
-    except ValueError:
-        return None
+    return _int_attr(element, "val")
 
 
 def _cell_text(tc: Any) -> str:
@@ -333,7 +362,7 @@ def _paragraph_text(p: Any) -> str:
             continue
         name = etree.QName(element).localname
         if name == "t":
-            parts.append(element.text or "")
+            parts.append(_symbol_font_text(element))
         elif name == "tab":
             parts.append(" ")
         elif name == "sym":
@@ -341,6 +370,19 @@ def _paragraph_text(p: Any) -> str:
         else:
             parts.append("\n")
     return "".join(parts).strip()
+
+
+def _symbol_font_text(t: Any) -> str:
+    """A run's text, with a tick typed in a symbol font read as the tick it shows: Wingdings
+    "ü" (the usual way agencies tick a Pelaksana cell), Wingdings 2 "P", Symbol "Ö", and the
+    private-use characters Word stores them as."""
+    text: str = t.text or ""
+    fonts = t.getparent().find(f"{_W}rPr/{_W}rFonts") if t.getparent() is not None else None
+    font = ""
+    if fonts is not None:
+        font = " ".join(fonts.get(f"{_W}{a}") or "" for a in ("ascii", "hAnsi", "cs")).lower()
+    ticks = _FONT_TICKS.get("wingdings 2" if "wingdings 2" in font else font.split(" ")[0], {})
+    return "".join(_PRIVATE_TICKS.get(ch, ticks.get(ch, ch)) for ch in text)
 
 
 def _symbol_char(sym: Any) -> str:

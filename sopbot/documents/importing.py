@@ -10,7 +10,9 @@ person can act on.
 
 from __future__ import annotations
 
+import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -33,6 +35,8 @@ SOP document needs."""
 
 DEFAULT_AGENCY: Final = "impor"
 """The agency key a draft is validated under when none is given."""
+
+log = logging.getLogger(__name__)
 
 _OLE: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -132,17 +136,21 @@ class _Target:
     shown_as: str | None
 
 
-def _from_sheet(read: Any, kind: str, target: _Target) -> ImportResult:
+def _from_sheet(read: Callable[[], SheetDocument], kind: str, target: _Target) -> ImportResult:
     try:
         sheet: SheetDocument = read()
+        draft = draft_definition(sheet, source_name=target.file_name)
     except ScannedPdf:
         return ImportResult(Refusal("scanned_pdf"), kind=kind)
     except (UnreadablePdf, UnreadableDocx) as exc:
         return ImportResult(Refusal(f"unreadable_{kind}", {"reason": str(exc)[:200]}), kind=kind)
-    try:
-        draft = draft_definition(sheet, source_name=target.file_name)
     except NoProcedureTable:
         return ImportResult(Refusal("no_table"), kind=kind)
+    except Exception:
+        log.exception("an import of %s failed; refused as unreadable", kind)
+        return ImportResult(
+            Refusal(f"unreadable_{kind}", {"reason": "isi berkas rusak"}), kind=kind
+        )
     name = draft.name or Path(target.file_name).stem
     return _validated(draft.text, kind, draft.report, target, name, draft)
 

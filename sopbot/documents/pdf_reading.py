@@ -16,6 +16,7 @@ read as text, as far as its text allows.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import logging
@@ -41,6 +42,20 @@ _LABEL_WORDS: Final = frozenset({"ya", "tidak", "y", "t", "tdk"})
 _NUMBER_WORDS: Final = re.compile(r"^(?:no\.?|nomor)$")
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+# What pdfminer and pdfplumber raise on a damaged file (a MediaBox of the wrong length, a
+# broken cross-reference table, a stream that does not decode).
+_PDF_ERRORS: Final = (
+    PdfminerException,
+    PDFSyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+)
+_MAX_SHAPE_POINTS: Final = 64  # a flowchart symbol has a few; a logo's outline has thousands
 
 
 class ScannedPdf(ValueError):
@@ -107,25 +122,32 @@ def read_pdf(data: bytes) -> SheetDocument:
     """The tables, symbols, arrows and free text of a digital PDF given as bytes."""
     try:
         document = pdfplumber.open(io.BytesIO(data))
-    except (PdfminerException, PDFSyntaxError, ValueError, TypeError, KeyError) as exc:
-        raise UnreadablePdf(str(exc) or "not a PDF") from exc
-    with document:
-        try:
-            pages = [_page(number, page) for number, page in enumerate(document.pages, 1)]
-        except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
-            raise UnreadablePdf(str(exc) or "broken PDF") from exc
-        if len(pages) > _MAX_PAGES:
-            raise UnreadablePdf(f"{len(pages)} pages; an SOP has a few")
-        if not any(p.words for p in pages):
-            if any(page.images for page in document.pages):
-                raise ScannedPdf("no text, only pictures")
-            raise UnreadablePdf("no text")
-        if not any(s for p in pages for s in p.segments):
-            text = "\n\f".join(page.extract_text(layout=True) or "" for page in document.pages)
-            sheet = read_text(text)
-            sheet.kind = "pdf"
-            sheet.notes.append("PDF tanpa garis tabel: dibaca sebagai teks")
-            return sheet
+    except _PDF_ERRORS as exc:
+        raise UnreadablePdf(str(exc)[:200] or "not a PDF") from exc
+    try:
+        return _read_document(document)
+    except _PDF_ERRORS as exc:
+        raise UnreadablePdf(str(exc)[:200] or "broken PDF") from exc
+    finally:
+        # A PDF broken enough to fail here again has been refused already.
+        with contextlib.suppress(*_PDF_ERRORS):
+            document.close()
+
+
+def _read_document(document: Any) -> SheetDocument:
+    if len(document.pages) > _MAX_PAGES:
+        raise UnreadablePdf(f"{len(document.pages)} pages; an SOP has a few")
+    pages = [_page(number, page) for number, page in enumerate(document.pages, 1)]
+    if not any(p.words for p in pages):
+        if any(page.images for page in document.pages):
+            raise ScannedPdf("no text, only pictures")
+        raise UnreadablePdf("no text")
+    if not any(s for p in pages for s in p.segments):
+        text = "\n\f".join(page.extract_text(layout=True) or "" for page in document.pages)
+        sheet = read_text(text)
+        sheet.kind = "pdf"
+        sheet.notes.append("PDF tanpa garis tabel: dibaca sebagai teks")
+        return sheet
     sheet = SheetDocument(kind="pdf")
     columns: list[float] | None = None
     for page in pages:
@@ -208,8 +230,8 @@ def _curve_shape(curve: dict[str, Any]) -> _Shape | None:
     """The flowchart symbol a closed path draws, or None for an open path (a connector line)
     or an arrowhead."""
     points = curve.get("pts") or []
-    if len(points) < 3:
-        return None
+    if len(points) < 3 or len(points) > _MAX_SHAPE_POINTS:
+        return None  # a line, or a drawing such as a logo: not a symbol
     closed = math.dist(points[0], points[-1]) <= _TOLERANCE or _closes(curve)
     if not closed:
         return None

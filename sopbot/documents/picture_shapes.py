@@ -58,6 +58,12 @@ def _ink(data: bytes) -> Image.Image | None:
             if image.width * image.height > _MAX_PIXELS:
                 return None
             grey = image.convert("L")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
         return None
     return grey.point(lambda value: 255 if value < 128 else 0)

@@ -319,7 +319,7 @@ class StepDrafter:
 def _ids_for_repeats(labels: list[str]) -> dict[int, int]:
     """An id for each row whose printed number an earlier row already has (the format points
     branches at such a row by its id): 100, 101, ... above every whole number printed."""
-    whole = [int(label) for label in labels if label.isdigit()]
+    whole = [int(label) for label in labels if label.isascii() and label.isdecimal()]
     base = 100
     while base <= max(whole, default=0) + len(labels):
         base *= 10

@@ -31,8 +31,14 @@ def is_undecided(value: object) -> bool:
 def undecided_nodes(root: Node) -> Iterator[tuple[ScalarNode, str]]:
     """Every scalar of a composed file that is still undecided, with the key it stands under."""
     stack: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
     while stack:
         node, key = stack.pop()
+        # An alias is the same node again: each node is looked at once, so a node that holds
+        # itself (`&a [*a]`) or a chain of aliases costs nothing more.
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, ScalarNode):
             if is_undecided(node.value):
                 yield node, key
