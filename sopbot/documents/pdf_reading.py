@@ -126,6 +126,8 @@ def read_pdf(data: bytes) -> SheetDocument:
         raise UnreadablePdf(str(exc)[:200] or "not a PDF") from exc
     try:
         return _read_document(document)
+    except (ScannedPdf, UnreadablePdf):
+        raise
     except _PDF_ERRORS as exc:
         raise UnreadablePdf(str(exc)[:200] or "broken PDF") from exc
     finally:
