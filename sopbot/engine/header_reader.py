@@ -12,7 +12,7 @@ from sopbot.engine.definition import Approver, SopIdentity
 from sopbot.engine.header_fields import DEFAULT_LABELS, NOT_STATED, ListStyle, Numbering
 from sopbot.engine.limits import HEADER_LISTS, MAX_LIST_ITEMS, TEXT_CAPS
 from sopbot.engine.written_dates import WrittenDate, WrittenDateError, parse_written_date
-from sopbot.engine.yaml_nodes import Fields, NodeReader, line_of
+from sopbot.engine.yaml_nodes import Fields, NodeReader, is_plain_number, line_of
 
 _NOT_STATED_HINT = f"'{NOT_STATED}' when the document does not state it"
 _HEADER_REQUIRED = {
@@ -320,7 +320,7 @@ class HeaderReader:
         if not nip or node is None:
             return nip
         digits = nip.replace(" ", "")
-        if not digits.isdigit() or len(digits) != _NIP_DIGITS:
+        if not is_plain_number(digits) or len(digits) != _NIP_DIGITS:
             self.r.error(
                 line_of(node),
                 f"the NIP '{nip}' in 'disahkan_oleh' is not a NIP: a NIP "

@@ -35,7 +35,16 @@ from sopbot.engine.limits import (
     TEXT_CAPS,
 )
 from sopbot.engine.time_fields import standard_time_field
-from sopbot.engine.yaml_nodes import Fields, NodeReader, closest, is_null, line_of, peek, shown
+from sopbot.engine.yaml_nodes import (
+    Fields,
+    NodeReader,
+    closest,
+    is_null,
+    is_plain_number,
+    line_of,
+    peek,
+    shown,
+)
 
 _STEP_REQUIRED = {
     "no": "the step number as the document prints it",
@@ -197,7 +206,7 @@ class StepReader(FieldReader):
                     f"kept as the document prints it. {how}",
                 )
             first_line.setdefault(label, raw.line)
-            if raw.number is None and label.isdigit() and int(label) not in taken:
+            if raw.number is None and is_plain_number(label) and int(label) not in taken:
                 raw.number = int(label)
                 taken[raw.number] = raw.line
         next_free = max(taken, default=0) + 1
@@ -327,7 +336,7 @@ class StepReader(FieldReader):
         """The step number as the document prints it: "7", "5.1", "3a"."""
         if node is None:
             return None
-        if isinstance(node, ScalarNode) and str(node.value).strip().isdigit():
+        if isinstance(node, ScalarNode) and is_plain_number(str(node.value).strip()):
             number = self.r.whole_number(_as_int(node), f"'no' of {where}")
             if number is not None and number < 1:
                 self.r.error(line_of(node), f"step number {number} must be 1 or more")
@@ -452,7 +461,7 @@ class StepReader(FieldReader):
         if isinstance(node, ScalarNode) and str(node.value).strip().lower() in _END_WORDS:
             return END, line_of(node)
         if isinstance(node, ScalarNode) and (
-            node.tag == "tag:yaml.org,2002:int" or str(node.value).strip().isdigit()
+            node.tag == "tag:yaml.org,2002:int" or is_plain_number(str(node.value).strip())
         ):
             number = self.r.whole_number(_as_int(node), where)
             return (number, line_of(node)) if number is not None else None

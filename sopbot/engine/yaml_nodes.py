@@ -50,6 +50,12 @@ def _event_line(event: Event) -> int:
     return int(event.start_mark.line) + 1 if event.start_mark is not None else 1
 
 
+def is_plain_number(text: str) -> bool:
+    """True for digits 0-9 only: "2¹" and "٣" are digits to str.isdigit(), yet a document
+    that prints them prints a label, not a whole number to count with."""
+    return text.isascii() and text.isdecimal()
+
+
 def line_of(node: Node) -> int:
     """The 1-based line where a node starts."""
     return int(node.start_mark.line) + 1
@@ -308,7 +314,12 @@ class NodeReader:
             # Python refuses to convert very long digit strings (ValueError), so a number too
             # long to be a step number is refused before it is converted.
             digits = str(node.value).lstrip("+-0").replace("_", "")
-            value = _CONSTRUCTOR.construct_object(node) if len(digits) <= _NUMBER_DIGITS else None
+            try:
+                value = (
+                    _CONSTRUCTOR.construct_object(node) if len(digits) <= _NUMBER_DIGITS else None
+                )
+            except ValueError:  # an int tag on text that is no number (set on purpose)
+                value = None
             if isinstance(value, int) and not isinstance(value, bool) and value <= MAX_STEP_NUMBER:
                 return value
             self.error(
