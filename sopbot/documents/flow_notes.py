@@ -139,10 +139,12 @@ _SENTENCE_END = re.compile(r"[.;!]\s|\n")
 _QUESTION = re.compile(r"^(?P<q>[^?\n]*\?)\s*")
 _BRANCH = re.compile(
     r"""(?P<if>(?:jika|bila|apabila)\s+)?
-        (?P<answer>"[^"]+"|“[^”]+”|(?!(?:jika|bila|apabila)\b)[^\s:,"“][^:,]*?)\s*[:,]\s*
+        (?P<answer>"[^"]+"|“[^”]+”|(?!(?:jika|bila|apabila)\b)[^\s:,"“][^:,]*?)
+        (?:\s*[:,]\s*|\s+(?=(?:kembali|dikembalikan|lanjut|diteruskan)\b))
         (?:(?P<verb>kembali(?:kan)?|dikembalikan|lanjut(?:kan)?|diteruskan|ke)\s+)?
         (?:ke\s+)?
-        (?:(?:langkah|no\.?|nomor|kegiatan|tahap)\s*(?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)
+        (?:(?:langkah|no\.?|nomor|kegiatan|tahap)\s*(?:(?:no\.?|nomor)\s*)?
+          (?P<target>[0-9]+(?:\.[0-9]+)*[a-z]?)
           (?:\s*\(baris\s*(?P<row>[0-9]{1,3})\))?
           |(?P<finish>selesai))
         (?:\s*\(output:\s*(?P<output>[^)]+)\))?

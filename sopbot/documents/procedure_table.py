@@ -115,9 +115,10 @@ def find_procedure_table(sheet: SheetDocument) -> ProcedureTable | None:
         _read_rows(table, grid, index, first_row)
         for later_index in range(index + 1, len(sheet.grids)):
             later = sheet.grids[later_index]
-            if abs(later.width - columns.width) > 0:
+            if later.width != columns.width:
                 if _header(later) is not None:
                     break
+                table.skipped.append(f"{later.where}: tabel lain, bukan bagian tabel prosedur")
                 continue
             header = _header(later)
             start = header[1] if header is not None else 0
@@ -219,7 +220,7 @@ def _read_rows(table: ProcedureTable, grid: Grid, grid_index: int, start: int) -
             if number_text or any(t.strip() for t in texts):
                 table.skipped.append(f"{where}: tanpa uraian kegiatan")
             continue
-        if _ACTIVITY.search(normal(activity)) and not number_text[:1].isdigit():
+        if normal(activity) == normal(columns.labels.get("kegiatan", "")):
             continue  # the header again, on a later page
         row = _step_row(table, grid, grid_index, row_index, number_text, activity, where)
         table.rows.append(row)

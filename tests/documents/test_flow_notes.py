@@ -61,6 +61,9 @@ def test_a_plain_step_in_row_order_needs_no_note() -> None:
         ("Tidak: kembali ke no. 3", ["tidak"], ["3"]),
         ("Apabila tidak lengkap, dikembalikan ke langkah 2.", ["tidak"], ["2"]),
         ("Ya: lanjut ke no. 5. Tidak: kembali ke no. 3.", ["ya", "tidak"], ["5", "3"]),
+        ("Jika tidak sesuai dikembalikan ke langkah 4", ["tidak"], ["4"]),
+        ("Apabila tidak lengkap dikembalikan ke kegiatan no. 2", ["tidak"], ["2"]),
+        ("Jika tidak: kembali ke langkah nomor 3", ["tidak"], ["3"]),
         (
             "Bila sesuai: lanjut ke langkah 6; bila tidak sesuai: kembali ke langkah 4",
             ["ya", "tidak"],
