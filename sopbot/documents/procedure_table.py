@@ -262,7 +262,9 @@ def _step_row(
             marks_text[role_index] = leftover
     executors = sorted(symbols)
     decision = any(s.kind is SymbolKind.DECISION for ss in symbols.values() for s in ss)
-    if not decision and executors:
+    if not decision:
+        # "ya" and "tidak" beside a box, or left in the role columns of a text whose
+        # flowchart was lost: the row is a decision.
         answers = {normal(a) for labels in answer_labels.values() for a in labels}
         decision = bool(answers & _YES) and bool(answers & _NO)
     number = _STEP_NUMBER.match(number_text)

@@ -15,6 +15,7 @@ from typing import Final
 
 from sopbot.documents.procedure_table import normal
 from sopbot.documents.sheet_model import Cell, Grid, SheetDocument
+from sopbot.documents.text_columns import layout_columns, place_words
 
 _TAGS: Final = re.compile(r"<[^>]{1,200}>")
 _ITEM_BREAK: Final = re.compile(
@@ -128,67 +129,69 @@ def _tab_table(lines: list[str], sheet: SheetDocument) -> Grid:
 
 
 def _layout_table(lines: list[str], sheet: SheetDocument) -> Grid:
-    """Columns from the header's positions; a row starts where the No column has a number,
-    and lines until the next number add to its cells."""
-    header_end = 1
-    while header_end < len(lines) and not _row_number(lines[header_end]):
-        header_end += 1
-    starts = sorted(
-        {m.start() for line in lines[:header_end] for m in re.finditer(r"(?:^|(?<=\s\s))\S", line)}
-    )
-    starts = _merge_close(starts)
+    """A table as `pdftotext -layout` prints it, page by page (each page's header is printed
+    again, and its columns shift): a row starts where the No column has a number, and the
+    lines until the next number add to its cells. The titles are the first page's."""
+    titles: list[str] | None = None
     rows: list[list[str]] = []
-    header_rows: list[list[str]] = []
     leftovers: list[str] = []
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
-        chunks = _chunks(line, starts)
-        if index < header_end:
-            header_rows.append(chunks)
-        elif _row_number(line):
-            rows.append(chunks)
-        elif rows and chunks[0] == "":
-            for column, text in enumerate(chunks):
-                if text:
-                    rows[-1][column] = f"{rows[-1][column]}\n{text}".strip()
-        else:
-            leftovers.append(line.strip())
+    for header, body in _pages(lines):
+        columns = layout_columns(header, body)
+        if titles is None:
+            titles = [" ".join(column.title) for column in columns]
+        for line in body:
+            cells = place_words(line, columns)
+            if _row_number(line):
+                rows.append(_fit(cells, len(titles)))
+            elif rows and not cells[0]:
+                for index, text in enumerate(_fit(cells, len(titles))):
+                    if text:
+                        rows[-1][index] = f"{rows[-1][index]}\n{text}".strip()
+            else:
+                leftovers.append(line.strip())
     _note_leftovers(leftovers, sheet)
-    header = _header_rows(header_rows, len(starts))
-    grid_rows = [[Cell(text, i) for i, text in enumerate(row)] for row in header + rows]
+    grid_rows = [[Cell(text, i) for i, text in enumerate(row)] for row in [titles or [], *rows]]
     return Grid(grid_rows, "tabel prosedur")
 
 
-def _header_rows(rows: list[list[str]], width: int) -> list[list[str]]:
-    """The header as one row: what each column's header lines write, joined (a role name
-    wrapped over two or three lines is one name)."""
-    if not rows:
-        return []
-    joined = [""] * width
-    for row in rows:
-        for column, text in enumerate(row):
-            if text:
-                joined[column] = f"{joined[column]} {text}".strip()
-    return [joined]
-
-
-def _merge_close(starts: list[int]) -> list[int]:
-    merged: list[int] = []
-    for start in starts:
-        if merged and start - merged[-1] <= 2:
+def _pages(lines: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The table page by page: (its header lines, its body lines), blank lines and the
+    "Pelaksana ... Mutu Baku" lines over a header left out."""
+    pages: list[tuple[list[str], list[str]]] = []
+    in_header = False
+    for line in lines:
+        if not line.strip() or _is_group_line(line):
             continue
-        merged.append(start)
-    return merged or [0]
+        if _is_table_start(line):
+            pages.append(([line], []))
+            in_header = True
+        elif not pages:
+            continue
+        elif in_header and not _row_number(line):
+            pages[-1][0].append(line)
+        else:
+            in_header = False
+            pages[-1][1].append(line)
+    return pages
 
 
-def _chunks(line: str, starts: list[int]) -> list[str]:
-    cells = [""] * len(starts)
-    for match in re.finditer(r"\S+(?: \S+)*", line):
-        position = match.start()
-        column = max((i for i, s in enumerate(starts) if s <= position + 2), default=0)
-        cells[column] = f"{cells[column]} {match.group()}".strip()
-    return cells
+def _fit(cells: list[str], width: int) -> list[str]:
+    """A page's cells to the first page's columns (a page may find one column fewer or more;
+    the extra words go to the last column)."""
+    if len(cells) <= width:
+        return cells + [""] * (width - len(cells))
+    return [*cells[: width - 1], " ".join(c for c in cells[width - 1 :] if c)]
+
+
+def _is_table_start(line: str) -> bool:
+    cells = [c.strip() for c in _GAP.split(line.strip())]
+    return any(_NUMBER_CELL.match(c) for c in cells) and any(_HEADER.search(c) for c in cells)
+
+
+def _is_group_line(line: str) -> bool:
+    """A line with only "Pelaksana" and "Mutu Baku", over the titles of the header."""
+    words = {normal(w) for w in _GAP.split(line.strip()) if w.strip()}
+    return bool(words) and words <= {"pelaksana", "mutu baku", "mutu buku"}
 
 
 def _row_number(line: str) -> bool:
