@@ -16,6 +16,7 @@ from sopbot.bot.settings import Settings
 from sopbot.bot.sop_json import definition_as_json
 from sopbot.documents.importing import ImportResult, import_document
 from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import plain_text
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -63,6 +64,9 @@ def _import(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
     if not args.file.is_file():
         print(f"{args.file}: no such file", file=err)
         return EXIT_PROBLEMS
+    if output is not None and not output.parent.is_dir():
+        print(f"{output.parent}: no such folder; create it first", file=err)
+        return EXIT_PROBLEMS
     agency = args.agency or (output.parent.name if output is not None else None)
     shown = str(output.with_suffix(".yaml")) if output is not None else None
     result = import_document(args.file, agency_key=agency or None, shown_as=shown)
@@ -101,13 +105,6 @@ def _print_summary(file: Path, result: ImportResult, language: Language, err: Te
             f"{counts['decisions']} decisions; {counts['undecided']} value(s) to decide",
             file=err,
         )
-    report = result.report.render(language)
+    report = result.report.render(language, as_html=True)  # escaped, so plain_text reads it right
     if report:
-        print(_plain(report), file=err)
-
-
-def _plain(text: str) -> str:
-    """The report without Telegram's HTML tags, for a terminal."""
-    for tag in ("<b>", "</b>", "<i>", "</i>", "<code>", "</code>"):
-        text = text.replace(tag, "")
-    return text
+        print(plain_text(report), file=err)

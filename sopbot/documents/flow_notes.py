@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
+from sopbot.documents.vocabulary import NO_WORDS as _NO_WORDS
+from sopbot.documents.vocabulary import YES_WORDS as _YES_WORDS
 from sopbot.engine.definition import END, DecisionAnswer, SopDefinition, Step
 
 FINISH: Final = "selesai"
@@ -157,8 +159,6 @@ _JUMP = re.compile(
     r"|(?P<finish>selesai))\s*\.?$",
     re.IGNORECASE,
 )
-_YES_WORDS: Final = frozenset({"ya", "sesuai", "setuju", "lengkap", "benar", "valid"})
-_NO_WORDS: Final = frozenset({"tidak", "tidak sesuai", "tidak setuju", "tidak lengkap", "belum"})
 
 
 def split_note(cell: str) -> tuple[str, FlowNote | None]:

@@ -33,12 +33,13 @@ from pdfplumber.utils.exceptions import PdfminerException
 from sopbot.documents.procedure_table import normal
 from sopbot.documents.sheet_model import Arrow, Cell, Grid, SheetDocument, Symbol, SymbolKind
 from sopbot.documents.text_reading import read_text
+from sopbot.documents.vocabulary import NO_WORDS, YES_WORDS
 
 _TOLERANCE: Final = 2.0  # points: lines this close are one line; ends this close touch
 _MAX_PAGES: Final = 60
 _THIN: Final = 2.5  # a filled rectangle thinner than this is a ruling line (Word draws them so)
 _HEADER_WORDS: Final = re.compile(r"^(?:kegiatan|uraian|aktivitas|prosedur)$")
-_LABEL_WORDS: Final = frozenset({"ya", "tidak", "y", "t", "tdk"})
+_LABEL_WORDS: Final = YES_WORDS | NO_WORDS
 _NUMBER_WORDS: Final = re.compile(r"^(?:no\.?|nomor)$")
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -168,7 +169,7 @@ def _page(number: int, page: Any) -> _Page:
     segments: list[_Segment] = []
     shapes: list[_Shape] = []
     for line in page.lines:
-        segments.extend(_line_segments(line))
+        segments.extend(_segments_of(line))
     for rect in page.rects:
         width, height = rect["width"], rect["height"]
         if min(width, height) < _THIN:
@@ -199,7 +200,7 @@ def _page(number: int, page: Any) -> _Page:
                 ((curve["x0"] + curve["x1"]) / 2, (curve["top"] + curve["bottom"]) / 2)
             )
         else:
-            segments.extend(_polyline(curve))
+            segments.extend(_segments_of(curve))
     return _Page(number, words, list(page.chars), segments, shapes, float(page.width), arrowheads)
 
 
@@ -214,18 +215,10 @@ def _is_background(rect: dict[str, Any], page: Any) -> bool:
     return bool(rect.get("fill")) and rect["width"] > page.width / 6
 
 
-def _line_segments(line: dict[str, Any]) -> list[_Segment]:
-    points = line.get("pts") or [(line["x0"], line["top"]), (line["x1"], line["bottom"])]
-    return [_Segment(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(points)]
-
-
-def _polyline(curve: dict[str, Any]) -> list[_Segment]:
-    points = curve.get("pts") or []
-    return [_Segment(*_ordered(a, b)) for a, b in itertools.pairwise(points) if a != b]
-
-
-def _ordered(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float, float, float]:
-    return (a[0], a[1], b[0], b[1])
+def _segments_of(drawn: dict[str, Any]) -> list[_Segment]:
+    """The straight pieces of a line or an open path, point to point (none of no length)."""
+    points = drawn.get("pts") or [(drawn["x0"], drawn["top"]), (drawn["x1"], drawn["bottom"])]
+    return [_Segment(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(points) if a != b]
 
 
 def _curve_shape(curve: dict[str, Any]) -> _Shape | None:
@@ -684,7 +677,7 @@ def _label_along(words: list[dict[str, Any]], path: list[_Segment]) -> str:
         centre = ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
         distance = min(_distance_to(centre, segment) for segment in path)
         if distance < best_distance:
-            best, best_distance = ("tidak" if text.startswith("t") else "ya"), distance
+            best, best_distance = ("tidak" if text in NO_WORDS else "ya"), distance
     return best
 
 

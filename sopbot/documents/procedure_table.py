@@ -22,6 +22,9 @@ from sopbot.documents.sheet_model import (
     Symbol,
     SymbolKind,
 )
+from sopbot.documents.vocabulary import NO_WORDS as _NO
+from sopbot.documents.vocabulary import TERMINAL_WORDS as _TERMINAL_WORDS
+from sopbot.documents.vocabulary import YES_WORDS as _YES
 
 
 def normal(text: str) -> str:
@@ -43,9 +46,6 @@ _COLUMN_NUMBERS: Final = re.compile(r"^\(?\d{1,2}\)?$")
 _STEP_NUMBER: Final = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*[a-z]?)\.?$", re.IGNORECASE)
 
 _TICKS: Final = frozenset("√✓✔✅☑vVxX●•*■□▪")
-_TERMINAL_WORDS: Final = frozenset({"mulai", "selesai", "start", "end", "finish", "awal", "akhir"})
-_YES: Final = frozenset({"ya", "y", "yes", "sesuai", "setuju", "lengkap", "ok"})
-_NO: Final = frozenset({"tidak", "t", "no", "tidak sesuai", "tdk", "tidak lengkap", "belum"})
 
 
 @dataclass(frozen=True, slots=True)

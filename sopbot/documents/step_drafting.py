@@ -22,6 +22,7 @@ from sopbot.documents.procedure_table import ProcedureTable, StepRow
 from sopbot.documents.review import ImportReport, ReviewKind
 from sopbot.documents.sheet_model import SheetDocument
 from sopbot.documents.time_cells import read_time_cell
+from sopbot.documents.vocabulary import END_WORDS as _END_WORDS
 from sopbot.engine.definition import OutputKind
 from sopbot.engine.draft_marks import undecided
 from sopbot.engine.durations import DurationError, parse_standard_time
@@ -31,7 +32,6 @@ _NOTE_WORDS: Final = re.compile(
     r"|koordinasi|tanda tangan|ttd",
     re.IGNORECASE,
 )
-_END_WORDS: Final = frozenset({"selesai", "end", "finish", "akhir"})
 _ROW_TARGET: Final = re.compile(r"^(?P<number>\S+) \(baris (?P<row>\d+)\)$")
 _GUESS_WHY: Final = {
     "handover": "the step before hands the work to {role}",

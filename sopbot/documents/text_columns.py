@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from sopbot.documents.procedure_table import normal
+from sopbot.documents.vocabulary import FLOWCHART_WORDS as _FLOWCHART_WORDS
 
 _GROUP_TITLES: Final = frozenset({"pelaksana", "mutu baku", "mutu buku"})
 _ACTIVITY_TITLE: Final = re.compile(r"kegiatan|uraian|prosedur|aktivitas")
 _STANDARD_TITLE: Final = re.compile(r"^(?:kelengkapan|persyaratan|syarat|bahan|waktu|output)")
 _LABEL_REACH: Final = 12  # how far left of the Pelaksana columns a "tidak" label may stand
-_FLOWCHART_WORDS: Final = frozenset({"mulai", "selesai", "ya", "tidak", "start", "end"})
 
 
 @dataclass(slots=True)
