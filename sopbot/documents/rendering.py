@@ -44,7 +44,10 @@ def render_png(definition: SopDefinition) -> bytes:
 
     The picture stays within what Telegram accepts as a photo (width + height at most 10,000
     px, sides' ratio at most 20, under 10 MB): an SOP whose pages do not all fit is shown by
-    its procedure table's pages alone, without the identity page, narrower if need be.
+    its procedure table's pages alone, without the identity page, narrower if need be, down to
+    900 px. A table longer than that allows (about a dozen pages) is still stacked whole, as a
+    file too tall for a photo: such an SOP is sent as its PDF, or page by page
+    (`render_table_png`).
     """
     pdf = pdf_bytes(definition)
     images = [trimmed(image) for image in page_images(pdf)]
