@@ -97,12 +97,12 @@ _ACTIVE_SIGNS = [
         r"%~[a-z0-9]",  # batch parameters and variables
         r"%(?:comspec|temp|tmp|appdata|localappdata|userprofile|systemroot|windir|programdata"
         r"|public)%",
-        # PowerShell
-        r"invoke-(?:expression|webrequest|restmethod|command)\b",
-        r"start-process\b",
-        r"new-object\b",
-        r"set-executionpolicy\b",
-        r"add-type\b",
+        # PowerShell: a cmdlet with what it acts on (the name alone in a sentence is prose)
+        r"invoke-(?:expression|webrequest|restmethod|command)\b[ \t]*[-\w$(\"']",
+        r"start-process[ \t]+[-\w$(\"']",
+        r"new-object[ \t]+[-\w$(\"']",
+        r"set-executionpolicy[ \t]+[-\w$(\"']",
+        r"add-type[ \t]+[-\w$(\"']",
         r"download(?:string|file)\b",
         r"frombase64string\b",
         r"encodedcommand\b",

@@ -943,3 +943,10 @@ def test_a_huge_relationships_part_is_refused_before_oletools_parses_it(
     monkeypatch.setattr(office_files, "VBA_Parser", lambda *a, **k: parsed.append(b""))
     assert detect_file_type(buffer.getvalue()) is Refusal.NOT_ACCEPTED
     assert parsed == []
+
+
+def test_a_cmdlet_named_in_prose_is_text_and_one_with_its_target_is_refused() -> None:
+    # A property test once drew "START-PROCESS" into a note: the name alone is prose.
+    assert detect_file_type(b"Catatan: START-PROCESS\n") == FILE_TYPES["txt"]
+    assert detect_file_type(b"Start-Process calc.exe\n") is Refusal.ACTIVE_CONTENT
+    assert detect_file_type(b"$c = New-Object Net.WebClient\n") is Refusal.ACTIVE_CONTENT
