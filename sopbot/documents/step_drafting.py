@@ -24,7 +24,7 @@ from sopbot.documents.sheet_model import SheetDocument
 from sopbot.documents.time_cells import read_time_cell
 from sopbot.documents.vocabulary import END_WORDS as _END_WORDS
 from sopbot.engine.definition import OutputKind
-from sopbot.engine.draft_marks import undecided
+from sopbot.engine.draft_marks import is_undecided, undecided
 from sopbot.engine.durations import DurationError, parse_standard_time
 
 _NOTE_WORDS: Final = re.compile(
@@ -103,6 +103,8 @@ class StepDrafter:
         self._executors(step, comments, index)
         step["kelengkapan"] = row.inputs
         step["waktu"], rework = self._time(row)
+        if isinstance(step["waktu"], str) and not is_undecided(step["waktu"]):
+            comments["waktu"] = f"read as {parse_standard_time(step['waktu']).describe()}"
         if rework is not None:
             step["waktu_ulang"] = rework
         step["output"] = row.output
