@@ -396,7 +396,9 @@ async def test_a_yaml_skips_the_executors_and_what_buttons_cannot_settle_comes_b
     assert 'baku: "2 Jam"' in draft
 
     # The admin corrects the line and sends the file back: the next file is the SOP.
-    await send_sop(admin, draft.replace('tidak: "??"', "tidak: 1").encode(), "surat.yaml")
+    # Named as a second download would be: it still fixes this draft, not a new SOP.
+    fixed = draft.replace('tidak: "??"', "tidak: 1").encode()
+    await send_sop(admin, fixed, "surat (1).yaml")
     assert any("dibatalkan; berkas ini" in (m.text or "") for m in admin.user.bot_messages())
     for _ in ROLES:  # mapped already, for this SOP
         assert "Sudah dipetakan ke" in (review_of(admin).text or "")

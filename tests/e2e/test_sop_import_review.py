@@ -42,7 +42,6 @@ from tests.e2e.test_sop_import import (
 from tests.helpers.definitions import definition_text, write_definition
 
 
-
 @pytest.fixture
 async def contoh(tmp_path: Path, database: Database) -> AsyncIterator[World]:
     """The agency's admin and one official per role, bot running (SQLite and PostgreSQL)."""
