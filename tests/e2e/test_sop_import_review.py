@@ -158,7 +158,9 @@ async def test_an_admin_demoted_while_the_bot_waits_sends_an_ordinary_file(conto
     received = await sekretaris.upload(None, word_file(), "lampiran.docx", DOCX)
     assert "diterima" in (received.text or "")
     assert rows_of(demo, SopDraftRow) == []
-    assert await asyncio.to_thread(demo.parts.services.pending.peek, sekretaris.member_id) is None
+    member_id = sekretaris.member_id
+    assert member_id is not None
+    assert await asyncio.to_thread(demo.parts.services.pending.peek, member_id) is None
 
 
 async def test_every_position_of_a_large_agency_can_be_chosen(contoh: World) -> None:
