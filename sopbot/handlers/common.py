@@ -41,6 +41,8 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_imports import SopImportService
 from sopbot.services.views import Views
 from sopbot.storage.document_store import LocalDocumentStore
+from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
+from sopbot.storage.file_types import Refusal as FileRefusal
 from sopbot.storage.replies import queue_reply
 
 log = logging.getLogger(__name__)
@@ -369,6 +371,23 @@ def input_refusal(catalog: Catalog, language: Language, kind: str, text: str) ->
     return catalog.text(
         language, key, length=quantity(length, language), limit=quantity(limit, language)
     )
+
+
+# The answer to each reason the upload checks refuse a file (each names what to send instead),
+# for a step's output and for an SOP document alike.
+FILE_REFUSAL_KEYS = {
+    FileRefusal.NOT_ACCEPTED: "document.wrong_type",
+    FileRefusal.MACROS: "document.refused_macros",
+    FileRefusal.ACTIVE_CONTENT: "document.refused_active_content",
+    FileRefusal.FORMULA: "document.refused_formula",
+    FileRefusal.ARCHIVE: "document.refused_archive",
+    FileRefusal.ENCRYPTED: "document.refused_encrypted",
+}
+
+
+def file_refusal_text(catalog: Catalog, language: Language, refusal: FileRefusal) -> str:
+    """Why the upload checks refuse a file, and what to send instead."""
+    return catalog.text(language, FILE_REFUSAL_KEYS[refusal], allowed=ALLOWED_TYPES_DESCRIPTION)
 
 
 def refusal_text(services: BotServices, language: Language, error: DomainError) -> str:

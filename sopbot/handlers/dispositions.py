@@ -26,7 +26,9 @@ from sopbot.handlers.common import (
     send_html,
     wake_sender,
 )
+from sopbot.handlers.sop_admin import SOP_QUESTIONS
 from sopbot.handlers.sop_admin import answer_text as sop_answer_text
+from sopbot.handlers.sop_admin import question_expired as sop_question_expired
 from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
@@ -269,10 +271,19 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     member, services, language = caller.member, caller.services, caller.language
     t = services.catalog.text
     text = message.text.strip()
-    pending = await in_thread(services.pending.take, member.id)
+    reply_to = message.reply_to_message
+    disposition_id = None
+    if reply_to is not None:
+        disposition_id = await in_thread(
+            services.procedures.disposition_for_message, message.chat_id, reply_to.message_id
+        )
+    pending = await _question_answered(services, member.id, disposition_id)
     if pending is not None:
         if pending.expired:
             await clear_prompt(context, message.chat_id, pending)
+            if pending.kind in SOP_QUESTIONS:  # the review is still open: ask again
+                await sop_question_expired(update, context, caller)
+                return
             await send_html(message, t(language, "ask.expired"), context=context)
             return
         too_long = input_refusal(services.catalog, language, pending.kind, text)
@@ -283,19 +294,26 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         await clear_prompt(context, message.chat_id, pending)  # answered: no Batal any more
         await _answer_pending(update, context, caller, pending, text)
         return
-    reply_to = message.reply_to_message
-    if reply_to is not None:
-        disposition_id = await in_thread(
-            services.procedures.disposition_for_message, message.chat_id, reply_to.message_id
-        )
-        if disposition_id is not None:
-            too_long = input_refusal(services.catalog, language, "note", text)
-            if too_long is not None:
-                await send_html(message, too_long, context=context)
-                return
-            await _keep_note(update, context, services, member, language, disposition_id, text)
+    if disposition_id is not None:
+        too_long = input_refusal(services.catalog, language, "note", text)
+        if too_long is not None:
+            await send_html(message, too_long, context=context)
             return
+        await _keep_note(update, context, services, member, language, disposition_id, text)
+        return
     await send_html(message, t(language, "hint.text"), context=context)
+
+
+async def _question_answered(
+    services: BotServices, member_id: int, disposition_id: uuid.UUID | None
+) -> PendingInput | None:
+    """The open question a text answers, taken; None when there is none, or when the text
+    replies to a task while an SOP import waits (a typed time, a .yaml): then the text is
+    the task's note, and the import's question stays open."""
+    pending = await in_thread(services.pending.peek, member_id)
+    if pending is None or (disposition_id is not None and pending.kind in SOP_QUESTIONS):
+        return None
+    return await in_thread(services.pending.take, member_id)
 
 
 async def _answer_pending(

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from sopbot.engine.errors import DomainError
+from sopbot.engine.errors import DomainError, NotFound
 from sopbot.handlers.common import (
     Caller,
     answer,
@@ -24,6 +24,7 @@ from sopbot.handlers.common import (
     clear_prompt,
     command_key,
     edit_html,
+    file_refusal_text,
     in_thread,
     members_only,
     remove_buttons,
@@ -35,7 +36,7 @@ from sopbot.messaging.formatting import escape, local_time, shorten
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, decode
 from sopbot.services.pending import PendingInput
 from sopbot.services.sop_imports import (
-    AgencySop,
+    CatalogMovedOn,
     ExecutorQuestion,
     FixNeeded,
     ImportRefused,
@@ -45,35 +46,32 @@ from sopbot.services.sop_imports import (
     Preview,
     ReviewView,
     RoleQuestion,
+    SopCatalogPage,
     SopImportService,
     TimeQuestion,
 )
-from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
-from sopbot.storage.file_types import Refusal as FileRefusal
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_QUESTION = "sop_document"  # the pending question: the admin's next file is an SOP
+FIX_QUESTION = "sop_fix"  # the pending question: the review's corrected .yaml (its draft_id)
 TIME_QUESTION = "sop_time"  # the pending question: a typed standard time for the review
+SOP_QUESTIONS = (DOCUMENT_QUESTION, FIX_QUESTION, TIME_QUESTION)
+MARKS_SHOWN = 20  # '??' marks and problems listed at the fix stage (the rest counted)
 VERSIONS_SHOWN = 3  # installs listed per SOP in /sop (the newest)
 BUTTON_TITLE = 40  # characters of an SOP's title on its document button
 CHOSEN = "☑️ "  # marks a chosen role or position on its button
-
-# Why an upload check refuses a file -> the answer (as uploads answers a step's output).
-_FILE_REFUSALS = {
-    FileRefusal.NOT_ACCEPTED: "document.wrong_type",
-    FileRefusal.MACROS: "document.refused_macros",
-    FileRefusal.ACTIVE_CONTENT: "document.refused_active_content",
-    FileRefusal.FORMULA: "document.refused_formula",
-    FileRefusal.ARCHIVE: "document.refused_archive",
-    FileRefusal.ENCRYPTED: "document.refused_encrypted",
-}
 
 
 def _service(caller: Caller) -> SopImportService:
     service = caller.services.sop_imports
     assert service is not None  # noqa: S101 - wired by the composition root
     return service
+
+
+def wants_yaml(file_name: str) -> bool:
+    """True for a file named as a .yaml (what the fix stage of a review waits for)."""
+    return file_name.lower().endswith((".yaml", ".yml"))
 
 
 def wants_import(caption: str | None) -> bool:
@@ -96,18 +94,39 @@ async def sop_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     if args and args[0] in ("impor", "import"):
         await ask_for_document(context, message.chat_id if message else None, caller)
         return
-    sops = await in_thread(_service(caller).agency_sops, caller.member.id)
-    text, keyboard = _catalog_message(caller, sops)
+    listing = await in_thread(_service(caller).catalog_page, caller.member.id, 0)
+    text, keyboard = _catalog_message(caller, listing)
     await send_html(message, text, keyboard, context=context)
 
 
-def _catalog_message(caller: Caller, sops: list[AgencySop]) -> tuple[str, Keyboard]:
+@members_only
+async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """◀️ ▶️ under /sop: another page of the agency's SOPs, in the same message."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    pressed = decode(query.data)
+    page = pressed.int_at(0) if pressed else None
+    chat = update.effective_chat
+    if page is None or chat is None or query.message is None:
+        await answer(query, caller.text("answer.invalid_button"), show_alert=True)
+        return
+    try:
+        listing = await in_thread(_service(caller).catalog_page, caller.member.id, page)
+    except DomainError as refusal:
+        await _refuse_press(query, caller, refusal)
+        return
+    text, keyboard = _catalog_message(caller, listing)
+    await edit_html(context, chat.id, query.message.message_id, text, keyboard)
+    await answer(query)
+
+
+def _catalog_message(caller: Caller, listing: SopCatalogPage) -> tuple[str, Keyboard]:
     member = caller.member
-    lines = [caller.text("sop.header", agency=escape(member.agency_name), count=len(sops))]
+    lines = [caller.text("sop.header", agency=escape(member.agency_name), count=listing.total)]
     keyboard: Keyboard = []
-    if not sops:
+    if not listing.sops:
         lines.append(caller.text("sop.none"))
-    for sop in sops:
+    for sop in listing.sops:
         lines.append(caller.text("sop.item", title=escape(sop.title), sop_id=escape(sop.sop_id)))
         current = next((v for v in sop.versions if not v.withdrawn), None)
         for installed in sop.versions[:VERSIONS_SHOWN]:
@@ -131,25 +150,42 @@ def _catalog_message(caller: Caller, sops: list[AgencySop]) -> tuple[str, Keyboa
         if current is not None:
             label = caller.text("button.sop_document", title=shorten(sop.title, BUTTON_TITLE))
             keyboard.append([Button(label, callback(Action.SOP_DOCUMENT, current.install_id))])
+    if listing.pages > 1:
+        lines.append(caller.text("sop.page", page=listing.page + 1, pages=listing.pages))
+        keyboard.append(_page_row(caller, listing.page, listing.pages, Action.SOP_PAGE))
     lines.append("")
     lines.append(caller.text("sop.footer"))
+    review = listing.open_review
+    if review is not None:
+        label = caller.text("button.sop_resume", name=shorten(review.file_name, BUTTON_TITLE))
+        show = callback(Action.SOP_REVIEW, review.draft_id, review.turn, Op.SHOW.value)
+        keyboard.append([Button(label, show)])
     keyboard.append([Button(caller.text("button.sop_import"), callback(Action.SOP_IMPORT))])
     return "\n".join(lines), keyboard
 
 
+def _page_row(
+    caller: Caller, page: int, pages: int, action: Action, *before: str | int
+) -> list[Button]:
+    """◀️ ▶️ for a paged list (only the directions that lead somewhere)."""
+    row: list[Button] = []
+    if page > 0:
+        row.append(Button(caller.text("button.page_previous"), callback(action, *before, page - 1)))
+    if page + 1 < pages:
+        row.append(Button(caller.text("button.page_next"), callback(action, *before, page + 1)))
+    return row
+
+
 async def ask_for_document(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int | None, caller: Caller
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int | None,
+    caller: Caller,
+    text_key: str = "sop.ask_document",
 ) -> None:
     """Wait for the admin's SOP document (their next file goes to the importer)."""
     keyboard = [[Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))]]
     await ask_question(
-        context,
-        chat_id,
-        caller.member.id,
-        DOCUMENT_QUESTION,
-        {},
-        caller.text("sop.ask_document"),
-        keyboard,
+        context, chat_id, caller.member.id, DOCUMENT_QUESTION, {}, caller.text(text_key), keyboard
     )
 
 
@@ -202,15 +238,22 @@ async def import_document(
     content: bytes,
     pending: PendingInput | None,
 ) -> None:
-    """A document an admin sent as an SOP: import it and open its review."""
+    """A document an admin sent as an SOP: import it and open its review. Sent while the
+    review asks for its corrected .yaml, it is that draft's fix (and keeps its name)."""
     chat = update.effective_chat
     if chat is None:
         return
+    fixing: int | None = None
     if pending is not None and pending.kind == DOCUMENT_QUESTION:
         await clear_prompt(context, chat.id, pending)
         await in_thread(caller.services.pending.clear, caller.member.id)
+    elif pending is not None and pending.kind == FIX_QUESTION:
+        draft_id = pending.payload.get("draft_id")
+        fixing = draft_id if isinstance(draft_id, int) else None
     try:
-        outcome = await in_thread(_service(caller).begin, caller.member.id, content, file_name)
+        outcome = await in_thread(
+            _service(caller).begin, caller.member.id, content, file_name, fixing=fixing
+        )
     except DomainError:  # no longer an admin since the file was sent
         text = caller.text("status_report.not_admin")
         await send_html(None, text, context=context, chat_id=chat.id)
@@ -225,13 +268,14 @@ async def import_document(
 
 
 def _refused_text(caller: Caller, file_name: str, refused: ImportRefused) -> str:
+    if refused.yaml_expected:
+        return caller.text("sop.yaml_expected", name=escape(file_name))
     if refused.refusal is not None:
         reason = escape(refused.refusal.text(caller.language))
+    elif refused.file_refusal is not None:
+        reason = file_refusal_text(caller.services.catalog, caller.language, refused.file_refusal)
     else:
-        key = _FILE_REFUSALS.get(
-            refused.file_refusal or FileRefusal.NOT_ACCEPTED, "document.wrong_type"
-        )
-        reason = caller.text(key, allowed=ALLOWED_TYPES_DESCRIPTION)
+        reason = ""
     return caller.text("sop.refused", name=escape(file_name), reason=reason)
 
 
@@ -273,9 +317,12 @@ async def show_review(
     view: ReviewView,
     *,
     edit: int | None = None,
+    query: Any = None,
+    toast: str | None = None,
 ) -> None:
     """Show the review's question (editing message `edit`, or as a new message), wait for a
-    typed answer where one is asked, and send the preview's pictures."""
+    typed answer where one is asked, answer the press `query` (with `toast`) once the
+    question is on the screen, and send the preview's pictures."""
     text, keyboard = _review_message(caller, view)
     message_id: int | None = None
     if edit is not None:
@@ -293,11 +340,11 @@ async def show_review(
         if message_id is not None:
             await in_thread(pending.shown, member_id, TIME_QUESTION, message_id)
     elif view.fix is not None:
-        await in_thread(pending.ask, member_id, DOCUMENT_QUESTION, {"draft_id": view.draft_id})
+        await in_thread(pending.ask, member_id, FIX_QUESTION, {"draft_id": view.draft_id})
     else:
-        waiting = await in_thread(pending.peek, member_id)
-        if waiting is not None and waiting.kind == TIME_QUESTION:
-            await in_thread(pending.clear, member_id)
+        await _forget_question(caller)
+    if query is not None:  # before the pictures: Telegram's window for an answer is short
+        await answer(query, toast)
     if view.preview is not None:
         await _send_pictures(context, chat_id, caller, view)
 
@@ -324,10 +371,16 @@ async def _send_pictures(
 def _review_button(
     caller: Caller, view: ReviewView, label: str, op: Op, number: int | None = None, **params: Any
 ) -> Button:
+    """A button of the review's current turn, its label from the catalog."""
+    return _review_choice(view, caller.text(label, **params), op, number)
+
+
+def _review_choice(view: ReviewView, text: str, op: Op, number: int | None = None) -> Button:
+    """A button of the review's current turn, labelled as given (a role, a position, a time)."""
     parts: list[str | int] = [view.draft_id, view.turn, op.value]
     if number is not None:
         parts.append(number)
-    return Button(caller.text(label, **params), callback(Action.SOP_REVIEW, *parts))
+    return Button(text, callback(Action.SOP_REVIEW, *parts))
 
 
 def _review_message(caller: Caller, view: ReviewView) -> tuple[str, Keyboard]:
@@ -392,10 +445,7 @@ def _executor_message(
         for index, role in enumerate(question.roles):
             mark = CHOSEN if role.key in question.picked else ""
             role_buttons.append(
-                Button(
-                    mark + shorten(role.name, 40),
-                    callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TOGGLE.value, index),
-                )
+                _review_choice(view, mark + shorten(role.name, 40), Op.TOGGLE, index)
             )
         keyboard += _pairs(role_buttons)
         if question.picked:
@@ -407,12 +457,7 @@ def _executor_message(
         if not step.executor_undecided:
             keyboard.append([_review_button(caller, view, "button.correct", Op.CONFIRM)])
         for index, role in enumerate(question.roles):
-            role_buttons.append(
-                Button(
-                    shorten(role.name, 40),
-                    callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.PICK.value, index),
-                )
-            )
+            role_buttons.append(_review_choice(view, shorten(role.name, 40), Op.PICK, index))
         keyboard += _pairs(role_buttons)
         keyboard.append([_review_button(caller, view, "button.several", Op.SEVERAL)])
     if question.rest_decided and not step.executor_undecided:
@@ -436,9 +481,7 @@ def _time_message(caller: Caller, view: ReviewView, question: TimeQuestion) -> t
         key = "sop.time_typed"
     keyboard: Keyboard = [
         [
-            Button(
-                candidate, callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TIME.value, i)
-            )
+            _review_choice(view, candidate, Op.TIME, i)
             for i, candidate in enumerate(question.candidates)
         ]
     ]
@@ -448,14 +491,18 @@ def _time_message(caller: Caller, view: ReviewView, question: TimeQuestion) -> t
 
 
 def _fix_message(caller: Caller, view: ReviewView, fix: FixNeeded) -> tuple[str, Keyboard]:
-    lines = [caller.text("sop.fix_header", name=escape(view.file_name))]
-    lines += [caller.text("sop.fix_mark", line=m.line, key=escape(m.key)) for m in fix.open_marks]
     marked = {m.line for m in fix.open_marks}
-    lines += [
-        caller.text("sop.fix_problem", problem=escape(str(p)))
+    items = [caller.text("sop.fix_mark", line=m.line, key=escape(m.key)) for m in fix.open_marks]
+    items += [
+        caller.text("sop.fix_problem", problem=escape(shorten(str(p), 300)))
         for p in fix.problems
         if p.line not in marked
-    ][:20]
+    ]
+    # Listed up to MARKS_SHOWN, the rest counted: the message (and its instructions at the
+    # end) stays within Telegram's 4096 characters.
+    lines = [caller.text("sop.fix_header", name=escape(view.file_name)), *items[:MARKS_SHOWN]]
+    if len(items) > MARKS_SHOWN:
+        lines.append(caller.text("sop.fix_more", count=len(items) - MARKS_SHOWN))
     lines.append(caller.text("sop.fix_footer"))
     keyboard = [
         [_review_button(caller, view, "button.send_draft", Op.YAML)],
@@ -476,20 +523,32 @@ def _role_message(caller: Caller, view: ReviewView, question: RoleQuestion) -> t
     if question.existing:
         existing = ", ".join(p.name for p in question.existing)
         lines.append(caller.text("sop.role_existing", positions=escape(existing)))
-    chosen = [p.name for p in question.positions if p.id in question.picked]
+    chosen = [p.name for p in question.picked]
     if chosen:
         lines.append(caller.text("sop.role_picked", positions=escape(", ".join(chosen))))
     if not question.positions and not question.existing:
         lines.append(caller.text("sop.role_no_positions"))
     lines.append(caller.text("sop.role_skip_warning"))
+    picked = {p.id for p in question.picked}
     buttons = [
-        Button(
-            (CHOSEN if p.id in question.picked else "") + shorten(p.name, 40),
-            callback(Action.SOP_REVIEW, view.draft_id, view.turn, Op.TOGGLE.value, p.id),
+        _review_choice(
+            view, (CHOSEN if p.id in picked else "") + shorten(p.name, 40), Op.TOGGLE, p.id
         )
         for p in question.positions
     ]
     keyboard = _pairs(buttons)
+    if question.pages > 1:
+        lines.append(caller.text("sop.page", page=question.page + 1, pages=question.pages))
+        paging = []
+        if question.page > 0:
+            paging.append(
+                _review_button(caller, view, "button.page_previous", Op.PAGE, question.page - 1)
+            )
+        if question.page + 1 < question.pages:
+            paging.append(
+                _review_button(caller, view, "button.page_next", Op.PAGE, question.page + 1)
+            )
+        keyboard.append(paging)
     last_row = [_review_button(caller, view, "button.skip_role", Op.SKIP)]
     if question.picked or question.existing:
         last_row.insert(0, _review_button(caller, view, "button.next", Op.NEXT))
@@ -509,7 +568,14 @@ def _preview_message(caller: Caller, preview: Preview) -> str:
         )
     ]
     if preview.current is not None and preview.current.digest != definition.digest:
-        lines.append(caller.text("sop.preview_replaces", version=escape(preview.current.version)))
+        lines.append(
+            caller.text(
+                "sop.preview_replaces",
+                title=escape(preview.current_title),
+                sop_id=escape(preview.current.sop_id),
+                version=escape(preview.current.version),
+            )
+        )
     lines += [
         caller.text("sop.preview_mapped", role=escape(role), positions=escape(", ".join(names)))
         for role, names in preview.mapped
@@ -561,29 +627,74 @@ async def review_pressed(
             await send_file(context, chat.id, draft.content, draft.file_name, caption)
             await answer(query)
             return
+        if op == Op.SHOW.value:  # "▶️ Lanjutkan impor" under /sop
+            if not await _show_again(context, chat.id, caller, draft_id, query=query):
+                await answer(query, caller.text("answer.invalid_button"), show_alert=True)
+            return
         if op == Op.INSTALL.value:
             await _install(update, context, caller, draft_id, turn)
             return
         view = await in_thread(service.press, member_id, draft_id, turn, op, number)
     except DomainError as refusal:
+        # A press of the presser's own open review that is no longer its current turn (the
+        # inbox replaying a press whose answer was lost, a double tap, an old screen): the
+        # current question again, so the review never ends in a dead end.
+        if isinstance(refusal, NotFound) and await _show_again(
+            context, chat.id, caller, draft_id, edit=message.message_id, query=query, stale=turn
+        ):
+            return
         await _refuse_press(query, caller, refusal)
         return
     # Answered once the review shows its next question: the press's spinner ends with it.
-    await show_review(context, chat.id, caller, view, edit=message.message_id)
-    await answer(query)
+    await show_review(context, chat.id, caller, view, edit=message.message_id, query=query)
+
+
+async def _show_again(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    caller: Caller,
+    draft_id: int,
+    *,
+    edit: int | None = None,
+    query: Any = None,
+    stale: int | None = None,
+) -> bool:
+    """Show the current question of the caller's open review `draft_id` again (editing
+    message `edit`, or below); False when the caller has no such open review, or when the
+    review's turn is still `stale` (a forged button of the current question)."""
+    try:
+        view = await in_thread(_service(caller).open_review, caller.member.id)
+    except DomainError:
+        return False
+    if view is None or view.draft_id != draft_id or view.turn == stale:
+        return False
+    toast = caller.text("sop.review_again") if query is not None else None
+    await show_review(context, chat_id, caller, view, edit=edit, query=query, toast=toast)
+    return True
 
 
 async def _install(
     update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, draft_id: int, turn: int
 ) -> None:
-    """ "📥 Pasang": install, then say which version runs now."""
+    """ "📥 Pasang": install, then say which version runs now; when another version was
+    installed since the preview, say so and show the preview again."""
     query = update.callback_query
     chat = update.effective_chat
     assert query is not None  # noqa: S101 - checked by the caller
     assert chat is not None  # noqa: S101 - checked by the caller
-    outcome = await in_thread(
-        _service(caller).install, command_key(update, context), caller.member.id, draft_id, turn
-    )
+    service = _service(caller)
+    try:
+        outcome = await in_thread(
+            service.install, command_key(update, context), caller.member.id, draft_id, turn
+        )
+    except CatalogMovedOn as moved:
+        await remove_buttons(query, context)
+        view = await in_thread(service.rebase_preview, caller.member.id, draft_id)
+        title = view.preview.definition.identity.name if view.preview else str(moved)
+        text = caller.text("sop.install_outdated", title=escape(title))
+        await send_html(None, text, context=context, chat_id=chat.id)
+        await show_review(context, chat.id, caller, view, query=query)
+        return
     await remove_buttons(query, context)
     installed = outcome.result
     key = "sop.installed" if installed.changed else "sop.unchanged"
@@ -605,10 +716,11 @@ async def _install(
 
 
 async def _forget_question(caller: Caller) -> None:
-    """The review ended: the bot waits for no typed time or document of it any more."""
+    """The review ended, or asks nothing typed: the bot waits for no typed time or corrected
+    .yaml of it any more (a question of another feature stays)."""
     pending = caller.services.pending
     waiting = await in_thread(pending.peek, caller.member.id)
-    if waiting is not None and waiting.kind in (TIME_QUESTION, DOCUMENT_QUESTION):
+    if waiting is not None and waiting.kind in (TIME_QUESTION, FIX_QUESTION):
         await in_thread(pending.clear, caller.member.id)
 
 
@@ -633,31 +745,49 @@ async def answer_text(
     if chat is None:
         return
     if pending.kind == DOCUMENT_QUESTION:
-        keyboard = [[Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))]]
-        await ask_question(
-            context,
-            chat.id,
-            caller.member.id,
-            DOCUMENT_QUESTION,
-            {k: v for k, v in pending.payload.items() if k == "draft_id"},
-            caller.text("sop.send_a_document"),
-            keyboard,
-        )
+        await ask_for_document(context, chat.id, caller, "sop.send_a_document")
         return
     draft_id = pending.payload.get("draft_id")
-    service = _service(caller)
     if not isinstance(draft_id, int):
         await send_html(message, caller.text("answer.invalid_button"), context=context)
         return
+    if pending.kind == FIX_QUESTION:  # the corrected .yaml is a file: the question stays
+        await in_thread(
+            caller.services.pending.ask, caller.member.id, FIX_QUESTION, pending.payload
+        )
+        await send_html(message, caller.text("sop.send_a_yaml"), context=context)
+        return
+    service = _service(caller)
     try:
         view = await in_thread(service.answer_time, caller.member.id, draft_id, text)
     except InvalidStandardTime:
         await send_html(
             message, caller.text("sop.time_invalid", time=escape(text[:50])), context=context
         )
-        view = await in_thread(service.view, caller.member.id, draft_id)
+        try:
+            view = await in_thread(service.view, caller.member.id, draft_id)
+        except DomainError:  # the review ended, or the admin is one no more, meanwhile
+            return
     except DomainError:
         await send_html(message, caller.text("answer.invalid_button"), context=context)
+        return
+    await show_review(context, chat.id, caller, view)
+
+
+async def question_expired(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """A typed answer to a review's question that waited too long: the review is still open,
+    so its current question is shown again (and waits again)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        view = await in_thread(_service(caller).open_review, caller.member.id)
+    except DomainError:
+        view = None
+    if view is None:
+        await send_html(update.effective_message, caller.text("ask.expired"), context=context)
         return
     await show_review(context, chat.id, caller, view)
 
@@ -673,4 +803,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(review_pressed, pattern=f"^{Action.SOP_REVIEW.value}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(page_pressed, pattern=f"^{Action.SOP_PAGE.value}:")
     )

@@ -26,6 +26,7 @@ from sopbot.handlers.common import (
     Caller,
     answer,
     command_key,
+    file_refusal_text,
     in_thread,
     language_of,
     members_only,
@@ -35,7 +36,13 @@ from sopbot.handlers.common import (
     services_of,
     wake_sender,
 )
-from sopbot.handlers.sop_admin import DOCUMENT_QUESTION, import_document, wants_import
+from sopbot.handlers.sop_admin import (
+    DOCUMENT_QUESTION,
+    FIX_QUESTION,
+    import_document,
+    wants_import,
+    wants_yaml,
+)
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
@@ -45,25 +52,10 @@ from sopbot.services.pending import PendingInput
 from sopbot.services.procedures import DocumentAttached, NewDocument
 from sopbot.services.views import TaskView
 from sopbot.storage.file_names import clean_name, delivery_name
-from sopbot.storage.file_types import (
-    ALLOWED_TYPES_DESCRIPTION,
-    MAX_DOWNLOAD_BYTES,
-    Refusal,
-    detect_file_type,
-)
+from sopbot.storage.file_types import MAX_DOWNLOAD_BYTES, Refusal, detect_file_type
 
 FALLBACK_NAME = "dokumen"
 """Shown for a file whose sender gave no usable name."""
-
-# The answer to each reason a file is refused (each names what to send instead).
-_REFUSAL_KEYS = {
-    Refusal.NOT_ACCEPTED: "document.wrong_type",
-    Refusal.MACROS: "document.refused_macros",
-    Refusal.ACTIVE_CONTENT: "document.refused_active_content",
-    Refusal.FORMULA: "document.refused_formula",
-    Refusal.ARCHIVE: "document.refused_archive",
-    Refusal.ENCRYPTED: "document.refused_encrypted",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +104,10 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         await send_html(message, caller.text("document.too_big", size=size), context=context)
         return
     pending = await in_thread(caller.services.pending.peek, caller.member.id)
-    asked = pending is not None and pending.kind == DOCUMENT_QUESTION and not pending.expired
-    if asked or wants_import(incoming.caption):
+    importing = await _import_question(caller, pending)
+    if wants_import(incoming.caption):
         if caller.member.is_admin:
-            await _sop_document(update, context, caller, incoming, pending)
+            await _sop_document(update, context, caller, incoming, importing)
         else:  # "/sop" as the caption: an admin's command, never a step's output
             await send_html(message, caller.text("status_report.not_admin"), context=context)
         return
@@ -123,6 +115,13 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         await _incoming_letter(update, context, caller.member, incoming, pending.payload)
         return
     disposition_id = await _disposition_replied_to(message, caller)
+    # A file replying to a task is that task's output, whatever an import waits for.
+    if (
+        importing is not None
+        and disposition_id is None
+        and await _taken_by_import(update, context, caller, incoming, importing)
+    ):
+        return
     if disposition_id is None:
         tasks = await in_thread(caller.services.views.tasks, caller.member.id)
         if not tasks:
@@ -133,6 +132,39 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             return
         disposition_id = tasks[0].disposition_id
     await receive(update, context, caller, disposition_id, incoming)
+
+
+async def _import_question(caller: Caller, pending: PendingInput | None) -> PendingInput | None:
+    """The SOP import's open question for a file (the first document, or a review's corrected
+    .yaml), if the bot waits for one from this admin. An admin demoted since the bot asked
+    has it cleared: their file is an upload like anyone's."""
+    if pending is None or pending.expired or pending.kind not in (DOCUMENT_QUESTION, FIX_QUESTION):
+        return None
+    if not caller.member.is_admin:
+        await in_thread(caller.services.pending.clear, caller.member.id)
+        return None
+    return pending
+
+
+async def _taken_by_import(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    incoming: IncomingFile,
+    importing: PendingInput,
+) -> bool:
+    """Hand a file that replies to no task to the import waiting for it; False when it is a
+    step's output after all: the review waits for its corrected .yaml, this is another file,
+    and the admin has a task (panduan: "Berkas lain ... tetap menjadi output langkah"). With
+    no task, the answer says a .yaml is expected."""
+    if importing.kind == DOCUMENT_QUESTION or wants_yaml(incoming.name):
+        await _sop_document(update, context, caller, incoming, importing)
+        return True
+    if await in_thread(caller.services.views.tasks, caller.member.id):
+        return False
+    text = caller.text("sop.yaml_expected", name=escape(incoming.name))
+    await send_html(update.effective_message, text, context=context)
+    return True
 
 
 async def _disposition_replied_to(message: Message, caller: Caller) -> uuid.UUID | None:
@@ -301,7 +333,7 @@ async def _download_and_check(
         return None
     found = await in_thread(detect_file_type, content)
     if isinstance(found, Refusal):
-        text = t(language, _REFUSAL_KEYS[found], allowed=ALLOWED_TYPES_DESCRIPTION)
+        text = file_refusal_text(services.catalog, language, found)
         await send_html(None, text, context=context, chat_id=chat_id)
         return None
     stored = await in_thread(services.documents.put, content, found)

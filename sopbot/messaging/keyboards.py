@@ -38,6 +38,7 @@ class Action(StrEnum):
     SOP_IMPORT = "o"  # /sop: import an SOP document (asks for the file)
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
+    SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
 
 
 @dataclass(frozen=True, slots=True)

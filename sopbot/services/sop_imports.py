@@ -51,14 +51,23 @@ from sopbot.services.sop_catalog import InstalledVersion, InstallOrigin, SopCata
 from sopbot.storage import agencies, members, organization_store, sop_catalog, sop_drafts
 from sopbot.storage.agencies import Position
 from sopbot.storage.audit import record_change
+from sopbot.storage.definitions import StoredDefinitionInvalid
 from sopbot.storage.document_store import LocalDocumentStore
+from sopbot.storage.errors import ConcurrentUpdate
 from sopbot.storage.file_types import Refusal as FileRefusal
 from sopbot.storage.file_types import detect_file_type
 from sopbot.storage.sop_drafts import DraftStatus, NewDraft, StoredDraft
 from sopbot.storage.unit_of_work import UnitOfWork
 
 MAX_POSITION_BUTTONS = 24
-"""The agency's positions offered for one role (a keyboard stays readable on a phone)."""
+"""The agency's positions offered on one page of a role's question (a keyboard stays readable
+on a phone); ◀️ ▶️ turn the pages, so every position can be chosen."""
+SOPS_PER_PAGE = 10
+"""The SOPs listed on one page of /sop (a message and its keyboard stay within Telegram's
+limits for an agency with hundreds of SOPs)."""
+IMPORTABLE_TYPES = frozenset({"docx", "pdf", "txt", "csv"})
+"""The upload types (by detected extension) the importer reads: Word, PDF, and text (a .yaml
+is text); any other accepted upload is refused as an SOP before the importer sees it."""
 
 
 class Stage(StrEnum):
@@ -83,6 +92,8 @@ class Op(StrEnum):
     TIME = "time"  # this candidate standard time
     SKIP = "skip"  # ⏭️ Lewati: leave the role unmapped
     YAML = "yaml"  # send the draft as a .yaml file
+    PAGE = "page"  # ◀️ ▶️: another page of the agency's positions for this role
+    SHOW = "show"  # ▶️ Lanjutkan impor: show the review's current question again
     INSTALL = "install"  # 📥 Pasang
     CANCEL = "cancel"  # ✖️ Batal
 
@@ -95,6 +106,13 @@ class InvalidStandardTime(DomainError):
 
 class NotAnAdmin(NotAllowed):
     """Only an agency admin imports and installs SOPs."""
+
+
+class CatalogMovedOn(DomainError):
+    """Another version of the SOP was installed after the preview was shown: the preview no
+    longer says what "Pasang" would replace."""
+
+    code = "sop_catalog_moved_on"
 
 
 # -- what the handlers show ------------------------------------------------------------------
@@ -136,9 +154,11 @@ class RoleQuestion:
     role: DraftRole
     number: int  # from 1
     total: int
-    positions: tuple[Position, ...]  # those that can still be chosen
+    positions: tuple[Position, ...]  # those that can still be chosen, on this page
     existing: tuple[Position, ...]  # mapped already (for the agency, or for this SOP)
-    picked: tuple[int, ...]
+    picked: tuple[Position, ...]  # chosen so far, on any page
+    page: int = 0  # from 0
+    pages: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +169,7 @@ class Preview:
     mapped: tuple[tuple[str, tuple[str, ...]], ...]  # role name -> position names
     unmapped: tuple[str, ...]  # role names no position serves
     current: InstalledVersion | None  # the SOP's current version, when it has one
+    current_title: str = ""  # the title of that version (what "Pasang" replaces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +215,7 @@ class ImportRefused:
 
     refusal: Refusal | None
     file_refusal: FileRefusal | None = None
+    yaml_expected: bool = False  # a corrected draft was asked for, and this is not a .yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +237,26 @@ class AgencySop:
     sop_id: str
     title: str
     versions: tuple[InstalledVersion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReview:
+    """The admin's open review, offered again by /sop ("▶️ Lanjutkan impor")."""
+
+    draft_id: int
+    turn: int
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SopCatalogPage:
+    """One page of the agency's installed SOPs, for /sop."""
+
+    sops: tuple[AgencySop, ...]
+    page: int  # from 0
+    pages: int
+    total: int
+    open_review: OpenReview | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +294,8 @@ class _State:
     mappings: dict[str, list[int]] = field(default_factory=dict)  # role key -> positions
     report: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    page: int = 0  # the page of positions shown for the current role
+    base_install: int | None = None  # the SOP's current install when the preview was shown
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -265,6 +309,8 @@ class _State:
             "mappings": self.mappings,
             "report": self.report,
             "counts": self.counts,
+            "page": self.page,
+            "base_install": self.base_install,
         }
 
     @classmethod
@@ -280,6 +326,8 @@ class _State:
             mappings={str(k): [int(p) for p in v] for k, v in stored.get("mappings", {}).items()},
             report=list(stored.get("report", [])),
             counts={str(k): int(v) for k, v in stored.get("counts", {}).items()},
+            page=int(stored.get("page", 0)),
+            base_install=_int_or_none(stored.get("base_install")),
         )
 
     @property
@@ -288,7 +336,7 @@ class _State:
 
     def next_question(self) -> None:
         self.at += 1
-        self.several, self.picked = False, []
+        self.several, self.picked, self.page = False, [], 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,46 +373,52 @@ class SopImportService:
     # -- importing -------------------------------------------------------------------------
 
     def begin(
-        self, member_id: int, content: bytes, file_name: str
+        self, member_id: int, content: bytes, file_name: str, *, fixing: int | None = None
     ) -> ImportStarted | ImportRefused:
         """Import a document the admin sent and open its review (cancelling the admin's open
-        draft, whose name is returned); a refusal changes nothing."""
+        draft, whose name is returned); a refusal changes nothing.
+
+        The bytes pass the uploads' checks (zip bombs, macros, active content) before the
+        importer parses them, and only a Word file, a PDF or text goes on. `fixing`: the draft
+        whose corrected .yaml this is (its review asked for one): only a .yaml is taken, and
+        the new draft keeps that draft's name, whatever the file is called, so it installs as
+        the same SOP."""
         admin = self._admin(member_id)
-        result = import_bytes(content, file_name, agency_key=admin.agency_key)
-        if result.refusal is not None:
-            return ImportRefused(result.refusal)
         file_type = detect_file_type(content)
         if isinstance(file_type, FileRefusal):
             return ImportRefused(None, file_type)
+        if file_type.extension not in IMPORTABLE_TYPES:
+            return ImportRefused(_not_importable(file_type.extension))
+        result = import_bytes(content, file_name, agency_key=admin.agency_key)
+        if result.refusal is not None:
+            return ImportRefused(result.refusal)
+        name = result.name
+        if fixing is not None:
+            if result.kind != "yaml":
+                return ImportRefused(None, yaml_expected=True)
+            name = self._fixed_name(admin, fixing) or name
         stored = self.documents.put(content, file_type)
         shape = _outline_or_none(result.draft)
-        state = _first_state(result, shape)
-        now = self.clock()
-        with self.database.unit_of_work() as uow:
-            replaced = None
-            for old in sop_drafts.open_drafts_of(uow, member_id):
-                sop_drafts.update_draft(uow, old.id, at=now, status=DraftStatus.CANCELLED)
-                replaced = old.file_name
-            draft_id = sop_drafts.add_draft(
-                uow,
-                NewDraft(
-                    agency_id=admin.agency_id,
-                    member_id=member_id,
-                    file_name=file_name,
-                    file_sha256=stored.sha256,
-                    storage_key=stored.storage_key,
-                    kind=result.kind,
-                    name=result.name,
-                    text=result.draft,
-                    review={},
-                ),
-                now,
-            )
-            draft = sop_drafts.draft(uow, draft_id)
-            assert draft is not None  # noqa: S101 - just written
-            loaded = _Draft(draft, state, shape)
-            self._settle(uow, loaded, admin, now)
-            view = self._view(uow, loaded, admin)
+        new = NewDraft(
+            agency_id=admin.agency_id,
+            member_id=member_id,
+            file_name=file_name,
+            file_sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            kind=result.kind,
+            name=name,
+            text=result.draft,
+            review={},
+        )
+        for attempt in range(2):
+            try:
+                view, replaced, state = self._open_review(new, admin, result, shape)
+                break
+            except ConcurrentUpdate:
+                # Another import of this admin added its open draft at the same moment (the
+                # one-open-draft index refused ours): read again, and this one replaces it.
+                if attempt:
+                    raise
         summary = ImportSummary(
             kind=result.kind,
             steps=state.counts.get("steps", 0),
@@ -375,6 +429,32 @@ class SopImportService:
         )
         return ImportStarted(summary, view, replaced)
 
+    def _open_review(
+        self, new: NewDraft, admin: _Admin, result: ImportResult, shape: DraftOutline | None
+    ) -> tuple[ReviewView, str | None, _State]:
+        """Cancel the admin's open draft and add the new one with its first question."""
+        state = _first_state(result, shape)
+        now = self.clock()
+        with self.database.unit_of_work() as uow:
+            replaced = None
+            for old in sop_drafts.open_drafts_of(uow, admin.member_id):
+                sop_drafts.update_draft(uow, old.id, at=now, status=DraftStatus.CANCELLED)
+                replaced = old.file_name
+            draft_id = sop_drafts.add_draft(uow, new, now)
+            draft = sop_drafts.draft(uow, draft_id)
+            assert draft is not None  # noqa: S101 - just written
+            loaded = _Draft(draft, state, shape)
+            self._settle(uow, loaded, admin, now)
+            return self._view(uow, loaded, admin), replaced, state
+
+    def _fixed_name(self, admin: _Admin, draft_id: int) -> str | None:
+        """The name of the admin's open draft being fixed (None when it is open no more)."""
+        with self.database.unit_of_work(read_only=True) as uow:
+            stored = sop_drafts.draft(uow, draft_id)
+        if stored is None or stored.member_id != admin.member_id:
+            return None
+        return stored.name if stored.status is DraftStatus.OPEN else None
+
     # -- the review ------------------------------------------------------------------------
 
     def view(self, member_id: int, draft_id: int) -> ReviewView:
@@ -382,6 +462,32 @@ class SopImportService:
         admin = self._admin(member_id)
         with self.database.unit_of_work(read_only=True) as uow:
             return self._view(uow, self._open_draft(uow, admin, draft_id), admin)
+
+    def open_review(self, member_id: int) -> ReviewView | None:
+        """The admin's open review as it stands, if they have one (to show its question
+        again after a lost edit, a stale button or an expired typed question)."""
+        admin = self._admin(member_id)
+        with self.database.unit_of_work(read_only=True) as uow:
+            found = sop_drafts.open_drafts_of(uow, member_id, lock=False)
+            if not found:
+                return None
+            stored = found[-1]
+            draft = _Draft(stored, _State.of(stored.review), _outline_or_none(stored.draft_text))
+            return self._view(uow, draft, admin)
+
+    def rebase_preview(self, member_id: int, draft_id: int) -> ReviewView:
+        """The preview again, against the SOP's version installed since it was shown (after
+        "Pasang" was refused with CatalogMovedOn): a new turn, so the old Pasang is stale."""
+        admin = self._admin(member_id)
+        now = self.clock()
+        with self.database.unit_of_work() as uow:
+            draft = self._open_draft(uow, admin, draft_id, for_update=True)
+            if draft.state.stage is not Stage.PREVIEW:
+                raise NotFound("the review is not at its preview", what="sop_review")
+            draft.state.turn += 1
+            draft.state.base_install = _current_install_id(uow, _sop_id(admin, draft.stored))
+            sop_drafts.update_draft(uow, draft_id, at=now, review=draft.state.to_json())
+            return self._view(uow, draft, admin)
 
     def press(
         self, member_id: int, draft_id: int, turn: int, op: str, number: int | None = None
@@ -396,7 +502,7 @@ class SopImportService:
         now = self.clock()
         with self.database.unit_of_work() as uow:
             draft = self._open_draft(uow, admin, draft_id, for_update=True)
-            if draft.state.turn != turn or action in (Op.INSTALL, Op.YAML, Op.CANCEL):
+            if draft.state.turn != turn or action in (Op.INSTALL, Op.YAML, Op.CANCEL, Op.SHOW):
                 raise NotFound("a stale review button", what="sop_review")
             draft = self._apply(uow, draft, admin, action, number)
             draft.state.turn += 1
@@ -446,24 +552,26 @@ class SopImportService:
         self, key: CommandKey, member_id: int, draft_id: int, turn: int
     ) -> Outcome[SopInstalled]:
         """ "Pasang": install the previewed definition as its SOP's new version, add the chosen
-        role mappings, write the audit row and close the draft, in one transaction. Keyed by
-        the draft, so a second press answers as the first did."""
+        role mappings, write the audit row and close the draft, in one transaction.
+
+        Keyed by the draft and the preview's turn, and every check is made inside the keyed
+        command, so a second press answers as the first did (its result, or its refusal);
+        a refusal is stored for that turn only, and the preview shown again is a new turn.
+        CatalogMovedOn when another version of the SOP was installed since the preview."""
         admin = self._admin(member_id)
-        with self.database.unit_of_work(read_only=True) as uow:
-            checked = self._open_draft(uow, admin, draft_id)
-            if checked.state.stage is not Stage.PREVIEW or checked.state.turn != turn:
-                raise NotFound("a stale review button", what="sop_review")
-            definition = self._definition(checked.stored, admin.agency_key)
-        if definition is None or definition.agency_key != admin.agency_key:
-            raise NotFound("the draft does not load", what="sop_review")
 
         def work(uow: UnitOfWork, now: dt.datetime) -> SopInstalled:
+            # The catalog first: two installs queue here, before either adds a role mapping
+            # (on PostgreSQL the second would otherwise fail on a unique mapping).
+            sop_catalog.lock(uow)
             draft = self._open_draft(uow, admin, draft_id, for_update=True)
-            if (
-                draft.state.stage is not Stage.PREVIEW
-                or draft.stored.draft_text != checked.stored.draft_text
-            ):
-                raise NotFound("the review changed meanwhile", what="sop_review")
+            if draft.state.stage is not Stage.PREVIEW or draft.state.turn != turn:
+                raise NotFound("a stale review button", what="sop_review")
+            definition = self._definition(draft.stored, admin.agency_key)
+            if definition is None or definition.agency_key != admin.agency_key:
+                raise NotFound("the draft does not load", what="sop_review")
+            if _current_install_id(uow, definition.id) != draft.state.base_install:
+                raise CatalogMovedOn("another version was installed", sop_id=definition.id)
             mapped, unmapped = self._map_roles(uow, draft, admin, definition, now)
             result = self.catalog.install_in(
                 uow, definition, InstallOrigin.TELEGRAM, admin.member_id, now
@@ -501,45 +609,64 @@ class SopImportService:
             )
 
         outcome = self.runner.run(
-            CommandKey(f"sop_install:{draft_id}", key.inbox), "sop_install", work, SopInstalled
+            CommandKey(f"sop_install:{draft_id}:{turn}", key.inbox),
+            "sop_install",
+            work,
+            SopInstalled,
         )
         self.refresh()
         return outcome
 
     # -- /sop --------------------------------------------------------------------------------
 
-    def agency_sops(self, member_id: int) -> list[AgencySop]:
-        """The agency's installed SOPs, each with its installs (newest first)."""
+    def catalog_page(self, member_id: int, page: int = 0) -> SopCatalogPage:
+        """One page of the agency's installed SOPs, each with its installs (newest first), and
+        the admin's open review if there is one. The installs are read in one query."""
         admin = self._admin(member_id)
-        prefix = f"{admin.agency_key}/"
-        found: list[AgencySop] = []
-        for sop_id in sorted(i for i in self.catalog.installed_ids() if i.startswith(prefix)):
-            versions = tuple(self.catalog.versions(sop_id))
-            current = self.catalog.current(sop_id)
-            title = sop_id
-            if current is not None:
-                title = self.catalog.definition_of(current).identity.name
-            found.append(AgencySop(sop_id, title, versions))
-        return found
+        with self.database.unit_of_work(read_only=True) as uow:
+            installs = sop_catalog.installs_under(uow, f"{admin.agency_key}/")
+            open_drafts = sop_drafts.open_drafts_of(uow, member_id, lock=False)
+        by_sop: dict[str, list[InstalledVersion]] = {}
+        for installed in installs:
+            by_sop.setdefault(installed.sop_id, []).append(installed)
+        listed = sorted(
+            sop_id for sop_id, found in by_sop.items() if any(not v.withdrawn for v in found)
+        )
+        pages = max(1, -(-len(listed) // SOPS_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        sops: list[AgencySop] = []
+        for sop_id in listed[page * SOPS_PER_PAGE : (page + 1) * SOPS_PER_PAGE]:
+            versions = tuple(by_sop[sop_id])
+            current = next(v for v in versions if not v.withdrawn)
+            sops.append(AgencySop(sop_id, self._title(current), versions))
+        review = None
+        if open_drafts:
+            last = open_drafts[-1]
+            review = OpenReview(last.id, _State.of(last.review).turn, last.file_name)
+        return SopCatalogPage(tuple(sops), page, pages, len(listed), review)
+
+    def _title(self, installed: InstalledVersion) -> str:
+        try:
+            return self.catalog.definition_of(installed).identity.name
+        except StoredDefinitionInvalid:  # a text that no longer loads: its id says which SOP
+            return installed.sop_id
 
     def rendered(self, member_id: int, install_id: int) -> RenderedSop:
         """An install of one of the agency's SOPs drawn as a PDF (NotFound for an install of
         another agency, or none)."""
         admin = self._admin(member_id)
-        prefix = f"{admin.agency_key}/"
-        for sop_id in self.catalog.installed_ids():
-            if not sop_id.startswith(prefix):
-                continue
-            for installed in self.catalog.versions(sop_id):
-                if installed.install_id == install_id:
-                    definition = self.catalog.definition_of(installed)
-                    name = sop_id.split("/", 1)[1]
-                    return RenderedSop(
-                        title=definition.identity.name,
-                        version=installed.version,
-                        file_name=f"{name}.pdf",
-                        content=render_pdf(definition),
-                    )
+        with self.database.unit_of_work(read_only=True) as uow:
+            installs = sop_catalog.installs_under(uow, f"{admin.agency_key}/")
+        for installed in installs:
+            if installed.install_id == install_id:
+                definition = self.catalog.definition_of(installed)
+                name = installed.sop_id.split("/", 1)[1]
+                return RenderedSop(
+                    title=definition.identity.name,
+                    version=installed.version,
+                    file_name=f"{name}.pdf",
+                    content=render_pdf(definition),
+                )
         raise NotFound("no such install in this agency", what="sop_install")
 
     # -- inside ------------------------------------------------------------------------------
@@ -624,20 +751,26 @@ class SopImportService:
     ) -> _Draft:
         state = draft.state
         stale = NotFound("not a button of this question", what="sop_review")
-        question = self._role_question(uow, draft, admin)
-        if question is None:
+        choice = self._role_choice(uow, draft, admin)
+        if choice is None:
             raise stale
+        role, existing, offered = choice
+        if action is Op.PAGE and number is not None:
+            if not 0 <= number < _pages(offered):
+                raise stale
+            state.page = number
+            return draft
         if action is Op.TOGGLE and number is not None:
-            if number not in {p.id for p in question.positions}:
+            if number not in {p.id for p in offered}:
                 raise stale
             picked = {int(p) for p in state.picked}
             picked ^= {number}
-            state.picked = [p.id for p in question.positions if p.id in picked]
+            state.picked = [p.id for p in offered if p.id in picked]
             return draft
-        if action is Op.NEXT and (state.picked or question.existing):
-            state.mappings[question.role.key] = [int(p) for p in state.picked]
+        if action is Op.NEXT and (state.picked or existing):
+            state.mappings[role.key] = [int(p) for p in state.picked]
         elif action is Op.SKIP:
-            state.mappings[question.role.key] = []
+            state.mappings[role.key] = []
         else:
             raise stale
         state.next_question()
@@ -659,6 +792,8 @@ class SopImportService:
                 state.queue = list(range(len(state.roles)))
         if state.stage is Stage.ROLES and state.current is None:
             state.stage, state.queue, state.at = Stage.PREVIEW, [], 0
+            # What the preview says "Pasang" replaces: checked again by the install.
+            state.base_install = _current_install_id(uow, _sop_id(admin, draft.stored))
         sop_drafts.update_draft(uow, draft.stored.id, at=now, review=state.to_json())
 
     def _view(self, uow: UnitOfWork, draft: _Draft, admin: _Admin) -> ReviewView:
@@ -689,7 +824,11 @@ class SopImportService:
         marks = shape.others if shape is not None else ()
         return replace(base, stage=Stage.FIX, fix=FixNeeded(marks, problems))
 
-    def _role_question(self, uow: UnitOfWork, draft: _Draft, admin: _Admin) -> RoleQuestion | None:
+    def _role_choice(
+        self, uow: UnitOfWork, draft: _Draft, admin: _Admin
+    ) -> tuple[DraftRole, tuple[Position, ...], tuple[Position, ...]] | None:
+        """The current role, the positions mapped to it already, and every position of the
+        agency that can still be chosen for it (None when no role question is open)."""
         state = draft.state
         if state.current is None or state.current >= len(state.roles):
             return None
@@ -698,18 +837,31 @@ class SopImportService:
         role = next(
             (r for r in (shape.roles if shape else ()) if r.key == key), DraftRole(key, key, False)
         )
-        sop_id = f"{admin.agency_key}/{draft.stored.name}"
+        sop_id = _sop_id(admin, draft.stored)
         existing_ids = organization_store.positions_by_role(uow.session, admin.agency_id, sop_id)
         positions = agencies.positions_of_agency(uow, admin.agency_id)
         existing = tuple(p for p in positions if p.id in existing_ids.get(key, []))
-        offered = tuple(p for p in positions if p not in existing)[:MAX_POSITION_BUTTONS]
+        offered = tuple(p for p in positions if p not in existing)
+        return role, existing, offered
+
+    def _role_question(self, uow: UnitOfWork, draft: _Draft, admin: _Admin) -> RoleQuestion | None:
+        choice = self._role_choice(uow, draft, admin)
+        if choice is None:
+            return None
+        role, existing, offered = choice
+        state = draft.state
+        pages = _pages(offered)
+        page = min(state.page, pages - 1)
+        picked = {int(p) for p in state.picked}
         return RoleQuestion(
             role=role,
-            number=state.current + 1,
+            number=(state.current or 0) + 1,
             total=len(state.roles),
-            positions=offered,
+            positions=offered[page * MAX_POSITION_BUTTONS : (page + 1) * MAX_POSITION_BUTTONS],
             existing=existing,
-            picked=tuple(int(p) for p in state.picked),
+            picked=tuple(p for p in offered if p.id in picked),
+            page=page,
+            pages=pages,
         )
 
     def _preview(
@@ -726,8 +878,15 @@ class SopImportService:
                 mapped.append((role.name, names))
             else:
                 unmapped.append(role.name)
-        current = sop_catalog.current_versions(uow, definition.id)
-        return Preview(definition, tuple(mapped), tuple(unmapped), current[0] if current else None)
+        found = sop_catalog.current_versions(uow, definition.id)
+        current = found[0] if found else None
+        title = ""
+        if current is not None:
+            try:
+                title = self.catalog.definitions.load(uow, current.sop_version_id).identity.name
+            except StoredDefinitionInvalid:  # a text that no longer loads: the id names it
+                title = current.sop_id
+        return Preview(definition, tuple(mapped), tuple(unmapped), current, title)
 
     def _map_roles(
         self,
@@ -738,17 +897,20 @@ class SopImportService:
         now: dt.datetime,
     ) -> tuple[int, list[str]]:
         """Add the chosen role mappings of the SOP (those not there already); how many were
-        added, and the names of the roles still without a position."""
+        added, and the names of the roles still without a position. A position deleted since
+        it was chosen is left out, and its role counted unmapped if no other serves it."""
         existing = organization_store.positions_by_role(uow.session, admin.agency_id, definition.id)
         added = 0
         unmapped: list[str] = []
         for role in (r for r in definition.roles if not r.external):
-            chosen = draft.state.mappings.get(role.key, [])
+            chosen = [
+                position_id
+                for position_id in draft.state.mappings.get(role.key, [])
+                if agencies.position_in_agency(uow, admin.agency_id, position_id) is not None
+            ]
             for position_id in chosen:
                 if position_id in existing.get(role.key, []):
                     continue
-                if agencies.position_in_agency(uow, admin.agency_id, position_id) is None:
-                    raise NotFound("no such position in this agency", what="position")
                 mapping_id = agencies.add_role_mapping(
                     uow,
                     agency_id=admin.agency_id,
@@ -887,3 +1049,26 @@ def _how_read(report: Sequence[dict[str, Any]], step: DraftStep) -> ReviewItem |
 
 def _with_text(stored: StoredDraft, text: str) -> StoredDraft:
     return replace(stored, draft_text=text)
+
+
+def _sop_id(admin: _Admin, stored: StoredDraft) -> str:
+    return f"{admin.agency_key}/{stored.name}"
+
+
+def _current_install_id(uow: UnitOfWork, sop_id: str) -> int | None:
+    found = sop_catalog.current_versions(uow, sop_id)
+    return found[0].install_id if found else None
+
+
+def _pages(positions: Sequence[Position]) -> int:
+    return max(1, -(-len(positions) // MAX_POSITION_BUTTONS))
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _not_importable(extension: str) -> Refusal:
+    """The importer's answer to an upload it does not read (an old Word file, a workbook, a
+    picture), given without parsing it."""
+    return Refusal("old_word" if extension == "doc" else "unknown_kind")

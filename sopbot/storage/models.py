@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from sopbot.storage.column_types import UTCDateTime
@@ -147,7 +147,18 @@ class SopDraftRow(SQLModel, table=True):
     nothing. `status` is "open" while the review goes on, then "installed" or "cancelled"."""
 
     __tablename__ = "sop_draft"
-    __table_args__ = (Index("ix_sop_draft_member_status", "member_id", "status"),)
+    __table_args__ = (
+        Index("ix_sop_draft_member_status", "member_id", "status"),
+        # One open draft per admin (migration 0014): a second import at once cannot add a
+        # second open draft, even where FOR UPDATE found no row to lock.
+        Index(
+            "ux_sop_draft_open_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id")

@@ -154,6 +154,15 @@ def installs_of(uow: UnitOfWork, sop_id: str) -> list[InstalledVersion]:
     return _read_installs(uow, col(SopInstallRow.sop_id) == sop_id, newest_first=True)
 
 
+def installs_under(uow: UnitOfWork, prefix: str) -> list[InstalledVersion]:
+    """Every install of the SOPs whose id starts with `prefix` (an agency's: "key/"), newest
+    first, in one query."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return _read_installs(
+        uow, col(SopInstallRow.sop_id).like(pattern, escape="\\"), newest_first=True
+    )
+
+
 def current_versions(uow: UnitOfWork, sop_id: str | None = None) -> list[InstalledVersion]:
     """The current install of every SOP (or of one), by SOP id."""
     latest = (

@@ -93,17 +93,20 @@ def draft(uow: UnitOfWork, draft_id: int, *, for_update: bool = False) -> Stored
     return None if row is None else _stored(row)
 
 
-def open_drafts_of(uow: UnitOfWork, member_id: int) -> list[StoredDraft]:
-    """The member's open drafts, oldest first (a review keeps at most one)."""
-    rows = uow.session.exec(
+def open_drafts_of(uow: UnitOfWork, member_id: int, *, lock: bool = True) -> list[StoredDraft]:
+    """The member's open drafts, oldest first (at most one: migration 0014's index), locked
+    for this transaction unless `lock` is False."""
+    query = (
         select(SopDraftRow)
         .where(
             col(SopDraftRow.member_id) == member_id,
             col(SopDraftRow.status) == DraftStatus.OPEN.value,
         )
         .order_by(col(SopDraftRow.id))
-        .with_for_update()
-    ).all()
+    )
+    if lock:
+        query = query.with_for_update()
+    rows = uow.session.exec(query).all()
     return [_stored(row) for row in rows]
 
 

@@ -31,11 +31,13 @@ from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.storage.database import Database
+from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.models import AuditRow, RoleMappingRow, SopDraftRow, SopInstallRow
 from tests.documents.docx_samples import Row, Sample, build
 from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.definitions import definition_text, write_definition
+from tests.storage.test_file_types import compound_file, office_open_xml
 
 T = default_catalog().text
 SOP = "dinas-contoh/surat"
@@ -274,10 +276,17 @@ async def test_stale_forged_and_foreign_buttons_change_nothing(contoh: World) ->
     before = draft_row(demo)
     assert before.id is not None
     invalid = T(Language.ID, "answer.invalid_button")
+    again = T(Language.ID, "sop.review_again")
     for data in (
         confirm,  # pressed again from an old screen
         pick,  # a role button of the step before
-        pick.rsplit(":", 1)[0] + ":9",  # a role that is not there
+        pick.rsplit(":", 1)[0] + ":9",  # a role that is not there, of the step before
+    ):
+        # A stale turn of the admin's own open review: its current question again.
+        answered = await forged(admin, review.message_id, data)
+        assert (answered.text, answered.show_alert) == (again, False), data
+    for data in (
+        f"v:{before.id}:1:pick:9",  # a role that is not there, of the current question
         f"v:{before.id + 100}:1:ok",  # someone else's draft, or none
         f"v:{before.id}:1:install",  # Pasang before the preview
         f"v:{before.id}:1:dance",  # no such button
@@ -328,8 +337,15 @@ async def test_a_scan_and_an_old_word_file_are_refused_with_what_to_send(contoh:
     refused = admin.user.last_bot_message().text or ""
     assert "scan.pdf tidak dapat diimpor" in refused
     assert "hasil pindaian" in refused
-    await send_sop(admin, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "sop.doc", "/sop")
+    old_word = compound_file([("WordDocument", None), ("1Table", None)])
+    await send_sop(admin, old_word, "sop.doc", "/sop")
     assert "simpan sebagai .docx" in (admin.user.last_bot_message().text or "")
+    # The uploads' guards come before the importer parses anything: a Word file with macros
+    # (and no SOP table the importer could read) gets the uploads' own answer.
+    with_macros = office_open_xml("docx", extra_parts={"word/vbaProject.bin": b"vba"})
+    await send_sop(admin, with_macros, "sop.docx", "/sop")
+    macros = T(Language.ID, "document.refused_macros", allowed=ALLOWED_TYPES_DESCRIPTION)
+    assert macros in (admin.user.last_bot_message().text or "")
     assert rows_of(demo, SopDraftRow) == []
 
 
@@ -380,14 +396,16 @@ async def test_a_yaml_skips_the_executors_and_what_buttons_cannot_settle_comes_b
     assert 'baku: "2 Jam"' in draft
 
     # The admin corrects the line and sends the file back: the next file is the SOP.
-    await send_sop(admin, draft.replace('tidak: "??"', "tidak: 1").encode(), "surat.yaml")
+    # Named as a second download would be: it still fixes this draft, not a new SOP.
+    fixed = draft.replace('tidak: "??"', "tidak: 1").encode()
+    await send_sop(admin, fixed, "surat (1).yaml")
     assert any("dibatalkan; berkas ini" in (m.text or "") for m in admin.user.bot_messages())
     for _ in ROLES:  # mapped already, for this SOP
         assert "Sudah dipetakan ke" in (review_of(admin).text or "")
         await tap(admin, "▶️ Lanjut")
     await to_preview(admin)
     preview = next(m for m in reversed(admin.user.bot_messages()) if "Pratinjau" in (m.text or ""))
-    assert "Menggantikan versi 2026-05-04" in (preview.text or "")
+    assert "Menggantikan Contoh (dinas-contoh/surat) versi 2026-05-04" in (preview.text or "")
     await admin.press_text(preview_of(admin), PASANG)
     assert "Contoh versi revisi 2 terpasang" in (admin.user.last_bot_message().text or "")
     current = demo.parts.services.procedures.library.get(SOP)
