@@ -37,7 +37,7 @@ from sopbot.storage.models import AuditRow, RoleMappingRow, SopDraftRow, SopInst
 from tests.documents.docx_samples import Row, Sample, build
 from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.definitions import definition_text, write_definition
-from tests.storage.test_file_types import compound_file, office_open_xml
+from tests.helpers.office_samples import compound_file, office_open_xml
 
 T = default_catalog().text
 SOP = "dinas-contoh/surat"
