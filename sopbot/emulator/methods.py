@@ -268,43 +268,59 @@ async def send_message(call: Call) -> JsonDict:
     return message.to_json()
 
 
-async def send_document(call: Call) -> JsonDict:
-    """sendDocument: a new upload (multipart) or a file Telegram already has (file_id)."""
+@dataclass(frozen=True, slots=True)
+class _FileSend:
+    """What sendDocument and sendPhoto share: the chat, the file, its caption, the reply and
+    the keyboard."""
+
+    chat: ChatState
+    stored: StoredFile
+    caption: FormattedText | None
+    reply_to: StoredMessage | None
+    markup: JsonDict | None
+    keyboard: JsonDict | None
+
+
+def _file_send(call: Call, field: str) -> _FileSend:
+    """Read a file-sending call's common parameters; a request without the file is refused."""
     chat = _chat_for_sending(call)
-    document = call.params.file("document")
-    if document is None:
-        raise bad_request("there is no document in the request")
+    sent = call.params.file(field)
+    if sent is None:
+        raise bad_request(f"there is no {field} in the request")
     caption = _caption(call)
     reply_to = _reply_target(call, chat)
     markup, keyboard = _reply_markup(call)
-    stored = _document_file(call, document)
-    _count_send(call, chat)
-    _apply_keyboard(chat, keyboard)
+    return _FileSend(chat, _document_file(call, sent), caption, reply_to, markup, keyboard)
+
+
+def _post_file(call: Call, send: _FileSend, **media: Any) -> JsonDict:
+    """Count the send, apply the keyboard and add the message with its file."""
+    _count_send(call, send.chat)
+    _apply_keyboard(send.chat, send.keyboard)
     message = call.state.add_message(
-        chat,
+        send.chat,
         call.state.bot,
-        caption=caption,
-        document=stored,
-        reply_markup=markup,
-        reply_to=reply_to,
+        caption=send.caption,
+        reply_markup=send.markup,
+        reply_to=send.reply_to,
+        **media,
     )
     return message.to_json()
+
+
+async def send_document(call: Call) -> JsonDict:
+    """sendDocument: a new upload (multipart) or a file Telegram already has (file_id)."""
+    send = _file_send(call, "document")
+    return _post_file(call, send, document=send.stored)
 
 
 async def send_photo(call: Call) -> JsonDict:
     """sendPhoto: a PNG or JPEG picture (new upload or file_id) within Telegram's photo limits:
     10 MB, width + height at most 10,000 px, sides' ratio at most 20."""
-    chat = _chat_for_sending(call)
-    photo = call.params.file("photo")
-    if photo is None:
-        raise bad_request("there is no photo in the request")
-    caption = _caption(call)
-    reply_to = _reply_target(call, chat)
-    markup, keyboard = _reply_markup(call)
-    stored = _document_file(call, photo)
-    if len(stored.content) > MAX_PHOTO:
+    send = _file_send(call, "photo")
+    if len(send.stored.content) > MAX_PHOTO:
         raise bad_request("PHOTO_SAVE_FILE_INVALID")
-    size = picture_size(stored.content)
+    size = picture_size(send.stored.content)
     if size is None:
         raise bad_request("IMAGE_PROCESS_FAILED")
     width, height = size
@@ -312,17 +328,7 @@ async def send_photo(call: Call) -> JsonDict:
         width, height
     ):
         raise bad_request("PHOTO_INVALID_DIMENSIONS")
-    _count_send(call, chat)
-    _apply_keyboard(chat, keyboard)
-    message = call.state.add_message(
-        chat,
-        call.state.bot,
-        caption=caption,
-        photo=StoredPhoto(stored, width, height),
-        reply_markup=markup,
-        reply_to=reply_to,
-    )
-    return message.to_json()
+    return _post_file(call, send, photo=StoredPhoto(send.stored, width, height))
 
 
 def picture_size(content: bytes) -> tuple[int, int] | None:

@@ -21,7 +21,8 @@ from sopbot.services.sop_imports import MAX_POSITION_BUTTONS, SOPS_PER_PAGE
 from sopbot.storage import agencies
 from sopbot.storage.database import Database
 from sopbot.storage.models import MemberRow, SopDraftRow, SopInstallRow
-from tests.e2e.test_sop_import import (
+from tests.helpers.definitions import definition_text, write_definition
+from tests.helpers.sop_import import (
     CANCEL,
     DOCX,
     NEW_SOP,
@@ -39,7 +40,6 @@ from tests.e2e.test_sop_import import (
     until,
     word_file,
 )
-from tests.helpers.definitions import definition_text, write_definition
 
 
 @pytest.fixture
