@@ -8,7 +8,6 @@ import json
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -20,6 +19,7 @@ from sopbot.bot.settings import Settings
 from sopbot.bot.sop_import_cli import add_import_command
 from sopbot.bot.sop_json import definition_as_json
 from sopbot.bot.sop_render_cli import add_render_command
+from sopbot.bot.sop_selection import report_skipped, report_unknown, select
 from sopbot.bot.sop_sheet import render_sop_sheet
 from sopbot.bot.sop_versions_cli import add_version_commands
 from sopbot.bot.terminal_table import Column, render_table
@@ -131,19 +131,9 @@ def _library(args: argparse.Namespace, settings: Settings) -> SopLibrary:
     return load_library(root)
 
 
-def _report_skipped(library: SopLibrary, err: TextIO) -> None:
-    broken = sorted({p.file for p in library.errors})
-    if broken:
-        print(
-            f"{len(broken)} file(s) left out because of errors: {', '.join(broken)}; "
-            "run `sopbot sop validate` for details",
-            file=err,
-        )
-
-
 def _sop_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     library = _library(args, settings)
-    _report_skipped(library, err)
+    report_skipped(library, err)
     if not library.definitions:
         print("No SOP definitions found.", file=out)
         return EXIT_PROBLEMS if library.errors else EXIT_OK
@@ -187,48 +177,9 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True)
-class _Selection:
-    """What the arguments chose: the files and folders to load, and the ids found nowhere."""
-
-    paths: list[Path]
-    unknown_ids: list[str]
-    root: Path
-
-
-def _selection(args: argparse.Namespace, settings: Settings) -> _Selection:
-    """An argument is a path when it exists or names a .yaml file, else an id under --dir."""
-    root: Path = args.dir or settings.definitions_dir()
-    paths: list[Path] = []
-    unknown: list[str] = []
-    for argument in args.sops:
-        path = Path(argument)
-        if path.exists() or path.suffix in (".yaml", ".yml"):
-            paths.append(path)
-            continue
-        found = [root / f"{argument}{suffix}" for suffix in (".yaml", ".yml")]
-        existing = [candidate for candidate in found if candidate.is_file()]
-        if existing:
-            paths.append(existing[0])
-        else:
-            unknown.append(argument)
-    if not args.sops:
-        paths.append(root)
-    return _Selection(paths, unknown, root)
-
-
-def _report_unknown(selection: _Selection, err: TextIO) -> None:
-    if selection.unknown_ids:
-        library = load_library(selection.root)
-        known = ", ".join(library.definitions) or "none"
-        for sop_id in selection.unknown_ids:
-            print(f"No SOP with id '{sop_id}'. Known ids: {known}", file=err)
-        _report_skipped(library, err)
-
-
 def _sop_validate(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    selection = _selection(args, settings)
-    _report_unknown(selection, err)
+    selection = select(args.sops, args.dir or settings.definitions_dir())
+    report_unknown(selection, err)
     library = load_paths(selection.paths)
     for problem in library.problems:
         print(problem, file=err if problem.severity is Severity.ERROR else out)
@@ -242,8 +193,8 @@ def _sop_validate(args: argparse.Namespace, settings: Settings, out: TextIO, err
 
 
 def _sop_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    selection = _selection(args, settings)
-    _report_unknown(selection, err)
+    selection = select(args.sops, args.dir or settings.definitions_dir())
+    report_unknown(selection, err)
     library = load_paths(selection.paths)
     for problem in library.errors:
         print(problem, file=err)
@@ -290,7 +241,7 @@ def _demo(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     if definition is None:
         known = ", ".join(library.definitions) or "none"
         print(f"No SOP with id '{sop_id}'. Known ids: {known}", file=err)
-        _report_skipped(library, err)
+        report_skipped(library, err)
         return EXIT_PROBLEMS
     problems = refusal_problems(definition, args.tolak)
     if library.zone_of(definition.agency_key) is None:

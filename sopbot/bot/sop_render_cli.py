@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sopbot.bot.settings import Settings
+from sopbot.bot.sop_selection import report_unknown, select
 from sopbot.documents.rendering import RENDERERS
 from sopbot.engine.definition import SopDefinition
-from sopbot.engine.library import load_library, load_paths
+from sopbot.engine.library import load_paths
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -62,20 +63,14 @@ def _sop_render(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _chosen(argument: str, root: Path, err: TextIO) -> SopDefinition | None:
-    """The SOP named as `sop show` names it: a definition file (a path that exists or ends in
-    .yaml), else an id under `root`; None, with the reason on `err`, when there is none."""
-    path = Path(argument)
-    if path.is_dir():
-        print(f"'{path}' is a folder: name one SOP file or id.", file=err)
+    """The SOP named as `sop show` names it (sop_selection); None, with the reason on `err`,
+    when there is none."""
+    if Path(argument).is_dir():
+        print(f"'{argument}' is a folder: name one SOP file or id.", file=err)
         return None
-    if path.exists() or path.suffix in (".yaml", ".yml"):
-        library = load_paths([path])
-        for problem in library.errors:
-            print(problem, file=err)
-        return next(iter(library.definitions.values()), None)
-    library = load_library(root)
-    definition = library.get(argument)
-    if definition is None:
-        known = ", ".join(library.definitions) or "none"
-        print(f"No SOP with id '{argument}'. Known ids: {known}", file=err)
-    return definition
+    selection = select([argument], root)
+    report_unknown(selection, err)
+    library = load_paths(selection.paths)
+    for problem in library.errors:
+        print(problem, file=err)
+    return next(iter(library.definitions.values()), None)
