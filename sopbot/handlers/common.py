@@ -444,6 +444,49 @@ def members_only(
     return guarded
 
 
+def admins_only(
+    handler: MemberHandler,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Run the handler for the agency's admins only (members_only first); any other member is
+    told the command is for admins, and nothing else happens. The handler still acts only on
+    the caller's own agency: services check every id a command or button names against it."""
+
+    async def for_admins(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+    ) -> None:
+        if not caller.member.is_admin:
+            await refuse(update, context, caller.text("status_report.not_admin"))
+            return
+        await handler(update, context, caller)
+
+    return members_only(functools.wraps(handler)(for_admins))
+
+
+def operators_only(
+    handler: MemberHandler,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Run the handler for operator admins only (those who create agencies and name their
+    first admins); anyone else is told so, and nothing else happens."""
+
+    async def for_operators(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+    ) -> None:
+        if not caller.member.is_operator:
+            await refuse(update, context, caller.text("status_report.not_operator"))
+            return
+        await handler(update, context, caller)
+
+    return members_only(functools.wraps(handler)(for_operators))
+
+
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Say no: as an alert to a button press, as a message to anything else."""
+    if update.callback_query is not None:
+        await answer(update.callback_query, text, show_alert=True)
+        return
+    await send_html(update.effective_message, text, context=context)
+
+
 async def stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anyone the bot does not know gets a polite explanation and nothing else."""
     services = services_of(context)

@@ -32,6 +32,14 @@ class Member:
     telegram_user_id: int | None
     is_admin: bool
     language: str | None
+    is_operator: bool = False
+    telegram_username: str | None = None
+    deactivated_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """False once the member has been deactivated (left the agency)."""
+        return self.deactivated_at is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class MemberView:
     agency_timezone: str
     is_admin: bool
     language: str | None
+    is_operator: bool = False
 
 
 _MEMBER = table_of(MemberRow)
@@ -61,9 +70,12 @@ _MEMBER_BY_TELEGRAM_ID = PreparedQuery(
         _AGENCY.c.timezone,
         _MEMBER.c.is_admin,
         _MEMBER.c.language,
+        _MEMBER.c.is_operator,
     )
     .join(_AGENCY, _AGENCY.c.id == _MEMBER.c.agency_id)
     .where(_MEMBER.c.telegram_user_id == bindparam("user_id"))
+    # A deactivated member is a stranger to the bot, whatever their account.
+    .where(_MEMBER.c.deactivated_at.is_(None))
 )
 
 
@@ -212,4 +224,7 @@ def _member(row: MemberRow) -> Member:
         telegram_user_id=row.telegram_user_id,
         is_admin=row.is_admin,
         language=row.language,
+        is_operator=row.is_operator,
+        telegram_username=row.telegram_username,
+        deactivated_at=row.deactivated_at,
     )

@@ -49,6 +49,9 @@ class PositionRow(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", index=True)
     key: str = Field(max_length=64)
     name: str = Field(max_length=200)
+    # Removed by an admin (migration 0015): the row stays, for the dispositions and the audit
+    # trail that name it, but the position serves no role and takes no one.
+    removed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MemberRow(SQLModel, table=True):
@@ -67,6 +70,12 @@ class MemberRow(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)  # "id" or "en"; None: Indonesian
     blocked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # blocked the bot
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # Migration 0015: a member who left the agency (kept for the record, acts for nothing); an
+    # operator admin, who creates agencies and names their first admins; the Telegram username
+    # a roster gave (without "@"), which the member's invitation then requires.
+    deactivated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    is_operator: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    telegram_username: str | None = Field(default=None, max_length=32)
 
 
 class HoldingRow(SQLModel, table=True):
@@ -86,6 +95,7 @@ class ActingRow(SQLModel, table=True):
     """An acting appointment (Plt/Plh) for a position, for an absent holder or a vacant post."""
 
     __tablename__ = "acting_appointment"
+    __table_args__ = (Index("ix_acting_appointment_valid_to", "valid_to"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
@@ -95,6 +105,10 @@ class ActingRow(SQLModel, table=True):
     valid_from: dt.datetime = Field(sa_type=UTCDateTime)
     valid_to: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     decree: str | None = Field(default=None, max_length=200)  # nomor Surat Perintah
+    # When the start and the end of the term were applied to open work (migration 0015): a
+    # sweep applies each boundary once it has passed, so a term ends on time without an event.
+    start_applied_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_applied_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RoleMappingRow(SQLModel, table=True):
@@ -171,6 +185,36 @@ class SopDraftRow(SQLModel, table=True):
     imported_text: str = Field(sa_column=Column(Text, nullable=False))  # as the importer wrote
     draft_text: str = Field(sa_column=Column(Text, nullable=False))  # with the decisions made
     review: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=16)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class RosterImportRow(SQLModel, table=True):
+    """A roster (CSV or XLSX: NIP, nama, jabatan, Telegram username) an agency admin sent, as
+    read and as planned (migration 0015), kept until the admin confirms or cancels it, so a
+    restart between the preview and the confirmation loses nothing. `status` is "open",
+    "confirmed" or "cancelled"."""
+
+    __tablename__ = "roster_import"
+    __table_args__ = (
+        # One open roster per admin: a second one sent at once cannot add a second open row.
+        Index(
+            "ux_roster_import_open_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    member_id: int = Field(foreign_key="member.id")
+    file_name: str = Field(max_length=255)  # as the admin named it; only ever shown
+    file_sha256: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # what the bytes were: csv or xlsx
+    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(max_length=16)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
@@ -365,6 +409,9 @@ class InvitationRow(SQLModel, table=True):
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     used_by_member_id: int | None = Field(default=None, foreign_key="member.id")
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)  # migration 0015
+    revoked_by_id: int | None = Field(default=None, foreign_key="member.id")
+    is_operator: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class OutboxRow(SQLModel, table=True):
