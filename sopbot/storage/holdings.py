@@ -27,6 +27,8 @@ class StoredActing:
     kind: ActingKind
     valid_from: dt.datetime
     valid_to: dt.datetime | None
+    for_member_id: int | None = None  # the absent holder; None: the post is vacant
+    decree: str | None = None  # the Surat Perintah's number
 
 
 def add_holding(
@@ -118,8 +120,25 @@ def add_acting(
 def acting(uow: UnitOfWork, acting_id: int) -> StoredActing | None:
     """The acting appointment with this id, if there is one."""
     row = uow.session.get(ActingRow, acting_id)
-    if row is None:
-        return None
+    return None if row is None else _stored_acting(row)
+
+
+def actings_in_agency(
+    uow: UnitOfWork, agency_id: int, *, ending_after: dt.datetime
+) -> list[StoredActing]:
+    """The agency's acting appointments in office or still to come at `ending_after` (those
+    with no end, or an end after it), by when they start."""
+    rows = uow.session.exec(
+        select(ActingRow)
+        .join(PositionRow, col(ActingRow.position_id) == col(PositionRow.id))
+        .where(PositionRow.agency_id == agency_id)
+        .where(col(ActingRow.valid_to).is_(None) | (col(ActingRow.valid_to) > ending_after))
+        .order_by(col(ActingRow.valid_from), col(ActingRow.id))
+    ).all()
+    return [_stored_acting(row) for row in rows]
+
+
+def _stored_acting(row: ActingRow) -> StoredActing:
     assert row.id is not None  # noqa: S101 - read from the database
     return StoredActing(
         id=row.id,
@@ -128,6 +147,8 @@ def acting(uow: UnitOfWork, acting_id: int) -> StoredActing | None:
         kind=ActingKind(row.kind),
         valid_from=row.valid_from,
         valid_to=row.valid_to,
+        for_member_id=row.for_member_id,
+        decree=row.decree,
     )
 
 
