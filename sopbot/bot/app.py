@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    procedure_admin,
     reports,
     sop_admin,
     starting,
@@ -81,6 +82,8 @@ COMMANDS = (
     "undang",
     "kalender",
     "sop",
+    "batal",
+    "pindah",
     "bahasa",
     "bantuan",
 )
@@ -192,6 +195,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
+    procedure_admin.register(application)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

@@ -130,3 +130,10 @@ class NotFound(DomainError):
     button, a mistyped number. `what` names the kind of thing ("instance", "disposition"...)."""
 
     code = "not_found"
+
+
+class NotServingRole(DomainError):
+    """An admin moved a step to someone who does not serve its role (neither holds a position
+    mapped to it nor acts for one as Plt/Plh), or who is the step's holder already."""
+
+    code = "not_serving_role"

@@ -204,8 +204,9 @@ class Procedure:
         """True when the member (or an agency admin) may hand the step to someone else."""
         return self._allowed(disposition_id, member_id, decision=None, is_admin=is_admin)
 
-    def can_cancel(self, member_id: int, *, is_admin: bool) -> bool:
-        """True when the member may cancel the whole instance."""
+    def can_cancel(self, member_id: int | None, *, is_admin: bool) -> bool:
+        """True when the member may cancel the whole instance (None: the server's operator,
+        who acts as an admin)."""
         return self.instance.state is InstanceState.RUNNING and (
             is_admin or member_id == self.instance.started_by_id
         )
@@ -425,14 +426,18 @@ class Procedure:
     def hand_over(
         self,
         disposition_id: uuid.UUID,
-        actor_id: int,
+        actor_id: int | None,
         to: Assignee,
         *,
         reason: str,
         at: dt.datetime,
         is_admin: bool = False,
     ) -> Disposition:
-        """Hand one's step to another person ("Alihkan"), with a reason; returns the new one."""
+        """Hand one's step to another person ("Alihkan"), with a reason; returns the new one.
+
+        An admin (or the server's operator, `actor_id` None, with `is_admin`) may move anyone's
+        open step: the audit row then says so (`by_admin`), and the new disposition comes from
+        the admin, with the reason as its instruction."""
         _require_aware(at)
         disposition, _, _ = self._actionable(disposition_id, actor_id, is_admin=is_admin)
         clean_reason = reason.strip()
@@ -450,6 +455,7 @@ class Procedure:
             TransitionAction.HAND_OVER,
             to_member_id=to.member_id,
             reason=clean_reason,
+            by_admin=True if actor_id != disposition.assignee_id else None,
         )
         return self._send(
             disposition.step_run_id,
@@ -464,8 +470,9 @@ class Procedure:
             role=self.role_of(disposition),
         )
 
-    def cancel(self, actor_id: int, *, reason: str, at: dt.datetime, is_admin: bool) -> None:
-        """Stop the whole instance, with a reason; open steps and dispositions are cancelled."""
+    def cancel(self, actor_id: int | None, *, reason: str, at: dt.datetime, is_admin: bool) -> None:
+        """Stop the whole instance, with a reason; open steps and dispositions are cancelled
+        (`actor_id` None: the server's operator, with `is_admin`)."""
         _require_aware(at)
         self._require_running()
         if not self.can_cancel(actor_id, is_admin=is_admin):
@@ -498,9 +505,12 @@ class Procedure:
         for run in self.instance.open_runs():
             self._staff_run(run, routing, at=at, actor_id=actor_id)
 
-    def check_actionable(self, disposition_id: uuid.UUID, member_id: int) -> None:
-        """Raise the DomainError that says why the member cannot act on it now, if any."""
-        self._actionable(disposition_id, member_id)
+    def check_actionable(
+        self, disposition_id: uuid.UUID, member_id: int | None, *, is_admin: bool = False
+    ) -> None:
+        """Raise the DomainError that says why the member (or, `is_admin`, an agency admin who
+        would move it) cannot act on it now, if any."""
+        self._actionable(disposition_id, member_id, is_admin=is_admin)
 
     def write_note(self, disposition_id: uuid.UUID, member_id: int, note: str) -> None:
         """Keep a note the holder wrote before pressing Selesai (not a change of state)."""
@@ -518,7 +528,7 @@ class Procedure:
             )
 
     def _actionable(
-        self, disposition_id: uuid.UUID, actor_id: int, *, is_admin: bool = False
+        self, disposition_id: uuid.UUID, actor_id: int | None, *, is_admin: bool = False
     ) -> tuple[Disposition, StepRun, Step]:
         """The disposition, its run and its step, if `actor_id` may act on it now."""
         self._require_running()

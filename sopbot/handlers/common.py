@@ -82,6 +82,9 @@ _INPUT_LIMITS = {
     "note": (NOTE_LIMIT, "ask.note_too_long"),
     "reason_no": (REASON_LIMIT, "ask.reason_too_long"),
     "reason_send_back": (REASON_LIMIT, "ask.reason_too_long"),
+    "proc_cancel_reason": (REASON_LIMIT, "ask.reason_too_long"),
+    "proc_cancel_confirm": (REASON_LIMIT, "ask.reason_too_long"),
+    "proc_move_reason": (REASON_LIMIT, "ask.reason_too_long"),
     "reason_hand_over": (REASON_LIMIT, "ask.reason_too_long"),
 }
 

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from sopbot.engine.definition import DecisionAnswer
 from sopbot.engine.errors import DomainError
+from sopbot.handlers import procedure_admin
 from sopbot.handlers.common import (
     BotServices,
     Caller,
@@ -327,6 +328,9 @@ async def _answer_pending(
     member, services, language = caller.member, caller.services, caller.language
     if pending.kind.startswith("sop_"):
         await sop_answer_text(update, context, caller, pending, text)
+        return
+    if pending.kind.startswith(procedure_admin.PENDING_PREFIX):  # /batal, /pindah
+        await procedure_admin.answer_text(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

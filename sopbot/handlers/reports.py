@@ -16,6 +16,7 @@ from sopbot.handlers.common import (
     members_only,
     send_html,
 )
+from sopbot.handlers.procedure_admin import status_extras
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import (
     due_time,
@@ -141,7 +142,7 @@ def _timeline(
 _INSTANCE_TEXTS = {
     TransitionAction.START: "history.start",
     TransitionAction.FINISH: "history.finish",
-    TransitionAction.CANCEL: "history.cancel",
+    TransitionAction.CANCEL: "procedure_admin.history_cancelled",
 }
 _DISPOSITION_TEXTS = {
     TransitionAction.SEND: "history.sent",
@@ -159,9 +160,11 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
     step = escape(entry.step_label or str(entry.step_number or "-"))
     key: str | None = None
     params: dict[str, object] = {}
+    # Who cancelled, or moved someone's step: the command line acts as the server's operator.
+    actor = escape(entry.actor or t(language, "procedure_admin.operator"))
     if entry.entity is EntityKind.INSTANCE:
         key = _INSTANCE_TEXTS.get(entry.action)
-        params = {"actor": escape(entry.actor or "-"), "reason": reason}
+        params = {"actor": actor, "reason": reason}
     elif entry.entity is EntityKind.STEP_RUN:
         if entry.action is TransitionAction.OPEN:
             key, params = "history.step_open", {"step": step, "round": entry.round or 1}
@@ -176,7 +179,9 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
             key, params = "history.step_cancelled", {"step": step}
     elif entry.entity is EntityKind.DISPOSITION:
         key = _DISPOSITION_TEXTS.get(entry.action)
-        params = {"person": person, "reason": reason}
+        if entry.action is TransitionAction.HAND_OVER and entry.actor_id != entry.person_id:
+            key = "procedure_admin.history_moved"  # an admin's move, not the holder's Alihkan
+        params = {"person": person, "reason": reason, "actor": actor}
     elif entry.entity is EntityKind.DOCUMENT:
         key, params = (
             "history.document",
@@ -204,9 +209,11 @@ async def status_command(
         await _say_not_found(update, context, caller, number)
         return
     if number is not None:
+        extra, keyboard = await status_extras(caller, number)  # move a step, cancel
         await send_html(
             update.effective_message,
-            _status_detail(services, language, member, statuses[0]),
+            "\n".join([_status_detail(services, language, member, statuses[0]), *extra]),
+            keyboard,
             context=context,
         )
         return

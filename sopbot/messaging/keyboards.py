@@ -39,6 +39,12 @@ class Action(StrEnum):
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
     SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
+    CANCEL_PROCEDURE = "C"  # /batal: cancel this procedure (asks for the reason)
+    CANCEL_PAGE = "Cp"  # /batal: another page of the procedures one may cancel
+    CANCEL_CONFIRM = "Cy"  # /batal: yes, cancel it (with the reason given)
+    CANCEL_KEEP = "Cn"  # /batal: no, keep it running
+    MOVE_STEP = "Cm"  # /pindah, /status NO: move this live disposition (shows who may take it)
+    MOVE_TO = "Ct"  # /pindah: move it to this member (asks for the reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from sopbot.engine.instance import (
     DispositionState,
     EntityKind,
     Instance,
+    InstanceState,
     StepRun,
     Transition,
     TransitionAction,
@@ -152,6 +153,10 @@ class _Rendering:
     # The documents this change has sent each member so far: they count as sent, as the
     # stored ones in `facts.files_sent` do.
     files_sent: dict[int, set[str]] = field(default_factory=dict)
+    # Who this change told, in a message of its own, that their step ended by someone
+    # else's hand (cancelled, moved): a holder told of the cancellation need not read it again
+    # as its starter.
+    told_ended: set[int] = field(default_factory=set)
 
     @property
     def instance(self) -> Instance:
@@ -196,7 +201,7 @@ class Notifier:
                 elif action is TransitionAction.CLAIM:
                     self._refresh(context, disposition)
                 elif disposition.state in _ENDED_LABELS:
-                    self._close(context, disposition)
+                    self._close(context, disposition, transition)
             elif entity is EntityKind.STEP_RUN and action is TransitionAction.COMPLETE:
                 self._moved_on(context, procedure.instance.run(transition.entity_id))
             elif entity is EntityKind.INSTANCE and action is TransitionAction.FINISH:
@@ -610,12 +615,19 @@ class Notifier:
             disposition.id,
         )
 
-    def _close(self, context: _Rendering, disposition: Disposition) -> None:
-        """Edit an ended disposition's message: a status line, and no buttons."""
+    def _close(self, context: _Rendering, disposition: Disposition, transition: Transition) -> None:
+        """Edit an ended disposition's message: a status line, and no buttons. When the
+        procedure was cancelled, or an admin moved the step, its holder is also told in a
+        message of its own (an edit rings no phone), unless they did it themselves."""
         facts = context.facts
         member = facts.member(disposition.assignee_id)
         language = Language.of(member.language)
-        status = self._status_line(facts, disposition, language, context.now)
+        told = self._told_of_end(context, disposition, transition, language)
+        status = (
+            told[0]
+            if told is not None
+            else self._status_line(facts, disposition, language, context.now)
+        )
         text = self.render_disposition(facts, disposition, language).rsplit("\n", 1)[0]
         context.add(
             member,
@@ -623,6 +635,64 @@ class Notifier:
             {"text": f"{text}\n{status}", "keyboard": None},
             disposition.id,
         )
+        if (
+            told is not None
+            and transition.actor_id != member.id
+            and member.id not in context.told_ended
+        ):
+            context.add(member, MessageKind.MESSAGE, {"text": told[1]})
+            context.told_ended.add(member.id)
+
+    def _told_of_end(
+        self,
+        context: _Rendering,
+        disposition: Disposition,
+        transition: Transition,
+        language: Language,
+    ) -> tuple[str, str] | None:
+        """For a disposition ended by the procedure's cancellation or by an admin's move: its
+        status line and the message its holder reads, both naming who did it and why."""
+        facts = context.facts
+        instance = facts.instance
+        t = self.catalog.text
+        run = instance.run(disposition.step_run_id)
+        fields: dict[str, object] = {
+            "when": local_time(disposition.acted_at or context.now, facts.timezone, language),
+            "person": escape(self._actor(facts, transition.actor_id, language)),
+            "title": escape(shorten(instance.title, TITLE_LIMIT)),
+            "number": facts.number,
+            "step": escape(facts.procedure.definition.step(run.step_number).label),
+        }
+        if (
+            transition.action is TransitionAction.CANCEL
+            and instance.state is InstanceState.CANCELLED
+        ):
+            fields["reason"] = escape(shorten(instance.cancel_reason or "", REASON_LIMIT))
+            return (
+                t(language, "procedure_admin.status_cancelled", **fields),
+                t(language, "procedure_admin.notice_cancelled_holder", **fields),
+            )
+        if (
+            transition.action is TransitionAction.HAND_OVER
+            and transition.actor_id != disposition.assignee_id
+        ):
+            successor = next(
+                (d for d in instance.dispositions if d.handed_from_id == disposition.id), None
+            )
+            fields["reason"] = escape(shorten(disposition.reason or "", REASON_LIMIT))
+            fields["to"] = escape(facts.member(successor.assignee_id).name if successor else "-")
+            return (
+                t(language, "procedure_admin.status_moved", **fields),
+                t(language, "procedure_admin.notice_moved_away", **fields),
+            )
+        return None
+
+    def _actor(self, facts: NoticeFacts, actor_id: int | None, language: Language) -> str:
+        """Who made a change: a member's name, or the server's operator (the command line)."""
+        if actor_id is None:
+            return self.catalog.text(language, "procedure_admin.operator")
+        person = facts.people.get(actor_id)
+        return person.name if person is not None else "-"
 
     def _moved_on(self, context: _Rendering, run: StepRun) -> None:
         """Tell the one who sent the work into a step that the step is done and where it went."""
@@ -730,10 +800,12 @@ class Notifier:
             )
 
     def _cancelled(self, context: _Rendering, transition: Transition) -> None:
+        """The starter hears who cancelled the procedure and why, unless they did it, or
+        read it already as the holder of one of its steps."""
         facts = context.facts
         instance = facts.instance
         starter = facts.member(instance.started_by_id)
-        if transition.actor_id == starter.id:
+        if transition.actor_id == starter.id or starter.id in context.told_ended:
             return
         language = Language.of(starter.language)
         context.add(
@@ -742,10 +814,11 @@ class Notifier:
             {
                 "text": self.catalog.text(
                     language,
-                    "notice.cancelled",
-                    title=escape(instance.title),
+                    "procedure_admin.notice_cancelled",
+                    title=escape(shorten(instance.title, TITLE_LIMIT)),
                     number=facts.number,
-                    reason=escape(instance.cancel_reason or ""),
+                    person=escape(self._actor(facts, transition.actor_id, language)),
+                    reason=escape(shorten(instance.cancel_reason or "", REASON_LIMIT)),
                 )
             },
         )

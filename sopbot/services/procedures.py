@@ -19,7 +19,13 @@ from typing import Protocol
 
 from sopbot.engine.definition import Branch, SopDefinition, Together
 from sopbot.engine.durations import StandardTime
-from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
+from sopbot.engine.errors import (
+    NotADecision,
+    NotAllowed,
+    NotFound,
+    NotServingRole,
+    UnknownSop,
+)
 from sopbot.engine.instance import Disposition, InstanceState, Transition
 from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
@@ -37,6 +43,7 @@ from sopbot.storage.instance_store import (
     StagedDocument,
 )
 from sopbot.storage.organization_store import routing_for
+from sopbot.storage.step_candidates import serving_the_step
 from sopbot.storage.task_lists import InboxItem, inbox_of
 from sopbot.storage.unit_of_work import UnitOfWork
 
@@ -326,17 +333,61 @@ class ProcedureService:
         return self.runner.run(key, "attach", work, DocumentAttached)
 
     def cancel(
-        self, key: Key, *, member_id: int, instance_id: uuid.UUID, reason: str
+        self, key: Key, *, member_id: int | None, instance_id: uuid.UUID, reason: str
     ) -> Outcome[ProcedureChanged]:
-        """The starter or an agency admin stops the procedure."""
+        """The starter or an agency admin stops the procedure, with a reason (`member_id` None:
+        the server's operator, from the command line). It is closed as cancelled, never
+        deleted; every holder of a live disposition and the starter are told."""
 
         def work(uow: UnitOfWork, now: dt.datetime) -> ProcedureChanged:
             loaded = self.instances.load(uow, instance_id)
-            actor = members.member_of_agency(uow, loaded.instance.agency_id, member_id)
-            loaded.procedure.cancel(member_id, reason=reason, at=now, is_admin=actor.is_admin)
+            is_admin = _admin_of(uow, loaded, member_id, require=False)
+            loaded.procedure.cancel(member_id, reason=reason, at=now, is_admin=is_admin)
             return self._save(uow, loaded, now)
 
         return self.runner.run(key, "cancel", work, ProcedureChanged)
+
+    def reassign(
+        self,
+        key: Key,
+        *,
+        member_id: int | None,
+        disposition_id: uuid.UUID,
+        to_member_id: int,
+        reason: str,
+    ) -> Outcome[ProcedureChanged]:
+        """An agency admin (None: the server's operator) moves an open step to another official
+        who serves its role now, or to the Plt/Plh in office for one of its positions, with a
+        reason: the step is stuck with someone away. The new holder gets the reason as the
+        instruction; the audit row says the admin moved it (not the holder's own "Alihkan")."""
+
+        def move(uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> None:
+            _admin_of(uow, procedure, member_id, require=True)
+            procedure.check_actionable(disposition_id, member_id, is_admin=True)
+            disposition = procedure.instance.disposition(disposition_id)
+            serving = {p.member_id: p for p in serving_the_step(uow, procedure, disposition, now)}
+            target = serving.get(to_member_id)
+            if target is None:
+                raise NotServingRole(
+                    "the person does not serve the step's role", member_id=to_member_id
+                )
+            # Acting for the step's own post, the new disposition says so ("Plh. ... untuk").
+            acting = target.acting if target.position_id == disposition.position_id else None
+            procedure.hand_over(
+                disposition_id,
+                member_id,
+                Assignee(
+                    to_member_id,
+                    disposition.position_id,
+                    acting,
+                    target.acting_for_id if acting is not None else None,
+                ),
+                reason=reason,
+                at=now,
+                is_admin=True,
+            )
+
+        return self._on_disposition(key, "reassign", disposition_id, move)
 
     def reconcile_agency(
         self, uow: UnitOfWork, agency_id: int, now: dt.datetime, actor_id: int | None
@@ -517,6 +568,27 @@ class ProcedureService:
 
     def _routing_of(self, uow: UnitOfWork, procedure: Procedure, now: dt.datetime) -> Routing:
         return self._routing(uow, procedure.instance.agency_id, procedure.instance.sop_id, now)
+
+
+def _admin_of(
+    uow: UnitOfWork,
+    found: LoadedInstance | Procedure,
+    member_id: int | None,
+    *,
+    require: bool,
+) -> bool:
+    """Whether the member acting on the instance is an admin of its agency (the server's
+    operator, None, is). A member of another agency reads as not found: the instance is not
+    theirs to see. With `require`, anyone but an admin is refused."""
+    if member_id is None:
+        return True
+    instance = found.instance
+    actor = members.find_member(uow, member_id)
+    if actor is None or actor.agency_id != instance.agency_id:
+        raise NotFound("no such procedure in the member's agency", what="instance", id=instance.id)
+    if require and not actor.is_admin:
+        raise NotAllowed("only an agency admin may do this", member_id=member_id)
+    return actor.is_admin
 
 
 def _attached(

@@ -86,12 +86,16 @@ def load_notice_facts(
     """The facts the notices of these transitions show, read in the change's transaction
     after the change was saved (the instance is read as the change left it)."""
     instance = loaded.instance
+    transitions = list(transitions)
     sent = [
         instance.disposition(t.entity_id)
         for t in transitions
         if t.entity is EntityKind.DISPOSITION and t.action == "send"
     ]
-    return _load(uow, loaded, sent)
+    # Whoever made the change is named by it (an admin who cancelled, say), even when the
+    # instance never named them before.
+    actors = {t.actor_id for t in transitions if t.actor_id is not None}
+    return _load(uow, loaded, sent, actors)
 
 
 def load_resend_facts(
@@ -101,11 +105,17 @@ def load_resend_facts(
     return _load(uow, loaded, [disposition])
 
 
-def _load(uow: UnitOfWork, loaded: LoadedInstance, sent: Sequence[Disposition]) -> NoticeFacts:
-    """The facts, with the documents for the holders of `sent` (those still live)."""
+def _load(
+    uow: UnitOfWork,
+    loaded: LoadedInstance,
+    sent: Sequence[Disposition],
+    actors: Iterable[int] = (),
+) -> NoticeFacts:
+    """The facts, with the documents for the holders of `sent` (those still live), and the
+    names of `actors` besides those the instance names."""
     session = uow.session
     instance = loaded.instance
-    named = {instance.started_by_id}
+    named = {instance.started_by_id, *actors}
     for disposition in instance.dispositions:
         named.add(disposition.assignee_id)
         if disposition.sender_id is not None:

@@ -1,0 +1,237 @@
+"""`sopbot procedure list | cancel | reassign`: the command-line twins of /status, /batal and
+/pindah, for the server's operator.
+
+Changes are made as the server's operator (the audit row's actor is empty) through the same
+service methods the bot calls, and their notices go to the outbox, which the running bot
+delivers. A refusal prints why, exits 1, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from sopbot.bot.settings import Settings
+from sopbot.engine.errors import DomainError
+from sopbot.engine.library import load_library
+from sopbot.messaging.notices import Notifier
+from sopbot.services.procedure_admin import (
+    Candidate,
+    OpenDisposition,
+    ProcedureAdmin,
+    RunningProcedure,
+)
+from sopbot.services.procedures import ProcedureService
+from sopbot.storage import agencies
+from sopbot.storage.database import Database
+from sopbot.storage.migrate import upgrade
+from sopbot.storage.notice_writer import NoticeWriter
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `sopbot procedure ...`."""
+    procedure = commands.add_parser(
+        "procedure", help="running procedures: list, cancel, move a stuck step"
+    )
+    sub = procedure.add_subparsers(title="procedure commands", metavar="PROCEDURE_COMMAND")
+    listing = sub.add_parser(
+        "list", help="running procedures with their numbers, open steps and who holds them"
+    )
+    listing.add_argument("agency", help="the agency key")
+    listing.set_defaults(handler=_list)
+    cancel = sub.add_parser(
+        "cancel", help="cancel a running procedure (closed as cancelled, never deleted)"
+    )
+    cancel.add_argument("agency", help="the agency key")
+    cancel.add_argument("number", type=int, help="the procedure's number, as /status shows it")
+    cancel.add_argument("--reason", required=True, help="why it is cancelled (everyone told)")
+    cancel.set_defaults(handler=_cancel)
+    reassign = sub.add_parser(
+        "reassign",
+        help="move an open step to another official of its role, or to a Plt/Plh in office",
+    )
+    reassign.add_argument("agency", help="the agency key")
+    reassign.add_argument("number", type=int, help="the procedure's number")
+    reassign.add_argument("step", help="the step's number as the SOP prints it, e.g. 3 or 5.1")
+    reassign.add_argument("--to", dest="to_member", type=int, required=True, help="member id")
+    reassign.add_argument(
+        "--from",
+        dest="from_member",
+        type=int,
+        help="the holder to move it from, when the step has several (member id)",
+    )
+    reassign.add_argument("--reason", required=True, help="why (the new holder reads it)")
+    reassign.set_defaults(handler=_reassign)
+
+
+def _services(settings: Settings) -> tuple[ProcedureService, ProcedureAdmin]:
+    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
+    upgrade(database)
+    # The notices are written to the outbox: the running bot delivers them.
+    procedures = ProcedureService(
+        database, load_library(settings.definitions_dir()), observer=NoticeWriter(Notifier())
+    )
+    return procedures, ProcedureAdmin(procedures)
+
+
+def _agency_id(procedures: ProcedureService, key: str, err: TextIO) -> int | None:
+    with procedures.database.unit_of_work(read_only=True) as uow:
+        agency = agencies.agency_by_key(uow, key)
+    if agency is None:
+        print(f"no agency {key}", file=err)
+        return None
+    return agency.id
+
+
+def _list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    procedures, admin = _services(settings)
+    agency_id = _agency_id(procedures, args.agency, err)
+    if agency_id is None:
+        return EXIT_PROBLEMS
+    running = admin.running(agency_id)
+    for found in running:
+        for line in _lines(found):
+            print(line, file=out)
+    print(f"{len(running)} running procedure(s) in {args.agency}", file=out)
+    return EXIT_OK
+
+
+def _lines(found: RunningProcedure) -> list[str]:
+    summary = found.summary
+    lines = [f"No. {summary.number}  {summary.title}  [{summary.sop_id}]"]
+    for step in found.open_steps:
+        holders = ", ".join(_holder(h) for h in step.holders) or "vacant"
+        again = f", round {step.round}" if step.round > 1 else ""
+        lines.append(f"    step {step.step_label}{again} ({_short(step.activity)}): {holders}")
+    return lines
+
+
+def _holder(holder: OpenDisposition) -> str:
+    acting = f", {holder.acting.prefix}" if holder.acting is not None else ""
+    return f"{holder.holder} (member {holder.holder_id}{acting})"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _procedure(
+    procedures: ProcedureService, admin: ProcedureAdmin, args: argparse.Namespace, err: TextIO
+) -> RunningProcedure | None:
+    """The procedure the command names, running (or None, told why)."""
+    agency_id = _agency_id(procedures, args.agency, err)
+    if agency_id is None:
+        return None
+    try:
+        found = admin.procedure(agency_id, args.number)
+    except DomainError:
+        print(f"no procedure No. {args.number} in {args.agency}", file=err)
+        return None
+    if found.summary.state.value != "running":
+        print(
+            f"procedure No. {args.number} is {found.summary.state.value}, not running; "
+            "nothing changed",
+            file=err,
+        )
+        return None
+    return found
+
+
+def _cancel(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    procedures, admin = _services(settings)
+    found = _procedure(procedures, admin, args, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    try:
+        procedures.cancel(
+            None, member_id=None, instance_id=found.summary.instance_id, reason=args.reason
+        )
+    except DomainError as refusal:
+        print(f"cannot: {refusal}; nothing changed", file=err)
+        return EXIT_PROBLEMS
+    told = sum(len(step.holders) for step in found.open_steps)
+    print(
+        f"procedure No. {args.number} ({found.summary.title}) cancelled: {args.reason.strip()}; "
+        f"{told} holder(s) of open steps told",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _reassign(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    procedures, admin = _services(settings)
+    found = _procedure(procedures, admin, args, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    holder = _holder_to_move(found, args, err)
+    if holder is None:
+        return EXIT_PROBLEMS
+    try:
+        choice = admin.move_choice(None, holder.disposition_id)
+    except DomainError as refusal:
+        print(f"cannot: {refusal}; nothing changed", file=err)
+        return EXIT_PROBLEMS
+    try:
+        procedures.reassign(
+            None,
+            member_id=None,
+            disposition_id=holder.disposition_id,
+            to_member_id=args.to_member,
+            reason=args.reason,
+        )
+    except DomainError as refusal:
+        print(f"cannot: {refusal}; nothing changed", file=err)
+        if refusal.code == "not_serving_role":
+            who = "; ".join(_candidate(c) for c in choice.candidates) or "nobody"
+            print(f"who may take step {args.step}: {who}", file=err)
+        return EXIT_PROBLEMS
+    to = next(c.name for c in choice.candidates if c.member_id == args.to_member)
+    print(
+        f"step {args.step} of No. {args.number} moved from {holder.holder} "
+        f"(member {holder.holder_id}) to {to} (member {args.to_member})",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _holder_to_move(
+    found: RunningProcedure, args: argparse.Namespace, err: TextIO
+) -> OpenDisposition | None:
+    """The live disposition of the step the command names (or None, told why)."""
+    step = next((s for s in found.open_steps if s.step_label == args.step), None)
+    if step is None:
+        open_steps = ", ".join(s.step_label for s in found.open_steps) or "none"
+        print(
+            f"step {args.step} of No. {args.number} is not open (open steps: {open_steps})",
+            file=err,
+        )
+        return None
+    holders = list(step.holders)
+    if args.from_member is not None:
+        holders = [h for h in holders if h.holder_id == args.from_member]
+        if not holders:
+            print(f"member {args.from_member} does not hold step {args.step}", file=err)
+            return None
+    if not holders:
+        print(f"step {args.step} is vacant: nobody holds it, so there is nothing to move", file=err)
+        return None
+    if len(holders) > 1:
+        print(
+            f"step {args.step} has {len(holders)} holders; say which with --from: "
+            + ", ".join(_holder(h) for h in holders),
+            file=err,
+        )
+        return None
+    return holders[0]
+
+
+def _candidate(candidate: Candidate) -> str:
+    post = (
+        f"{candidate.acting.prefix} {candidate.position}"
+        if candidate.acting
+        else candidate.position
+    )
+    return f"member {candidate.member_id} {candidate.name} ({post})"
