@@ -1,6 +1,9 @@
 """Who may take over an open step when an admin moves it ("macet": the holder is away and no
-Plh was set): the active members who hold a position serving the step's role for the SOP (its
-own role mapping, or the agency-wide one), and the Plt/Plh in office for those positions.
+Plh was set): the active members who hold a position serving the step's role for the SOP, and
+the Plt/Plh in office for those positions. A position serves the role when it is mapped to it
+for this SOP or for all the agency's SOPs ("*"): both, although routing lets the SOP's own
+mapping replace the agency-wide one, since an admin may well hand a Sekretaris' step to the
+Kasubbag Umum who stands in for the role elsewhere.
 
 Read here, in the caller's unit of work, both for the buttons an admin is shown and for the
 check the move makes on the server (a button is never trusted).
@@ -16,8 +19,14 @@ from sqlalchemy import select
 from sopbot.engine.instance import Disposition
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.procedure import Procedure
-from sopbot.storage.models import ActingRow, HoldingRow, MemberRow, PositionRow
-from sopbot.storage.organization_store import positions_by_role
+from sopbot.storage.models import (
+    ANY_SOP,
+    ActingRow,
+    HoldingRow,
+    MemberRow,
+    PositionRow,
+    RoleMappingRow,
+)
 from sopbot.storage.statements import execute, table_of
 from sopbot.storage.unit_of_work import UnitOfWork
 
@@ -25,6 +34,7 @@ _HOLDING = table_of(HoldingRow)
 _ACTING = table_of(ActingRow)
 _MEMBER = table_of(MemberRow)
 _POSITION = table_of(PositionRow)
+_ROLE_MAPPING = table_of(RoleMappingRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +57,9 @@ def serving_the_step(
     disposition's own position is named by that post (the disposition says "Plh. ... untuk")."""
     instance = procedure.instance
     role = procedure.definition.routed_role(procedure.role_of(disposition))
-    positions = positions_by_role(uow.session, instance.agency_id, instance.sop_id).get(role, [])
-    found = people_serving(uow, positions, at)
+    found = people_serving(
+        uow, positions_serving(uow, instance.agency_id, instance.sop_id, role), at
+    )
     chosen: dict[int, ServingPerson] = {}
     for person in found:
         if person.member_id == disposition.assignee_id:
@@ -60,6 +71,21 @@ def serving_the_step(
         ):
             chosen[person.member_id] = person
     return list(chosen.values())
+
+
+def positions_serving(uow: UnitOfWork, agency_id: int, sop_id: str, role_key: str) -> list[int]:
+    """The agency's positions mapped to the role for the SOP, then those mapped to it for all
+    its SOPs, each once, in the order they were mapped."""
+    rows = execute(
+        uow.session,
+        select(_ROLE_MAPPING.c.position_id, _ROLE_MAPPING.c.sop_id)
+        .where(_ROLE_MAPPING.c.agency_id == agency_id)
+        .where(_ROLE_MAPPING.c.role_key == role_key)
+        .where(_ROLE_MAPPING.c.sop_id.in_([sop_id, ANY_SOP]))
+        .order_by(_ROLE_MAPPING.c.id),
+    ).all()
+    ordered = [p for p, sop in rows if sop == sop_id] + [p for p, sop in rows if sop != sop_id]
+    return list(dict.fromkeys(ordered))
 
 
 def people_serving(
