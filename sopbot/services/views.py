@@ -239,11 +239,19 @@ class Views:
         definition = definition_of(uow, self.procedures.definitions, procedure.sop_version_id)
         calendar = calendar_of(uow, self.procedures.calendars, procedure.agency_id)
         people: dict[uuid.UUID, list[str]] = {}
+        # A step the procedure's cancellation stopped names whom it was waiting for then.
+        stopped: dict[uuid.UUID, list[str]] = {}
         for disposition in dispositions_of(uow, procedure.id):
             if disposition.state in _ON_THE_STEP:
                 people.setdefault(disposition.step_run_id, []).append(disposition.assignee_name)
+            elif disposition.state == DispositionState.CANCELLED.value:
+                stopped.setdefault(disposition.step_run_id, []).append(disposition.assignee_name)
+        runs = step_runs_of(uow, procedure.id)
+        for run in runs:
+            if run.state == StepRunState.CANCELLED.value and run.id not in people:
+                people[run.id] = stopped.get(run.id, [])
         timings = []
-        for run in step_runs_of(uow, procedure.id):
+        for run in runs:
             step = definition.step(run.step_number)
             end = run.completed_at or now
             late = self._late_by(calendar, end, run.due_at)

@@ -129,6 +129,8 @@ async def test_the_starter_cancels_with_a_reason_and_every_holder_sees_it(
     # Kept, cancelled, with who and why: /status and /riwayat.
     (status,) = await kesbangpol.admin.say("/status 1")
     assert (status.text or "").splitlines()[0].endswith("· dibatalkan")
+    # The step it stopped names whom it was waiting for.
+    assert f" · {sekretaris.name} · " in (status.text or "").splitlines()[2]
     assert (status.text or "").splitlines()[-1].startswith(f"⛔ Dibatalkan oleh {starter.name} · ")
     assert status.buttons == ()
     (history,) = await starter.say("/riwayat 1")

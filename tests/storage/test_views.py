@@ -98,7 +98,8 @@ def test_status_shows_the_agency_s_own_procedures_and_who_is_or_was_on_each_step
         (3, 1, "open", [names[jafung]]),  # the open step names whom it waits for
     ]
     assert [t.step_number for t in running[0].open_steps] == [3]
-    # A cancelled procedure is found by its number; its cancelled step names nobody.
+    # A cancelled procedure is found by its number; its cancelled step names whom it was
+    # waiting for (not "no official yet").
     (cancelled,) = views.status(agency.agency_id, 1)
     assert (cancelled.title, cancelled.state, cancelled.open_steps) == (
         "Triwulan I",
@@ -106,7 +107,7 @@ def test_status_shows_the_agency_s_own_procedures_and_who_is_or_was_on_each_step
         [],
     )
     assert [(t.step_number, t.state, t.people) for t in cancelled.steps[1:]] == [
-        (2, "cancelled", [])
+        (2, "cancelled", [names[sekretaris]])
     ]
     # Each agency sees its own procedures only; a number it does not have is not found.
     (theirs,) = views.status(other.agency_id)
