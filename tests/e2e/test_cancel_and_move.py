@@ -210,7 +210,12 @@ async def test_an_admin_cancels_anothers_and_no_one_else_can(kesbangpol: World) 
 async def test_thinking_better_of_it_and_a_long_list(kesbangpol: World) -> None:
     await start_procedure(kesbangpol)
     admin = kesbangpol.admin
-    (confirmation,) = await admin.say("/batal 1 Salah judul")
+    (first,) = await admin.say("/batal 1 Salah judul")
+    # A text sent while the confirmation waits is the reason now.
+    (confirmation,) = await admin.say("Judul tertukar dengan No. 2")
+    assert "Alasan: Judul tertukar dengan No. 2" in (confirmation.text or "")
+    await settled(kesbangpol)
+    assert admin.user.message(first.message_id).buttons == ()
     answer = await admin.press_text(confirmation, "↩️ Tidak jadi")
     assert answer.text == t("procedure_admin.kept")
     await settled(kesbangpol)
