@@ -305,9 +305,9 @@ async def cancel_confirmed(
     ):
         await _stale_confirmation(update, context, caller, instance_id)
         return
-    await in_thread(services.pending.clear, member.id)
     reason = str(pending.payload.get("reason", ""))
     try:
+        # Under the press's key: handled again after a crash, it answers as it did.
         outcome = await in_thread(
             services.procedures.cancel,
             command_key(update, context),
@@ -316,9 +316,11 @@ async def cancel_confirmed(
             reason=reason,
         )
     except DomainError as refusal:
+        await in_thread(services.pending.clear, member.id)
         await _refuse(update, context, caller, refusal)
         await remove_buttons(query, context)
         return
+    await in_thread(services.pending.clear, member.id)
     await answer(query)
     await remove_buttons(query, context)
     result = outcome.result
@@ -494,7 +496,14 @@ async def move_to_picked(
         chat.id if chat else None,
         caller.member.id,
         ASK_MOVE_REASON,
-        {"disposition_id": disposition_id.hex, "to_member_id": to_member_id},
+        # The names the answer shows, as the admin chose them (the move checks again).
+        {
+            "disposition_id": disposition_id.hex,
+            "to_member_id": to_member_id,
+            "step": choice.step.step_label,
+            "holder": choice.disposition.holder,
+            "person": person.name,
+        },
         caller.text(
             "procedure_admin.move_ask_reason",
             step=escape(choice.step.step_label),
@@ -536,28 +545,25 @@ async def _move(
     pending: PendingInput,
     reason: str,
 ) -> None:
-    disposition_id = uuid.UUID(hex=str(pending.payload["disposition_id"]))
-    to_member_id = int(pending.payload["to_member_id"])
-    choice = await in_thread(_admin(caller).move_choice, caller.member.id, disposition_id)
+    payload = pending.payload
     outcome = await in_thread(
         caller.services.procedures.reassign,
         command_key(update, context),
         member_id=caller.member.id,
-        disposition_id=disposition_id,
-        to_member_id=to_member_id,
+        disposition_id=uuid.UUID(hex=str(payload["disposition_id"])),
+        to_member_id=int(payload["to_member_id"]),
         reason=reason,
     )
-    person = next((c.name for c in choice.candidates if c.member_id == to_member_id), "-")
     await _say(
         update,
         context,
         caller.text(
             "procedure_admin.moved",
-            step=escape(choice.step.step_label),
+            step=escape(str(payload.get("step", "-"))),
             title=escape(outcome.result.title),
             number=outcome.result.number,
-            holder=escape(choice.disposition.holder),
-            person=escape(person),
+            holder=escape(str(payload.get("holder", "-"))),
+            person=escape(str(payload.get("person", "-"))),
         ),
     )
     wake_sender(context)
