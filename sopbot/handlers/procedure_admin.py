@@ -244,7 +244,9 @@ async def _ask_cancel_reason(
             number=target.number,
             sop=escape(target.sop_name),
         ),
-        [[Button(caller.text("button.cancel"), callback(Action.CANCEL_INPUT))]],
+        # Its own "Batal": the answer says the procedure was NOT cancelled, which the common
+        # "Dibatalkan." would leave in doubt here.
+        [[Button(caller.text("button.cancel"), callback(Action.CANCEL_KEEP))]],
     )
 
 
@@ -359,11 +361,11 @@ async def _stale_confirmation(
 
 @members_only
 async def cancel_kept(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """ "Tidak jadi": nothing is cancelled, and the question is closed."""
+    """ "Tidak jadi", or "Batal" under the reason: nothing is cancelled; the question closes."""
     query = update.callback_query
     assert query is not None  # noqa: S101 - a callback handler
     pending = await in_thread(caller.services.pending.peek, caller.member.id)
-    if pending is not None and pending.kind == CONFIRM_CANCEL:
+    if pending is not None and pending.kind in (ASK_CANCEL_REASON, CONFIRM_CANCEL):
         await in_thread(caller.services.pending.clear, caller.member.id)
     await answer(query, caller.text("procedure_admin.kept"))
     await remove_buttons(query, context)

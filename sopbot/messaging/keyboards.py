@@ -42,7 +42,7 @@ class Action(StrEnum):
     CANCEL_PROCEDURE = "C"  # /batal: cancel this procedure (asks for the reason)
     CANCEL_PAGE = "Cp"  # /batal: another page of the procedures one may cancel
     CANCEL_CONFIRM = "Cy"  # /batal: yes, cancel it (with the reason given)
-    CANCEL_KEEP = "Cn"  # /batal: no, keep it running
+    CANCEL_KEEP = "Cn"  # /batal: no, keep it running (also "Batal" under its reason question)
     MOVE_STEP = "Cm"  # /pindah, /status NO: move this live disposition (shows who may take it)
     MOVE_TO = "Ct"  # /pindah: move it to this member (asks for the reason)
 

@@ -210,6 +210,12 @@ async def test_an_admin_cancels_anothers_and_no_one_else_can(kesbangpol: World) 
 async def test_thinking_better_of_it_and_a_long_list(kesbangpol: World) -> None:
     await start_procedure(kesbangpol)
     admin = kesbangpol.admin
+    # "Batal" under the reason: the procedure is not cancelled, and says so.
+    (question,) = await admin.say("/batal 1")
+    answer = await admin.press_text(question, "Batal")
+    assert answer.text == t("procedure_admin.kept")
+    (hint,) = await admin.say("Salah judul")
+    assert hint.text == t("hint.text")
     (first,) = await admin.say("/batal 1 Salah judul")
     # A text sent while the confirmation waits is the reason now.
     (confirmation,) = await admin.say("Judul tertukar dengan No. 2")
