@@ -39,6 +39,21 @@ class Action(StrEnum):
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
     SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
+    # /jabatan (the "J" codes): a page of the list; a position; add; rename; its roles; the
+    # SOPs and then the roles to give it; give one; take one away (ask, then do); remove
+    # (ask, then do). Each carries ids only; the server checks them against the admin's agency.
+    POSITIONS_PAGE = "Jl"
+    POSITION_SHOW = "Jv"
+    POSITION_ADD = "Jt"
+    POSITION_RENAME = "Jn"
+    POSITION_ROLES = "Jg"
+    POSITION_SOPS = "Jp"
+    POSITION_SOP_ROLES = "Js"
+    POSITION_MAP = "Jm"
+    POSITION_UNMAP_ASK = "Ju"
+    POSITION_UNMAP = "Jx"
+    POSITION_REMOVE_ASK = "Jd"
+    POSITION_REMOVE = "Jr"
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,6 +248,8 @@ class RoleTaken:
     position_id: int
     role_key: str
     sop_id: str
+    role_name: str
+    sop_title: str | None  # None: the role was served in every SOP
     instances_rerouted: int
     steps_touched: int
     steps_left_vacant: int
@@ -534,10 +536,12 @@ class PositionAdmin:
         other positions of the role, or left waiting when none is left)."""
 
         def work(uow: UnitOfWork, now: dt.datetime) -> RoleTaken:
-            _authorised(uow, agency_id, actor_id)
+            agency = _authorised(uow, agency_id, actor_id)
             mapping = _mapping(uow, agency_id, mapping_id)
             positions.lock_position(uow, mapping.position_id)
             mapping = _mapping(uow, agency_id, mapping_id)  # gone while we waited: NotFound
+            sops = {d.id: d for d in self._sops(agency)}
+            shown = _mapping_view(mapping, sops, _role_names(list(sops.values())))
             impact = self._impact(uow, agency_id, now, {mapping.id})
             positions.delete_role_mapping(uow, mapping.id)
             _audit_unmapped(uow, now, actor_id, mapping)
@@ -546,6 +550,8 @@ class PositionAdmin:
                 mapping.position_id,
                 mapping.role_key,
                 mapping.sop_id,
+                shown.role_name,
+                shown.sop_title,
                 moved,
                 impact.steps_touched,
                 impact.steps_left_vacant,
