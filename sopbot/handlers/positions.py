@@ -422,7 +422,9 @@ async def answer_text(
                 key=escape(created.result.key),
             )
     except DomainError as refusal:
-        await send_html(message, _refusal(caller, refusal), context=context)
+        gone = refusal.code == "not_found"  # removed while the question waited
+        text = caller.text("positions.gone") if gone else _refusal(caller, refusal)
+        await send_html(message, text, context=context)
         if refusal.code == "position_name_refused":  # the question stays for a better name
             await in_thread(caller.services.pending.ask, member.id, pending.kind, pending.payload)
         return

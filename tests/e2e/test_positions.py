@@ -6,15 +6,20 @@ double taps change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
 from sopbot.emulator import CallbackAnswer, SeenMessage
+from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Language, default_catalog
+from sopbot.messaging.formatting import MESSAGE_LIMIT, local_date, visible_length
 from sopbot.services.organization import OrganizationService
+from sopbot.storage import agencies
 from sopbot.storage.models import AuditRow, PositionRow, RoleMappingRow
 
 T = default_catalog().text
@@ -103,6 +108,13 @@ async def invite(demo: World, position: str, first: str, last: str) -> Official:
     return official
 
 
+def _position_id(demo: World, key: str) -> int:
+    with demo.parts.database.unit_of_work(read_only=True) as uow:
+        found = agencies.position_by_key(uow, demo.agency_id, key)
+        assert found is not None
+        return found.id
+
+
 def has_disposition(official: Official) -> bool:
     try:
         official.disposition()
@@ -115,11 +127,28 @@ async def test_an_admin_runs_the_agencys_positions_from_telegram(kesbangpol: Wor
     demo, admin = kesbangpol, kesbangpol.admin
     sekretaris = demo.officials["sekretaris"]
 
+    # A Plh stands in for the Kepala Bidang until the end of a day a week ahead.
+    zone = ZoneInfo("Asia/Jakarta")
+    last_day = dt.datetime.now(zone).date() + dt.timedelta(days=7)
+    organization = OrganizationService(demo.parts.services.procedures)
+    organization.appoint_acting(
+        None,
+        member_id=demo.officials["kassubag_renval"].member_id or 0,
+        position_id=_position_id(demo, "kepala_bidang"),
+        kind=ActingKind.PLH,
+        for_member_id=demo.officials["kepala_bidang"].member_id,
+        valid_to=dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone),
+    )
+
     (listing,) = await admin.say("/jabatan")
     text = listing.text or ""
     assert text.startswith("🏛️ Jabatan BADAN KESATUAN BANGSA DAN POLITIK (5)")
     assert "1. Kepala Dinas · kepala_dinas" in text
     assert "👤 Siti Rahmawati" in text
+    until = local_date(
+        dt.datetime.combine(last_day, dt.time(12), zone), "Asia/Jakarta", Language.ID
+    )
+    assert f"👤 Agus Prasetyo; Plh. Dewi Lestari untuk Agus Prasetyo s.d. {until}" in text
     assert "🔗 Sekretaris (SOP PENGUMPULAN DAN PENGOLAHAN DATA KINERJA)" in text
     assert listing.button_list[-1] == "➕ Tambah jabatan"
 
@@ -214,16 +243,16 @@ async def test_an_admin_runs_the_agencys_positions_from_telegram(kesbangpol: Wor
         "• 1 disposisi masih menunggu di jabatan ini",
     ]
     assert refused.button_list == ["◀️ Kembali"]
-    spare = await add_position(admin, "Jabatan Cadangan")
+    spare = await add_position(admin, "Pengadministrasi Umum")
     stale = [data_of(admin, spare, label) for label in ("✏️ Ubah nama", "🔗 Peran SOP")]
     question = await tap(admin, "🗑️ Hapus", spare)
-    assert (question.text or "").startswith("🗑️ Hapus jabatan Jabatan Cadangan?")
+    assert (question.text or "").startswith("🗑️ Hapus jabatan Pengadministrasi Umum?")
     remove_again = data_of(admin, question, "🗑️ Ya, hapus")
     listing = await tap(admin, "🗑️ Ya, hapus", question)
-    assert (listing.text or "").startswith("🗑️ Jabatan Jabatan Cadangan dihapus.")
-    assert not any("Jabatan Cadangan" in label for label in listing.button_list)
+    assert (listing.text or "").startswith("🗑️ Jabatan Pengadministrasi Umum dihapus.")
+    assert not any("Pengadministrasi Umum" in label for label in listing.button_list)
     (menu,) = await admin.say("/undang")
-    assert "Jabatan Cadangan" not in menu.button_list
+    assert "Pengadministrasi Umum" not in menu.button_list
     assert "Analis Data Kinerja" in menu.button_list
     before = rows(demo)
     for data in (remove_again, *stale):  # a double tap, and the removed position's old buttons
@@ -278,3 +307,28 @@ async def test_forged_and_foreign_buttons_change_nothing(kesbangpol: World) -> N
     assert answer.text == T(Language.ID, "status_report.not_admin")
     await settle(demo.emulator, demo.parts)
     assert rows(demo) == before
+
+
+async def test_a_long_list_is_paged_within_one_message(pengolahan: World) -> None:
+    demo, admin = pengolahan, pengolahan.admin
+    organization = OrganizationService(demo.parts.services.procedures)
+    for number in range(1, 21):
+        organization.add_position(
+            agency_id=demo.agency_id,
+            key=f"staf_{number}",
+            name=f"Pengolah Data Kinerja dan Pelaporan Bidang Usaha Mikro Nomor {number:02d} " * 2,
+        )
+    (first,) = await admin.say("/jabatan")
+    assert visible_length(first.text or "") <= MESSAGE_LIMIT
+    pages = re.search(r"Halaman 1 dari (\d+)", first.text or "")
+    assert pages is not None
+    assert int(pages.group(1)) >= 3
+    assert first.button_list[-2:] == ["▶️", "➕ Tambah jabatan"]
+    second = await tap(admin, "▶️", first)
+    assert "Halaman 2 dari" in (second.text or "")
+    assert second.button_list[-3:] == ["◀️", "▶️", "➕ Tambah jabatan"]
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. ", second.text or "", re.MULTILINE)]
+    assert numbers[0] > 1
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    first_again = await tap(admin, "◀️", second)
+    assert "Halaman 1 dari" in (first_again.text or "")
