@@ -261,7 +261,7 @@ async def _map_pressed(
         agency_id=member.agency_id,
         position_id=position_id,
         role_key=role.key,
-        sop_id=choices.sop.sop_id if choices.sop is not None else "*",
+        sop_id=choices.sop_id,
         actor_id=member.id,
     )
     wake_sender(context)
@@ -643,7 +643,9 @@ def _role_pick_screen(caller: Caller, choices: RoleChoices, page: int) -> Screen
         for role in offered[page * CHOICES_PER_PAGE : (page + 1) * CHOICES_PER_PAGE]
     ]
     keyboard = _pairs(buttons)
-    if not offered:
+    if not choices.roles:
+        lines.append(caller.text("positions.no_sops"))
+    elif not offered:
         lines.append(caller.text("positions.no_roles_left"))
     if pages > 1:
         lines.append(caller.text("positions.page", page=page + 1, pages=pages))

@@ -160,6 +160,11 @@ class RoleChoices:
     sop: SopChoice | None
     roles: tuple[RoleChoice, ...]
 
+    @property
+    def sop_id(self) -> str:
+        """The SOP a role chosen here is mapped for (ANY_SOP: every SOP of the agency)."""
+        return self.sop.sop_id if self.sop is not None else ANY_SOP
+
 
 @dataclass(frozen=True, slots=True)
 class OpenWorkImpact:
