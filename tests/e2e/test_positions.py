@@ -332,3 +332,17 @@ async def test_a_long_list_is_paged_within_one_message(pengolahan: World) -> Non
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
     first_again = await tap(admin, "◀️", second)
     assert "Halaman 1 dari" in (first_again.text or "")
+
+
+async def test_the_help_names_jabatan_and_it_speaks_english(pengolahan: World) -> None:
+    admin = pengolahan.admin
+    (help_text,) = await admin.say("/bantuan")
+    assert "/jabatan: jabatan instansi, pemegangnya, dan peran SOP" in (help_text.text or "")
+    (menu,) = await admin.say("/bahasa")
+    await admin.press_text(menu, "🇬🇧 English")
+    await admin.user.wait_until(
+        lambda: "English" in (admin.user.message(menu.message_id).text or ""), what="language"
+    )
+    (listing,) = await admin.say("/positions")
+    assert (listing.text or "").startswith("🏛️ Positions of ")
+    assert listing.button_list[-1] == "➕ Add position"
