@@ -1,7 +1,8 @@
-"""Setting an agency up from the command line: the first admin, positions, invitations.
+"""Setting an agency up from the command line: the first admin, people, invitations.
 
-`sopbot agency create`, `sopbot position add`, `sopbot admin add`, `sopbot invite`. Everything
-after the first admin can also be done in Telegram (/undang).
+`sopbot agency create`, `sopbot admin add`, `sopbot invite`, `sopbot member ...`, `sopbot
+acting ...`. Everything after the first admin can also be done in Telegram (/undang); the
+positions are in `sopbot.bot.position_cli` (`sopbot position ...`, /jabatan).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from zoneinfo import ZoneInfo
 from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
 from sopbot.engine.agency_file import AGENCY_FILE
-from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
@@ -30,7 +30,6 @@ from sopbot.storage import agencies, holdings, members
 from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import ANY_SOP
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -42,7 +41,6 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 def add_commands(commands: Commands) -> None:
     """Add the set-up commands to the `sopbot` parser."""
     _add_agency_commands(commands)
-    _add_position_commands(commands)
     _add_admin_commands(commands)
     _add_member_commands(commands)
     _add_acting_commands(commands)
@@ -82,27 +80,6 @@ def _zone(written: str) -> str:
         return agency_zone(written)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def _add_position_commands(commands: Commands) -> None:
-    """`sopbot position add`."""
-    position = commands.add_parser("position", help="positions (jabatan) of an agency")
-    position_commands = position.add_subparsers(
-        title="position commands", metavar="POSITION_COMMAND"
-    )
-    add = position_commands.add_parser("add", help="add a position and the SOP roles it serves")
-    add.add_argument("agency", help="the agency key")
-    add.add_argument("key", help="a short key, e.g. kabid_koperasi")
-    add.add_argument("--name", required=True, help='e.g. "Kepala Bidang Koperasi"')
-    add.add_argument(
-        "--role",
-        action="append",
-        default=[],
-        metavar="ROLE",
-        help="an SOP role key it serves (repeatable), e.g. kepala_bidang",
-    )
-    add.add_argument("--sop", default="*", help="only for this SOP id (default: all)")
-    add.set_defaults(handler=_position_add)
 
 
 def _add_admin_commands(commands: Commands) -> None:
@@ -230,27 +207,6 @@ def _agency_without_sops(key: str, library: DefinitionSource, settings: Settings
     )
 
 
-def _role_problems(sops: list[SopDefinition], roles: list[str], agency: str) -> list[str]:
-    """Each role key that none of `sops` has, with what it may have meant."""
-    known = sorted({role.key for definition in sops for role in definition.roles})
-    outside = {
-        role.key: role.recorded_by
-        for definition in sops
-        for role in definition.roles
-        if role.external and role.recorded_by
-    }
-    return [
-        f"no SOP role '{role}' in {agency} ({_hint(role, known, 'its roles')})"
-        for role in roles
-        if role not in known
-    ] + [
-        f"role '{role}' is an outside party, not a post of the agency: its steps go to the "
-        f"holders of '{outside[role]}'; give the position that role instead"
-        for role in roles
-        if role in outside
-    ]
-
-
 def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     _, procedures = _services(settings)
     if not procedures.library.for_agency(args.key):
@@ -312,39 +268,6 @@ def _agency_zone_and_name(
     if not args.name:
         said.append(f"name '{name}', from {file}")
     return zone, name, said
-
-
-def _position_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
-    agency_id = _agency_id(database, args.agency)
-    if agency_id is None:
-        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
-        return EXIT_PROBLEMS
-    # Checked before anything is written: a mistyped role would route nothing, silently.
-    sops = procedures.library.for_agency(args.agency)
-    if args.sop != ANY_SOP:
-        ids = [d.id for d in sops]
-        if args.sop not in ids:
-            print(
-                f"no SOP {args.sop} in {args.agency} ({_hint(args.sop, ids, 'its SOPs')})", file=err
-            )
-            return EXIT_PROBLEMS
-        sops = [d for d in sops if d.id == args.sop]
-    problems = _role_problems(sops, args.role, args.sop if args.sop != ANY_SOP else args.agency)
-    for problem in problems:
-        print(problem, file=err)
-    if problems:
-        return EXIT_PROBLEMS
-    organization = OrganizationService(procedures)
-    position_id = organization.add_position(agency_id=agency_id, key=args.key, name=args.name)
-    for role in args.role:
-        organization.map_role(
-            agency_id=agency_id, role_key=role, position_id=position_id, sop_id=args.sop
-        )
-    print(
-        f"position {args.key} added; serves roles: {', '.join(args.role) or 'none yet'}", file=out
-    )
-    return EXIT_OK
 
 
 def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    positions,
     procedure_admin,
     reports,
     sop_admin,
@@ -84,6 +85,7 @@ COMMANDS = (
     "sop",
     "batal",
     "pindah",
+    "jabatan",
     "bahasa",
     "bantuan",
 )
@@ -196,6 +198,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
     procedure_admin.register(application)
+    positions.register(application)  # /jabatan
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

@@ -27,6 +27,8 @@ from sopbot.handlers.common import (
     send_html,
     wake_sender,
 )
+from sopbot.handlers.positions import POSITION_QUESTIONS
+from sopbot.handlers.positions import answer_text as position_answer_text
 from sopbot.handlers.sop_admin import SOP_QUESTIONS
 from sopbot.handlers.sop_admin import answer_text as sop_answer_text
 from sopbot.handlers.sop_admin import question_expired as sop_question_expired
@@ -312,7 +314,9 @@ async def _question_answered(
     replies to a task while an SOP import waits (a typed time, a .yaml): then the text is
     the task's note, and the import's question stays open."""
     pending = await in_thread(services.pending.peek, member_id)
-    if pending is None or (disposition_id is not None and pending.kind in SOP_QUESTIONS):
+    if pending is None or (
+        disposition_id is not None and pending.kind in (*SOP_QUESTIONS, *POSITION_QUESTIONS)
+    ):
         return None
     return await in_thread(services.pending.take, member_id)
 
@@ -331,6 +335,9 @@ async def _answer_pending(
         return
     if pending.kind.startswith(procedure_admin.PENDING_PREFIX):  # /batal, /pindah
         await procedure_admin.answer_text(update, context, caller, pending, text)
+        return
+    if pending.kind in POSITION_QUESTIONS:
+        await position_answer_text(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

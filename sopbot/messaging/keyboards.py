@@ -45,6 +45,21 @@ class Action(StrEnum):
     CANCEL_KEEP = "Cn"  # /batal: no, keep it running (also "Batal" under its reason question)
     MOVE_STEP = "Cm"  # /pindah, /status NO: move this live disposition (shows who may take it)
     MOVE_TO = "Ct"  # /pindah: move it to this member (asks for the reason)
+    # /jabatan (the "J" codes): a page of the list; a position; add; rename; its roles; the
+    # SOPs and then the roles to give it; give one; take one away (ask, then do); remove
+    # (ask, then do). Each carries ids only; the server checks them against the admin's agency.
+    POSITIONS_PAGE = "Jl"
+    POSITION_SHOW = "Jv"
+    POSITION_ADD = "Jt"
+    POSITION_RENAME = "Jn"
+    POSITION_ROLES = "Jg"
+    POSITION_SOPS = "Jp"
+    POSITION_SOP_ROLES = "Js"
+    POSITION_MAP = "Jm"
+    POSITION_UNMAP_ASK = "Ju"
+    POSITION_UNMAP = "Jx"
+    POSITION_REMOVE_ASK = "Jd"
+    POSITION_REMOVE = "Jr"
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,25 +79,34 @@ def add_position(uow: UnitOfWork, *, agency_id: int, key: str, name: str) -> int
 
 
 def position_in_agency(uow: UnitOfWork, agency_id: int, position_id: int) -> Position | None:
-    """The position with this id if it belongs to the agency (another agency's reads as none)."""
+    """The position with this id if it belongs to the agency (another agency's reads as none,
+    and so does a removed one: it takes no one and serves no role)."""
     row = uow.session.get(PositionRow, position_id)
-    if row is None or row.agency_id != agency_id:
+    if row is None or row.agency_id != agency_id or row.removed_at is not None:
         return None
     return _position(row)
 
 
 def position_by_key(uow: UnitOfWork, agency_id: int, key: str) -> Position | None:
-    """The agency's position with this key, if there is one."""
+    """The agency's position with this key, if there is one (not a removed one)."""
     row = uow.session.exec(
-        select(PositionRow).where(PositionRow.agency_id == agency_id, PositionRow.key == key)
+        select(PositionRow).where(
+            PositionRow.agency_id == agency_id,
+            PositionRow.key == key,
+            col(PositionRow.removed_at).is_(None),
+        )
     ).first()
     return None if row is None else _position(row)
 
 
 def positions_of_agency(uow: UnitOfWork, agency_id: int) -> list[Position]:
-    """Every position of the agency, in the order they were added."""
+    """Every position of the agency that has not been removed, in the order they were added:
+    the positions any list offers (/undang, an SOP import's role question). The removed ones
+    are in `sopbot.storage.positions.positions_with_removed`."""
     rows = uow.session.exec(
-        select(PositionRow).where(PositionRow.agency_id == agency_id).order_by(col(PositionRow.id))
+        select(PositionRow)
+        .where(PositionRow.agency_id == agency_id, col(PositionRow.removed_at).is_(None))
+        .order_by(col(PositionRow.id))
     ).all()
     return [_position(row) for row in rows]
 

@@ -87,6 +87,7 @@ async def test_the_command_menu_speaks_both_languages(library: SopLibrary, tmp_p
             "sop",
             "batal",
             "pindah",
+            "jabatan",
             "bahasa",
             "bantuan",
         }
