@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    people,
     reports,
     sop_admin,
     starting,
@@ -81,6 +82,7 @@ COMMANDS = (
     "undang",
     "kalender",
     "sop",
+    "pegawai",
     "bahasa",
     "bantuan",
 )
@@ -192,6 +194,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
+    people.register(application)  # /pegawai
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )
