@@ -353,25 +353,21 @@ def _acting(caller: Caller, post: ActingPost, *, detailed: bool = False) -> str:
     """ "Plh. Sekretaris s.d. Jumat, 17 Juli 2026" (plain text); `detailed`: with for whom
     and the decree."""
     zone = caller.member.agency_timezone
-    prefix = post.kind.prefix
+    named = {
+        "prefix": post.kind.prefix,
+        "position": post.position.name,
+        "whom": caller.text("people.acting_for", name=post.for_member_name)
+        if detailed and post.for_member_name
+        else "",
+    }
     if not post.in_office:
-        text = caller.text(
-            "people.acting_from",
-            prefix=prefix,
-            position=post.position.name,
-            since=_moment(post.valid_from, zone, caller, start=True),
-        )
+        since = _moment(post.valid_from, zone, caller, start=True)
+        text = caller.text("people.acting_from", since=since, **named)
     elif post.valid_to is None:
-        text = caller.text("people.acting_open", prefix=prefix, position=post.position.name)
+        text = caller.text("people.acting_open", **named)
     else:
-        text = caller.text(
-            "people.acting_until",
-            prefix=prefix,
-            position=post.position.name,
-            until=_moment(post.valid_to, zone, caller, start=False),
-        )
-    if detailed and post.for_member_name:
-        text += caller.text("people.acting_for", name=post.for_member_name)
+        until = _moment(post.valid_to, zone, caller, start=False)
+        text = caller.text("people.acting_until", until=until, **named)
     if detailed and post.decree:
         text += caller.text("people.acting_decree", decree=post.decree)
     return text

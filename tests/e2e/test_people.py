@@ -5,19 +5,24 @@ forged, stale and doubled presses that change nothing."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
 from sopbot.emulator import SeenMessage
+from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Language, default_catalog
-from sopbot.messaging.formatting import plain_text
+from sopbot.messaging.formatting import local_date, plain_text
 from sopbot.services.organization import OrganizationService
+from sopbot.services.people import PeopleService
 from sopbot.storage.models import AuditRow, InvitationRow
 from tests.e2e.test_refusals import counts
 
 T = default_catalog().text
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def said(key: str, **params: object) -> str:
@@ -61,6 +66,22 @@ async def test_mutasi_and_deactivation_move_open_work(kesbangpol: World) -> None
     assert siti.member_id is not None
     assert agus.member_id is not None
     assert [i.step_number for i in procedures.inbox(siti.member_id)] == [2]
+    # Dewi (Kassubag Renval) is Plh. Kepala Dinas while Budi is away, to midnight in 10 days.
+    dewi, budi = demo.officials["kassubag_renval"], demo.officials["kepala_dinas"]
+    until = dt.datetime.combine(dt.datetime.now(WIB).date() + dt.timedelta(days=10), dt.time(), WIB)
+    positions = PeopleService(procedures).positions(demo.agency_id)
+    kaban = next(p.id for p in positions if p.name == "Kepala Dinas")
+    await asyncio.to_thread(
+        OrganizationService(procedures).appoint_acting,
+        None,
+        member_id=dewi.member_id or 0,
+        position_id=kaban,
+        kind=ActingKind.PLH,
+        for_member_id=budi.member_id,
+        valid_to=until,
+        decree="800/25/2026",
+    )
+    last_day = local_date(until - dt.timedelta(days=1), "Asia/Jakarta", Language.ID)
 
     (listing,) = await admin.say("/pegawai")
     text = listing.text or ""
@@ -69,6 +90,14 @@ async def test_mutasi_and_deactivation_move_open_work(kesbangpol: World) -> None
         "1. Nur Aini (Admin)\n   belum memegang jabatan\n   ✅ sudah bergabung · ⭐ admin" in text
     )
     assert "3. Siti Rahmawati\n   Sekretaris\n   ✅ sudah bergabung" in text
+    assert f"5. Dewi Lestari\n   Kassubag Renval; Plh. Kepala Dinas s.d. {last_day}\n" in text
+    card = await press(admin, listing, "5. Dewi Lestari")
+    assert (card.text or "").splitlines()[:3] == [
+        "👤 Dewi Lestari",
+        "Jabatan: Kassubag Renval",
+        f"Bertindak: Plh. Kepala Dinas (untuk Budi Santoso) s.d. {last_day} · SP 800/25/2026",
+    ]
+    listing = await press(admin, card, label("people.button_back"))
 
     # Mutasi: Siti moves to Staf Ahli; step 2 waits for the next Sekretaris.
     card = await press(admin, listing, "3. Siti Rahmawati")
