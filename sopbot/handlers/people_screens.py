@@ -26,7 +26,9 @@ from sopbot.services.people import (
 PAGE_SIZE = 8  # members per page of /pegawai
 INVITATIONS_PAGE = 8  # open invitations per page
 NAME_LIMIT = 60  # characters of a name on a screen
-POSTS_LIMIT = 300  # characters of a member's positions and acting posts on the list
+# Characters of a member's positions and acting posts on the list: with the name, the NIP and
+# the rest, a page of PAGE_SIZE members and a notice stay within one message.
+POSTS_LIMIT = 240
 BUTTON_LIMIT = 28  # characters of a name or a position on a button
 
 
@@ -307,7 +309,10 @@ def invitation_target(caller: Caller, invitation: InvitationView) -> str:
         parts.append(caller.text("people.invitation_member", name=_name(invitation.member_name)))
     if invitation.position is not None:
         parts.append(
-            caller.text("people.invitation_position", position=escape(invitation.position.name))
+            caller.text(
+                "people.invitation_position",
+                position=escape(shorten(invitation.position.name, NAME_LIMIT * 2)),
+            )
         )
     target = ", ".join(parts) or caller.text("people.invitation_anyone")
     if invitation.is_admin:
@@ -337,7 +342,7 @@ def _position_names(caller: Caller, person: Person) -> str:
     """The member's positions (HTML), or that they hold none."""
     if not person.positions:
         return caller.text("people.no_position")
-    return escape(", ".join(p.name for p in person.positions))
+    return escape(shorten(", ".join(p.name for p in person.positions), POSTS_LIMIT * 2))
 
 
 def _posts(caller: Caller, person: Person) -> str:

@@ -14,8 +14,9 @@ from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
 from sopbot.emulator import SeenMessage
 from sopbot.engine.organization import ActingKind
+from sopbot.handlers.people_screens import BUTTON_LIMIT, PAGE_SIZE
 from sopbot.messaging.catalog import Language, default_catalog
-from sopbot.messaging.formatting import local_date, plain_text
+from sopbot.messaging.formatting import MESSAGE_LIMIT, local_date, plain_text, utf16_length
 from sopbot.services.organization import OrganizationService
 from sopbot.services.people import PeopleService
 from sopbot.storage.models import AuditRow, InvitationRow
@@ -264,3 +265,36 @@ async def test_forged_stale_and_doubled_presses_change_nothing(kesbangpol: World
     # A stale list: Siti's name there leads nowhere now.
     answer = await admin.press_text(stale, "3. Siti Rahmawati")
     assert answer.text == said("people.refused_inactive")
+
+
+async def test_a_long_list_is_paged_and_fits_its_message(pengolahan: World) -> None:
+    demo, admin = pengolahan, pengolahan.admin
+    organization = OrganizationService(demo.parts.services.procedures)
+    for number in range(12):
+        await asyncio.to_thread(
+            organization.add_member,
+            agency_id=demo.agency_id,
+            name=f"Pegawai {number:02d} " + "Nama Panjang " * 14,
+            nip="19800101200501" + f"{number:04d}",
+        )
+    people = 1 + len(demo.everyone()) + 12
+    pages = -(-people // PAGE_SIZE)
+    (listing,) = await admin.say("/pegawai")
+    text = listing.text or ""
+    assert utf16_length(text) <= MESSAGE_LIMIT
+    assert said("people.page", page=1, pages=pages) in text
+    names = [b for b in listing.button_list if b[0].isdigit()]
+    assert len(names) == PAGE_SIZE
+    assert names[0] == "1. Nur Aini (Admin)"
+    assert label("button.page_next") in listing.button_list
+    assert label("button.page_previous") not in listing.button_list
+    second = await press(admin, listing, label("button.page_next"))
+    assert said("people.page", page=2, pages=pages) in (second.text or "")
+    assert label("button.page_previous") in second.button_list
+    # A long name is cut on its button and in the list.
+    assert all(len(b) <= BUTTON_LIMIT for b in second.button_list if b[0].isdigit())
+    assert "Pegawai" in (second.text or "")
+    assert "NIP 198001012005010" in (second.text or "")
+    # An official who is not an admin is told the command is for admins.
+    (refused,) = await demo.everyone()[0].say("/pegawai")
+    assert refused.text == said("status_report.not_admin")
