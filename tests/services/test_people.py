@@ -524,3 +524,17 @@ def test_another_agencys_ids_and_people_change_nothing(office: Office) -> None:
     assert counts(database) == before
     assert office.people.open_invitations(other)[0].id == invitation.id
     assert their_invitation
+
+
+def test_a_replayed_mutasi_returns_its_result_and_moves_once(office: Office) -> None:
+    kabid = office.agency.person("kepala_bidang")
+    renval = office.agency.positions["kassubag_renval"][0]
+    key = next_key()
+    first = office.people.move(
+        key, agency_id=office.agency_id, member_id=kabid, to_position_id=renval
+    )
+    again = office.people.move(
+        key, agency_id=office.agency_id, member_id=kabid, to_position_id=renval
+    )
+    assert (again.result, again.replayed, first.replayed) == (first.result, True, False)
+    assert [p.id for p in office.people.person(office.agency_id, kabid).positions] == [renval]
