@@ -8,7 +8,8 @@ import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlalchemy import func
+from sqlmodel import SQLModel, col, select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
@@ -20,7 +21,6 @@ from sopbot.messaging.formatting import MESSAGE_LIMIT, local_date, plain_text, u
 from sopbot.services.organization import OrganizationService
 from sopbot.services.people import PeopleService
 from sopbot.storage.models import AuditRow, InvitationRow
-from tests.e2e.test_refusals import counts
 
 T = default_catalog().text
 WIB = ZoneInfo("Asia/Jakarta")
@@ -38,6 +38,16 @@ def label(key: str, **params: object) -> str:
 def now_shows(official: Official, message: SeenMessage) -> SeenMessage:
     """The message as it looks now (after the bot edited it)."""
     return official.user.message(message.message_id)
+
+
+def counts(demo: World) -> dict[str, int]:
+    """Rows per table (the stored updates, replies and command keys left out)."""
+    with demo.parts.database.transaction() as session:
+        return {
+            name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
+            for name, table in SQLModel.metadata.tables.items()
+            if name not in ("processed_command", "outbox_message", "pending_input", "inbox_update")
+        }
 
 
 def audit_actions(demo: World, action: str) -> int:
