@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
+from sopbot.bot.member_cli import add_member_commands
 from sopbot.bot.position_cli import add_position_commands
 from sopbot.bot.procedure_cli import add_commands as add_procedure_commands
 from sopbot.bot.runner import run
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(commands)
     add_position_commands(commands)
+    add_member_commands(commands)
     add_calendar_commands(commands)
     add_audit_commands(commands)
     add_procedure_commands(commands)

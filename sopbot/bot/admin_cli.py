@@ -1,8 +1,9 @@
-"""Setting an agency up from the command line: the first admin, people, invitations.
+"""Setting an agency up from the command line: the first admin, Plt/Plh.
 
-`sopbot agency create`, `sopbot admin add`, `sopbot invite`, `sopbot member ...`, `sopbot
-acting ...`. Everything after the first admin can also be done in Telegram (/undang); the
-positions are in `sopbot.bot.position_cli` (`sopbot position ...`, /jabatan).
+`sopbot agency create`, `sopbot admin add`, `sopbot acting`. The positions are in
+`sopbot.bot.position_cli` (`sopbot position ...`), the people and invitations in
+`sopbot.bot.member_cli` (`sopbot member ...`, `sopbot invite ...`). Everything after the first
+admin can also be done in Telegram (/jabatan, /pegawai, /undang).
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
-from sopbot.services.commands import utc_now
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import SopCatalog
-from sopbot.storage import agencies, holdings, members
+from sopbot.storage import agencies
 from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
@@ -42,9 +42,7 @@ def add_commands(commands: Commands) -> None:
     """Add the set-up commands to the `sopbot` parser."""
     _add_agency_commands(commands)
     _add_admin_commands(commands)
-    _add_member_commands(commands)
     _add_acting_commands(commands)
-    _add_invite_command(commands)
 
 
 def _add_agency_commands(commands: Commands) -> None:
@@ -93,27 +91,6 @@ def _add_admin_commands(commands: Commands) -> None:
     admin_add.set_defaults(handler=_admin_add)
 
 
-def _add_member_commands(commands: Commands) -> None:
-    """`sopbot member list|leave|appoint`."""
-    member = commands.add_parser("member", help="the people of an agency")
-    member_commands = member.add_subparsers(title="member commands", metavar="MEMBER_COMMAND")
-    member_list = member_commands.add_parser("list", help="members and the positions they hold")
-    member_list.add_argument("agency", help="the agency key")
-    member_list.set_defaults(handler=_member_list)
-    leave = member_commands.add_parser(
-        "leave", help="mutasi: the member leaves a position; open steps go to the new holder"
-    )
-    leave.add_argument("agency", help="the agency key")
-    leave.add_argument("member_id", type=int)
-    leave.add_argument("position", help="the position key")
-    leave.set_defaults(handler=_member_leave)
-    appoint = member_commands.add_parser("appoint", help="the member holds a position from now")
-    appoint.add_argument("agency", help="the agency key")
-    appoint.add_argument("member_id", type=int)
-    appoint.add_argument("position", help="the position key")
-    appoint.set_defaults(handler=_member_appoint)
-
-
 def _add_acting_commands(commands: Commands) -> None:
     """`sopbot acting appoint|end` (Plt / Plh)."""
     acting = commands.add_parser("acting", help="acting officials (Plt / Plh)")
@@ -130,14 +107,6 @@ def _add_acting_commands(commands: Commands) -> None:
     acting_end = acting_commands.add_parser("end", help="end an acting appointment now")
     acting_end.add_argument("acting_id", type=int)
     acting_end.set_defaults(handler=_acting_end)
-
-
-def _add_invite_command(commands: Commands) -> None:
-    """`sopbot invite`."""
-    invite = commands.add_parser("invite", help="print a single-use invitation link")
-    invite.add_argument("agency", help="the agency key")
-    invite.add_argument("position", help="the position key the person will hold")
-    invite.set_defaults(handler=_invite)
 
 
 def _services(settings: Settings) -> tuple[Database, ProcedureService]:
@@ -296,41 +265,6 @@ def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     return EXIT_OK
 
 
-def _invite(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
-    agency_id = _agency_id(database, args.agency)
-    position_id = _position_id(database, agency_id, args.position) if agency_id else None
-    if agency_id is None or position_id is None:
-        print(f"no position {args.position} in agency {args.agency}", file=err)
-        return EXIT_PROBLEMS
-    token, expires = OnboardingService(procedures).invite(
-        agency_id=agency_id, position_id=position_id
-    )
-    print(
-        f"invitation for {args.position} (single use, until {expires:%Y-%m-%d %H:%M} UTC):\n"
-        f"{_link(settings, token)}",
-        file=out,
-    )
-    return EXIT_OK
-
-
-def _member_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, _ = _services(settings)
-    agency_id = _agency_id(database, args.agency)
-    if agency_id is None:
-        print(f"no agency {args.agency}", file=err)
-        return EXIT_PROBLEMS
-    with database.unit_of_work(read_only=True) as uow:
-        people = members.members_of_agency(uow, agency_id)
-        held = holdings.position_keys_held_in_agency(uow, agency_id, utc_now())
-    for member in people:
-        keys = ", ".join(held.get(member.id, [])) or "-"
-        bound = "telegram" if member.telegram_user_id else "not joined"
-        admin = ", admin" if member.is_admin else ""
-        print(f"{member.id:>5}  {member.name}  [{keys}]  ({bound}{admin})", file=out)
-    return EXIT_OK
-
-
 def _member_position(
     args: argparse.Namespace, settings: Settings, err: TextIO
 ) -> tuple[ProcedureService, Agency, int] | None:
@@ -342,46 +276,6 @@ def _member_position(
         print(f"no position {args.position} in agency {args.agency}", file=err)
         return None
     return procedures, agency, position_id
-
-
-def _member_leave(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    found = _member_position(args, settings, err)
-    if found is None:
-        return EXIT_PROBLEMS
-    procedures, _, position_id = found
-    try:
-        outcome = OrganizationService(procedures).end_holding(
-            None, member_id=args.member_id, position_id=position_id
-        )
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"member {args.member_id} left {args.position}; "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK
-
-
-def _member_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    found = _member_position(args, settings, err)
-    if found is None:
-        return EXIT_PROBLEMS
-    procedures, _, position_id = found
-    try:
-        outcome = OrganizationService(procedures).appoint(
-            None, member_id=args.member_id, position_id=position_id
-        )
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"member {args.member_id} holds {args.position}; "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK
 
 
 def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    people,
     positions,
     procedure_admin,
     reports,
@@ -86,6 +87,7 @@ COMMANDS = (
     "batal",
     "pindah",
     "jabatan",
+    "pegawai",
     "bahasa",
     "bantuan",
 )
@@ -199,6 +201,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         feature.register(application)
     procedure_admin.register(application)
     positions.register(application)  # /jabatan
+    people.register(application)  # /pegawai
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

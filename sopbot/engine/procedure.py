@@ -493,17 +493,26 @@ class Procedure:
             InstanceState.CANCELLED, actor_id, at, TransitionAction.CANCEL, reason=clean_reason
         )
 
-    def reconcile(self, *, at: dt.datetime, routing: Routing, actor_id: int | None = None) -> None:
+    def reconcile(
+        self,
+        *,
+        at: dt.datetime,
+        routing: Routing,
+        actor_id: int | None = None,
+        gone: frozenset[int] = frozenset(),
+    ) -> None:
         """Bring open steps in line with today's holders (mutasi, a new Plt/Plh, a filled post).
 
         Dispositions of people who no longer act for the position move to those who do;
-        a vacant step gets its holder once one is appointed. Handed-over steps stay put.
+        a vacant step gets its holder once one is appointed. Handed-over steps stay put, but
+        for the people in `gone` (deactivated: they take no work at all), whose steps go back
+        to their position's holders.
         """
         _require_aware(at)
         if self.instance.state is not InstanceState.RUNNING:
             return
         for run in self.instance.open_runs():
-            self._staff_run(run, routing, at=at, actor_id=actor_id)
+            self._staff_run(run, routing, at=at, actor_id=actor_id, gone=gone)
 
     def check_actionable(
         self, disposition_id: uuid.UUID, member_id: int | None, *, is_admin: bool = False
@@ -651,7 +660,13 @@ class Procedure:
         return self._group(run, role), step.executor(role).assignment
 
     def _staff_run(
-        self, run: StepRun, routing: Routing, *, at: dt.datetime, actor_id: int | None
+        self,
+        run: StepRun,
+        routing: Routing,
+        *,
+        at: dt.datetime,
+        actor_id: int | None,
+        gone: frozenset[int] = frozenset(),
     ) -> None:
         """Staff each role that should be working on the run now: every role that has not
         delivered, or in an initialling chain the first that has not."""
@@ -663,7 +678,7 @@ class Procedure:
             pending = pending[:1]
         for role in pending:
             desired = routing(self.definition.routed_role(role))
-            self._staff(run, step, role, desired, at=at, actor_id=actor_id)
+            self._staff(run, step, role, desired, at=at, actor_id=actor_id, gone=gone)
 
     def _handed_in_turn(self, run: StepRun, step: Step, role: str) -> tuple[int | None, str | None]:
         """Who sends the work to `role` and with what note: in an initialling chain, the one
@@ -774,8 +789,10 @@ class Procedure:
         *,
         at: dt.datetime,
         actor_id: int | None,
+        gone: frozenset[int] = frozenset(),
     ) -> None:
-        """Give a run one live disposition per person who should act on it, and no others.
+        """Give a run one live disposition per person who should act on it, and no others
+        (a step handed over stays with whoever has it, unless they are `gone`).
 
         New dispositions carry the run's sender and instruction, so a step staffed late (a
         vacant post filled, a mutasi) reads exactly as it would have on time.
@@ -788,7 +805,7 @@ class Procedure:
         for disposition in mine:
             if (
                 disposition.is_live
-                and not disposition.manual
+                and (not disposition.manual or disposition.assignee_id in gone)
                 and (disposition.assignee_id, disposition.position_id) not in wanted
             ):
                 self._set_disposition(

@@ -60,6 +60,15 @@ class Action(StrEnum):
     POSITION_UNMAP = "Jx"
     POSITION_REMOVE_ASK = "Jd"
     POSITION_REMOVE = "Jr"
+    PEOPLE_PAGE = "M"  # /pegawai: a page of the agency's members
+    PEOPLE_CARD = "Mc"  # /pegawai: one member and what can be done to them
+    PEOPLE_MOVE = "Mm"  # mutasi of a member: [new position [, position left or "a": all]]
+    PEOPLE_TAKE = "Ma"  # Tambah jabatan: [the position]
+    PEOPLE_DROP = "Ml"  # Lepas jabatan: [the position]
+    PEOPLE_ADMIN = "Md"  # Jadikan / Cabut admin: 1 or 0
+    PEOPLE_DEACTIVATE = "Mx"  # Nonaktifkan: asks; with "y", done
+    PEOPLE_INVITATIONS = "Mi"  # the agency's open invitations: a page
+    PEOPLE_REVOKE = "Mr"  # Cabut this invitation
 
 
 @dataclass(frozen=True, slots=True)

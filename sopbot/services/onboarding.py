@@ -211,9 +211,14 @@ def _refuse_a_bound_account(uow: UnitOfWork, telegram_user_id: int) -> None:
 
 
 def _open_invitation(uow: UnitOfWork, token: str, now: dt.datetime) -> Invitation:
-    """The invitation of the token, if it exists, is unused and has not expired."""
+    """The invitation of the token, if it exists, is unused, not revoked and has not expired."""
     invitation = invitations.invitation_by_token_hash(uow, _hash(token))
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= now
+    ):
         raise InvitationInvalid("invitation not valid")
     return invitation
 

@@ -390,9 +390,16 @@ class ProcedureService:
         return self._on_disposition(key, "reassign", disposition_id, move)
 
     def reconcile_agency(
-        self, uow: UnitOfWork, agency_id: int, now: dt.datetime, actor_id: int | None
+        self,
+        uow: UnitOfWork,
+        agency_id: int,
+        now: dt.datetime,
+        actor_id: int | None,
+        *,
+        gone: frozenset[int] = frozenset(),
     ) -> int:
-        """Re-route the open steps of an agency's running instances (after a change of people).
+        """Re-route the open steps of an agency's running instances (after a change of people;
+        `gone`: members deactivated, whose handed-over steps go back too).
 
         Runs inside the caller's unit of work; returns how many instances changed.
         """
@@ -400,7 +407,7 @@ class ProcedureService:
         for instance_id in instance_lookup.running_in_agency(uow, agency_id):
             loaded = self.instances.load(uow, instance_id)
             routing = self._routing_of(uow, loaded.procedure, now)
-            loaded.procedure.reconcile(at=now, routing=routing, actor_id=actor_id)
+            loaded.procedure.reconcile(at=now, routing=routing, actor_id=actor_id, gone=gone)
             if loaded.procedure.transitions:
                 self._save(uow, loaded, now)
                 changed += 1

@@ -138,3 +138,14 @@ def _agency(row: AgencyRow) -> Agency:
 def _position(row: PositionRow) -> Position:
     assert row.id is not None  # noqa: S101 - read from the database
     return Position(id=row.id, agency_id=row.agency_id, key=row.key, name=row.name)
+
+
+def positions_not_removed(uow: UnitOfWork, agency_id: int) -> list[Position]:
+    """The agency's positions that take people (not removed), in the order they were added."""
+    rows = uow.session.exec(
+        select(PositionRow)
+        .where(PositionRow.agency_id == agency_id)
+        .where(col(PositionRow.removed_at).is_(None))
+        .order_by(col(PositionRow.id))
+    ).all()
+    return [_position(row) for row in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, update
+from sqlalchemy import ColumnElement, and_, func, update
 from sqlmodel import col, select
 
 from sopbot.engine.organization import ActingKind
@@ -162,4 +162,70 @@ def _covering(at: dt.datetime) -> ColumnElement[bool]:
     return and_(
         col(HoldingRow.valid_from) <= at,
         col(HoldingRow.valid_to).is_(None) | (col(HoldingRow.valid_to) > at),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPosition:
+    """A position a member holds, as a list of people shows it."""
+
+    member_id: int
+    position_id: int
+    key: str
+    name: str
+
+
+def positions_held_by_members(
+    uow: UnitOfWork, agency_id: int, at: dt.datetime
+) -> dict[int, list[HeldPosition]]:
+    """For each member holding one of the agency's positions at `at`, those positions (in
+    the order the holdings began)."""
+    rows = uow.session.exec(
+        select(HoldingRow.member_id, PositionRow.id, PositionRow.key, PositionRow.name)
+        .join(PositionRow, col(HoldingRow.position_id) == col(PositionRow.id))
+        .where(PositionRow.agency_id == agency_id)
+        .where(_covering(at))
+        .order_by(col(HoldingRow.id))
+    ).all()
+    held: dict[int, list[HeldPosition]] = {}
+    for member_id, position_id, key, name in rows:
+        if position_id is not None:
+            held.setdefault(member_id, []).append(HeldPosition(member_id, position_id, key, name))
+    return held
+
+
+def holdings_of_member(uow: UnitOfWork, member_id: int, at: dt.datetime) -> list[tuple[int, int]]:
+    """The member's holdings that cover `at` or begin later and have no end: (holding id,
+    position id), in the order they began (what a deactivation ends)."""
+    rows = uow.session.exec(
+        select(HoldingRow.id, HoldingRow.position_id)
+        .where(HoldingRow.member_id == member_id)
+        .where(col(HoldingRow.valid_to).is_(None) | (col(HoldingRow.valid_to) > at))
+        .order_by(col(HoldingRow.id))
+    ).all()
+    return [(holding_id, position_id) for holding_id, position_id in rows if holding_id is not None]
+
+
+def actings_of_member(uow: UnitOfWork, member_id: int, at: dt.datetime) -> list[StoredActing]:
+    """The acting appointments (Plt/Plh) the member holds in office or still to come at `at`."""
+    rows = uow.session.exec(
+        select(ActingRow)
+        .where(ActingRow.member_id == member_id)
+        .where(col(ActingRow.valid_to).is_(None) | (col(ActingRow.valid_to) > at))
+        .order_by(col(ActingRow.valid_from), col(ActingRow.id))
+    ).all()
+    return [_stored_acting(row) for row in rows]
+
+
+def close_acting(uow: UnitOfWork, acting_id: int, at: dt.datetime) -> None:
+    """The acting appointment ends at `at` (one still to come never begins), and both its
+    boundaries count as applied: the caller re-routes open work in the same transaction."""
+    uow.session.execute(
+        update(ActingRow)
+        .where(col(ActingRow.id) == acting_id)
+        .values(
+            valid_to=at,
+            start_applied_at=func.coalesce(col(ActingRow.start_applied_at), at),
+            end_applied_at=at,
+        )
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from sopbot.storage.models import InvitationRow
 from sopbot.storage.unit_of_work import UnitOfWork
@@ -28,6 +29,7 @@ class Invitation:
     is_admin: bool
     expires_at: dt.datetime
     used_at: dt.datetime | None
+    revoked_at: dt.datetime | None = None  # revoked by an admin: it opens nothing
 
 
 def add_invitation(  # noqa: PLR0913 - the invitation row's columns, keyword-only
@@ -64,8 +66,10 @@ def invitation_by_token_hash(uow: UnitOfWork, token_hash: str) -> Invitation | N
     row = uow.session.exec(
         select(InvitationRow).where(InvitationRow.token_hash == token_hash)
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _invitation(row)
+
+
+def _invitation(row: InvitationRow) -> Invitation:
     assert row.id is not None  # noqa: S101 - read from the database
     return Invitation(
         id=row.id,
@@ -75,6 +79,7 @@ def invitation_by_token_hash(uow: UnitOfWork, token_hash: str) -> Invitation | N
         is_admin=row.is_admin,
         expires_at=row.expires_at,
         used_at=row.used_at,
+        revoked_at=row.revoked_at,
     )
 
 
@@ -84,4 +89,83 @@ def mark_used(uow: UnitOfWork, invitation_id: int, *, at: dt.datetime, by_member
         update(InvitationRow)
         .where(col(InvitationRow.id) == invitation_id)
         .values(used_at=at, used_by_member_id=by_member_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvitation:
+    """An invitation that can still be used: not used, not revoked, not expired."""
+
+    id: int
+    agency_id: int
+    member_id: int | None
+    position_id: int | None
+    is_admin: bool
+    created_by_id: int | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def open_invitations_of_agency(
+    uow: UnitOfWork, agency_id: int, now: dt.datetime
+) -> list[OpenInvitation]:
+    """The agency's invitations that can still be used at `now`, the soonest to expire first."""
+    rows = uow.session.exec(
+        _still_open(now)
+        .where(InvitationRow.agency_id == agency_id)
+        .order_by(col(InvitationRow.expires_at), col(InvitationRow.id))
+    ).all()
+    return [_open(row) for row in rows]
+
+
+def open_invitations_of_member(
+    uow: UnitOfWork, member_id: int, now: dt.datetime
+) -> list[OpenInvitation]:
+    """The invitations made for the member that can still be used at `now`."""
+    rows = uow.session.exec(
+        _still_open(now).where(InvitationRow.member_id == member_id).order_by(col(InvitationRow.id))
+    ).all()
+    return [_open(row) for row in rows]
+
+
+def invitation_in_agency(uow: UnitOfWork, agency_id: int, invitation_id: int) -> Invitation | None:
+    """The invitation with this id if it is the agency's (another agency's reads as none)."""
+    row = uow.session.get(InvitationRow, invitation_id)
+    if row is None or row.agency_id != agency_id:
+        return None
+    return _invitation(row)
+
+
+def revoke(
+    uow: UnitOfWork, invitation_id: int, *, at: dt.datetime, by_member_id: int | None
+) -> None:
+    """The invitation is revoked at `at` (by an admin, or None: from the command line); its
+    link opens nothing any more."""
+    uow.session.execute(
+        update(InvitationRow)
+        .where(col(InvitationRow.id) == invitation_id)
+        .values(revoked_at=at, revoked_by_id=by_member_id)
+    )
+
+
+def _still_open(now: dt.datetime) -> SelectOfScalar[InvitationRow]:
+    return (
+        select(InvitationRow)
+        .where(col(InvitationRow.used_at).is_(None))
+        .where(col(InvitationRow.revoked_at).is_(None))
+        .where(col(InvitationRow.expires_at) > now)
+    )
+
+
+def _open(row: InvitationRow) -> OpenInvitation:
+    assert row.id is not None  # noqa: S101 - read from the database
+    return OpenInvitation(
+        id=row.id,
+        agency_id=row.agency_id,
+        member_id=row.member_id,
+        position_id=row.position_id,
+        is_admin=row.is_admin,
+        created_by_id=row.created_by_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
     )

@@ -228,3 +228,33 @@ def _member(row: MemberRow) -> Member:
         telegram_username=row.telegram_username,
         deactivated_at=row.deactivated_at,
     )
+
+
+def lock_people(uow: UnitOfWork, agency_id: int) -> None:
+    """Hold the agency's row until the end of the unit of work, so two changes of its admins
+    (or two deactivations) count the admins one after the other and never leave none
+    (SQLite's writers queue at BEGIN IMMEDIATE anyway)."""
+    uow.session.exec(select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update())
+
+
+def active_admin_ids(uow: UnitOfWork, agency_id: int) -> list[int]:
+    """The ids of the agency's admins who have not been deactivated, in id order."""
+    ids = uow.session.exec(
+        select(MemberRow.id)
+        .where(MemberRow.agency_id == agency_id, col(MemberRow.is_admin))
+        .where(col(MemberRow.deactivated_at).is_(None))
+        .order_by(col(MemberRow.id))
+    ).all()
+    return [member_id for member_id in ids if member_id is not None]
+
+
+def set_admin(uow: UnitOfWork, member_id: int, is_admin: bool) -> None:
+    """Give the member the agency's admin right, or take it away."""
+    _set(uow, member_id, is_admin=is_admin)
+
+
+def deactivate(uow: UnitOfWork, member_id: int, at: dt.datetime) -> None:
+    """The member left the agency at `at`: the row stays for the record, their Telegram
+    account is unbound (the bot treats it as a stranger's, and it may join again by a new
+    invitation) and they administer nothing."""
+    _set(uow, member_id, deactivated_at=at, telegram_user_id=None, is_admin=False)

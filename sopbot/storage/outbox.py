@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlmodel import col
 
 from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.models import OutboxRow
@@ -102,3 +103,17 @@ def add_text(
     reported in turn when it cannot be delivered)."""
     payload: dict[str, Any] = {"text": text, "notice": True} if notice else {"text": text}
     add_messages(uow, [OutboxMessage(member_id, MessageKind.MESSAGE, payload, at)])
+
+
+def pin_chat(uow: UnitOfWork, member_id: int, chat_id: int) -> None:
+    """Address the member's undelivered messages to `chat_id` for good, so that they still
+    arrive once the member's account is unbound (a deactivation tells them, and takes the
+    buttons off their work, in the transaction that unbinds them)."""
+    uow.session.execute(
+        update(OutboxRow)
+        .where(col(OutboxRow.member_id) == member_id)
+        .where(col(OutboxRow.state).in_(["pending", "sending"]))
+        .where(col(OutboxRow.chat_id).is_(None))
+        .values(chat_id=chat_id)
+        .execution_options(synchronize_session=False)
+    )

@@ -107,7 +107,11 @@ def claimable(uow: UnitOfWork, now: dt.datetime, limit: int) -> list[DueMessage]
         if member_id is not None
     }
     originals = _originals_of(uow, rows)
-    return [_due(row, chats.get(row.member_id), originals) for row in rows]
+    # A row addressed to a chat for good (`outbox.pin_chat`) goes there, bound or not.
+    return [
+        _due(row, row.chat_id if row.chat_id is not None else chats.get(row.member_id), originals)
+        for row in rows
+    ]
 
 
 def _originals_of(uow: UnitOfWork, rows: Sequence[OutboxRow]) -> dict[int, OutboxRow]:
@@ -239,7 +243,8 @@ def record_outcomes(
         member = session.get(MemberRow, row.member_id)
         row.state = outcome.state
         row.attempts += 1
-        row.chat_id = member.telegram_user_id if member else None
+        if row.chat_id is None:  # else pinned: it went to that chat
+            row.chat_id = member.telegram_user_id if member else None
         if outcome.message_id is not None:
             row.telegram_message_id = outcome.message_id
         if outcome.copies:

@@ -48,11 +48,11 @@ def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixt
     assert code == 0
     assert "invitation for kaban (single use, until" in out
     code, out, _ = run(capsys, "member", "list", AGENCY)
-    assert out.strip() == "1  Siti Admin  [-]  (not joined, admin)"
+    assert out.strip() == "1  Siti Admin  NIP -  [-]  (not joined, admin)"
     code, out, _ = run(capsys, "member", "appoint", AGENCY, "1", "kaban")
     assert (code, out.strip()) == (0, "member 1 holds kaban; 0 running procedure(s) re-routed")
     code, out, _ = run(capsys, "member", "list", AGENCY)
-    assert out.strip() == "1  Siti Admin  [kaban]  (not joined, admin)"
+    assert out.strip() == "1  Siti Admin  NIP -  [kaban]  (not joined, admin)"
     code, out, _ = run(
         capsys, "acting", "appoint", AGENCY, "1", "kaban", "--kind", "plt", "--until", "2026-12-31"
     )
@@ -65,11 +65,11 @@ def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "acting", "end", "7")
     assert (code, err.strip()) == (1, "cannot: no such acting appointment")
     code, _, err = run(capsys, "member", "appoint", AGENCY, "9", "kaban")
-    assert (code, err.strip()) == (1, "cannot: no such member")
+    assert (code, err.strip()) == (1, "cannot: no such member in this agency")
     code, out, _ = run(capsys, "member", "leave", AGENCY, "1", "kaban")
     assert code == 0
     code, out, _ = run(capsys, "member", "list", AGENCY)
-    assert out.strip() == "1  Siti Admin  [-]  (not joined, admin)"
+    assert out.strip() == "1  Siti Admin  NIP -  [-]  (not joined, admin)"
     code, _, err = run(capsys, "member", "leave", AGENCY, "1", "kaban")
     assert code == 1
     assert err.startswith("cannot: the member does not hold this position")
@@ -77,7 +77,7 @@ def test_first_admin_positions_invitations_and_people(capsys: pytest.CaptureFixt
 
 def test_unknown_agency_and_position_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "invite", "tiada", "kaban")
-    assert (code, err.strip()) == (1, "no position kaban in agency tiada")
+    assert (code, err.strip()) == (1, "no agency tiada")
     code, _, err = run(capsys, "admin", "add", "tiada", "--name", "X")
     assert code == 1
     assert err.startswith("no agency tiada")

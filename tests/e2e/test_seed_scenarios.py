@@ -88,6 +88,7 @@ async def test_the_command_menu_speaks_both_languages(library: SopLibrary, tmp_p
             "batal",
             "pindah",
             "jabatan",
+            "pegawai",
             "bahasa",
             "bantuan",
         }
