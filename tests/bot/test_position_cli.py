@@ -161,7 +161,10 @@ def test_remove_is_refused_while_held_and_frees_the_key(
         "position kaban~1 was removed; `sopbot position list --all` lists it"
     )
     code, _, err = run(capsys, "invite", AGENCY, "kaban~1")
-    assert (code, err.strip()) == (1, f"no position kaban~1 in agency {AGENCY}")
+    assert (code, err.strip()) == (
+        1,
+        f"no position kaban~1 in agency {AGENCY} (its positions: sekretaris)",
+    )
     # The key is free again.
     code, out, _ = run(capsys, "position", "add", AGENCY, "kaban", "--name", "Kepala Badan")
     assert (code, out.strip()) == (0, "position kaban added; serves roles: none yet")
