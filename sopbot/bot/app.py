@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    operators,
     reports,
     sop_admin,
     starting,
@@ -192,6 +193,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
+    operators.register(application)  # /instansi (operator admins)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

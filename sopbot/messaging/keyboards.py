@@ -39,6 +39,13 @@ class Action(StrEnum):
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
     SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
+    OPERATOR_PAGE = "O"  # /instansi (operators): another page of the agencies
+    OPERATOR_AGENCY = "Oi"  # /instansi: one agency, its admins and open admin invitations
+    OPERATOR_NEW = "On"  # /instansi: create an agency (asks its name)
+    OPERATOR_CHOICE = "Os"  # a new agency's question: the flow, the stage it answers, the choice
+    OPERATOR_CREATE = "Oc"  # "Buat": create the agency of the flow's summary
+    OPERATOR_ADMIN = "Oa"  # "Tunjuk admin" of an agency (asks the admin's name)
+    OPERATOR_REVOKE = "Or"  # "Cabut": revoke an agency's open admin invitation
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,3 +129,9 @@ def _agency(row: AgencyRow) -> Agency:
 def _position(row: PositionRow) -> Position:
     assert row.id is not None  # noqa: S101 - read from the database
     return Position(id=row.id, agency_id=row.agency_id, key=row.key, name=row.name)
+
+
+def all_agencies(uow: UnitOfWork) -> list[Agency]:
+    """Every agency, in the order they were created."""
+    rows = uow.session.exec(select(AgencyRow).order_by(col(AgencyRow.id))).all()
+    return [_agency(row) for row in rows]
