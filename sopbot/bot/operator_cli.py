@@ -9,6 +9,8 @@ done in Telegram: /instansi creates agencies and names their first admins.
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from typing import TextIO
 
 from sopbot.bot.admin_cli import (
@@ -28,6 +30,7 @@ from sopbot.engine.errors import DomainError
 from sopbot.engine.working_calendar import DayRule
 from sopbot.messaging.formatting import zone_name
 from sopbot.services.operators import OperatorService
+from sopbot.services.procedures import ProcedureService
 
 
 def add_commands(commands: Commands) -> None:
@@ -85,8 +88,34 @@ def add_commands(commands: Commands) -> None:
     remove.set_defaults(handler=_operator_remove)
 
 
-def _operator_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
+Command = Callable[[argparse.Namespace, Settings, TextIO, TextIO, ProcedureService], int]
+
+
+def _with_services(
+    command: Command,
+) -> Callable[[argparse.Namespace, Settings, TextIO, TextIO], int]:
+    """The command run with the services, its database closed afterwards."""
+
+    @functools.wraps(command)
+    def opened(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+        database, procedures = _services(settings)
+        try:
+            return command(args, settings, out, err, procedures)
+        finally:
+            database.dispose()
+
+    return opened
+
+
+@_with_services
+def _operator_add(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO,
+    err: TextIO,
+    procedures: ProcedureService,
+) -> int:
+    database = procedures.database
     existing = _agency(database, args.agency)
     name: str | None = None
     zone: str | None = None
@@ -141,8 +170,14 @@ def _operator_add(args: argparse.Namespace, settings: Settings, out: TextIO, err
     return EXIT_OK
 
 
-def _operator_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
+@_with_services
+def _operator_list(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO,
+    err: TextIO,
+    procedures: ProcedureService,
+) -> int:
     operators = OperatorService(procedures).operators()
     if not operators:
         print("no operators yet; add one with `sopbot operator add`", file=out)
