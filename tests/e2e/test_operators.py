@@ -104,7 +104,9 @@ async def deployment(
             screens.extend(line for line in out.strip().splitlines())
             deployment = Deployment(emulator, parts, operator, screens)
             start = f"/start {token.group(1)}"
-            deployment.show("Operator", "/start …", await operator.say(start))
+            (welcome,) = await operator.say(start)
+            deployment.show("Operator", "/start …", [welcome])
+            assert "Anda operator: /instansi" in (welcome.text or "")
             yield deployment
             await settle(emulator, parts)
 
@@ -217,6 +219,7 @@ async def test_an_operator_creates_an_agency_and_names_its_first_admin(
     welcome = await budi.say(f"/start {token}")
     deployment.show("Budi", "/start …", welcome)
     assert NEW_AGENCY in (welcome[0].text or "")
+    assert "Anda operator" not in (welcome[0].text or "")
     member = await asyncio.to_thread(deployment.parts.services.onboarding.member_for, budi.user.id)
     assert member is not None
     assert (member.agency_id, member.is_admin, member.is_operator) == (agency_id, True, False)
@@ -274,6 +277,18 @@ async def test_a_revoked_link_opens_nothing_and_a_non_operator_is_refused(
         await asyncio.to_thread(deployment.parts.services.onboarding.member_for, siti.user.id)
         is None
     )
+
+    # A key that is no key is asked again; Batal ends the flow, and nothing was created.
+    (listing,) = await operator.say("/instansi")
+    await operator.press_text(listing, "➕ Buat instansi")
+    await last(operator, "Instansi baru")
+    await operator.say("Kecamatan Palaran")
+    (again,) = await operator.say("Kecamatan/Palaran")
+    assert "Kunci Kecamatan/Palaran tidak dapat dipakai" in (again.text or "")
+    assert "✅ Pakai kecamatan-palaran" in again.button_list
+    await operator.press_text(again, "Batal")
+    assert deployment.rows(PendingInputRow) == []
+    assert [a.key for a in deployment.rows(AgencyRow)] == [HOME, NEW_KEY]
 
     # An agency admin who is no operator: /instansi and every operator button refused.
     (no,) = await budi.say("/instansi")
