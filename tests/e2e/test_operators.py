@@ -283,10 +283,10 @@ async def test_a_revoked_link_opens_nothing_and_a_non_operator_is_refused(
     await operator.press_text(listing, "➕ Buat instansi")
     await last(operator, "Instansi baru")
     await operator.say("Kecamatan Palaran")
-    (again,) = await operator.say("Kecamatan/Palaran")
-    assert "Kunci Kecamatan/Palaran tidak dapat dipakai" in (again.text or "")
-    assert "✅ Pakai kecamatan-palaran" in again.button_list
-    await operator.press_text(again, "Batal")
+    (asked,) = await operator.say("Kecamatan/Palaran")
+    assert "Kunci Kecamatan/Palaran tidak dapat dipakai" in (asked.text or "")
+    assert "✅ Pakai kecamatan-palaran" in asked.button_list
+    await operator.press_text(asked, "Batal")
     assert deployment.rows(PendingInputRow) == []
     assert [a.key for a in deployment.rows(AgencyRow)] == [HOME, NEW_KEY]
 
