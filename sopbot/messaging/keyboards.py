@@ -46,6 +46,9 @@ class Action(StrEnum):
     OPERATOR_CREATE = "Oc"  # "Buat": create the agency of the flow's summary
     OPERATOR_ADMIN = "Oa"  # "Tunjuk admin" of an agency (asks the admin's name)
     OPERATOR_REVOKE = "Or"  # "Cabut": revoke an agency's open admin invitation
+    CALENDAR_HOURS = "K"  # /kalender jam: the working hours and periods again
+    CALENDAR_PERIOD_ASK = "Kh"  # /kalender jam: remove this period? (its first day)
+    CALENDAR_PERIOD_REMOVE = "Kx"  # confirmed: remove the period that starts on this day
 
 
 @dataclass(frozen=True, slots=True)
