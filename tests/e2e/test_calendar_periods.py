@@ -54,9 +54,10 @@ async def test_an_admin_sets_and_removes_ramadan_hours_in_telegram(
         (saved,) = await admin.say(
             "/kalender jam 2030-01-04 2030-02-02 jumat 08.00-11.30,12.30-15.30 Ramadan 1451 H"
         )
-        assert (saved.text or "").startswith(
+        assert (saved.text or "") == (
             "🕗 Jam kerja Ramadan 1451 H (4 Januari - 2 Februari 2030) disimpan: "
-            "Jumat 08.00-15.30 (istirahat 11.30-12.30)."
+            "Jumat 08.00-15.30 (istirahat 11.30-12.30). "
+            "1 langkah yang sedang berjalan mendapat batas waktu baru."
         )
         (saved,) = await admin.say(
             "/kalender jam senin-kamis 08.00-12.00,12.30-15.00 Ramadan 1451 H"
