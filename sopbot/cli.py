@@ -15,6 +15,7 @@ from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
 from sopbot.bot.member_cli import add_member_commands
+from sopbot.bot.operator_cli import add_commands as add_operator_commands
 from sopbot.bot.position_cli import add_position_commands
 from sopbot.bot.procedure_cli import add_commands as add_procedure_commands
 from sopbot.bot.runner import run
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     add_position_commands(commands)
     add_member_commands(commands)
     add_calendar_commands(commands)
+    add_operator_commands(commands)
     add_audit_commands(commands)
     add_procedure_commands(commands)
     run_parser = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN required)")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 from typing import TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
 from sopbot.engine.agency_file import AGENCY_FILE
+from sopbot.engine.agency_keys import is_agency_key
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
 from sopbot.engine.organization import ActingKind
@@ -23,6 +25,7 @@ from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
 from sopbot.services.onboarding import OnboardingService
+from sopbot.services.operators import OperatorService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import SopCatalog
@@ -33,6 +36,10 @@ from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
+# How alike a new agency's key and another's must be (difflib's ratio) to be taken for a typo:
+# kesbangpol-pekalogan / kesbangpol-pekalongan (0.98), not diskominfo-samarinda /
+# dinas-kukmp-samarinda (0.68).
+TYPO_CUTOFF = 0.85
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """The sub-commands of the `sopbot` parser."""
@@ -50,7 +57,11 @@ def _add_agency_commands(commands: Commands) -> None:
     agency = commands.add_parser("agency", help="agencies (OPD)")
     agency_commands = agency.add_subparsers(title="agency commands", metavar="AGENCY_COMMAND")
     create = agency_commands.add_parser("create", help="create an agency")
-    create.add_argument("key", help="its folder under sop_defs/, e.g. kesbangpol-pekalongan")
+    create.add_argument(
+        "key",
+        help="its key, e.g. kesbangpol-pekalongan: the first part of its SOP ids and the name of "
+        "its folder under sop_defs/ if it has one (its SOPs may also come from Telegram)",
+    )
     create.add_argument(
         "--name", help="its name as officials write it (default: 'nama' in its agency file)"
     )
@@ -69,7 +80,17 @@ def _add_agency_commands(commands: Commands) -> None:
         metavar="kerja|akhir",
         help=f"what its SOPs' 'hari' means (default kerja). {DAY_RULE_HELP}",
     )
+    create.add_argument(
+        "--new",
+        action="store_true",
+        help="create it without an SOP folder although its key is close to another agency's "
+        "(without --new that is refused as a likely typo)",
+    )
     create.set_defaults(handler=_agency_create)
+    listing = agency_commands.add_parser(
+        "list", help="every agency: zone, admins, members, installed SOPs (as /instansi shows)"
+    )
+    listing.set_defaults(handler=_agency_list)
 
 
 def _zone(written: str) -> str:
@@ -89,6 +110,17 @@ def _add_admin_commands(commands: Commands) -> None:
     admin_add.add_argument("--name", required=True, help="the admin's name")
     admin_add.add_argument("--position", help="a position key they hold, if any")
     admin_add.set_defaults(handler=_admin_add)
+    admin_invitations = admin_commands.add_parser(
+        "invitations", help="the agency's admin invitations still open (as /instansi shows)"
+    )
+    admin_invitations.add_argument("agency", help="the agency key")
+    admin_invitations.set_defaults(handler=_admin_invitations)
+    admin_revoke = admin_commands.add_parser(
+        "revoke", help="revoke an open admin invitation: its link opens nothing any more"
+    )
+    admin_revoke.add_argument("agency", help="the agency key")
+    admin_revoke.add_argument("invitation_id", type=int, help="as `admin invitations` lists it")
+    admin_revoke.set_defaults(handler=_admin_revoke)
 
 
 def _add_acting_commands(commands: Commands) -> None:
@@ -159,27 +191,46 @@ def _hint(word: str, known: list[str], what: str) -> str:
     return f"{what}: {', '.join(known)}" if known else f"there are no {what}"
 
 
-def _agency_without_sops(key: str, library: DefinitionSource, settings: Settings) -> str:
-    """Why `key` is not an agency folder with SOPs, and what to do."""
-    root = settings.definitions_dir()
-    folder = root / key
-    if folder.is_dir():
+def _agency_without_sops(
+    args: argparse.Namespace, database: Database, library: DefinitionSource, settings: Settings
+) -> str | None:
+    """Why an agency whose folder has no SOP that loads cannot be created (None: it can, its
+    SOPs will come from Telegram or later files): its folder's SOP files do not load, its key
+    is not one, or, without --new, the key is close to another agency's (a likely typo)."""
+    folder = settings.definitions_dir() / args.key
+    if folder.is_dir() and any(
+        p.suffix in (".yaml", ".yml") and p.name != AGENCY_FILE for p in folder.iterdir()
+    ):
         return (
             f"no SOP in {folder} loads; check its files with `sopbot sop validate {folder}` "
             "and create the agency when they pass"
         )
-    agencies = sorted({d.agency_key for d in library.definitions.values()})
+    if not is_agency_key(args.key):
+        return (
+            f"'{args.key}' is not an agency key: lower-case letters and digits in words joined "
+            "by hyphens, e.g. dinas-kominfo-samarinda (64 characters at most)"
+        )
+    if args.new:
+        return None
+    with database.unit_of_work(read_only=True) as uow:
+        stored = {agency.key for agency in agencies.all_agencies(uow)}
+    known = sorted(({d.agency_key for d in library.definitions.values()} | stored) - {args.key})
+    # Stricter than a "did you mean": a new agency's key often shares words with others'.
+    close = next(iter(difflib.get_close_matches(args.key, known, n=1, cutoff=TYPO_CUTOFF)), None)
+    if close is None:
+        return None
     return (
-        f"no SOP folder {folder} for agency '{key}' "
-        f"({_hint(key, agencies, 'agencies with SOPs')}); the key is the name of the "
-        f"agency's folder under {root}: put its SOP files there first"
+        f"no SOP folder {folder} for agency '{args.key}' (did you mean '{close}'?); if "
+        f"'{args.key}' is a new agency, give --new: its SOPs are then installed from Telegram "
+        f"with /sop, or put in {folder}"
     )
 
 
 def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
-    if not procedures.library.for_agency(args.key):
-        why = _agency_without_sops(args.key, procedures.library, settings)
+    database, procedures = _services(settings)
+    sops = procedures.library.for_agency(args.key)
+    why = None if sops else _agency_without_sops(args, database, procedures.library, settings)
+    if why is not None:
         print(f"cannot create the agency: {why}", file=err)
         return EXIT_PROBLEMS
     chosen = _agency_zone_and_name(args, procedures.library, settings)
@@ -194,8 +245,19 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
     except DomainError as exc:
         print(f"cannot create the agency: {exc} {dict(exc.params)}", file=err)
         return EXIT_PROBLEMS
-    sops = procedures.library.for_agency(args.key)
-    print(f"agency {args.key} created (id {agency_id}), {len(sops)} SOP(s) in its folder", file=out)
+    if sops:
+        print(
+            f"agency {args.key} created (id {agency_id}), {len(sops)} SOP(s) in its folder",
+            file=out,
+        )
+    else:
+        folder = settings.definitions_dir() / args.key
+        print(
+            f"agency {args.key} created (id {agency_id}); its folder {folder} has no SOPs: its "
+            "admin installs them from Telegram with /sop (a Word, PDF or .yaml file), or put "
+            "its SOP files in that folder and run `sopbot sop reload`",
+            file=out,
+        )
     for line in said:
         print(line, file=out)
     return EXIT_OK
@@ -262,6 +324,70 @@ def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         f"{expires:%Y-%m-%d %H:%M} UTC):\n{_link(settings, token)}",
         file=out,
     )
+    return EXIT_OK
+
+
+def _agency_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    _, procedures = _services(settings)
+    operators = OperatorService(procedures)
+    page = operators.agencies_page(None, 0)
+    listed = list(page.agencies)
+    while page.page + 1 < page.pages:
+        page = operators.agencies_page(None, page.page + 1)
+        listed.extend(page.agencies)
+    if not listed:
+        print("no agencies yet; create one with `sopbot agency create` (or /instansi)", file=out)
+    for summary in listed:
+        agency = summary.agency
+        admins = ", ".join(summary.admins) or "none joined"
+        print(
+            f"{agency.id:>5}  {agency.key}  {agency.name}  ({agency.timezone}, hari "
+            f"{agency.day_rule.value}); admins: {admins}; members joined: {summary.members}; "
+            f"SOPs installed: {summary.sops}",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _admin_invitations(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
+) -> int:
+    database, procedures = _services(settings)
+    agency = _agency(database, args.agency)
+    if agency is None:
+        print(f"no agency {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    detail = OperatorService(procedures).agency_detail(None, agency.id)
+    if not detail.invitations:
+        print(f"no admin invitation of {args.agency} is open", file=out)
+    for invitation in detail.invitations:
+        name = invitation.member_name or "whoever accepts it"
+        print(
+            f"{invitation.id:>5}  {name}  (until {invitation.expires_at:%Y-%m-%d %H:%M} UTC)",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def _admin_revoke(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, procedures = _services(settings)
+    agency = _agency(database, args.agency)
+    if agency is None:
+        print(f"no agency {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    try:
+        outcome = OperatorService(procedures).revoke_admin_invitation(
+            None, operator_id=None, agency_id=agency.id, invitation_id=args.invitation_id
+        )
+    except DomainError:
+        print(
+            f"no open admin invitation {args.invitation_id} in {args.agency} "
+            f"(see `sopbot admin invitations {args.agency}`)",
+            file=err,
+        )
+        return EXIT_PROBLEMS
+    name = outcome.result.member_name or "whoever accepts it"
+    print(f"admin invitation {args.invitation_id} ({name}) revoked", file=out)
     return EXIT_OK
 
 

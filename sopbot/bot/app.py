@@ -38,6 +38,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     onboarding,
+    operators,
     people,
     positions,
     procedure_admin,
@@ -202,6 +203,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     procedure_admin.register(application)
     positions.register(application)  # /jabatan
     people.register(application)  # /pegawai
+    operators.register(application)  # /instansi (operator admins)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
+from sopbot.engine.hours_text import WEEKDAYS, parse_intervals, parse_weekdays
 from sopbot.engine.library import load_library
 from sopbot.engine.working_calendar import DayRule, HoursPeriod, Interval, WorkingHours
 from sopbot.engine.written_dates import WrittenDateError, parse_day
@@ -21,7 +22,6 @@ from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
-WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -139,52 +139,6 @@ def _admin(settings: Settings, agency_key: str, err: TextIO) -> tuple[CalendarAd
         print(f"no agency {agency_key}", file=err)
         return None
     return admin, agency_id
-
-
-def parse_intervals(text: str) -> list[Interval]:
-    """ "07:30-11:30,13:00-16:30" (or 07.30) -> intervals; "-" -> none; `ValueError` saying how
-    to write them."""
-    if text.strip() in ("-", ""):
-        return []
-    result = []
-    for part in text.split(","):
-        start, _, end = part.strip().partition("-")
-        try:
-            result.append(
-                (
-                    dt.time.fromisoformat(start.strip().replace(".", ":")),
-                    dt.time.fromisoformat(end.strip().replace(".", ":")),
-                )
-            )
-        except ValueError:
-            raise ValueError(
-                f"cannot read the hours {part.strip()!r}: write e.g. 07:30-11:30,13:00-16:30,"
-                " or - for a day off"
-            ) from None
-    return result
-
-
-def parse_weekday(text: str) -> int:
-    """A weekday's Indonesian name or its number (0 = Monday)."""
-    lowered = text.strip().lower()
-    if lowered.isdigit() and 0 <= int(lowered) <= 6:
-        return int(lowered)
-    if lowered not in WEEKDAYS:
-        raise ValueError(f"no weekday {text.strip()!r}: senin ... minggu, or 0 (Monday) to 6")
-    return WEEKDAYS.index(lowered)
-
-
-def parse_weekdays(text: str) -> list[int]:
-    """Weekdays as written: "jumat", "senin-kamis" (a range), "senin,rabu" (a list)."""
-    days: list[int] = []
-    for part in text.split(","):
-        first, dash, last = part.partition("-")
-        start = parse_weekday(first)
-        end = parse_weekday(last) if dash else start
-        if end < start:
-            raise ValueError(f"{part.strip()!r}: a range of weekdays runs from Monday to Sunday")
-        days.extend(d for d in range(start, end + 1) if d not in days)
-    return sorted(days)
 
 
 def describe_weekdays(by_weekday: Mapping[int, tuple[Interval, ...]]) -> str:

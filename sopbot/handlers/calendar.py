@@ -11,6 +11,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from sopbot.engine.errors import DomainError
 from sopbot.engine.written_dates import WrittenDateError, parse_day
+from sopbot.handlers import calendar_periods
+from sopbot.handlers.calendar_periods import hours_command, plan_alerts_again
 from sopbot.handlers.common import Caller, in_thread, members_only, send_html
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.numbers import quantity
@@ -51,6 +53,9 @@ async def calendar_command(
         await send_html(message, caller.text("status_report.not_admin"), context=context)
         return
     args = list(context.args or [])
+    if args and args[0].lower() in ("jam", "hours"):
+        await hours_command(update, context, caller, args[1:])
+        return
     change = _CHANGES.get(args[0].lower()) if args else None
     if change is None:
         answer = await _calendar_ahead(caller)
@@ -84,6 +89,7 @@ async def _calendar_ahead(caller: Caller) -> str:
         lines.append(caller.text("calendar.none"))
     lines.append("")
     lines.extend(await _working_hours(caller, today))
+    lines.append(caller.text("calendar_hours.hint"))
     lines.append("")
     lines.append(caller.text("calendar.usage"))
     return "\n".join(lines)
@@ -124,7 +130,7 @@ async def _change_day(
         changed = await _apply(caller, change, day, reason=" ".join(args[1:]))
     except DomainError as refusal:
         return caller.text(_REFUSALS.get(refusal.code, "calendar.refused"))
-    await _plan_alerts_again(context)
+    await plan_alerts_again(context)
     return caller.text(
         "calendar.changed",
         date=day.isoformat(),
@@ -141,13 +147,6 @@ async def _apply(caller: Caller, change: str, day: dt.date, *, reason: str) -> C
     return await in_thread(admin.set_day, member.agency_id, day, change, reason, member.id)
 
 
-async def _plan_alerts_again(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The due times moved: the reminder scheduler plans the alerts again."""
-    reminders = context.application.bot_data.get("sopbot.reminders")
-    if reminders is not None:
-        await reminders.rebuild()
-
-
 def _admin(caller: Caller) -> CalendarAdmin:
     return CalendarAdmin(caller.services.procedures, clock=caller.services.clock)
 
@@ -157,3 +156,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         CommandHandler(["kalender", "calendar"], calendar_command, filters=filters.ChatType.PRIVATE)
     )
+    calendar_periods.register(application)  # the buttons of /kalender jam

@@ -27,6 +27,7 @@ from sopbot.handlers.common import (
     send_html,
     wake_sender,
 )
+from sopbot.handlers.operators import answer_text as operator_answer_text
 from sopbot.handlers.positions import POSITION_QUESTIONS
 from sopbot.handlers.positions import answer_text as position_answer_text
 from sopbot.handlers.sop_admin import SOP_QUESTIONS
@@ -36,6 +37,7 @@ from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, Pressed, callback, decode
+from sopbot.services.agency_setup import OPERATOR_QUESTIONS
 from sopbot.services.onboarding import MemberView
 from sopbot.services.pending import PendingInput
 
@@ -338,6 +340,9 @@ async def _answer_pending(
         return
     if pending.kind in POSITION_QUESTIONS:
         await position_answer_text(update, context, caller, pending, text)
+        return
+    if pending.kind in OPERATOR_QUESTIONS:
+        await operator_answer_text(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

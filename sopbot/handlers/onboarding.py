@@ -110,6 +110,8 @@ async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, member_id
     ]
     if member.is_admin:
         lines.append(t(language, "onboarding.welcome_admin"))
+    if member.is_operator:
+        lines.append(t(language, "operator.welcome"))
     tasks = await in_thread(services.procedures.inbox, member_id)
     if tasks:
         lines.append(t(language, "onboarding.open_tasks", count=quantity(len(tasks), language)))

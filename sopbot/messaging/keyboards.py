@@ -69,6 +69,16 @@ class Action(StrEnum):
     PEOPLE_DEACTIVATE = "Mx"  # Nonaktifkan: asks; with "y", done
     PEOPLE_INVITATIONS = "Mi"  # the agency's open invitations: a page
     PEOPLE_REVOKE = "Mr"  # Cabut this invitation
+    OPERATOR_PAGE = "O"  # /instansi (operators): another page of the agencies
+    OPERATOR_AGENCY = "Oi"  # /instansi: one agency, its admins and open admin invitations
+    OPERATOR_NEW = "On"  # /instansi: create an agency (asks its name)
+    OPERATOR_CHOICE = "Os"  # a new agency's question: the flow, the stage it answers, the choice
+    OPERATOR_CREATE = "Oc"  # "Buat": create the agency of the flow's summary
+    OPERATOR_ADMIN = "Oa"  # "Tunjuk admin" of an agency (asks the admin's name)
+    OPERATOR_REVOKE = "Or"  # "Cabut": revoke an agency's open admin invitation
+    CALENDAR_HOURS = "K"  # /kalender jam: the working hours and periods again
+    CALENDAR_PERIOD_ASK = "Kh"  # /kalender jam: remove this period? (its first day)
+    CALENDAR_PERIOD_REMOVE = "Kx"  # confirmed: remove the period that starts on this day
 
 
 @dataclass(frozen=True, slots=True)

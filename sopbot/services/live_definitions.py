@@ -8,8 +8,9 @@ install by `sopbot sop reload` in another process, or from Telegram, is seen wit
 without a restart, while a procedure already running keeps its own version (it points at the
 stored version it started with).
 
-The agencies' time zones still come from their agency files (instansi.yaml) as loaded at
-start-up: the catalog holds SOPs, not agency settings.
+The agency files (instansi.yaml) loaded at start-up are kept for `zone_of`, which the demo
+reads; the running bot reads an agency's zone from its database row, so an agency created
+without a folder (from Telegram, or `sopbot agency create --timezone`) runs the same.
 """
 
 from __future__ import annotations

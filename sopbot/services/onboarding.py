@@ -226,9 +226,9 @@ def _open_invitation(uow: UnitOfWork, token: str, now: dt.datetime) -> Invitatio
 def _member_of(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner, now: dt.datetime) -> int:
     """The member the account becomes: the invited one, bound now, or a new member named as
     the account is. Their language is the app's unless they chose one; an admin's invitation
-    makes them an admin."""
+    makes them an admin, an operator's an operator admin."""
     if invitation.member_id is None:
-        return members.add_member(
+        member_id = members.add_member(
             uow,
             agency_id=invitation.agency_id,
             name=joiner.full_name.strip()[:_NAME_LIMIT] or _NAMELESS,
@@ -237,17 +237,21 @@ def _member_of(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner, now: dt
             language=joiner.language,
             created_at=now,
         )
-    invited = members.member(uow, invitation.member_id)
-    if invited is None or invited.telegram_user_id is not None:
-        raise InvitationInvalid("the invited member is already bound")
-    members.bind_account(
-        uow,
-        invited.id,
-        telegram_user_id=joiner.telegram_user_id,
-        language=invited.language or joiner.language,
-        is_admin=invited.is_admin or invitation.is_admin,
-    )
-    return invited.id
+    else:
+        invited = members.member(uow, invitation.member_id)
+        if invited is None or invited.telegram_user_id is not None:
+            raise InvitationInvalid("the invited member is already bound")
+        members.bind_account(
+            uow,
+            invited.id,
+            telegram_user_id=joiner.telegram_user_id,
+            language=invited.language or joiner.language,
+            is_admin=invited.is_admin or invitation.is_admin,
+        )
+        member_id = invited.id
+    if invitation.is_operator:
+        members.set_operator(uow, member_id, is_operator=True)
+    return member_id
 
 
 def _take_up_the_position(
@@ -275,3 +279,9 @@ def _use_up(uow: UnitOfWork, invitation: Invitation, member_id: int, now: dt.dat
         after="used",
         detail={"member_id": member_id, "position_id": invitation.position_id},
     )
+
+
+def new_token() -> tuple[str, str]:
+    """A new invitation token (shown once, to whoever invites) and the hash that is stored."""
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return token, _hash(token)

@@ -258,7 +258,7 @@ class PeopleService:
             _check_actor(uow, agency_id, actor_id)
             return [
                 PositionRef(p.id, p.key, p.name)
-                for p in agencies.positions_not_removed(uow, agency_id)
+                for p in agencies.positions_of_agency(uow, agency_id)
             ]
 
     def open_invitations(
@@ -617,7 +617,7 @@ def _refuse_the_last_admin(uow: UnitOfWork, member: Member) -> None:
 
 def _open_position(uow: UnitOfWork, agency_id: int, position_id: int) -> agencies.Position:
     """The agency's position, which must take people (not removed)."""
-    for position in agencies.positions_not_removed(uow, agency_id):
+    for position in agencies.positions_of_agency(uow, agency_id):
         if position.id == position_id:
             return position
     raise NotFound("no such position in this agency", what="position", position_id=position_id)

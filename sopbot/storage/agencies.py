@@ -140,12 +140,7 @@ def _position(row: PositionRow) -> Position:
     return Position(id=row.id, agency_id=row.agency_id, key=row.key, name=row.name)
 
 
-def positions_not_removed(uow: UnitOfWork, agency_id: int) -> list[Position]:
-    """The agency's positions that take people (not removed), in the order they were added."""
-    rows = uow.session.exec(
-        select(PositionRow)
-        .where(PositionRow.agency_id == agency_id)
-        .where(col(PositionRow.removed_at).is_(None))
-        .order_by(col(PositionRow.id))
-    ).all()
-    return [_position(row) for row in rows]
+def all_agencies(uow: UnitOfWork) -> list[Agency]:
+    """Every agency, in the order they were created."""
+    rows = uow.session.exec(select(AgencyRow).order_by(col(AgencyRow.id))).all()
+    return [_agency(row) for row in rows]

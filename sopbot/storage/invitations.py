@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from sopbot.storage.models import InvitationRow
+from sopbot.storage.models import InvitationRow, MemberRow
 from sopbot.storage.unit_of_work import UnitOfWork
 
 
@@ -29,6 +29,7 @@ class Invitation:
     is_admin: bool
     expires_at: dt.datetime
     used_at: dt.datetime | None
+    is_operator: bool = False  # an operator admin's invitation (migration 0015)
     revoked_at: dt.datetime | None = None  # revoked by an admin: it opens nothing
 
 
@@ -43,6 +44,7 @@ def add_invitation(  # noqa: PLR0913 - the invitation row's columns, keyword-onl
     created_by_id: int | None,
     created_at: dt.datetime,
     expires_at: dt.datetime,
+    is_operator: bool = False,
 ) -> int:
     """Store a new invitation under its token's hash; its id."""
     row = InvitationRow(
@@ -54,6 +56,7 @@ def add_invitation(  # noqa: PLR0913 - the invitation row's columns, keyword-onl
         created_by_id=created_by_id,
         created_at=created_at,
         expires_at=expires_at,
+        is_operator=is_operator,
     )
     uow.session.add(row)
     uow.session.flush()
@@ -79,6 +82,7 @@ def _invitation(row: InvitationRow) -> Invitation:
         is_admin=row.is_admin,
         expires_at=row.expires_at,
         used_at=row.used_at,
+        is_operator=row.is_operator,
         revoked_at=row.revoked_at,
     )
 
@@ -146,6 +150,45 @@ def revoke(
         .where(col(InvitationRow.id) == invitation_id)
         .values(revoked_at=at, revoked_by_id=by_member_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAdminInvitation:
+    """An admin's invitation not used, revoked or expired yet, with the name of the member it
+    was made for (None: whoever accepts it)."""
+
+    id: int
+    member_id: int | None
+    member_name: str | None
+    expires_at: dt.datetime
+
+
+def invitation(uow: UnitOfWork, invitation_id: int) -> Invitation | None:
+    """The invitation with this id, if there is one."""
+    row = uow.session.get(InvitationRow, invitation_id)
+    return None if row is None else _invitation(row)
+
+
+def open_admin_invitations(
+    uow: UnitOfWork, agency_id: int, now: dt.datetime
+) -> list[OpenAdminInvitation]:
+    """The agency's admin invitations that can still be accepted, oldest first."""
+    rows = uow.session.exec(
+        select(InvitationRow, MemberRow)
+        .join(MemberRow, col(MemberRow.id) == col(InvitationRow.member_id), isouter=True)
+        .where(InvitationRow.agency_id == agency_id)
+        .where(col(InvitationRow.is_admin).is_(True))
+        .where(col(InvitationRow.used_at).is_(None))
+        .where(col(InvitationRow.revoked_at).is_(None))
+        .where(col(InvitationRow.expires_at) > now)
+        .order_by(col(InvitationRow.id))
+    ).all()
+    found: list[OpenAdminInvitation] = []
+    for row, member in rows:
+        assert row.id is not None  # noqa: S101 - read from the database
+        name = member.name if member is not None else None
+        found.append(OpenAdminInvitation(row.id, row.member_id, name, row.expires_at))
+    return found
 
 
 def _still_open(now: dt.datetime) -> SelectOfScalar[InvitationRow]:

@@ -258,3 +258,29 @@ def deactivate(uow: UnitOfWork, member_id: int, at: dt.datetime) -> None:
     account is unbound (the bot treats it as a stranger's, and it may join again by a new
     invitation) and they administer nothing."""
     _set(uow, member_id, deactivated_at=at, telegram_user_id=None, is_admin=False)
+
+
+def set_operator(uow: UnitOfWork, member_id: int, *, is_operator: bool) -> None:
+    """Make the member an operator admin, or no longer one."""
+    _set(uow, member_id, is_operator=is_operator)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """An operator admin, with their home agency."""
+
+    member: Member
+    agency_key: str
+    agency_name: str
+
+
+def operators(uow: UnitOfWork) -> list[Operator]:
+    """The operator admins who have not been deactivated, in the order they were added."""
+    rows = uow.session.exec(
+        select(MemberRow, AgencyRow)
+        .join(AgencyRow, col(AgencyRow.id) == col(MemberRow.agency_id))
+        .where(col(MemberRow.is_operator).is_(True))
+        .where(col(MemberRow.deactivated_at).is_(None))
+        .order_by(col(MemberRow.id))
+    ).all()
+    return [Operator(_member(member), agency.key, agency.name) for member, agency in rows]

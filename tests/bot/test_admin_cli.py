@@ -92,26 +92,75 @@ def test_run_without_a_token_says_what_to_do(
     assert err.startswith("TELEGRAM_BOT_TOKEN is not set")
 
 
-def test_an_agency_without_an_sop_folder_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_key_close_to_another_agencys_is_refused_as_a_typo(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = run(
         capsys, "agency", "create", "kesbangpol-pekalongn", "--name", "Typo", "--timezone", "WIB"
     )
     assert (code, out) == (1, "")
     assert err.strip() == (
         "cannot create the agency: no SOP folder sop_defs/kesbangpol-pekalongn for agency "
-        "'kesbangpol-pekalongn' (did you mean 'kesbangpol-pekalongan'?); the key is the name "
-        "of the agency's folder under sop_defs: put its SOP files there first"
+        "'kesbangpol-pekalongn' (did you mean 'kesbangpol-pekalongan'?); if "
+        "'kesbangpol-pekalongn' is a new agency, give --new: its SOPs are then installed from "
+        "Telegram with /sop, or put in sop_defs/kesbangpol-pekalongn"
     )
-    code, _, err = run(
-        capsys, "agency", "create", "dinas-baru", "--name", "Dinas Baru", "--timezone", "WIB"
-    )
-    assert code == 1
-    assert "(agencies with SOPs: dinas-kukmp-samarinda, kecamatan-samarinda-ilir, " in err
+    assert stored_agency("kesbangpol-pekalongn") is None
     # Nothing was created: the right key still can be.
     code, out, _ = run(
         capsys, "agency", "create", AGENCY, "--name", "Badan Kesbangpol", "--timezone", "WIB"
     )
     assert code == 0
+    # An agency in the database is a key a typo may miss too; --new says it is no typo.
+    code, _, err = run(capsys, "agency", "create", "kesbangpol-pekalongn", "--name", "X", "--new")
+    assert code == 1
+    assert "the agency's time zone is not known" in err  # --new only lifts the typo guard
+    code, out, _ = run(
+        capsys,
+        "agency",
+        "create",
+        "kesbangpol-pekalongn",
+        "--name",
+        "Kesbangpol Baru",
+        "--timezone",
+        "WIB",
+        "--new",
+    )
+    assert code == 0
+    assert "created" in out
+
+
+def test_an_agency_without_an_sop_folder_is_created_and_gets_its_sops_from_telegram(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(
+        capsys, "agency", "create", "dinas-baru", "--name", "Dinas Baru", "--timezone", "WITA"
+    )
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        "agency dinas-baru created (id 1); its folder sop_defs/dinas-baru has no SOPs: its "
+        "admin installs them from Telegram with /sop (a Word, PDF or .yaml file), or put its "
+        "SOP files in that folder and run `sopbot sop reload`"
+    )
+    stored = stored_agency("dinas-baru")
+    assert stored is not None
+    assert (stored.name, stored.timezone) == ("Dinas Baru", "Asia/Makassar")
+    # The zone is still never assumed, and a key must read as one in an SOP id.
+    code, _, err = run(capsys, "agency", "create", "dinas-lain", "--name", "Dinas Lain")
+    assert code == 1
+    assert "the agency's time zone is not known: there is no agency file" in err
+    code, _, err = run(
+        capsys, "agency", "create", "Dinas/Lain", "--name", "Dinas Lain", "--timezone", "WIB"
+    )
+    assert code == 1
+    assert "'Dinas/Lain' is not an agency key: lower-case letters and digits" in err
+    assert stored_agency("dinas-lain") is None
+    code, out, _ = run(capsys, "agency", "list")
+    assert code == 0
+    assert out.strip() == (
+        "1  dinas-baru  Dinas Baru  (Asia/Makassar, hari kerja); admins: none joined; "
+        "members joined: 0; SOPs installed: 0"
+    )
 
 
 def test_an_agency_whose_sops_do_not_load_is_refused(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sopbot.bot.calendar_cli import WEEKDAYS
+from sopbot.engine.hours_text import WEEKDAYS
 from tests.helpers.command_line import AGENCY, create_agency, run, use_fresh_database
 
 
