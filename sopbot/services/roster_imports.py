@@ -287,14 +287,17 @@ class RosterImportService:
         stored = found[-1]
         return OpenRoster(stored.id, _Kept.of(stored.plan).turn, stored.file_name)
 
-    def rebase(self, member_id: int, roster_id: int) -> RosterView:
+    def rebase(self, member_id: int, roster_id: int, turn: int) -> RosterView:
         """The plan made again against the agency as it is now, as a new turn (after "Buat"
-        was refused with RosterChanged): the preview's old "Buat" is stale."""
+        of `turn` was refused with RosterChanged): that "Buat" is stale. Done once per turn:
+        the same refusal replayed (a double tap) shows the current turn again."""
         now = self.clock()
         with self.database.unit_of_work() as uow:
             admin = _admin(uow, member_id)
             stored = _open_roster(uow, admin, roster_id, for_update=True)
             kept = _Kept.of(stored.plan)
+            if kept.turn != turn:
+                return _view(stored.id, stored.file_name, kept)
             fresh = _Kept(kept.turn + 1, kept.reading, _plan(uow, admin.agency_id, kept.reading))
             roster_imports.update_roster(uow, roster_id, at=now, plan=fresh.to_json())
         return _view(stored.id, stored.file_name, fresh)
