@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
+from sopbot.bot.roster_cli import add_commands as add_roster_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
 from sopbot.bot.sop_import_cli import add_import_command
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_calendar_commands(commands)
     add_audit_commands(commands)
+    add_roster_commands(commands)
     run_parser = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN required)")
     run_parser.set_defaults(handler=run)
 

@@ -39,6 +39,7 @@ from sopbot.handlers import (
     inbound_limit,
     onboarding,
     reports,
+    rosters,
     sop_admin,
     starting,
     uploads,
@@ -192,6 +193,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     inbound_limit.register(application, inbound)
     for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
         feature.register(application)
+    rosters.register(application)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

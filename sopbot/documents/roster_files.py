@@ -24,7 +24,7 @@ _TEMPLATE_WIDTHS = (22, 36, 40, 22)
 _TEXT_FORMAT = "@"  # Excel's "Text": what is typed stays as typed (a NIP keeps its digits)
 _HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@")
-_MAX_WIDTH = 60
+_MAX_WIDTH = 80  # a t.me link with its token fits
 _LINK_PREFIX = "https://t.me/"
 
 
@@ -42,16 +42,19 @@ def template_workbook(sheet_title: str) -> bytes:
 
 
 def links_workbook(
-    sheet_title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]
+    sheet_title: str, headers: Sequence[str], rows: Sequence[Sequence[str | int]]
 ) -> bytes:
-    """The invitation links as a workbook: one row per person, every cell text, the links
-    clickable, the header frozen."""
+    """The invitation links as a workbook: one row per person, every text cell text (a whole
+    number, the row's number, stays a number), the links clickable, the header frozen."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101 - a new workbook has its sheet
     sheet.title = sheet_title[:31]
     widths = [
-        min(_MAX_WIDTH, max([len(header), *(len(row[i]) for row in rows if i < len(row))]) + 2)
+        min(
+            _MAX_WIDTH,
+            max([len(header), *(len(str(row[i])) for row in rows if i < len(row))]) + 2,
+        )
         for i, header in enumerate(headers)
     ]
     _header(sheet, headers, widths)
@@ -59,6 +62,8 @@ def links_workbook(
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=number, column=column)
             cell.value = value
+            if isinstance(value, int):
+                continue
             cell.data_type = "s"  # text, even when it starts with "="
             cell.number_format = _TEXT_FORMAT
             if value.startswith(_LINK_PREFIX):

@@ -39,6 +39,7 @@ class Action(StrEnum):
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
     SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
+    ROSTER = "R"  # a roster import's preview: the roster, its turn, what (page, create, cancel)
 
 
 @dataclass(frozen=True, slots=True)

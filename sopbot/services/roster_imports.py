@@ -111,6 +111,7 @@ class RosterConfirmed:
     """What "Buat" did (what the command key keeps: no tokens)."""
 
     roster_id: int | None
+    file_name: str
     members: int
     new_positions: int
     expires_at: dt.datetime
@@ -322,7 +323,9 @@ class RosterImportService:
             plan = _plan(uow, admin.agency_id, kept.reading)
             if plan != kept.plan:
                 raise RosterChanged("the agency changed since the preview", roster_id=roster_id)
-            confirmed = self._apply(uow, now, admin.agency_id, plan, member_id, roster_id, issued)
+            confirmed = self._apply(
+                uow, now, admin.agency_id, plan, member_id, (roster_id, stored.file_name), issued
+            )
             roster_imports.update_roster(uow, roster_id, at=now, status=RosterStatus.CONFIRMED)
             _record_import(uow, now, admin.agency_id, member_id, str(roster_id), confirmed, stored)
             return confirmed
@@ -389,7 +392,7 @@ class RosterImportService:
             issued.clear()
             _agency(uow, agency_id)
             plan = _plan(uow, agency_id, kept)
-            confirmed = self._apply(uow, now, agency_id, plan, None, None, issued)
+            confirmed = self._apply(uow, now, agency_id, plan, None, (None, file_name), issued)
             record_change(
                 uow,
                 at=now,
@@ -416,10 +419,12 @@ class RosterImportService:
         agency_id: int,
         plan: RosterPlan,
         actor_id: int | None,
-        roster_id: int | None,
+        roster: tuple[int | None, str],
         issued: list[IssuedInvitation],
     ) -> RosterConfirmed:
-        """Create the plan's positions, members, holdings and invitations, each audited."""
+        """Create the plan's positions, members, holdings and invitations, each audited;
+        `roster` is the roster's id (None from the command line) and file name."""
+        roster_id, file_name = roster
         position_ids = {p.key: p.id for p in plan.existing_positions if p.id is not None}
         audit = _Audit(uow, now, agency_id, actor_id, roster_id)
         for position in plan.new_positions:
@@ -473,7 +478,9 @@ class RosterImportService:
         if plan.existing_positions and plan.members:
             # People now hold positions that may serve SOP roles: waiting work reaches them.
             self.procedures.reconcile_agency(uow, agency_id, now, actor_id)
-        return RosterConfirmed(roster_id, len(plan.members), len(plan.new_positions), expires)
+        return RosterConfirmed(
+            roster_id, file_name, len(plan.members), len(plan.new_positions), expires
+        )
 
 
 @dataclass(frozen=True, slots=True)

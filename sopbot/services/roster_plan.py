@@ -381,8 +381,8 @@ def _username_skip(
 def _similar(
     new: Sequence[PlannedPosition], existing: Sequence[AgencyPosition]
 ) -> tuple[SimilarName, ...]:
-    """Each new jabatan spelled close to an existing position, or to another new jabatan named
-    on more rows (the likelier spelling)."""
+    """Each new jabatan spelled close to an existing position, or to another new jabatan of
+    the file that is the likelier spelling (on more rows, or as many and first)."""
     found: list[SimilarName] = []
     existing_names = {name_key(p.name): p.name for p in existing}
     for position in new:
@@ -394,7 +394,7 @@ def _similar(
         others = {
             name_key(o.name): o
             for o in new
-            if o is not position and len(o.rows) >= len(position.rows)
+            if (len(o.rows), -o.rows[0]) > (len(position.rows), -position.rows[0])
         }
         close = difflib.get_close_matches(key, list(others), n=1, cutoff=SIMILAR_CUTOFF)
         if close:
