@@ -330,3 +330,32 @@ def restarted_bot(
         inbound=SIMULATED_INBOUND,
         flood=SIMULATED_FLOOD,
     )
+
+
+async def test_a_long_list_is_paged_and_its_links_come_as_a_file(contoh: World) -> None:
+    demo, admin = contoh, contoh.admin
+    people = [("Nama Lengkap", "Nama Jabatan")] + [
+        (f"Pegawai Nomor {n:03d} dengan Nama Panjang", f"Staf Seksi {n % 7}") for n in range(150)
+    ]
+    preview = await send_roster(admin, csv_file(people, delimiter=";"), "besar.csv", "/roster")
+    assert "Halaman 1 dari" in (preview.text or "")
+    assert "Berkas ini tanpa kolom NIP" in (preview.text or "")
+    pages = int(re.findall(r"Halaman 1 dari (\d+)", preview.text or "")[0])
+    seen = [preview.text or ""]
+    message = preview
+    for _ in range(pages - 1):
+        await admin.press_text(message, "▶️")
+        message = admin.user.message(preview.message_id)  # the same message, edited
+        seen.append(message.text or "")
+    assert all(len(text) <= 4096 for text in seen)
+    assert "Halaman 1 dari" not in seen[-1]
+    listed = "\n".join(seen)
+    assert all(f"Pegawai Nomor {n:03d}" in listed for n in range(150))
+    await admin.press_text(message, "✅ Buat 150 pegawai")
+    links, sheet = await created(admin)
+    assert "terlalu panjang untuk pesan" in (links.text or "")
+    assert LINK.findall(links.text or "") == []
+    table = read_workbook(admin.user.document_content(sheet))
+    assert len(table) == 151
+    assert all(str(row[5]).startswith("https://t.me/sopbot_demo_bot?start=") for row in table[1:])
+    assert len([m for m in rows_of(demo, MemberRow) if m.name.startswith("Pegawai Nomor")]) == 150
