@@ -309,9 +309,23 @@ async def test_a_restart_between_the_preview_and_buat_loses_nothing(
             await settle(emulator, parts)
         parts = restarted_bot(library, emulator, database, tmp_path)
         async with running(parts):
+            # /impor_pegawai offers the open preview again; its Buat and the old one are one.
+            question, _ = await admin.say("/impor_pegawai", expect=2)
+            assert "Pratinjau pegawai.xlsx masih terbuka" in (question.text or "")
+            await admin.press_text(question, "▶️ Pratinjau pegawai.xlsx")
+            await admin.user.wait_until(
+                lambda: PREVIEW in (admin.user.last_bot_message().text or ""), 30.0, "again"
+            )
+            again = admin.user.last_bot_message()
+            assert again.message_id != preview.message_id
             await admin.press_text(preview, "✅ Buat 4 pegawai")
             links, _ = await created(admin)
             assert len(LINK.findall(links.text or "")) == 4
+            await admin.press_text(again, "✅ Buat 4 pegawai")
+            await admin.user.wait_until(
+                lambda: "sudah dibuat" in (admin.user.last_bot_message().text or ""), 30.0, "once"
+            )
+            assert len(rows_of(parts, MemberRow)) == 3 + 4
         assert [r.status for r in rows_of(parts, RosterImportRow)] == ["confirmed"]
     database.dispose()
 
