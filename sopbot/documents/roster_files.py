@@ -29,15 +29,17 @@ _LINK_PREFIX = "https://t.me/"
 
 
 def template_workbook(sheet_title: str) -> bytes:
-    """An empty roster: the header row, and the NIP column formatted as text for as many rows
-    as a roster may have, so Excel does not turn an 18-digit NIP into 1,99E+17."""
+    """An empty roster: the header row, and the NIP and username columns formatted as text for
+    as many rows as a roster may have, so Excel neither turns an 18-digit NIP into 1,99E+17
+    nor takes "@budi" for a formula."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None  # noqa: S101 - a new workbook has its sheet
     sheet.title = sheet_title[:31]
     _header(sheet, TEMPLATE_HEADERS, _TEMPLATE_WIDTHS)
     for row in range(2, MAX_PEOPLE + 2):
-        sheet.cell(row=row, column=1).number_format = _TEXT_FORMAT
+        for column in (1, len(TEMPLATE_HEADERS)):  # NIP, Username Telegram
+            sheet.cell(row=row, column=column).number_format = _TEXT_FORMAT
     return _saved(workbook)
 
 

@@ -23,7 +23,9 @@ def test_the_template_filled_in_is_read_and_its_nip_column_is_text() -> None:
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == list(TEMPLATE_HEADERS)
     assert sheet.freeze_panes == "A2"
-    assert {sheet.cell(row=r, column=1).number_format for r in (2, 500, 2001)} == {"@"}
+    assert {sheet.cell(row=r, column=c).number_format for r in (2, 500, 2001) for c in (1, 4)} == {
+        "@"
+    }
     sheet["A2"], sheet["B2"], sheet["C2"] = "198001012005011001", "Hendra", "Kepala Dinas"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -152,7 +152,7 @@ async def test_an_admin_imports_a_staff_list_and_the_people_join_with_their_link
     assert "• baris 4 · Agus Prasetyo · 1.99003E+17" in text
     assert "Kepala Bidang Koprasi (baris 6) mirip" in text
     assert "• Sekretaris (1 orang)" in text
-    assert rows_of(demo, MemberRow).__len__() == 3  # the admin and two officials, nothing yet
+    assert len(rows_of(demo, MemberRow)) == 3  # the admin and two officials, nothing yet
 
     await admin.press_text(preview, "✅ Buat 4 pegawai")
     links, sheet = await created(admin)
