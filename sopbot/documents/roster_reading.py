@@ -26,6 +26,7 @@ roster needs:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -53,7 +54,7 @@ HEADER_SEARCH_ROWS = 30
 """The header is looked for on this many first rows (title rows may come before it)."""
 MAX_SHEETS = 20
 """The sheets of a workbook searched for the header."""
-MAX_UNPACKED_BYTES = 48 * 1024 * 1024
+MAX_UNPACKED_BYTES = 24 * 1024 * 1024
 """What a workbook may unpack to in all (its parts' declared sizes, which bound the reading)."""
 TEXT_LIMIT = 200
 """The longest name or jabatan taken (the member's and the position's column)."""
@@ -186,11 +187,7 @@ def read_csv_text(text: str) -> RosterReading | RosterRefusal:
     """A roster from CSV text, its delimiter the one (`,` `;` or tab) that finds the header."""
     best: tuple[int, str, int, dict[Field, int]] | None = None
     for delimiter in _CSV_DELIMITERS:
-        try:
-            top = list(_limited(_csv_rows(text, delimiter), HEADER_SEARCH_ROWS))
-        except csv.Error:
-            continue
-        found = _header_in(top)
+        found = _header_in(_top_records(text, delimiter))
         if found is not None and (best is None or len(found[1]) > best[0]):
             best = (len(found[1]), delimiter, found[0], found[1])
     if best is None:
@@ -331,6 +328,16 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for number, record in enumerate(reader, start=1):
         yield number, record[:MAX_COLUMNS]
+
+
+def _top_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The first records, as many as can be read (the header may come before a broken one)."""
+    top: list[tuple[int, list[str]]] = []
+    # A broken record ends the look: the text is read again in full once the delimiter is
+    # chosen, and that reading names the row.
+    with contextlib.suppress(csv.Error):
+        top.extend(_limited(_csv_rows(text, delimiter), HEADER_SEARCH_ROWS))
+    return top
 
 
 # -- the header --------------------------------------------------------------------------------

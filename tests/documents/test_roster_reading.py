@@ -351,3 +351,11 @@ def test_xml_entities_in_a_workbook_are_never_expanded(tmp_path: Path) -> None:
         assert "a" * 1000 not in shown
     else:
         assert found.reason is RefusalReason.UNREADABLE
+
+
+def test_a_csv_that_cannot_be_parsed_names_its_row() -> None:
+    content = (
+        csv_file([("Nama", "Jabatan"), ("Budi", "Staf")]) + b'"' + b"x" * 200_000 + b'",Staf\n'
+    )
+    found = refusal(read_roster(content))
+    assert (found.reason, found.row) == (RefusalReason.UNREADABLE, 3)
