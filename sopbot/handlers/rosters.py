@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from sopbot.documents.roster_files import links_workbook, template_workbook
@@ -136,13 +136,6 @@ async def roster_question(caller: Caller, pending: PendingInput | None) -> Pendi
         await in_thread(caller.services.pending.clear, caller.member.id)
         return None
     return pending
-
-
-def answers_question(message: Message, pending: PendingInput) -> bool:
-    """Whether a file is the answer to the question: sent on its own, or as a reply to the
-    message that asked it (a file replying to a task stays that task's output)."""
-    replied = message.reply_to_message
-    return replied is None or replied.message_id == pending.prompt_message_id
 
 
 async def answer_text(

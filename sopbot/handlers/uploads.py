@@ -36,7 +36,7 @@ from sopbot.handlers.common import (
     services_of,
     wake_sender,
 )
-from sopbot.handlers.rosters import answers_question, import_roster, roster_question, wants_roster
+from sopbot.handlers.rosters import import_roster, roster_question, wants_roster
 from sopbot.handlers.sop_admin import (
     DOCUMENT_QUESTION,
     FIX_QUESTION,
@@ -153,7 +153,10 @@ async def _taken_by_admin_command(
     if wants_import(incoming.caption):
         importer, waiting = import_document, importing
     elif wants_roster(incoming.caption) or (
-        roster is not None and message is not None and answers_question(message, roster)
+        # The list the bot asked for, unless the file replies to a task (its output).
+        roster is not None
+        and message is not None
+        and await _disposition_replied_to(message, caller) is None
     ):
         importer, waiting = import_roster, roster
     else:

@@ -87,23 +87,28 @@ def filled_template(template: bytes, people: list[tuple[str | float, ...]] = FIL
     return buffer.getvalue()
 
 
-async def ask_and_fill(admin: Official) -> bytes:
-    """/impor_pegawai: the question, then the template, filled in."""
+async def ask_and_fill(admin: Official) -> tuple[bytes, SeenMessage]:
+    """/impor_pegawai: the question, then the template; the template filled in, and its
+    message."""
     question, template = await admin.say("/impor_pegawai", expect=2)
     assert "Impor daftar pegawai" in (question.text or "")
     assert T(Language.ID, "button.cancel") in question.button_list
     assert template.document == "templat-daftar-pegawai.xlsx"
     header = read_workbook(admin.user.document_content(template))[0]
     assert header == ["NIP", "Nama", "Jabatan", "Username Telegram"]
-    return filled_template(admin.user.document_content(template))
+    return filled_template(admin.user.document_content(template)), template
 
 
 async def send_roster(
-    admin: Official, content: bytes, name: str = "pegawai.xlsx", caption: str | None = None
+    admin: Official,
+    content: bytes,
+    name: str = "pegawai.xlsx",
+    caption: str | None = None,
+    reply_to: SeenMessage | None = None,
 ) -> SeenMessage:
     """Send a staff list and wait for its preview (or its refusal)."""
     seen = len(admin.user.bot_messages())
-    admin.user.send_document(content, name, XLSX, caption=caption)
+    admin.user.send_document(content, name, XLSX, caption=caption, reply_to=reply_to)
 
     def answered() -> bool:
         return any(
@@ -143,8 +148,8 @@ async def test_an_admin_imports_a_staff_list_and_the_people_join_with_their_link
     contoh: World,
 ) -> None:
     demo, admin = contoh, contoh.admin
-    content = await ask_and_fill(admin)
-    preview = await send_roster(admin, content)
+    content, template = await ask_and_fill(admin)
+    preview = await send_roster(admin, content, reply_to=template)  # a reply to the template
     text = preview.text or ""
     assert "pegawai.xlsx (lembar Pegawai, judul kolom di baris 1)" in text
     assert "Akan dibuat: 4 pegawai dan 3 jabatan baru; 1 jabatan yang sudah ada dipakai." in text
@@ -305,7 +310,8 @@ async def test_a_restart_between_the_preview_and_buat_loses_nothing(
         async with running(parts):
             demo = await _enrol(emulator, parts, library.definitions[SOP])
             admin = demo.admin
-            preview = await send_roster(admin, await ask_and_fill(admin))
+            content, _ = await ask_and_fill(admin)
+            preview = await send_roster(admin, content)
             await settle(emulator, parts)
         parts = restarted_bot(library, emulator, database, tmp_path)
         async with running(parts):
