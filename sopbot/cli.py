@@ -18,6 +18,7 @@ from sopbot.bot.member_cli import add_member_commands
 from sopbot.bot.operator_cli import add_commands as add_operator_commands
 from sopbot.bot.position_cli import add_position_commands
 from sopbot.bot.procedure_cli import add_commands as add_procedure_commands
+from sopbot.bot.roster_cli import add_commands as add_roster_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
 from sopbot.bot.sop_import_cli import add_import_command
@@ -108,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     add_operator_commands(commands)
     add_audit_commands(commands)
     add_procedure_commands(commands)
+    add_roster_commands(commands)
     run_parser = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN required)")
     run_parser.set_defaults(handler=run)
 

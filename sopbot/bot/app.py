@@ -43,6 +43,7 @@ from sopbot.handlers import (
     positions,
     procedure_admin,
     reports,
+    rosters,
     sop_admin,
     starting,
     uploads,
@@ -204,6 +205,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     positions.register(application)  # /jabatan
     people.register(application)  # /pegawai
     operators.register(application)  # /instansi (operator admins)
+    rosters.register(application)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )

@@ -30,6 +30,8 @@ from sopbot.handlers.common import (
 from sopbot.handlers.operators import answer_text as operator_answer_text
 from sopbot.handlers.positions import POSITION_QUESTIONS
 from sopbot.handlers.positions import answer_text as position_answer_text
+from sopbot.handlers.rosters import ROSTER_QUESTION
+from sopbot.handlers.rosters import answer_text as roster_answer_text
 from sopbot.handlers.sop_admin import SOP_QUESTIONS
 from sopbot.handlers.sop_admin import answer_text as sop_answer_text
 from sopbot.handlers.sop_admin import question_expired as sop_question_expired
@@ -316,9 +318,8 @@ async def _question_answered(
     replies to a task while an SOP import waits (a typed time, a .yaml): then the text is
     the task's note, and the import's question stays open."""
     pending = await in_thread(services.pending.peek, member_id)
-    if pending is None or (
-        disposition_id is not None and pending.kind in (*SOP_QUESTIONS, *POSITION_QUESTIONS)
-    ):
+    admin_questions = (*SOP_QUESTIONS, *POSITION_QUESTIONS, ROSTER_QUESTION)
+    if pending is None or (disposition_id is not None and pending.kind in admin_questions):
         return None
     return await in_thread(services.pending.take, member_id)
 
@@ -343,6 +344,9 @@ async def _answer_pending(
         return
     if pending.kind in OPERATOR_QUESTIONS:
         await operator_answer_text(update, context, caller, pending, text)
+        return
+    if pending.kind == ROSTER_QUESTION:
+        await roster_answer_text(update, context, caller, pending)
         return
     try:
         if pending.kind.startswith("start_"):

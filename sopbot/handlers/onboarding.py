@@ -31,7 +31,7 @@ from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape, local_time
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import quantity
-from sopbot.services.onboarding import AlreadyBound, InvitationInvalid
+from sopbot.services.onboarding import AlreadyBound, InvitationInvalid, WrongAccount
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -61,6 +61,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             telegram_user_id=user.id,
             full_name=user.full_name,
             language_code=user.language_code,
+            telegram_username=user.username,
         )
     except AlreadyBound:
         assert member is not None  # noqa: S101 - bound means known
@@ -77,6 +78,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     except InvitationInvalid:
         await send_html(message, t(language, "onboarding.invite_invalid"), context=context)
+        return
+    except WrongAccount:
+        await send_html(message, t(language, "roster.wrong_account"), context=context)
         return
     member_id = outcome.result.member_id
     await _welcome(update, context, member_id)

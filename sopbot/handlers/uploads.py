@@ -11,7 +11,7 @@ for the sender's only open task; with several, the bot asks which.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -36,6 +36,7 @@ from sopbot.handlers.common import (
     services_of,
     wake_sender,
 )
+from sopbot.handlers.rosters import import_roster, roster_question, wants_roster
 from sopbot.handlers.sop_admin import (
     DOCUMENT_QUESTION,
     FIX_QUESTION,
@@ -56,6 +57,11 @@ from sopbot.storage.file_types import MAX_DOWNLOAD_BYTES, Refusal, detect_file_t
 
 FALLBACK_NAME = "dokumen"
 """Shown for a file whose sender gave no usable name."""
+Importer = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, Caller, str, bytes, PendingInput | None],
+    Awaitable[None],
+]
+"""What an admin's file goes to: the SOP importer, or the staff list's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +111,7 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         return
     pending = await in_thread(caller.services.pending.peek, caller.member.id)
     importing = await _import_question(caller, pending)
-    if wants_import(incoming.caption):
-        if caller.member.is_admin:
-            await _sop_document(update, context, caller, incoming, importing)
-        else:  # "/sop" as the caption: an admin's command, never a step's output
-            await send_html(message, caller.text("status_report.not_admin"), context=context)
+    if await _taken_by_admin_command(update, context, caller, incoming, pending, importing):
         return
     if pending is not None and pending.kind == "start_note" and not pending.expired:
         await _incoming_letter(update, context, caller.member, incoming, pending.payload)
@@ -132,6 +134,38 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             return
         disposition_id = tasks[0].disposition_id
     await receive(update, context, caller, disposition_id, incoming)
+
+
+async def _taken_by_admin_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    incoming: IncomingFile,
+    pending: PendingInput | None,
+    importing: PendingInput | None,
+) -> bool:
+    """A file captioned /sop or /impor_pegawai, or the staff list the bot asked for
+    (handlers/rosters.py), goes to its importer; a member who is not an admin is told the
+    command is for admins (such a file is never a step's output). False for any other file."""
+    message = update.effective_message
+    roster = await roster_question(caller, pending)
+    importer: Importer
+    if wants_import(incoming.caption):
+        importer, waiting = import_document, importing
+    elif wants_roster(incoming.caption) or (
+        # The list the bot asked for, unless the file replies to a task (its output).
+        roster is not None
+        and message is not None
+        and await _disposition_replied_to(message, caller) is None
+    ):
+        importer, waiting = import_roster, roster
+    else:
+        return False
+    if caller.member.is_admin:
+        await _sop_document(update, context, caller, incoming, waiting, importer)
+    else:
+        await send_html(message, caller.text("status_report.not_admin"), context=context)
+    return True
 
 
 async def _import_question(caller: Caller, pending: PendingInput | None) -> PendingInput | None:
@@ -247,9 +281,11 @@ async def _sop_document(
     caller: Caller,
     incoming: IncomingFile,
     pending: PendingInput | None,
+    importer: Importer = import_document,
 ) -> None:
-    """An admin's SOP document (asked for by /sop, or sent with the caption /sop): download it
-    within the size limit and hand it to the importer."""
+    """An admin's SOP document (asked for by /sop, or sent with the caption /sop), or another
+    file an admin command asked for (`importer`: a staff list): download it within the size
+    limit and hand it to the importer."""
     chat = update.effective_chat
     chat_id = chat.id if chat else None
     too_big = caller.text("document.too_big", size=megabytes(incoming.size or 0, caller.language))
@@ -265,7 +301,7 @@ async def _sop_document(
         text = too_big if refused_as_too_big else caller.text("document.failed")
         await send_html(None, text, context=context, chat_id=chat_id)
         return
-    await import_document(update, context, caller, incoming.name, content, pending)
+    await importer(update, context, caller, incoming.name, content, pending)
 
 
 @members_only

@@ -79,6 +79,7 @@ class Action(StrEnum):
     CALENDAR_HOURS = "K"  # /kalender jam: the working hours and periods again
     CALENDAR_PERIOD_ASK = "Kh"  # /kalender jam: remove this period? (its first day)
     CALENDAR_PERIOD_REMOVE = "Kx"  # confirmed: remove the period that starts on this day
+    ROSTER = "R"  # a roster import's preview: the roster, its turn, what (page, create, cancel)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ __all__ = [
     "InvitationInvalid",
     "MemberView",
     "OnboardingService",
+    "WrongAccount",
+    "new_invitation_token",
 ]
 
 INVITATION_TTL = dt.timedelta(days=7)
@@ -46,6 +48,13 @@ class AlreadyBound(DomainError):
     """This Telegram account already belongs to a member."""
 
     code = "already_bound"
+
+
+class WrongAccount(DomainError):
+    """The invitation is for a member whose Telegram username the admin recorded (a roster
+    gave it), and the account accepting it has another username, or none."""
+
+    code = "invitation_wrong_account"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +79,18 @@ class _Joiner:
     telegram_user_id: int
     full_name: str
     language: str
+    username: str | None = None
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def new_invitation_token() -> tuple[str, str]:
+    """A new invitation token (shown once, to whoever passes it on) and the hash it is stored
+    under."""
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return token, _hash(token)
 
 
 def _language_of(language_code: str | None) -> str:
@@ -142,13 +159,17 @@ class OnboardingService:
         telegram_user_id: int,
         full_name: str,
         language_code: str | None,
+        telegram_username: str | None = None,
     ) -> Outcome[InvitationAccepted]:
         """Bind the Telegram account to the invited member (or a new one in the position)."""
-        joiner = _Joiner(telegram_user_id, full_name, _language_of(language_code))
+        joiner = _Joiner(
+            telegram_user_id, full_name, _language_of(language_code), telegram_username
+        )
 
         def work(uow: UnitOfWork, now: dt.datetime) -> InvitationAccepted:
             _refuse_a_bound_account(uow, joiner.telegram_user_id)
             invitation = _open_invitation(uow, token, now)
+            _refuse_another_account(uow, invitation, joiner)
             member_id = _member_of(uow, invitation, joiner, now)
             _take_up_the_position(uow, invitation, member_id, now)
             _use_up(uow, invitation, member_id, now)
@@ -221,6 +242,18 @@ def _open_invitation(uow: UnitOfWork, token: str, now: dt.datetime) -> Invitatio
     ):
         raise InvitationInvalid("invitation not valid")
     return invitation
+
+
+def _refuse_another_account(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner) -> None:
+    """An invitation for a member with a recorded Telegram username binds only the account
+    with that username (in any letter case): a forwarded link opened by someone else is
+    refused, and nothing changes."""
+    if invitation.member_id is None:
+        return
+    invited = members.member(uow, invitation.member_id)
+    expected = invited.telegram_username if invited is not None else None
+    if expected and (joiner.username or "").casefold() != expected.casefold():
+        raise WrongAccount("the invitation is for another account", member_id=invitation.member_id)
 
 
 def _member_of(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner, now: dt.datetime) -> int:
