@@ -554,7 +554,7 @@ class SopImportService:
         """ "Pasang": install the previewed definition as its SOP's new version, add the chosen
         role mappings, write the audit row and close the draft, in one transaction.
 
-        Keyed by the draft and the preview's turn, and every check is made inside the keyed
+        Keyed by the draft, the presser and the preview's turn, and every check is made inside the keyed
         command, so a second press answers as the first did (its result, or its refusal);
         a refusal is stored for that turn only, and the preview shown again is a new turn.
         CatalogMovedOn when another version of the SOP was installed since the preview."""
@@ -609,7 +609,9 @@ class SopImportService:
             )
 
         outcome = self.runner.run(
-            CommandKey(f"sop_install:{draft_id}:{turn}", key.inbox),
+            # The presser is part of the key: a refused press by anyone else (a copied button)
+            # is stored under their own key and never answers for the owner's press.
+            CommandKey(f"sop_install:{draft_id}:{member_id}:{turn}", key.inbox),
             "sop_install",
             work,
             SopInstalled,

@@ -30,6 +30,7 @@ from sopbot.demo.scenario import (
 from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.messaging.catalog import Language
+from sopbot.services.organization import OrganizationService
 from sopbot.storage.database import Database
 from sopbot.storage.file_types import ALLOWED_TYPES_DESCRIPTION
 from sopbot.storage.migrate import upgrade
@@ -229,6 +230,36 @@ async def test_stale_forged_and_foreign_buttons_change_nothing(contoh: World) ->
         before.status,
     )
     assert "Langkah 2 dari 3" in (review_of(admin).text or "")
+
+
+async def test_a_foreign_pasang_first_does_not_spoil_the_owners_pasang(contoh: World) -> None:
+    """A second admin presses the owner's "Pasang" (its data copied) before the owner does: it
+    is refused, and the owner's own press still installs (the refusal is not stored under the
+    owner's key)."""
+    demo, admin = contoh, contoh.admin
+    services = demo.parts.services
+    organization = OrganizationService(services.procedures)
+    other_id = await asyncio.to_thread(
+        organization.add_member, agency_id=demo.agency_id, name="Budi (Admin)", is_admin=True
+    )
+    token, _ = await asyncio.to_thread(
+        services.onboarding.invite, agency_id=demo.agency_id, member_id=other_id, is_admin=True
+    )
+    other = Official(demo.emulator.add_user("Budi", "Admin"), "Admin")
+    await other.say(f"/start {token}")
+    await send_sop(admin, word_file(), "surat.docx", caption="/sop")
+    await review_word_file(demo)
+    picture = preview_of(admin)
+    data = dict(admin.user.button_data(picture))[PASANG]
+    assert data is not None
+    theirs = other.user.bot_messages()[-1].message_id
+    refused = await forged(other, theirs, data)
+    assert (refused.text, refused.show_alert) == (T(Language.ID, "answer.invalid_button"), True)
+    assert [r for r in rows_of(demo, SopInstallRow) if r.sop_id == NEW_SOP] == []
+    await admin.user.wait_for_answer(admin.user.press_raw(picture.message_id, data))
+    await settle(demo.emulator, demo.parts)
+    installs = [r for r in rows_of(demo, SopInstallRow) if r.sop_id == NEW_SOP]
+    assert [r.installed_by_id for r in installs] == [admin.member_id]
 
 
 async def test_non_admins_never_reach_the_importer(contoh: World) -> None:
