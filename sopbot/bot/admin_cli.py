@@ -1,15 +1,13 @@
 """Setting an agency up from the command line: the first admin, positions, invitations.
 
 `sopbot agency create`, `sopbot position add`, `sopbot admin add`, `sopbot invite`. Everything
-after the first admin can also be done in Telegram (/undang).
+after the first admin can also be done in Telegram (/undang). Plt/Plh: `bot/acting_cli.py`.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from typing import TextIO, TypeAlias
-from zoneinfo import ZoneInfo
 
 from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
@@ -17,7 +15,6 @@ from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
-from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
@@ -45,7 +42,6 @@ def add_commands(commands: Commands) -> None:
     _add_position_commands(commands)
     _add_admin_commands(commands)
     _add_member_commands(commands)
-    _add_acting_commands(commands)
     _add_invite_command(commands)
 
 
@@ -135,24 +131,6 @@ def _add_member_commands(commands: Commands) -> None:
     appoint.add_argument("member_id", type=int)
     appoint.add_argument("position", help="the position key")
     appoint.set_defaults(handler=_member_appoint)
-
-
-def _add_acting_commands(commands: Commands) -> None:
-    """`sopbot acting appoint|end` (Plt / Plh)."""
-    acting = commands.add_parser("acting", help="acting officials (Plt / Plh)")
-    acting_commands = acting.add_subparsers(title="acting commands", metavar="ACTING_COMMAND")
-    acting_add = acting_commands.add_parser("appoint", help="appoint a Plt or Plh from now")
-    acting_add.add_argument("agency", help="the agency key")
-    acting_add.add_argument("member_id", type=int, help="the acting person")
-    acting_add.add_argument("position", help="the position key they act for")
-    acting_add.add_argument("--kind", choices=["plt", "plh"], required=True)
-    acting_add.add_argument("--for-member", type=int, help="the absent holder (none: vacant post)")
-    acting_add.add_argument("--until", help="last day, YYYY-MM-DD (agency time); open if omitted")
-    acting_add.add_argument("--decree", help="the Surat Perintah number")
-    acting_add.set_defaults(handler=_acting_appoint)
-    acting_end = acting_commands.add_parser("end", help="end an acting appointment now")
-    acting_end.add_argument("acting_id", type=int)
-    acting_end.set_defaults(handler=_acting_end)
 
 
 def _add_invite_command(commands: Commands) -> None:
@@ -455,54 +433,6 @@ def _member_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, e
         return EXIT_PROBLEMS
     print(
         f"member {args.member_id} holds {args.position}; "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK
-
-
-def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    found = _member_position(args, settings, err)
-    if found is None:
-        return EXIT_PROBLEMS
-    procedures, agency, position_id = found
-    until = None
-    if args.until:
-        zone = ZoneInfo(agency.timezone)
-        last_day = dt.date.fromisoformat(args.until)
-        # The appointment covers the whole last day, in the agency's time.
-        until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
-    try:
-        outcome = OrganizationService(procedures).appoint_acting(
-            None,
-            member_id=args.member_id,
-            position_id=position_id,
-            kind=ActingKind(args.kind),
-            for_member_id=args.for_member,
-            valid_to=until,
-            decree=args.decree,
-        )
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"{ActingKind(args.kind).prefix} {args.position}: member {args.member_id} "
-        f"(appointment {outcome.result.acting_id}); "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK
-
-
-def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
-    try:
-        outcome = OrganizationService(procedures).end_acting(None, acting_id=args.acting_id)
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"appointment {args.acting_id} ended; "
         f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
         file=out,
     )

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from sopbot.engine.definition import DecisionAnswer
 from sopbot.engine.errors import DomainError
+from sopbot.handlers.acting import answer_plt_text
 from sopbot.handlers.common import (
     BotServices,
     Caller,
@@ -33,6 +34,7 @@ from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, Pressed, callback, decode
+from sopbot.services.acting_admin import FLOW_KIND as PLT_FLOW
 from sopbot.services.onboarding import MemberView
 from sopbot.services.pending import PendingInput
 
@@ -327,6 +329,9 @@ async def _answer_pending(
     member, services, language = caller.member, caller.services, caller.language
     if pending.kind.startswith("sop_"):
         await sop_answer_text(update, context, caller, pending, text)
+        return
+    if pending.kind == PLT_FLOW:
+        await answer_plt_text(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

@@ -39,6 +39,16 @@ class Action(StrEnum):
     SOP_DOCUMENT = "d"  # /sop: this installed version as a PDF
     SOP_REVIEW = "v"  # a button of an imported SOP's review: the draft, its turn, what
     SOP_PAGE = "g"  # /sop: another page of the agency's SOPs
+    # /plt (Plt/Plh): the flow's buttons carry its token and turn, the server checks them
+    PLT_NEW = "Pn"  # start appointing a Plt/Plh
+    PLT_PICK = "Pp"  # an answer of the appointment's current question
+    PLT_PAGE = "Pg"  # another page of the current question's choices
+    PLT_CANCEL = "Px"  # stop appointing
+    PLT_APPOINT = "Pa"  # "Tunjuk": appoint as answered
+    PLT_END = "Pe"  # "Akhiri" a term: asks to confirm
+    PLT_END_CONFIRM = "Pk"  # end the term now
+    PLT_END_KEEP = "Pc"  # do not end it after all
+    PLT_LIST_PAGE = "Pl"  # another page of the terms in office and scheduled
 
 
 @dataclass(frozen=True, slots=True)

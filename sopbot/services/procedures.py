@@ -20,7 +20,13 @@ from typing import Protocol
 from sopbot.engine.definition import Branch, SopDefinition, Together
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.errors import NotADecision, NotAllowed, UnknownSop
-from sopbot.engine.instance import Disposition, InstanceState, Transition
+from sopbot.engine.instance import (
+    Disposition,
+    EntityKind,
+    InstanceState,
+    Transition,
+    TransitionAction,
+)
 from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
@@ -345,15 +351,24 @@ class ProcedureService:
 
         Runs inside the caller's unit of work; returns how many instances changed.
         """
+        return self.reconcile_agency_moves(uow, agency_id, now, actor_id).instances
+
+    def reconcile_agency_moves(
+        self, uow: UnitOfWork, agency_id: int, now: dt.datetime, actor_id: int | None
+    ) -> Reconciled:
+        """`reconcile_agency`, saying also which open steps moved from whom to whom (what the
+        Plt/Plh term notices count)."""
         changed = 0
+        moves: list[WorkMoved] = []
         for instance_id in instance_lookup.running_in_agency(uow, agency_id):
             loaded = self.instances.load(uow, instance_id)
             routing = self._routing_of(uow, loaded.procedure, now)
             loaded.procedure.reconcile(at=now, routing=routing, actor_id=actor_id)
             if loaded.procedure.transitions:
+                moves.extend(_moves_of(loaded, loaded.procedure.transitions))
                 self._save(uow, loaded, now)
                 changed += 1
-        return changed
+        return Reconciled(changed, tuple(moves))
 
     def resend_open(self, member_id: int) -> int:
         """Send a member's open dispositions again (e.g. once their account is bound)."""
@@ -524,6 +539,66 @@ def _attached(
 ) -> DocumentAttached:
     instance = loaded.instance
     return DocumentAttached(instance.id, instance.title, loaded.number, document_id, duplicate)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkMoved:
+    """An open step that a reconcile gave to someone else: from the person whose disposition
+    it rerouted (None: nobody had it live, e.g. a vacant post), to the person who has it now
+    (None: nobody acts for the position, and the step waits vacant), for one position."""
+
+    instance_id: uuid.UUID
+    number: int
+    title: str
+    step_label: str
+    position_id: int
+    from_member_id: int | None
+    to_member_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What re-routing an agency's open work did: how many instances changed, and each move."""
+
+    instances: int
+    moves: tuple[WorkMoved, ...] = ()
+
+
+def _moves_of(loaded: LoadedInstance, transitions: Iterable[Transition]) -> list[WorkMoved]:
+    """The moves a reconcile's transitions make: each disposition rerouted, to its successor
+    or to nobody, and each disposition sent that succeeds none rerouted here."""
+    instance = loaded.instance
+    definition = loaded.procedure.definition
+    sent = [t.entity_id for t in transitions if _is_disposition(t, TransitionAction.SEND)]
+    rerouted = {t.entity_id for t in transitions if _is_disposition(t, TransitionAction.REROUTE)}
+    successors = {instance.disposition(d).handed_from_id: instance.disposition(d) for d in sent}
+
+    def move(disposition: Disposition, from_id: int | None, to_id: int | None) -> WorkMoved:
+        run = instance.run(disposition.step_run_id)
+        return WorkMoved(
+            instance.id,
+            loaded.number,
+            instance.title,
+            definition.step(run.step_number).label,
+            disposition.position_id,
+            from_id,
+            to_id,
+        )
+
+    moves = []
+    for disposition_id in sorted(rerouted, key=str):
+        old = instance.disposition(disposition_id)
+        new = successors.get(disposition_id)
+        moves.append(move(old, old.assignee_id, new.assignee_id if new else None))
+    for disposition_id in sent:
+        new = instance.disposition(disposition_id)
+        if new.handed_from_id not in rerouted:
+            moves.append(move(new, None, new.assignee_id))
+    return moves
+
+
+def _is_disposition(transition: Transition, action: TransitionAction) -> bool:
+    return transition.entity is EntityKind.DISPOSITION and transition.action is action
 
 
 @dataclass(frozen=True, slots=True)
