@@ -79,13 +79,13 @@ def read_moment(text: str, zone: str) -> WrittenMoment:
     try:
         day = parse_day(date_text)
     except WrittenDateError as exc:
-        problem = (
-            TermTimeProblem.NO_SUCH_DATE
-            if "does not exist" in str(exc)
-            else TermTimeProblem.UNREADABLE
-        )
+        if "does not exist" in str(exc):
+            raise TermTimeError(
+                TermTimeProblem.NO_SUCH_DATE,
+                f"the date in '{text}' does not exist; check the day and the month",
+            ) from exc
         raise TermTimeError(
-            problem,
+            TermTimeProblem.UNREADABLE,
             f"cannot read '{text}': write a date, or a date and a time, e.g. 2026-07-10, "
             "'2026-07-10 16:00' or '10 Juli 2026 16.00'",
         ) from exc

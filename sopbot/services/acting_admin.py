@@ -457,8 +457,8 @@ def _typed_answer(flow: Flow, text: str, zone: str, now: dt.datetime) -> Flow | 
         return replace(flow, start=term_start(moment, zone).isoformat(), stage=Stage.END)
     end = term_end(moment, zone)
     start = flow.starts_at or now
-    if end <= start:
-        return "end_not_after_start"
     if end <= now:
         return "end_passed"
+    if end <= start:
+        return "end_not_after_start"
     return replace(flow, end=end.isoformat(), stage=Stage.DECREE)

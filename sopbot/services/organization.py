@@ -324,12 +324,12 @@ class OrganizationService:
         _check_admin(uow, actor_id, member.agency_id)
         _check_term(uow, member, for_member_id, decree)
         start = valid_from or now
+        if valid_to is not None and valid_to <= now:
+            raise InvalidSetup("the appointment would end in the past", problem="end_passed")
         if valid_to is not None and valid_to <= start:
             raise InvalidSetup(
                 "the appointment must end after it starts", problem="end_not_after_start"
             )
-        if valid_to is not None and valid_to <= now:
-            raise InvalidSetup("the appointment would end in the past", problem="end_passed")
         acting_id = holdings.add_acting(
             uow,
             member_id=member_id,

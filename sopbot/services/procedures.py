@@ -31,7 +31,7 @@ from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
-from sopbot.storage import instance_lookup, members
+from sopbot.storage import instance_lookup, members, outbox
 from sopbot.storage.audit import record_transitions
 from sopbot.storage.calendars import CalendarStore
 from sopbot.storage.database import Database
@@ -370,15 +370,24 @@ class ProcedureService:
                 changed += 1
         return Reconciled(changed, tuple(moves))
 
-    def resend_open(self, member_id: int) -> int:
-        """Send a member's open dispositions again (e.g. once their account is bound)."""
+    def live_work(self, uow: UnitOfWork, member_id: int) -> set[uuid.UUID]:
+        """The ids of the member's live dispositions, in the caller's unit of work."""
+        return instance_lookup.live_dispositions_of(uow, member_id)
+
+    def send_again(
+        self, uow: UnitOfWork, member_id: int, dispositions: set[uuid.UUID], now: dt.datetime
+    ) -> int:
+        """Send the member those of `dispositions` that are still live, as new, in the caller's
+        unit of work: their messages never reached the member (written before the member had
+        a Telegram account), and those not delivered yet are superseded, so each reaches them
+        once. Returns how many were sent."""
+        outbox.supersede_unsent(uow, member_id, dispositions)
         count = 0
-        with self.database.unit_of_work() as uow:
-            for instance_id in instance_lookup.with_live_work_of(uow, member_id):
-                loaded = self.instances.load(uow, instance_id)
-                for disposition in loaded.instance.live_dispositions(member_id):
-                    if self.notices is not None:
-                        self.notices.resend(uow, loaded, disposition, self.runner.clock())
+        for instance_id in instance_lookup.with_live_work_of(uow, member_id):
+            loaded = self.instances.load(uow, instance_id)
+            for disposition in loaded.instance.live_dispositions(member_id):
+                if disposition.id in dispositions and self.notices is not None:
+                    self.notices.resend(uow, loaded, disposition, now)
                     count += 1
         return count
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 from sopbot.storage.models import OutboxRow
@@ -23,10 +23,12 @@ from sopbot.storage.unit_of_work import UnitOfWork
 _OUTBOX = table_of(OutboxRow)
 
 _ADD = PreparedWrite(insert(_OUTBOX))
-# The message an edit of a disposition changes: the first one queued for it.
+# The message an edit of a disposition changes: the last one queued for it. A disposition's
+# message is queued again only when the one before never reached its holder (written while
+# they had no Telegram account, see `supersede_unsent`): the last is the one they see.
 _FIRST_MESSAGES = PreparedQuery(
     lambda dispositions: (
-        select(_OUTBOX.c.disposition_id, func.min(_OUTBOX.c.id).label("id"))
+        select(_OUTBOX.c.disposition_id, func.max(_OUTBOX.c.id).label("id"))
         .where(_OUTBOX.c.disposition_id.in_(dispositions))
         .where(_OUTBOX.c.kind == MessageKind.MESSAGE.value)
         .group_by(_OUTBOX.c.disposition_id)
@@ -38,7 +40,7 @@ _FIRST_MESSAGES = PreparedQuery(
 def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
     """Queue the messages, in their order (the sender delivers a member's rows by id).
 
-    An edit refers to the first message queued for its disposition, in an earlier change or
+    An edit refers to the last message queued for its disposition, in an earlier change or
     earlier in these messages; an edit of a disposition that was never shown (e.g. rerouted
     in the change that sent it) is dropped: there is nothing to edit.
     """
@@ -81,7 +83,7 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
 def _first_messages(
     uow: UnitOfWork, dispositions: Collection[uuid.UUID | None]
 ) -> dict[uuid.UUID | None, int]:
-    """The id of the first message queued for each of the dispositions that has one."""
+    """The id of the last message queued for each of the dispositions that has one."""
     wanted = [d for d in dispositions if d is not None]
     if not wanted:
         return {}
@@ -102,3 +104,19 @@ def add_text(
     reported in turn when it cannot be delivered)."""
     payload: dict[str, Any] = {"text": text, "notice": True} if notice else {"text": text}
     add_messages(uow, [OutboxMessage(member_id, MessageKind.MESSAGE, payload, at)])
+
+
+def supersede_unsent(uow: UnitOfWork, member_id: int, dispositions: Collection[uuid.UUID]) -> None:
+    """The member's rows of these dispositions that were not sent yet (a disposition and its
+    documents written while the member had no Telegram account) will not be: they are sent
+    again, as new, now that the account is bound. A row a sender holds already is left to it
+    (it read the member without an account, and skips it)."""
+    if not dispositions:
+        return
+    uow.session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.member_id == member_id)
+        .where(_OUTBOX.c.disposition_id.in_(sorted(dispositions)))
+        .where(_OUTBOX.c.state == "pending")
+        .values(state="skipped", last_error="superseded: sent again once bound")
+    )
