@@ -63,7 +63,6 @@ _QUESTION_KEYS = {
     Stage.START: "plt.ask_start",
     Stage.END: "plt.ask_end",
     Stage.DECREE: "plt.ask_decree",
-    Stage.CONFIRM: "plt.summary",
 }
 
 
@@ -199,10 +198,11 @@ async def _tell_done(
     await remove_buttons(query, context)
     view = _term_view(done.term, done.timezone)
     text = caller.text(
-        key,
+        "plt.appointed_later" if done.starts_later and key == "plt.appointed" else key,
         term=_TEXTS.title(view, caller.language),
         person=escape(done.term.member_name),
         period=_TEXTS.period(view, caller.language),
+        start=_TEXTS.start(view, caller.language),
         count=quantity(done.instances_rerouted, caller.language),
     )
     await send_html(None, text, context=context, chat_id=_chat_id(update))
@@ -299,13 +299,15 @@ def _question(caller: Caller, view: FlowView) -> tuple[str, Keyboard]:
     """The flow's current question and its buttons."""
     flow = view.flow
     token, turn = flow.flow, flow.turn
-    zone = zone_label(view.timezone)
-    text = caller.text(
-        _QUESTION_KEYS[view.stage],
-        position=escape(view.position_name),
-        person=escape(view.member_name),
-        zone=zone,
-    )
+    if view.stage is Stage.CONFIRM:
+        text = _summary(caller, view)
+    else:
+        text = caller.text(
+            _QUESTION_KEYS[view.stage],
+            position=escape(view.position_name),
+            person=escape(view.member_name),
+            zone=zone_label(view.timezone),
+        )
     keyboard: Keyboard = [
         [Button(pick.name[:60], callback(Action.PLT_PICK, token, turn, pick.id))]
         for pick in view.choices
@@ -319,9 +321,7 @@ def _question(caller: Caller, view: FlowView) -> tuple[str, Keyboard]:
     extra = _stage_buttons(caller, view)
     if extra:
         keyboard.append(extra)
-    if view.stage is Stage.CONFIRM:
-        text = _summary(caller, view)
-    elif view.stage is Stage.POSITION and not view.choices:
+    if view.stage is Stage.POSITION and not view.choices:
         text = caller.text("plt.no_positions")
     elif view.stage is Stage.MEMBER and not view.choices:
         text = f"{text}\n{caller.text('plt.no_members')}"

@@ -157,6 +157,7 @@ class TermDone:
     timezone: str
     instances_rerouted: int
     replayed: bool
+    starts_later: bool = False  # appointed in advance: nothing moved yet
 
 
 class ActingAdmin:
@@ -374,7 +375,8 @@ class ActingAdmin:
             if listed is None or listed.agency_id != admin.agency_id:
                 raise NotFound("no such acting appointment", what="acting", acting_id=acting_id)
             zone = acting_terms.agency_timezone(uow, admin.agency_id)
-        return TermDone(listed, zone, instances, outcome.replayed)
+        later = listed.acting.valid_from > self.clock()
+        return TermDone(listed, zone, instances, outcome.replayed, starts_later=later)
 
 
 def _admin(uow: UnitOfWork, admin_id: int) -> Member:
