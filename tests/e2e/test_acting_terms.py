@@ -14,8 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
+from sopbot.bot.acting_sweep import TERMS_JOB_ID
+from sopbot.bot.app import build_bot
+from sopbot.bot.lifecycle import running
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure, world
+from sopbot.emulator import BotApiEmulator
 from sopbot.engine.library import SopLibrary
 from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Language, default_catalog
@@ -344,3 +348,57 @@ def _position(demo: World, role: str) -> int:
         found = agencies.position_by_key(uow, demo.agency_id, role)
         assert found is not None
         return found.id
+
+
+async def test_a_term_that_ended_while_the_bot_was_down_is_applied_at_start_up(
+    library: SopLibrary, database: Database, tmp_path: Path
+) -> None:
+    clock = ManualClock(AFTERNOON.astimezone(dt.UTC))
+    hour = 3600.0  # no sweep but the one at start-up
+    async with world(
+        library,
+        KESBANGPOL,
+        database=database,
+        documents_dir=tmp_path / "documents",
+        clock=clock,
+        acting_sweep_seconds=hour,
+    ) as demo:
+        assert demo.parts.reminders.scheduler.get_job(TERMS_JOB_ID) is not None
+        await start_procedure(demo)
+        plh = await join(demo, "Rina", "Kusuma")
+        sekretaris = demo.officials["sekretaris"]
+        services = demo.parts.services
+        organization = OrganizationService(services.procedures, clock=services.clock)
+        assert plh.member_id is not None
+        await asyncio.to_thread(
+            organization.appoint_acting,
+            None,
+            member_id=plh.member_id,
+            position_id=_position(demo, "sekretaris"),
+            kind=ActingKind.PLH,
+            for_member_id=sekretaris.member_id,
+            valid_to=AFTERNOON + dt.timedelta(minutes=2),
+        )
+        await settle(demo.emulator, demo.parts)
+        assert sekretaris.live_buttons() == []
+    clock.set(AFTERNOON + dt.timedelta(minutes=30))  # the term ended while the bot was down
+    assert sekretaris.member_id is not None
+    async with BotApiEmulator() as emulator:
+        parts = build_bot(
+            token=emulator.token,
+            database=database,
+            library=library,
+            documents_dir=tmp_path / "documents",
+            base_url=f"http://127.0.0.1:{emulator.port}",
+            clock=clock,
+            sender_idle_wait=0.2,
+            acting_sweep_seconds=hour,
+        )
+        async with running(parts):
+            procedures = parts.services.procedures
+            deadline = asyncio.get_running_loop().time() + 15
+            while not await asyncio.to_thread(procedures.inbox, sekretaris.member_id):
+                assert asyncio.get_running_loop().time() < deadline, "not applied at start-up"
+                await asyncio.sleep(0.05)
+    ((acting_id, _),) = actings(database)
+    assert audit_of(database, acting_id) == [("appoint", None), ("term_end", None)]
