@@ -77,5 +77,16 @@ async def test_the_command_menu_speaks_both_languages(library: SopLibrary, tmp_p
     assert (
         set(indonesian)
         == set(english)
-        == {"tugas", "mulai", "riwayat", "status", "undang", "kalender", "sop", "bahasa", "bantuan"}
+        == {
+            "tugas",
+            "mulai",
+            "riwayat",
+            "status",
+            "undang",
+            "kalender",
+            "sop",
+            "plt",
+            "bahasa",
+            "bantuan",
+        }
     )
