@@ -275,7 +275,7 @@ def _overview(caller: Caller, listing: TermListing, page: int) -> tuple[str, Key
     if pages > 1:
         keyboard.append(_page_row(caller, page, pages, lambda p: callback(Action.PLT_LIST_PAGE, p)))
     keyboard.append([Button(caller.text("plt.button_new"), callback(Action.PLT_NEW))])
-    lines.append(caller.text("plt.usage"))
+    lines.append(caller.text("plt.usage" if terms else "plt.usage_none"))
     return "\n".join(lines), keyboard
 
 

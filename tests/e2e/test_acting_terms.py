@@ -109,6 +109,7 @@ async def appoint_through_plt(
     seen: list[str] = []
     (overview,) = await admin.say("/plt")
     seen.append(overview.text or "")
+    buttons: list[list[str]] = [overview.button_list]
     steps: list[tuple[str, str | None]] = [
         (plain(T(Language.ID, "plt.button_new")), None),
         ("Sekretaris", None),
@@ -120,6 +121,7 @@ async def appoint_through_plt(
         await press(admin, button)
         (question,) = await admin.user.wait_for_bot_messages(1)
         seen.append(question.text or "")
+        buttons.append(question.button_list)
     if start is None:
         await press(admin, plain(T(Language.ID, "plt.button_now")))
         (question,) = await admin.user.wait_for_bot_messages(1)
@@ -134,10 +136,21 @@ async def appoint_through_plt(
     else:
         (summary,) = await admin.say(decree)
     seen.append(summary.text or "")
+    buttons.append(summary.button_list)
     await press(admin, plain(T(Language.ID, "plt.button_appoint")))
     (done,) = await admin.user.wait_for_bot_messages(1)
     seen.append(done.text or "")
     await settle(demo.emulator, demo.parts)
+    # The buttons each question showed: a list to pick from, then its own, then Batal.
+    assert buttons[0] == ["➕ Tunjuk Plt/Plh"]
+    assert buttons[1][-1] == "Batal"
+    assert "Sekretaris" in buttons[1]
+    assert plh.name in buttons[2]
+    assert sekretaris.name not in buttons[2]  # the holder does not stand in for themselves
+    assert len(buttons[2]) == len(demo.everyone()) + 2  # everyone else, the admin, Batal
+    assert buttons[3:6] == [["Plt", "Plh", "Batal"], [sekretaris.name, "Jabatan kosong", "Batal"],
+                            ["▶️ Sekarang", "Batal"]]  # fmt: skip
+    assert buttons[-1] == ["✅ Tunjuk", "Batal"]
     return seen
 
 
