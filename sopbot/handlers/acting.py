@@ -55,6 +55,8 @@ _REFUSALS = {
     "not_allowed": "status_report.not_admin",
     "unknown_member": "answer.unknown_member",
 }
+# Refusals of "Tunjuk" that asking for the end again mends.
+_END_AGAIN = ("end_passed", "end_not_after_start")
 _QUESTION_KEYS = {
     Stage.POSITION: "plt.pick_position",
     Stage.MEMBER: "plt.pick_member",
@@ -137,9 +139,7 @@ async def _flow_press(
             )
         return
     if pressed.action is Action.PLT_APPOINT:
-        key = CommandKey(f"plt:{admin_id}:{flow_id}", claim_of(context, update.update_id))
-        done = await in_thread(service.appoint, key, admin_id, flow_id, turn)
-        await _tell_done(update, context, caller, done, "plt.appointed")
+        await _appoint(update, context, caller, flow_id, turn)
         return
     picked = pressed.part(2)
     if picked is None:
@@ -147,6 +147,26 @@ async def _flow_press(
     view = await in_thread(service.pick, admin_id, flow_id, turn, picked)
     await _answered(update, context, remove=True)
     await _ask(update, context, caller, view)
+
+
+async def _appoint(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller, flow_id: str, turn: int
+) -> None:
+    """ "Tunjuk" (a double tap, under the same key, is answered as the first). An end that has
+    passed meanwhile is asked for again."""
+    service, admin_id = _service(caller), caller.member.id
+    key = CommandKey(f"plt:{admin_id}:{flow_id}:{turn}", claim_of(context, update.update_id))
+    try:
+        done = await in_thread(service.appoint, key, admin_id, flow_id, turn)
+    except DomainError as refusal:
+        if refusal.params.get("problem") not in _END_AGAIN:
+            raise
+        view = await in_thread(service.end_again, admin_id, flow_id)
+        await _answered(update, context, remove=True)
+        await send_html(None, _refusal(caller, refusal), context=context, chat_id=_chat_id(update))
+        await _ask(update, context, caller, view)
+        return
+    await _tell_done(update, context, caller, done, "plt.appointed")
 
 
 async def _end_press(

@@ -255,6 +255,21 @@ class ActingAdmin:
             self._keep(uow, admin_id, flow)
             return replace(self._view(uow, admin, flow), problem=problem)
 
+    def end_again(self, admin_id: int, flow_id: str) -> FlowView:
+        """Ask for the end again: "Tunjuk" was refused because the end given has passed by
+        now (the admin took a while), or no longer comes after the start."""
+        with self.database.unit_of_work() as uow:
+            admin = _admin(uow, admin_id)
+            question = question_of(uow, admin_id)
+            if question is None or question.kind != FLOW_KIND:
+                raise StaleFlow("no appointment in progress")
+            flow = Flow.of(question.payload)
+            if flow.flow != flow_id or flow.stage is not Stage.CONFIRM:
+                raise StaleFlow("not this appointment's summary")
+            flow = replace(flow, stage=Stage.END, turn=flow.turn + 1, end=None)
+            self._keep(uow, admin_id, flow)
+            return self._view(uow, admin, flow)
+
     def cancel(self, admin_id: int, flow_id: str) -> bool:
         """Drop the caller's appointment in progress; False when it was over already."""
         with self.database.unit_of_work() as uow:

@@ -100,7 +100,13 @@ async def press(admin: Official, text: str) -> None:
 
 
 async def appoint_through_plt(
-    demo: World, plh: Official, *, start: str | None, end: str, decree: str | None
+    demo: World,
+    plh: Official,
+    *,
+    start: str | None,
+    end: str,
+    decree: str | None,
+    confirm: bool = True,
 ) -> list[str]:
     """The admin appoints `plh` Plh of the Sekretaris, for the Sekretaris, with /plt; the
     texts of every question and answer the admin saw, in order."""
@@ -137,6 +143,8 @@ async def appoint_through_plt(
         (summary,) = await admin.say(decree)
     seen.append(summary.text or "")
     buttons.append(summary.button_list)
+    if not confirm:
+        return seen
     await press(admin, plain(T(Language.ID, "plt.button_appoint")))
     (done,) = await admin.user.wait_for_bot_messages(1)
     seen.append(done.text or "")
@@ -197,6 +205,32 @@ async def test_a_plh_for_one_afternoon_hands_the_work_back_at_its_end(
     ]
     ((acting_id, _),) = actings(database)
     assert audit_of(database, acting_id) == [("appoint", demo.admin.member_id), ("term_end", None)]
+
+
+async def test_an_end_that_passed_while_the_summary_was_read_is_asked_for_again(
+    office: tuple[World, ManualClock], database: Database
+) -> None:
+    demo, clock = office
+    admin = demo.admin
+    plh = await join(demo, "Rina", "Kusuma")
+    await appoint_through_plt(
+        demo, plh, start=None, end="2 Juli 2030 16.00", decree=None, confirm=False
+    )
+    clock.set(AFTERNOON + dt.timedelta(minutes=5))  # 16.03: the end has passed
+    await press(admin, plain(T(Language.ID, "plt.button_appoint")))
+    refused, question = await admin.user.wait_for_bot_messages(2)
+    assert refused.text == plain(T(Language.ID, "plt.problem_end_passed"))
+    assert (question.text or "").startswith("(6/7) Sampai kapan?")
+    assert actings(database) == []
+    (question,) = await admin.say("2 Juli 2030 17.00")
+    assert (question.text or "").startswith("(7/7)")
+    await press(admin, plain(T(Language.ID, "plt.button_skip")))
+    (summary,) = await admin.user.wait_for_bot_messages(1)
+    assert "Masa tugas: sekarang s.d. 2 Juli 2030 17.00 (WIB)" in (summary.text or "")
+    await press(admin, plain(T(Language.ID, "plt.button_appoint")))
+    (done,) = await admin.user.wait_for_bot_messages(1)
+    assert (done.text or "").startswith("✅ Plh. Sekretaris untuk")
+    assert len(actings(database)) == 1
 
 
 async def test_a_term_set_in_advance_starts_on_time(

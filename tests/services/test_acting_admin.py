@@ -21,7 +21,7 @@ from sopbot.services.acting_admin import (
     StaleFlow,
 )
 from sopbot.services.commands import CommandKey
-from sopbot.services.organization import OrganizationService
+from sopbot.services.organization import InvalidSetup, OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.pending_questions import question_of
@@ -171,3 +171,24 @@ def test_presses_that_do_not_belong_change_nothing(setup: Setup) -> None:
         service.end(CommandKey("plt-end:forged"), admin_id, their_term)
     assert service.cancel(admin_id, flow)
     assert not service.cancel(admin_id, flow)
+
+
+def test_an_end_that_passed_before_tunjuk_is_asked_for_again(setup: Setup) -> None:
+    service, admin_id = setup.admin, setup.admin_id
+    view = answer(setup, to_the_start(setup), "now")
+    view = service.typed(admin_id, view.flow.payload(), "6 Juli 2026 10.00")
+    view = answer(setup, view, "skip")
+    assert view.stage is Stage.CONFIRM
+    setup.clock.advance(hours=2)  # the admin came back at 11.00
+    key = CommandKey(f"plt:{admin_id}:{view.flow.flow}:{view.flow.turn}")
+    with pytest.raises(InvalidSetup) as passed:
+        service.appoint(key, admin_id, view.flow.flow, view.flow.turn)
+    assert passed.value.params["problem"] == "end_passed"
+    view = service.end_again(admin_id, view.flow.flow)
+    assert (view.stage, view.flow.end) == (Stage.END, None)
+    view = service.typed(admin_id, view.flow.payload(), "6 Juli 2026 16.00")
+    view = answer(setup, view, "skip")
+    key = CommandKey(f"plt:{admin_id}:{view.flow.flow}:{view.flow.turn}")
+    done = service.appoint(key, admin_id, view.flow.flow, view.flow.turn)
+    assert done.instances_rerouted == 1
+    assert [item.step_number for item in setup.procedures.inbox(setup.plh)] == [2]
