@@ -34,7 +34,7 @@ T = default_catalog().text
 WIB = ZoneInfo("Asia/Jakarta")
 # A Tuesday afternoon, far ahead of real time: no reminder fires by itself.
 AFTERNOON = dt.datetime(2030, 7, 2, 15, 58, tzinfo=WIB)
-SWEEP = 0.2  # seconds between term sweeps, so a test waits for one without a long pause
+SWEEP = 0.5  # seconds between term sweeps, so a test waits for one without a long pause
 
 
 def plain(text: str) -> str:
