@@ -26,7 +26,7 @@ _ADD = PreparedWrite(insert(_OUTBOX))
 # The message an edit of a disposition changes: the last one queued for it. A disposition's
 # message is queued again only when the one before never reached its holder (written while
 # they had no Telegram account, see `supersede_unsent`): the last is the one they see.
-_FIRST_MESSAGES = PreparedQuery(
+_LAST_MESSAGES = PreparedQuery(
     lambda dispositions: (
         select(_OUTBOX.c.disposition_id, func.max(_OUTBOX.c.id).label("id"))
         .where(_OUTBOX.c.disposition_id.in_(dispositions))
@@ -46,7 +46,7 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
     """
     messages = list(messages)
     edited = {m.disposition_id for m in messages if m.kind is MessageKind.EDIT}
-    shown = _first_messages(uow, edited)
+    shown = _last_messages(uow, edited)
     rows: list[dict[str, Any]] = []
     # Messages of dispositions queued here, not written yet: an edit of one needs its id.
     queued: set[uuid.UUID] = set()
@@ -58,7 +58,7 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
                 # Rare: shown and edited in one change. The rows so far go in, and the
                 # first messages of what they showed are looked up.
                 _write(uow, rows)
-                shown.update(_first_messages(uow, queued))
+                shown.update(_last_messages(uow, queued))
                 rows, queued = [], set()
             edits = shown.get(disposition_id)
             if edits is None:
@@ -80,14 +80,14 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
     _write(uow, rows)
 
 
-def _first_messages(
+def _last_messages(
     uow: UnitOfWork, dispositions: Collection[uuid.UUID | None]
 ) -> dict[uuid.UUID | None, int]:
     """The id of the last message queued for each of the dispositions that has one."""
     wanted = [d for d in dispositions if d is not None]
     if not wanted:
         return {}
-    rows = _FIRST_MESSAGES.rows(uow.session, {"dispositions": wanted})
+    rows = _LAST_MESSAGES.rows(uow.session, {"dispositions": wanted})
     return {row.disposition_id: row.id for row in rows}
 
 

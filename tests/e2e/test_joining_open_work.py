@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from sopbot.demo.officials import Official, settle
-from sopbot.demo.scenario import World, start_procedure
+from sopbot.demo.scenario import World, act, start_procedure
 from sopbot.services.organization import OrganizationService
 from sopbot.storage import agencies
 
@@ -94,3 +94,42 @@ async def test_a_member_made_before_they_had_telegram_gets_their_work_once_on_jo
     assert len(newcomer.live_buttons()) == 1
     # The message they got is the one closed when the step is done (not the one never sent).
     await do_the_step(demo, newcomer)
+
+
+async def test_the_documents_of_earlier_steps_reach_a_member_who_joins_later(
+    kesbangpol: World,
+) -> None:
+    demo = kesbangpol
+    await start_procedure(demo)
+    procedures = demo.parts.services.procedures
+    for step in (2, 3, 4):  # the Petugas uploads the collection format at step 4
+        for official in demo.everyone():
+            assert official.member_id is not None
+            items = await asyncio.to_thread(procedures.inbox, official.member_id)
+            if items and items[0].step_number == step:
+                await act(demo, official, step, items[0].round, {})
+                break
+    renval = demo.officials["kassubag_renval"]
+    assert any(m.document for m in renval.user.bot_messages())  # step 5 came with the file
+    organization = OrganizationService(procedures)
+    post = position_of(demo, "kassubag_renval")
+    assert renval.member_id is not None
+    await asyncio.to_thread(
+        organization.end_holding, None, member_id=renval.member_id, position_id=post
+    )
+    member = await asyncio.to_thread(
+        organization.add_member, agency_id=demo.agency_id, name="Wulan Pratiwi"
+    )
+    await asyncio.to_thread(organization.appoint, None, member_id=member, position_id=post)
+    await settle(demo.emulator, demo.parts)
+    token, _ = await asyncio.to_thread(
+        demo.parts.services.onboarding.invite, agency_id=demo.agency_id, member_id=member
+    )
+    newcomer = Official(demo.emulator.add_user("Wulan", "Pratiwi"), "Kassubag Renval")
+    await newcomer.say(f"/start {token}")
+    await settle(demo.emulator, demo.parts)
+    documents = [m.document for m in newcomer.user.bot_messages() if m.document]
+    assert len(documents) == 1
+    (disposition,) = dispositions_seen(newcomer)
+    assert "Langkah 5 dari 13" in disposition
+    assert len(newcomer.live_buttons()) == 1
