@@ -145,6 +145,8 @@ def test_presses_that_do_not_belong_change_nothing(setup: Setup) -> None:
     their_admin = organization.add_member(agency_id=other, name="Admin Lain", is_admin=True)
     view = service.begin(admin_id)
     flow, turn = view.flow.flow, view.flow.turn
+    typed = service.typed(admin_id, view.flow.payload(), "Sekretaris")  # typed, not tapped
+    assert (typed.stage, typed.problem, typed.flow.turn) == (Stage.POSITION, "use_buttons", turn)
     with pytest.raises(NotFound):  # another agency's position
         service.pick(admin_id, flow, turn, str(their_post))
     with pytest.raises(StaleFlow):  # a turn that is not this one
