@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from sopbot.bot.acting_cli import add_acting_commands
 from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
@@ -105,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_position_commands(commands)
     add_member_commands(commands)
+    add_acting_commands(commands)
     add_calendar_commands(commands)
     add_operator_commands(commands)
     add_audit_commands(commands)

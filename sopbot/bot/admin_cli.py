@@ -1,18 +1,16 @@
 """Setting an agency up from the command line: the first admin, Plt/Plh.
 
-`sopbot agency create`, `sopbot admin add`, `sopbot acting`. The positions are in
-`sopbot.bot.position_cli` (`sopbot position ...`), the people and invitations in
-`sopbot.bot.member_cli` (`sopbot member ...`, `sopbot invite ...`). Everything after the first
-admin can also be done in Telegram (/jabatan, /pegawai, /undang).
+`sopbot agency create`, `sopbot admin add`. The positions are in `sopbot.bot.position_cli`
+(`sopbot position ...`), the people and invitations in `sopbot.bot.member_cli` (`sopbot member
+...`, `sopbot invite ...`), Plt/Plh in `sopbot.bot.acting_cli` (`sopbot acting ...`). Everything
+after the first admin can also be done in Telegram (/jabatan, /pegawai, /plt, /undang).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import difflib
 from typing import TextIO, TypeAlias
-from zoneinfo import ZoneInfo
 
 from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
@@ -20,7 +18,6 @@ from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.agency_keys import is_agency_key
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
-from sopbot.engine.organization import ActingKind
 from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
 from sopbot.engine.yaml_nodes import closest
@@ -49,7 +46,6 @@ def add_commands(commands: Commands) -> None:
     """Add the set-up commands to the `sopbot` parser."""
     _add_agency_commands(commands)
     _add_admin_commands(commands)
-    _add_acting_commands(commands)
 
 
 def _add_agency_commands(commands: Commands) -> None:
@@ -121,24 +117,6 @@ def _add_admin_commands(commands: Commands) -> None:
     admin_revoke.add_argument("agency", help="the agency key")
     admin_revoke.add_argument("invitation_id", type=int, help="as `admin invitations` lists it")
     admin_revoke.set_defaults(handler=_admin_revoke)
-
-
-def _add_acting_commands(commands: Commands) -> None:
-    """`sopbot acting appoint|end` (Plt / Plh)."""
-    acting = commands.add_parser("acting", help="acting officials (Plt / Plh)")
-    acting_commands = acting.add_subparsers(title="acting commands", metavar="ACTING_COMMAND")
-    acting_add = acting_commands.add_parser("appoint", help="appoint a Plt or Plh from now")
-    acting_add.add_argument("agency", help="the agency key")
-    acting_add.add_argument("member_id", type=int, help="the acting person")
-    acting_add.add_argument("position", help="the position key they act for")
-    acting_add.add_argument("--kind", choices=["plt", "plh"], required=True)
-    acting_add.add_argument("--for-member", type=int, help="the absent holder (none: vacant post)")
-    acting_add.add_argument("--until", help="last day, YYYY-MM-DD (agency time); open if omitted")
-    acting_add.add_argument("--decree", help="the Surat Perintah number")
-    acting_add.set_defaults(handler=_acting_appoint)
-    acting_end = acting_commands.add_parser("end", help="end an acting appointment now")
-    acting_end.add_argument("acting_id", type=int)
-    acting_end.set_defaults(handler=_acting_end)
 
 
 def _services(settings: Settings) -> tuple[Database, ProcedureService]:
@@ -402,51 +380,3 @@ def _member_position(
         print(f"no position {args.position} in agency {args.agency}", file=err)
         return None
     return procedures, agency, position_id
-
-
-def _acting_appoint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    found = _member_position(args, settings, err)
-    if found is None:
-        return EXIT_PROBLEMS
-    procedures, agency, position_id = found
-    until = None
-    if args.until:
-        zone = ZoneInfo(agency.timezone)
-        last_day = dt.date.fromisoformat(args.until)
-        # The appointment covers the whole last day, in the agency's time.
-        until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
-    try:
-        outcome = OrganizationService(procedures).appoint_acting(
-            None,
-            member_id=args.member_id,
-            position_id=position_id,
-            kind=ActingKind(args.kind),
-            for_member_id=args.for_member,
-            valid_to=until,
-            decree=args.decree,
-        )
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"{ActingKind(args.kind).prefix} {args.position}: member {args.member_id} "
-        f"(appointment {outcome.result.acting_id}); "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK
-
-
-def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
-    try:
-        outcome = OrganizationService(procedures).end_acting(None, acting_id=args.acting_id)
-    except DomainError as exc:
-        print(f"cannot: {exc}", file=err)
-        return EXIT_PROBLEMS
-    print(
-        f"appointment {args.acting_id} ended; "
-        f"{outcome.result.instances_rerouted} running procedure(s) re-routed",
-        file=out,
-    )
-    return EXIT_OK

@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from sopbot.bot.acting_sweep import SWEEP_SECONDS, ActingTermsJob
 from sopbot.bot.audit_anchor import AuditAnchorJob
 from sopbot.bot.bot_api_request import AiohttpRequest
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
@@ -34,6 +35,7 @@ from sopbot.delivery.sender import OutboxSender
 from sopbot.delivery.telegram_errors import is_transient
 from sopbot.engine.library import DefinitionSource
 from sopbot.handlers import (
+    acting,
     calendar,
     dispositions,
     inbound_limit,
@@ -62,6 +64,7 @@ from sopbot.handlers.common import (
 from sopbot.handlers.inbound_limit import InboundLimits
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
+from sopbot.services.acting_terms import ActingTerms
 from sopbot.services.alerts import AlertService
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.services.commands import utc_now
@@ -90,6 +93,7 @@ COMMANDS = (
     "pindah",
     "jabatan",
     "pegawai",
+    "plt",
     "bahasa",
     "bantuan",
 )
@@ -149,9 +153,11 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     flood: FloodLimits | None = None,
     inbound: InboundLimits | None = None,
     audit_anchor_file: Path | None = None,
+    acting_sweep_seconds: float = SWEEP_SECONDS,
 ) -> BotParts:
     """Wire the services and the Application (not started); with `audit_anchor_file`, the
-    audit trail is anchored daily to the admins and to that file."""
+    audit trail is anchored daily to the admins and to that file; Plt/Plh terms are applied
+    every `acting_sweep_seconds` and at start-up."""
     install_token_redaction(token)
     quiet_http_logs()
     base = base_url.rstrip("/")
@@ -197,9 +203,23 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         anchors = AuditAnchorService(database, audit_anchor_file, clock=clock)
         audit_anchor = AuditAnchorJob(anchors, wake_sender=sender.wake)
     application.bot_data["sopbot.audit_anchor"] = audit_anchor
+    application.bot_data["sopbot.acting_terms"] = ActingTermsJob(
+        ActingTerms(procedures, clock=clock),
+        every_seconds=acting_sweep_seconds,
+        wake_sender=sender.wake,
+    )
     install(application, services)
     inbound_limit.register(application, inbound)
-    for feature in (onboarding, starting, dispositions, uploads, reports, calendar, sop_admin):
+    for feature in (
+        onboarding,
+        starting,
+        dispositions,
+        uploads,
+        reports,
+        calendar,
+        sop_admin,
+        acting,
+    ):
         feature.register(application)
     procedure_admin.register(application)
     positions.register(application)  # /jabatan
@@ -256,6 +276,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     audit_anchor: AuditAnchorJob | None = application.bot_data["sopbot.audit_anchor"]
     if audit_anchor is not None:
         audit_anchor.schedule(reminders.scheduler)  # one scheduler for every timed job
+    application.bot_data["sopbot.acting_terms"].schedule(reminders.scheduler)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

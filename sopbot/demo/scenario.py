@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from sopbot.bot.acting_sweep import SWEEP_SECONDS
 from sopbot.bot.app import BotParts, build_bot
 from sopbot.bot.lifecycle import running
 from sopbot.bot.runner import sync_at_start_up
@@ -96,13 +97,14 @@ async def world(  # noqa: PLR0913 - what a test may change in the world, keyword
     audit_anchor_file: Path | None = None,
     flood: FloodLimits | None = None,
     catalog_check_seconds: float = DEFAULT_CHECK_SECONDS,
+    acting_sweep_seconds: float = SWEEP_SECONDS,
 ) -> AsyncIterator[World]:
     """Start the emulator and the bot, set the agency up and enrol one official per role
     (`holders` officials, each in a position of their own, on a step every holder does).
 
     The folder is synced into the database's SOP catalog first, as `sopbot run` does, and the
     bot starts procedures from the catalog (`catalog_check_seconds`: how often it looks for
-    a change)."""
+    a change; `acting_sweep_seconds`: how often Plt/Plh terms that have passed are applied)."""
     if library.get(sop_id) is None:
         raise KeyError(sop_id)
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as scratch:
@@ -133,6 +135,7 @@ async def world(  # noqa: PLR0913 - what a test may change in the world, keyword
                 # test passes Telegram's own here: the others need not wait a second a reply.
                 flood=flood or SIMULATED_FLOOD,
                 audit_anchor_file=audit_anchor_file,
+                acting_sweep_seconds=acting_sweep_seconds,
             )
             async with running(parts):
                 yield await _enrol(emulator, parts, definition, holders)

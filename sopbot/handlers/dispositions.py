@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from sopbot.engine.definition import DecisionAnswer
 from sopbot.engine.errors import DomainError
 from sopbot.handlers import procedure_admin
+from sopbot.handlers.acting import answer_plt_text
 from sopbot.handlers.common import (
     BotServices,
     Caller,
@@ -39,6 +40,7 @@ from sopbot.handlers.starting import answer_start_input
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, Pressed, callback, decode
+from sopbot.services.acting_admin import FLOW_KIND as PLT_FLOW
 from sopbot.services.agency_setup import OPERATOR_QUESTIONS
 from sopbot.services.onboarding import MemberView
 from sopbot.services.pending import PendingInput
@@ -347,6 +349,9 @@ async def _answer_pending(
         return
     if pending.kind == ROSTER_QUESTION:
         await roster_answer_text(update, context, caller, pending)
+        return
+    if pending.kind == PLT_FLOW:
+        await answer_plt_text(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

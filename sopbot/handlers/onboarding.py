@@ -82,10 +82,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except WrongAccount:
         await send_html(message, t(language, "roster.wrong_account"), context=context)
         return
-    member_id = outcome.result.member_id
-    await _welcome(update, context, member_id)
-    if not outcome.replayed:
-        await in_thread(services.procedures.resend_open, member_id)
+    # The accept sent the member's open work, each disposition once, in its transaction.
+    await _welcome(update, context, outcome.result.member_id)
     wake_sender(context)
 
 

@@ -80,6 +80,16 @@ class Action(StrEnum):
     CALENDAR_PERIOD_ASK = "Kh"  # /kalender jam: remove this period? (its first day)
     CALENDAR_PERIOD_REMOVE = "Kx"  # confirmed: remove the period that starts on this day
     ROSTER = "R"  # a roster import's preview: the roster, its turn, what (page, create, cancel)
+    # /plt (Plt/Plh): the flow's buttons carry its token and turn, the server checks them
+    PLT_NEW = "Pn"  # start appointing a Plt/Plh
+    PLT_PICK = "Pp"  # an answer of the appointment's current question
+    PLT_PAGE = "Pg"  # another page of the current question's choices
+    PLT_CANCEL = "Px"  # stop appointing
+    PLT_APPOINT = "Pa"  # "Tunjuk": appoint as answered
+    PLT_END = "Pe"  # "Akhiri" a term: asks to confirm
+    PLT_END_CONFIRM = "Pk"  # end the term now
+    PLT_END_KEEP = "Pc"  # do not end it after all
+    PLT_LIST_PAGE = "Pl"  # another page of the terms in office and scheduled
 
 
 @dataclass(frozen=True, slots=True)

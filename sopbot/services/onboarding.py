@@ -171,10 +171,15 @@ class OnboardingService:
             invitation = _open_invitation(uow, token, now)
             _refuse_another_account(uow, invitation, joiner)
             member_id = _member_of(uow, invitation, joiner, now)
+            # Work given to a member made before they had Telegram (by an admin, a roster)
+            # never reached them: it is sent again below, once.
+            unseen = self.procedures.live_work(uow, member_id)
             _take_up_the_position(uow, invitation, member_id, now)
             _use_up(uow, invitation, member_id, now)
-            # Work that waited for this position (or this person) reaches them now.
+            # Work that waited for this position (or this person) reaches them now: the
+            # dispositions the reconcile sends, and those they never saw, each once.
             self.procedures.reconcile_agency(uow, invitation.agency_id, now, member_id)
+            self.procedures.send_again(uow, member_id, unseen, now)
             return InvitationAccepted(member_id)
 
         return self.runner.run(key, "accept_invitation", work, InvitationAccepted)

@@ -7,19 +7,24 @@ agency's running procedures in the same transaction, so work follows the positio
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sopbot.engine.errors import DomainError, NotFound, UnknownMember
+from sopbot.engine.errors import DomainError, NotAllowed, NotFound, UnknownMember
 from sopbot.engine.organization import ActingKind
 from sopbot.engine.working_calendar import DayRule
-from sopbot.services.commands import Clock, CommandRunner, Outcome, utc_now
-from sopbot.services.procedures import ProcedureService
-from sopbot.storage import agencies, holdings, members
+from sopbot.messaging.acting_notices import TermChange, TermTexts
+from sopbot.services.acting_terms import record_term, tell
+from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
+from sopbot.services.procedures import ProcedureService, Reconciled
+from sopbot.storage import acting_terms, agencies, holdings, members
 from sopbot.storage.audit import record_change
+from sopbot.storage.holdings import StoredActing
 from sopbot.storage.members import Member
 from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
+
+DECREE_LIMIT = 200  # characters of a Surat Perintah's number (its column)
 
 
 class InvalidSetup(DomainError):
@@ -93,6 +98,7 @@ class OrganizationService:
     def __init__(self, procedures: ProcedureService, *, clock: Clock = utc_now) -> None:
         self.procedures = procedures
         self.runner = CommandRunner(procedures.database, clock)
+        self.texts = TermTexts()
 
     def create_agency(
         self, *, key: str, name: str, timezone: str, day_rule: DayRule = DayRule.WORKING_TIME
@@ -262,87 +268,166 @@ class OrganizationService:
 
         return self.runner.run(key, "end_holding", work, HoldingEnded)
 
-    def appoint_acting(
+    def appoint_acting(  # noqa: PLR0913 - the term's fields, keyword-only
         self,
-        key: str | None,
+        key: CommandKey | str | None,
         *,
         member_id: int,
         position_id: int,
         kind: ActingKind,
         for_member_id: int | None,
+        valid_from: dt.datetime | None = None,
         valid_to: dt.datetime | None = None,
         decree: str | None = None,
         actor_id: int | None = None,
     ) -> Outcome[ActingAppointed]:
-        """A Plt/Plh acts for the position (for an absent holder, or the vacant post)."""
+        """A Plt/Plh acts for the position (for an absent holder, or the vacant post) from
+        `valid_from` (default: now) until `valid_to` (None: until ended). A term that starts
+        now re-routes open work at once; one set in advance moves nothing until it starts
+        (the term sweep, `services.acting_terms`). With `actor_id` (an admin in Telegram), the
+        actor must be an admin of the position's agency."""
 
         def work(uow: UnitOfWork, now: dt.datetime) -> ActingAppointed:
-            member = _member(uow, member_id)
-            _position_of(uow, member.agency_id, position_id)
-            if valid_to is not None and valid_to <= now:
-                raise InvalidSetup("the appointment must end after it starts")
-            acting_id = holdings.add_acting(
+            return self.appoint_acting_in(
                 uow,
+                now,
                 member_id=member_id,
                 position_id=position_id,
                 kind=kind,
                 for_member_id=for_member_id,
-                valid_from=now,
+                valid_from=valid_from,
                 valid_to=valid_to,
                 decree=decree,
-            )
-            record_change(
-                uow,
-                at=now,
-                agency_id=member.agency_id,
                 actor_id=actor_id,
-                entity="acting",
-                entity_id=acting_id,
-                action="appoint",
-                before=None,
-                after="acting",
-                detail={
-                    "member_id": member_id,
-                    "kind": kind.value,
-                    "position_id": position_id,
-                    "for_member_id": for_member_id,
-                },
             )
-            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return ActingAppointed(acting_id, moved)
 
         return self.runner.run(key, "appoint_acting", work, ActingAppointed)
 
+    def appoint_acting_in(  # noqa: PLR0913 - the term's fields, keyword-only
+        self,
+        uow: UnitOfWork,
+        now: dt.datetime,
+        *,
+        member_id: int,
+        position_id: int,
+        kind: ActingKind,
+        for_member_id: int | None,
+        valid_from: dt.datetime | None,
+        valid_to: dt.datetime | None,
+        decree: str | None,
+        actor_id: int | None,
+    ) -> ActingAppointed:
+        """`appoint_acting` inside the caller's unit of work (the /plt flow clears its question
+        in the same transaction)."""
+        member = _member(uow, member_id)
+        _position_of(uow, member.agency_id, position_id)
+        _check_admin(uow, actor_id, member.agency_id)
+        _check_term(uow, member, for_member_id, decree)
+        start = valid_from or now
+        if valid_to is not None and valid_to <= now:
+            raise InvalidSetup("the appointment would end in the past", problem="end_passed")
+        if valid_to is not None and valid_to <= start:
+            raise InvalidSetup(
+                "the appointment must end after it starts", problem="end_not_after_start"
+            )
+        acting_id = holdings.add_acting(
+            uow,
+            member_id=member_id,
+            position_id=position_id,
+            kind=kind,
+            for_member_id=for_member_id,
+            valid_from=start,
+            valid_to=valid_to,
+            decree=decree,
+        )
+        record_change(
+            uow,
+            at=now,
+            agency_id=member.agency_id,
+            actor_id=actor_id,
+            entity="acting",
+            entity_id=acting_id,
+            action="appoint",
+            before=None,
+            after="acting" if start <= now else "scheduled",
+            detail={
+                "member_id": member_id,
+                "kind": kind.value,
+                "position_id": position_id,
+                "for_member_id": for_member_id,
+                "valid_from": start.isoformat(),
+                "valid_to": valid_to.isoformat() if valid_to else None,
+                "decree": decree,
+            },
+        )
+        reconciled = Reconciled(0)
+        if start <= now:  # applied now; a later start is the sweep's
+            acting_terms.mark_applied(uow, acting_id, start_at=now)
+            reconciled = self.procedures.reconcile_agency_moves(
+                uow, member.agency_id, now, actor_id
+            )
+        term = _acting(uow, acting_id)
+        change = TermChange.APPOINTED_NOW if start <= now else TermChange.APPOINTED
+        tell(uow, self.texts, term, change, reconciled.moves, now)
+        return ActingAppointed(acting_id, reconciled.instances)
+
     def end_acting(
-        self, key: str | None, *, acting_id: int, actor_id: int | None = None
+        self,
+        key: CommandKey | str | None,
+        *,
+        acting_id: int,
+        actor_id: int | None = None,
+        agency_id: int | None = None,
     ) -> Outcome[ActingEnded]:
-        """The Plt/Plh's appointment ends now; open work goes back to the holder."""
+        """The Plt/Plh's term ends now; open work goes back to the holder (or waits for an
+        official, when the post is vacant). A term that had not started is called off. With
+        `agency_id`, the term must be that agency's; with `actor_id`, the actor must be one of
+        its admins."""
 
         def work(uow: UnitOfWork, now: dt.datetime) -> ActingEnded:
-            acting = holdings.acting(uow, acting_id)
-            if acting is None:
-                raise NotFound(
-                    "no such acting appointment", what="acting_appointment", acting_id=acting_id
-                )
-            if acting.valid_to is not None and acting.valid_to <= now:
-                raise InvalidSetup("the appointment has ended already", acting_id=acting_id)
-            holdings.end_acting(uow, acting_id, now)
-            member = _member(uow, acting.member_id)
-            record_change(
-                uow,
-                at=now,
-                agency_id=member.agency_id,
-                actor_id=actor_id,
-                entity="acting",
-                entity_id=acting_id,
-                action="end",
-                before="acting",
-                after="ended",
+            return self.end_acting_in(
+                uow, now, acting_id=acting_id, actor_id=actor_id, agency_id=agency_id
             )
-            moved = self.procedures.reconcile_agency(uow, member.agency_id, now, actor_id)
-            return ActingEnded(moved)
 
         return self.runner.run(key, "end_acting", work, ActingEnded)
+
+    def end_acting_in(
+        self,
+        uow: UnitOfWork,
+        now: dt.datetime,
+        *,
+        acting_id: int,
+        actor_id: int | None,
+        agency_id: int | None,
+    ) -> ActingEnded:
+        """`end_acting` inside the caller's unit of work."""
+        acting = holdings.acting(uow, acting_id)
+        member = _member(uow, acting.member_id) if acting is not None else None
+        if acting is None or member is None or agency_id not in (None, member.agency_id):
+            raise NotFound(
+                "no such acting appointment", what="acting_appointment", acting_id=acting_id
+            )
+        _check_admin(uow, actor_id, member.agency_id)
+        if acting.valid_to is not None and acting.valid_to <= now:
+            raise InvalidSetup(
+                "the appointment has ended already", acting_id=acting_id, problem="ended"
+            )
+        before_start = acting.valid_from > now
+        holdings.end_acting(uow, acting_id, now)
+        # Applied now: the sweep must not apply this end again, nor a start that never was.
+        acting_terms.mark_applied(
+            uow, acting_id, end_at=now, start_at=now if before_start else None
+        )
+        reconciled = Reconciled(0)
+        if not before_start:
+            reconciled = self.procedures.reconcile_agency_moves(
+                uow, member.agency_id, now, actor_id
+            )
+        ended = replace(acting, valid_to=now)
+        record_term(uow, member.agency_id, ended, "end", actor_id, now, reconciled.moves)
+        change = TermChange.CALLED_OFF if before_start else TermChange.ENDED_EARLY
+        tell(uow, self.texts, ended, change, reconciled.moves, now)
+        return ActingEnded(reconciled.instances)
 
 
 def _created(
@@ -366,6 +451,45 @@ def _created(
         after="active",
         detail=detail,
     )
+
+
+def _acting(uow: UnitOfWork, acting_id: int) -> StoredActing:
+    """A term stored in this transaction."""
+    term = holdings.acting(uow, acting_id)
+    assert term is not None  # noqa: S101 - stored by the caller
+    return term
+
+
+def _check_admin(uow: UnitOfWork, actor_id: int | None, agency_id: int) -> None:
+    """An admin acting from Telegram must be an admin of the agency concerned (a command
+    from the server's command line has no actor and needs none)."""
+    if actor_id is None:
+        return
+    actor = members.member(uow, actor_id)
+    if (
+        actor is None
+        or actor.agency_id != agency_id
+        or not actor.is_admin
+        or actor.deactivated_at is not None
+    ):
+        raise NotAllowed("only the agency's admins appoint and end Plt/Plh", member_id=actor_id)
+
+
+def _check_term(
+    uow: UnitOfWork, member: Member, for_member_id: int | None, decree: str | None
+) -> None:
+    """The acting official is an active member; the absent holder, if any, is another member
+    of the same agency; the decree's number fits its column."""
+    if member.deactivated_at is not None:
+        raise UnknownMember("the member was deactivated", member_id=member.id)
+    if for_member_id is not None:
+        if for_member_id == member.id:
+            raise InvalidSetup("a member cannot act for themselves", problem="acts_for_self")
+        absent = members.member(uow, for_member_id)
+        if absent is None or absent.agency_id != member.agency_id:
+            raise UnknownMember("no such member in this agency", member_id=for_member_id)
+    if decree is not None and len(decree) > DECREE_LIMIT:
+        raise InvalidSetup("the decree number is too long", problem="decree_too_long")
 
 
 def _member(uow: UnitOfWork, member_id: int) -> Member:

@@ -26,12 +26,18 @@ from sopbot.engine.errors import (
     NotServingRole,
     UnknownSop,
 )
-from sopbot.engine.instance import Disposition, InstanceState, Transition
+from sopbot.engine.instance import (
+    Disposition,
+    EntityKind,
+    InstanceState,
+    Transition,
+    TransitionAction,
+)
 from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
-from sopbot.storage import instance_lookup, members
+from sopbot.storage import instance_lookup, members, outbox
 from sopbot.storage.audit import record_transitions
 from sopbot.storage.calendars import CalendarStore
 from sopbot.storage.database import Database
@@ -403,25 +409,49 @@ class ProcedureService:
 
         Runs inside the caller's unit of work; returns how many instances changed.
         """
+        return self.reconcile_agency_moves(uow, agency_id, now, actor_id, gone=gone).instances
+
+    def reconcile_agency_moves(
+        self,
+        uow: UnitOfWork,
+        agency_id: int,
+        now: dt.datetime,
+        actor_id: int | None,
+        *,
+        gone: frozenset[int] = frozenset(),
+    ) -> Reconciled:
+        """`reconcile_agency`, saying also which open steps moved from whom to whom (what the
+        Plt/Plh term notices count)."""
         changed = 0
+        moves: list[WorkMoved] = []
         for instance_id in instance_lookup.running_in_agency(uow, agency_id):
             loaded = self.instances.load(uow, instance_id)
             routing = self._routing_of(uow, loaded.procedure, now)
             loaded.procedure.reconcile(at=now, routing=routing, actor_id=actor_id, gone=gone)
             if loaded.procedure.transitions:
+                moves.extend(_moves_of(loaded, loaded.procedure.transitions))
                 self._save(uow, loaded, now)
                 changed += 1
-        return changed
+        return Reconciled(changed, tuple(moves))
 
-    def resend_open(self, member_id: int) -> int:
-        """Send a member's open dispositions again (e.g. once their account is bound)."""
+    def live_work(self, uow: UnitOfWork, member_id: int) -> set[uuid.UUID]:
+        """The ids of the member's live dispositions, in the caller's unit of work."""
+        return instance_lookup.live_dispositions_of(uow, member_id)
+
+    def send_again(
+        self, uow: UnitOfWork, member_id: int, dispositions: set[uuid.UUID], now: dt.datetime
+    ) -> int:
+        """Send the member those of `dispositions` that are still live, as new, in the caller's
+        unit of work: their messages never reached the member (written before the member had
+        a Telegram account), and those not delivered yet are superseded, so each reaches them
+        once. Returns how many were sent."""
+        outbox.supersede_unsent(uow, member_id, dispositions)
         count = 0
-        with self.database.unit_of_work() as uow:
-            for instance_id in instance_lookup.with_live_work_of(uow, member_id):
-                loaded = self.instances.load(uow, instance_id)
-                for disposition in loaded.instance.live_dispositions(member_id):
-                    if self.notices is not None:
-                        self.notices.resend(uow, loaded, disposition, self.runner.clock())
+        for instance_id in instance_lookup.with_live_work_of(uow, member_id):
+            loaded = self.instances.load(uow, instance_id)
+            for disposition in loaded.instance.live_dispositions(member_id):
+                if disposition.id in dispositions and self.notices is not None:
+                    self.notices.resend(uow, loaded, disposition, now)
                     count += 1
         return count
 
@@ -603,6 +633,66 @@ def _attached(
 ) -> DocumentAttached:
     instance = loaded.instance
     return DocumentAttached(instance.id, instance.title, loaded.number, document_id, duplicate)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkMoved:
+    """An open step that a reconcile gave to someone else: from the person whose disposition
+    it rerouted (None: nobody had it live, e.g. a vacant post), to the person who has it now
+    (None: nobody acts for the position, and the step waits vacant), for one position."""
+
+    instance_id: uuid.UUID
+    number: int
+    title: str
+    step_label: str
+    position_id: int
+    from_member_id: int | None
+    to_member_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What re-routing an agency's open work did: how many instances changed, and each move."""
+
+    instances: int
+    moves: tuple[WorkMoved, ...] = ()
+
+
+def _moves_of(loaded: LoadedInstance, transitions: Iterable[Transition]) -> list[WorkMoved]:
+    """The moves a reconcile's transitions make: each disposition rerouted, to its successor
+    or to nobody, and each disposition sent that succeeds none rerouted here."""
+    instance = loaded.instance
+    definition = loaded.procedure.definition
+    sent = [t.entity_id for t in transitions if _is_disposition(t, TransitionAction.SEND)]
+    rerouted = {t.entity_id for t in transitions if _is_disposition(t, TransitionAction.REROUTE)}
+    successors = {instance.disposition(d).handed_from_id: instance.disposition(d) for d in sent}
+
+    def move(disposition: Disposition, from_id: int | None, to_id: int | None) -> WorkMoved:
+        run = instance.run(disposition.step_run_id)
+        return WorkMoved(
+            instance.id,
+            loaded.number,
+            instance.title,
+            definition.step(run.step_number).label,
+            disposition.position_id,
+            from_id,
+            to_id,
+        )
+
+    moves = []
+    for disposition_id in sorted(rerouted, key=str):
+        old = instance.disposition(disposition_id)
+        new = successors.get(disposition_id)
+        moves.append(move(old, old.assignee_id, new.assignee_id if new else None))
+    for disposition_id in sent:
+        new = instance.disposition(disposition_id)
+        if new.handed_from_id not in rerouted:
+            moves.append(move(new, None, new.assignee_id))
+    return moves
+
+
+def _is_disposition(transition: Transition, action: TransitionAction) -> bool:
+    return transition.entity is EntityKind.DISPOSITION and transition.action is action
 
 
 @dataclass(frozen=True, slots=True)

@@ -554,8 +554,8 @@ class SopImportService:
         """ "Pasang": install the previewed definition as its SOP's new version, add the chosen
         role mappings, write the audit row and close the draft, in one transaction.
 
-        Keyed by the draft, the presser and the preview's turn, and every check is made inside the keyed
-        command, so a second press answers as the first did (its result, or its refusal);
+        Keyed by the draft, the presser and the preview's turn, and every check is made inside
+        the keyed command, so a second press answers as the first did (its result, or its refusal);
         a refusal is stored for that turn only, and the preview shown again is a new turn.
         CatalogMovedOn when another version of the SOP was installed since the preview."""
         admin = self._admin(member_id)

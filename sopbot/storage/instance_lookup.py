@@ -37,6 +37,17 @@ def with_live_work_of(uow: UnitOfWork, member_id: int) -> list[uuid.UUID]:
     )
 
 
+def live_dispositions_of(uow: UnitOfWork, member_id: int) -> set[uuid.UUID]:
+    """The ids of the dispositions that wait for the member."""
+    return set(
+        uow.session.exec(
+            select(DispositionRow.id)
+            .where(DispositionRow.assignee_id == member_id)
+            .where(col(DispositionRow.state).in_([s.value for s in LIVE_DISPOSITION_STATES]))
+        ).all()
+    )
+
+
 def attached_with_content(
     uow: UnitOfWork, disposition_id: uuid.UUID, sha256: str
 ) -> uuid.UUID | None:

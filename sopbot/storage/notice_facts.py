@@ -75,6 +75,8 @@ _FILES_SENT = PreparedQuery(
         .where(_OUTBOX.c.disposition_id.in_(dispositions))
         .where(_OUTBOX.c.member_id.in_(members))
         .where(_OUTBOX.c.kind == "document")
+        # A file never delivered (its holder had no Telegram account yet) was not sent.
+        .where(_OUTBOX.c.state != "skipped")
     ),
     lists={"dispositions": _OUTBOX.c.disposition_id, "members": _OUTBOX.c.member_id},
 )

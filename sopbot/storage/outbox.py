@@ -24,10 +24,12 @@ from sopbot.storage.unit_of_work import UnitOfWork
 _OUTBOX = table_of(OutboxRow)
 
 _ADD = PreparedWrite(insert(_OUTBOX))
-# The message an edit of a disposition changes: the first one queued for it.
-_FIRST_MESSAGES = PreparedQuery(
+# The message an edit of a disposition changes: the last one queued for it. A disposition's
+# message is queued again only when the one before never reached its holder (written while
+# they had no Telegram account, see `supersede_unsent`): the last is the one they see.
+_LAST_MESSAGES = PreparedQuery(
     lambda dispositions: (
-        select(_OUTBOX.c.disposition_id, func.min(_OUTBOX.c.id).label("id"))
+        select(_OUTBOX.c.disposition_id, func.max(_OUTBOX.c.id).label("id"))
         .where(_OUTBOX.c.disposition_id.in_(dispositions))
         .where(_OUTBOX.c.kind == MessageKind.MESSAGE.value)
         .group_by(_OUTBOX.c.disposition_id)
@@ -39,13 +41,13 @@ _FIRST_MESSAGES = PreparedQuery(
 def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
     """Queue the messages, in their order (the sender delivers a member's rows by id).
 
-    An edit refers to the first message queued for its disposition, in an earlier change or
+    An edit refers to the last message queued for its disposition, in an earlier change or
     earlier in these messages; an edit of a disposition that was never shown (e.g. rerouted
     in the change that sent it) is dropped: there is nothing to edit.
     """
     messages = list(messages)
     edited = {m.disposition_id for m in messages if m.kind is MessageKind.EDIT}
-    shown = _first_messages(uow, edited)
+    shown = _last_messages(uow, edited)
     rows: list[dict[str, Any]] = []
     # Messages of dispositions queued here, not written yet: an edit of one needs its id.
     queued: set[uuid.UUID] = set()
@@ -57,7 +59,7 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
                 # Rare: shown and edited in one change. The rows so far go in, and the
                 # first messages of what they showed are looked up.
                 _write(uow, rows)
-                shown.update(_first_messages(uow, queued))
+                shown.update(_last_messages(uow, queued))
                 rows, queued = [], set()
             edits = shown.get(disposition_id)
             if edits is None:
@@ -79,14 +81,14 @@ def add_messages(uow: UnitOfWork, messages: Iterable[OutboxMessage]) -> None:
     _write(uow, rows)
 
 
-def _first_messages(
+def _last_messages(
     uow: UnitOfWork, dispositions: Collection[uuid.UUID | None]
 ) -> dict[uuid.UUID | None, int]:
-    """The id of the first message queued for each of the dispositions that has one."""
+    """The id of the last message queued for each of the dispositions that has one."""
     wanted = [d for d in dispositions if d is not None]
     if not wanted:
         return {}
-    rows = _FIRST_MESSAGES.rows(uow.session, {"dispositions": wanted})
+    rows = _LAST_MESSAGES.rows(uow.session, {"dispositions": wanted})
     return {row.disposition_id: row.id for row in rows}
 
 
@@ -116,4 +118,20 @@ def pin_chat(uow: UnitOfWork, member_id: int, chat_id: int) -> None:
         .where(col(OutboxRow.chat_id).is_(None))
         .values(chat_id=chat_id)
         .execution_options(synchronize_session=False)
+    )
+
+
+def supersede_unsent(uow: UnitOfWork, member_id: int, dispositions: Collection[uuid.UUID]) -> None:
+    """The member's rows of these dispositions that were not sent yet (a disposition and its
+    documents written while the member had no Telegram account) will not be: they are sent
+    again, as new, now that the account is bound. A row a sender holds already is left to it
+    (it read the member without an account, and skips it)."""
+    if not dispositions:
+        return
+    uow.session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.member_id == member_id)
+        .where(_OUTBOX.c.disposition_id.in_(sorted(dispositions)))
+        .where(_OUTBOX.c.state == "pending")
+        .values(state="skipped", last_error="superseded: sent again once bound")
     )

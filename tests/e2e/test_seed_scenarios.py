@@ -89,6 +89,7 @@ async def test_the_command_menu_speaks_both_languages(library: SopLibrary, tmp_p
             "pindah",
             "jabatan",
             "pegawai",
+            "plt",
             "bahasa",
             "bantuan",
         }
