@@ -94,6 +94,7 @@ COMMANDS = (
     "jabatan",
     "pegawai",
     "plt",
+    "impor_pegawai",
     "bahasa",
     "bantuan",
 )

@@ -122,13 +122,15 @@ async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, member_id
 
 @members_only
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """/bantuan: what the bot does and how to use it."""
-    services, language = caller.services, caller.language
-    await send_html(
-        update.effective_message,
-        services.catalog.text(language, "help.text"),
-        context=context,
-    )
+    """/bantuan: what the bot does and how to use it (with the admin's and operator's
+    commands for them)."""
+    parts = [caller.text("help.text")]
+    # The admin and operator commands only for those who may use them.
+    if caller.member.is_admin:
+        parts.append(caller.text("help.admin"))
+    if caller.member.is_operator:
+        parts.append(caller.text("help.operator"))
+    await send_html(update.effective_message, "\n\n".join(parts), context=context)
 
 
 @members_only

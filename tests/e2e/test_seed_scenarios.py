@@ -90,6 +90,7 @@ async def test_the_command_menu_speaks_both_languages(library: SopLibrary, tmp_p
             "jabatan",
             "pegawai",
             "plt",
+            "impor_pegawai",
             "bahasa",
             "bantuan",
         }

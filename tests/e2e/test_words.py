@@ -94,3 +94,16 @@ async def look_at_alerts(demo: World, step_run_id: uuid.UUID) -> None:
     """What the step run's alert job does when it comes due, then the delivery."""
     await asyncio.to_thread(demo.parts.reminders.alerts.fire_many, [step_run_id])
     await settle(demo.emulator, demo.parts)
+
+
+async def test_help_names_the_admin_commands_to_admins_only(pengolahan: World) -> None:
+    (for_admin,) = await pengolahan.admin.say("/bantuan")
+    assert "Untuk admin instansi" in (for_admin.text or "")
+    assert "/impor_pegawai" in (for_admin.text or "")
+    assert "Untuk operator" not in (for_admin.text or "")
+    official = pengolahan.everyone()[0]
+    (for_official,) = await official.say("/bantuan")
+    assert "Panduan sopbot" in (for_official.text or "")
+    assert "Untuk admin instansi" not in (for_official.text or "")
+    assert "/impor_pegawai" not in (for_official.text or "")
+    assert "/batal" in (for_official.text or "")  # a starter cancels their own
