@@ -8,12 +8,10 @@ should not."""
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import openpyxl
 import pytest
 from sqlmodel import select
 
@@ -33,14 +31,19 @@ from sopbot.storage.models import InvitationRow, MemberRow, PositionRow, RosterI
 from tests.helpers.audit import TEST_AUDIT_KEY
 from tests.helpers.definitions import definition_text, write_definition
 from tests.helpers.office_samples import office_open_xml
-from tests.helpers.rosters import csv_file, read_workbook
+from tests.helpers.rosters import (
+    CREATED,
+    LINK,
+    PREVIEW,
+    ask_and_fill,
+    created,
+    csv_file,
+    read_workbook,
+    send_roster,
+)
 
 T = default_catalog().text
 SOP = "dinas-contoh/surat"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PREVIEW = "Pratinjau impor pegawai"
-CREATED = "dibuat dari"
-LINK = re.compile(r"https://t\.me/(\w+)\?start=([\w-]+)")
 # What the admin types into the template: a NIP Excel turned into a number on row 4, a
 # misspelt jabatan on row 6, and one existing position (Sekretaris).
 FILLED: list[tuple[str | float, ...]] = [
@@ -75,65 +78,6 @@ def rows_of(demo: World | BotParts, model: type) -> list:  # type: ignore[type-a
         return list(session.exec(select(model)).all())
 
 
-def filled_template(template: bytes, people: list[tuple[str | float, ...]] = FILLED) -> bytes:
-    """The bot's template as an admin fills it in Excel: one row per person under the header."""
-    book = openpyxl.load_workbook(io.BytesIO(template))
-    sheet = book.worksheets[0]
-    for row, values in enumerate(people, start=2):
-        for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column).value = value
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-async def ask_and_fill(admin: Official) -> tuple[bytes, SeenMessage]:
-    """/impor_pegawai: the question, then the template; the template filled in, and its
-    message."""
-    question, template = await admin.say("/impor_pegawai", expect=2)
-    assert "Impor daftar pegawai" in (question.text or "")
-    assert T(Language.ID, "button.cancel") in question.button_list
-    assert template.document == "templat-daftar-pegawai.xlsx"
-    header = read_workbook(admin.user.document_content(template))[0]
-    assert header == ["NIP", "Nama", "Jabatan", "Username Telegram"]
-    return filled_template(admin.user.document_content(template)), template
-
-
-async def send_roster(
-    admin: Official,
-    content: bytes,
-    name: str = "pegawai.xlsx",
-    caption: str | None = None,
-    reply_to: SeenMessage | None = None,
-) -> SeenMessage:
-    """Send a staff list and wait for its preview (or its refusal)."""
-    seen = len(admin.user.bot_messages())
-    admin.user.send_document(content, name, XLSX, caption=caption, reply_to=reply_to)
-
-    def answered() -> bool:
-        return any(
-            PREVIEW in (m.text or "") or "tidak dapat dibaca" in (m.text or "")
-            for m in admin.user.bot_messages()[seen:]
-        )
-
-    await admin.user.wait_until(answered, 30.0, "the preview")
-    return admin.user.last_bot_message()
-
-
-async def created(admin: Official) -> tuple[SeenMessage, SeenMessage]:
-    """Wait for the links and their file, after Buat."""
-    await admin.user.wait_until(
-        lambda: (
-            admin.user.last_bot_message().document is not None
-            and any(CREATED in (m.text or "") for m in admin.user.bot_messages())
-        ),
-        30.0,
-        "the links",
-    )
-    links = next(m for m in reversed(admin.user.bot_messages()) if CREATED in (m.text or ""))
-    return links, admin.user.last_bot_message()
-
-
 def data_of(admin: Official, message: SeenMessage, text: str) -> str:
     data = dict(admin.user.button_data(message))[text]
     assert data is not None
@@ -148,7 +92,7 @@ async def test_an_admin_imports_a_staff_list_and_the_people_join_with_their_link
     contoh: World,
 ) -> None:
     demo, admin = contoh, contoh.admin
-    content, template = await ask_and_fill(admin)
+    content, template = await ask_and_fill(admin, FILLED)
     preview = await send_roster(admin, content, reply_to=template)  # a reply to the template
     text = preview.text or ""
     assert "pegawai.xlsx (lembar Pegawai, judul kolom di baris 1)" in text
@@ -310,7 +254,7 @@ async def test_a_restart_between_the_preview_and_buat_loses_nothing(
         async with running(parts):
             demo = await _enrol(emulator, parts, library.definitions[SOP])
             admin = demo.admin
-            content, _ = await ask_and_fill(admin)
+            content, _ = await ask_and_fill(admin, FILLED)
             preview = await send_roster(admin, content)
             await settle(emulator, parts)
         parts = restarted_bot(library, emulator, database, tmp_path)

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 
 import openpyxl
 
+from sopbot.demo.officials import Official
+from sopbot.emulator import SeenMessage
+from sopbot.messaging.catalog import Language, default_catalog
+
+T = default_catalog().text
+
 Cells = Sequence[object]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW = "Pratinjau impor pegawai"
+CREATED = "dibuat dari"
+LINK = re.compile(r"https://t\.me/(\w+)\?start=([\w-]+)")
 
 HEADER = ("No", "NIP", "Nama", "Jabatan", "Username Telegram")
 PEOPLE: list[tuple[object, ...]] = [
@@ -78,3 +90,67 @@ def read_workbook(content: bytes) -> list[list[object]]:
     book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+# -- the admin at the phone ------------------------------------------------------------------
+
+
+def filled_template(template: bytes, people: list[tuple[str | float, ...]]) -> bytes:
+    """The bot's template as an admin fills it in Excel: one row per person under the header."""
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book.worksheets[0]
+    for row, values in enumerate(people, start=2):
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row=row, column=column).value = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def ask_and_fill(
+    admin: Official, people: list[tuple[str | float, ...]]
+) -> tuple[bytes, SeenMessage]:
+    """/impor_pegawai: the question, then the template; the template filled in, and its
+    message."""
+    question, template = await admin.say("/impor_pegawai", expect=2)
+    assert "Impor daftar pegawai" in (question.text or "")
+    assert T(Language.ID, "button.cancel") in question.button_list
+    assert template.document == "templat-daftar-pegawai.xlsx"
+    header = read_workbook(admin.user.document_content(template))[0]
+    assert header == ["NIP", "Nama", "Jabatan", "Username Telegram"]
+    return filled_template(admin.user.document_content(template), people), template
+
+
+async def send_roster(
+    admin: Official,
+    content: bytes,
+    name: str = "pegawai.xlsx",
+    caption: str | None = None,
+    reply_to: SeenMessage | None = None,
+) -> SeenMessage:
+    """Send a staff list and wait for its preview (or its refusal)."""
+    seen = len(admin.user.bot_messages())
+    admin.user.send_document(content, name, XLSX, caption=caption, reply_to=reply_to)
+
+    def answered() -> bool:
+        return any(
+            PREVIEW in (m.text or "") or "tidak dapat dibaca" in (m.text or "")
+            for m in admin.user.bot_messages()[seen:]
+        )
+
+    await admin.user.wait_until(answered, 30.0, "the preview")
+    return admin.user.last_bot_message()
+
+
+async def created(admin: Official) -> tuple[SeenMessage, SeenMessage]:
+    """Wait for the links and their file, after Buat."""
+    await admin.user.wait_until(
+        lambda: (
+            admin.user.last_bot_message().document is not None
+            and any(CREATED in (m.text or "") for m in admin.user.bot_messages())
+        ),
+        30.0,
+        "the links",
+    )
+    links = next(m for m in reversed(admin.user.bot_messages()) if CREATED in (m.text or ""))
+    return links, admin.user.last_bot_message()
