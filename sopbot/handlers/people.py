@@ -49,6 +49,7 @@ from sopbot.services.people import PeopleService, Person, PositionRef, Roster
 _REFUSALS = {
     "people_member_inactive": "people.refused_inactive",
     "people_last_admin": "people.refused_last_admin",
+    "last_operator": "people.refused_last_operator",
     "people_not_held": "people.refused_not_held",
     "people_already_held": "people.refused_already_held",
     "people_several_held": "people.refused_several_held",

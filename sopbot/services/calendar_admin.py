@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sopbot.engine.alerts import AlertPolicy
-from sopbot.engine.errors import DomainError
+from sopbot.engine.errors import DomainError, NotAllowed
 from sopbot.engine.national_holidays import national_days_off
 from sopbot.engine.working_calendar import DayRule, HoursPeriod, Interval, WorkingHours
 from sopbot.services.commands import Clock, CommandRunner, utc_now
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import agencies, calendar_days, hours_periods
+from sopbot.storage import agencies, calendar_days, hours_periods, members
 from sopbot.storage.calendar_days import Changer
 from sopbot.storage.models import ANY_SOP
 from sopbot.storage.unit_of_work import UnitOfWork
@@ -151,7 +151,9 @@ class CalendarAdmin:
             raise ReasonMissing("say why (e.g. the decree or the occasion)")
 
         def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
-            calendar_days.set_own_day(uow, agency_id, day, kind, clean, Changer(now, actor_id))
+            calendar_days.set_own_day(
+                uow, agency_id, day, kind, clean, _changer(uow, agency_id, now, actor_id)
+            )
             return CalendarChanged(self._move_due_times(uow, agency_id))
 
         return self.runner.run(None, "calendar_day", work, CalendarChanged).result
@@ -162,7 +164,9 @@ class CalendarAdmin:
         """Undo the agency's own change of a day."""
 
         def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
-            cleared = calendar_days.clear_own_day(uow, agency_id, day, Changer(now, actor_id))
+            cleared = calendar_days.clear_own_day(
+                uow, agency_id, day, _changer(uow, agency_id, now, actor_id)
+            )
             if cleared is None:
                 raise DayNotChanged("the agency has not changed this day", day=day.isoformat())
             return CalendarChanged(self._move_due_times(uow, agency_id))
@@ -185,7 +189,9 @@ class CalendarAdmin:
             hours_periods.lock_periods(uow, agency_id)
             for day in weekdays:
                 hours = _with_weekday(hours, day, intervals)
-                calendar_days.save_working_hours(uow, agency_id, hours, day, Changer(now, actor_id))
+                calendar_days.save_working_hours(
+                    uow, agency_id, hours, day, _changer(uow, agency_id, now, actor_id)
+                )
             for period in hours_periods.periods(uow, agency_id):
                 _period_hours(period, hours)
             return CalendarChanged(self._move_due_times(uow, agency_id))
@@ -237,7 +243,7 @@ class CalendarAdmin:
             regular = calendar_days.working_hours(uow, agency_id)
             _period_hours(period, regular or WorkingHours.indonesian_office())
             hours_periods.save_period(
-                uow, agency_id, period, Changer(now, actor_id), weekdays=weekdays
+                uow, agency_id, period, _changer(uow, agency_id, now, actor_id), weekdays=weekdays
             )
             moved = self._move_due_times(uow, agency_id)
             return PeriodChanged(moved, period.name, period.first, period.last)
@@ -258,7 +264,9 @@ class CalendarAdmin:
             )
             if found is None:
                 raise PeriodNotFound("the agency has no period of that name", name=name)
-            hours_periods.remove_period(uow, agency_id, found.name, Changer(now, actor_id))
+            hours_periods.remove_period(
+                uow, agency_id, found.name, _changer(uow, agency_id, now, actor_id)
+            )
             return CalendarChanged(self._move_due_times(uow, agency_id))
 
         return self.runner.run(None, "hours_period", work, CalendarChanged).result
@@ -272,7 +280,9 @@ class CalendarAdmin:
         def work(uow: UnitOfWork, now: dt.datetime) -> CalendarChanged:
             if agencies.agency(uow, agency_id) is None:
                 raise InvalidCalendar("no such agency", agency_id=agency_id)
-            if not calendar_days.save_day_rule(uow, agency_id, rule, Changer(now, actor_id)):
+            if not calendar_days.save_day_rule(
+                uow, agency_id, rule, _changer(uow, agency_id, now, actor_id)
+            ):
                 return CalendarChanged(0)
             return CalendarChanged(self._move_due_times(uow, agency_id))
 
@@ -294,7 +304,7 @@ class CalendarAdmin:
             raise InvalidCalendar(str(exc)) from exc
 
         def work(uow: UnitOfWork, now: dt.datetime) -> PolicyChanged:
-            changer = Changer(now, actor_id)
+            changer = _changer(uow, agency_id, now, actor_id)
             return PolicyChanged(
                 calendar_days.save_alert_policy(uow, agency_id, sop_id, policy, changer)
             )
@@ -359,3 +369,14 @@ def _with_weekday(hours: WorkingHours, weekday: int, intervals: list[Interval]) 
     except ValueError as exc:
         raise InvalidCalendar(str(exc)) from exc
     return result
+
+
+def _changer(uow: UnitOfWork, agency_id: int, now: dt.datetime, actor_id: int | None) -> Changer:
+    """Who changes the calendar, checked in the command's transaction: an active admin of
+    this agency (None: the server's operator, from the command line). An admin whose right
+    was taken between the update and the command changes nothing."""
+    if actor_id is not None:
+        actor = members.member(uow, actor_id)
+        if actor is None or not actor.active or not actor.is_admin or actor.agency_id != agency_id:
+            raise NotAllowed("only the agency's admins change its calendar", member_id=actor_id)
+    return Changer(now, actor_id)

@@ -225,7 +225,7 @@ def _check_invitation(
         raise NotFound("no such position in this agency", what="position", position_id=position_id)
     if member_id is not None:
         member = members.member(uow, member_id)
-        if member is None or member.agency_id != agency_id:
+        if member is None or member.agency_id != agency_id or not member.active:
             raise NotFound("no such member in this agency", what="member", member_id=member_id)
 
 
@@ -246,7 +246,35 @@ def _open_invitation(uow: UnitOfWork, token: str, now: dt.datetime) -> Invitatio
         or invitation.expires_at <= now
     ):
         raise InvitationInvalid("invitation not valid")
+    _refuse_what_changed_since(uow, invitation)
     return invitation
+
+
+def _refuse_what_changed_since(uow: UnitOfWork, invitation: Invitation) -> None:
+    """An open invitation still opens nothing when what it was made for changed after it was
+    made: its position was removed, its member deactivated, or the admin who made it was
+    deactivated or lost the right (an operator's stays good while they are an operator)."""
+    if (
+        invitation.position_id is not None
+        and agencies.position_in_agency(uow, invitation.agency_id, invitation.position_id) is None
+    ):
+        raise InvitationInvalid("the position was removed")
+    if invitation.member_id is not None:
+        invited = members.member(uow, invitation.member_id)
+        if invited is None or not invited.active:
+            raise InvitationInvalid("the invited member was deactivated")
+    if invitation.created_by_id is not None:
+        creator = members.member(uow, invitation.created_by_id)
+        still_may = (
+            creator is not None
+            and creator.active
+            and (
+                creator.is_operator
+                or (creator.is_admin and creator.agency_id == invitation.agency_id)
+            )
+        )
+        if not still_may:
+            raise InvitationInvalid("the admin who made it no longer may")
 
 
 def _refuse_another_account(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner) -> None:
@@ -284,7 +312,9 @@ def _member_of(uow: UnitOfWork, invitation: Invitation, joiner: _Joiner, now: dt
             invited.id,
             telegram_user_id=joiner.telegram_user_id,
             language=invited.language or joiner.language,
-            is_admin=invited.is_admin or invitation.is_admin,
+            # The member's row says whether they administer: an admin right taken away before
+            # they joined stays taken, whatever the invitation said when it was made.
+            is_admin=invited.is_admin,
         )
         member_id = invited.id
     if invitation.is_operator:
@@ -323,3 +353,29 @@ def new_token() -> tuple[str, str]:
     """A new invitation token (shown once, to whoever invites) and the hash that is stored."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     return token, _hash(token)
+
+
+def revoke_audited(
+    uow: UnitOfWork,
+    now: dt.datetime,
+    agency_id: int,
+    actor_id: int | None,
+    invitation_id: int,
+    *,
+    reason: str | None = None,
+) -> None:
+    """Revoke an invitation (its link opens nothing any more) and record who did, and why when
+    it went with something else (a position removed, its maker deactivated)."""
+    invitations.revoke(uow, invitation_id, at=now, by_member_id=actor_id)
+    record_change(
+        uow,
+        at=now,
+        agency_id=agency_id,
+        actor_id=actor_id,
+        entity="invitation",
+        entity_id=invitation_id,
+        action="revoke",
+        before="open",
+        after="revoked",
+        detail={"reason": reason} if reason else None,
+    )

@@ -486,7 +486,7 @@ def _check_term(
         if for_member_id == member.id:
             raise InvalidSetup("a member cannot act for themselves", problem="acts_for_self")
         absent = members.member(uow, for_member_id)
-        if absent is None or absent.agency_id != member.agency_id:
+        if absent is None or absent.agency_id != member.agency_id or not absent.active:
             raise UnknownMember("no such member in this agency", member_id=for_member_id)
     if decree is not None and len(decree) > DECREE_LIMIT:
         raise InvalidSetup("the decree number is too long", problem="decree_too_long")

@@ -21,6 +21,8 @@ from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
 from sopbot.messaging.formatting import escape
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
+from sopbot.services.onboarding import revoke_audited
+from sopbot.services.operators import LastOperator
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies, holdings, invitations, members, outbox
 from sopbot.storage.agencies import Agency
@@ -455,6 +457,8 @@ class PeopleService:
             if not is_admin:
                 _refuse_the_last_admin(uow, member)
             members.set_admin(uow, member_id, is_admin)
+            if not is_admin:
+                _revoke_what_they_made(uow, now, agency_id, actor_id, member_id)
             record_change(
                 uow,
                 at=now,
@@ -507,7 +511,8 @@ class PeopleService:
                 )
             revoked = invitations.open_invitations_of_member(uow, member_id, now)
             for invitation in revoked:
-                _revoke(uow, now, agency_id, actor_id, invitation.id)
+                revoke_audited(uow, now, agency_id, actor_id, invitation.id)
+            _revoke_what_they_made(uow, now, agency_id, actor_id, member_id)
             agency = _agency(uow, agency_id)
             told = member.telegram_user_id is not None
             if member.telegram_user_id is not None:
@@ -562,7 +567,7 @@ class PeopleService:
                 or invitation.expires_at <= now
             ):
                 raise InvitationClosed("the invitation is not open", invitation_id=invitation_id)
-            _revoke(uow, now, agency_id, actor_id, invitation_id)
+            revoke_audited(uow, now, agency_id, actor_id, invitation_id)
             return InvitationRevoked(invitation_id)
 
         return self.runner.run(key, "people_revoke_invitation", work, InvitationRevoked)
@@ -608,6 +613,18 @@ def _check_deactivation(uow: UnitOfWork, member: Member, actor_id: int | None) -
         raise OwnDeactivation("an admin does not deactivate themselves", member_id=member.id)
     if member.is_admin:
         _refuse_the_last_admin(uow, member)
+    if member.is_operator and [o.member.id for o in members.operators(uow)] == [member.id]:
+        # Nobody could create an agency or name its admins any more.
+        raise LastOperator("the last operator cannot be deactivated", member_id=member.id)
+
+
+def _revoke_what_they_made(
+    uow: UnitOfWork, now: dt.datetime, agency_id: int, actor_id: int | None, member_id: int
+) -> None:
+    """The invitations a member made go when they may no longer make them (deactivated, or
+    their admin right taken): a link handed out by a former admin opens nothing."""
+    for invitation_id in invitations.open_invitations_made_by(uow, member_id, now):
+        revoke_audited(uow, now, agency_id, actor_id, invitation_id, reason="maker_left")
 
 
 def _refuse_the_last_admin(uow: UnitOfWork, member: Member) -> None:
@@ -671,23 +688,6 @@ def _audit_holding_end(
         before="holding",
         after="ended",
         detail={"member_id": member_id, "position_id": position_id},
-    )
-
-
-def _revoke(
-    uow: UnitOfWork, now: dt.datetime, agency_id: int, actor_id: int | None, invitation_id: int
-) -> None:
-    invitations.revoke(uow, invitation_id, at=now, by_member_id=actor_id)
-    record_change(
-        uow,
-        at=now,
-        agency_id=agency_id,
-        actor_id=actor_id,
-        entity="invitation",
-        entity_id=invitation_id,
-        action="revoke",
-        before="open",
-        after="revoked",
     )
 
 

@@ -28,8 +28,9 @@ from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError, NotAllowed, NotFound, UnknownSop
 from sopbot.engine.organization import ActingKind
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
+from sopbot.services.onboarding import revoke_audited
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import agencies, holdings, instance_lookup, members, positions
+from sopbot.storage import agencies, holdings, instance_lookup, invitations, members, positions
 from sopbot.storage.agencies import Agency
 from sopbot.storage.audit import record_change
 from sopbot.storage.models import ANY_SOP
@@ -461,6 +462,11 @@ class PositionAdmin:
             for mapping in mappings:
                 positions.delete_role_mapping(uow, mapping.id)
                 _audit_unmapped(uow, now, actor_id, mapping, because="position removed")
+            # Its open invitations go with it: a link to a removed position opens nothing.
+            for invitation_id in invitations.open_invitations_to_position(uow, position_id, now):
+                revoke_audited(
+                    uow, now, agency_id, actor_id, invitation_id, reason="position_removed"
+                )
             freed = _freed_key(position, positions.position_keys(uow, agency_id))
             positions.mark_removed(uow, position_id, at=now, key=freed)
             record_change(

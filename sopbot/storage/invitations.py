@@ -31,6 +31,7 @@ class Invitation:
     used_at: dt.datetime | None
     is_operator: bool = False  # an operator admin's invitation (migration 0015)
     revoked_at: dt.datetime | None = None  # revoked by an admin: it opens nothing
+    created_by_id: int | None = None  # the admin or operator who made it (None: the server)
 
 
 def add_invitation(  # noqa: PLR0913 - the invitation row's columns, keyword-only
@@ -84,6 +85,7 @@ def _invitation(row: InvitationRow) -> Invitation:
         used_at=row.used_at,
         is_operator=row.is_operator,
         revoked_at=row.revoked_at,
+        created_by_id=row.created_by_id,
     )
 
 
@@ -138,6 +140,26 @@ def invitation_in_agency(uow: UnitOfWork, agency_id: int, invitation_id: int) ->
     if row is None or row.agency_id != agency_id:
         return None
     return _invitation(row)
+
+
+def open_invitations_made_by(uow: UnitOfWork, member_id: int, now: dt.datetime) -> list[int]:
+    """The ids of the invitations the member made that can still be used at `now`."""
+    rows = uow.session.exec(
+        _still_open(now)
+        .where(InvitationRow.created_by_id == member_id)
+        .order_by(col(InvitationRow.id))
+    ).all()
+    return [row.id for row in rows if row.id is not None]
+
+
+def open_invitations_to_position(uow: UnitOfWork, position_id: int, now: dt.datetime) -> list[int]:
+    """The ids of the invitations into the position that can still be used at `now`."""
+    rows = uow.session.exec(
+        _still_open(now)
+        .where(InvitationRow.position_id == position_id)
+        .order_by(col(InvitationRow.id))
+    ).all()
+    return [row.id for row in rows if row.id is not None]
 
 
 def revoke(
