@@ -15,9 +15,14 @@ from typing import TextIO
 
 # The agency's services and the position a command names, found as the other set-up commands
 # find them.
-from sopbot.bot.admin_cli import EXIT_OK, EXIT_PROBLEMS, Commands
-from sopbot.bot.admin_cli import _member_position as member_position
-from sopbot.bot.admin_cli import _services as services
+from sopbot.bot.cli_lookup import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Commands,
+    find_agency,
+    member_position,
+    services,
+)
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.organization import ActingKind
@@ -33,7 +38,7 @@ from sopbot.engine.term_times import (
 )
 from sopbot.services.commands import utc_now
 from sopbot.services.organization import OrganizationService
-from sopbot.storage import acting_terms, agencies
+from sopbot.storage import acting_terms
 
 WHEN_HELP = (
     "a date or a date and time, agency time: 2026-07-10, '2026-07-10 16:00', "
@@ -133,13 +138,12 @@ def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 def _acting_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     database, _ = services(settings)
+    agency = find_agency(database, args.agency, err)
+    if agency is None:
+        return EXIT_PROBLEMS
     now = utc_now()
     with database.unit_of_work(read_only=True) as uow:
-        agency = agencies.agency_by_key(uow, args.agency)
-        terms = acting_terms.terms_of_agency(uow, agency.id, ending_after=now) if agency else []
-    if agency is None:
-        print(f"no agency {args.agency}", file=err)
-        return EXIT_PROBLEMS
+        terms = acting_terms.terms_of_agency(uow, agency.id, ending_after=now)
     if not terms:
         print(f"no Plt/Plh in office or scheduled in {args.agency}", file=out)
         return EXIT_OK

@@ -10,36 +10,35 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from typing import TextIO, TypeAlias
+from typing import TextIO
 
 from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
+from sopbot.bot.cli_lookup import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Commands,
+    find_agency,
+    invitation_link,
+    position_id_by_key,
+    services,
+)
 from sopbot.bot.settings import Settings
 from sopbot.engine.agency_file import AGENCY_FILE
 from sopbot.engine.agency_keys import is_agency_key
 from sopbot.engine.errors import DomainError
-from sopbot.engine.library import DefinitionSource, SopLibrary, load_library
+from sopbot.engine.library import DefinitionSource
 from sopbot.engine.time_zones import agency_zone
 from sopbot.engine.working_calendar import DayRule
-from sopbot.engine.yaml_nodes import closest
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.operators import OperatorService
 from sopbot.services.organization import OrganizationService
-from sopbot.services.procedures import ProcedureService
-from sopbot.services.sop_catalog import SopCatalog
 from sopbot.storage import agencies
-from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
-from sopbot.storage.migrate import upgrade
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
 # How alike a new agency's key and another's must be (difflib's ratio) to be taken for a typo:
 # kesbangpol-pekalogan / kesbangpol-pekalongan (0.98), not diskominfo-samarinda /
 # dinas-kukmp-samarinda (0.68).
 TYPO_CUTOFF = 0.85
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""The sub-commands of the `sopbot` parser."""
 
 
 def add_commands(commands: Commands) -> None:
@@ -65,7 +64,7 @@ def _add_agency_commands(commands: Commands) -> None:
         "--timezone",
         # Never assumed: a WITA office on WIB time is an hour off everywhere. Without it, the
         # zone is the one the agency file (sop_defs/<agency>/instansi.yaml) states, or none.
-        type=_zone,
+        type=timezone_argument,
         help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura), or an IANA name "
         "(default: 'zona_waktu' in its agency file, sop_defs/<agency>/instansi.yaml)",
     )
@@ -89,7 +88,7 @@ def _add_agency_commands(commands: Commands) -> None:
     listing.set_defaults(handler=_agency_list)
 
 
-def _zone(written: str) -> str:
+def timezone_argument(written: str) -> str:
     """`--timezone` as argparse reads it: an unknown zone is a usage error that says why."""
     try:
         return agency_zone(written)
@@ -119,57 +118,7 @@ def _add_admin_commands(commands: Commands) -> None:
     admin_revoke.set_defaults(handler=_admin_revoke)
 
 
-def _services(settings: Settings) -> tuple[Database, ProcedureService]:
-    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
-    upgrade(database)
-    return database, ProcedureService(database, _known_sops(database, settings))
-
-
-def _known_sops(database: Database, settings: Settings) -> SopLibrary:
-    """The SOPs an admin command may name: the folder's files as they are now (what the bot
-    installs at its next start or `sopbot sop reload`), and the SOPs installed in the catalog
-    without a file here (e.g. from Telegram)."""
-    folder = load_library(settings.definitions_dir())
-    installed = SopCatalog(database).current_definitions().definitions
-    return SopLibrary(
-        dict(sorted({**installed, **folder.definitions}.items())),
-        folder.problems,
-        folder.agencies,
-    )
-
-
-def _agency(database: Database, key: str) -> Agency | None:
-    """The agency with this key, if there is one."""
-    with database.unit_of_work(read_only=True) as uow:
-        return agencies.agency_by_key(uow, key)
-
-
-def _agency_id(database: Database, key: str) -> int | None:
-    agency = _agency(database, key)
-    return agency.id if agency else None
-
-
-def _position_id(database: Database, agency_id: int, key: str) -> int | None:
-    with database.unit_of_work(read_only=True) as uow:
-        position = agencies.position_by_key(uow, agency_id, key)
-        return position.id if position else None
-
-
-def _link(settings: Settings, token: str) -> str:
-    if settings.telegram_bot_username:
-        return f"https://t.me/{settings.telegram_bot_username.lstrip('@')}?start={token}"
-    return f"/start {token}   (set TELEGRAM_BOT_USERNAME to print a t.me link)"
-
-
-def _hint(word: str, known: list[str], what: str) -> str:
-    """ "did you mean ...?" when one of `known` is close to `word`, else the whole list."""
-    close = closest(word, known)
-    if close is not None:
-        return f"did you mean '{close}'?"
-    return f"{what}: {', '.join(known)}" if known else f"there are no {what}"
-
-
-def _agency_without_sops(
+def agency_without_sops(
     args: argparse.Namespace, database: Database, library: DefinitionSource, settings: Settings
 ) -> str | None:
     """Why an agency whose folder has no SOP that loads cannot be created (None: it can, its
@@ -205,13 +154,13 @@ def _agency_without_sops(
 
 
 def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
+    database, procedures = services(settings)
     sops = procedures.library.for_agency(args.key)
-    why = None if sops else _agency_without_sops(args, database, procedures.library, settings)
+    why = None if sops else agency_without_sops(args, database, procedures.library, settings)
     if why is not None:
         print(f"cannot create the agency: {why}", file=err)
         return EXIT_PROBLEMS
-    chosen = _agency_zone_and_name(args, procedures.library, settings)
+    chosen = agency_zone_and_name(args, procedures.library, settings)
     if isinstance(chosen, str):
         print(f"cannot create the agency: {chosen}", file=err)
         return EXIT_PROBLEMS
@@ -241,7 +190,7 @@ def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, er
     return EXIT_OK
 
 
-def _agency_zone_and_name(
+def agency_zone_and_name(
     args: argparse.Namespace, library: DefinitionSource, settings: Settings
 ) -> tuple[str, str, list[str]] | str:
     """The zone and name `agency create` stores, and what it tells about where they came from;
@@ -280,14 +229,14 @@ def _agency_zone_and_name(
 
 
 def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
-    agency_id = _agency_id(database, args.agency)
-    if agency_id is None:
-        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
+    database, procedures = services(settings)
+    agency = find_agency(database, args.agency, err, how_to_create=True)
+    if agency is None:
         return EXIT_PROBLEMS
+    agency_id = agency.id
     position_id = None
     if args.position:
-        position_id = _position_id(database, agency_id, args.position)
+        position_id = position_id_by_key(database, agency_id, args.position)
         if position_id is None:
             print(f"no position {args.position} in {args.agency}", file=err)
             return EXIT_PROBLEMS
@@ -299,14 +248,14 @@ def _admin_add(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     )
     print(
         f"admin {args.name} added; send them this link (single use, until "
-        f"{expires:%Y-%m-%d %H:%M} UTC):\n{_link(settings, token)}",
+        f"{expires:%Y-%m-%d %H:%M} UTC):\n{invitation_link(settings, token)}",
         file=out,
     )
     return EXIT_OK
 
 
 def _agency_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
+    _, procedures = services(settings)
     operators = OperatorService(procedures)
     page = operators.agencies_page(None, 0)
     listed = list(page.agencies)
@@ -330,10 +279,9 @@ def _agency_list(args: argparse.Namespace, settings: Settings, out: TextIO, err:
 def _admin_invitations(
     args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
 ) -> int:
-    database, procedures = _services(settings)
-    agency = _agency(database, args.agency)
+    database, procedures = services(settings)
+    agency = find_agency(database, args.agency, err)
     if agency is None:
-        print(f"no agency {args.agency}", file=err)
         return EXIT_PROBLEMS
     detail = OperatorService(procedures).agency_detail(None, agency.id)
     if not detail.invitations:
@@ -348,10 +296,9 @@ def _admin_invitations(
 
 
 def _admin_revoke(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = _services(settings)
-    agency = _agency(database, args.agency)
+    database, procedures = services(settings)
+    agency = find_agency(database, args.agency, err)
     if agency is None:
-        print(f"no agency {args.agency}", file=err)
         return EXIT_PROBLEMS
     try:
         outcome = OperatorService(procedures).revoke_admin_invitation(
@@ -367,16 +314,3 @@ def _admin_revoke(args: argparse.Namespace, settings: Settings, out: TextIO, err
     name = outcome.result.member_name or "whoever accepts it"
     print(f"admin invitation {args.invitation_id} ({name}) revoked", file=out)
     return EXIT_OK
-
-
-def _member_position(
-    args: argparse.Namespace, settings: Settings, err: TextIO
-) -> tuple[ProcedureService, Agency, int] | None:
-    """The services, the agency and the id of the position the command names (or None, told)."""
-    database, procedures = _services(settings)
-    agency = _agency(database, args.agency)
-    position_id = _position_id(database, agency.id, args.position) if agency else None
-    if agency is None or position_id is None:
-        print(f"no position {args.position} in agency {args.agency}", file=err)
-        return None
-    return procedures, agency, position_id

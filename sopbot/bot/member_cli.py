@@ -13,9 +13,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from dataclasses import dataclass
-from typing import TextIO, TypeAlias
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sopbot.bot.cli_lookup import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Commands,
+    find_agency,
+    invitation_link,
+    open_database,
+)
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
@@ -25,15 +33,7 @@ from sopbot.services.onboarding import OnboardingService
 from sopbot.services.people import ActingPost, InvitationView, PeopleService, Person, PositionRef
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.agencies import Agency
-from sopbot.storage.database import Database
-from sopbot.storage.migrate import upgrade
 from sopbot.storage.notice_writer import NoticeWriter
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""The sub-commands of the `sopbot` parser."""
 
 INVITE_FORMS = "AGENCY POSITION | list AGENCY | revoke AGENCY ID"
 
@@ -129,18 +129,15 @@ class _Context:
 
 def _context(settings: Settings, agency_key: str, err: TextIO) -> _Context | None:
     """The services and the agency (None when there is no such agency, told)."""
-    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
-    upgrade(database)
+    database = open_database(settings)
     # Open work that moves is sent through the outbox, which the running bot delivers.
     procedures = ProcedureService(
         database, load_library(settings.definitions_dir()), observer=NoticeWriter(Notifier())
     )
-    people = PeopleService(procedures)
-    agency = people.agency_by_key(agency_key)
+    agency = find_agency(database, agency_key, err)
     if agency is None:
-        print(f"no agency {agency_key}", file=err)
         return None
-    return _Context(people, OnboardingService(procedures), agency)
+    return _Context(PeopleService(procedures), OnboardingService(procedures), agency)
 
 
 def _position(found: _Context, key: str, err: TextIO) -> PositionRef | None:
@@ -354,7 +351,7 @@ def _invite_create(
     token, expires = found.onboarding.invite(agency_id=found.agency.id, position_id=position.id)
     print(
         f"invitation for {position_key} (single use, until {expires:%Y-%m-%d %H:%M} UTC):\n"
-        f"{_link(settings, token)}",
+        f"{invitation_link(settings, token)}",
         file=out,
     )
     return EXIT_OK
@@ -405,9 +402,3 @@ def _invite_revoke(
         return _refused(exc, err)
     print(f"invitation {written_id} revoked: its link opens nothing any more", file=out)
     return EXIT_OK
-
-
-def _link(settings: Settings, token: str) -> str:
-    if settings.telegram_bot_username:
-        return f"https://t.me/{settings.telegram_bot_username.lstrip('@')}?start={token}"
-    return f"/start {token}   (set TELEGRAM_BOT_USERNAME to print a t.me link)"

@@ -13,18 +13,16 @@ import functools
 from collections.abc import Callable
 from typing import TextIO
 
-from sopbot.bot.admin_cli import (
+from sopbot.bot.admin_cli import agency_without_sops, agency_zone_and_name, timezone_argument
+from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
+from sopbot.bot.cli_lookup import (
     EXIT_OK,
     EXIT_PROBLEMS,
     Commands,
-    _agency,
-    _agency_without_sops,
-    _agency_zone_and_name,
-    _link,
-    _services,
-    _zone,
+    agency_by_key,
+    invitation_link,
+    services,
 )
-from sopbot.bot.calendar_cli import DAY_RULE_HELP, day_rule
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.working_calendar import DayRule
@@ -61,7 +59,7 @@ def add_commands(commands: Commands) -> None:
     )
     add.add_argument(
         "--timezone",
-        type=_zone,
+        type=timezone_argument,
         help="the home agency's zone, when it is created now: WIB, WITA or WIT, or an IANA "
         "name (default: 'zona_waktu' in its agency file); never assumed",
     )
@@ -98,7 +96,7 @@ def _with_services(
 
     @functools.wraps(command)
     def opened(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-        database, procedures = _services(settings)
+        database, procedures = services(settings)
         try:
             return command(args, settings, out, err, procedures)
         finally:
@@ -116,7 +114,7 @@ def _operator_add(
     procedures: ProcedureService,
 ) -> int:
     database = procedures.database
-    existing = _agency(database, args.agency)
+    existing = agency_by_key(database, args.agency)
     name: str | None = None
     zone: str | None = None
     said: list[str] = []
@@ -127,8 +125,8 @@ def _operator_add(
         )
         why = None
         if not procedures.library.for_agency(args.agency):
-            why = _agency_without_sops(as_created, database, procedures.library, settings)
-        chosen = why or _agency_zone_and_name(as_created, procedures.library, settings)
+            why = agency_without_sops(as_created, database, procedures.library, settings)
+        chosen = why or agency_zone_and_name(as_created, procedures.library, settings)
         if isinstance(chosen, str):
             print(f"cannot create the agency {args.agency}: {chosen}", file=err)
             return EXIT_PROBLEMS
@@ -163,7 +161,7 @@ def _operator_add(
     print(
         f"operator {args.name} added (member {added.member_id}, admin of {args.agency}); send "
         f"them this link (single use, until {added.expires_at:%Y-%m-%d %H:%M} UTC):\n"
-        f"{_link(settings, token)}\n"
+        f"{invitation_link(settings, token)}\n"
         "In Telegram they create agencies and name their first admins with /instansi.",
         file=out,
     )
@@ -193,7 +191,7 @@ def _operator_list(
 
 
 def _operator_remove(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    _, procedures = _services(settings)
+    _, procedures = services(settings)
     try:
         removed = OperatorService(procedures).remove_operator(args.member_id)
     except DomainError as exc:

@@ -15,14 +15,7 @@ from collections.abc import Mapping
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sopbot.bot.admin_cli import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    Commands,
-    _agency,
-    _hint,
-    _services,
-)
+from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, Commands, find_agency, hint, services
 from sopbot.bot.settings import Settings
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError
@@ -289,10 +282,9 @@ def _admin_of(
     args: argparse.Namespace, settings: Settings, err: TextIO
 ) -> tuple[PositionAdmin, Agency] | None:
     """The service and the agency the command names (or None, told on `err`)."""
-    database, procedures = _services(settings)
-    agency = _agency(database, args.agency)
+    database, procedures = services(settings)
+    agency = find_agency(database, args.agency, err, how_to_create=True)
     if agency is None:
-        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
         return None
     return PositionAdmin(procedures), agency
 
@@ -318,7 +310,7 @@ def _position_of(
 
 def _known(overview: AgencyPositions, key: str) -> str:
     keys = [p.key for p in overview.positions if p.removed_at is None]
-    return _hint(key, keys, "its positions") if keys else "it has none yet"
+    return hint(key, keys, "its positions") if keys else "it has none yet"
 
 
 def _sop_problems(admin: PositionAdmin, agency: Agency, sop_id: str) -> list[str]:
@@ -328,7 +320,7 @@ def _sop_problems(admin: PositionAdmin, agency: Agency, sop_id: str) -> list[str
     ids = [d.id for d in admin.procedures.library.for_agency(agency.key)]
     if sop_id in ids:
         return []
-    return [f"no SOP {sop_id} in {agency.key} ({_hint(sop_id, sorted(ids), 'its SOPs')})"]
+    return [f"no SOP {sop_id} in {agency.key} ({hint(sop_id, sorted(ids), 'its SOPs')})"]
 
 
 def _sops_in_scope(admin: PositionAdmin, agency: Agency, sop_id: str) -> list[SopDefinition]:
@@ -382,7 +374,7 @@ def _role_problems(sops: list[SopDefinition], roles: list[str], agency: str) -> 
         if role.external and role.recorded_by
     }
     return [
-        f"no SOP role '{role}' in {agency} ({_hint(role, known, 'its roles')})"
+        f"no SOP role '{role}' in {agency} ({hint(role, known, 'its roles')})"
         for role in roles
         if role not in known
     ] + [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, find_agency, open_database
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
 from sopbot.engine.library import load_library
@@ -22,13 +23,7 @@ from sopbot.services.procedure_admin import (
     RunningProcedure,
 )
 from sopbot.services.procedures import ProcedureService
-from sopbot.storage import agencies
-from sopbot.storage.database import Database
-from sopbot.storage.migrate import upgrade
 from sopbot.storage.notice_writer import NoticeWriter
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,8 +63,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _services(settings: Settings) -> tuple[ProcedureService, ProcedureAdmin]:
-    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
-    upgrade(database)
+    database = open_database(settings)
     # The notices are written to the outbox: the running bot delivers them.
     procedures = ProcedureService(
         database, load_library(settings.definitions_dir()), observer=NoticeWriter(Notifier())
@@ -78,12 +72,8 @@ def _services(settings: Settings) -> tuple[ProcedureService, ProcedureAdmin]:
 
 
 def _agency_id(procedures: ProcedureService, key: str, err: TextIO) -> int | None:
-    with procedures.database.unit_of_work(read_only=True) as uow:
-        agency = agencies.agency_by_key(uow, key)
-    if agency is None:
-        print(f"no agency {key}", file=err)
-        return None
-    return agency.id
+    agency = find_agency(procedures.database, key, err)
+    return agency.id if agency else None
 
 
 def _list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -12,8 +12,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import TextIO
 
+from sopbot.bot.cli_lookup import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Commands,
+    find_agency,
+    invitation_link,
+    open_database,
+)
 from sopbot.bot.settings import Settings
 from sopbot.documents.roster_files import links_csv, links_workbook
 from sopbot.documents.roster_reading import MAX_ROSTER_BYTES, RefusalReason, RosterRefusal
@@ -29,17 +37,10 @@ from sopbot.services.roster_imports import (
     RosterView,
 )
 from sopbot.services.roster_plan import RosterPlan
-from sopbot.storage import agencies
-from sopbot.storage.database import Database
-from sopbot.storage.migrate import upgrade
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
 FILE_LANGUAGE = Language.ID  # the links file goes to the agency: its headers in Indonesian
 _SHOWN = Language.EN
 _MEGABYTE = 1024 * 1024
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_commands(commands: Commands) -> None:
@@ -71,12 +72,9 @@ def _roster_import(args: argparse.Namespace, settings: Settings, out: TextIO, er
     content = _content(args.file, err)
     if content is None:
         return EXIT_PROBLEMS
-    database = Database(settings.database_url, audit_key=settings.checked_audit_key())
-    upgrade(database)
-    with database.unit_of_work(read_only=True) as uow:
-        agency = agencies.agency_by_key(uow, args.agency)
+    database = open_database(settings)
+    agency = find_agency(database, args.agency, err, how_to_create=True)
     if agency is None:
-        print(f"no agency {args.agency}; create it with `sopbot agency create`", file=err)
         return EXIT_PROBLEMS
     # A roster import starts no procedure: no SOP needs loading.
     service = RosterImportService(ProcedureService(database, SopLibrary({}, ())))
@@ -190,12 +188,6 @@ def _print_skipped(plan: RosterPlan, out: TextIO) -> None:
         print(f"  row {skip.row}: {what}: {reason}", file=out)
 
 
-def _link(settings: Settings, token: str) -> str:
-    if settings.telegram_bot_username:
-        return f"https://t.me/{settings.telegram_bot_username.lstrip('@')}?start={token}"
-    return f"/start {token}"
-
-
 def _print_links(applied: RosterApplied, settings: Settings, out: TextIO) -> None:
     confirmed = applied.confirmed
     print(
@@ -207,7 +199,7 @@ def _print_links(applied: RosterApplied, settings: Settings, out: TextIO) -> Non
     for number, invitation in enumerate(applied.invitations, start=1):
         only = f" (only @{invitation.username})" if invitation.username else ""
         print(f"{number:>4}. {invitation.name} [{invitation.position}]{only}", file=out)
-        print(f"      {_link(settings, invitation.token)}", file=out)
+        print(f"      {invitation_link(settings, invitation.token, explain=False)}", file=out)
     if not settings.telegram_bot_username:
         print("set TELEGRAM_BOT_USERNAME to print t.me links", file=out)
 
@@ -236,6 +228,6 @@ def _row(invitation: IssuedInvitation, settings: Settings, until: str) -> list[s
         invitation.position,
         invitation.nip or "",
         invitation.username or "",
-        _link(settings, invitation.token),
+        invitation_link(settings, invitation.token, explain=False),
         until,
     ]

@@ -10,7 +10,8 @@ open now); this module turns updates into their calls and their views into messa
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -46,6 +47,8 @@ from sopbot.services.pending import PendingInput
 
 BUTTON_NAME = 40  # characters of an agency's or a person's name on a button
 
+T = TypeVar("T")
+
 
 def _operators(caller: Caller) -> OperatorService:
     return OperatorService(caller.services.procedures, clock=caller.services.clock)
@@ -63,10 +66,10 @@ async def agencies_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
 ) -> None:
     """/instansi: the first page of the agencies, and "Buat instansi"."""
-    try:
-        listing = await in_thread(_operators(caller).agencies_page, caller.member.id, 0)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    listing = await _call(
+        update, context, caller, _operators(caller).agencies_page, caller.member.id, 0
+    )
+    if listing is None:
         return
     text, keyboard = _list_message(caller, listing)
     await send_html(update.effective_message, text, keyboard, context=context)
@@ -80,10 +83,10 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     if page is None:
         await _invalid(query, caller)
         return
-    try:
-        listing = await in_thread(_operators(caller).agencies_page, caller.member.id, page)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    listing = await _call(
+        update, context, caller, _operators(caller).agencies_page, caller.member.id, page
+    )
+    if listing is None:
         return
     await _edit(update, context, *_list_message(caller, listing))
     await answer(query)
@@ -99,10 +102,10 @@ async def agency_pressed(
     if agency_id is None:
         await _invalid(query, caller)
         return
-    try:
-        detail = await in_thread(_operators(caller).agency_detail, caller.member.id, agency_id)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    detail = await _call(
+        update, context, caller, _operators(caller).agency_detail, caller.member.id, agency_id
+    )
+    if detail is None:
         return
     await _edit(update, context, *_detail_message(caller, detail))
     await answer(query)
@@ -202,10 +205,8 @@ def _admins(caller: Caller, names: tuple[str, ...]) -> str:
 async def new_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """ "Buat instansi": ask the new agency's name."""
     query, _ = _pressed(update)
-    try:
-        draft = await in_thread(_setup(caller).begin, caller.member.id)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    draft = await _call(update, context, caller, _setup(caller).begin, caller.member.id)
+    if draft is None:
         return
     await answer(query)
     await _ask(context, update, caller, draft)
@@ -223,10 +224,10 @@ async def choice_pressed(
         await _invalid(query, caller)
         return
     flow, stage, choice = parts
-    try:
-        draft = await in_thread(_setup(caller).chosen, caller.member.id, flow, stage, choice)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    draft = await _call(
+        update, context, caller, _setup(caller).chosen, caller.member.id, flow, stage, choice
+    )
+    if draft is None:
         return
     await _edit(update, context, *_stage_message(caller, draft))
     await answer(query)
@@ -337,10 +338,10 @@ async def admin_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, call
     if agency_id is None:
         await _invalid(query, caller)
         return
-    try:
-        summary = await in_thread(_operators(caller).check_agency, caller.member.id, agency_id)
-    except DomainError as refusal:
-        await refuse(update, context, _refusal_text(caller, refusal))
+    summary = await _call(
+        update, context, caller, _operators(caller).check_agency, caller.member.id, agency_id
+    )
+    if summary is None:
         return
     await answer(query)
     await _ask_admin(context, update, caller, agency_id, summary.agency.name)
@@ -477,6 +478,21 @@ async def _admin_answer(
 
 
 # -- shared ------------------------------------------------------------------------------------
+
+
+async def _call(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    function: Callable[..., T],
+    *args: Any,
+) -> T | None:
+    """`function(*args)` in a worker thread; a refusal is said to the operator and gives None."""
+    try:
+        return await in_thread(function, *args)
+    except DomainError as refusal:
+        await refuse(update, context, _refusal_text(caller, refusal))
+        return None
 
 
 def _pressed(update: Update) -> tuple[CallbackQuery, Pressed | None]:

@@ -43,7 +43,15 @@ from sopbot.handlers.people_screens import (
 )
 from sopbot.messaging.formatting import escape, shorten
 from sopbot.messaging.keyboards import Action, Keyboard, Pressed, decode
-from sopbot.services.people import PeopleService, Person, PositionRef, Roster
+from sopbot.services.commands import Outcome
+from sopbot.services.people import (
+    PeopleService,
+    Person,
+    PositionLeft,
+    PositionRef,
+    PositionTaken,
+    Roster,
+)
 
 # A refusal's code -> its text (any other refusal: answer.not_allowed).
 _REFUSALS = {
@@ -179,24 +187,16 @@ async def take_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         positions = await _positions(caller)
         if position_id is None:
             return take_screen(caller, person, positions)
-        member = caller.member
-        outcome = await in_thread(
+        return await _change_position(
+            update,
+            context,
+            caller,
             _service(caller).take_position,
-            command_key(update, context),
-            agency_id=member.agency_id,
-            member_id=member_id,
-            position_id=position_id,
-            actor_id=member.id,
-        )
-        wake_sender(context)
-        position = _named(positions, position_id)
-        notice = caller.text(
+            person,
+            position_id,
+            _named(positions, position_id),
             "people.taken",
-            name=_notice_name(person),
-            position=escape(position.name if position else "-"),
-            rerouted=rerouted(caller, outcome.result.instances_rerouted),
         )
-        return await _card(caller, member_id, notice)
 
     await _show(update, context, caller, screen)
 
@@ -212,24 +212,16 @@ async def drop_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         person = await _person(caller, member_id)
         if position_id is None:
             return drop_screen(caller, person)
-        member = caller.member
-        outcome = await in_thread(
+        return await _change_position(
+            update,
+            context,
+            caller,
             _service(caller).leave_position,
-            command_key(update, context),
-            agency_id=member.agency_id,
-            member_id=member_id,
-            position_id=position_id,
-            actor_id=member.id,
-        )
-        wake_sender(context)
-        position = _named(list(person.positions), position_id)
-        notice = caller.text(
+            person,
+            position_id,
+            _named(list(person.positions), position_id),
             "people.dropped",
-            name=_notice_name(person),
-            position=escape(position.name if position else "-"),
-            rerouted=rerouted(caller, outcome.result.instances_rerouted),
         )
-        return await _card(caller, member_id, notice)
 
     await _show(update, context, caller, screen)
 
@@ -381,6 +373,38 @@ async def _show(
     text, keyboard = shown
     await edit_html(context, chat.id, query.message.message_id, text, keyboard)
     await answer(query)
+
+
+async def _change_position(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    change: Callable[..., Outcome[PositionTaken] | Outcome[PositionLeft]],
+    person: Person,
+    position_id: int,
+    position: PositionRef | None,
+    notice_key: str,
+) -> Screen:
+    """Tambah / Lepas jabatan: `change` (`PeopleService.take_position` or `leave_position`)
+    for the member and the position, then the member's card with the notice `notice_key`
+    naming the position (`-` when it is not known here) and the open work re-routed."""
+    member = caller.member
+    outcome = await in_thread(
+        change,
+        command_key(update, context),
+        agency_id=member.agency_id,
+        member_id=person.id,
+        position_id=position_id,
+        actor_id=member.id,
+    )
+    wake_sender(context)
+    notice = caller.text(
+        notice_key,
+        name=_notice_name(person),
+        position=escape(position.name if position else "-"),
+        rerouted=rerouted(caller, outcome.result.instances_rerouted),
+    )
+    return await _card(caller, person.id, notice)
 
 
 async def _person(caller: Caller, member_id: int) -> Person:

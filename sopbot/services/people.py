@@ -351,24 +351,15 @@ class PeopleService:
                 leaving = wanted
             for position_id in leaving:
                 _end_holdings(uow, agency_id, member_id, position_id, now, actor_id, "move")
-            holding_id = holdings.add_holding(
-                uow, member_id=member_id, position_id=target.id, valid_from=now
-            )
-            record_change(
+            _add_holding(
                 uow,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="holding",
-                entity_id=holding_id,
-                action="move",
-                before=None,
-                after="holding",
-                detail={
-                    "member_id": member_id,
-                    "position_id": target.id,
-                    "from_position_ids": list(leaving),
-                },
+                now,
+                agency_id,
+                actor_id,
+                member_id,
+                target.id,
+                "move",
+                from_position_ids=list(leaving),
             )
             moved = self.procedures.reconcile_agency(uow, agency_id, now, actor_id)
             return MemberMoved(member_id, target.id, leaving, moved)
@@ -396,21 +387,7 @@ class PeopleService:
                     member_id=member_id,
                     position_id=position.id,
                 )
-            holding_id = holdings.add_holding(
-                uow, member_id=member_id, position_id=position.id, valid_from=now
-            )
-            record_change(
-                uow,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="holding",
-                entity_id=holding_id,
-                action="appoint",
-                before=None,
-                after="holding",
-                detail={"member_id": member_id, "position_id": position.id},
-            )
+            _add_holding(uow, now, agency_id, actor_id, member_id, position.id, "appoint")
             moved = self.procedures.reconcile_agency(uow, agency_id, now, actor_id)
             return PositionTaken(member_id, position.id, moved)
 
@@ -643,6 +620,35 @@ def _open_position(uow: UnitOfWork, agency_id: int, position_id: int) -> agencie
 def _held_ids(uow: UnitOfWork, agency_id: int, member_id: int, now: dt.datetime) -> list[int]:
     held = holdings.positions_held_by_members(uow, agency_id, now).get(member_id, [])
     return list(dict.fromkeys(h.position_id for h in held))
+
+
+def _add_holding(
+    uow: UnitOfWork,
+    now: dt.datetime,
+    agency_id: int,
+    actor_id: int | None,
+    member_id: int,
+    position_id: int,
+    action: str,
+    **detail: object,
+) -> None:
+    """The member holds the position from now, audited as `action` (with `detail` added to the
+    member's and the position's ids)."""
+    holding_id = holdings.add_holding(
+        uow, member_id=member_id, position_id=position_id, valid_from=now
+    )
+    record_change(
+        uow,
+        at=now,
+        agency_id=agency_id,
+        actor_id=actor_id,
+        entity="holding",
+        entity_id=holding_id,
+        action=action,
+        before=None,
+        after="holding",
+        detail={"member_id": member_id, "position_id": position_id, **detail},
+    )
 
 
 def _end_holdings(
