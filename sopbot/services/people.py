@@ -226,11 +226,6 @@ class PeopleService:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def agency_by_key(self, key: str) -> Agency | None:
-        """The agency with this key (its folder under sop_defs/), if there is one."""
-        with self.database.unit_of_work(read_only=True) as uow:
-            return agencies.agency_by_key(uow, key)
-
     def roster(
         self, agency_id: int, *, actor_id: int | None = None, include_deactivated: bool = False
     ) -> Roster:
