@@ -600,8 +600,14 @@ def _revoke_what_they_made(
 
 
 def _refuse_the_last_admin(uow: UnitOfWork, member: Member) -> None:
-    if members.active_admin_ids(uow, member.agency_id) == [member.id]:
+    """An agency keeps an admin, and one who has joined: an admin named but never joined (whose
+    link may never be used) does not count when the member is the last who has."""
+    admins = members.active_admins(uow, member.agency_id)
+    others = {member_id: joined for member_id, joined in admins.items() if member_id != member.id}
+    if not others:
         raise LastAdmin("the agency would have no admin", member_id=member.id)
+    if member.telegram_user_id is not None and not any(others.values()):
+        raise LastAdmin("the agency would have no admin who has joined", member_id=member.id)
 
 
 def _open_position(uow: UnitOfWork, agency_id: int, position_id: int) -> agencies.Position:

@@ -237,15 +237,16 @@ def lock_people(uow: UnitOfWork, agency_id: int) -> None:
     uow.session.exec(select(AgencyRow.id).where(AgencyRow.id == agency_id).with_for_update())
 
 
-def active_admin_ids(uow: UnitOfWork, agency_id: int) -> list[int]:
-    """The ids of the agency's admins who have not been deactivated, in id order."""
-    ids = uow.session.exec(
-        select(MemberRow.id)
+def active_admins(uow: UnitOfWork, agency_id: int) -> dict[int, bool]:
+    """The agency's admins who have not been deactivated, by id (in id order): whether each has
+    joined (bound a Telegram account)."""
+    rows = uow.session.exec(
+        select(MemberRow.id, MemberRow.telegram_user_id)
         .where(MemberRow.agency_id == agency_id, col(MemberRow.is_admin))
         .where(col(MemberRow.deactivated_at).is_(None))
         .order_by(col(MemberRow.id))
     ).all()
-    return [member_id for member_id in ids if member_id is not None]
+    return {member_id: account is not None for member_id, account in rows if member_id is not None}
 
 
 def set_admin(uow: UnitOfWork, member_id: int, is_admin: bool) -> None:

@@ -20,7 +20,7 @@ from sopbot.services.calendar_admin import CalendarAdmin
 from sopbot.services.onboarding import InvitationInvalid, OnboardingService
 from sopbot.services.operators import LastOperator, OperatorService
 from sopbot.services.organization import OrganizationService
-from sopbot.services.people import PeopleService
+from sopbot.services.people import LastAdmin, PeopleService
 from sopbot.services.positions import PositionAdmin
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import members
@@ -203,7 +203,26 @@ def test_a_calendar_change_needs_an_admin_of_the_agency_at_the_time(setup: Setup
     assert len(setup.rows(CalendarDayRow)) == len(before) + 1
 
 
+def test_the_last_admin_who_joined_keeps_the_right_while_the_others_never_joined(
+    setup: Setup,
+) -> None:
+    admin, agency_id = setup.agency.admin_id, setup.agency.agency_id
+    named = setup.organization.add_member(agency_id=agency_id, name="Named", is_admin=True)
+    with setup.database.unit_of_work() as uow:
+        members.bind_account(uow, admin, telegram_user_id=55_501, language=None, is_admin=True)
+    with pytest.raises(LastAdmin):
+        setup.people.set_admin(
+            next_key(), agency_id=agency_id, member_id=admin, is_admin=False, actor_id=admin
+        )
+    # Once the other admin has joined, the first may step down.
+    with setup.database.unit_of_work() as uow:
+        members.bind_account(uow, named, telegram_user_id=55_502, language=None, is_admin=True)
+    setup.people.set_admin(
+        next_key(), agency_id=agency_id, member_id=admin, is_admin=False, actor_id=admin
+    )
+
+
 def test_every_refusal_here_is_a_domain_error() -> None:
     # The handlers answer a DomainError politely; anything else would be a crash.
-    for error in (InvitationInvalid, LastOperator, NotAllowed, NotFound, UnknownMember):
+    for error in (InvitationInvalid, LastAdmin, LastOperator, NotAllowed, NotFound, UnknownMember):
         assert issubclass(error, DomainError)
