@@ -257,6 +257,18 @@ class RosterImportService:
             replaced = None
             for old in roster_imports.open_rosters_of(uow, member_id):
                 roster_imports.update_roster(uow, old.id, at=now, status=RosterStatus.CANCELLED)
+                record_change(
+                    uow,
+                    at=now,
+                    agency_id=admin.agency_id,
+                    actor_id=member_id,
+                    entity="roster_import",
+                    entity_id=old.id,
+                    action="cancel",
+                    before=RosterStatus.OPEN.value,
+                    after=RosterStatus.CANCELLED.value,
+                    detail={"file_name": old.file_name, "replaced_by": file_name},
+                )
                 replaced = old.file_name
             plan = _plan(uow, admin.agency_id, kept)
             new = NewRoster(

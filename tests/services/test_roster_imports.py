@@ -255,7 +255,12 @@ def test_batal_and_a_second_file_close_the_open_roster(setup: Setup) -> None:
     ]
     assert len(rows(setup.database, MemberRow)) == 4  # the fixture's only
     audit = [a for a in rows(setup.database, AuditRow) if a.entity == "roster_import"]
-    assert [(a.action, a.actor_id) for a in audit] == [("cancel", setup.admin_id)]
+    # The first closed by the second file, the second by Batal: both in the trail.
+    assert [(a.entity_id, a.action, a.actor_id) for a in audit] == [
+        (str(first), "cancel", setup.admin_id),
+        (str(second.roster_id), "cancel", setup.admin_id),
+    ]
+    assert audit[0].detail["replaced_by"] == "lagi.xlsx"
 
 
 def test_the_same_file_message_handled_again_is_the_same_roster(setup: Setup) -> None:
