@@ -526,6 +526,9 @@ class Notifier:
                 answer=escape(taken.label or ""),
                 reason=escape(shorten(run.reason or "", REASON_LIMIT)),
             )
+        if disposition.state is DispositionState.REROUTED and successor is None:
+            # The post fell vacant (a mutasi, a deactivation, a role taken away): nobody to name.
+            return t(language, "status.rerouted_vacant", when=when)
         return t(
             language,
             _ENDED_LABELS[disposition.state],

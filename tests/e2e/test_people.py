@@ -140,7 +140,7 @@ async def test_mutasi_and_deactivation_move_open_work(kesbangpol: World) -> None
     assert [i.step_number for i in procedures.inbox(agus.member_id)] == [2]
     (tasks,) = await agus.say("/tugas")
     assert "langkah 2" in (tasks.text or "")
-    assert agus.disposition() is not None
+    step_2 = agus.disposition()
 
     # Agus is deactivated while he holds step 2: he is told once, his work waits for the next
     # Sekretaris, and the bot no longer knows him.
@@ -163,6 +163,10 @@ async def test_mutasi_and_deactivation_move_open_work(kesbangpol: World) -> None
     farewell = said("people.farewell", agency="BADAN KESATUAN BANGSA DAN POLITIK")
     assert [m.text for m in agus.user.bot_messages()].count(farewell) == 1
     assert not any(agus.label("button.complete") in m.button_list for m in agus.user.bot_messages())
+    # His disposition says where the work went: to nobody yet (no "kepada -").
+    closed = agus.user.message(step_2.message_id).text or ""
+    assert "jabatannya belum ada pejabat" in closed
+    assert "kepada -" not in closed
     assert procedures.inbox(agus.member_id) == []
     (stranger,) = await agus.say("/tugas")
     assert stranger.text == said("onboarding.stranger")
