@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sopbot.engine.errors import DomainError, NotAllowed, NotFound, UnknownMember
 from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Catalog, Language, default_catalog
 from sopbot.messaging.formatting import escape
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
-from sopbot.services.onboarding import revoke_audited
+from sopbot.services.onboarding import INVITATION_TTL, new_invitation_token, revoke_audited
 from sopbot.services.operators import LastOperator
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies, holdings, invitations, members, outbox
@@ -67,6 +68,12 @@ class InvitationClosed(DomainError):
     """The invitation was used, revoked or has expired: there is nothing to revoke."""
 
     code = "people_invitation_closed"
+
+
+class MemberJoined(DomainError):
+    """The member has joined (their Telegram account is bound): they need no link."""
+
+    code = "people_member_joined"
 
 
 class OwnDeactivation(DomainError):
@@ -206,6 +213,33 @@ class InvitationRevoked:
     """The invitation's link opens nothing any more."""
 
     invitation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRelinked:
+    """What a relink stored: the member's earlier open invitations (`revoked` of them) were
+    revoked and this one made (its token is not stored)."""
+
+    member_id: int
+    invitation_id: int
+    expires_at: dt.datetime
+    revoked: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLink:
+    """A new link for a member who has not joined, to pass on: the token is shown once.
+    `renewed` when the command ran before under the same key (its link may never have been
+    seen): that link was revoked in turn for this one."""
+
+    token: str
+    member_id: int
+    member_name: str
+    telegram_username: str | None  # the link binds only this account, when recorded
+    invitation_id: int
+    expires_at: dt.datetime
+    revoked: int  # earlier links of the member that open nothing now
+    renewed: bool = False
 
 
 class PeopleService:
@@ -543,6 +577,82 @@ class PeopleService:
             return InvitationRevoked(invitation_id)
 
         return self.runner.run(key, "people_revoke_invitation", work, InvitationRevoked)
+
+    def relink(
+        self, key: Key, *, agency_id: int, member_id: int, actor_id: int | None = None
+    ) -> MemberLink:
+        """A new single-use link for an active member who has not joined (made by a roster or
+        an operator, whose link was lost, expired or never sent): their open invitations are
+        revoked and one bound to them is made, as an admin if they are one, with no position
+        (they hold theirs already). So each press leaves one link that opens: a second press
+        revokes the first press's link. Run again under the same key (an update handled twice,
+        whose link may never have been shown), the link it made is revoked for a new one."""
+
+        def work(uow: UnitOfWork, now: dt.datetime, token_hash: str) -> MemberRelinked:
+            # One relink of the agency at a time: two at once would each leave a link open.
+            members.lock_people(uow, agency_id)
+            _check_actor(uow, agency_id, actor_id)
+            member = _active_member(uow, agency_id, member_id)
+            if member.telegram_user_id is not None:
+                raise MemberJoined("the member has joined already", member_id=member_id)
+            earlier = invitations.open_invitations_of_member(uow, member_id, now)
+            for invitation in earlier:
+                revoke_audited(uow, now, agency_id, actor_id, invitation.id, reason="relinked")
+            expires = now + INVITATION_TTL
+            invitation_id = invitations.add_invitation(
+                uow,
+                token_hash=token_hash,
+                agency_id=agency_id,
+                member_id=member_id,
+                position_id=None,
+                is_admin=member.is_admin,
+                created_by_id=actor_id,
+                created_at=now,
+                expires_at=expires,
+                is_operator=member.is_operator,
+            )
+            record_change(
+                uow,
+                at=now,
+                agency_id=agency_id,
+                actor_id=actor_id,
+                entity="invitation",
+                entity_id=invitation_id,
+                action="create",
+                before=None,
+                after="open",
+                detail={
+                    "member_id": member_id,
+                    "is_admin": member.is_admin,
+                    "reason": "relinked",
+                    "revoked": [i.id for i in earlier],
+                },
+            )
+            return MemberRelinked(member_id, invitation_id, expires, len(earlier))
+
+        token, token_hash = new_invitation_token()
+        outcome = self.runner.run(
+            key, "people_relink", partial(work, token_hash=token_hash), MemberRelinked
+        )
+        relinked = outcome.result
+        if outcome.replayed:
+            # The first run's token was never kept: its link is revoked for a new one.
+            token, token_hash = new_invitation_token()
+            relinked = self.runner.run(
+                None, "people_relink", partial(work, token_hash=token_hash), MemberRelinked
+            ).result
+        with self.database.unit_of_work(read_only=True) as uow:
+            member = _active_member(uow, agency_id, member_id)
+        return MemberLink(
+            token,
+            member_id,
+            member.name,
+            member.telegram_username,
+            relinked.invitation_id,
+            relinked.expires_at,
+            relinked.revoked,
+            renewed=outcome.replayed,
+        )
 
     def _farewell(self, member: Member, agency: Agency) -> str:
         """What a deactivated member is told, in their language."""

@@ -17,13 +17,14 @@ from sopbot.engine.errors import DomainError, NotAllowed, NotFound, UnknownMembe
 from sopbot.engine.organization import ActingKind
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
-from sopbot.services.onboarding import InvitationInvalid, OnboardingService
+from sopbot.services.onboarding import InvitationInvalid, OnboardingService, WrongAccount
 from sopbot.services.organization import OrganizationService
 from sopbot.services.people import (
     AlreadyHeld,
     InvitationClosed,
     LastAdmin,
     MemberInactive,
+    MemberJoined,
     NotHeld,
     OwnDeactivation,
     PeopleService,
@@ -31,7 +32,7 @@ from sopbot.services.people import (
 )
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
-from sopbot.storage.models import ActingRow, AuditRow, MemberRow, OutboxRow
+from sopbot.storage.models import ActingRow, AuditRow, InvitationRow, MemberRow, OutboxRow
 from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.agencies import next_key, seed_library, start_as
 from tests.helpers.clock import ManualClock
@@ -538,3 +539,223 @@ def test_a_replayed_mutasi_returns_its_result_and_moves_once(office: Office) -> 
     )
     assert (again.result, again.replayed, first.replayed) == (first.result, True, False)
     assert [p.id for p in office.people.person(office.agency_id, kabid).positions] == [renval]
+
+
+# -- a new link for a member who has not joined ------------------------------------------------
+
+
+def _listed(office: Office, name: str, username: str | None = None) -> int:
+    """A member made before they have Telegram (as a roster or an operator makes them), with
+    their first link, which is then lost."""
+    member_id = office.organization.add_member(agency_id=office.agency_id, name=name)
+    if username is not None:
+        with office.procedures.database.transaction() as session:
+            row = session.get(MemberRow, member_id)
+            assert row is not None
+            row.telegram_username = username
+            session.add(row)
+    office.onboarding.invite(
+        agency_id=office.agency_id, member_id=member_id, created_by_id=office.admin
+    )
+    return member_id
+
+
+def _open_links(office: Office, member_id: int) -> list[int]:
+    with office.procedures.database.transaction() as session:
+        return list(
+            session.exec(
+                select(InvitationRow.id)
+                .where(InvitationRow.member_id == member_id)
+                .where(col(InvitationRow.used_at).is_(None))
+                .where(col(InvitationRow.revoked_at).is_(None))
+            ).all()
+        )
+
+
+def test_a_member_who_has_not_joined_gets_a_new_link_and_joins_as_themselves(
+    office: Office,
+) -> None:
+    database = office.procedures.database
+    start_as(office.procedures, office.agency, office.definition, "Data Kinerja Triwulan III")
+    sekretaris = office.agency.person("sekretaris")
+    sekretaris_position = office.agency.positions["sekretaris"][0]
+    # Rina, from a roster, is the Sekretaris now (step 2 waits for her), and lost her link.
+    rina = _listed(office, "Rina Wulandari", username="rina_w")
+    lost_token, _ = office.onboarding.invite(agency_id=office.agency_id, member_id=rina)
+    office.people.leave_position(
+        next_key(),
+        agency_id=office.agency_id,
+        member_id=sekretaris,
+        position_id=sekretaris_position,
+    )
+    office.people.take_position(
+        next_key(), agency_id=office.agency_id, member_id=rina, position_id=sekretaris_position
+    )
+    assert office.tasks(rina) == [2]
+    assert len(_open_links(office, rina)) == 2
+    audit_before = len(people_audit(database))
+
+    link = office.people.relink(
+        next_key(), agency_id=office.agency_id, member_id=rina, actor_id=office.admin
+    )
+    assert (link.member_id, link.member_name, link.telegram_username) == (
+        rina,
+        "Rina Wulandari",
+        "rina_w",
+    )
+    assert (link.revoked, link.renewed) == (2, False)
+    assert link.expires_at == START + dt.timedelta(days=7)
+    assert _open_links(office, rina) == [link.invitation_id]
+    (listed,) = [
+        i for i in office.people.open_invitations(office.agency_id) if i.member_name is not None
+    ]
+    assert (listed.id, listed.position, listed.is_admin, listed.created_by) == (
+        link.invitation_id,
+        None,
+        False,
+        "Admin Agency",
+    )
+    assert people_audit(database)[audit_before:] == [
+        ("invitation", "revoke", office.admin),
+        ("invitation", "revoke", office.admin),
+        ("invitation", "create", office.admin),
+    ]
+    with database.transaction() as session:
+        reasons = [
+            (row.action, (row.detail or {}).get("reason"))
+            for row in session.exec(
+                select(AuditRow)
+                .where(AuditRow.entity == "invitation")
+                .order_by(col(AuditRow.id).desc())
+                .limit(3)
+            ).all()
+        ]
+    assert reasons == [("create", "relinked"), ("revoke", "relinked"), ("revoke", "relinked")]
+
+    # The lost link opens nothing; the new one binds only Rina's account, to her own row.
+    with pytest.raises(InvitationInvalid):
+        office.onboarding.accept(
+            next_key(),
+            token=lost_token,
+            telegram_user_id=7_700,
+            full_name="Rina",
+            language_code="id",
+            telegram_username="rina_w",
+        )
+    with pytest.raises(WrongAccount):
+        office.onboarding.accept(
+            next_key(),
+            token=link.token,
+            telegram_user_id=7_701,
+            full_name="Orang Lain",
+            language_code="id",
+            telegram_username="orang_lain",
+        )
+    members_before = counts(database)["member"]
+    joined = office.onboarding.accept(
+        next_key(),
+        token=link.token,
+        telegram_user_id=7_700,
+        full_name="Rina W",
+        language_code="id",
+        telegram_username="Rina_W",
+    ).result
+    assert joined.member_id == rina
+    assert counts(database)["member"] == members_before  # no second Rina
+    # Her open work reaches her: step 2, in /tugas and as a disposition to her chat.
+    assert office.tasks(rina) == [2]
+    with database.transaction() as session:
+        sent = session.exec(
+            select(OutboxRow)
+            .where(OutboxRow.member_id == rina)
+            .where(col(OutboxRow.disposition_id).is_not(None))
+            .where(OutboxRow.state == "pending")
+        ).all()
+    assert len(sent) == 1
+    # Joined now: no more links for her.
+    before = counts(database)
+    with pytest.raises(MemberJoined):
+        office.people.relink(
+            next_key(), agency_id=office.agency_id, member_id=rina, actor_id=office.admin
+        )
+    assert counts(database) == before
+
+
+def test_a_relink_is_refused_for_what_is_not_the_admins_to_relink(office: Office) -> None:
+    database = office.procedures.database
+    organization = office.organization
+    other = organization.create_agency(key="dinas-lain", name="Dinas Lain", timezone="Asia/Jakarta")
+    their_admin = organization.add_member(agency_id=other, name="Admin Lain", is_admin=True)
+    their_member = organization.add_member(agency_id=other, name="Pegawai Lain")
+    office.onboarding.invite(agency_id=other, member_id=their_member)
+    joined = office.agency.person("sekretaris")
+    office.join(joined, SEKRETARIS_TELEGRAM)
+    clerk = office.agency.person("kassubag_renval")  # a member, not an admin
+    gone = _listed(office, "Pegawai Keluar")
+    office.people.deactivate(
+        next_key(), agency_id=office.agency_id, member_id=gone, actor_id=office.admin
+    )
+    waiting = _listed(office, "Pegawai Menunggu")
+    before = counts(database)
+    agency, admin = office.agency_id, office.admin
+    for error, member_id, actor_id, agency_id in (
+        (UnknownMember, their_member, admin, agency),  # another agency's member
+        (UnknownMember, 999_999, admin, agency),  # no such member
+        (MemberJoined, joined, admin, agency),
+        (MemberInactive, gone, admin, agency),
+        (NotAllowed, waiting, clerk, agency),  # not an admin
+        (NotAllowed, waiting, their_admin, agency),  # another agency's admin
+        (NotAllowed, their_member, admin, other),  # our admin, their agency
+    ):
+        with pytest.raises(error):
+            office.people.relink(
+                next_key(), agency_id=agency_id, member_id=member_id, actor_id=actor_id
+            )
+    assert counts(database) == before
+    assert len(_open_links(office, their_member)) == 1
+
+
+def test_a_second_press_or_a_replay_leaves_one_link_that_opens(office: Office) -> None:
+    rina = _listed(office, "Rina Wulandari")
+    first = office.people.relink(
+        next_key(), agency_id=office.agency_id, member_id=rina, actor_id=office.admin
+    )
+    # A double tap is two presses: the second revokes the first's link.
+    second = office.people.relink(
+        next_key(), agency_id=office.agency_id, member_id=rina, actor_id=office.admin
+    )
+    assert (first.revoked, second.revoked) == (1, 1)
+    assert _open_links(office, rina) == [second.invitation_id]
+    # The same update handled twice: its link may never have been shown, so it is renewed.
+    key = next_key()
+    third = office.people.relink(key, agency_id=office.agency_id, member_id=rina)
+    again = office.people.relink(key, agency_id=office.agency_id, member_id=rina)
+    assert (third.renewed, again.renewed) == (False, True)
+    assert again.token != third.token
+    assert _open_links(office, rina) == [again.invitation_id]
+    for token in (first.token, second.token, third.token):
+        with pytest.raises(InvitationInvalid):
+            office.onboarding.accept(
+                next_key(), token=token, telegram_user_id=7_800, full_name="R", language_code=None
+            )
+    joined = office.onboarding.accept(
+        next_key(), token=again.token, telegram_user_id=7_800, full_name="R", language_code=None
+    )
+    assert joined.result.member_id == rina
+
+
+def test_a_named_admins_new_link_makes_them_an_admin(office: Office) -> None:
+    named = office.organization.add_member(
+        agency_id=office.agency_id, name="Admin Kedua", is_admin=True
+    )
+    link = office.people.relink(
+        next_key(), agency_id=office.agency_id, member_id=named, actor_id=office.admin
+    )
+    assert link.revoked == 0
+    (listed,) = [i for i in office.people.open_invitations(office.agency_id) if i.is_admin]
+    assert listed.id == link.invitation_id
+    office.onboarding.accept(
+        next_key(), token=link.token, telegram_user_id=7_900, full_name="A", language_code=None
+    )
+    assert office.people.person(office.agency_id, named).is_admin
+    assert office.people.person(office.agency_id, named).joined
