@@ -562,14 +562,16 @@ def _listed(office: Office, name: str, username: str | None = None) -> int:
 
 def _open_links(office: Office, member_id: int) -> list[int]:
     with office.procedures.database.transaction() as session:
-        return list(
-            session.exec(
+        return [
+            invitation_id
+            for invitation_id in session.exec(
                 select(InvitationRow.id)
                 .where(InvitationRow.member_id == member_id)
                 .where(col(InvitationRow.used_at).is_(None))
                 .where(col(InvitationRow.revoked_at).is_(None))
             ).all()
-        )
+            if invitation_id is not None
+        ]
 
 
 def test_a_member_who_has_not_joined_gets_a_new_link_and_joins_as_themselves(
