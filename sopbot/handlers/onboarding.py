@@ -3,6 +3,7 @@ polite answer to strangers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -17,9 +18,11 @@ from telegram.ext import (
 from sopbot.engine.errors import DomainError
 from sopbot.handlers.common import (
     Caller,
+    admins_only,
     answer,
     command_key,
     current_member,
+    edit_html,
     in_thread,
     language_of,
     members_only,
@@ -28,12 +31,16 @@ from sopbot.handlers.common import (
     wake_sender,
 )
 from sopbot.messaging.catalog import Language
-from sopbot.messaging.formatting import escape, local_time
-from sopbot.messaging.keyboards import Action, Button, callback, decode
+from sopbot.messaging.formatting import escape, local_time, shorten
+from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, decode
 from sopbot.messaging.numbers import quantity
 from sopbot.services.onboarding import AlreadyBound, InvitationInvalid, WrongAccount
+from sopbot.storage.agencies import Position
 
 PRIVATE = filters.ChatType.PRIVATE
+INVITE_PAGE = 8  # positions per page of /undang
+INVITE_BUTTON = 60  # characters of a position's name on its button
+Screen = tuple[str, Keyboard]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -184,15 +191,54 @@ async def invite_command(
         )
         return
     positions = await in_thread(services.onboarding.agency_positions, member.agency_id)
-    keyboard = [
-        [Button(position.name[:60], callback(Action.INVITE, position.id))] for position in positions
+    text, keyboard = _invite_screen(caller, positions, 0)
+    await send_html(update.effective_message, text, keyboard, context=context)
+
+
+@admins_only
+async def invite_page_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """◀️ ▶️ of /undang: another page of the positions, in the same message (a page past the
+    last shows the last)."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - a callback handler
+    pressed = decode(query.data)
+    page = pressed.int_at(0) if pressed and len(pressed.parts) == 1 else None
+    chat = update.effective_chat
+    if page is None or chat is None or query.message is None:
+        await answer(query, caller.text("answer.invalid_button"), show_alert=True)
+        return
+    services = caller.services
+    positions = await in_thread(services.onboarding.agency_positions, caller.member.agency_id)
+    text, keyboard = _invite_screen(caller, positions, page)
+    await edit_html(context, chat.id, query.message.message_id, text, keyboard)
+    await answer(query)
+
+
+def _invite_screen(caller: Caller, positions: Sequence[Position], page: int) -> Screen:
+    """A page of /undang: a button for each of INVITE_PAGE positions, and ◀️ ▶️."""
+    pages = max(1, -(-len(positions) // INVITE_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = positions[page * INVITE_PAGE : (page + 1) * INVITE_PAGE]
+    keyboard: Keyboard = [
+        [Button(shorten(position.name, INVITE_BUTTON), callback(Action.INVITE, position.id))]
+        for position in shown
     ]
-    await send_html(
-        update.effective_message,
-        t(language, "onboarding.invite_pick_position"),
-        keyboard,
-        context=context,
-    )
+    text = caller.text("onboarding.invite_pick_position")
+    if pages > 1:
+        text += "\n" + caller.text("relink.invite_page", page=page + 1, pages=pages)
+        row = []
+        if page > 0:
+            row.append(
+                Button(caller.text("button.page_previous"), callback(Action.INVITE_PAGE, page - 1))
+            )
+        if page + 1 < pages:
+            row.append(
+                Button(caller.text("button.page_next"), callback(Action.INVITE_PAGE, page + 1))
+            )
+        keyboard.append(row)
+    return text, keyboard
 
 
 @members_only
@@ -248,3 +294,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(language_chosen, pattern=f"^{Action.LANGUAGE.value}:")
     )
     application.add_handler(CallbackQueryHandler(invite_chosen, pattern=f"^{Action.INVITE.value}:"))
+    application.add_handler(
+        CallbackQueryHandler(invite_page_pressed, pattern=f"^{Action.INVITE_PAGE.value}:")
+    )

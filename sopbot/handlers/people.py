@@ -37,6 +37,7 @@ from sopbot.handlers.people_screens import (
     move_from_screen,
     move_screen,
     page_of,
+    relink_screen,
     rerouted,
     roster_screen,
     take_screen,
@@ -63,6 +64,7 @@ _REFUSALS = {
     "people_several_held": "people.refused_several_held",
     "people_invitation_closed": "people.refused_invitation_closed",
     "people_own_deactivation": "people.refused_own_deactivation",
+    "people_member_joined": "relink.refused_joined",
     # Another agency's member, position or invitation, or one that never was: a forged or
     # mistaken button.
     "unknown_member": "people.refused_unknown",
@@ -343,6 +345,31 @@ async def revoke_pressed(
     await _show(update, context, caller, screen)
 
 
+@admins_only
+async def relink_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
+) -> None:
+    """ "🔗 Tautan baru" of a member who has not joined: their earlier links are revoked and a
+    new one shown, in place of the card (a second press revokes it in turn)."""
+
+    async def screen(pressed: Pressed) -> Screen | None:
+        member_id = pressed.int_at(0)
+        if member_id is None or len(pressed.parts) != 1:
+            return None
+        member = caller.member
+        link = await in_thread(
+            _service(caller).relink,
+            command_key(update, context),
+            agency_id=member.agency_id,
+            member_id=member_id,
+            actor_id=member.id,
+        )
+        url = f"https://t.me/{caller.services.bot_username}?start={link.token}"
+        return relink_screen(caller, link, url)
+
+    await _show(update, context, caller, screen)
+
+
 # -- the path of a press -----------------------------------------------------------------------
 
 
@@ -456,5 +483,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (Action.PEOPLE_DEACTIVATE, deactivate_pressed),
         (Action.PEOPLE_INVITATIONS, invitations_pressed),
         (Action.PEOPLE_REVOKE, revoke_pressed),
+        (Action.PEOPLE_RELINK, relink_pressed),
     ):
         application.add_handler(CallbackQueryHandler(handler, pattern=f"^{action.value}:"))

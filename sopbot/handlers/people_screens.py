@@ -18,6 +18,7 @@ from sopbot.services.people import (
     ActingPost,
     DeactivationPreview,
     InvitationView,
+    MemberLink,
     Person,
     PositionRef,
     Roster,
@@ -126,9 +127,40 @@ def card_screen(
             )
         )
     keyboard.append(row)
+    if not person.joined:  # their link was lost, expired or never sent: a new one
+        keyboard.append(
+            [Button(caller.text("relink.button"), callback(Action.PEOPLE_RELINK, member))]
+        )
     keyboard.append(
         [Button(caller.text("people.button_back"), callback(Action.PEOPLE_PAGE, back_page))]
     )
+    return "\n".join(lines), keyboard
+
+
+def relink_screen(caller: Caller, link: MemberLink, url: str) -> tuple[str, Keyboard]:
+    """A member's new invitation link, to pass on, and what became of their earlier ones."""
+    only = (
+        caller.text("roster.only_account", username=escape(link.telegram_username))
+        if link.telegram_username
+        else ""
+    )
+    lines = [
+        caller.text(
+            "relink.made",
+            name=_name(link.member_name),
+            only=only,
+            expires=local_time(link.expires_at, caller.member.agency_timezone, caller.language),
+            link=escape(url),
+        ),
+        "",
+        caller.text("relink.revoked", count=link.revoked)
+        if link.revoked
+        else caller.text("relink.none_revoked"),
+        caller.text("relink.shown_once"),
+    ]
+    keyboard: Keyboard = [
+        [Button(caller.text("people.button_back"), callback(Action.PEOPLE_CARD, link.member_id))]
+    ]
     return "\n".join(lines), keyboard
 
 

@@ -69,6 +69,8 @@ class Action(StrEnum):
     PEOPLE_DEACTIVATE = "Mx"  # Nonaktifkan: asks; with "y", done
     PEOPLE_INVITATIONS = "Mi"  # the agency's open invitations: a page
     PEOPLE_REVOKE = "Mr"  # Cabut this invitation
+    PEOPLE_RELINK = "Mn"  # Tautan baru: a new link for a member who has not joined
+    INVITE_PAGE = "Ig"  # /undang: another page of the positions
     OPERATOR_PAGE = "O"  # /instansi (operators): another page of the agencies
     OPERATOR_AGENCY = "Oi"  # /instansi: one agency, its admins and open admin invitations
     OPERATOR_NEW = "On"  # /instansi: create an agency (asks its name)
