@@ -2,8 +2,10 @@
 `sopbot member list|move|deactivate|admin|appoint|leave` and `sopbot invite`.
 
 `sopbot invite AGENCY POSITION` makes a link as it always did; `sopbot invite list AGENCY` and
-`sopbot invite revoke AGENCY ID` read and revoke the open ones (so an agency whose key is
-"list" or "revoke" cannot be invited to by this command: use /undang). Every change goes through
+`sopbot invite revoke AGENCY ID` read and revoke the open ones, and `sopbot invite member AGENCY
+MEMBER_ID` gives a member who has not joined a new link (their earlier ones revoked), as "Tautan
+baru" does (so an agency whose key is "list", "revoke" or "member" cannot be invited to by this
+command: use /undang). Every change goes through
 `sopbot.services.people`, as in Telegram: one transaction, audited (with no actor: the server),
 and refused with a reason and nothing written when it cannot be made.
 """
@@ -35,7 +37,7 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.storage.agencies import Agency
 from sopbot.storage.notice_writer import NoticeWriter
 
-INVITE_FORMS = "AGENCY POSITION | list AGENCY | revoke AGENCY ID"
+INVITE_FORMS = "AGENCY POSITION | list AGENCY | revoke AGENCY ID | member AGENCY MEMBER_ID"
 
 
 def add_member_commands(commands: Commands) -> None:
@@ -105,11 +107,14 @@ def _add_invite_command(commands: Commands) -> None:
         usage=(
             "sopbot invite AGENCY POSITION\n"
             "       sopbot invite list AGENCY\n"
-            "       sopbot invite revoke AGENCY ID"
+            "       sopbot invite revoke AGENCY ID\n"
+            "       sopbot invite member AGENCY MEMBER_ID"
         ),
         description="AGENCY POSITION prints a new link (valid 7 days, single use); "
         "list AGENCY shows the agency's open invitations with their ids; revoke AGENCY ID "
-        "makes one's link open nothing.",
+        "makes one's link open nothing; member AGENCY MEMBER_ID prints a new link for a member "
+        "who has not joined (a roster's or a named admin's whose link was lost or expired): "
+        "their earlier links open nothing any more.",
     )
     invite.add_argument("words", nargs="+", metavar=INVITE_FORMS)
     invite.set_defaults(handler=_invite)
@@ -332,7 +337,9 @@ def _invite(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         return _invite_list(words[1], settings, out, err)
     if words[0] == "revoke" and len(words) == 3:
         return _invite_revoke(words[1], words[2], settings, out, err)
-    if len(words) == 2 and words[0] not in ("list", "revoke"):
+    if words[0] == "member" and len(words) == 3:
+        return _invite_member(words[1], words[2], settings, out, err)
+    if len(words) == 2 and words[0] not in ("list", "revoke", "member"):
         return _invite_create(words[0], words[1], settings, out, err)
     print(
         f"usage: sopbot invite {INVITE_FORMS} (got: {' '.join(words)})",
@@ -401,4 +408,34 @@ def _invite_revoke(
     except DomainError as exc:
         return _refused(exc, err)
     print(f"invitation {written_id} revoked: its link opens nothing any more", file=out)
+    return EXIT_OK
+
+
+def _invite_member(
+    agency_key: str, written_id: str, settings: Settings, out: TextIO, err: TextIO
+) -> int:
+    """A new link for a member who has not joined; their earlier links are revoked."""
+    if not written_id.isdigit():
+        print(f"the member id is a number (see `sopbot member list {agency_key}`)", file=err)
+        return EXIT_PROBLEMS
+    found = _context(settings, agency_key, err)
+    if found is None:
+        return EXIT_PROBLEMS
+    try:
+        link = found.people.relink(None, agency_id=found.agency.id, member_id=int(written_id))
+    except DomainError as exc:
+        if exc.code == "people_member_joined":
+            print(f"cannot: member {written_id} has joined already; they need no link", file=err)
+            return EXIT_PROBLEMS
+        return _refused(exc, err)
+    zone = found.agency.timezone
+    expires = link.expires_at.astimezone(ZoneInfo(zone))
+    only = f", only for @{link.telegram_username}" if link.telegram_username else ""
+    print(
+        f"new invitation for member {link.member_id} ({link.member_name}{only}; single use, "
+        f"until {expires:%Y-%m-%d %H:%M} {zone_name(zone)}); "
+        f"{link.revoked} earlier link(s) revoked:\n"
+        f"{invitation_link(settings, link.token)}",
+        file=out,
+    )
     return EXIT_OK

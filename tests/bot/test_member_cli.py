@@ -12,6 +12,7 @@ import pytest
 
 from sopbot.engine.library import load_library
 from sopbot.engine.organization import ActingKind
+from sopbot.services.onboarding import InvitationInvalid, OnboardingService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies
@@ -184,4 +185,51 @@ def test_invitations_made_listed_and_revoked(capsys: pytest.CaptureFixture[str])
     assert (code, err.strip()) == (1, "no agency tiada")
     code, _, err = run(capsys, "invite", AGENCY)
     assert code == 1
-    assert err.startswith("usage: sopbot invite AGENCY POSITION | list AGENCY | revoke AGENCY ID")
+    assert err.startswith(
+        "usage: sopbot invite AGENCY POSITION | list AGENCY | revoke AGENCY ID | member AGENCY"
+    )
+
+
+def test_a_member_who_has_not_joined_gets_a_new_link(capsys: pytest.CaptureFixture[str]) -> None:
+    create_agency(capsys)
+    code, out, err = run(capsys, "admin", "add", AGENCY, "--name", "Siti Admin")
+    assert code == 0, err
+    lost = out.rsplit("start=", 1)[1].strip()
+    code, out, err = run(capsys, "invite", "member", AGENCY, "1")
+    assert code == 0, err
+    first_line, link = out.strip().splitlines()
+    assert re.fullmatch(
+        r"new invitation for member 1 \(Siti Admin; single use, until \d{4}-\d\d-\d\d \d\d:\d\d "
+        r"WIB\); 1 earlier link\(s\) revoked:",
+        first_line,
+    )
+    assert link.startswith("https://t.me/sopbot_pekalongan_bot?start=")
+    token = link.rsplit("start=", 1)[1]
+    # One open invitation for her, the new one, still an admin's.
+    code, out, _ = run(capsys, "invite", "list", AGENCY)
+    (line,) = out.splitlines()
+    assert re.fullmatch(r"    2  for Siti Admin, admin  made by the server  until .* WIB", line)
+    onboarding = OnboardingService(
+        ProcedureService(
+            Database(os.environ["DATABASE_URL"], audit_key=TEST_AUDIT_KEY),
+            load_library(REPO / "sop_defs"),
+        )
+    )
+    with pytest.raises(InvitationInvalid):
+        onboarding.accept(None, token=lost, telegram_user_id=501, full_name="S", language_code=None)
+    joined = onboarding.accept(
+        None, token=token, telegram_user_id=501, full_name="S", language_code=None
+    )
+    assert joined.result.member_id == 1
+    # Refusals: joined, another agency's or no such member, not a number; nothing written.
+    for argv, expected in (
+        (("1",), "cannot: member 1 has joined already; they need no link"),
+        (("99",), "cannot: no such member in this agency"),
+        (("satu",), f"the member id is a number (see `sopbot member list {AGENCY}`)"),
+    ):
+        code, _, err = run(capsys, "invite", "member", AGENCY, *argv)
+        assert (code, err.strip()) == (1, expected), argv
+    code, out, _ = run(capsys, "invite", "list", AGENCY)
+    assert out.strip() == f"no open invitation in {AGENCY}"
+    code, _, err = run(capsys, "invite", "member", "tiada", "1")
+    assert (code, err.strip()) == (1, "no agency tiada")
