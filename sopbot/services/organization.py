@@ -176,21 +176,7 @@ class OrganizationService:
 
         def work(uow: UnitOfWork, now: dt.datetime) -> RoleMapped:
             _position_of(uow, agency_id, position_id)
-            mapping_id = agencies.add_role_mapping(
-                uow, agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
-            )
-            record_change(
-                uow,
-                at=now,
-                agency_id=agency_id,
-                actor_id=None,
-                entity="role_mapping",
-                entity_id=mapping_id,
-                action="map",
-                before=None,
-                after="mapped",
-                detail={"sop_id": sop_id, "role_key": role_key, "position_id": position_id},
-            )
+            mapping_id = add_role_mapping(uow, now, agency_id, None, sop_id, role_key, position_id)
             moved = self.procedures.reconcile_agency(uow, agency_id, now, None)
             return RoleMapped(mapping_id, moved)
 
@@ -428,6 +414,35 @@ class OrganizationService:
         change = TermChange.CALLED_OFF if before_start else TermChange.ENDED_EARLY
         tell(uow, self.texts, ended, change, reconciled.moves, now)
         return ActingEnded(reconciled.instances)
+
+
+def add_role_mapping(
+    uow: UnitOfWork,
+    now: dt.datetime,
+    agency_id: int,
+    actor_id: int | None,
+    sop_id: str,
+    role_key: str,
+    position_id: int,
+) -> int:
+    """Let the position serve the role (for `sop_id`, or every SOP: ANY_SOP) and record who
+    did; the mapping's id. Open work is re-routed by the caller, once per command."""
+    mapping_id = agencies.add_role_mapping(
+        uow, agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
+    )
+    record_change(
+        uow,
+        at=now,
+        agency_id=agency_id,
+        actor_id=actor_id,
+        entity="role_mapping",
+        entity_id=mapping_id,
+        action="map",
+        before=None,
+        after="mapped",
+        detail={"sop_id": sop_id, "role_key": role_key, "position_id": position_id},
+    )
+    return mapping_id
 
 
 def _created(

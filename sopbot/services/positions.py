@@ -29,6 +29,7 @@ from sopbot.engine.errors import DomainError, NotAllowed, NotFound, UnknownSop
 from sopbot.engine.organization import ActingKind
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
 from sopbot.services.onboarding import revoke_audited
+from sopbot.services.organization import add_role_mapping
 from sopbot.services.procedures import ProcedureService
 from sopbot.storage import agencies, holdings, instance_lookup, invitations, members, positions
 from sopbot.storage.agencies import Agency
@@ -515,20 +516,8 @@ class PositionAdmin:
                     raise MappingExists(
                         "the position serves this role already", mapping_id=mapping.id
                     )
-            mapping_id = agencies.add_role_mapping(
-                uow, agency_id=agency_id, sop_id=sop_id, role_key=role_key, position_id=position_id
-            )
-            record_change(
-                uow,
-                at=now,
-                agency_id=agency_id,
-                actor_id=actor_id,
-                entity="role_mapping",
-                entity_id=mapping_id,
-                action="map",
-                before=None,
-                after="mapped",
-                detail={"sop_id": sop_id, "role_key": role_key, "position_id": position_id},
+            mapping_id = add_role_mapping(
+                uow, now, agency_id, actor_id, sop_id, role_key, position_id
             )
             moved = self.procedures.reconcile_agency(uow, agency_id, now, actor_id)
             return RoleGiven(mapping_id, position_id, role_key, sop_id, moved)

@@ -46,6 +46,7 @@ from sopbot.engine.errors import DomainError, NotAllowed, NotFound
 from sopbot.engine.loader import LoadResult, parse_definition
 from sopbot.engine.problems import Problem, Severity
 from sopbot.services.commands import Clock, CommandKey, CommandRunner, Outcome, utc_now
+from sopbot.services.organization import add_role_mapping
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import InstalledVersion, InstallOrigin, SopCatalog
 from sopbot.storage import agencies, members, organization_store, sop_catalog, sop_drafts
@@ -913,28 +914,8 @@ class SopImportService:
             for position_id in chosen:
                 if position_id in existing.get(role.key, []):
                     continue
-                mapping_id = agencies.add_role_mapping(
-                    uow,
-                    agency_id=admin.agency_id,
-                    sop_id=definition.id,
-                    role_key=role.key,
-                    position_id=position_id,
-                )
-                record_change(
-                    uow,
-                    at=now,
-                    agency_id=admin.agency_id,
-                    actor_id=admin.member_id,
-                    entity="role_mapping",
-                    entity_id=mapping_id,
-                    action="map",
-                    before=None,
-                    after="mapped",
-                    detail={
-                        "sop_id": definition.id,
-                        "role_key": role.key,
-                        "position_id": position_id,
-                    },
+                add_role_mapping(
+                    uow, now, admin.agency_id, admin.member_id, definition.id, role.key, position_id
                 )
                 added += 1
             if not chosen and not existing.get(role.key):
