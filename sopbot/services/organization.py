@@ -399,11 +399,9 @@ class OrganizationService:
                 "the appointment has ended already", acting_id=acting_id, problem="ended"
             )
         before_start = acting.valid_from > now
-        holdings.end_acting(uow, acting_id, now)
-        # Applied now: the sweep must not apply this end again, nor a start that never was.
-        acting_terms.mark_applied(
-            uow, acting_id, end_at=now, start_at=now if before_start else None
-        )
+        # Both boundaries count as applied now: the sweep must not apply this end again, nor a
+        # start that never was or that it had not reached yet.
+        holdings.close_acting(uow, acting_id, now)
         reconciled = Reconciled(0)
         if not before_start:
             reconciled = self.procedures.reconcile_agency_moves(

@@ -72,24 +72,6 @@ def position_names_held(uow: UnitOfWork, member_id: int, at: dt.datetime) -> lis
     )
 
 
-def position_keys_held_in_agency(
-    uow: UnitOfWork, agency_id: int, at: dt.datetime
-) -> dict[int, list[str]]:
-    """For each member holding one of the agency's positions at `at`, the keys of those
-    positions (in the order the holdings began)."""
-    rows = uow.session.exec(
-        select(HoldingRow.member_id, PositionRow.key)
-        .join(PositionRow, col(HoldingRow.position_id) == col(PositionRow.id))
-        .where(PositionRow.agency_id == agency_id)
-        .where(_covering(at))
-        .order_by(col(HoldingRow.id))
-    ).all()
-    held: dict[int, list[str]] = {}
-    for member_id, key in rows:
-        held.setdefault(member_id, []).append(key)
-    return held
-
-
 def add_acting(
     uow: UnitOfWork,
     *,
@@ -150,11 +132,6 @@ def _stored_acting(row: ActingRow) -> StoredActing:
         for_member_id=row.for_member_id,
         decree=row.decree,
     )
-
-
-def end_acting(uow: UnitOfWork, acting_id: int, at: dt.datetime) -> None:
-    """The acting appointment ends at `at`."""
-    uow.session.execute(update(ActingRow).where(col(ActingRow.id) == acting_id).values(valid_to=at))
 
 
 def _covering(at: dt.datetime) -> ColumnElement[bool]:

@@ -285,6 +285,22 @@ def test_ending_a_term_now_applies_its_end_once(office: Office) -> None:
     ]
 
 
+def test_a_term_ended_after_it_began_but_before_a_sweep_never_starts_afterwards(
+    office: Office,
+) -> None:
+    """Its start passed with no sweep to apply it; ending it now applies both boundaries, so no
+    later sweep announces a start of a term that is over."""
+    acting = office.appoint_plh(MONDAY + dt.timedelta(hours=1), MONDAY + dt.timedelta(days=2))
+    office.clock.advance(hours=2)  # started, not yet applied
+    office.organization.end_acting(next_key(), acting_id=acting, actor_id=office.agency.admin_id)
+    told = len(texts_to(office.database, office.plh))
+    office.clock.advance(minutes=1)
+    assert office.sweep() == TermsApplied()
+    assert len(texts_to(office.database, office.plh)) == told
+    assert [a for a, _, _ in term_audit(office.database, acting)] == ["appoint", "end"]
+    assert office.steps_of(office.sekretaris) == [2]
+
+
 def test_a_term_called_off_before_it_starts_never_starts(office: Office) -> None:
     acting = office.appoint_plh(MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2))
     office.organization.end_acting(next_key(), acting_id=acting)
