@@ -4,6 +4,7 @@ Ambil), the reasons they ask for, and notes replied to a disposition message."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -313,15 +314,49 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     await send_html(message, t(language, "hint.text"), context=context)
 
 
+AdminAnswer = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, Caller, PendingInput, str], Coroutine[Any, Any, None]
+]
+
+
+async def _roster_answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    pending: PendingInput,
+    _text: str,
+) -> None:
+    await roster_answer_text(update, context, caller, pending)
+
+
+# The admin's questions, and the feature each answer goes to: one table, so that every one of
+# them is routed here and every one gives way to a text that replies to a task.
+_ADMIN_QUESTIONS: tuple[tuple[Callable[[str], bool], AdminAnswer], ...] = (
+    (lambda kind: kind in SOP_QUESTIONS, sop_answer_text),  # an SOP import's review
+    (lambda kind: kind.startswith(procedure_admin.PENDING_PREFIX), procedure_admin.answer_text),
+    (lambda kind: kind in POSITION_QUESTIONS, position_answer_text),  # /jabatan
+    (lambda kind: kind in OPERATOR_QUESTIONS, operator_answer_text),  # /instansi
+    (lambda kind: kind == ROSTER_QUESTION, _roster_answer),  # /impor_pegawai
+    (lambda kind: kind == PLT_FLOW, answer_plt_text),  # /plt
+)
+
+
+def _admin_answer(kind: str) -> AdminAnswer | None:
+    """The feature an admin's question of this kind belongs to, if it is one."""
+    return next((answer for owns, answer in _ADMIN_QUESTIONS if owns(kind)), None)
+
+
 async def _question_answered(
     services: BotServices, member_id: int, disposition_id: uuid.UUID | None
 ) -> PendingInput | None:
     """The open question a text answers, taken; None when there is none, or when the text
-    replies to a task while an SOP import waits (a typed time, a .yaml): then the text is
-    the task's note, and the import's question stays open."""
+    replies to a task while an admin's question waits (an SOP import's time, a reason for
+    /batal, a name for /jabatan): then the text is the task's note, and the question stays
+    open."""
+    if disposition_id is None:
+        return await in_thread(services.pending.take, member_id)
     pending = await in_thread(services.pending.peek, member_id)
-    admin_questions = (*SOP_QUESTIONS, *POSITION_QUESTIONS, ROSTER_QUESTION)
-    if pending is None or (disposition_id is not None and pending.kind in admin_questions):
+    if pending is None or _admin_answer(pending.kind) is not None:
         return None
     return await in_thread(services.pending.take, member_id)
 
@@ -335,23 +370,9 @@ async def _answer_pending(
 ) -> None:
     """The typed answer to an open question, handed to the feature that asked it."""
     member, services, language = caller.member, caller.services, caller.language
-    if pending.kind.startswith("sop_"):
-        await sop_answer_text(update, context, caller, pending, text)
-        return
-    if pending.kind.startswith(procedure_admin.PENDING_PREFIX):  # /batal, /pindah
-        await procedure_admin.answer_text(update, context, caller, pending, text)
-        return
-    if pending.kind in POSITION_QUESTIONS:
-        await position_answer_text(update, context, caller, pending, text)
-        return
-    if pending.kind in OPERATOR_QUESTIONS:
-        await operator_answer_text(update, context, caller, pending, text)
-        return
-    if pending.kind == ROSTER_QUESTION:
-        await roster_answer_text(update, context, caller, pending)
-        return
-    if pending.kind == PLT_FLOW:
-        await answer_plt_text(update, context, caller, pending, text)
+    admin_answer = _admin_answer(pending.kind)
+    if admin_answer is not None:
+        await admin_answer(update, context, caller, pending, text)
         return
     try:
         if pending.kind.startswith("start_"):

@@ -33,7 +33,7 @@ from sopbot.handlers.common import (
     send_html,
     wake_sender,
 )
-from sopbot.messaging.formatting import escape, local_time
+from sopbot.messaging.formatting import escape, local_time, shorten
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, decode
 from sopbot.services.pending import PendingInput
 from sopbot.services.procedure_admin import (
@@ -63,14 +63,15 @@ def _number(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1] + "…"
-
-
-async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _say(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    keyboard: Keyboard | None = None,
+) -> None:
     """A message in the chat the update came from (a press's chat, or a command's)."""
     chat = update.effective_chat
-    await send_html(None, text, context=context, chat_id=chat.id if chat else None)
+    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
 
 
 async def _refuse(
@@ -140,14 +141,7 @@ async def _send_cancel_list(
         await _say(update, context, caller.text("procedure_admin.cancel_none"))
         return
     text, keyboard = _cancel_page(caller, procedures, page)
-    await _say_with(update, context, text, keyboard)
-
-
-async def _say_with(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: Keyboard
-) -> None:
-    chat = update.effective_chat
-    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
+    await _say(update, context, text, keyboard)
 
 
 def _cancel_page(
@@ -160,8 +154,9 @@ def _cancel_page(
     keyboard: Keyboard = [
         [
             Button(
-                _cut(
-                    caller.text("procedure_admin.procedure_button", number=p.number, title=p.title)
+                shorten(
+                    caller.text("procedure_admin.procedure_button", number=p.number, title=p.title),
+                    BUTTON_TEXT,
                 ),
                 callback(Action.CANCEL_PROCEDURE, p.instance_id),
             )
@@ -395,7 +390,7 @@ async def move_command(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     text = caller.text(
         "procedure_admin.move_pick_step", title=escape(summary.title), number=summary.number
     )
-    await _say_with(update, context, text, keyboard)
+    await _say(update, context, text, keyboard)
 
 
 def _move_buttons(caller: Caller, found: RunningProcedure, key: str) -> Keyboard:
@@ -403,7 +398,7 @@ def _move_buttons(caller: Caller, found: RunningProcedure, key: str) -> Keyboard
     return [
         [
             Button(
-                _cut(caller.text(key, step=step.step_label, person=holder.holder)),
+                shorten(caller.text(key, step=step.step_label, person=holder.holder), BUTTON_TEXT),
                 callback(Action.MOVE_STEP, holder.disposition_id),
             )
         ]
@@ -446,7 +441,7 @@ async def move_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
         number=choice.procedure.number,
         person=escape(choice.disposition.holder),
     )
-    await _say_with(update, context, text, keyboard)
+    await _say(update, context, text, keyboard)
 
 
 def _candidate_label(caller: Caller, candidate: Candidate) -> str:
@@ -463,7 +458,7 @@ def _candidate_label(caller: Caller, candidate: Candidate) -> str:
             prefix=candidate.acting.prefix,
             position=candidate.position,
         )
-    return _cut(text)
+    return shorten(text, BUTTON_TEXT)
 
 
 @members_only

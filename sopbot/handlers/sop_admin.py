@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from sopbot.engine.errors import DomainError, NotFound
 from sopbot.handlers.common import (
     Caller,
+    admins_only,
     answer,
     ask_question,
     clear_prompt,
@@ -83,13 +84,10 @@ def wants_import(caption: str | None) -> bool:
 # -- /sop --------------------------------------------------------------------------------------
 
 
-@members_only
+@admins_only
 async def sop_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """/sop: the agency's SOPs with their versions; /sop impor asks for a document."""
     message = update.effective_message
-    if not caller.member.is_admin:
-        await send_html(message, caller.text("status_report.not_admin"), context=context)
-        return
     args = [a.lower() for a in (context.args or [])]
     if args and args[0] in ("impor", "import"):
         await ask_for_document(context, message.chat_id if message else None, caller)
@@ -189,16 +187,13 @@ async def ask_for_document(
     )
 
 
-@members_only
+@admins_only
 async def import_pressed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
 ) -> None:
     """ "➕ Impor SOP": ask for the document."""
     query = update.callback_query
     assert query is not None  # noqa: S101 - a callback handler
-    if not caller.member.is_admin:
-        await answer(query, caller.text("status_report.not_admin"), show_alert=True)
-        return
     await answer(query)
     chat = update.effective_chat
     await ask_for_document(context, chat.id if chat else None, caller)
