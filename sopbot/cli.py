@@ -1,4 +1,6 @@
-"""The `sopbot` command line: `sopbot sop list | validate | show`, `sopbot db upgrade | current`."""
+"""The `sopbot` command line: `run` and `demo`, the SOP commands (`sop ...`), the database
+(`db ...`), and the agency commands the CLI modules of `sopbot.bot` add (agency, operator,
+admin, position, member, invite, acting, procedure, roster, calendar, audit)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from sopbot.bot.cli_lookup import (
     Commands,
     find_agency,
     member_position,
+    open_database,
     services,
 )
 from sopbot.bot.settings import Settings
@@ -137,7 +138,7 @@ def _acting_end(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _acting_list(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, _ = services(settings)
+    database = open_database(settings)
     agency = find_agency(database, args.agency, err)
     if agency is None:
         return EXIT_PROBLEMS

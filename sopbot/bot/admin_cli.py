@@ -1,4 +1,4 @@
-"""Setting an agency up from the command line: the first admin, Plt/Plh.
+"""Setting an agency up from the command line: the agency and its first admin.
 
 `sopbot agency create`, `sopbot admin add`. The positions are in `sopbot.bot.position_cli`
 (`sopbot position ...`), the people and invitations in `sopbot.bot.member_cli` (`sopbot member
@@ -154,7 +154,7 @@ def agency_without_sops(
 
 
 def _agency_create(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    database, procedures = services(settings)
+    database, procedures = services(settings, sops=True)
     sops = procedures.library.for_agency(args.key)
     why = None if sops else agency_without_sops(args, database, procedures.library, settings)
     if why is not None:

@@ -38,10 +38,13 @@ def open_database(settings: Settings) -> Database:
     return database
 
 
-def services(settings: Settings) -> tuple[Database, ProcedureService]:
-    """The database and the procedures, with every SOP an admin command may name."""
+def services(settings: Settings, *, sops: bool = False) -> tuple[Database, ProcedureService]:
+    """The database and the procedures; with `sops`, every SOP an admin command may name
+    (parsed from the folder and the catalog: only the commands that check an SOP or a role
+    ask for it)."""
     database = open_database(settings)
-    return database, ProcedureService(database, known_sops(database, settings))
+    library = known_sops(database, settings) if sops else SopLibrary({}, ())
+    return database, ProcedureService(database, library)
 
 
 def known_sops(database: Database, settings: Settings) -> SopLibrary:

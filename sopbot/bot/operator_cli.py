@@ -96,7 +96,7 @@ def _with_services(
 
     @functools.wraps(command)
     def opened(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-        database, procedures = services(settings)
+        database, procedures = services(settings, sops=True)  # an agency made here is checked
         try:
             return command(args, settings, out, err, procedures)
         finally:

@@ -282,7 +282,7 @@ def _admin_of(
     args: argparse.Namespace, settings: Settings, err: TextIO
 ) -> tuple[PositionAdmin, Agency] | None:
     """The service and the agency the command names (or None, told on `err`)."""
-    database, procedures = services(settings)
+    database, procedures = services(settings, sops=True)  # roles are checked against them
     agency = find_agency(database, args.agency, err, how_to_create=True)
     if agency is None:
         return None

@@ -29,6 +29,7 @@ from sopbot.documents.roster_reading import (
     RosterReading,
     RosterRefusal,
     decode_text,
+    read_csv_bytes,
     read_csv_text,
     read_xlsx,
 )
@@ -188,10 +189,7 @@ def read_roster(content: bytes) -> RosterReading | RosterRefused:
         return RosterRefused(RosterRefusal(RefusalReason.OLD_EXCEL))
     if found.extension not in ROSTER_TYPES:
         return RosterRefused(RosterRefusal(RefusalReason.NOT_A_ROSTER))
-    text = decode_text(content)
-    if text is None:
-        return RosterRefused(RosterRefusal(RefusalReason.UNREADABLE))
-    return _refused_or(read_csv_text(text))
+    return _refused_or(read_csv_bytes(content))
 
 
 def _other_text(content: bytes, refusal: FileRefusal) -> RosterReading | RosterRefused:
