@@ -219,14 +219,14 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         reports,
         calendar,
         sop_admin,
-        acting,
+        acting,  # /plt
+        procedure_admin,  # /batal, /pindah
+        positions,  # /jabatan
+        people,  # /pegawai
+        operators,  # /instansi (operator admins)
+        rosters,  # /impor_pegawai
     ):
         feature.register(application)
-    procedure_admin.register(application)
-    positions.register(application)  # /jabatan
-    people.register(application)  # /pegawai
-    operators.register(application)  # /instansi (operator admins)
-    rosters.register(application)
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command)
     )
