@@ -8,6 +8,7 @@ Who holds a position is in `sopbot.storage.holdings`; the routing built from all
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -138,6 +139,14 @@ def _agency(row: AgencyRow) -> Agency:
 def _position(row: PositionRow) -> Position:
     assert row.id is not None  # noqa: S101 - read from the database
     return Position(id=row.id, agency_id=row.agency_id, key=row.key, name=row.name)
+
+
+def agencies_with_ids(uow: UnitOfWork, agency_ids: Sequence[int]) -> list[Agency]:
+    """The agencies with these ids (those that exist), in id order."""
+    rows = uow.session.exec(
+        select(AgencyRow).where(col(AgencyRow.id).in_(agency_ids)).order_by(col(AgencyRow.id))
+    ).all()
+    return [_agency(row) for row in rows]
 
 
 def all_agencies(uow: UnitOfWork) -> list[Agency]:

@@ -64,8 +64,9 @@ def _summaries(uow: UnitOfWork, agency_ids: list[int]) -> list[AgencySummary]:
             admins.setdefault(member.agency_id, []).append(member.name)
     summaries: list[AgencySummary] = []
     installed = Counter(v.sop_id.split("/", 1)[0] for v in sop_catalog.current_versions(uow))
+    by_id = {a.id: a for a in agencies.agencies_with_ids(uow, agency_ids)}  # one query
     for agency_id in agency_ids:
-        agency = agencies.agency(uow, agency_id)
+        agency = by_id.get(agency_id)
         if agency is None:
             continue
         summaries.append(

@@ -119,27 +119,27 @@ def _read_installs(
     """The installs that meet the conditions, each with its version and its installer's name."""
     installer = aliased(MemberRow)
     order = col(SopInstallRow.id).desc() if newest_first else col(SopInstallRow.sop_id)
+    # The version's label and digest, not its text: a listing never needs the YAML itself.
     rows = uow.session.exec(
-        select(SopInstallRow, SopVersionRow, installer.name)
+        select(SopInstallRow, SopVersionRow.version, SopVersionRow.digest, installer.name)
         .join(SopVersionRow, col(SopVersionRow.id) == col(SopInstallRow.sop_version_id))
         .outerjoin(installer, col(installer.id) == col(SopInstallRow.installed_by_id))
         .where(*conditions)
         .order_by(order)
     ).all()
-    return [_installed(install, version, name) for install, version, name in rows]
+    return [_installed(install, version, digest, name) for install, version, digest, name in rows]
 
 
 def _installed(
-    install: SopInstallRow, version: SopVersionRow, name: str | None
+    install: SopInstallRow, version: str, digest: str, name: str | None
 ) -> InstalledVersion:
     assert install.id is not None  # noqa: S101 - a stored row
-    assert version.id is not None  # noqa: S101 - a stored row
     return InstalledVersion(
         install_id=install.id,
         sop_id=install.sop_id,
-        sop_version_id=version.id,
-        version=version.version,
-        digest=version.digest,
+        sop_version_id=install.sop_version_id,
+        version=version,
+        digest=digest,
         origin=InstallOrigin(install.origin),
         installed_at=install.installed_at,
         installed_by_id=install.installed_by_id,
