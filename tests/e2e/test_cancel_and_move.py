@@ -10,6 +10,8 @@ import html
 import re
 import uuid
 
+import pytest
+
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import TITLE, World, start_procedure
 from sopbot.demo.staffing import SeedAgency, next_key, staff_agency
@@ -399,3 +401,29 @@ async def serving_elsewhere(demo: World) -> tuple[Official, Official]:
     )
     await settled(demo)
     return colleague, plt
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "proc_cancel_reason",  # /batal waits for a reason
+        "plt_flow",  # /plt waits for a date
+        "operator_agency",  # /instansi waits for a name
+    ],
+)
+async def test_a_reply_to_a_task_is_its_note_while_an_admin_question_waits(
+    kesbangpol: World, kind: str
+) -> None:
+    """Every admin question gives way to a text that replies to a task: it is that task's
+    note, and the question stays open."""
+    demo = kesbangpol
+    siti = demo.officials["sekretaris"]
+    await start_procedure(demo)
+    pending = demo.parts.services.pending
+    assert siti.member_id is not None
+    await asyncio.to_thread(pending.ask, siti.member_id, kind, {"flow": "x"})
+    (answer,) = await siti.say("Data sudah lengkap", reply_to=siti.disposition())
+    assert (answer.text or "").startswith("📝 Catatan disimpan untuk langkah 2.")
+    still = await asyncio.to_thread(pending.peek, siti.member_id)
+    assert still is not None
+    assert still.kind == kind
