@@ -245,7 +245,10 @@ class InstanceRow(SQLModel, table=True):
     """A running (or ended) procedure. `version` guards against concurrent changes."""
 
     __tablename__ = "instance"
-    __table_args__ = (UniqueConstraint("agency_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "number"),
+        Index("ix_instance_agency_letter", "agency_id", "letter_number"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -259,6 +262,11 @@ class InstanceRow(SQLModel, table=True):
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     version: int = Field(default=0)
+    # The letter the procedure is about (migration 0016): its number in the agency's agenda
+    # (nomor surat / nomor agenda), its date and its sender. Optional, edited by admins.
+    letter_number: str | None = Field(default=None, max_length=100)
+    letter_date: dt.date | None = Field(default=None)
+    letter_sender: str | None = Field(default=None, max_length=200)
 
 
 class StepRunRow(SQLModel, table=True):

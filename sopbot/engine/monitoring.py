@@ -1,0 +1,147 @@
+"""What monitoring measures: each step's real time against its Mutu Baku over a period.
+
+These values are what the monitoring form, the evaluation form and the compliance report of
+Permenpan RB 35/2012 are filled from (sopbot.documents renders them, sopbot.services computes
+them from the stored runs). They hold figures only: the renderers choose the words.
+
+Times are working seconds (the agency's working clock, as the standard is), except where a
+name says otherwise. A step run is *measured* when it finished (done) inside the period; it is
+*on time* when it finished no later than its due time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFigures:
+    """Finished step runs (or procedures) measured against their standard time."""
+
+    measured: int  # finished runs with a standard, measured
+    on_time: int  # of those, finished no later than due
+    median_seconds: float | None  # real working time, median (None when nothing was measured)
+    p90_seconds: float | None  # real working time, 90th percentile (nearest rank)
+    median_standard_seconds: float | None  # their standard, in working seconds, median
+
+    @property
+    def late(self) -> int:
+        """Measured runs that finished after their due time."""
+        return self.measured - self.on_time
+
+    @property
+    def on_time_share(self) -> float | None:
+        """The share (0..1) finished on time; None when nothing was measured."""
+        return self.on_time / self.measured if self.measured else None
+
+
+@dataclass(frozen=True, slots=True)
+class StepFigures:
+    """One step of an SOP over the period."""
+
+    step_number: int
+    step_label: str  # the number as the SOP prints it
+    activity: str
+    executors: tuple[str, ...]  # the role names that do it, as the SOP names them
+    standard: str  # the Mutu Baku time as written ("1 Hari")
+    time: TimeFigures
+    repeated_runs: int  # runs in a round after the first (the step was done again)
+    open_late: int  # runs still open at the period's end and past their due time
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureCounts:
+    """Procedures of the period: started in it, and how those stand at its end."""
+
+    started: int
+    finished: int
+    cancelled: int
+    running: int
+
+
+@dataclass(frozen=True, slots=True)
+class SopFigures:
+    """One SOP over the period."""
+
+    sop_id: str
+    name: str
+    sop_number: str | None  # the SOP's own number (Nomor SOP), when its header has one
+    unit: str | None  # the organisation unit responsible, when its header names one
+    procedures: ProcedureCounts
+    rounds_per_procedure: float | None  # mean of each procedure's highest round
+    max_rounds: int
+    duration: TimeFigures  # finished procedures, start to end, against the sum of standards
+    time: TimeFigures  # all of its measured step runs
+    steps: tuple[StepFigures, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFigures:
+    """The step runs one position (jabatan) finished over the period."""
+
+    position_name: str
+    time: TimeFigures
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """One calendar month of the period (in the agency's zone), for month against month."""
+
+    month: dt.date  # the first day of the month
+    procedures: ProcedureCounts
+    time: TimeFigures
+
+
+@dataclass(frozen=True, slots=True)
+class SlowStep:
+    """A step among the slowest of the agency: by how much its median exceeds its standard."""
+
+    sop_name: str
+    step: StepFigures
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHeader:
+    """Whose report it is and for when: printed at the top of every form and report."""
+
+    agency_name: str
+    timezone: str
+    period_start: dt.date  # first day, inclusive, in the agency's zone
+    period_end: dt.date  # last day, inclusive
+    generated_at: dt.datetime  # UTC
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceReport:
+    """Mutu Baku compliance of an agency (or of one SOP) over a period."""
+
+    header: ReportHeader
+    procedures: ProcedureCounts
+    time: TimeFigures  # every measured step run of the agency
+    sops: tuple[SopFigures, ...]
+    positions: tuple[PositionFigures, ...]
+    months: tuple[MonthFigures, ...]
+    slowest: tuple[SlowStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringForm:
+    """The monitoring form (Permenpan RB 35/2012) of one SOP over a period: its steps with
+    what was measured; the assessor's columns are left for the assessor."""
+
+    header: ReportHeader
+    sop: SopFigures
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationFigures:
+    """What supports each criterion of the evaluation form for one SOP over a period."""
+
+    header: ReportHeader
+    sop: SopFigures
+    previous: SopFigures | None  # the same SOP over the period just before, for the trend
+    reassigned_runs: int  # steps an admin moved to another official (/pindah)
+    handed_over_runs: int  # steps passed on by the one who received them (released, handed)
+    returned_runs: int  # steps answered "no" that sent the procedure back a round
+    documents: int  # outputs uploaded
