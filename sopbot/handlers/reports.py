@@ -134,7 +134,11 @@ def _timeline(
         lines.append(letter_line(services.catalog, language, history.letter))
     current_day = None
     for entry in history.entries:
-        text = _history_text(services, language, entry)
+        text = (
+            _letter_history(services, language, entry)
+            if entry.action is TransitionAction.LETTER
+            else _history_text(services, language, entry)
+        )
         if not text:
             continue
         day = local_date(entry.at, zone, language)
@@ -198,11 +202,10 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
     return t(language, key, **params) if key else None
 
 
-def _letter_history(
-    services: BotServices, language: Language, entry: HistoryEntry, actor: str
-) -> str:
+def _letter_history(services: BotServices, language: Language, entry: HistoryEntry) -> str:
     """A change of the letter: given, changed (to what) or removed (what it was), by whom."""
     t = services.catalog.text
+    actor = escape(entry.actor or t(language, "procedure_admin.operator"))
     if entry.letter is None:
         was = entry.letter_was.number if entry.letter_was else "-"
         return t(language, "letters.history_removed", actor=actor, letter=escape(was))
