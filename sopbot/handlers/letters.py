@@ -129,7 +129,9 @@ def card_keyboard(caller: Caller, card: LetterCard) -> Keyboard:
     the number can be given (the date and the sender belong to a number)."""
     if card.letter is None:
         label = caller.text("letters.button_add")
-        return [[Button(label, callback(Action.LETTER_EDIT, card.instance_id, "n"))]]
+        return [
+            [Button(label, callback(Action.LETTER_EDIT, card.instance_id, LetterPart.NUMBER.value))]
+        ]
     return [
         [
             Button(
@@ -193,9 +195,9 @@ async def _change(
     caller: Caller,
     instance_id: uuid.UUID,
     edit: LetterEdit,
-) -> bool:
+) -> None:
     """Make the change (checked again by the service), then show the card as it now stands;
-    False, told why, when it is refused."""
+    a refusal is told why."""
     try:
         outcome = await in_thread(
             caller.services.procedures.change_letter,
@@ -206,7 +208,7 @@ async def _change(
         )
     except DomainError as refusal:
         await _say(update, context, await in_thread(_refusal_text, caller, refusal, None))
-        return False
+        return
     result = outcome.result
     key = "letters.changed" if result.changed else "letters.unchanged"
     if edit.part is None:
@@ -215,7 +217,6 @@ async def _change(
     card = LetterCard(result.instance_id, result.number, result.title, result.letter)
     await _show_card(update, context, caller, card, lead)
     wake_sender(context)
-    return True
 
 
 # -- the buttons --------------------------------------------------------------------------
