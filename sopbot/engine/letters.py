@@ -51,6 +51,11 @@ _ENGLISH_MONTHS = {
 }
 # A date written with a two-digit year ("03/12/26", "3 Des 26"): the year of this century.
 _SHORT_YEAR = re.compile(r"^(?P<head>.*\d{1,2}[/.\- ]\s*[a-z.]*\s*[/.\- ]?)(?P<year>\d{2})$")
+# What may come before the date itself: "tgl.", "tanggal", a day's name ("Rabu, 3 Desember").
+_PREFIX = re.compile(
+    r"^(?:(?:tgl\.?|tanggal)\s*)?"
+    r"(?:(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad),?\s+)?"
+)
 _FULL_YEAR = re.compile(r"\d{4}")
 _DIGIT = re.compile(r"\d")
 
@@ -188,9 +193,10 @@ def read_sender(text: str) -> str:
 
 def read_date(text: str, *, today: dt.date) -> dt.date:
     """A letter's date as officials write it: "03/12/2026", "3-12-2026", "3 Desember 2026",
-    "3 Des 2026", "2026-12-03", a two-digit year ("03/12/26"), "hari ini" or "kemarin"
-    (`today`: the date in the agency's zone). A date after today, or before 1945, is refused."""
-    normalised = " ".join(text.strip().lower().split())
+    "3 Des 2026", "Rabu, 3 Desember 2026", "tgl. 3/12/2026", "2026-12-03", a two-digit year
+    ("03/12/26"), "hari ini" or "kemarin" (`today`: the date in the agency's zone). A date
+    after today, or before 1945, is refused."""
+    normalised = _PREFIX.sub("", " ".join(text.strip().lower().split())).rstrip(".")
     if normalised in _TODAY:
         return today
     if normalised in _YESTERDAY:

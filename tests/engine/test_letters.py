@@ -60,6 +60,9 @@ def problem_of(call: object) -> LetterProblem:
         ("today", TODAY),
         ("kemarin", dt.date(2026, 12, 6)),
         ("7/12/2026", TODAY),
+        ("Kamis, 3 Desember 2026", dt.date(2026, 12, 3)),
+        ("tgl. 3/12/2026", dt.date(2026, 12, 3)),
+        ("tanggal 3 Des 2026.", dt.date(2026, 12, 3)),
     ],
 )
 def test_dates_as_officials_write_them(typed: str, day: dt.date) -> None:
