@@ -39,6 +39,7 @@ from sopbot.handlers import (
     calendar,
     dispositions,
     inbound_limit,
+    letters,
     onboarding,
     operators,
     people,
@@ -90,6 +91,7 @@ COMMANDS = (
     "kalender",
     "sop",
     "batal",
+    "surat",
     "pindah",
     "jabatan",
     "pegawai",
@@ -225,6 +227,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         people,  # /pegawai
         operators,  # /instansi (operator admins)
         rosters,  # /impor_pegawai
+        letters,  # /surat
     ):
         feature.register(application)
     application.add_handler(

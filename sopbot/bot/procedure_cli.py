@@ -1,5 +1,5 @@
-"""`sopbot procedure list | cancel | reassign`: the command-line twins of /status, /batal and
-/pindah, for the server's operator.
+"""`sopbot procedure list | cancel | reassign | letter`: the command-line twins of /status,
+/batal, /pindah and /surat, for the server's operator.
 
 Changes are made as the server's operator (the audit row's actor is empty) through the same
 service methods the bot calls, and their notices go to the outbox, which the running bot
@@ -9,13 +9,26 @@ delivers. A refusal prints why, exits 1, and writes nothing.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, find_agency, open_database
 from sopbot.bot.settings import Settings
 from sopbot.engine.errors import DomainError
+from sopbot.engine.letters import (
+    Letter,
+    LetterEdit,
+    LetterError,
+    LetterPart,
+    means_none,
+    read_date,
+    read_number,
+    read_sender,
+)
 from sopbot.engine.library import load_library
 from sopbot.messaging.notices import Notifier
+from sopbot.services.letters import LetterDesk
 from sopbot.services.procedure_admin import (
     Candidate,
     OpenDisposition,
@@ -60,6 +73,27 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     reassign.add_argument("--reason", required=True, help="why (the new holder reads it)")
     reassign.set_defaults(handler=_reassign)
+    letter = sub.add_parser(
+        "letter",
+        help="the letter a procedure is about (nomor surat / nomor agenda, its date and "
+        "sender): show it, set its parts, or remove it",
+    )
+    letter.add_argument("agency", help="the agency key")
+    letter.add_argument("number", type=int, help="the procedure's number, as /status shows it")
+    letter.add_argument(
+        "--number", dest="letter_number", help="the letter number, e.g. 005/123/Disdik/2026"
+    )
+    letter.add_argument(
+        "--date",
+        dest="letter_date",
+        help='the letter\'s date: "3 Desember 2026", 03/12/2026, 2026-12-03, "hari ini"; '
+        '"-" clears it',
+    )
+    letter.add_argument("--sender", dest="letter_sender", help='who sent the letter; "-" clears it')
+    letter.add_argument(
+        "--clear", action="store_true", help="remove the letter (the audit trail keeps it)"
+    )
+    letter.set_defaults(handler=_letter)
 
 
 def _services(settings: Settings) -> tuple[ProcedureService, ProcedureAdmin]:
@@ -216,6 +250,73 @@ def _holder_to_move(
         )
         return None
     return holders[0]
+
+
+def _letter(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Show the procedure's letter; with options, change it first (as the server's operator,
+    who may change any procedure's letter, running or ended)."""
+    procedures, _ = _services(settings)
+    agency = find_agency(procedures.database, args.agency, err)
+    if agency is None:
+        return EXIT_PROBLEMS
+    given = [args.letter_number, args.letter_date, args.letter_sender]
+    if args.clear and any(value is not None for value in given):
+        print("--clear removes the whole letter: give it alone; nothing changed", file=err)
+        return EXIT_PROBLEMS
+    try:
+        card = LetterDesk(procedures).of_agency(agency.id, args.number)
+    except DomainError:
+        print(f"no procedure No. {args.number} in {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    try:
+        edits = _letter_edits(args, agency.timezone, procedures.runner.clock())
+    except LetterError as refusal:
+        print(f"cannot: {refusal}; nothing changed", file=err)
+        return EXIT_PROBLEMS
+    if not edits:
+        print(f"procedure No. {card.number} ({card.title}): {_letter_text(card.letter)}", file=out)
+        return EXIT_OK
+    try:
+        outcome = procedures.change_letter(
+            None, member_id=None, instance_id=card.instance_id, edits=edits
+        )
+    except DomainError as refusal:
+        print(f"cannot: {refusal}; nothing changed", file=err)
+        return EXIT_PROBLEMS
+    result = outcome.result
+    done = "removed" if args.clear else "set" if result.changed else "unchanged"
+    print(
+        f"letter of procedure No. {result.number} ({result.title}) {done}: "
+        f"{_letter_text(result.letter)}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _letter_edits(args: argparse.Namespace, timezone: str, now: dt.datetime) -> list[LetterEdit]:
+    """The changes the options ask for, read as /surat reads them ("-": cleared)."""
+    if args.clear:
+        return [LetterEdit(None)]
+    edits = []
+    if args.letter_number is not None:
+        edits.append(LetterEdit(LetterPart.NUMBER, read_number(args.letter_number)))
+    if args.letter_date is not None:
+        today = now.astimezone(ZoneInfo(timezone)).date()
+        day = None if means_none(args.letter_date) else read_date(args.letter_date, today=today)
+        edits.append(LetterEdit(LetterPart.DATE, day))
+    if args.letter_sender is not None:
+        sender = None if means_none(args.letter_sender) else read_sender(args.letter_sender)
+        edits.append(LetterEdit(LetterPart.SENDER, sender))
+    return edits
+
+
+def _letter_text(letter: Letter | None) -> str:
+    """A letter in one line of the command's output (dates as ISO, for scripts)."""
+    if letter is None:
+        return "no letter"
+    date = f" of {letter.date.isoformat()}" if letter.date else ""
+    sender = f" from {letter.sender}" if letter.sender else ""
+    return f"letter {letter.number}{date}{sender}"
 
 
 def _candidate(candidate: Candidate) -> str:

@@ -40,6 +40,9 @@ from sopbot.storage.migrate import upgrade
 DEMO_SOP = "kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"
 TITLE = "Pengolahan Data Kinerja Triwulan III 2026"
 NOTE = "Untuk ditindaklanjuti sesuai SOP"
+# The letter the demo's procedure follows up (the date typed as officials do: "hari ini").
+DEMO_LETTER_NUMBER = "000.8/512/Bappeda/2026"
+DEMO_LETTER_SENDER = "Bappeda Kota Pekalongan"
 # (step, round) -> reason: the demo sends step 5's first check back, as a reviewer would.
 DEFAULT_REJECTIONS = {(5, 1): "Format belum memuat kolom target dan realisasi triwulan"}
 SIMULATED_INBOUND = InboundLimits(burst=1000.0, per_second=100.0)
@@ -210,14 +213,44 @@ async def _enrol(
     return result
 
 
-async def start_procedure(world: World, *, title: str = TITLE, note: str = NOTE) -> None:
-    """The holder of the first step starts the procedure with /mulai."""
+@dataclass(frozen=True, slots=True)
+class TypedLetter:
+    """The letter a procedure is about, as its starter types it at /mulai: its number, and its
+    date and sender as written (None: skipped with Lewati)."""
+
+    number: str
+    date: str | None = None
+    sender: str | None = None
+
+
+async def give_title(official: Official, title: str, letter: TypedLetter | None = None) -> None:
+    """At /mulai, once the title is asked: type it, then the letter's parts (no letter: its
+    first question skipped, one tap). The note's question is on the screen afterwards."""
+    (question,) = await official.say(title)
+    if letter is None:
+        await official.press(question, "button.skip")
+        await official.user.wait_for_bot_messages(1)
+        return
+    (question,) = await official.say(letter.number)
+    for part in (letter.date, letter.sender):
+        if part is None:
+            await official.press(question, "button.skip")
+            (question,) = await official.user.wait_for_bot_messages(1)
+        else:
+            (question,) = await official.say(part)
+
+
+async def start_procedure(
+    world: World, *, title: str = TITLE, note: str = NOTE, letter: TypedLetter | None = None
+) -> None:
+    """The holder of the first step starts the procedure with /mulai (with the letter it
+    follows up, when given)."""
     definition = world.definition
     starter = world.officials[definition.routed_role(definition.first_step.roles[0])]
     (menu,) = await starter.say("/mulai")
     await starter.press_text(menu, world.definition.identity.name[:60])
     await starter.user.wait_for_bot_messages(1)
-    await starter.say(title)
+    await give_title(starter, title, letter)
     await starter.say(note)
     world.narrative.append(f"▶ {starter.name} ({starter.role_name}) memulai “{title}”.")
     await settle(world.emulator, world.parts)
@@ -338,7 +371,8 @@ async def run_demo(
             f"from {settings.source}\n",
             file=out,
         )
-        await start_procedure(demo)
+        letter = TypedLetter(DEMO_LETTER_NUMBER, "hari ini", DEMO_LETTER_SENDER)
+        await start_procedure(demo, letter=letter)
         await play(demo, rejections)
         status = await demo.admin.say("/status 1")
         for line in demo.narrative:

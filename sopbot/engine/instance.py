@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sopbot.engine.definition import Assignment
 from sopbot.engine.errors import NotFound
+from sopbot.engine.letters import Letter
 from sopbot.engine.organization import ActingKind
 
 
@@ -75,6 +76,7 @@ class TransitionAction(StrEnum):
     HAND_OVER = "hand_over"
     REROUTE = "reroute"
     ATTACH = "attach"
+    LETTER = "letter"  # the procedure's letter (number, date, sender) given, changed or removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,7 @@ class Instance:
     version: int = 0  # optimistic concurrency: bumped by storage on every change
     step_runs: list[StepRun] = field(default_factory=list)
     dispositions: list[Disposition] = field(default_factory=list)
+    letter: Letter | None = None  # the letter the procedure is about, if it is about one
 
     def run(self, run_id: uuid.UUID) -> StepRun:
         """The step run with this id; NotFound if it is not part of the instance."""

@@ -51,6 +51,7 @@ from sopbot.engine.instance import (
     Transition,
     TransitionAction,
 )
+from sopbot.engine.letters import Letter
 from sopbot.engine.organization import Assignee
 
 Routing = Callable[[str], Sequence[Assignee]]
@@ -98,11 +99,13 @@ class Procedure:
         instance_id: uuid.UUID | None = None,
         new_id: IdFactory = uuid.uuid4,
         deadline: Deadline | None = None,
+        letter: Letter | None = None,
     ) -> Procedure:
         """Start an instance: its first step goes to the holders of the first role.
 
-        The starter's note travels with the first disposition. When the starter holds the first
-        step themselves, the caller completes it next (see `first_disposition_of`).
+        The starter's note travels with the first disposition, and the letter the procedure is
+        about (if any) with every disposition. When the starter holds the first step
+        themselves, the caller completes it next (see `first_disposition_of`).
         """
         _require_aware(at)
         clean_title = title.strip()
@@ -118,6 +121,7 @@ class Procedure:
             started_by_id=starter_id,
             started_at=at,
             state=InstanceState.RUNNING,
+            letter=letter,
         )
         procedure = cls(definition, instance, new_id=new_id)
         procedure.deadline = deadline
@@ -133,6 +137,7 @@ class Procedure:
             sop_version=definition.version,
             title=clean_title,
             note=note,
+            **_letter_detail(letter),
         )
         procedure._open_step(
             definition.first_step.number,
@@ -209,6 +214,15 @@ class Procedure:
         who acts as an admin)."""
         return self.instance.state is InstanceState.RUNNING and (
             is_admin or member_id == self.instance.started_by_id
+        )
+
+    def can_change_letter(self, member_id: int | None, *, is_admin: bool) -> bool:
+        """True when the member may give, change or remove the procedure's letter: an admin
+        of its agency at any time (an ended procedure's record may need its number corrected;
+        None: the server's operator), and its starter while it runs (they gave it at /mulai)."""
+        return is_admin or (
+            self.instance.state is InstanceState.RUNNING
+            and member_id == self.instance.started_by_id
         )
 
     def needs_document(self, disposition_id: uuid.UUID) -> bool:
@@ -492,6 +506,46 @@ class Procedure:
         self._set_instance(
             InstanceState.CANCELLED, actor_id, at, TransitionAction.CANCEL, reason=clean_reason
         )
+
+    def require_letter_change(self, actor_id: int | None, *, is_admin: bool) -> None:
+        """Raise why the member may not change the letter: NotAllowed, or InstanceNotRunning
+        for its starter once it has ended."""
+        if self.can_change_letter(actor_id, is_admin=is_admin):
+            return
+        if actor_id == self.instance.started_by_id:
+            self._require_running()  # the starter's right ends with the procedure
+        raise NotAllowed(
+            "only an agency admin or the starter may change the letter", member_id=actor_id
+        )
+
+    def set_letter(
+        self, letter: Letter | None, actor_id: int | None, *, at: dt.datetime, is_admin: bool
+    ) -> bool:
+        """Give the procedure its letter, change it, or remove it (None); one transition
+        with the letter before and after. False, and no transition, when it is as it was."""
+        _require_aware(at)
+        self.require_letter_change(actor_id, is_admin=is_admin)
+        before = self.instance.letter
+        if before == letter:
+            return False
+        self.instance.letter = letter
+        state = self.instance.state
+        detail = {
+            **_letter_detail(letter),
+            **{f"was_{k}": v for k, v in _letter_detail(before).items()},
+            "removed": True if letter is None else None,
+        }
+        self._record(
+            EntityKind.INSTANCE,
+            self.instance.id,
+            TransitionAction.LETTER,
+            state,
+            state,
+            actor_id,
+            at,
+            **detail,
+        )
+        return True
 
     def reconcile(
         self,
@@ -971,6 +1025,17 @@ class Procedure:
                 detail={k: v for k, v in detail.items() if v is not None},
             )
         )
+
+
+def _letter_detail(letter: Letter | None) -> dict[str, object]:
+    """A letter as an audit row's detail keeps it: its number, its date (ISO) and sender."""
+    if letter is None:
+        return {}
+    return {
+        "letter_number": letter.number,
+        "letter_date": letter.date.isoformat() if letter.date else None,
+        "letter_sender": letter.sender,
+    }
 
 
 _REFUSALS = (

@@ -22,6 +22,7 @@ from telegram.ext import Application, ContextTypes
 from sopbot.delivery.sender import OutboxSender, edit_html_text, markup, send_html_text
 from sopbot.delivery.telegram_errors import is_transient, retry_after_seconds
 from sopbot.engine.errors import DomainError
+from sopbot.engine.letters import MAX_NUMBER_LENGTH, MAX_SENDER_LENGTH
 from sopbot.messaging.catalog import Catalog, Language
 from sopbot.messaging.formatting import (
     NOTE_LIMIT,
@@ -86,6 +87,11 @@ _INPUT_LIMITS = {
     "proc_cancel_confirm": (REASON_LIMIT, "ask.reason_too_long"),
     "proc_move_reason": (REASON_LIMIT, "ask.reason_too_long"),
     "reason_hand_over": (REASON_LIMIT, "ask.reason_too_long"),
+    # The letter's parts (/mulai, /surat): the number's and the sender's columns.
+    "start_letter": (MAX_NUMBER_LENGTH, "letters.too_long"),
+    "start_letter_date": (MAX_NUMBER_LENGTH, "letters.too_long"),
+    "start_letter_sender": (MAX_SENDER_LENGTH, "letters.too_long"),
+    "letter_edit": (MAX_SENDER_LENGTH, "letters.too_long"),
 }
 
 

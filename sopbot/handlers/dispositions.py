@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from sopbot.engine.definition import DecisionAnswer
 from sopbot.engine.errors import DomainError
-from sopbot.handlers import procedure_admin
+from sopbot.handlers import letters, procedure_admin
 from sopbot.handlers.acting import answer_plt_text
 from sopbot.handlers.common import (
     BotServices,
@@ -338,6 +338,7 @@ _ADMIN_QUESTIONS: tuple[tuple[Callable[[str], bool], AdminAnswer], ...] = (
     (lambda kind: kind in OPERATOR_QUESTIONS, operator_answer_text),  # /instansi
     (lambda kind: kind == ROSTER_QUESTION, _roster_answer),  # /impor_pegawai
     (lambda kind: kind == PLT_FLOW, answer_plt_text),  # /plt
+    (lambda kind: kind == letters.EDIT_QUESTION, letters.answer_text),  # /surat
 )
 
 

@@ -27,6 +27,7 @@ from sopbot.messaging.formatting import (
     short_duration,
     zone_name,
 )
+from sopbot.messaging.letters import letter_line, letter_summary
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.onboarding import MemberView
 from sopbot.services.views import HistoryEntry, InstanceHistory, InstanceStatus, StepTiming
@@ -42,6 +43,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
         await send_html(update.effective_message, t(language, "tasks.none"), context=context)
         return
     zone = member.agency_timezone
+    catalog = services.catalog
     lines = [t(language, "tasks.header", count=quantity(len(tasks), language))]
     for index, task in enumerate(tasks, start=1):
         lines.append(
@@ -55,6 +57,10 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
                 activity=escape(task.activity),
             )
         )
+        if task.letter is not None:
+            lines.append(
+                t(language, "letters.indent", line=letter_line(catalog, language, task.letter))
+            )
         lines.append(
             t(language, "tasks.received", received=local_time(task.received_at, zone, language))
         )
@@ -124,9 +130,15 @@ def _timeline(
             sop=escape(history.sop_name),
         )
     ]
+    if history.letter is not None:
+        lines.append(letter_line(services.catalog, language, history.letter))
     current_day = None
     for entry in history.entries:
-        text = _history_text(services, language, entry)
+        text = (
+            _letter_history(services, language, entry)
+            if entry.action is TransitionAction.LETTER
+            else _history_text(services, language, entry)
+        )
         if not text:
             continue
         day = local_date(entry.at, zone, language)
@@ -188,6 +200,18 @@ def _history_text(services: BotServices, language: Language, entry: HistoryEntry
             {"person": person, "name": escape(entry.document_name or "-")},
         )
     return t(language, key, **params) if key else None
+
+
+def _letter_history(services: BotServices, language: Language, entry: HistoryEntry) -> str:
+    """A change of the letter: given, changed (to what) or removed (what it was), by whom."""
+    t = services.catalog.text
+    actor = escape(entry.actor or t(language, "procedure_admin.operator"))
+    if entry.letter is None:
+        was = entry.letter_was.number if entry.letter_was else "-"
+        return t(language, "letters.history_removed", actor=actor, letter=escape(was))
+    key = "letters.history_changed" if entry.letter_was else "letters.history_set"
+    summary = letter_summary(services.catalog, language, entry.letter)
+    return t(language, key, actor=actor, letter=summary)
 
 
 @members_only
@@ -271,6 +295,8 @@ def _status_detail(
             state=state,
         )
     ]
+    if status.letter is not None:
+        lines.append(letter_line(services.catalog, language, status.letter))
     for timing in status.steps:
         lines.append(
             t(

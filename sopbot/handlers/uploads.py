@@ -44,6 +44,7 @@ from sopbot.handlers.sop_admin import (
     wants_import,
     wants_yaml,
 )
+from sopbot.handlers.starting import START_NOTE, START_QUESTIONS, ask_start_question
 from sopbot.messaging.formatting import escape
 from sopbot.messaging.keyboards import Action, Button, callback, decode
 from sopbot.messaging.numbers import megabytes
@@ -113,8 +114,8 @@ async def file_message(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     importing = await _import_question(caller, pending)
     if await _taken_by_admin_command(update, context, caller, incoming, pending, importing):
         return
-    if pending is not None and pending.kind == "start_note" and not pending.expired:
-        await _incoming_letter(update, context, caller.member, incoming, pending.payload)
+    if pending is not None and pending.kind in START_QUESTIONS and not pending.expired:
+        await _incoming_letter(update, context, caller.member, incoming, pending)
         return
     disposition_id = await _disposition_replied_to(message, caller)
     # A file replying to a task is that task's output, whatever an import waits for.
@@ -244,9 +245,10 @@ async def _incoming_letter(
     context: ContextTypes.DEFAULT_TYPE,
     member: MemberView,
     incoming: IncomingFile,
-    payload: dict[str, Any],
+    pending: PendingInput,
 ) -> None:
-    """A file sent while /mulai waits for the note: the incoming letter (surat masuk)."""
+    """A file sent while /mulai waits for the note or for a part of the letter: the incoming
+    letter (surat masuk); the question waits on."""
     services = services_of(context)
     language = language_of(member, update)
     t = services.catalog.text
@@ -254,12 +256,20 @@ async def _incoming_letter(
     checked = await _download_and_check(update, context, member, incoming)
     if checked is None:
         return
-    await in_thread(
-        services.pending.ask,
-        member.id,
-        "start_note",
-        {**payload, "letter": asdict(checked.document)},
-    )
+    payload = {**pending.payload, "letter": asdict(checked.document)}
+    if pending.kind != START_NOTE:
+        received = t(language, "letters.file_received", name=escape(checked.name))
+        await ask_start_question(
+            context,
+            chat.id if chat else None,
+            member.id,
+            language,
+            pending.kind,
+            payload,
+            lead=received,
+        )
+        return
+    await in_thread(services.pending.ask, member.id, START_NOTE, payload)
     keyboard = [
         [
             Button(t(language, "button.skip"), callback(Action.SKIP)),

@@ -24,8 +24,8 @@ CAPTION_LIMIT = 1024  # UTF-16 code units of a document's caption
 # message that carries what they type is a disposition as it is closed: one message, since an
 # edit cannot be split, with the title, a note (or a reason) as its instruction and a reason on
 # its closing line, all at once. Kept for everything around them (the catalog's text, the SOP's
-# own fields, the names of people and positions): DISPOSITION_FRAME. A test plays every seed
-# SOP with the longest inputs and names to check that this is enough.
+# own fields, the names of people and positions, the letter's line): DISPOSITION_FRAME. A test
+# plays every seed SOP with the longest inputs, names and letter to check that this is enough.
 DISPOSITION_FRAME = 1846
 TITLE_LIMIT = 250
 NOTE_LIMIT = REASON_LIMIT = (MESSAGE_LIMIT - DISPOSITION_FRAME - TITLE_LIMIT) // 2  # 1000

@@ -92,6 +92,15 @@ class Action(StrEnum):
     PLT_END_CONFIRM = "Pk"  # end the term now
     PLT_END_KEEP = "Pc"  # do not end it after all
     PLT_LIST_PAGE = "Pl"  # another page of the terms in office and scheduled
+    # The letter a procedure is about (the "L" codes, issue 21): at /mulai, skip a question of
+    # the letter (its part: "n" the number, so no letter at all; "d" its date; "s" its sender);
+    # /surat: change a part of a procedure's letter [instance, part] (asks for it), remove the
+    # letter [instance] (asks to confirm), removed [instance], kept after all.
+    LETTER_SKIP = "Ln"
+    LETTER_EDIT = "Le"
+    LETTER_CLEAR = "Lc"
+    LETTER_CLEAR_CONFIRM = "Ly"
+    LETTER_CLEAR_KEEP = "Lk"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from sopbot.messaging.formatting import (
     shorten,
 )
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, to_payload
+from sopbot.messaging.letters import SENDER_SHOWN, letter_line
 from sopbot.messaging.outgoing import MessageKind, OutboxMessage
 
 # Room for the names of everyone who delivered a shared step, and for each one's name by a note.
@@ -82,6 +83,7 @@ def tells_of(transition: Transition) -> bool:
     return transition.entity is EntityKind.INSTANCE and transition.action in (
         TransitionAction.FINISH,
         TransitionAction.CANCEL,
+        TransitionAction.LETTER,
     )
 
 
@@ -208,6 +210,8 @@ class Notifier:
                 self._finished(context)
             elif entity is EntityKind.INSTANCE and action is TransitionAction.CANCEL:
                 self._cancelled(context, transition)
+            elif entity is EntityKind.INSTANCE and action is TransitionAction.LETTER:
+                self._letter_changed(context)
         return context.messages
 
     def render_resend(
@@ -239,9 +243,12 @@ class Notifier:
                 title=escape(shorten(instance.title, TITLE_LIMIT)),
                 number=facts.number,
             ),
-            "",
-            self._step_line(procedure.definition, step, language),
         ]
+        if instance.letter is not None:
+            lines.append(
+                letter_line(self.catalog, language, instance.letter, sender_limit=SENDER_SHOWN)
+            )
+        lines += ["", self._step_line(procedure.definition, step, language)]
         if run.round > 1:
             lines.append(t(language, "disposition.round", round=run.round))
         lines.extend(self._from_lines(facts, disposition, run, language))
@@ -617,6 +624,15 @@ class Notifier:
             self._live_payload(facts, disposition, language),
             disposition.id,
         )
+
+    def _letter_changed(self, context: _Rendering) -> None:
+        """The procedure's letter was given, changed or removed: every live disposition's
+        message is edited to show it as it is now. An edit rings no phone, so nobody is sent a
+        message of its own for it (an admin correcting a typo twice would ring everyone twice);
+        an ended disposition keeps the letter it was done under."""
+        for disposition in context.instance.dispositions:
+            if disposition.is_live:
+                self._refresh(context, disposition)
 
     def _close(self, context: _Rendering, disposition: Disposition, transition: Transition) -> None:
         """Edit an ended disposition's message: a status line, and no buttons. When the

@@ -246,6 +246,7 @@ class ProcedureAdmin:
             instance.state.value,
             loaded.sop_version_id,
             instance.started_by_id,
+            instance.letter,
         )
 
     @staticmethod

@@ -33,6 +33,7 @@ from sopbot.engine.instance import (
     Transition,
     TransitionAction,
 )
+from sopbot.engine.letters import Letter, LetterEdit, letter_after
 from sopbot.engine.library import DefinitionSource
 from sopbot.engine.organization import Assignee
 from sopbot.engine.procedure import Deadline, Procedure, Routing
@@ -58,6 +59,7 @@ __all__ = [
     "ChangeNotices",
     "DocumentAttached",
     "InboxItem",
+    "LetterChanged",
     "NewDocument",
     "NoteSaved",
     "ProcedureChanged",
@@ -89,6 +91,36 @@ class DocumentAttached:
     number: int
     document_id: uuid.UUID
     duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LetterChanged:
+    """A procedure's letter as a change left it (`changed` False: it was so already). Flat
+    fields, as the command keys store results."""
+
+    instance_id: uuid.UUID
+    title: str
+    number: int
+    changed: bool
+    letter_number: str | None = None
+    letter_date: dt.date | None = None
+    letter_sender: str | None = None
+
+    @classmethod
+    def of(
+        cls, instance_id: uuid.UUID, title: str, number: int, letter: Letter | None, changed: bool
+    ) -> LetterChanged:
+        """The result for a procedure and its letter now."""
+        if letter is None:
+            return cls(instance_id, title, number, changed)
+        return cls(instance_id, title, number, changed, letter.number, letter.date, letter.sender)
+
+    @property
+    def letter(self) -> Letter | None:
+        """The procedure's letter now (None: it has none)."""
+        if self.letter_number is None:
+            return None
+        return Letter(self.letter_number, self.letter_date, self.letter_sender)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +190,13 @@ class ProcedureService:
         starter_id: int,
         note: str | None = None,
         documents: Sequence[NewDocument] = (),
+        letter: Letter | None = None,
     ) -> Outcome[ProcedureChanged]:
         """Start a procedure; when the starter holds the first step, it is done at once.
 
         `documents` (e.g. the incoming letter) become the first step's output, so they travel
-        with the next disposition.
+        with the next disposition; `letter` (its number, date and sender) is shown on every
+        disposition.
         """
 
         # Read before the transaction: a live library may look at the catalog, on a
@@ -189,6 +223,7 @@ class ProcedureService:
                 at=now,
                 routing=routing,
                 deadline=self.deadline(uow, agency_id),
+                letter=letter,
             )
             staged = self._do_first_step(procedure, starter_id, note, documents, routing, now)
             loaded = self.instances.add_new(
@@ -352,6 +387,33 @@ class ProcedureService:
             return self._save(uow, loaded, now)
 
         return self.runner.run(key, "cancel", work, ProcedureChanged)
+
+    def change_letter(
+        self,
+        key: Key,
+        *,
+        member_id: int | None,
+        instance_id: uuid.UUID,
+        edits: Sequence[LetterEdit],
+    ) -> Outcome[LetterChanged]:
+        """Give, change or remove the letter a procedure is about (`edits`, applied in one
+        go to the letter as it stands now): an agency admin at any time, its starter while it
+        runs (`member_id` None: the server's operator). Audited with the letter before and
+        after; the live dispositions' messages are edited to show it, without a new message."""
+
+        def work(uow: UnitOfWork, now: dt.datetime) -> LetterChanged:
+            loaded = self.instances.load(uow, instance_id)
+            is_admin = _admin_of(uow, loaded, member_id, require=False)
+            instance = loaded.instance
+            before = instance.letter
+            # Who may is checked before what: a refused member learns nothing of the letter.
+            loaded.procedure.require_letter_change(member_id, is_admin=is_admin)
+            after = letter_after(before, tuple(edits))
+            changed = loaded.procedure.set_letter(after, member_id, at=now, is_admin=is_admin)
+            self._save(uow, loaded, now)
+            return LetterChanged.of(instance.id, instance.title, loaded.number, after, changed)
+
+        return self.runner.run(key, "letter", work, LetterChanged)
 
     def reassign(
         self,

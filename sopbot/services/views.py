@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.durations import StandardTime
@@ -21,6 +23,7 @@ from sopbot.engine.instance import (
     StepRunState,
     TransitionAction,
 )
+from sopbot.engine.letters import Letter
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.services.commands import Clock, utc_now
 from sopbot.services.procedures import ProcedureService
@@ -63,6 +66,7 @@ class TaskView:
     due_at: dt.datetime | None
     late_by: dt.timedelta | None
     standard: StandardTime  # the standard of the run's round, which the due time shows
+    letter: Letter | None = None  # the letter the procedure is about, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class InstanceStatus:
     state: str
     open_steps: list[StepTiming]
     steps: list[StepTiming]
+    letter: Letter | None = None  # the letter the procedure is about, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,9 @@ class HistoryEntry:
     answer: str | None
     reason: str | None
     document_name: str | None
+    # A change of the procedure's letter: the letter after it (None: removed) and before it.
+    letter: Letter | None = None
+    letter_was: Letter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,7 @@ class InstanceHistory:
     sop_name: str
     started_by_id: int
     entries: list[HistoryEntry]
+    letter: Letter | None = None  # the letter the procedure is about now, if any
 
     def involves(self, member_id: int) -> bool:
         """True when the member started the instance, acted in it, or was given a step of it.
@@ -175,6 +184,7 @@ class Views:
                     item.due_at,
                     late,
                     step.standard_for_round(item.round),
+                    item.letter,
                 )
             )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -220,6 +230,7 @@ class Views:
                 for row in trail
                 if _is_transition(row)
             ],
+            procedure.letter,
         )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -276,6 +287,7 @@ class Views:
             procedure.state,
             [t for t in timings if t.state == StepRunState.OPEN.value],
             timings,
+            procedure.letter,
         )
 
     @staticmethod
@@ -338,4 +350,20 @@ def _history_entry(
         answer=str(detail["answer"]) if "answer" in detail else None,
         reason=str(detail["reason"]) if "reason" in detail else None,
         document_name=document_name,
+        letter=_letter_in(detail, ""),
+        letter_was=_letter_in(detail, "was_"),
+    )
+
+
+def _letter_in(detail: Mapping[str, Any], prefix: str) -> Letter | None:
+    """The letter an audit row's detail names (`prefix` "was_": the one before a change)."""
+    number = detail.get(f"{prefix}letter_number")
+    if not number:
+        return None
+    day = detail.get(f"{prefix}letter_date")
+    sender = detail.get(f"{prefix}letter_sender")
+    return Letter(
+        str(number),
+        dt.date.fromisoformat(str(day)) if day else None,
+        str(sender) if sender else None,
     )

@@ -29,6 +29,7 @@ from sopbot.engine.procedure import Procedure
 from sopbot.storage.definitions import DefinitionStore
 from sopbot.storage.entity_columns import EntityColumns
 from sopbot.storage.errors import ConcurrentUpdate
+from sopbot.storage.letters import letter_columns, letter_of
 from sopbot.storage.models import (
     AgencyRow,
     DispositionRow,
@@ -84,6 +85,9 @@ _BUMP_VERSION = PreparedWrite(
         state=bindparam("state"),
         finished_at=bindparam("finished_at"),
         cancel_reason=bindparam("cancel_reason"),
+        letter_number=bindparam("letter_number"),
+        letter_date=bindparam("letter_date"),
+        letter_sender=bindparam("letter_sender"),
     )
 )
 # Step runs and dispositions are stored field by field: a field of the engine's dataclass is
@@ -196,6 +200,7 @@ class InstanceStore:
             finished_at=row.finished_at,
             cancel_reason=row.cancel_reason,
             version=row.version,
+            letter=letter_of(row),
             step_runs=[_RUN_COLUMNS.entity(r) for r in _in_opening_order(run_rows)],
             dispositions=[
                 _DISPOSITION_COLUMNS.entity(d, document_ids=list(documents.get(d.id, [])))
@@ -243,6 +248,7 @@ class InstanceStore:
                 started_by_id=instance.started_by_id,
                 started_at=instance.started_at,
                 version=0,
+                **letter_columns(instance.letter),
             )
         )
         session.flush()
@@ -280,6 +286,7 @@ class InstanceStore:
                 "state": instance.state.value,
                 "finished_at": instance.finished_at,
                 "cancel_reason": instance.cancel_reason,
+                **letter_columns(instance.letter),
             },
         )
         if bumped != 1:

@@ -15,9 +15,11 @@ from sqlmodel import col, select
 
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.instance import InstanceState
+from sopbot.engine.letters import Letter
 from sopbot.engine.working_calendar import WorkingCalendar
 from sopbot.storage.calendars import CalendarStore
 from sopbot.storage.definitions import DefinitionStore
+from sopbot.storage.letters import letter_of
 from sopbot.storage.models import DispositionRow, InstanceRow, MemberRow, StepRunRow
 from sopbot.storage.unit_of_work import UnitOfWork
 
@@ -33,6 +35,7 @@ class ProcedureFacts:
     state: str
     sop_version_id: int
     started_by_id: int
+    letter: Letter | None = None  # the letter it is about (nomor surat, date, sender), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ def _facts(row: InstanceRow) -> ProcedureFacts:
         row.state,
         row.sop_version_id,
         row.started_by_id,
+        letter_of(row),
     )
 
 

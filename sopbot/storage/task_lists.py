@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 
 from sopbot.engine.instance import LIVE_DISPOSITION_STATES
+from sopbot.engine.letters import Letter
+from sopbot.storage.letters import letter_of
 from sopbot.storage.models import DispositionRow, InstanceRow, StepRunRow
 from sopbot.storage.prepared import PreparedQuery, RawConnection
 from sopbot.storage.statements import table_of
@@ -35,6 +37,15 @@ class InboxItem:
     # What a task list needs to describe the step and count its lateness, read with it.
     agency_id: int
     sop_version_id: int
+    # The letter the procedure is about (migration 0016): /tugas names it.
+    letter_number: str | None = None
+    letter_date: dt.date | None = None
+    letter_sender: str | None = None
+
+    @property
+    def letter(self) -> Letter | None:
+        """The letter the task's procedure is about, if it has one."""
+        return letter_of(self)
 
 
 _DISPOSITION = table_of(DispositionRow)
@@ -57,6 +68,9 @@ _INBOX_QUERY = PreparedQuery(
         _DISPOSITION.c.acting_for_id,
         _INSTANCE.c.agency_id,
         _INSTANCE.c.sop_version_id,
+        _INSTANCE.c.letter_number,
+        _INSTANCE.c.letter_date,
+        _INSTANCE.c.letter_sender,
     )
     .join(_STEP_RUN, _STEP_RUN.c.id == _DISPOSITION.c.step_run_id)
     .join(_INSTANCE, _INSTANCE.c.id == _DISPOSITION.c.instance_id)

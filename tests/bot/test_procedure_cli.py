@@ -205,3 +205,59 @@ def test_a_step_with_several_holders_needs_from(
     )
     assert code == 0, out
     assert [item.step_number for item in office.procedures.inbox(first)] == []
+
+
+def test_the_operator_shows_sets_and_removes_a_procedures_letter(
+    office: Office, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "procedure", "letter", AGENCY, "1")
+    assert (code, out.strip()) == (0, "procedure No. 1 (Data Kinerja Triwulan III): no letter")
+    before = office.counts()
+    for argv, problem in [
+        (("tiada", "1", "--number", "1/2"), "no agency tiada"),
+        ((AGENCY, "7", "--number", "1/2"), f"no procedure No. 7 in {AGENCY}"),
+        ((AGENCY, "1", "--number", "Segera"), "cannot: 'Segera' has no digit"),
+        ((AGENCY, "1", "--number", "1/2", "--date", "31/02/2026"), "cannot: the date"),
+        ((AGENCY, "1", "--date", "3/12/2025"), "cannot: the procedure has no letter number"),
+        ((AGENCY, "1", "--clear", "--number", "1/2"), "--clear removes the whole letter"),
+    ]:
+        code, _, err = run(capsys, "procedure", "letter", *argv)
+        assert code == 1
+        assert err.startswith(problem), err
+    assert office.counts() == before
+
+    code, out, _ = run(
+        capsys,
+        "procedure",
+        "letter",
+        AGENCY,
+        "1",
+        "--number",
+        " 005/123/Kesbangpol/2025 ",
+        "--date",
+        "3 Des 2025",
+        "--sender",
+        "Sekretariat Daerah",
+    )
+    assert (code, out.strip()) == (
+        0,
+        "letter of procedure No. 1 (Data Kinerja Triwulan III) set: "
+        "letter 005/123/Kesbangpol/2025 of 2025-12-03 from Sekretariat Daerah",
+    )
+    # Audited as the server's operator's (no member).
+    with office.database.transaction() as session:
+        (row,) = session.exec(select(AuditRow).where(AuditRow.action == "letter"))
+        assert (row.actor_id, row.detail["letter_number"]) == (None, "005/123/Kesbangpol/2025")
+    code, out, _ = run(capsys, "procedure", "letter", AGENCY, "1", "--sender", "-")
+    assert out.strip().endswith("set: letter 005/123/Kesbangpol/2025 of 2025-12-03")
+    code, out, _ = run(capsys, "procedure", "letter", AGENCY, "1", "--date", "2025-12-03")
+    assert out.strip().endswith("unchanged: letter 005/123/Kesbangpol/2025 of 2025-12-03")
+    # Cancelled, the record's letter is still the operator's to correct; then removed.
+    run(capsys, "procedure", "cancel", AGENCY, "1", "--reason", "Salah input")
+    code, out, _ = run(capsys, "procedure", "letter", AGENCY, "1", "--number", "005/124/K/2025")
+    assert (code, out.strip().endswith("set: letter 005/124/K/2025 of 2025-12-03")) == (0, True)
+    code, out, _ = run(capsys, "procedure", "letter", AGENCY, "1", "--clear")
+    assert (code, out.strip()) == (
+        0,
+        "letter of procedure No. 1 (Data Kinerja Triwulan III) removed: no letter",
+    )

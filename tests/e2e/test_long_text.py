@@ -69,7 +69,10 @@ async def test_a_title_of_830_ampersands_is_refused_naming_the_limit(kesbangpol:
     assert refusal.text == T(Language.ID, "ask.title_too_long", length=830, limit=250)
     assert instances(kesbangpol) == 0
     # The question stays open: a title within the limit is taken.
-    (ask_note,) = await starter.say("&" * 250)
+    (ask_letter,) = await starter.say("&" * 250)
+    assert (ask_letter.text or "").startswith("✉️ Apakah prosedur ini menindaklanjuti sebuah surat?")
+    await starter.press(ask_letter, "button.skip")
+    (ask_note,) = await starter.user.wait_for_bot_messages(1)
     assert (ask_note.text or "").startswith("Tulis catatan disposisi")
     (refusal,) = await starter.say("<b>" * 400)  # 1200 characters: over the note's limit
     assert refusal.text == T(Language.ID, "ask.note_too_long", length="1.200", limit="1.000")

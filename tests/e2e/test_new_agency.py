@@ -11,6 +11,7 @@ agency's Word SOP (/sop), maps its roles to the positions the list created and i
 from __future__ import annotations
 
 from sopbot.demo.officials import Official, settle
+from sopbot.demo.scenario import give_title
 from sopbot.storage.models import (
     AgencyRow,
     AuditRow,
@@ -98,7 +99,7 @@ async def test_a_new_agency_goes_from_nothing_to_its_first_procedure(
     (menu,) = await admin.say("/mulai")
     await admin.press_text(menu, "Pengelolaan Surat Masuk")
     await admin.user.wait_for_bot_messages(1)
-    await admin.say("Surat dari Wali Kota")
+    await give_title(admin, "Surat dari Wali Kota")
     await admin.say("Segera")
     await settle(deployment.emulator, deployment.parts)
     disposition = kepala.disposition().text or ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from sopbot.demo.officials import Official, settle
+from sopbot.demo.scenario import give_title
 from sopbot.services.organization import OrganizationService
 from sopbot.storage.models import AgencyRow, AuditRow, InvitationRow, MemberRow, PendingInputRow
 from tests.helpers.definitions import definition_text
@@ -179,7 +180,7 @@ async def test_an_agency_made_without_a_folder_installs_and_runs_its_sop_in_its_
     (menu,) = await admin.say("/mulai")
     await admin.press_text(menu, "Contoh")
     await admin.user.wait_for_bot_messages(1)
-    await admin.say("Surat dari Gubernur")
+    await give_title(admin, "Surat dari Gubernur")
     await admin.say("Segera")
     await settle(deployment.emulator, deployment.parts)
     disposition = kepala.disposition().text or ""

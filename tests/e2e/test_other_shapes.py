@@ -23,6 +23,7 @@ from sopbot.demo.scenario import (
     SIMULATED_INBOUND,
     World,
     _enrol,
+    give_title,
     world,
 )
 from sopbot.emulator import BotApiEmulator, CallbackAnswer, SeenMessage
@@ -56,7 +57,7 @@ async def begin(demo: World, starter: Official, title: str) -> None:
     (menu,) = await starter.say("/mulai")
     await starter.press_text(menu, demo.definition.identity.name[:60])
     await starter.user.wait_for_bot_messages(1)
-    await starter.say(title)
+    await give_title(starter, title)
     await starter.say("Mohon ditindaklanjuti")
     await settle(demo.emulator, demo.parts)
 

@@ -24,6 +24,7 @@ from sopbot.demo.scenario import (
     SIMULATED_INBOUND,
     World,
     _enrol,
+    give_title,
     start_procedure,
     world,
 )
@@ -128,7 +129,7 @@ async def test_an_admin_with_a_word_file_gets_a_running_sop(contoh: World) -> No
     (menu,) = await admin.say("/mulai")
     await admin.press_text(menu, "Pengelolaan Surat Masuk")
     await admin.user.wait_for_bot_messages(1)
-    await admin.say("Surat dari Gubernur")
+    await give_title(admin, "Surat dari Gubernur")
     await admin.say("Segera")
     await settle(demo.emulator, demo.parts)
     kepala = demo.officials["kepala_dinas"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sopbot.cli import main
-from sopbot.demo.scenario import play, start_procedure, world
+from sopbot.demo.scenario import give_title, play, start_procedure, world
 from sopbot.engine.library import load_library
 from sopbot.storage.database import Database
 from tests.helpers.audit import TEST_AUDIT_KEY
@@ -110,7 +110,7 @@ async def test_an_sop_installed_while_the_menu_is_open_does_not_shift_its_button
         ]
         await kepala.press_text(menu, "Contoh")
         await kepala.user.wait_for_bot_messages(1)
-        await kepala.say("Surat undangan")
+        await give_title(kepala, "Surat undangan")
         (started,) = await kepala.say("Segera")
     assert "Contoh" in (started.text or "")
     assert "Surat undangan" in (started.text or "")

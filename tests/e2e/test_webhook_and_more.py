@@ -16,7 +16,7 @@ from sopbot.bot.lifecycle import WebhookConfig, running
 from sopbot.bot.webhook_server import webhook_server
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
-from sopbot.demo.scenario import World, start_procedure
+from sopbot.demo.scenario import World, give_title, start_procedure
 from sopbot.emulator import BotApiEmulator
 from sopbot.engine.library import SopLibrary
 from sopbot.messaging.catalog import Language, default_catalog
@@ -152,7 +152,7 @@ async def test_the_incoming_letter_travels_with_the_first_disposition(kesbangpol
     (menu,) = await kadis.say("/mulai")
     await kadis.press_text(menu, kesbangpol.definition.identity.name[:60])
     await kadis.user.wait_for_bot_messages(1)
-    await kadis.say("Data Kinerja Triwulan IV")
+    await give_title(kadis, "Data Kinerja Triwulan IV")
     letter = sample_pdf("Surat Sekda 000.8/123")
     reply = await kadis.upload(None, letter, "surat-sekda.pdf", "application/pdf")
     assert (reply.text or "").startswith("📎 Surat masuk surat-sekda.pdf diterima.")

@@ -7,6 +7,7 @@ is edited when it ends and an edit cannot be split, so it must fit in one messag
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from sqlmodel import col, select
 from sopbot.emulator.errors import ApiError
 from sopbot.emulator.text_entities import FormattedText, parse_html, utf16_len
 from sopbot.engine.definition import DecisionAnswer, OutputKind
+from sopbot.engine.letters import MAX_NUMBER_LENGTH, MAX_SENDER_LENGTH, Letter
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.formatting import (
     CAPTION_LIMIT,
@@ -301,6 +303,7 @@ def test_every_notice_of_a_procedure_is_accepted_whatever_was_typed(
         title=title,
         starter_id=desk.agency.person("kepala_dinas"),
         note=note,
+        letter=LONGEST_LETTER,
     )
     sekretaris = desk.agency.person("sekretaris")
     (item,) = procedures.inbox(sekretaris)
@@ -335,6 +338,11 @@ def test_every_notice_of_a_procedure_is_accepted_whatever_was_typed(
     assert any(cut_to(reason.strip(), REASON_LIMIT - 1) in text for text in edits)
 
 
+# The longest letter a procedure can carry, in the units Telegram counts: every character of
+# its number and sender an emoji (two units each), its date the longest month's name.
+LONGEST_LETTER = Letter("📄" * MAX_NUMBER_LENGTH, dt.date(2026, 9, 30), "📄" * MAX_SENDER_LENGTH)
+
+
 # Every seed SOP played from start to finish: the slow stage.
 @pytest.mark.slow
 @pytest.mark.parametrize("sop_id", sorted(LIBRARY.definitions))
@@ -355,6 +363,7 @@ def test_every_seed_sop_played_with_the_longest_inputs_fits(tmp_path: Path, sop_
         title=longest["title"],
         starter_id=desk.agency.person(definition.first_step.role),
         note=longest["note"],
+        letter=LONGEST_LETTER,
     )
     members = [m for people in desk.agency.people.values() for m in people]
     for _ in range(300):
