@@ -66,6 +66,15 @@ SLOWEST_MIN_MEASURED = 5
 
 _P90 = 0.9
 
+# The stored states the figures compare with, as the records carry them.
+_COMPLETED = StepRunState.COMPLETED.value
+_RETURNED = StepRunState.RETURNED.value
+_CANCELLED = StepRunState.CANCELLED.value
+_DONE = DispositionState.DONE.value
+_SENT_BACK = DispositionState.RETURNED.value
+_FINISHED = InstanceState.FINISHED.value
+_CALLED_OFF = InstanceState.CANCELLED.value
+
 
 class InvalidPeriod(DomainError):
     """A report's period ends before it starts, or is longer than `MAX_PERIOD_YEARS`."""
@@ -125,10 +134,6 @@ class Period:
             month = _next_month(month)
         return found
 
-    def years(self) -> range:
-        """The calendar years the period touches."""
-        return range(self.start.year, self.end.year + 1)
-
 
 def _years_after(day: dt.date, years: int) -> dt.date:
     """The same date `years` later (29 February: 1 March when that year has none)."""
@@ -146,23 +151,21 @@ def _next_month(month: dt.date) -> dt.date:
 class DispositionRecord:
     """A step run as it reached one person, as far as the figures need it."""
 
-    id: uuid.UUID
     assignee_id: int
     position_name: str  # the post it was addressed to (a hand-over keeps the post)
     state: str  # a DispositionState value
-    created_at: dt.datetime
     acted_at: dt.datetime | None  # when its holder (or someone for them) last changed it
     manual: bool  # handed over by a person (the holder's "Alihkan", or an admin's /pindah)
-    handed_from_id: uuid.UUID | None  # the disposition it took over from
     sender_id: int | None  # who sent it (for a hand-over: who handed it; None: the operator)
     acting: str | None  # "plt" / "plh" when its holder acted for the post
+    handed_from_assignee_id: int | None = None  # whose disposition it took over, if any
 
 
 @dataclass(frozen=True, slots=True)
 class StepRunRecord:
-    """One pass through a step, with who it reached."""
+    """One pass through a step, with the dispositions that tell who did what with it: those
+    delivered, sent back, or handed on (and the ones that took over by hand), oldest first."""
 
-    id: uuid.UUID
     step_number: int
     round: int
     state: str  # a StepRunState value
@@ -250,6 +253,53 @@ class _SopTally:
     documents: int = 0
 
 
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+class _Timeline:
+    """The agency's working time as a running total from an origin day, so that the working
+    time between two moments is a subtraction: `WorkingCalendar.working_seconds_between` for
+    the hundred thousand moments of a year's report, each day's intervals summed once (in
+    whole microseconds, so that whole seconds come out exact)."""
+
+    def __init__(self, calendar: WorkingCalendar, origin: dt.date) -> None:
+        self.calendar = calendar
+        self._first = self._last = origin
+        self._before: dict[dt.date, int] = {origin: 0}  # working microseconds before each day
+
+    def at(self, moment: dt.datetime) -> int:
+        """Working microseconds from the origin day's midnight to `moment` (negative before)."""
+        day = self.calendar.local_date(moment)
+        total = self._before.get(day)
+        if total is None:
+            total = self._reach(day)
+        for opening, closing in self.calendar.intervals(day):
+            if moment <= opening:
+                break
+            total += (min(moment, closing) - opening) // _MICROSECOND
+        return total
+
+    def since(self, start: int, end: dt.datetime) -> float:
+        """Working seconds from `start` (a value of `at`) to `end`; 0 when `end` is earlier."""
+        return max(0, self.at(end) - start) / 1e6
+
+    def _reach(self, day: dt.date) -> int:
+        """The running total at the start of `day`, extending the known days to it."""
+        one = dt.timedelta(days=1)
+        while day > self._last:
+            self._before[self._last + one] = self._before[self._last] + self._length(self._last)
+            self._last += one
+        while day < self._first:
+            self._first -= one
+            self._before[self._first] = self._before[self._first + one] - self._length(self._first)
+        return self._before[day]
+
+    def _length(self, day: dt.date) -> int:
+        return sum(
+            (closing - opening) // _MICROSECOND for opening, closing in self.calendar.intervals(day)
+        )
+
+
 class PeriodMeasure:
     """Measures the procedures of one period on an agency's working clock.
 
@@ -262,6 +312,7 @@ class PeriodMeasure:
         self.period = period
         self.start, self.end = period.window(calendar)
         self.as_of = min(self.end, now)
+        self._clock = _Timeline(calendar, period.start)
 
     # -- figures ---------------------------------------------------------------------------
 
@@ -341,58 +392,73 @@ class PeriodMeasure:
     ) -> None:
         """Add one procedure's runs to its SOP's tally (and, when given, to the agency's
         positions and months)."""
+        clock = self._clock
         tally.procedures.append(procedure)
         tally.documents += procedure.documents
         highest = 0
+        path_standard: float | None = 0.0  # the sum of the standards along its path
         for run in procedure.runs:
             if run.opened_at >= self.end:
                 continue
             highest = max(highest, run.round)
             step = tally.steps[run.step_number]
-            if run.round > 1:
-                step.repeated_runs += 1
-            if self._open_late(procedure, run):
-                step.open_late += 1
-            tally.reassigned += self._moved(run, by_holder=False)
-            tally.handed_over += self._moved(run, by_holder=True)
-            tally.returned += self._sent_back(definition, run)
-            sample = self._measured(run)
-            if sample is None:
+            self._count(tally, step, definition, procedure, run)
+            due = run.due_at
+            if due is None:
+                path_standard = None
                 continue
+            opened = clock.at(run.opened_at)
+            standard = clock.since(opened, due)
+            if path_standard is not None:
+                path_standard += standard
+            done = run.completed_at
+            if run.state != _COMPLETED or done is None or done >= self.end:
+                continue  # not measured
+            sample = (clock.since(opened, done), standard, done <= due)
             step.samples.append(sample)
             tally.samples.append(sample)
             if months is not None:
-                assert run.completed_at is not None  # noqa: S101 - measured runs were completed
-                months[self._month(run.completed_at)].append(sample)
+                months[self._month(done)].append(sample)
             if positions is not None:
                 for name, delivered in self._deliveries(run).items():
-                    positions[name].append(self._delivery_sample(run, delivered))
+                    positions[name].append(
+                        (clock.since(opened, delivered), standard, delivered <= due)
+                    )
         tally.highest_rounds.append(highest)
-        duration = self._duration(procedure)
-        if duration is not None:
-            tally.durations.append(duration)
-
-    def _measured(self, run: StepRunRecord) -> Sample | None:
-        """The run's real time against its standard, when it is measured."""
         if (
-            run.state != StepRunState.COMPLETED.value
-            or run.completed_at is None
-            or run.completed_at >= self.end
-            or run.due_at is None
+            procedure.state == _FINISHED
+            and procedure.finished_at is not None
+            and procedure.finished_at < self.end
+            and path_standard is not None
         ):
-            return None
-        return (
-            self.calendar.working_seconds_between(run.opened_at, run.completed_at),
-            self.calendar.working_seconds_between(run.opened_at, run.due_at),
-            run.completed_at <= run.due_at,
-        )
+            real = clock.since(clock.at(procedure.started_at), procedure.finished_at)
+            tally.durations.append((real, path_standard, real <= path_standard))
+
+    def _count(
+        self,
+        tally: _SopTally,
+        step: _StepTally,
+        definition: SopDefinition,
+        procedure: ProcedureRecord,
+        run: StepRunRecord,
+    ) -> None:
+        """Count a run where it counts, measured or not: repeated, open and late at the end,
+        handed on, sent back."""
+        if run.round > 1:
+            step.repeated_runs += 1
+        if self._open_late(procedure, run):
+            step.open_late += 1
+        if any(d.manual for d in run.dispositions):
+            tally.reassigned += self._moved(run, by_holder=False)
+            tally.handed_over += self._moved(run, by_holder=True)
+        tally.returned += self._sent_back(definition, run)
 
     @staticmethod
     def _deliveries(run: StepRunRecord) -> dict[str, dt.datetime]:
         """When each post delivered its part of a completed run (the latest of its holders)."""
         delivered: dict[str, dt.datetime] = {}
         for disposition in run.dispositions:
-            if disposition.state != DispositionState.DONE.value:
+            if disposition.state != _DONE:
                 continue
             at = disposition.acted_at or run.completed_at
             assert at is not None  # noqa: S101 - a completed run has its completion time
@@ -401,22 +467,13 @@ class PeriodMeasure:
                 delivered[disposition.position_name] = at
         return delivered
 
-    def _delivery_sample(self, run: StepRunRecord, delivered: dt.datetime) -> Sample:
-        """A post's part of a measured run: from when the step opened to when it delivered."""
-        assert run.due_at is not None  # noqa: S101 - only measured runs get here
-        return (
-            self.calendar.working_seconds_between(run.opened_at, delivered),
-            self.calendar.working_seconds_between(run.opened_at, run.due_at),
-            delivered <= run.due_at,
-        )
-
     def _ended_at(self, procedure: ProcedureRecord, run: StepRunRecord) -> dt.datetime | None:
         """When the run stopped waiting: completed, sent back or cancelled (None: open)."""
-        if run.state == StepRunState.COMPLETED.value:
+        if run.state == _COMPLETED:
             return run.completed_at
-        if run.state == StepRunState.RETURNED.value:
+        if run.state == _RETURNED:
             return _returned_at(run)
-        if run.state == StepRunState.CANCELLED.value:
+        if run.state == _CANCELLED:
             return procedure.finished_at or run.opened_at
         return None
 
@@ -426,22 +483,18 @@ class PeriodMeasure:
         still_open = ended is None or ended >= self.end
         return still_open and run.due_at is not None and run.due_at < self.as_of
 
-    def _moved(self, run: StepRunRecord, *, by_holder: bool) -> int:
-        """1 when a disposition of the run was handed on before the period's end by its own
-        holder (`by_holder`), or by someone else: an admin's /pindah, the operator's
-        `sopbot procedure reassign`."""
-        by_id = {d.id: d for d in run.dispositions}
+    @staticmethod
+    def _moved(run: StepRunRecord, *, by_holder: bool) -> int:
+        """1 when a disposition of the run was handed on by its own holder ("Alihkan",
+        `by_holder`), or by someone else: an admin's /pindah, the operator's `sopbot procedure
+        reassign` (the records hold what was created before the period's end)."""
         for disposition in run.dispositions:
+            before = disposition.handed_from_assignee_id
             if (
-                not disposition.manual
-                or disposition.handed_from_id is None
-                or disposition.created_at >= self.end
+                disposition.manual
+                and before is not None
+                and (disposition.sender_id == before) == by_holder
             ):
-                continue
-            before = by_id.get(disposition.handed_from_id)
-            if before is None:
-                continue
-            if (disposition.sender_id == before.assignee_id) == by_holder:
                 return 1
         return 0
 
@@ -449,28 +502,11 @@ class PeriodMeasure:
         """1 when the run sent the work back before the period's end: answered with a branch
         that rejects (a "tidak"), or returned with "Kembalikan"."""
         ended = None
-        if run.state == StepRunState.RETURNED.value:
+        if run.state == _RETURNED:
             ended = _returned_at(run)
-        elif run.state == StepRunState.COMPLETED.value and _rejects(definition, run):
+        elif run.state == _COMPLETED and _rejects(definition, run):
             ended = run.completed_at
         return 1 if ended is not None and ended < self.end else 0
-
-    def _duration(self, procedure: ProcedureRecord) -> Sample | None:
-        """A procedure finished in the period: its working time from start to end, against
-        the sum of the standards of the runs it went through."""
-        if (
-            procedure.state != InstanceState.FINISHED.value
-            or procedure.finished_at is None
-            or procedure.finished_at >= self.end
-        ):
-            return None
-        standard = 0.0
-        for run in procedure.runs:
-            if run.due_at is None:
-                return None
-            standard += self.calendar.working_seconds_between(run.opened_at, run.due_at)
-        real = self.calendar.working_seconds_between(procedure.started_at, procedure.finished_at)
-        return (real, standard, real <= standard)
 
     def _counts(self, procedures: Sequence[ProcedureRecord]) -> ProcedureCounts:
         """How the procedures stand at the period's end."""
@@ -478,9 +514,9 @@ class PeriodMeasure:
         for procedure in procedures:
             if procedure.finished_at is None or procedure.finished_at >= self.end:
                 continue
-            if procedure.state == InstanceState.FINISHED.value:
+            if procedure.state == _FINISHED:
                 finished += 1
-            elif procedure.state == InstanceState.CANCELLED.value:
+            elif procedure.state == _CALLED_OFF:
                 cancelled += 1
         started = len(procedures)
         return ProcedureCounts(started, finished, cancelled, started - finished - cancelled)
@@ -547,9 +583,7 @@ def _step_figures(reference: SopDefinition, step: Step, tally: _StepTally) -> St
 def _returned_at(run: StepRunRecord) -> dt.datetime:
     """When a run was sent back ("Kembalikan"): its holder's move (the opening if unknown)."""
     returned = [
-        d.acted_at
-        for d in run.dispositions
-        if d.state == DispositionState.RETURNED.value and d.acted_at is not None
+        d.acted_at for d in run.dispositions if d.state == _SENT_BACK and d.acted_at is not None
     ]
     return max(returned) if returned else run.opened_at
 
