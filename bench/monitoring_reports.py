@@ -3,10 +3,11 @@
 A year (2025) of an agency in Samarinda (WITA) is written in bulk into a real database: 50 SOPs
 of 12 steps (standards from 5 minutes to 1 day; step 10 a check whose "tidak" sends the work
 back to step 8), 5,000 procedures started at working moments over the year (some SOPs far busier
-than others), each step's real time drawn around its standard (about a quarter late), one check
-in seven answered "tidak" (a second round), a few procedures cancelled, a few steps handed over
-or moved by an admin, a document on three steps of each, and the procedures of the last days
-still running. The data are drawn from a seeded generator: the same every run.
+than others), each step's real time drawn around its standard (about a quarter late; one step of
+each SOP usually late), one check in seven answered "tidak" (a second round), a few procedures
+cancelled, a few steps handed over or moved by an admin, a document on three steps of each, and
+the procedures of the last days still running. The data are drawn from a seeded generator: the
+same every run.
 
 Then, with caches cold (a new ProcedureService each run, so the definitions are parsed again),
 the figures are computed as /laporan and `sopbot report` will ask for them:
@@ -186,8 +187,9 @@ class Year:
         self.calendar = calendar
         self.rng = rng
         self.rows = Rows()
-        # Some SOPs are far busier than others.
+        # Some SOPs are far busier than others; each has a step that is usually late.
         self.weights = [1.0 / (rank + 1) ** 0.7 for rank in range(len(definitions))]
+        self.slow_step = {d.id: 2 + index % (STEPS - 1) for index, d in enumerate(definitions)}
 
     def new_id(self) -> uuid.UUID:
         """A random UUID from the seeded generator."""
@@ -222,7 +224,8 @@ class Year:
             standard = step.standard_for_round(round_number)
             due = self.calendar.due(at, standard)
             standard_seconds = self.calendar.working_seconds_between(at, due)
-            real = standard_seconds * self.rng.lognormvariate(-0.35, 0.6)
+            slow = step_number == self.slow_step[definition.id]
+            real = standard_seconds * self.rng.lognormvariate(0.4 if slow else -0.4, 0.6)
             done = self.calendar.add(at, real)
             run_id = self.new_id()
             run = {
