@@ -160,6 +160,18 @@ def _import_goals(summary: Summary) -> list[Goal]:
     return goals
 
 
+def _monitoring_goals(summary: Summary) -> list[Goal]:
+    return [
+        _goal(
+            f"{database}: the three reports over a year (data and files) < 10 s",
+            _median(summary, database, "reports_total_s"),
+            "{:.2f} s",
+            lambda v: v < 10,
+        )
+        for database in ("sqlite", "postgresql")
+    ]
+
+
 def _module_main(module: str) -> Callable[[list[str]], Summary]:
     def run(argv: list[str]) -> Summary:
         summary: Summary = importlib.import_module(f"bench.{module}").main(argv)
@@ -222,6 +234,15 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (),
         ("--documents", "9"),
         _import_goals,
+    ),
+    Benchmark(
+        "monitoring_reports",
+        "Monitoring reports over a year: 50 SOPs, 5,000 procedures",
+        "python -m bench.monitoring_reports",
+        _module_main("monitoring_reports"),
+        (),
+        ("--procedures", "100", "--sops", "4"),
+        _monitoring_goals,
     ),
 )
 

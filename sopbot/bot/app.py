@@ -70,6 +70,7 @@ from sopbot.services.alerts import AlertService
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.services.commands import utc_now
 from sopbot.services.live_definitions import LiveDefinitions
+from sopbot.services.monitoring import MonitoringService
 from sopbot.services.onboarding import OnboardingService
 from sopbot.services.pending import PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -190,6 +191,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         procedures=procedures,
         onboarding=OnboardingService(procedures, clock=clock),
         views=Views(procedures, clock=clock),
+        monitoring=MonitoringService(procedures, clock=clock),
         pending=PendingInputs(database, clock=clock),
         catalog=default_catalog(),
         documents=documents,

@@ -15,6 +15,7 @@ from typing import TextIO, TypeAlias
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.yaml_nodes import closest
+from sopbot.services.monitoring import MonitoringService
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import SopCatalog
 from sopbot.storage import agencies
@@ -45,6 +46,13 @@ def services(settings: Settings, *, sops: bool = False) -> tuple[Database, Proce
     database = open_database(settings)
     library = known_sops(database, settings) if sops else SopLibrary({}, ())
     return database, ProcedureService(database, library)
+
+
+def monitoring(settings: Settings) -> MonitoringService:
+    """The monitoring figures (`sopbot report`) over the settings' database, every SOP an
+    admin command may name known (`known_sops`); its `database` is the one it reads."""
+    _, procedures = services(settings, sops=True)
+    return MonitoringService(procedures)
 
 
 def known_sops(database: Database, settings: Settings) -> SopLibrary:

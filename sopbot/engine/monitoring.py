@@ -5,8 +5,9 @@ Permenpan RB 35/2012 are filled from (sopbot.documents renders them, sopbot.serv
 them from the stored runs). They hold figures only: the renderers choose the words.
 
 Times are working seconds (the agency's working clock, as the standard is), except where a
-name says otherwise. A step run is *measured* when it finished (done) inside the period; it is
-*on time* when it finished no later than its due time.
+name says otherwise. A period's procedures are those started in it; a step run of theirs is
+*measured* when it finished (done) inside the period and has a due time; it is *on time* when it
+finished no later than its due time. sopbot.engine.compliance says how each figure is counted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class TimeFigures:
 
     measured: int  # finished runs with a standard, measured
     on_time: int  # of those, finished no later than due
-    median_seconds: float | None  # real working time, median (None when nothing was measured)
+    median_seconds: float | None  # real working time, median (None when nothing was measured;
+    # of an even count, the mean of the two middle values)
     p90_seconds: float | None  # real working time, 90th percentile (nearest rank)
     median_standard_seconds: float | None  # their standard, in working seconds, median
 
@@ -47,7 +49,8 @@ class StepFigures:
     standard: str  # the Mutu Baku time as written ("1 Hari")
     time: TimeFigures
     repeated_runs: int  # runs in a round after the first (the step was done again)
-    open_late: int  # runs still open at the period's end and past their due time
+    open_late: int  # runs still open at the period's end and past their due time by then (in a
+    # period not over yet: by now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +74,16 @@ class SopFigures:
     procedures: ProcedureCounts
     rounds_per_procedure: float | None  # mean of each procedure's highest round
     max_rounds: int
-    duration: TimeFigures  # finished procedures, start to end, against the sum of standards
+    duration: TimeFigures  # procedures finished in the period, start to end, against the sum
+    # of the standards of the runs along the path each took (rounds included)
     time: TimeFigures  # all of its measured step runs
-    steps: tuple[StepFigures, ...]
+    steps: tuple[StepFigures, ...]  # in table order; then any step only an older version had
 
 
 @dataclass(frozen=True, slots=True)
 class PositionFigures:
-    """The step runs one position (jabatan) finished over the period."""
+    """The step runs one position (jabatan) finished over the period: each measured from when
+    the step opened to when the post delivered its part (a step handed over keeps its post)."""
 
     position_name: str
     time: TimeFigures
@@ -86,7 +91,11 @@ class PositionFigures:
 
 @dataclass(frozen=True, slots=True)
 class MonthFigures:
-    """One calendar month of the period (in the agency's zone), for month against month."""
+    """One calendar month of the period (in the agency's zone), for month against month.
+
+    The months share out the period's figures: a procedure counts in the month it started
+    (standing as at the period's end), a run in the month it was completed. The first and the
+    last month hold only the days of the period."""
 
     month: dt.date  # the first day of the month
     procedures: ProcedureCounts
@@ -119,10 +128,11 @@ class ComplianceReport:
     header: ReportHeader
     procedures: ProcedureCounts
     time: TimeFigures  # every measured step run of the agency
-    sops: tuple[SopFigures, ...]
-    positions: tuple[PositionFigures, ...]
-    months: tuple[MonthFigures, ...]
-    slowest: tuple[SlowStep, ...]
+    sops: tuple[SopFigures, ...]  # by name: those that can be started, and any started then
+    positions: tuple[PositionFigures, ...]  # by name
+    months: tuple[MonthFigures, ...]  # every month of the period, in order
+    slowest: tuple[SlowStep, ...]  # at most 10, slowest first: steps measured at least 5 times
+    # whose median exceeds their standard's
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +150,11 @@ class EvaluationFigures:
 
     header: ReportHeader
     sop: SopFigures
-    previous: SopFigures | None  # the same SOP over the period just before, for the trend
-    reassigned_runs: int  # steps an admin moved to another official (/pindah)
-    handed_over_runs: int  # steps passed on by the one who received them (released, handed)
-    returned_runs: int  # steps answered "no" that sent the procedure back a round
-    documents: int  # outputs uploaded
+    previous: SopFigures | None  # the same SOP over the period of the same length just before,
+    # for the trend (None when no procedure of it started then)
+    reassigned_runs: int  # steps an admin (or the operator) moved to another official (/pindah)
+    handed_over_runs: int  # steps their holder handed to someone else ("Alihkan"; not a step
+    # released when a teammate took it)
+    returned_runs: int  # steps that sent the work back: answered "no" (a branch that rejects),
+    # or returned with "Kembalikan"
+    documents: int  # documents uploaded to the period's procedures by its end

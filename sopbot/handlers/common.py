@@ -36,6 +36,7 @@ from sopbot.messaging.formatting import (
 from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.messaging.numbers import quantity
 from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey, InboxClaim
+from sopbot.services.monitoring import MonitoringService
 from sopbot.services.onboarding import MemberView, OnboardingService
 from sopbot.services.pending import PendingInput, PendingInputs
 from sopbot.services.procedures import ProcedureService
@@ -102,6 +103,7 @@ class BotServices:
     procedures: ProcedureService
     onboarding: OnboardingService
     views: Views
+    monitoring: MonitoringService  # /laporan: Mutu Baku compliance, the monitoring forms
     pending: PendingInputs
     catalog: Catalog
     documents: LocalDocumentStore

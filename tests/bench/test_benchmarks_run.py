@@ -18,3 +18,17 @@ def test_the_flood_benchmark_runs_end_to_end() -> None:
     summary = flood_rate.main(["--chats", "40", "--runs", "1"])
     assert summary["refusals_429_total"] == 0
     assert summary["rate_per_s"]["median"] > 0
+
+
+def test_the_monitoring_reports_benchmark_runs_end_to_end() -> None:
+    from bench import monitoring_reports
+
+    summary = monitoring_reports.main(
+        ["--procedures", "60", "--sops", "3", "--runs", "1", "--postgres-url", ""]
+    )
+    figures = summary["sqlite"]
+    # Every procedure started in the year is in the agency's report.
+    assert figures["procedures_in_report"] == 60
+    assert 0 < figures["measured_runs"] <= figures["step_runs"]
+    assert figures["reports_total_s"]["median"] >= figures["compliance_s"]["median"] > 0
+    assert summary["postgresql"] == {"skipped": "no --postgres-url given"}
