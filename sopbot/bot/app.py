@@ -39,6 +39,7 @@ from sopbot.handlers import (
     calendar,
     dispositions,
     inbound_limit,
+    monitoring_reports,
     onboarding,
     operators,
     people,
@@ -95,6 +96,7 @@ COMMANDS = (
     "pegawai",
     "plt",
     "impor_pegawai",
+    "laporan",
     "bahasa",
     "bantuan",
 )
@@ -225,6 +227,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         people,  # /pegawai
         operators,  # /instansi (operator admins)
         rosters,  # /impor_pegawai
+        monitoring_reports,  # /laporan
     ):
         feature.register(application)
     application.add_handler(

@@ -92,6 +92,11 @@ class Action(StrEnum):
     PLT_END_CONFIRM = "Pk"  # end the term now
     PLT_END_KEEP = "Pc"  # do not end it after all
     PLT_LIST_PAGE = "Pl"  # another page of the terms in office and scheduled
+    # /laporan (the "Q" codes): every choice travels in the buttons, checked on the server
+    REPORT_PAGE = "Qp"  # another page of the agency's SOPs
+    REPORT_SCOPE = "Qs"  # this SOP (its short ref) or the whole agency: asks the period
+    REPORT_PERIOD = "Qt"  # [scope, period, paper]: offers the reports
+    REPORT_MAKE = "Qk"  # [scope, period, report, paper]: make and send the files
 
 
 @dataclass(frozen=True, slots=True)
