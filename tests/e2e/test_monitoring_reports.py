@@ -70,9 +70,11 @@ async def test_an_admin_gets_the_forms_and_the_compliance_report_of_a_finished_r
     # The monitoring form: its PDF and its workbook, named by us, carrying the SOP's steps.
     await admin.press_text(offers, t("report_button.monitoring"))
     pdf, xlsx = await _files(admin, 2)
-    assert pdf.document is not None and pdf.document.startswith("Formulir-Monitoring_")
+    assert pdf.document is not None
+    assert pdf.document.startswith("Formulir-Monitoring_")
     assert pdf.document.endswith(".pdf")
-    assert xlsx.document is not None and xlsx.document.endswith(".xlsx")
+    assert xlsx.document is not None
+    assert xlsx.document.endswith(".xlsx")
     assert (pdf.text or "").startswith("Formulir Monitoring Pelaksanaan SOP AP")
     text = _pdf_text(admin.user.document_content(pdf))
     for heading in ("Prosedur", "Penilaian", "Tindakan"):
@@ -102,7 +104,8 @@ async def test_an_admin_gets_the_forms_and_the_compliance_report_of_a_finished_r
     assert received[2].photo
     await settle(kesbangpol.emulator, kesbangpol.parts)
     charts = [m for m in admin.user.bot_messages() if m.photo]
-    assert charts and all(admin.user.photo_content(m).startswith(b"\x89PNG") for m in charts)
+    assert charts
+    assert all(admin.user.photo_content(m).startswith(b"\x89PNG") for m in charts)
 
 
 async def test_the_whole_agency_has_its_compliance_report_only(kesbangpol: World) -> None:
