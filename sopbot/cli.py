@@ -21,6 +21,7 @@ from sopbot.bot.member_cli import add_member_commands
 from sopbot.bot.operator_cli import add_commands as add_operator_commands
 from sopbot.bot.position_cli import add_position_commands
 from sopbot.bot.procedure_cli import add_commands as add_procedure_commands
+from sopbot.bot.report_cli import add_commands as add_report_commands
 from sopbot.bot.roster_cli import add_commands as add_roster_commands
 from sopbot.bot.runner import run
 from sopbot.bot.settings import Settings
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     add_audit_commands(commands)
     add_procedure_commands(commands)
     add_roster_commands(commands)
+    add_report_commands(commands)
     run_parser = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN required)")
     run_parser.set_defaults(handler=run)
 

@@ -40,6 +40,7 @@ from sopbot.handlers import (
     dispositions,
     inbound_limit,
     letters,
+    monitoring_reports,
     onboarding,
     operators,
     people,
@@ -98,6 +99,7 @@ COMMANDS = (
     "pegawai",
     "plt",
     "impor_pegawai",
+    "laporan",
     "bahasa",
     "bantuan",
 )
@@ -230,6 +232,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         operators,  # /instansi (operator admins)
         rosters,  # /impor_pegawai
         letters,  # /surat
+        monitoring_reports,  # /laporan
     ):
         feature.register(application)
     application.add_handler(

@@ -11,20 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
-from sopbot.engine.errors import DomainError
-
-# The longest period a report covers: enough for a year against the year before, short
-# enough that a mistyped year cannot ask for a century of history.
-LONGEST = dt.timedelta(days=3 * 366)
-
-
-class PeriodError(DomainError):
-    """A period that cannot be reported on; the message says what to write."""
-
-    code = "report_period"
+from sopbot.engine.compliance import InvalidPeriod, Period
 
 
 class NamedPeriod(StrEnum):
@@ -39,49 +28,27 @@ class NamedPeriod(StrEnum):
     LAST_12_MONTHS = "12"
 
 
-@dataclass(frozen=True, slots=True)
-class ReportPeriod:
-    """Local dates from `start` to `end`, both included."""
-
-    start: dt.date
-    end: dt.date
-
-    @property
-    def days(self) -> int:
-        """How many calendar days the period spans."""
-        return (self.end - self.start).days + 1
-
-
-def checked(start: dt.date, end: dt.date) -> ReportPeriod:
-    """The period from `start` to `end`, refused when it runs backwards or is too long."""
-    if end < start:
-        raise PeriodError(f"the period ends ({end}) before it starts ({start})")
-    if end - start >= LONGEST:
-        raise PeriodError(f"a report covers at most {LONGEST.days} days; {start}..{end} is more")
-    return ReportPeriod(start, end)
-
-
-def named_period(name: NamedPeriod, today: dt.date) -> ReportPeriod:
+def named_period(name: NamedPeriod, today: dt.date) -> Period:
     """The period a button names, seen from `today` (a period still running ends today)."""
     if name is NamedPeriod.THIS_MONTH:
-        return ReportPeriod(today.replace(day=1), today)
+        return Period(today.replace(day=1), today)
     if name is NamedPeriod.LAST_MONTH:
         end = today.replace(day=1) - dt.timedelta(days=1)
-        return ReportPeriod(end.replace(day=1), end)
+        return Period(end.replace(day=1), end)
     if name is NamedPeriod.THIS_SEMESTER:
-        return ReportPeriod(_semester_start(today), today)
+        return Period(_semester_start(today), today)
     if name is NamedPeriod.LAST_SEMESTER:
         end = _semester_start(today) - dt.timedelta(days=1)
-        return ReportPeriod(_semester_start(end), end)
+        return Period(_semester_start(end), end)
     if name is NamedPeriod.THIS_YEAR:
-        return ReportPeriod(dt.date(today.year, 1, 1), today)
+        return Period(dt.date(today.year, 1, 1), today)
     if name is NamedPeriod.LAST_YEAR:
-        return ReportPeriod(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+        return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
     # The last twelve months: the eleven whole months before this one, and this one so far.
     start = today.replace(day=1)
     for _ in range(11):
         start = (start - dt.timedelta(days=1)).replace(day=1)
-    return ReportPeriod(start, today)
+    return Period(start, today)
 
 
 def _semester_start(day: dt.date) -> dt.date:
@@ -95,7 +62,7 @@ _QUARTER = re.compile(r"^(?P<year>\d{4})-q(?P<quarter>[1-4])$", re.IGNORECASE)
 PERIOD_FORMS = "2026 (a year), 2026-S1 or 2026-S2 (a semester), 2026-Q3 (a quarter), 2026-11"
 
 
-def written_period(text: str, today: dt.date) -> ReportPeriod:
+def written_period(text: str, today: dt.date) -> Period:
     """A period as the command line writes it: a year, a semester, a quarter or a month.
 
     A period that has not ended yet ends today; one that has not begun is refused.
@@ -103,8 +70,8 @@ def written_period(text: str, today: dt.date) -> ReportPeriod:
     written = text.strip()
     start, end = _bounds(written)
     if start > today:
-        raise PeriodError(f"the period {written!r} has not begun yet (today is {today})")
-    return checked(start, min(end, today))
+        raise InvalidPeriod(f"the period {written!r} has not begun yet (today is {today})")
+    return Period.checked(start, min(end, today))
 
 
 def _bounds(written: str) -> tuple[dt.date, dt.date]:
@@ -127,7 +94,7 @@ def _bounds(written: str) -> tuple[dt.date, dt.date]:
     if (match := _MONTH.match(written)) and 1 <= int(match["month"]) <= 12:
         year, month = int(match["year"]), int(match["month"])
         return dt.date(year, month, 1), _month_end(year, month)
-    raise PeriodError(f"cannot read the period {written!r}; write {PERIOD_FORMS}")
+    raise InvalidPeriod(f"cannot read the period {written!r}; write {PERIOD_FORMS}")
 
 
 def _month_end(year: int, month: int) -> dt.date:

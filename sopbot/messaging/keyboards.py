@@ -101,6 +101,11 @@ class Action(StrEnum):
     LETTER_CLEAR = "Lc"
     LETTER_CLEAR_CONFIRM = "Ly"
     LETTER_CLEAR_KEEP = "Lk"
+    # /laporan (the "Q" codes): every choice travels in the buttons, checked on the server
+    REPORT_PAGE = "Qp"  # another page of the agency's SOPs
+    REPORT_SCOPE = "Qs"  # this SOP (its short ref) or the whole agency: asks the period
+    REPORT_PERIOD = "Qt"  # [scope, period, paper]: offers the reports
+    REPORT_MAKE = "Qk"  # [scope, period, report, paper]: make and send the files
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,181 @@
+"""`sopbot report monitoring | evaluation | compliance`: the command-line twin of /laporan.
+
+Writes the Permenpan RB 35/2012 monitoring form and evaluation form of an SOP, or the Mutu Baku
+compliance report of an SOP or of a whole agency, for a period, as PDF and XLSX files (and the
+compliance charts as PNG) into a folder, and prints the path of each file it wrote. Any period
+can be asked for here, where /laporan offers the usual ones on buttons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal, TextIO
+from zoneinfo import ZoneInfo
+
+from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, Commands, find_agency, monitoring
+from sopbot.bot.settings import Settings
+from sopbot.documents.compliance_charts import compliance_charts
+from sopbot.documents.monitoring_pdf import compliance_pdf, evaluation_form_pdf, monitoring_form_pdf
+from sopbot.documents.monitoring_xlsx import (
+    compliance_xlsx,
+    evaluation_form_xlsx,
+    monitoring_form_xlsx,
+)
+from sopbot.engine.compliance import InvalidPeriod, Period
+from sopbot.engine.errors import DomainError
+from sopbot.engine.report_periods import PERIOD_FORMS, written_period
+from sopbot.engine.written_dates import WrittenDateError, parse_day
+from sopbot.services.commands import utc_now
+from sopbot.services.monitoring import MonitoringService
+
+Paper = Literal["F4", "A4"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def add_commands(commands: Commands) -> None:
+    """Add `sopbot report ...`."""
+    report = commands.add_parser(
+        "report",
+        help="monitoring reports (Permenpan RB 35/2012): forms and Mutu Baku compliance files",
+    )
+    sub = report.add_subparsers(title="report commands", metavar="REPORT_COMMAND")
+    monitoring = sub.add_parser(
+        "monitoring", help="the monitoring form of an SOP (Formulir Monitoring Pelaksanaan SOP AP)"
+    )
+    evaluation = sub.add_parser(
+        "evaluation", help="the evaluation form of an SOP (Formulir Evaluasi Penerapan SOP AP)"
+    )
+    compliance = sub.add_parser(
+        "compliance", help="Mutu Baku compliance of an agency, or of one SOP with --sop"
+    )
+    for parser in (monitoring, evaluation, compliance):
+        parser.add_argument("agency", help="the agency key")
+        if parser is not compliance:
+            parser.add_argument("sop", help="the SOP's id, as `sopbot sop list` shows it")
+    compliance.add_argument("--sop", help="one SOP's id (default: the whole agency)")
+    for parser in (monitoring, evaluation, compliance):
+        parser.add_argument("--period", help=f"the period: {PERIOD_FORMS}")
+        parser.add_argument("--from", dest="start", help="the first day (e.g. 1/7/2026)")
+        parser.add_argument("--to", dest="end", help="the last day (e.g. 31/12/2026)")
+        parser.add_argument("--paper", choices=("F4", "A4"), default="F4", help="default F4")
+        parser.add_argument(
+            "--format",
+            dest="formats",
+            choices=("pdf", "xlsx", "both"),
+            default="both",
+            help="which files (default both)",
+        )
+        parser.add_argument(
+            "-o", "--output", type=Path, default=Path("."), help="the folder (default: here)"
+        )
+    compliance.add_argument(
+        "--charts", action="store_true", help="also write the report's charts as PNG"
+    )
+    monitoring.set_defaults(handler=_monitoring)
+    evaluation.set_defaults(handler=_evaluation)
+    compliance.set_defaults(handler=_compliance)
+
+
+def _monitoring(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+        form = service.monitoring_form(agency_id, args.sop, period.start, period.end)
+        return _Files(
+            lambda paper: monitoring_form_pdf(form, paper=paper),
+            lambda paper: monitoring_form_xlsx(form, paper=paper),
+            [],
+        )
+
+    return _run(args, settings, out, err, "Formulir-Monitoring", args.sop, make)
+
+
+def _evaluation(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+        figures = service.evaluation(agency_id, args.sop, period.start, period.end)
+        return _Files(
+            lambda paper: evaluation_form_pdf(figures, paper=paper),
+            lambda paper: evaluation_form_xlsx(figures, paper=paper),
+            [],
+        )
+
+    return _run(args, settings, out, err, "Formulir-Evaluasi", args.sop, make)
+
+
+def _compliance(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+        report = service.compliance(agency_id, period.start, period.end, args.sop)
+        return _Files(
+            lambda paper: compliance_pdf(report, paper=paper),
+            lambda paper: compliance_xlsx(report, paper=paper),
+            compliance_charts(report) if args.charts else [],
+        )
+
+    return _run(args, settings, out, err, "Kepatuhan-Mutu-Baku", args.sop or args.agency, make)
+
+
+class _Files:
+    """A report made once, written as the files asked for."""
+
+    def __init__(
+        self,
+        pdf: Callable[[Paper], bytes],
+        xlsx: Callable[[Paper], bytes],
+        charts: list[tuple[str, bytes]],
+    ) -> None:
+        self.pdf, self.xlsx, self.charts = pdf, xlsx, charts
+
+
+def _run(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO,
+    err: TextIO,
+    prefix: str,
+    subject: str,
+    make: Callable[[MonitoringService, int, Period], _Files],
+) -> int:
+    service = monitoring(settings)
+    agency = find_agency(service.database, args.agency, err)
+    if agency is None:
+        return EXIT_PROBLEMS
+    today = utc_now().astimezone(ZoneInfo(agency.timezone)).date()
+    try:
+        period = _period(args, today)
+        files = make(service, agency.id, period)
+    except (DomainError, WrittenDateError) as refusal:
+        print(str(refusal), file=err)
+        return EXIT_PROBLEMS
+    output: Path = args.output
+    output.mkdir(parents=True, exist_ok=True)
+    safe = _UNSAFE.sub("-", subject).strip("-")[:60] or "sop"
+    stem = f"{prefix}_{safe}_{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    paper: Paper = "A4" if args.paper == "A4" else "F4"
+    written: list[Path] = []
+    if args.formats in ("pdf", "both"):
+        written.append(_write(output / f"{stem}.pdf", files.pdf(paper)))
+    if args.formats in ("xlsx", "both"):
+        written.append(_write(output / f"{stem}.xlsx", files.xlsx(paper)))
+    for index, (_title, picture) in enumerate(files.charts, start=1):
+        written.append(_write(output / f"{stem}_grafik-{index}.png", picture))
+    for path in written:
+        print(path, file=out)
+    return EXIT_OK
+
+
+def _period(args: argparse.Namespace, today: dt.date) -> Period:
+    """The period the options name: --period, or --from and --to (both)."""
+    if args.period and (args.start or args.end):
+        raise InvalidPeriod("give --period, or --from and --to, not both")
+    if args.period:
+        return written_period(args.period, today)
+    if not (args.start and args.end):
+        raise InvalidPeriod(f"give the period: --period ({PERIOD_FORMS}), or --from DATE --to DATE")
+    return Period.checked(parse_day(args.start), parse_day(args.end))
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
