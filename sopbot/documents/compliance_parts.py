@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from sopbot.documents.monitoring_parts import ACTIVITY_LIMIT, executors_text
 from sopbot.documents.report_model import (
     Cell,
     Column,
@@ -24,7 +25,7 @@ from sopbot.documents.report_model import (
     working_time,
 )
 from sopbot.documents.report_words import (
-    NOTHING,
+    clipped,
     generated_local,
     generated_text,
     period_text,
@@ -142,13 +143,13 @@ def _sop_cell(sop: SopFigures) -> Cell:
 
 def _per_sop(report: ComplianceReport) -> Part:
     columns = (
-        Column("No.", 4.5),
-        Column("SOP", 36),
-        Column("Prosedur dimulai", 8),
-        Column("Prosedur selesai", 8),
-        Column("Dibatalkan", 8),
-        Column("Masih berjalan", 8),
-        Column("Rata-rata putaran", 8),
+        Column("No.", 5.5),
+        Column("SOP", 34),
+        Column("Prosedur dimulai", 9),
+        Column("Prosedur selesai", 9),
+        Column("Dibatalkan", 10),
+        Column("Masih berjalan", 9),
+        Column("Rata-rata putaran", 9),
         *_TIME_COLUMNS,
         Column("Prosedur selesai dalam jumlah Mutu Baku (%)", 10),
         Column("Median lama prosedur (waktu kerja)", 11),
@@ -179,7 +180,7 @@ def _per_sop(report: ComplianceReport) -> Part:
 def _per_step(report: ComplianceReport) -> Part:
     columns = (
         Column("SOP", 26),
-        Column("No.", 4.5),
+        Column("No.", 5.5),
         Column("Kegiatan", 34),
         Column("Pelaksana", 18),
         Column("Mutu Baku (Waktu)", 9),
@@ -191,8 +192,8 @@ def _per_step(report: ComplianceReport) -> Part:
         (
             text(sop.name),
             text(step.step_label),
-            text(step.activity),
-            text(", ".join(step.executors) or NOTHING),
+            text(clipped(step.activity, ACTIVITY_LIMIT)),
+            text(executors_text(step)),
             text(step.standard),
             *_time_cells(step.time),
             count(step.repeated_runs),
@@ -257,7 +258,7 @@ def _per_month(report: ComplianceReport) -> Part:
 
 def _slowest(report: ComplianceReport) -> Part:
     columns = (
-        Column("No.", 4.5),
+        Column("No.", 5.5),
         Column("SOP", 26),
         Column("Langkah", 34),
         Column("Pelaksana", 18),
@@ -280,8 +281,8 @@ def _slowest(report: ComplianceReport) -> Part:
             (
                 text(str(number)),
                 text(slow.sop_name),
-                text(f"{step.step_label}. {step.activity}"),
-                text(", ".join(step.executors) or NOTHING),
+                text(f"{step.step_label}. {clipped(step.activity, ACTIVITY_LIMIT)}"),
+                text(executors_text(step)),
                 text(step.standard),
                 working_time(time.median_standard_seconds),
                 working_time(time.median_seconds),

@@ -31,6 +31,7 @@ from sopbot.documents.report_model import (
 )
 from sopbot.documents.report_words import (
     NOTHING,
+    clipped,
     count_text,
     decimal_text,
     generated_text,
@@ -49,6 +50,8 @@ from sopbot.engine.monitoring import (
 )
 
 MONITORING_TITLE: Final = "Monitoring Pelaksanaan SOP AP"
+ACTIVITY_LIMIT: Final = 1000  # an SOP's activity is at most this long (engine.limits)
+EXECUTORS_LIMIT: Final = 300
 EVALUATION_TITLE: Final = "Evaluasi Penerapan SOP AP"
 MEASURED_HEADING: Final = "Data pelaksanaan (diukur oleh sopbot)"
 
@@ -56,20 +59,20 @@ APPLIED_WELL: Final = "Berjalan dengan baik"
 APPLIED_BADLY: Final = "Tidak berjalan dengan baik"
 
 MONITORING_COLUMNS: Final = (
-    Column("No.", 4.5, number=1),
-    Column("Prosedur", 33, number=2),
+    Column("No.", 5.5, number=1),
+    Column("Prosedur", 32, number=2),
     Column("Penilaian Terhadap Penerapan", 21, number=3),
-    Column("Catatan Hasil Penilaian", 20, number=4),
-    Column("Tindakan yang Harus Diambil", 20, number=5),
+    Column("Catatan Hasil Penilaian", 19, number=4),
+    Column("Tindakan yang Harus Diambil", 19, number=5),
     Column("Paraf Penilai", 8, number=6),
     Column("Mutu Baku (Waktu)", 9, number=7, measured=True),
-    Column("Selesai (kali)", 7.5, number=8, measured=True),
+    Column("Selesai (kali)", 8.5, number=8, measured=True),
     Column("Sesuai Mutu Baku (kali)", 8, number=9, measured=True),
     Column("Sesuai Mutu Baku (%)", 8, number=10, measured=True),
     Column("Waktu nyata: median", 12, number=11, measured=True),
     Column("Waktu nyata: 9 dari 10 selesai dalam", 12, number=12, measured=True),
-    Column("Diulang (kali)", 8, number=13, measured=True),
-    Column("Masih terbuka, terlambat", 10, number=14, measured=True),
+    Column("Diulang (kali)", 9, number=13, measured=True),
+    Column("Masih terbuka, terlambat", 11, number=14, measured=True),
 )
 """Tabel 7's six columns, then what sopbot measured for each step."""
 
@@ -96,7 +99,7 @@ CRITERIA: Final = (
 """The evaluation criteria of Permenpan RB 35/2012, in its order and words."""
 
 EVALUATION_COLUMNS: Final = (
-    Column("No.", 4.5, number=1),
+    Column("No.", 5.5, number=1),
     Column("Kriteria Penilaian", 30, number=2),
     Column("Penilaian", 11, number=3),
     Column("Catatan Hasil Penilaian", 26, number=4),
@@ -157,7 +160,7 @@ def _monitoring_row(step: StepFigures) -> tuple[Cell, ...]:
     measured = time.measured > 0
     return (
         text(step.step_label),
-        text(f"{step.activity}\nPelaksana: {', '.join(step.executors) or NOTHING}"),
+        text(f"{clipped(step.activity, ACTIVITY_LIMIT)}\nPelaksana: {executors_text(step)}"),
         choice(APPLIED_WELL, APPLIED_BADLY),
         blank(),
         blank(),
@@ -171,6 +174,11 @@ def _monitoring_row(step: StepFigures) -> tuple[Cell, ...]:
         count(step.repeated_runs),
         count(step.open_late),
     )
+
+
+def executors_text(step: StepFigures) -> str:
+    """Who does the step, as the SOP names them (capped: a step may have ten)."""
+    return clipped(", ".join(step.executors), EXECUTORS_LIMIT) or NOTHING
 
 
 def _monitoring_total(sop: SopFigures) -> tuple[Cell, ...]:
@@ -349,7 +357,8 @@ def _ease_lines(sop: SopFigures, day: float | None) -> list[str]:
     if measured:
         hardest = min(measured, key=lambda step: (step.time.on_time_share, -step.time.late))
         lines.append(
-            f"Langkah paling sering terlambat: {hardest.step_label}. {hardest.activity} "
+            f"Langkah paling sering terlambat: {hardest.step_label}. "
+            f"{clipped(hardest.activity, 200)} "
             f"({_of(hardest.time.late, hardest.time.measured)} terlambat)."
         )
     return lines

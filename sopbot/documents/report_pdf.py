@@ -224,8 +224,9 @@ def _grouped(table: model.Table) -> tuple[model.Table, list[str | None]]:
 
 def table_flowable(table: model.Table, width: float, day_seconds: float | None) -> Table:
     """The table at `width` points at most: columns in proportion to their widths, heading
-    rows repeated on every page, a row too tall for what is left of a page split across
-    pages; a grouped table's group (its SOP) printed once, as a row across, over its rows."""
+    rows repeated on every page, a row that does not fit what is left of a page moved whole
+    to the next; a grouped table's group (its SOP) printed once, as a row across, over its
+    rows. (The cells' texts are capped, so that no row is taller than a page.)"""
     table, groups = _grouped(table)
     total = sum(column.width for column in table.columns)
     # Points per unit of width: a table of few columns keeps its own width, a wide one is
@@ -267,7 +268,6 @@ def table_flowable(table: model.Table, width: float, day_seconds: float | None) 
         heading + body,
         colWidths=widths,
         repeatRows=start,
-        splitInRow=1,
         style=TableStyle(style),
         hAlign="LEFT",
     )

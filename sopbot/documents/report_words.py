@@ -25,6 +25,12 @@ NOTHING: Final = "–"
 ID: Final = Language.ID
 
 
+def clipped(text: str, limit: int) -> str:
+    """Text cut to `limit` characters with "…" where it was cut: a cell's words are capped
+    so that no row of a table is taller than a page."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def count_text(value: int | None) -> str:
     """A count: "1.250", or "–" when there is none."""
     return NOTHING if value is None else quantity(value, ID)
