@@ -48,6 +48,7 @@ WIDE: Final = 110  # characters of columns past which a sheet is printed landsca
 BOX: Final = "\u2610"  # ☐, a box to tick
 LINE_HEIGHT: Final = 13.0  # points per line of 10 pt text
 _MODIFIED: Final = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+SIGNATURE_WIDTH: Final = 28  # characters of line to write a name on
 SIGNATURE_ROWS: Final = (("Nama", 1), ("NIP", 1), ("Tanda tangan", 3), ("Tanggal", 1))
 
 _THIN = Side(style="thin", color="000000")
@@ -181,9 +182,11 @@ class _SheetWriter:
         cell.alignment = _CENTRED if centred else _WRAP_TOP
         if self.width > 1:
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=self.width)
-        total = sum(column.width for column in self.columns)
-        lines = _lines(value, total * (10 / font.size if font.size else 1))
-        sheet.row_dimensions[row].height = max(font.size or 10, 10) * 1.35 * lines
+        size = font.size or 10
+        # Characters across: fewer for larger, bold or capital letters.
+        across = sum(column.width for column in self.columns) * 10 / size
+        across *= (0.8 if font.bold else 1) * (0.8 if value.isupper() else 1)
+        sheet.row_dimensions[row].height = max(size, 10) * 1.35 * _lines(value, across)
         self.row += 1
 
     def _headings(self) -> None:
@@ -277,14 +280,19 @@ class _SheetWriter:
         else:
             target.value = value
         target.number_format = NUMBER_FORMATS[kind]
-        target.alignment = _NUMBER
+        target.alignment = _WRAP_TOP if kind is model.Kind.MONTH else _NUMBER
         return 1
 
     def _signature(self) -> None:
         """The assessor's block at the right: each label beside a line to write on."""
         self.row += 1
         sheet = self.sheet
-        label_column = max(1, self.width - 2)
+        # The labels in the column from which the rest of the table to the right is wide
+        # enough to write a name on (about 30 characters).
+        room, label_column = 0.0, self.width
+        while label_column > 1 and room < SIGNATURE_WIDTH:
+            room += self.columns[label_column - 1].width
+            label_column -= 1
         heading = sheet.cell(row=self.row, column=label_column, value="Penilai")
         heading.font = _PART
         self.row += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import pdfplumber
@@ -272,3 +273,11 @@ def test_the_same_figures_make_the_same_file() -> None:
 def test_an_unknown_paper_is_refused_with_the_papers_there_are() -> None:
     with pytest.raises(ValueError, match="write one of F4, A4"):
         monitoring_form_pdf(monitoring_values.monitoring_form(0), "Letter")  # type: ignore[arg-type]
+
+
+def test_without_the_working_days_length_times_are_written_in_hours() -> None:
+    form = monitoring_values.monitoring_form(0)
+    form = replace(form, header=monitoring_values.header(day=None))
+    rows = step_rows(monitoring_form_pdf(form))
+    slow = form.sop.steps[4]  # 2 Hari, done in 1.8 times that: 27 working hours
+    assert rows[4][10] == working_time_text(slow.time.median_seconds, None) == "27 jam"

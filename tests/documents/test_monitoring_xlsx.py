@@ -107,8 +107,16 @@ def test_the_monitoring_form_sheet(paper: str) -> None:
     assert total == first + len(form.sop.steps)
     assert values(sheet, total)[7:9] == [200, 169]
     assert sheet.cell(row=total, column=8).font.bold
-    for label in ("Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal"):
-        row_of(sheet, label, column=12)
+    labels = [
+        (cell.row, cell.value)
+        for row in sheet.iter_rows(min_row=total + 1)
+        for cell in row
+        if cell.value in ("Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal")
+    ]
+    assert [value for _, value in labels] == ["Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal"]
+    name_row = labels[1][0]
+    lines = [cell for cell in sheet[name_row] if cell.border.bottom.style == "thin"]
+    assert sum(sheet.column_dimensions[cell.column_letter].width for cell in lines) >= 28
 
 
 def test_nothing_measured_is_a_dash_in_the_sheet_not_zero() -> None:
