@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sopbot.documents.monitoring_xlsx import (
@@ -115,8 +116,12 @@ def test_the_monitoring_form_sheet(paper: str) -> None:
     ]
     assert [value for _, value in labels] == ["Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal"]
     name_row = labels[1][0]
-    lines = [cell for cell in sheet[name_row] if cell.border.bottom.style == "thin"]
-    assert sum(sheet.column_dimensions[cell.column_letter].width for cell in lines) >= 28
+    lines = [
+        get_column_letter(column)
+        for column in range(1, sheet.max_column + 1)
+        if sheet.cell(row=name_row, column=column).border.bottom.style == "thin"
+    ]
+    assert sum(float(sheet.column_dimensions[letter].width or 0) for letter in lines) >= 28
 
 
 def test_nothing_measured_is_a_dash_in_the_sheet_not_zero() -> None:
