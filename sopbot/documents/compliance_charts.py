@@ -29,10 +29,11 @@ from sopbot.documents.report_words import (
     count_text,
     period_text,
     share_text,
-    short_month_text,
     working_time_text,
 )
-from sopbot.engine.monitoring import ComplianceReport, TimeFigures
+from sopbot.engine.monitoring import ComplianceReport, MonthFigures, TimeFigures
+from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import month_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,6 +43,7 @@ MONTHS_TITLE: Final = "Langkah sesuai Mutu Baku per bulan"
 SLOWEST_TITLE: Final = "Langkah paling lambat: waktu nyata dan Mutu Baku"
 SOPS_TITLE: Final = "Langkah sesuai Mutu Baku per SOP"
 LABEL_CHARACTERS: Final = 66  # a label line across the chart at 12.5 pt
+CROWDED_MONTHS: Final = 14  # more bars than this: their percentages are set upright
 ROW_PX: Final = 170  # one bar and its three lines of words
 PITCH: Final = 1.5  # from one bar to the next, in the axes' units (a bar is 0.3 high)
 
@@ -81,20 +83,29 @@ def months_chart(report: ComplianceReport) -> bytes:
     on_time, late = zip(*(_shares(month.time) for month in months), strict=True)
     axes.bar(positions, on_time, color=ON_TIME, width=0.7, label="Sesuai Mutu Baku")
     axes.bar(positions, late, bottom=on_time, color=LATE, width=0.7, label="Terlambat")
-    small = 10 if len(months) > 9 else 12
+    crowded = len(months) > CROWDED_MONTHS
+    size = 10 if len(months) > 9 else 12
     for x, month in zip(positions, months, strict=True):
         share = month.time.on_time_share
         if share is None:
             axes.text(x, 2, NOTHING, ha="center", va="bottom", color=STANDARD, fontsize=20)
-            continue
-        axes.text(
-            x, 101.5, share_text(share), ha="center", va="bottom", fontsize=small, weight="bold"
-        )
-    axes.set_xticks(
-        list(positions),
-        [short_month_text(month.month).replace(" ", "\n") for month in months],
-        fontsize=small,
-    )
+        elif crowded:  # upright, inside the top of the bar: many bars are narrow
+            axes.text(
+                x,
+                98,
+                share_text(share),
+                ha="center",
+                va="top",
+                rotation=90,
+                fontsize=9,
+                color="white",
+                weight="bold",
+            )
+        else:
+            axes.text(
+                x, 101.5, share_text(share), ha="center", va="bottom", fontsize=size, weight="bold"
+            )
+    axes.set_xticks(list(positions), _month_labels(months), fontsize=8.5 if crowded else size)
     axes.set_ylim(0, 112)
     axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     axes.set_ylabel("Langkah selesai")
@@ -106,6 +117,16 @@ def months_chart(report: ComplianceReport) -> bytes:
     )
     figure.legend(loc="outside lower center", ncol=2, frameon=False)
     return png_bytes(figure)
+
+
+def _month_labels(months: tuple[MonthFigures, ...]) -> list[str]:
+    """Each month's short name, with the year under the first month and every January."""
+    return [
+        f"{month_name(figures.month.month, Language.ID)[:3]}\n{figures.month.year}"
+        if index == 0 or figures.month.month == 1
+        else month_name(figures.month.month, Language.ID)[:3]
+        for index, figures in enumerate(months)
+    ]
 
 
 def _unit(report: ComplianceReport) -> tuple[float, str]:

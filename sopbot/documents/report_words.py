@@ -96,11 +96,6 @@ def month_text(first_day: dt.date) -> str:
     return f"{month_name(first_day.month, ID)} {first_day.year}"
 
 
-def short_month_text(first_day: dt.date) -> str:
-    """A month under a chart's bar: "Jan 2026"."""
-    return f"{month_name(first_day.month, ID)[:3]} {first_day.year}"
-
-
 def period_text(header: ReportHeader) -> str:
     """The period: "1 Januari 2026 s.d. 31 Januari 2027"."""
     return f"{date_text(header.period_start)} s.d. {date_text(header.period_end)}"

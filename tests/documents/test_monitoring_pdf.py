@@ -281,3 +281,22 @@ def test_without_the_working_days_length_times_are_written_in_hours() -> None:
     rows = step_rows(monitoring_form_pdf(form))
     slow = form.sop.steps[4]  # 2 Hari, done in 1.8 times that: 27 working hours
     assert rows[4][10] == working_time_text(slow.time.median_seconds, None) == "27 jam"
+
+
+def test_the_evaluation_of_an_sop_with_nothing_measured() -> None:
+    figures = monitoring_values.evaluation_figures(monitoring_values.NOTHING_MEASURED)
+    pdf = evaluation_form_pdf(figures)
+    rows = step_rows(pdf)[: len(CRITERIA)]
+    assert [row[1] for row in rows] == list(CRITERIA)
+    assert "belum ada langkah yang diukur pada periode ini" in rows[0][5]
+    assert "Belum ada langkah yang selesai diukur per pelaksana." in rows[3][5]
+    assert not re.search(r"\b0%", all_text(pdf))
+
+
+def test_an_activity_with_markup_characters_and_symbols_reads_back_as_written() -> None:
+    form = monitoring_values.monitoring_form(0)
+    odd = "Rapat koordinasi & evaluasi <draf> “final” → arsip ✓ 📎"
+    steps = (replace(form.sop.steps[0], activity=odd), *form.sop.steps[1:])
+    form = replace(form, sop=replace(form.sop, steps=steps))
+    rows = step_rows(monitoring_form_pdf(form))
+    assert rows[0][1].startswith("Rapat koordinasi & evaluasi <draf> “final” -> arsip v ?")

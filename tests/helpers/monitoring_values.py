@@ -308,7 +308,7 @@ def months(start: dt.date = PERIOD_START, count: int = 13) -> tuple[MonthFigures
     year, month = start.year, start.month
     for index in range(count):
         measured = 0 if index == 4 else 30 + 2 * index
-        on_time = round(measured * (0.55 + 0.03 * index))
+        on_time = round(measured * min(0.95, 0.55 + 0.03 * index))
         started = 0 if index == 4 else 8 + index % 3
         series.append(
             MonthFigures(
