@@ -160,7 +160,7 @@ def cell_flowable(cell: model.Cell, day_seconds: float | None, *, bold: bool) ->
         assert isinstance(cell.value, tuple)  # noqa: S101 - choice() makes a tuple
         return TickBoxes(cell.value)
     written = cell_text(cell, day_seconds)
-    if cell.kind is model.Kind.TEXT:
+    if cell.kind in (model.Kind.TEXT, model.Kind.MONTH):  # a month names its row
         return Paragraph(markup(written), _BODY_BOLD if bold else _BODY)
     if written == NOTHING:
         return Paragraph(NOTHING, _CENTRED)
