@@ -138,7 +138,7 @@ class Part:
     """One part of a document: a sheet of the XLSX, a section of the PDF."""
 
     sheet_name: str  # at most 31 characters, no []:*?/\
-    title: str
+    title: str  # "" where the document's own title is the part's (a form of one table)
     table: Table
     intro: tuple[str, ...] = ()  # lines above the table
     notes: tuple[str, ...] = ()  # lines below it
