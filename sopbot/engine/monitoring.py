@@ -119,6 +119,9 @@ class ReportHeader:
     period_start: dt.date  # first day, inclusive, in the agency's zone
     period_end: dt.date  # last day, inclusive
     generated_at: dt.datetime  # UTC
+    # One working day in working seconds (WorkingHours.day_length), so that a long working
+    # time reads "1 hari 3 jam" (working days) as the SOP's "1 Hari" does; None: in hours.
+    working_day_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,26 @@
+"""The monitoring forms and the compliance report as PDF, landscape on F4 or A4: the files an
+admin prints for the assessor and hands to the Inspektorat."""
+
+from __future__ import annotations
+
+from sopbot.documents.compliance_charts import chart_set
+from sopbot.documents.compliance_parts import compliance_document
+from sopbot.documents.monitoring_parts import evaluation_document, monitoring_document
+from sopbot.documents.page_format import Paper
+from sopbot.documents.report_pdf import document_pdf
+from sopbot.engine.monitoring import ComplianceReport, EvaluationFigures, MonitoringForm
+
+
+def monitoring_form_pdf(form: MonitoringForm, paper: Paper = "F4") -> bytes:
+    """The monitoring form (Tabel 7 "Monitoring Pelaksanaan SOP AP") of one SOP as a PDF."""
+    return document_pdf(monitoring_document(form), paper, {})
+
+
+def evaluation_form_pdf(figures: EvaluationFigures, paper: Paper = "F4") -> bytes:
+    """The evaluation form ("Evaluasi Penerapan SOP AP") of one SOP as a PDF."""
+    return document_pdf(evaluation_document(figures), paper, {})
+
+
+def compliance_pdf(report: ComplianceReport, paper: Paper = "F4") -> bytes:
+    """The Mutu Baku compliance report as a PDF, its charts beside their tables."""
+    return document_pdf(compliance_document(report), paper, chart_set(report))

@@ -1,0 +1,302 @@
+"""The monitoring form, the evaluation form and the compliance report as PDF, read back with
+pdfplumber: the regulation's headings in its order and numbering, the assessor's columns empty
+with boxes to tick, the figures sopbot measured beside them, on F4 and on A4."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+from typing import Any
+
+import pdfplumber
+import pytest
+
+from sopbot.documents.compliance_charts import compliance_charts
+from sopbot.documents.monitoring_pdf import (
+    compliance_pdf,
+    evaluation_form_pdf,
+    monitoring_form_pdf,
+)
+from sopbot.documents.report_words import (
+    count_text,
+    month_text,
+    share_text,
+    working_time_text,
+)
+from sopbot.engine.monitoring import StepFigures
+from tests.helpers import monitoring_values
+from tests.helpers.monitoring_values import DAY
+
+PAPERS = ("F4", "A4")
+SIZES_MM = {"F4": (330, 215), "A4": (297, 210)}
+REGULATION_HEADINGS = (
+    "No.",
+    "Prosedur",
+    "Penilaian Terhadap Penerapan",
+    "Catatan Hasil Penilaian",
+    "Tindakan yang Harus Diambil",
+    "Paraf Penilai",
+)
+CRITERIA = (
+    "Mampu mendorong peningkatan kinerja",
+    "Mudah dipahami",
+    "Mudah dilaksanakan",
+    "Semua orang dapat menjalankan perannya masing-masing",
+    "Mampu mengatasi permasalahan yang berkaitan dengan proses",
+    "Mampu menjawab kebutuhan peningkatan kinerja organisasi",
+    "Sinergi satu dengan lainnya",
+)
+
+
+def flat(text: str | None) -> str:
+    """Text as one line: the PDF wraps and keeps numbers with their units (no-break space)."""
+    return " ".join((text or "").replace("\u00a0", " ").split())
+
+
+def pages(pdf: bytes) -> list[Any]:
+    return list(pdfplumber.open(io.BytesIO(pdf)).pages)
+
+
+def page_text(page: Any) -> str:
+    return flat(page.extract_text())
+
+
+def all_text(pdf: bytes) -> str:
+    return " ".join(page_text(page) for page in pages(pdf))
+
+
+def table_rows(page: Any) -> list[list[str]]:
+    """The rows of the page's tables, each cell as one line."""
+    return [[flat(cell) for cell in row] for table in page.extract_tables() for row in table]
+
+
+def step_rows(pdf: bytes) -> list[list[str]]:
+    """The rows of the form's table that are a step (their first cell its number)."""
+    return [
+        row
+        for page in pages(pdf)
+        for row in table_rows(page)
+        if row and re.fullmatch(r"\d+", row[0])
+    ]
+
+
+def tick_boxes(page: Any) -> int:
+    return sum(1 for rect in page.rects if abs(rect["width"] - 7) < 0.5)
+
+
+def expected_step_cells(step: StepFigures) -> list[str]:
+    """Columns (7) to (14) of a step as the form must print them."""
+    time = step.time
+    return [
+        step.standard,
+        count_text(time.measured),
+        count_text(time.on_time) if time.measured else "–",
+        share_text(time.on_time_share),
+        working_time_text(time.median_seconds, DAY),
+        working_time_text(time.p90_seconds, DAY),
+        count_text(step.repeated_runs),
+        count_text(step.open_late),
+    ]
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_monitoring_form_keeps_the_regulations_columns_and_adds_the_measured_ones(
+    paper: str,
+) -> None:
+    form = monitoring_values.monitoring_form(0)
+    pdf = monitoring_form_pdf(form, paper)  # type: ignore[arg-type]
+    read = pages(pdf)
+    width, height = SIZES_MM[paper]
+    assert round(read[0].width / 72 * 25.4) == width
+    assert round(read[0].height / 72 * 25.4) == height
+
+    first = table_rows(read[0])
+    headings = first[0]
+    assert tuple(headings[:6]) == REGULATION_HEADINGS
+    assert first[2] == [f"({n})" for n in range(1, 15)]
+    text = all_text(pdf)
+    assert monitoring_values.AGENCY.upper() in text
+    assert "MONITORING PELAKSANAAN SOP AP" in text
+    assert "Data pelaksanaan (diukur oleh sopbot)" in page_text(read[0])
+    assert "Nomor SOP : 800/123/DKUKMP.01/2026" in text
+    assert "Periode : 1 Januari 2026 s.d. 31 Januari 2027" in text
+
+    rows = step_rows(pdf)
+    assert [row[0] for row in rows] == [step.step_label for step in form.sop.steps]
+    for row, step in zip(rows, form.sop.steps, strict=True):
+        assert row[1] == f"{step.activity} Pelaksana: {', '.join(step.executors)}"
+        assert row[2] == "Berjalan dengan baik Tidak berjalan dengan baik"
+        assert row[3:6] == ["", "", ""], "the assessor's columns stay empty"
+        assert row[6:] == expected_step_cells(step)
+    for page in read:
+        on_page = [row for row in table_rows(page) if row and re.fullmatch(r"\d+", row[0])]
+        assert tick_boxes(page) == 2 * len(on_page)
+
+    total = next(row for page in read for row in table_rows(page) if row[1] == "Seluruh langkah")
+    assert total[7:10] == ["200", "169", share_text(169 / 200)]
+    assert "Dibuat oleh sopbot pada Senin, 1 Februari 2027 08.30 WITA" in text
+    assert "1 hari = 1 hari kerja (7 jam 30 menit)" in text
+    for label in ("Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal"):
+        assert label in page_text(read[-1])
+
+
+def test_a_step_with_nothing_measured_shows_a_dash_never_zero_percent() -> None:
+    form = monitoring_values.monitoring_form(monitoring_values.NOTHING_MEASURED)
+    pdf = monitoring_form_pdf(form)
+    rows = step_rows(pdf)
+    assert len(rows) == len(form.sop.steps)
+    for row in rows:
+        assert row[7] == "0"  # nothing finished
+        assert row[8:12] == ["–", "–", "–", "–"]
+    assert not re.search(r"\b0%", all_text(pdf))
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_a_long_sop_flows_over_pages_with_the_headings_on_each(paper: str) -> None:
+    form = monitoring_values.long_monitoring_form(40)
+    pdf = monitoring_form_pdf(form, paper)  # type: ignore[arg-type]
+    read = pages(pdf)
+    assert len(read) >= 4
+    for number, page in enumerate(read, start=1):
+        text = page_text(page)
+        assert f"Halaman {number} dari {len(read)}" in text
+        if any(row and re.fullmatch(r"\d+", row[0]) for row in table_rows(page)):
+            rows = table_rows(page)
+            assert tuple(rows[0][:6]) == REGULATION_HEADINGS, f"page {number}"
+            assert rows[2] == [f"({n})" for n in range(1, 15)], f"page {number}"
+    labels = [row[0] for row in step_rows(pdf)]
+    assert labels == [str(n) for n in range(1, 41)]
+    assert "(tahap 40)" in all_text(pdf)
+    assert "Tanda tangan" in page_text(read[-1])
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> None:
+    figures = monitoring_values.evaluation_figures(0)
+    pdf = evaluation_form_pdf(figures, paper)  # type: ignore[arg-type]
+    read = pages(pdf)
+    first = table_rows(read[0])
+    assert first[0][:5] == [
+        "No.",
+        "Kriteria Penilaian",
+        "Penilaian",
+        "Catatan Hasil Penilaian",
+        "Tindakan yang Harus Diambil",
+    ]
+    rows = step_rows(pdf)[: len(CRITERIA)]
+    assert [row[1] for row in rows] == list(CRITERIA)
+    for row in rows:
+        assert row[2] == "Ya Tidak"
+        assert row[3:5] == ["", ""], "the assessor's columns stay empty"
+    assert tick_boxes(read[0]) == 2 * len(CRITERIA)
+    sop, previous = figures.sop, figures.previous
+    assert previous is not None
+    assert rows[0][5].startswith(
+        f"Langkah sesuai Mutu Baku: {share_text(sop.time.on_time_share)} "
+        f"({sop.time.on_time} dari {sop.time.measured}); naik 19 poin dari "
+        f"{share_text(previous.time.on_time_share)}."
+    )
+    assert "dikembalikan karena jawaban “tidak”: 4 kali" in rows[1][5]
+    assert "Langkah paling sering terlambat: 5. Mengolah dan menyusun draft" in rows[2][5]
+    assert "diserahkan oleh penerimanya: 5 kali" in rows[3][5]
+    assert f"Prosedur dibatalkan: 1 dari {sop.procedures.started} yang dimulai" in rows[4][5]
+    assert "Dokumen keluaran yang diunggah: 57." in rows[6][5]
+    text = all_text(pdf)
+    assert "EVALUASI PENERAPAN SOP AP" in text
+    assert "Angka pendukung: periode ini dan periode sebelumnya" in text
+    assert "Langkah selesai diukur 200 40" in text
+    assert "Tanda tangan" in page_text(read[-1])
+
+
+def test_an_evaluation_without_a_previous_period_says_so() -> None:
+    figures = monitoring_values.evaluation_figures(0, with_previous=False)
+    text = all_text(evaluation_form_pdf(figures))
+    assert "periode sebelumnya belum ada langkah yang diukur" in text
+    assert "Langkah selesai diukur 200 –" in text
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_compliance_report_has_every_part_and_its_charts(paper: str) -> None:
+    report = monitoring_values.compliance_report()
+    pdf = compliance_pdf(report, paper)  # type: ignore[arg-type]
+    read = pages(pdf)
+    text = all_text(pdf)
+    assert "LAPORAN KEPATUHAN MUTU BAKU WAKTU SOP" in text
+    positions = [
+        text.index(title)
+        for title in (
+            "Ringkasan",
+            "Per SOP",
+            "Per langkah",
+            "Per jabatan",
+            "Bulan ke bulan",
+            "Langkah paling lambat",
+        )
+    ]
+    assert positions == sorted(positions)
+    assert f"Langkah selesai diukur {count_text(report.time.measured)}" in text
+    assert f"Langkah sesuai Mutu Baku (%) {share_text(report.time.on_time_share)}" in text
+    month_rows = [
+        row
+        for page in read
+        for row in table_rows(page)
+        if row and row[0].endswith(("2026", "2027"))
+    ]
+    assert [row[0] for row in month_rows] == [month_text(m.month) for m in report.months]
+    for row, figures in zip(month_rows, report.months, strict=True):
+        assert row[5] == count_text(figures.time.measured)
+        assert row[7] == share_text(figures.time.on_time_share)
+    assert month_rows[4][7:] == ["–", "–", "–"], "a month with nothing measured"
+    per_step = text[text.index("Per langkah") : text.index("Per jabatan")]
+    for sop in report.sops:
+        assert sop.name in per_step, "each SOP heads its steps"
+    assert sum(len(page.images) for page in read) == len(compliance_charts(report)) == 3
+
+
+def test_a_report_with_nothing_measured_has_no_charts_and_says_so() -> None:
+    report = monitoring_values.empty_report()
+    pdf = compliance_pdf(report)
+    text = all_text(pdf)
+    assert sum(len(page.images) for page in pages(pdf)) == 0
+    assert "Tidak ada langkah yang melebihi Mutu Baku." in text
+    assert "Langkah sesuai Mutu Baku (%) –" in text
+    assert not re.search(r"\b0%", text)
+    assert compliance_charts(report) == []
+
+
+def test_the_same_figures_make_the_same_file() -> None:
+    form = monitoring_values.monitoring_form(1)
+    assert monitoring_form_pdf(form) == monitoring_form_pdf(form)
+
+
+def test_an_unknown_paper_is_refused_with_the_papers_there_are() -> None:
+    with pytest.raises(ValueError, match="write one of F4, A4"):
+        monitoring_form_pdf(monitoring_values.monitoring_form(0), "Letter")  # type: ignore[arg-type]
+
+
+def test_without_the_working_days_length_times_are_written_in_hours() -> None:
+    form = monitoring_values.monitoring_form(0)
+    form = replace(form, header=monitoring_values.header(day=None))
+    rows = step_rows(monitoring_form_pdf(form))
+    slow = form.sop.steps[4]  # 2 Hari, done in 1.8 times that: 27 working hours
+    assert rows[4][10] == working_time_text(slow.time.median_seconds, None) == "27 jam"
+
+
+def test_the_evaluation_of_an_sop_with_nothing_measured() -> None:
+    figures = monitoring_values.evaluation_figures(monitoring_values.NOTHING_MEASURED)
+    pdf = evaluation_form_pdf(figures)
+    rows = step_rows(pdf)[: len(CRITERIA)]
+    assert [row[1] for row in rows] == list(CRITERIA)
+    assert "belum ada langkah yang diukur pada periode ini" in rows[0][5]
+    assert "Belum ada langkah yang selesai diukur per pelaksana." in rows[3][5]
+    assert not re.search(r"\b0%", all_text(pdf))
+
+
+def test_an_activity_with_markup_characters_and_symbols_reads_back_as_written() -> None:
+    form = monitoring_values.monitoring_form(0)
+    odd = "Rapat koordinasi & evaluasi <draf> “final” → arsip ✓ 📎"
+    steps = (replace(form.sop.steps[0], activity=odd), *form.sop.steps[1:])
+    form = replace(form, sop=replace(form.sop, steps=steps))
+    rows = step_rows(monitoring_form_pdf(form))
+    assert rows[0][1].startswith("Rapat koordinasi & evaluasi <draf> “final” -> arsip v ?")
