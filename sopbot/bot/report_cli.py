@@ -13,10 +13,17 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, Commands, find_agency, monitoring
+from sopbot.bot.cli_lookup import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Commands,
+    find_agency,
+    hint,
+    monitoring,
+)
 from sopbot.bot.settings import Settings
 from sopbot.documents.compliance_charts import compliance_charts
 from sopbot.documents.monitoring_pdf import compliance_pdf, evaluation_form_pdf, monitoring_form_pdf
@@ -25,6 +32,7 @@ from sopbot.documents.monitoring_xlsx import (
     evaluation_form_xlsx,
     monitoring_form_xlsx,
 )
+from sopbot.documents.page_format import Paper
 from sopbot.engine.compliance import InvalidPeriod, Period
 from sopbot.engine.errors import DomainError
 from sopbot.engine.report_periods import PERIOD_FORMS, written_period
@@ -32,7 +40,6 @@ from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.services.commands import utc_now
 from sopbot.services.monitoring import MonitoringService
 
-Paper = Literal["F4", "A4"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
@@ -142,6 +149,12 @@ def _run(
     if agency is None:
         return EXIT_PROBLEMS
     today = utc_now().astimezone(ZoneInfo(agency.timezone)).date()
+    sop: str | None = args.sop
+    if sop is not None:
+        known = [sop_id for sop_id, _name in service.sops_of(agency.id)]
+        if sop not in known:
+            print(f"no SOP {sop} in {agency.key}; {hint(sop, known, 'its SOPs')}", file=err)
+            return EXIT_PROBLEMS
     try:
         period = _period(args, today)
         files = make(service, agency.id, period)

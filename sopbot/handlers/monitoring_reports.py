@@ -33,6 +33,7 @@ from sopbot.documents.monitoring_xlsx import (
     evaluation_form_xlsx,
     monitoring_form_xlsx,
 )
+from sopbot.documents.page_format import Paper
 from sopbot.engine.compliance import Period
 from sopbot.engine.errors import DomainError
 from sopbot.engine.monitoring import TimeFigures
@@ -253,7 +254,7 @@ def _make(
     """The report's files (in a worker thread: reading and drawing take a while)."""
     agency_id = caller.member.agency_id
     stem = _file_stem(kind, scope.sop_id or caller.member.agency_key, period)
-    paper_size = "A4" if paper == "A4" else "F4"
+    paper_size: Paper = "A4" if paper == "A4" else "F4"
     if kind is ReportKind.MONITORING and scope.sop_id is not None:
         form = service.monitoring_form(agency_id, scope.sop_id, period.start, period.end)
         return _Made(

@@ -74,7 +74,7 @@ class MonitoringService:
                 started = {p.sop_id for p in found}
                 references = [d for d in references if d.id in started or d.id in installed]
             versions = definitions_of(uow, self.procedures.definitions, _versions(found))
-        return measure.report(_header(agency, period, now), references, versions, found)
+        return measure.report(_header(agency, period, now, calendar), references, versions, found)
 
     def monitoring_form(
         self, agency_id: int, sop_id: str, start: dt.date, end: dt.date
@@ -90,7 +90,7 @@ class MonitoringService:
             found = procedures_started(uow, agency_id, measure.start, measure.end, sop_id)
             versions = definitions_of(uow, self.procedures.definitions, _versions(found))
         figures, _ = measure.sop(reference, versions, found)
-        return MonitoringForm(_header(agency, period, now), figures)
+        return MonitoringForm(_header(agency, period, now, calendar), figures)
 
     def evaluation(
         self, agency_id: int, sop_id: str, start: dt.date, end: dt.date
@@ -115,7 +115,7 @@ class MonitoringService:
         figures, handling = measure.sop(reference, versions, found)
         previous = earlier.sop(reference, versions, found_before)[0] if found_before else None
         return EvaluationFigures(
-            header=_header(agency, period, now),
+            header=_header(agency, period, now, calendar),
             sop=figures,
             previous=previous,
             reassigned_runs=handling.reassigned_runs,
@@ -170,11 +170,15 @@ def _versions(procedures: Iterable[ProcedureRecord]) -> set[int]:
     return {procedure.sop_version_id for procedure in procedures}
 
 
-def _header(agency: Agency, period: Period, now: dt.datetime) -> ReportHeader:
+def _header(
+    agency: Agency, period: Period, now: dt.datetime, calendar: WorkingCalendar
+) -> ReportHeader:
     return ReportHeader(
         agency_name=agency.name,
         timezone=agency.timezone,
         period_start=period.start,
         period_end=period.end,
         generated_at=now.astimezone(dt.UTC),
+        # "1 hari" in the files is one of the agency's regular working days.
+        working_day_seconds=calendar.hours.day_length,
     )
