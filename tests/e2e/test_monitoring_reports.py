@@ -121,9 +121,12 @@ async def test_the_whole_agency_has_its_compliance_report_only(kesbangpol: World
     forged_data = data_of(admin, offers, t("report_button.compliance")).replace(":k:", ":m:")
     assert await forged(admin, offers, forged_data) == t("answer.invalid_button")
     await admin.press_text(offers, t("report_button.compliance"))
-    (pdf, xlsx, *_charts) = await _files(admin, 3)
+    pdf, xlsx = await _files(admin, 2)
     assert "Belum ada langkah selesai" in (pdf.text or "")
     assert (xlsx.document or "").endswith(".xlsx")
+    # Nothing was measured, so there is no chart to send.
+    await settle(kesbangpol.emulator, kesbangpol.parts)
+    assert not [m for m in admin.user.bot_messages() if m.photo]
 
 
 async def test_officials_and_forged_buttons_are_refused(kesbangpol: World) -> None:
