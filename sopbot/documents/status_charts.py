@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -245,6 +246,27 @@ def _font(size: float, bold: bool) -> FontProperties:
     from matplotlib.font_manager import FontProperties
 
     return FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """The characters both weights of the font can draw."""
+    from matplotlib.font_manager import findfont, get_font
+
+    regular, bold = (get_font(findfont(_font(12, bold))) for bold in (False, True))
+    return frozenset(regular.get_charmap()) & frozenset(bold.get_charmap())
+
+
+def _drawable(text: str) -> str:
+    """A text a person typed (a title, an activity) as the font can draw it: controls, marks
+    that steer direction and characters it has no glyph for (emoji, flags) become spaces,
+    rather than empty boxes and a warning per character."""
+    glyphs = _glyphs()
+    kept = (
+        char if ord(char) in glyphs and unicodedata.category(char) not in ("Cc", "Cf") else " "
+        for char in text
+    )
+    return " ".join("".join(kept).split())
 
 
 @cache
@@ -532,12 +554,12 @@ def _layout(chart: _Chart, words: _Words) -> _Layout:
     for row in chart.rows:
         texts.append(_Text(_MARGIN, y, row.label, _LABEL_PT))
         y += _line_px(_LABEL_PT) * len(row.label) + 2
-        reach = scale.fraction(row.reach) * width + (22 if row.counting else 8)
-        if reach + 14 + _width(row.figures, _FIGURES_PT) <= width:
+        beside = _beside(row, scale, width)
+        if beside is not None:
             # Beside the bar when there is room: the row takes one line less.
             texts.append(
                 _Text(
-                    _MARGIN + reach + 14,
+                    _MARGIN + beside,
                     y + 2 + _BAR_PX / 2,
                     (row.figures,),
                     _FIGURES_PT,
@@ -562,6 +584,21 @@ def _layout(chart: _Chart, words: _Words) -> _Layout:
         scale,
         float(math.ceil(y + 18)),
     )
+
+
+def _beside(row: _RowSpec, scale: _Scale, width: float) -> float | None:
+    """Where the row's figures go on its bar's line (pixels from the axis's start): after the
+    bar and before the mark where its standard ends, on the standard's light bar, or after
+    both; None when neither has room."""
+    needed = _width(row.figures, _FIGURES_PT) + 14
+    arrow = 22 if row.counting else 0
+    bar_end = scale.fraction(row.bars[-1].seconds) * width + arrow + 14
+    if row.standard_end is not None:
+        mark = scale.fraction(row.standard_end) * width
+        if bar_end + needed <= mark:
+            return bar_end
+    after = scale.fraction(row.reach) * width + arrow + 22
+    return after if after + needed <= width else None
 
 
 def _paint(layout: _Layout, words: _Words) -> Figure:
@@ -600,6 +637,8 @@ def _legend(
 def _paint_row(axes: Axes, scale: _Scale, row: _RowSpec, top: float) -> None:
     """A row's bars, the mark where its standard ends and, while it counts, an arrow."""
     centre = top + _BAR_PX / 2
+    # Grid lines through the bar's band only: through the words above it they are noise.
+    axes.vlines(scale.ticks, top - 6, top + _BAR_PX + 6, colors=_GRID, linewidth=1, zorder=0)
     for bar in row.bars:
         end = scale.bar_end(bar.seconds)
         axes.barh(
@@ -692,8 +731,6 @@ def _rows_axes(
     axes.tick_params(axis="y", left=False, labelleft=False)
     axes.spines[["left", "top", "right"]].set_visible(False)
     axes.spines["bottom"].set_color(_SOFT_TEXT)
-    axes.grid(axis="x", color=_GRID, linewidth=1)
-    axes.set_axisbelow(True)
     axes.patch.set_alpha(0)
     label = words("axis_log" if scale.log else "axis", day=words.day_length())
     axes.set_xlabel(label, fontsize=_TICK_PT, color=_SOFT_TEXT, labelpad=8)
@@ -726,8 +763,8 @@ def _timeline_chart(timeline: ProcedureTimeline, words: _Words, count: int) -> _
     if not shown:
         notes = (words("no_runs"),)
     return _Chart(
-        title=words("timeline_title", number=timeline.number, title=timeline.title),
-        subtitle=words("timeline_sop", sop=timeline.sop_name),
+        title=words("timeline_title", number=timeline.number, title=_drawable(timeline.title)),
+        subtitle=words("timeline_sop", sop=_drawable(timeline.sop_name)),
         summary=summary,
         legend=_timeline_legend(shown, words),
         rows=tuple(_timeline_row(run, words) for run in shown),
@@ -755,14 +792,14 @@ def _timeline_legend(
 
 def _timeline_row(run: TimelineRun, words: _Words) -> _RowSpec:
     width = float(WIDTH_PX - 2 * _MARGIN)
-    head = words("row_head", step=run.step_label)
+    head = words("row_head", step=_drawable(run.step_label))
     tail = ""
-    if run.executors:
-        executors = _fit(", ".join(run.executors), width * 0.5, _LABEL_PT, 1)[0]
-        tail = words("row_executors", executors=executors)
+    executors = _drawable(", ".join(run.executors))
+    if executors:
+        tail = words("row_executors", executors=_fit(executors, width * 0.5, _LABEL_PT, 1)[0])
     if run.round > 1:
         tail += words("row_round", round=run.round)
-    activity = " ".join(run.activity.split())
+    activity = _drawable(run.activity)
     label = _fit_keeping(head, activity, tail, width, _LABEL_PT, 2)
     counting = run.state is StepRunState.OPEN
     bars = []
@@ -783,7 +820,7 @@ def _timeline_figures(run: TimelineRun, words: _Words) -> str:
     spent = words.duration(run.spent_seconds)
     if run.state is StepRunState.CANCELLED:
         return words("figures_cancelled", spent=spent)
-    standard = standard_time(run.standard, words.language)
+    standard = _drawable(standard_time(run.standard, words.language))  # "per berkas" is typed
     key = {
         StepRunState.OPEN: "figures_open",
         StepRunState.RETURNED: "figures_returned",
@@ -836,7 +873,7 @@ def _running_chart(running: RunningProcedures, words: _Words, count: int) -> _Ch
         else ()
     )
     return _Chart(
-        title=words("running_title", agency=running.agency_name),
+        title=words("running_title", agency=_drawable(running.agency_name)),
         subtitle=None,
         summary=summary,
         legend=tuple(legend),
@@ -848,21 +885,21 @@ def _running_chart(running: RunningProcedures, words: _Words, count: int) -> _Ch
 def _running_row(procedure: RunningProcedure, words: _Words) -> _RowSpec:
     width = float(WIDTH_PX - 2 * _MARGIN)
     head = words("running_head", number=procedure.number)
-    label = _fit_keeping(head, " ".join(procedure.title.split()), "", width, _LABEL_PT, 1)
+    label = _fit_keeping(head, _drawable(procedure.title), "", width, _LABEL_PT, 1)
     spent = words.duration(procedure.running_seconds)
     bars = [_Bar(procedure.running_seconds, RUNNING, 1.0, alpha=0.85)]
     if procedure.late:
         figures = words(
             "running_figures_late",
             spent=spent,
-            step=procedure.current_step or "-",
+            step=_drawable(procedure.current_step or "-"),
             late=words.duration(procedure.late_seconds),
         )
         bars.append(_Bar(procedure.late_seconds, LATE, 0.5))
     elif procedure.current_step is None:
         figures = words("running_figures", spent=spent)
     else:
-        figures = words("running_figures_step", spent=spent, step=procedure.current_step)
+        figures = words("running_figures_step", spent=spent, step=_drawable(procedure.current_step))
     return _RowSpec(
         label=tuple(label),
         figures=figures,

@@ -256,6 +256,30 @@ def test_the_agency_chart_shows_the_latest_first_and_says_how_many_it_leaves_out
     assert "berjalan 1,6 hari kerja · langkah 7 terlambat 4 jam" in text
 
 
+def test_what_the_font_cannot_draw_is_left_out_without_a_warning() -> None:
+    # Emoji, a flag, direction marks and terminal controls: warnings are errors in the tests,
+    # and a glyph the font lacks would warn (and draw an empty box).
+    title = "📄 Nota <dinas> & \u200fرسالة\u200f \u202eLaporan\u202c 🇮🇩 Rapat\u0007 \u001b[31m"
+    timeline = ProcedureTimeline(
+        7,
+        title,
+        "SOP $x$ 👩‍💼",
+        InstanceState.CANCELLED,
+        (run("1", activity="Paraf 📝 konsep"), run("2", state=StepRunState.CANCELLED)),
+        DAY,
+    )
+    figure = timeline_figure(timeline, Language.ID)
+    text = reading(figure)
+    assert "No. 7 · Nota <dinas> &" in text
+    assert "Laporan Rapat [31m" in text
+    assert "SOP: SOP $x$" in text  # a dollar sign, not mathematics
+    assert "1. Paraf konsep (Kasubag Umum)" in text
+    assert "dihentikan setelah 4 menit (prosedur dibatalkan)" in text
+    assert_a_phone_photo(draw_timeline(timeline, Language.ID))
+    procedures = (RunningProcedure(7, title, 60.0, 0.0, "1"),)
+    assert_a_phone_photo(draw_running(RunningProcedures("Dinas 🏛", procedures, DAY), Language.ID))
+
+
 def test_an_agency_with_nothing_running_has_no_chart() -> None:
     with pytest.raises(ValueError, match="no running procedure"):
         draw_running(RunningProcedures("Dinas Kosong", (), DAY), Language.ID)
