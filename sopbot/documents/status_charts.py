@@ -14,11 +14,12 @@ the renderer's own font metrics so nothing overlaps), the bar under it. Times ar
 as the standards are, in menit, jam and hari kerja. When a procedure's runs span minutes and
 days alike, the time axis is logarithmic (and says so): on a linear one a five-minute step
 beside a five-day step would be a dot. The picture shows at most `MAX_ROWS` rows (the latest
-runs, or the latest procedures) and says how many it leaves to the text, so that it stays
-legible when Telegram shrinks a tall photo.
+runs, or the latest procedures), fewer when they would make it taller than `MAX_HEIGHT_PX`, and
+says how many it leaves to the text: a taller photo would be shrunk by Telegram, its words too.
 
-This module is pure: it takes the values below and returns PNG bytes. Every word comes from the
-message catalog, in the reader's language.
+This module is pure: it takes the values below and returns PNG bytes (or the figure, for a
+test to read). Every word comes from the message catalog, in the reader's language. Drawing is
+serialised (matplotlib's caches are not thread-safe), so a handler may call it from a thread.
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ class _Words:
         """Working time in the largest unit that reads well: "45 menit", "2 jam 15 menit",
         "1,5 hari kerja"."""
         minutes = round(max(seconds, 0.0) / _MINUTE)
-        if minutes < _MINUTE:
+        if minutes < 60:  # minutes in an hour
             return self("minutes", n=self.count(minutes))
         if seconds < self.day:
             hours, rest = divmod(minutes, 60)
@@ -219,15 +220,15 @@ class _Words:
         written = quantity(days, self.language, 0 if whole else 1)
         return self("day" if days == 1 else "days", n=written)
 
-    def tick(self, seconds: float) -> str:
-        """A tick of the time axis: "5 menit", "2 jam", "3 hari"."""
+    def tick(self, seconds: float, unit: float | None = None) -> str:
+        """A tick of the time axis: "5 menit", "2 jam", "3 hari"; in `unit` (a minute, an
+        hour or a day, in seconds) when given, else in the unit its size reads best in."""
         if seconds == 0:
             return "0"
-        if seconds < _HOUR:
-            return self("tick_minutes", n=self._amount(seconds / _MINUTE))
-        if seconds < self.day:
-            return self("tick_hours", n=self._amount(seconds / _HOUR))
-        return self("tick_days", n=self._amount(seconds / self.day))
+        if unit is None:
+            unit = _MINUTE if seconds < _HOUR else (_HOUR if seconds < self.day else self.day)
+        key = {_MINUTE: "tick_minutes", _HOUR: "tick_hours"}.get(unit, "tick_days")
+        return self(key, n=self._amount(seconds / unit))
 
     def _amount(self, value: float) -> str:
         whole = abs(value - round(value)) < 1e-6
@@ -369,6 +370,7 @@ class _Scale:
     high: float
     log: bool
     ticks: tuple[float, ...]
+    unit: float | None = None  # the ticks' unit on a linear axis (None: each its own)
 
     def fraction(self, seconds: float) -> float:
         """Where a time falls along the axis, 0..1."""
@@ -409,14 +411,16 @@ def _scale(values: Sequence[float], words: _Words, axis_px: float) -> _Scale:
         low, high = 0.0, top * 1.08
         unit = _MINUTE if top <= 90 * _MINUTE else (_HOUR if top <= 1.5 * day else day)
         step = _linear_step(high / unit) * unit
-        scale = _Scale(low, high, log=False, ticks=())
+        scale = _Scale(low, high, log=False, ticks=(), unit=unit)
         ticks = [i * step for i in range(int(high // step) + 1)]
-    return _Scale(low, high, scale.log, tuple(_spaced(scale, ticks, words, axis_px)))
+    spaced = tuple(_spaced(scale, ticks, words, axis_px))
+    return _Scale(scale.low, scale.high, scale.log, spaced, scale.unit)
 
 
 def _linear_step(span: float) -> float:
     """A round step that puts two to six ticks over `span` units."""
-    for step in (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000):
+    # Whole units only: half a hari would be read in hours.
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000):
         if span / step <= 6:  # at most six intervals
             return step
     return 10_000.0
@@ -428,7 +432,7 @@ def _spaced(scale: _Scale, ticks: Sequence[float], words: _Words, axis_px: float
     kept: list[tuple[float, float, float]] = []  # (tick, left, right) in pixels
     for tick in ticks:
         centre = scale.fraction(tick) * axis_px
-        half = _width(words.tick(tick), _TICK_PT) / 2
+        half = _width(words.tick(tick, scale.unit), _TICK_PT) / 2
         left, right = centre - half, centre + half
         if left < -_MARGIN / 2 or right > axis_px + _MARGIN / 2:
             continue
@@ -725,7 +729,8 @@ def _rows_axes(
     axes.set_xlim(scale.low, scale.high)
     axes.set_ylim(rows_height, 0)
     axes.xaxis.set_major_locator(FixedLocator(list(scale.ticks)))
-    axes.xaxis.set_major_formatter(FixedFormatter([words.tick(t) for t in scale.ticks]))
+    labels = [words.tick(tick, scale.unit) for tick in scale.ticks]
+    axes.xaxis.set_major_formatter(FixedFormatter(labels))
     axes.xaxis.set_minor_locator(NullLocator())
     axes.tick_params(axis="x", labelsize=_TICK_PT, colors=_SOFT_TEXT, length=6)
     axes.tick_params(axis="y", left=False, labelleft=False)

@@ -219,6 +219,24 @@ def test_times_of_one_scale_get_a_linear_axis_in_their_unit() -> None:
     assert {"0", "2 menit", "4 menit", "6 menit"} <= set(words)
 
 
+def test_a_linear_axis_keeps_its_unit_past_a_working_day() -> None:
+    # Ten hours against one hari of 7.5: the axis counts hours, "10 jam", not "1,3 hari".
+    timeline = ProcedureTimeline(
+        4,
+        "Rekap",
+        "SOP Rekap",
+        InstanceState.RUNNING,
+        (run("1", spent=10 * 3600, standard="1 hari", allowed=DAY, late=2.5 * 3600),),
+        DAY,
+    )
+    words = words_on(timeline_figure(timeline, Language.ID))
+    ticks = [w for w in words if w == "0" or w.endswith((" jam", " hari"))]
+    assert ticks == ["0", "2 jam", "4 jam", "6 jam", "8 jam", "10 jam"]
+    assert "1,3 hari kerja · baku 1 hari kerja · terlambat 2 jam 30 menit" in reading(
+        timeline_figure(timeline, Language.ID)
+    )
+
+
 def test_the_same_procedure_gives_the_same_bytes() -> None:
     assert draw_timeline(a_procedure(12), Language.ID) == draw_timeline(
         a_procedure(12), Language.ID
