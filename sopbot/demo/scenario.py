@@ -374,7 +374,7 @@ async def run_demo(
         letter = TypedLetter(DEMO_LETTER_NUMBER, "hari ini", DEMO_LETTER_SENDER)
         await start_procedure(demo, letter=letter)
         await play(demo, rejections)
-        status = await demo.admin.say("/status 1")
+        status = await demo.admin.say("/status 1", expect=2)  # the timeline, then the text
         for line in demo.narrative:
             print(line, file=out)
         for official in demo.officials.values():
@@ -384,7 +384,8 @@ async def run_demo(
             f"\n{'═' * 78}\n📱 {demo.admin.name}, admin instansi: /status 1\n{'═' * 78}", file=out
         )
         for message in status:
-            print(message.text or "", file=out)
+            picture = "🖼️ (foto) " if message.photo else ""
+            print(f"{picture}{message.text or ''}", file=out)
         unused = sorted(set(rejections or {}) - demo.refused)
     for step, round_ in unused:
         label = definition.step(step).label

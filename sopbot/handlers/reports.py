@@ -1,10 +1,16 @@
-"""/tugas (my open steps), /riwayat (an instance's timeline), /status (the agency, for admins)."""
+"""/tugas (my open steps), /riwayat (an instance's timeline), /status (the agency, for admins;
+with a picture: the agency's running procedures, or one procedure's steps against their Mutu
+Baku)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from sopbot.engine.errors import NotFound
@@ -15,6 +21,7 @@ from sopbot.handlers.common import (
     in_thread,
     members_only,
     send_html,
+    send_picture,
 )
 from sopbot.handlers.procedure_admin import status_extras
 from sopbot.messaging.catalog import Language
@@ -30,7 +37,10 @@ from sopbot.messaging.formatting import (
 from sopbot.messaging.letters import letter_line, letter_summary
 from sopbot.messaging.numbers import quantity, standard_time
 from sopbot.services.onboarding import MemberView
+from sopbot.services.status_pictures import running_picture, timeline_picture
 from sopbot.services.views import HistoryEntry, InstanceHistory, InstanceStatus, StepTiming
+
+log = logging.getLogger(__name__)
 
 
 @members_only
@@ -233,10 +243,17 @@ async def status_command(
         await _say_not_found(update, context, caller, number)
         return
     if number is not None:
+        status = statuses[0]
         extra, keyboard = await status_extras(caller, number)  # move a step, cancel
+        await _picture_first(
+            update,
+            context,
+            partial(timeline_picture, status, language, services.catalog),
+            t(language, "status_chart.caption_timeline", number=status.number, title=status.title),
+        )
         await send_html(
             update.effective_message,
-            "\n".join([_status_detail(services, language, member, statuses[0]), *extra]),
+            "\n".join([_status_detail(services, language, member, status), *extra]),
             keyboard,
             context=context,
         )
@@ -246,6 +263,12 @@ async def status_command(
             update.effective_message, t(language, "status_report.none"), context=context
         )
         return
+    await _picture_first(
+        update,
+        context,
+        partial(running_picture, member.agency_name, statuses, language, services.catalog),
+        t(language, "status_chart.caption_running", agency=member.agency_name),
+    )
     lines = [
         t(
             language,
@@ -278,6 +301,29 @@ async def status_command(
                 )
             )
     await send_html(update.effective_message, "\n".join(lines), context=context)
+
+
+async def _picture_first(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    draw: Callable[[], bytes],
+    caption: str,
+) -> None:
+    """The picture /status sends before its text (the text, with its buttons, comes last,
+    under the thumb). The text is the answer: a picture that cannot be drawn or sent is
+    logged and left out, and the text goes all the same."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        picture = await in_thread(draw)
+    except Exception:  # whatever breaks the drawing, the text must still go
+        log.exception("the /status picture could not be drawn")
+        return
+    try:
+        await send_picture(context, message.chat_id, picture, caption)
+    except TelegramError:
+        log.exception("the /status picture could not be sent")
 
 
 def _status_detail(

@@ -20,6 +20,7 @@ from sopbot.engine.instance import (
     LIVE_DISPOSITION_STATES,
     DispositionState,
     EntityKind,
+    InstanceState,
     StepRunState,
     TransitionAction,
 )
@@ -82,6 +83,9 @@ class StepTiming:
     spent: dt.timedelta
     standard: StandardTime
     late: bool
+    executors: tuple[str, ...] = ()  # the Pelaksana as the SOP names them
+    allowed: dt.timedelta | None = None  # working time from its opening to its due time
+    late_by: dt.timedelta | None = None  # working time past its due time (None: not late)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,9 @@ class InstanceStatus:
     open_steps: list[StepTiming]
     steps: list[StepTiming]
     letter: Letter | None = None  # the letter the procedure is about, if any
+    # Working time since its first step opened, to now (to its last step's end once over).
+    running_for: dt.timedelta = dt.timedelta()
+    working_day: dt.timedelta = dt.timedelta(hours=7.5)  # one "hari" on the agency's clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +273,9 @@ class Views:
             step = definition.step(run.step_number)
             end = run.completed_at or now
             late = self._late_by(calendar, end, run.due_at)
+            allowed = None
+            if run.due_at is not None:
+                allowed = calendar.working_seconds_between(run.opened_at, run.due_at)
             timings.append(
                 StepTiming(
                     run.step_number,
@@ -278,6 +288,9 @@ class Views:
                     dt.timedelta(seconds=calendar.working_seconds_between(run.opened_at, end)),
                     step.standard_for_round(run.round),
                     late is not None,
+                    tuple(role.name for role in definition.roles_of(step)),
+                    None if allowed is None else dt.timedelta(seconds=allowed),
+                    late,
                 )
             )
         return InstanceStatus(
@@ -288,7 +301,26 @@ class Views:
             [t for t in timings if t.state == StepRunState.OPEN.value],
             timings,
             procedure.letter,
+            self._running_for(calendar, procedure, runs, now),
+            dt.timedelta(seconds=calendar.hours.day_length),
         )
+
+    @staticmethod
+    def _running_for(
+        calendar: WorkingCalendar,
+        procedure: ProcedureFacts,
+        runs: list[StepRunFacts],
+        now: dt.datetime,
+    ) -> dt.timedelta:
+        """Working time from the first step's opening to now, or to the last step's end once
+        the procedure is over."""
+        if not runs:
+            return dt.timedelta()
+        start = min(run.opened_at for run in runs)
+        end = now
+        if procedure.state != InstanceState.RUNNING.value:
+            end = max((run.completed_at or run.opened_at for run in runs), default=now)
+        return dt.timedelta(seconds=calendar.working_seconds_between(start, end))
 
     @staticmethod
     def _late_by(

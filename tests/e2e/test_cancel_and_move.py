@@ -129,7 +129,7 @@ async def test_the_starter_cancels_with_a_reason_and_every_holder_sees_it(
     assert starter.user.last_bot_message().message_id == done.message_id
 
     # Kept, cancelled, with who and why: /status and /riwayat.
-    (status,) = await kesbangpol.admin.say("/status 1")
+    _, status = await kesbangpol.admin.say("/status 1", expect=2)  # its timeline, then the text
     assert (status.text or "").splitlines()[0].endswith("· dibatalkan")
     # The step it stopped names whom it was waiting for.
     assert f" · {sekretaris.name} · " in (status.text or "").splitlines()[2]
@@ -261,7 +261,7 @@ async def test_an_admin_moves_a_stuck_step_and_the_work_goes_on(kesbangpol: Worl
     held = sekretaris.disposition()
 
     # From /status NO: a button per live step, and one to cancel.
-    (status,) = await admin.say("/status 1")
+    _, status = await admin.say("/status 1", expect=2)  # its timeline, then the text
     move_label = f"🔀 Pindahkan langkah 2 · {sekretaris.name}"
     assert status.button_list == [move_label, "⛔ Batalkan prosedur"]
     await admin.press_text(status, move_label)

@@ -109,7 +109,7 @@ async def test_status_of_a_number_the_agency_does_not_have_reads_as_not_found(
     admin = kesbangpol.admin
     (missing,) = await admin.say("/status 2")
     assert missing.text == plain(T(Language.ID, "history.not_found", number=2))
-    (detail,) = await admin.say("/status 1")
+    _, detail = await admin.say("/status 1", expect=2)  # its timeline, then the text
     assert "Pengolahan Data Kinerja Triwulan III 2026" in (detail.text or "")
     # Another agency's admin, in English: No. 1 of our agency is not theirs to know of.
     organization = OrganizationService(kesbangpol.parts.services.procedures)

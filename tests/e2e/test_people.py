@@ -170,7 +170,7 @@ async def test_mutasi_and_deactivation_move_open_work(kesbangpol: World) -> None
     assert procedures.inbox(agus.member_id) == []
     (stranger,) = await agus.say("/tugas")
     assert stranger.text == said("onboarding.stranger")
-    (status,) = await admin.say("/status")
+    _, status = await admin.say("/status", expect=2)  # the chart, then the text
     assert said("status_report.vacant") in (status.text or "")
     assert audit_actions(demo, "deactivate") == 1
 

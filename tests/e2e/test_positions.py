@@ -218,7 +218,7 @@ async def test_an_admin_runs_the_agencys_positions_from_telegram(kesbangpol: Wor
     assert "⚠️ 1 langkah terbuka kini belum ada pejabat." in (done.text or "")
     await settle(demo.emulator, demo.parts)
     assert not has_disposition(analis)
-    (status,) = await admin.say("/status")
+    _, status = await admin.say("/status", expect=2)  # the chart, then the text
     assert "Langkah 2" in (status.text or "")
     assert "belum ada pejabat" in (status.text or "")
     before = rows(demo)

@@ -73,9 +73,9 @@ async def test_standard_times_read_like_our_own_units_in_status_reminders_and_es
         assert sekretaris.member_id is not None
         (item,) = demo.parts.services.procedures.inbox(sekretaris.member_id)
 
-        (status,) = await demo.admin.say("/status")
+        _, status = await demo.admin.say("/status", expect=2)  # the chart, then the text
         assert "0 menit dari baku 5 menit" in (status.text or "")
-        (detail,) = await demo.admin.say("/status 1")
+        _, detail = await demo.admin.say("/status 1", expect=2)
         assert "0 menit / baku 5 menit" in (detail.text or "")
 
         clock.advance(minutes=5)  # the reminder is owed
