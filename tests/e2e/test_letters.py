@@ -375,7 +375,7 @@ async def test_an_admin_changes_the_letter_and_nobody_else_can(kesbangpol: World
     assert new_line in (sekretaris.user.message(held.message_id).text or "").splitlines()
 
     # Every view names it: /status NO, /tugas, /riwayat with who changed what.
-    (status,) = await admin.say("/status 1")
+    _, status = await admin.say("/status 1", expect=2)  # its timeline, then the text
     assert (status.text or "").splitlines()[1] == new_line
     (tasks,) = await sekretaris.say("/tugas")
     assert f"   {new_line}" in (tasks.text or "").splitlines()
