@@ -92,6 +92,11 @@ class Action(StrEnum):
     PLT_END_CONFIRM = "Pk"  # end the term now
     PLT_END_KEEP = "Pc"  # do not end it after all
     PLT_LIST_PAGE = "Pl"  # another page of the terms in office and scheduled
+    # /cari, /arsip, /ekspor (the "A" codes): a page of the results (the search is the one its
+    # message shows); a procedure of them (its id); its zip. The server checks each again.
+    ARCHIVE_PAGE = "Ap"
+    ARCHIVE_OPEN = "Ao"
+    ARCHIVE_EXPORT = "Ae"
 
 
 @dataclass(frozen=True, slots=True)
