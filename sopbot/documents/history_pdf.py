@@ -51,6 +51,7 @@ RULE: Final = 0.6
 HEAD_ROOM: Final = 22.0  # between the top margin and the body, for the running head
 SHADE: Final = colors.Color(0.92, 0.92, 0.92)
 ALARM: Final = colors.Color(0.75, 0.0, 0.0)
+SHOWN_PROBLEMS: Final = 20  # the chain's problems listed one by one; `audit verify` lists all
 
 _BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=8, leading=10)
 _SMALL = ParagraphStyle("small", fontName=REGULAR, fontSize=7, leading=8.6)
@@ -126,21 +127,20 @@ class _Writer:
 
     def story(self) -> list[Any]:
         record = self.record
+        zone = zone_name(record.timezone)
         story: list[Any] = [
             Paragraph(self.text(self.t("archive.pdf.title", number=record.number)), _TITLE),
             Paragraph(self.text(record.title), _SUBTITLE),
             self.identity(),
             Paragraph(self.text(self.t("archive.pdf.checks")), _SECTION),
             self.checks(),
-            Paragraph(self.text(self.t("archive.pdf.steps")), _SECTION),
+            Paragraph(self.text(self.t("archive.pdf.steps", zone=zone)), _SECTION),
             self.steps(),
             Paragraph(
                 self.text(self.t("archive.pdf.documents", count=len(record.documents))), _SECTION
             ),
             self.documents(),
-            Paragraph(
-                self.text(self.t("archive.pdf.trail", zone=zone_name(record.timezone))), _SECTION
-            ),
+            Paragraph(self.text(self.t("archive.pdf.trail", zone=zone)), _SECTION),
             self.events(),
         ]
         return story
@@ -247,40 +247,20 @@ class _Writer:
                 self.files_verdict(len(left_out), len(unaudited)),
             ),
         ]
-        data = [
-            [
-                Paragraph(
-                    self.text(self.t("archive.pdf.ok" if good else "archive.pdf.not_ok")),
-                    _GOOD if good else _BAD,
-                ),
-                Paragraph(self.text(what), _CELL_BOLD),
-                Paragraph(self.text(found), _BODY),
-            ]
-            for good, what, found in rows
-        ]
-        for problem in chain.problems[:20]:
+        data = []
+        for index, (good, what, found) in enumerate(rows):
             data.append(
                 [
-                    Paragraph("", _BODY),
-                    Paragraph("", _BODY),
                     Paragraph(
-                        self.text(
-                            self.t(
-                                "archive.pdf.chain_problem",
-                                kind=self.t(f"archive.problem.{problem.kind}"),
-                                seq=problem.seq,
-                                row=problem.row_id if problem.row_id is not None else "-",
-                            )
-                        ),
-                        _SMALL,
+                        self.text(self.t("archive.pdf.ok" if good else "archive.pdf.not_ok")),
+                        _GOOD if good else _BAD,
                     ),
+                    Paragraph(self.text(what), _CELL_BOLD),
+                    Paragraph(self.text(found), _BODY),
                 ]
             )
-        if len(chain.problems) > 20:
-            more = self.t("archive.pdf.chain_more", count=self.count(len(chain.problems) - 20))
-            data.append(
-                [Paragraph("", _BODY), Paragraph("", _BODY), Paragraph(self.text(more), _SMALL)]
-            )
+            if index == 0:  # the chain's problems right under its verdict
+                data.extend(self.problem_rows())
         data.append(
             [
                 Paragraph("", _BODY),
@@ -291,6 +271,26 @@ class _Writer:
         table = Table(data, colWidths=[70, 190, CONTENT_WIDTH - 260], hAlign="LEFT")
         table.setStyle(self.grid(header=False))
         return table
+
+    def problem_rows(self) -> list[list[Paragraph]]:
+        """A line per problem of the chain (the first 20, then how many more)."""
+        chain = self.record.chain
+        notes = [
+            self.t(
+                "archive.pdf.chain_problem",
+                kind=self.t(f"archive.problem.{problem.kind}"),
+                seq=problem.seq,
+                row=problem.row_id if problem.row_id is not None else "-",
+            )
+            for problem in chain.problems[:SHOWN_PROBLEMS]
+        ]
+        if len(chain.problems) > SHOWN_PROBLEMS:
+            more = len(chain.problems) - SHOWN_PROBLEMS
+            notes.append(self.t("archive.pdf.chain_more", count=self.count(more)))
+        return [
+            [Paragraph("", _BODY), Paragraph("", _BODY), Paragraph(self.text(note), _SMALL)]
+            for note in notes
+        ]
 
     def files_verdict(self, left_out: int, unaudited: int) -> str:
         record = self.record
@@ -312,7 +312,7 @@ class _Writer:
     def steps(self) -> Table | Paragraph:
         if not self.record.steps:
             return Paragraph(self.text(self.t("archive.pdf.none")), _BODY)
-        widths = [36, 200, 130, 90, 90, 70, 80, 78]
+        widths = [46, 210, 130, 76, 76, 70, 82, 70]
         head = [
             self.t("archive.pdf.col_step"),
             self.t("archive.pdf.col_activity"),
@@ -335,9 +335,10 @@ class _Writer:
             Paragraph(self.text(label), _BODY),
             Paragraph(self.text(step.activity), _BODY),
             Paragraph(self.text(", ".join(step.people) or "-"), _BODY),
-            Paragraph(self.text(self.moment(step.opened_at)), _SMALL),
+            Paragraph(self.text(self.moment(step.opened_at, zone=False)), _SMALL),
             Paragraph(
-                self.text(self.moment(step.completed_at) if step.completed_at else "-"), _SMALL
+                self.text(self.moment(step.completed_at, zone=False) if step.completed_at else "-"),
+                _SMALL,
             ),
             Paragraph(self.text(short_duration(step.working_seconds, self.language)), _BODY),
             Paragraph(self.text(standard_time(step.standard, self.language)), _BODY),
@@ -359,7 +360,7 @@ class _Writer:
     def documents(self) -> Table | Paragraph:
         if not self.record.documents:
             return Paragraph(self.text(self.t("archive.pdf.none")), _BODY)
-        widths = [24, 52, 186, 58, 296, 94, 64]
+        widths = [24, 50, 200, 50, 280, 104, 66]
         head = [
             self.t("archive.pdf.col_no"),
             self.t("archive.pdf.col_step"),
@@ -400,7 +401,7 @@ class _Writer:
     def events(self) -> Table | Paragraph:
         if not self.record.events:
             return Paragraph(self.text(self.t("archive.pdf.none")), _BODY)
-        widths = [96, 150, 50, 190, 288]
+        widths = [84, 150, 56, 190, 294]
         head = [
             self.t("archive.pdf.col_when"),
             self.t("archive.pdf.col_actor"),
@@ -417,7 +418,7 @@ class _Writer:
         if event.step_label and event.round and event.round > 1:
             step = self.t("archive.pdf.step_round", step=event.step_label, round=event.round)
         return [
-            Paragraph(self.text(self.moment(event.at, seconds=True)), _SMALL),
+            Paragraph(self.text(self.moment(event.at, seconds=True, zone=False)), _SMALL),
             Paragraph(self.text(event.actor or self.t("archive.pdf.system")), _BODY),
             Paragraph(self.text(step), _BODY),
             Paragraph(self.text(what), _BODY),
@@ -433,7 +434,9 @@ class _Writer:
             else self.t("archive.event.other", entity=event.entity.value, action=event.action.value)
         )
         details = []
-        if event.person and event.entity in (EntityKind.DISPOSITION, EntityKind.DOCUMENT):
+        # Whom a disposition reached (also the actor's own, when they sent it to themselves);
+        # who sent a document, when another recorded it.
+        if event.person and (event.entity is EntityKind.DISPOSITION or event.person != event.actor):
             details.append(self.t("archive.event.person", person=event.person))
         if event.answer:
             details.append(self.t("archive.event.answer", answer=event.answer))
@@ -470,15 +473,16 @@ class _Writer:
         breaks kept."""
         return xml_escape(printable(value)).replace("\n", "<br/>")
 
-    def moment(self, at: dt.datetime, *, seconds: bool = False) -> str:
-        """A moment in the agency's zone: 03/11/2026 09.12 (WITA), as the language writes it."""
+    def moment(self, at: dt.datetime, *, seconds: bool = False, zone: bool = True) -> str:
+        """A moment in the agency's zone: 03/11/2026 09.12 WITA (without the zone in a table
+        whose heading names it), as the language writes it."""
         local = at.astimezone(self.zone)
         mark = "." if self.language is Language.ID else ":"
         clock = f"{local.hour:02d}{mark}{local.minute:02d}"
         if seconds:
             clock += f"{mark}{local.second:02d}"
-        zone = zone_name(self.record.timezone)
-        return f"{local.day:02d}/{local.month:02d}/{local.year} {clock} {zone}"
+        day = f"{local.day:02d}/{local.month:02d}/{local.year} {clock}"
+        return f"{day} {zone_name(self.record.timezone)}" if zone else day
 
     def day(self, day: dt.date) -> str:
         return f"{day.day:02d}/{day.month:02d}/{day.year}"

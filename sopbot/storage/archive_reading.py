@@ -155,7 +155,7 @@ def documents_of_procedure(uow: UnitOfWork, instance_id: uuid.UUID) -> list[Arch
         select(DocumentRow, StepRunRow.step_number, StepRunRow.round)
         .join(StepRunRow, col(StepRunRow.id) == col(DocumentRow.step_run_id))
         .where(DocumentRow.instance_id == instance_id)
-        .order_by(col(DocumentRow.uploaded_at), col(DocumentRow.id))
+        .order_by(col(DocumentRow.uploaded_at), col(StepRunRow.opened_at), col(DocumentRow.id))
     )
     return [
         ArchivedDocument(
