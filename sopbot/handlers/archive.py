@@ -54,6 +54,8 @@ from sopbot.services.archive import (
 
 BUTTON_TEXT = 60  # characters of a title on a button
 TITLE_TEXT = 90  # characters of a title on a line of results
+SOP_TEXT = 70  # characters of an SOP's name there: eight results keep to one message, so the
+# page's buttons stay under the message whose first line names the search
 SEARCH_COMMAND = "/cari"
 """How a results page names its search on its first line (in every language)."""
 
@@ -69,7 +71,8 @@ def _typed_after_command(update: Update) -> str:
     quoted name)."""
     message = update.effective_message
     text = (message.text if message else None) or ""
-    return text.partition(" ")[2].strip()
+    parts = text.split(None, 1)  # the command, then the rest (after a space or a line break)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 async def _say(
@@ -135,7 +138,11 @@ async def _send_page(
     query: ArchiveQuery,
     page: int,
 ) -> None:
-    found = await in_thread(_archive(caller).search, caller.member.id, query, page=page)
+    try:
+        found = await in_thread(_archive(caller).search, caller.member.id, query, page=page)
+    except NotAllowed:  # left the agency since this update was read
+        await refuse(update, context, caller.text("answer.not_allowed"))
+        return
     text, keyboard = _results(caller, found)
     await _say(update, context, text, keyboard)
 
@@ -154,7 +161,11 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     if page is None or message is None or search is None:
         await answer(query, caller.text("answer.invalid_button"), show_alert=True)
         return
-    found = await in_thread(_archive(caller).search, caller.member.id, search, page=page)
+    try:
+        found = await in_thread(_archive(caller).search, caller.member.id, search, page=page)
+    except NotAllowed:  # left the agency since this update was read
+        await refuse(update, context, caller.text("answer.not_allowed"))
+        return
     await answer(query)
     shown, keyboard = _results(caller, found)
     await edit_html(context, message.chat.id, message.message_id, shown, keyboard)
@@ -228,7 +239,7 @@ def _item_lines(caller: Caller, item: ArchiveItem, zone: str) -> list[str]:
         ),
         caller.text(
             "archive.item_sop",
-            sop=escape(item.sop_name),
+            sop=escape(shorten(item.sop_name, SOP_TEXT)),
             state=caller.text(f"archive.state.{item.state.value}"),
         ),
     ]
