@@ -36,6 +36,7 @@ from sopbot.delivery.telegram_errors import is_transient
 from sopbot.engine.library import DefinitionSource
 from sopbot.handlers import (
     acting,
+    archive,
     calendar,
     dispositions,
     inbound_limit,
@@ -68,6 +69,7 @@ from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.notices import Notifier
 from sopbot.services.acting_terms import ActingTerms
 from sopbot.services.alerts import AlertService
+from sopbot.services.archive import ArchiveService
 from sopbot.services.audit_anchor import AuditAnchorService
 from sopbot.services.commands import utc_now
 from sopbot.services.live_definitions import LiveDefinitions
@@ -88,6 +90,9 @@ COMMANDS = (
     "tugas",
     "mulai",
     "riwayat",
+    "cari",
+    "arsip",
+    "ekspor",
     "status",
     "undang",
     "kalender",
@@ -189,10 +194,11 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         flood=FloodControl(flood),
         documents=documents,
     )
+    views = Views(procedures, clock=clock)
     services = BotServices(
         procedures=procedures,
         onboarding=OnboardingService(procedures, clock=clock),
-        views=Views(procedures, clock=clock),
+        views=views,
         monitoring=MonitoringService(procedures, clock=clock),
         pending=PendingInputs(database, clock=clock),
         catalog=default_catalog(),
@@ -201,6 +207,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         bot_username=bot_username or "",
         clock=clock,
         sop_imports=_sop_imports(procedures, library, documents, clock),
+        archive=ArchiveService(views, documents, clock=clock),
     )
     reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
     procedures.reminders = ReminderObserver(reminders)
@@ -233,6 +240,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         rosters,  # /impor_pegawai
         letters,  # /surat
         monitoring_reports,  # /laporan
+        archive,  # /cari, /arsip, /ekspor
     ):
         feature.register(application)
     application.add_handler(

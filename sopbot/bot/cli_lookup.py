@@ -15,12 +15,15 @@ from typing import TextIO, TypeAlias
 from sopbot.bot.settings import Settings
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.yaml_nodes import closest
+from sopbot.services.archive import ArchiveService
 from sopbot.services.monitoring import MonitoringService
 from sopbot.services.procedures import ProcedureService
 from sopbot.services.sop_catalog import SopCatalog
+from sopbot.services.views import Views
 from sopbot.storage import agencies
 from sopbot.storage.agencies import Agency
 from sopbot.storage.database import Database
+from sopbot.storage.document_store import LocalDocumentStore
 from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
@@ -53,6 +56,14 @@ def monitoring(settings: Settings) -> MonitoringService:
     admin command may name known (`known_sops`); its `database` is the one it reads."""
     _, procedures = services(settings, sops=True)
     return MonitoringService(procedures)
+
+
+def archive(settings: Settings) -> tuple[Database, ArchiveService]:
+    """The database and the archive (`procedure search`, `procedure export`): procedures are
+    read with the SOP versions they ran, so no SOP folder is needed."""
+    database, procedures = services(settings)
+    documents = LocalDocumentStore(settings.documents_dir)
+    return database, ArchiveService(Views(procedures), documents)
 
 
 def known_sops(database: Database, settings: Settings) -> SopLibrary:

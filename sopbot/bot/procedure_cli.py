@@ -1,21 +1,32 @@
-"""`sopbot procedure list | cancel | reassign | letter`: the command-line twins of /status,
-/batal, /pindah and /surat, for the server's operator.
+"""`sopbot procedure list | cancel | reassign | letter | search | export`: the command-line
+twins of /status, /batal, /pindah, /surat, /cari and /ekspor, for the server's operator.
 
 Changes are made as the server's operator (the audit row's actor is empty) through the same
 service methods the bot calls, and their notices go to the outbox, which the running bot
-delivers. A refusal prints why, exits 1, and writes nothing.
+delivers. A refusal prints why, exits 1, and writes nothing. `search` and `export` read every
+procedure of the agency, as its admins do; `export` has no size limit (Telegram's 50 MB is why
+the bot names it), and exits 1 when the zip it wrote reports a missing or changed document or
+an audit chain that is not intact.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sopbot.bot import cli_lookup
 from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, find_agency, open_database
 from sopbot.bot.settings import Settings
-from sopbot.engine.errors import DomainError
+from sopbot.bot.terminal_table import Column, render_table
+from sopbot.engine.archive_query import ENDED_STATES, ArchiveQuery
+from sopbot.engine.errors import DomainError, NotFound
+from sopbot.engine.instance import InstanceState
 from sopbot.engine.letters import (
     Letter,
     LetterEdit,
@@ -27,7 +38,12 @@ from sopbot.engine.letters import (
     read_sender,
 )
 from sopbot.engine.library import load_library
+from sopbot.engine.procedure_record import DocumentCheck
+from sopbot.engine.written_dates import WrittenDateError, parse_day
+from sopbot.messaging.catalog import Language
+from sopbot.messaging.formatting import zone_name
 from sopbot.messaging.notices import Notifier
+from sopbot.services.archive import ArchivePage, ExportedArchive
 from sopbot.services.letters import LetterDesk
 from sopbot.services.procedure_admin import (
     Candidate,
@@ -94,6 +110,67 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--clear", action="store_true", help="remove the letter (the audit trail keeps it)"
     )
     letter.set_defaults(handler=_letter)
+
+    _add_archive_commands(sub)
+
+
+def _add_archive_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `sopbot procedure search` and `procedure export` (the twins of /cari and /ekspor)."""
+    search = sub.add_parser(
+        "search",
+        help="find procedures (all states) by title words, number, letter number, SOP, official "
+        "or dates, newest first, as /cari does",
+    )
+    search.add_argument("agency", help="the agency key")
+    search.add_argument(
+        "words",
+        nargs="*",
+        help="words the title or the letter number must hold (a whole number also finds the "
+        "procedure of that number)",
+    )
+    search.add_argument("--sop", help="part of the SOP's id or name")
+    search.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="started or finished on or after this day (1/11/2026, 2026-11-01, '1 November 2026')",
+    )
+    search.add_argument("--to", dest="date_to", metavar="DATE", help="... on or before this day")
+    search.add_argument(
+        "--by",
+        metavar="NAME",
+        help="part of the name of an official who "
+        "started it, acted in it or was given a step of it",
+    )
+    search.add_argument("--letter", metavar="NO", help="part of the letter (agenda) number")
+    ended = search.add_mutually_exclusive_group()
+    ended.add_argument("--finished", action="store_true", help="finished procedures only")
+    ended.add_argument(
+        "--ended",
+        action="store_true",
+        help="finished or cancelled ones, the latest to end first (as /arsip)",
+    )
+    search.add_argument(
+        "--limit", type=int, default=100, help="show at most this many (default 100)"
+    )
+    search.set_defaults(handler=_search)
+    export = sub.add_parser(
+        "export",
+        help="write a procedure's zip for an auditor: its documents, the PDF of its history, "
+        "SHA256SUMS and README.txt (as /ekspor, without Telegram's 50 MB limit)",
+    )
+    export.add_argument("agency", help="the agency key")
+    export.add_argument("number", type=int, help="the procedure's number")
+    export.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.zip", help="where to write it"
+    )
+    export.add_argument(
+        "--lang",
+        choices=[language.value for language in Language],
+        default=Language.ID.value,
+        help="the language of the PDF and README.txt (default id)",
+    )
+    export.set_defaults(handler=_export)
 
 
 def _services(settings: Settings) -> tuple[ProcedureService, ProcedureAdmin]:
@@ -326,3 +403,153 @@ def _candidate(candidate: Candidate) -> str:
         else candidate.position
     )
     return f"member {candidate.member_id} {candidate.name} ({post})"
+
+
+# -- search and export -------------------------------------------------------------------
+
+
+def _search(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    query = _query(args, err)
+    if query is None:
+        return EXIT_PROBLEMS
+    database, archive = cli_lookup.archive(settings)
+    agency = find_agency(database, args.agency, err)
+    if agency is None:
+        return EXIT_PROBLEMS
+    found = archive.search_agency(agency.id, query, limit=max(1, args.limit))
+    if found.unknown_sop:
+        print(
+            f"no procedure of {args.agency} ran an SOP whose id or name holds {args.sop!r}",
+            file=out,
+        )
+    if found.unknown_official:
+        print(f"no member of {args.agency} has a name holding {args.by!r}", file=out)
+    if found.items:
+        print(_results_table(found), file=out)
+    shown = len(found.items)
+    more = f"; showing the first {shown} (--limit to see more)" if shown < found.total else ""
+    print(f"{found.total} procedure(s) found in {args.agency}{more}", file=out)
+    return EXIT_OK
+
+
+def _query(args: argparse.Namespace, err: TextIO) -> ArchiveQuery | None:
+    """The search the options ask for, or None once a date that cannot be read is named."""
+    days: list[dt.date | None] = []
+    for option, text in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            days.append(parse_day(text) if text is not None else None)
+        except WrittenDateError:
+            print(
+                f"{option}: cannot read the date {text!r}; write e.g. 1/11/2026 or 2026-11-01",
+                file=err,
+            )
+            return None
+    if days[0] is not None and days[1] is not None and days[0] > days[1]:
+        print(f"--from {args.date_from} is after --to {args.date_to}", file=err)
+        return None
+    states: frozenset[InstanceState] = frozenset()
+    if args.finished:
+        states = frozenset({InstanceState.FINISHED})
+    elif args.ended:
+        states = ENDED_STATES
+    return ArchiveQuery(
+        words=tuple(word for word in args.words if word.strip()),
+        letter=args.letter,
+        sop=args.sop,
+        official=args.by,
+        date_from=days[0],
+        date_to=days[1],
+        states=states,
+    )
+
+
+def _results_table(found: ArchivePage) -> str:
+    zone = ZoneInfo(found.timezone)
+
+    def when(moment: dt.datetime | None) -> str:
+        return "-" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    rows = [
+        [
+            str(item.number),
+            item.title,
+            item.letter.number or "-",
+            item.sop_name,
+            item.state.value,
+            when(item.started_at),
+            when(item.finished_at),
+        ]
+        for item in found.items
+    ]
+    columns = [
+        Column("No", 3),
+        Column("Title", 16, weight=4),
+        Column("Letter", 8, weight=2),
+        Column("SOP", 12, weight=3),
+        Column("State", 9),
+        Column(f"Started ({zone_name(found.timezone)})", 16),
+        Column("Ended", 16),
+    ]
+    width = max(80, shutil.get_terminal_size((140, 40)).columns)
+    return render_table(columns, rows, width=width)
+
+
+def _export(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    database, archive = cli_lookup.archive(settings)
+    agency = find_agency(database, args.agency, err)
+    if agency is None:
+        return EXIT_PROBLEMS
+    output: Path = args.output
+    if not output.parent.is_dir():
+        print(f"no folder {output.parent} to write {output.name} in", file=err)
+        return EXIT_PROBLEMS
+    # Written beside the target and renamed at the end: a failed export leaves no half zip.
+    descriptor, name = tempfile.mkstemp(
+        dir=output.parent, prefix=f".{output.name}.", suffix=".part"
+    )
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as target:
+            exported = archive.export(
+                None,
+                target,
+                agency_id=agency.id,
+                number=args.number,
+                language=Language(args.lang),
+                limit=None,
+            )
+    except NotFound:
+        partial.unlink(missing_ok=True)
+        print(f"no procedure No. {args.number} in {args.agency}", file=err)
+        return EXIT_PROBLEMS
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(output)
+    _report(exported, output, out)
+    return EXIT_OK if exported.intact else EXIT_PROBLEMS
+
+
+def _report(exported: ExportedArchive, output: Path, out: TextIO) -> None:
+    record = exported.record
+    print(
+        f"wrote {output} ({exported.size_bytes} bytes): procedure No. {record.number} "
+        f"({record.title}), {exported.documents_in_zip} document(s), the history PDF, "
+        "SHA256SUMS and README.txt",
+        file=out,
+    )
+    for document in record.documents:
+        if document.check is not DocumentCheck.INTACT:
+            print(f"left out: {document.entry} ({document.check.value}: {document.name})", file=out)
+        elif not document.audited:
+            print(f"not as the audit trail recorded its upload: {document.entry}", file=out)
+    chain = record.chain
+    if chain.intact:
+        print(f"audit chain {chain.chain} intact: {chain.rows} rows", file=out)
+    else:
+        print(
+            f"audit chain {chain.chain} NOT intact: {len(chain.problems)} problem(s) in "
+            f"{chain.rows} rows ({chain.procedure_problems} on this procedure's rows); "
+            "`sopbot audit verify` lists them",
+            file=out,
+        )

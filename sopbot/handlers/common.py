@@ -35,6 +35,7 @@ from sopbot.messaging.formatting import (
 )
 from sopbot.messaging.keyboards import Keyboard, to_payload
 from sopbot.messaging.numbers import quantity
+from sopbot.services.archive import ArchiveService
 from sopbot.services.commands import CLAIMS_KEY, ClaimsInHand, CommandKey, InboxClaim
 from sopbot.services.monitoring import MonitoringService
 from sopbot.services.onboarding import MemberView, OnboardingService
@@ -111,6 +112,7 @@ class BotServices:
     bot_username: str
     clock: Callable[[], dt.datetime]
     sop_imports: SopImportService | None = None  # /sop: importing SOPs (a live catalog)
+    archive: ArchiveService | None = None  # /cari, /arsip, /ekspor
 
 
 SERVICES_KEY = "sopbot.services"

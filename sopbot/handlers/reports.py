@@ -121,15 +121,14 @@ async def history_command(
         return
     await send_html(
         update.effective_message,
-        _timeline(services, language, member.agency_timezone, history),
+        timeline(services, language, member.agency_timezone, history),
         context=context,
     )
 
 
-def _timeline(
-    services: BotServices, language: Language, zone: str, history: InstanceHistory
-) -> str:
-    """The history under one heading per local day, each line with its time of day."""
+def timeline(services: BotServices, language: Language, zone: str, history: InstanceHistory) -> str:
+    """The history under one heading per local day, each line with its time of day (/riwayat,
+    and a procedure opened from /cari)."""
     t = services.catalog.text
     lines = [
         t(

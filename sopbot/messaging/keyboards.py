@@ -106,6 +106,11 @@ class Action(StrEnum):
     REPORT_SCOPE = "Qs"  # this SOP (its short ref) or the whole agency: asks the period
     REPORT_PERIOD = "Qt"  # [scope, period, paper]: offers the reports
     REPORT_MAKE = "Qk"  # [scope, period, report, paper]: make and send the files
+    # /cari, /arsip, /ekspor (the "A" codes): a page of the results (the search is the one its
+    # message shows); a procedure of them (its id); its zip. The server checks each again.
+    ARCHIVE_PAGE = "Ap"
+    ARCHIVE_OPEN = "Ao"
+    ARCHIVE_EXPORT = "Ae"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from sopbot.storage.audit_reading import (
     chains_expected,
     one_snapshot,
     rows_in_chain_order,
+    rows_of_chain,
 )
 from sopbot.storage.database import Database
 from sopbot.storage.models import AuditRow
@@ -118,6 +119,26 @@ def verify_audit_trail(database: Database, anchors: Iterable[AnchorLine] = ()) -
         problems=tuple(problems),
         anchors=anchored.lines,
     )
+
+
+def verify_chain(uow: UnitOfWork, key: AuditKey, chain: str) -> AuditVerification:
+    """One chain checked as `verify_audit_trail` checks each (every link recomputed, its end
+    against its head), within the caller's unit of work: what an exported procedure's record
+    says of its agency's chain. Not checked here: the other chains, and the anchors (`sopbot
+    audit verify --anchor` does both)."""
+    walk = _ChainWalk(chain, key, {})
+    problems: list[AuditProblem] = []
+    rows = 0
+    for row in rows_of_chain(uow, chain):
+        rows += 1
+        problems.extend(walk.check(row))
+    head = chain_heads(uow).get(chain)
+    if rows == 0 and head is None:
+        detail = "the agency has members or procedures but no audit chain (removed)"
+        problems.append(AuditProblem(chain, 0, None, ProblemKind.NO_CHAIN, detail))
+    else:
+        problems.extend(walk.finish(head))
+    return AuditVerification(rows=rows, chains=1, problems=tuple(problems))
 
 
 def _read_anchors(anchors: Iterable[AnchorLine]) -> tuple[_Anchored, list[AuditProblem]]:

@@ -66,7 +66,7 @@ def verify_documents(database: Database, store: LocalDocumentStore) -> DocumentV
         attached = records.get(str(document.document_id), [])
         if attached and all(r.sha256 is None for r in attached):
             unaudited += 1
-        found = [*_store_problems(document, store), *_audit_problems(document, attached)]
+        found = [*_store_problems(document, store), *audit_problems(document, attached)]
         problems.extend(
             DocumentProblem(document.document_id, document.storage_key, kind, detail)
             for kind, detail in found
@@ -89,9 +89,12 @@ def _store_problems(
     return []
 
 
-def _audit_problems(
+def audit_problems(
     document: StoredDocumentFacts, attached: list[AttachRecord]
 ) -> list[tuple[DocumentProblemKind, str]]:
+    """What is wrong with the audit rows that recorded a document being attached: none, or
+    none intact that records its SHA-256 and size (empty: the trail vouches for it, or it was
+    attached before the trail carried hashes)."""
     hashed = [r for r in attached if r.sha256 is not None]
     if not attached:
         return [(DocumentProblemKind.NOT_AUDITED, "no audit row records it being attached")]

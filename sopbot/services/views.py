@@ -220,13 +220,18 @@ class Views:
         """The agency's instance with this number as a timeline. Raises `NotFound` when the
         agency has no procedure with the number (another agency's is not found either)."""
         with self.database.unit_of_work(read_only=True) as uow:
-            procedure = self._numbered(uow, agency_id, number)
-            definition = definition_of(uow, self.procedures.definitions, procedure.sop_version_id)
-            names = member_names_in(uow, agency_id)
-            runs = {run.id: run for run in step_runs_of(uow, procedure.id)}
-            dispositions = {str(d.id): d for d in dispositions_of(uow, procedure.id)}
-            documents = {str(d.id): d for d in documents_of(uow, procedure.id)}
-            trail = audit_trail_of(uow, procedure.id)
+            return self.history_in(uow, agency_id, number)
+
+    def history_in(self, uow: UnitOfWork, agency_id: int, number: int) -> InstanceHistory:
+        """`history`, read in the caller's unit of work (a service that reads more beside it,
+        such as the archive's, in one snapshot)."""
+        procedure = self._numbered(uow, agency_id, number)
+        definition = definition_of(uow, self.procedures.definitions, procedure.sop_version_id)
+        names = member_names_in(uow, agency_id)
+        runs = {run.id: run for run in step_runs_of(uow, procedure.id)}
+        dispositions = {str(d.id): d for d in dispositions_of(uow, procedure.id)}
+        documents = {str(d.id): d for d in documents_of(uow, procedure.id)}
+        trail = audit_trail_of(uow, procedure.id)
         return InstanceHistory(
             procedure.number,
             procedure.title,

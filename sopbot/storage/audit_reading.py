@@ -71,3 +71,14 @@ def rows_in_chain_order(uow: UnitOfWork) -> Iterator[AuditRow]:
 def chains_expected(uow: UnitOfWork) -> set[str]:
     """The chains that must exist: every agency with members or procedures has audited them."""
     return audit_chain.chains_expected(uow.session)
+
+
+def rows_of_chain(uow: UnitOfWork, chain: str) -> Iterator[AuditRow]:
+    """Every audit row of one chain in seq order (ties by id), read in batches."""
+    statement = (
+        select(AuditRow)
+        .where(AuditRow.chain == chain)
+        .order_by(col(AuditRow.seq), col(AuditRow.id))
+        .execution_options(yield_per=_BATCH)
+    )
+    yield from uow.session.exec(statement)

@@ -10,9 +10,10 @@ from sqlmodel import col, select
 
 from sopbot.engine.instance import EntityKind
 from sopbot.storage.audit_chain import MissingAuditKey, row_hash
-from sopbot.storage.audit_key import same_digest
+from sopbot.storage.audit_key import AuditKey, same_digest
 from sopbot.storage.database import Database
 from sopbot.storage.models import AuditRow, DocumentRow
+from sopbot.storage.unit_of_work import UnitOfWork
 
 _BATCH = 2_000
 
@@ -62,14 +63,33 @@ def documents_and_attach_records(
             .execution_options(yield_per=_BATCH)
         )
         for row in session.exec(statement):
-            expected = row_hash(row, key)
-            sha256, size = row.detail.get("sha256"), row.detail.get("size_bytes")
-            records.setdefault(row.entity_id, []).append(
-                AttachRecord(
-                    row.id,
-                    sha256 if isinstance(sha256, str) else None,
-                    size if isinstance(size, int) else None,
-                    expected is not None and same_digest(row.hash, expected),
-                )
-            )
+            records.setdefault(row.entity_id, []).append(_attach_record(row, key))
     return documents, records
+
+
+def attach_records_of(
+    uow: UnitOfWork, instance_id: uuid.UUID, key: AuditKey
+) -> dict[str, list[AttachRecord]]:
+    """The audit rows that recorded one procedure's documents being attached, by document id
+    as the rows store it (what an exported procedure's record says of each document)."""
+    records: dict[str, list[AttachRecord]] = {}
+    statement = select(AuditRow).where(
+        AuditRow.instance_id == instance_id,
+        AuditRow.entity == EntityKind.DOCUMENT.value,
+        AuditRow.action == "attach",
+    )
+    for row in uow.session.exec(statement):
+        records.setdefault(row.entity_id, []).append(_attach_record(row, key))
+    return records
+
+
+def _attach_record(row: AuditRow, key: AuditKey) -> AttachRecord:
+    """An attach row with what it vouches for, and whether it still gives its keyed hash."""
+    expected = row_hash(row, key)
+    sha256, size = row.detail.get("sha256"), row.detail.get("size_bytes")
+    return AttachRecord(
+        row.id,
+        sha256 if isinstance(sha256, str) else None,
+        size if isinstance(size, int) else None,
+        expected is not None and same_digest(row.hash, expected),
+    )
