@@ -286,6 +286,7 @@ def test_the_monitoring_form_measures_each_step_against_its_mutu_baku(office: Of
         period_start=dt.date(2026, 7, 1),
         period_end=dt.date(2026, 8, 31),
         generated_at=wita(9, 2, 9, 0).astimezone(dt.UTC),
+        working_day_seconds=7.5 * 3600,  # the agency's regular working day
     )
     sop = form.sop
     assert (sop.sop_id, sop.name, sop.sop_number, sop.unit) == (
