@@ -16,7 +16,7 @@ the figures are computed as /laporan and `sopbot report` will ask for them:
   * `monitoring_form` and `evaluation` (with the year before) of the busiest SOP.
 
 Each is timed as its own figure (the data part). The files rendered from them are timed after,
-each as its own figure, by the functions in `RENDERERS` (none yet: sopbot.documents adds them);
+each as its own figure, by the functions in `RENDERERS` (what /laporan sends for each report);
 `..._total_s` is data and files together. Goal (issue 21): the three reports over a year in
 under 10 s.
 
@@ -47,6 +47,13 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL, make_url
 
 from bench.figures import spread
+from sopbot.documents.compliance_charts import compliance_charts
+from sopbot.documents.monitoring_pdf import compliance_pdf, evaluation_form_pdf, monitoring_form_pdf
+from sopbot.documents.monitoring_xlsx import (
+    compliance_xlsx,
+    evaluation_form_xlsx,
+    monitoring_form_xlsx,
+)
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.national_holidays import national_days_off
@@ -87,11 +94,19 @@ ROLES = (
 )
 GOAL_SECONDS = 10.0
 
-Renderer = Callable[[Any], bytes]
-RENDERERS: tuple[tuple[str, str, Renderer], ...] = ()
+Renderer = Callable[[Any], object]  # a file's bytes, or the charts (titles and PNGs)
+RENDERERS: tuple[tuple[str, str, Renderer], ...] = (
+    ("compliance_pdf", "compliance", compliance_pdf),
+    ("compliance_xlsx", "compliance", compliance_xlsx),
+    ("compliance_charts", "compliance", compliance_charts),
+    ("monitoring_form_pdf", "monitoring_form", monitoring_form_pdf),
+    ("monitoring_form_xlsx", "monitoring_form", monitoring_form_xlsx),
+    ("evaluation_pdf", "evaluation", evaluation_form_pdf),
+    ("evaluation_xlsx", "evaluation", evaluation_form_xlsx),
+)
 """The files timed after the data: (figure name, the report it renders: "compliance",
-"monitoring_form" or "evaluation", the function from that report to the file's bytes), e.g.
-("compliance_xlsx", "compliance", compliance_xlsx). Each becomes the figure `<name>_s`."""
+"monitoring_form" or "evaluation", the function from that report to what /laporan sends).
+Each becomes the figure `<name>_s`."""
 
 
 # -- the agency's SOPs -----------------------------------------------------------------------
