@@ -47,13 +47,9 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import URL, make_url
 
 from bench.figures import spread
-from sopbot.documents.compliance_charts import compliance_charts
-from sopbot.documents.monitoring_pdf import compliance_pdf, evaluation_form_pdf, monitoring_form_pdf
-from sopbot.documents.monitoring_xlsx import (
-    compliance_xlsx,
-    evaluation_form_xlsx,
-    monitoring_form_xlsx,
-)
+from sopbot.documents.compliance_files import compliance_files
+from sopbot.documents.monitoring_pdf import evaluation_form_pdf, monitoring_form_pdf
+from sopbot.documents.monitoring_xlsx import evaluation_form_xlsx, monitoring_form_xlsx
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.engine.national_holidays import national_days_off
@@ -96,9 +92,8 @@ GOAL_SECONDS = 10.0
 
 Renderer = Callable[[Any], object]  # a file's bytes, or the charts (titles and PNGs)
 RENDERERS: tuple[tuple[str, str, Renderer], ...] = (
-    ("compliance_pdf", "compliance", compliance_pdf),
-    ("compliance_xlsx", "compliance", compliance_xlsx),
-    ("compliance_charts", "compliance", compliance_charts),
+    # The PDF, the workbook and the photos, the charts drawn once for the three.
+    ("compliance_files", "compliance", compliance_files),
     ("monitoring_form_pdf", "monitoring_form", monitoring_form_pdf),
     ("monitoring_form_xlsx", "monitoring_form", monitoring_form_xlsx),
     ("evaluation_pdf", "evaluation", evaluation_form_pdf),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -25,22 +25,20 @@ from sopbot.bot.cli_lookup import (
     monitoring,
 )
 from sopbot.bot.settings import Settings
-from sopbot.documents.compliance_charts import compliance_charts
-from sopbot.documents.monitoring_pdf import compliance_pdf, evaluation_form_pdf, monitoring_form_pdf
+from sopbot.documents.compliance_files import compliance_files
+from sopbot.documents.monitoring_pdf import evaluation_form_pdf, monitoring_form_pdf
 from sopbot.documents.monitoring_xlsx import (
-    compliance_xlsx,
     evaluation_form_xlsx,
     monitoring_form_xlsx,
 )
 from sopbot.documents.page_format import Paper
+from sopbot.documents.report_names import ReportName, file_stem
 from sopbot.engine.compliance import InvalidPeriod, Period
 from sopbot.engine.errors import DomainError
 from sopbot.engine.report_periods import PERIOD_FORMS, written_period
 from sopbot.engine.written_dates import WrittenDateError, parse_day
 from sopbot.services.commands import utc_now
 from sopbot.services.monitoring import MonitoringService
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 def add_commands(commands: Commands) -> None:
@@ -88,51 +86,53 @@ def add_commands(commands: Commands) -> None:
 
 
 def _monitoring(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+    def make(service: MonitoringService, agency_id: int, period: Period, want: _Wanted) -> Files:
         form = service.monitoring_form(agency_id, args.sop, period.start, period.end)
-        return _Files(
-            lambda paper: monitoring_form_pdf(form, paper=paper),
-            lambda paper: monitoring_form_xlsx(form, paper=paper),
-            [],
-        )
+        return [
+            *([(".pdf", monitoring_form_pdf(form, want.paper))] if want.pdf else []),
+            *([(".xlsx", monitoring_form_xlsx(form, want.paper))] if want.xlsx else []),
+        ]
 
-    return _run(args, settings, out, err, "Formulir-Monitoring", args.sop, make)
+    return _run(args, settings, out, err, "monitoring", args.sop, make)
 
 
 def _evaluation(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+    def make(service: MonitoringService, agency_id: int, period: Period, want: _Wanted) -> Files:
         figures = service.evaluation(agency_id, args.sop, period.start, period.end)
-        return _Files(
-            lambda paper: evaluation_form_pdf(figures, paper=paper),
-            lambda paper: evaluation_form_xlsx(figures, paper=paper),
-            [],
-        )
+        return [
+            *([(".pdf", evaluation_form_pdf(figures, want.paper))] if want.pdf else []),
+            *([(".xlsx", evaluation_form_xlsx(figures, want.paper))] if want.xlsx else []),
+        ]
 
-    return _run(args, settings, out, err, "Formulir-Evaluasi", args.sop, make)
+    return _run(args, settings, out, err, "evaluation", args.sop, make)
 
 
 def _compliance(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    def make(service: MonitoringService, agency_id: int, period: Period) -> _Files:
+    def make(service: MonitoringService, agency_id: int, period: Period, want: _Wanted) -> Files:
         report = service.compliance(agency_id, period.start, period.end, args.sop)
-        return _Files(
-            lambda paper: compliance_pdf(report, paper=paper),
-            lambda paper: compliance_xlsx(report, paper=paper),
-            compliance_charts(report) if args.charts else [],
-        )
+        made = compliance_files(report, want.paper, pdf=want.pdf, xlsx=want.xlsx)
+        files: Files = [(".pdf", made.pdf)] if made.pdf is not None else []
+        files.extend([(".xlsx", made.xlsx)] if made.xlsx is not None else [])
+        if args.charts:
+            files.extend(
+                (f"_grafik-{index}.png", png) for index, (_, png) in enumerate(made.charts, 1)
+            )
+        return files
 
-    return _run(args, settings, out, err, "Kepatuhan-Mutu-Baku", args.sop or args.agency, make)
+    return _run(args, settings, out, err, "compliance", args.sop or args.agency, make)
 
 
-class _Files:
-    """A report made once, written as the files asked for."""
+Files = list[tuple[str, bytes]]
+"""A report's files: the end of each file's name (".pdf", "_grafik-1.png") and its content."""
 
-    def __init__(
-        self,
-        pdf: Callable[[Paper], bytes],
-        xlsx: Callable[[Paper], bytes],
-        charts: list[tuple[str, bytes]],
-    ) -> None:
-        self.pdf, self.xlsx, self.charts = pdf, xlsx, charts
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The files the options ask for."""
+
+    paper: Paper
+    pdf: bool
+    xlsx: bool
 
 
 def _run(
@@ -140,9 +140,9 @@ def _run(
     settings: Settings,
     out: TextIO,
     err: TextIO,
-    prefix: str,
+    report: ReportName,
     subject: str,
-    make: Callable[[MonitoringService, int, Period], _Files],
+    make: Callable[[MonitoringService, int, Period, _Wanted], Files],
 ) -> int:
     service = monitoring(settings)
     agency = find_agency(service.database, args.agency, err)
@@ -157,22 +157,16 @@ def _run(
             return EXIT_PROBLEMS
     try:
         period = _period(args, today)
-        files = make(service, agency.id, period)
+        paper: Paper = "A4" if args.paper == "A4" else "F4"
+        want = _Wanted(paper, args.formats in ("pdf", "both"), args.formats in ("xlsx", "both"))
+        files = make(service, agency.id, period, want)
     except (DomainError, WrittenDateError) as refusal:
         print(str(refusal), file=err)
         return EXIT_PROBLEMS
     output: Path = args.output
     output.mkdir(parents=True, exist_ok=True)
-    safe = _UNSAFE.sub("-", subject).strip("-")[:60] or "sop"
-    stem = f"{prefix}_{safe}_{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    paper: Paper = "A4" if args.paper == "A4" else "F4"
-    written: list[Path] = []
-    if args.formats in ("pdf", "both"):
-        written.append(_write(output / f"{stem}.pdf", files.pdf(paper)))
-    if args.formats in ("xlsx", "both"):
-        written.append(_write(output / f"{stem}.xlsx", files.xlsx(paper)))
-    for index, (_title, picture) in enumerate(files.charts, start=1):
-        written.append(_write(output / f"{stem}_grafik-{index}.png", picture))
+    stem = file_stem(report, subject, period.start, period.end)
+    written = [_write(output / f"{stem}{ending}", content) for ending, content in files]
     for path in written:
         print(path, file=out)
     return EXIT_OK

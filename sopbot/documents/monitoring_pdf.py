@@ -7,6 +7,7 @@ from sopbot.documents.compliance_charts import chart_set
 from sopbot.documents.compliance_parts import compliance_document
 from sopbot.documents.monitoring_parts import evaluation_document, monitoring_document
 from sopbot.documents.page_format import Paper
+from sopbot.documents.report_model import Charts
 from sopbot.documents.report_pdf import document_pdf
 from sopbot.engine.monitoring import ComplianceReport, EvaluationFigures, MonitoringForm
 
@@ -21,6 +22,11 @@ def evaluation_form_pdf(figures: EvaluationFigures, paper: Paper = "F4") -> byte
     return document_pdf(evaluation_document(figures), paper, {})
 
 
-def compliance_pdf(report: ComplianceReport, paper: Paper = "F4") -> bytes:
-    """The Mutu Baku compliance report as a PDF, its charts beside their tables."""
-    return document_pdf(compliance_document(report), paper, chart_set(report))
+def compliance_pdf(
+    report: ComplianceReport, paper: Paper = "F4", charts: Charts | None = None
+) -> bytes:
+    """The Mutu Baku compliance report as a PDF, its charts beside their tables (`charts`:
+    drawn already by `chart_set`, so that the PDF, the workbook and the photos share them)."""
+    return document_pdf(
+        compliance_document(report), paper, chart_set(report) if charts is None else charts
+    )

@@ -7,6 +7,7 @@ from sopbot.documents.compliance_charts import chart_set
 from sopbot.documents.compliance_parts import compliance_document
 from sopbot.documents.monitoring_parts import evaluation_document, monitoring_document
 from sopbot.documents.page_format import Paper
+from sopbot.documents.report_model import Charts
 from sopbot.documents.report_xlsx import document_xlsx
 from sopbot.engine.monitoring import ComplianceReport, EvaluationFigures, MonitoringForm
 
@@ -22,7 +23,11 @@ def evaluation_form_xlsx(figures: EvaluationFigures, paper: Paper = "F4") -> byt
     return document_xlsx(evaluation_document(figures), paper, {})
 
 
-def compliance_xlsx(report: ComplianceReport, paper: Paper = "F4") -> bytes:
+def compliance_xlsx(
+    report: ComplianceReport, paper: Paper = "F4", charts: Charts | None = None
+) -> bytes:
     """The Mutu Baku compliance report as XLSX: a sheet for the summary, per SOP, per step,
     per position, per month and the slowest steps, the charts under their tables."""
-    return document_xlsx(compliance_document(report), paper, chart_set(report))
+    return document_xlsx(
+        compliance_document(report), paper, chart_set(report) if charts is None else charts
+    )

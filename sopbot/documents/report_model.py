@@ -9,6 +9,7 @@ XLSX stores the real number or date with its number format and the PDF writes it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -157,3 +158,7 @@ class ReportDocument:
     parts: tuple[Part, ...]
     notes: tuple[str, ...] = ()
     signature: bool = False
+
+
+Charts = Mapping[str, tuple[str, bytes]]
+"""A report's charts by the key of the table they go with: their title and PNG."""

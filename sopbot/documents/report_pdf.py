@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Final
 from xml.sax.saxutils import escape
@@ -79,9 +79,6 @@ _LINE = ParagraphStyle("line", fontName=REGULAR, fontSize=8.5, leading=11)
 _NOTE = ParagraphStyle("note", fontName=REGULAR, fontSize=7.5, leading=9.5, spaceBefore=2)
 _RUNNING = 7.0  # pt, the running head and the page numbers
 _NUMBER_AND_UNIT: Final = re.compile(r"(\d) ")
-
-Charts = Mapping[str, tuple[str, bytes]]
-"""Charts by key: their title and PNG."""
 
 
 def markup(value: str) -> str:
@@ -331,7 +328,7 @@ def _chart(png: bytes, width: float, height: float) -> Flowable:
 
 
 def _story(
-    document: model.ReportDocument, charts: Charts, width: float, height: float
+    document: model.ReportDocument, charts: model.Charts, width: float, height: float
 ) -> list[Flowable]:
     day = document.header.working_day_seconds
     story: list[Flowable] = [
@@ -404,7 +401,7 @@ def _fit(line: str, width: float) -> str:
     return line + "…"
 
 
-def document_pdf(document: model.ReportDocument, paper: Paper, charts: Charts) -> bytes:
+def document_pdf(document: model.ReportDocument, paper: Paper, charts: model.Charts) -> bytes:
     """The document as PDF bytes, landscape on `paper`."""
     register_fonts()
     page_width, page_height = paper_size(paper, wide=True)

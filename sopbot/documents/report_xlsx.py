@@ -16,7 +16,6 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Mapping
 from typing import Final
 
 from openpyxl import Workbook
@@ -69,10 +68,8 @@ _CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _NUMBER = Alignment(horizontal="right", vertical="top")
 _NOTHING = Alignment(horizontal="center", vertical="top")
 
-Charts = Mapping[str, tuple[str, bytes]]
 
-
-def document_xlsx(document: model.ReportDocument, paper: Paper, charts: Charts) -> bytes:
+def document_xlsx(document: model.ReportDocument, paper: Paper, charts: model.Charts) -> bytes:
     """The document as XLSX bytes: one sheet a part; the notes and the signature block on
     the first."""
     if paper not in PAPER_CODES:
@@ -132,7 +129,7 @@ class _SheetWriter:
         self.width = len(self.columns)
         self.row = 1
 
-    def write(self, *, first: bool, charts: Charts) -> None:
+    def write(self, *, first: bool, charts: model.Charts) -> None:
         """The header, the table, the notes (and on the first sheet the document's notes and
         signature block), then the part's chart."""
         for index, column in enumerate(self.columns, start=1):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -22,18 +21,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from sopbot.documents.compliance_charts import compliance_charts
-from sopbot.documents.monitoring_pdf import (
-    compliance_pdf,
-    evaluation_form_pdf,
-    monitoring_form_pdf,
-)
-from sopbot.documents.monitoring_xlsx import (
-    compliance_xlsx,
-    evaluation_form_xlsx,
-    monitoring_form_xlsx,
-)
+from sopbot.documents.compliance_files import compliance_files
+from sopbot.documents.monitoring_pdf import evaluation_form_pdf, monitoring_form_pdf
+from sopbot.documents.monitoring_xlsx import evaluation_form_xlsx, monitoring_form_xlsx
 from sopbot.documents.page_format import Paper
+from sopbot.documents.report_names import ReportName, file_stem
 from sopbot.engine.compliance import Period
 from sopbot.engine.errors import DomainError
 from sopbot.engine.monitoring import TimeFigures
@@ -71,6 +63,16 @@ class ReportKind(StrEnum):
     MONITORING = "m"
     EVALUATION = "e"
     COMPLIANCE = "k"
+
+    @property
+    def report_name(self) -> ReportName:
+        """The report, as its files are named."""
+        names: dict[ReportKind, ReportName] = {
+            ReportKind.MONITORING: "monitoring",
+            ReportKind.EVALUATION: "evaluation",
+            ReportKind.COMPLIANCE: "compliance",
+        }
+        return names[self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +255,8 @@ def _make(
 ) -> _Made:
     """The report's files (in a worker thread: reading and drawing take a while)."""
     agency_id = caller.member.agency_id
-    stem = _file_stem(kind, scope.sop_id or caller.member.agency_key, period)
+    subject = scope.sop_id or caller.member.agency_key
+    stem = file_stem(kind.report_name, subject, period.start, period.end)
     paper_size: Paper = "A4" if paper == "A4" else "F4"
     if kind is ReportKind.MONITORING and scope.sop_id is not None:
         form = service.monitoring_form(agency_id, scope.sop_id, period.start, period.end)
@@ -276,28 +279,12 @@ def _make(
             figures.sop.time,
         )
     report = service.compliance(agency_id, period.start, period.end, scope.sop_id)
+    files = compliance_files(report, paper_size)
+    assert files.pdf is not None  # noqa: S101 - both asked for
+    assert files.xlsx is not None  # noqa: S101
     return _Made(
-        [
-            (f"{stem}.pdf", compliance_pdf(report, paper=paper_size)),
-            (f"{stem}.xlsx", compliance_xlsx(report, paper=paper_size)),
-        ],
-        compliance_charts(report),
-        report.time,
+        [(f"{stem}.pdf", files.pdf), (f"{stem}.xlsx", files.xlsx)], files.charts, report.time
     )
-
-
-_FILE_PREFIX = {
-    ReportKind.MONITORING: "Formulir-Monitoring",
-    ReportKind.EVALUATION: "Formulir-Evaluasi",
-    ReportKind.COMPLIANCE: "Kepatuhan-Mutu-Baku",
-}
-_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
-
-
-def _file_stem(kind: ReportKind, subject: str, period: Period) -> str:
-    """A file name of our own making (ASCII, no path): the report, its subject, its dates."""
-    safe = _UNSAFE.sub("-", subject).strip("-")[:60] or "sop"
-    return f"{_FILE_PREFIX[kind]}_{safe}_{period.start:%Y%m%d}-{period.end:%Y%m%d}"
 
 
 def _caption(
