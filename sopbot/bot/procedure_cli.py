@@ -473,7 +473,7 @@ def _results_table(found: ArchivePage) -> str:
         [
             str(item.number),
             item.title,
-            item.letter.number or "-",
+            item.letter.number if item.letter else "-",
             item.sop_name,
             item.state.value,
             when(item.started_at),

@@ -163,8 +163,8 @@ class _Writer:
             ),
         ]
         letter = record.letter
-        if not letter.is_blank:
-            rows.append((self.t("archive.pdf.letter_number"), letter.number or "-"))
+        if letter is not None:
+            rows.append((self.t("archive.pdf.letter_number"), letter.number))
             rows.append(
                 (
                     self.t("archive.pdf.letter_date"),
@@ -340,7 +340,14 @@ class _Writer:
                 self.text(self.moment(step.completed_at, zone=False) if step.completed_at else "-"),
                 _SMALL,
             ),
-            Paragraph(self.text(short_duration(step.working_seconds, self.language)), _BODY),
+            Paragraph(
+                self.text(
+                    short_duration(
+                        step.working_seconds, self.language, working_day=step.working_day
+                    )
+                ),
+                _BODY,
+            ),
             Paragraph(self.text(standard_time(step.standard, self.language)), _BODY),
             Paragraph(self.text(verdict), _BAD if bad else _BODY),
         ]

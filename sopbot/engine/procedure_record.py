@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sopbot.engine.durations import StandardTime
 from sopbot.engine.instance import EntityKind, InstanceState, TransitionAction
+from sopbot.engine.letters import Letter
 
 
 class DocumentCheck(enum.StrEnum):
@@ -24,20 +25,6 @@ class DocumentCheck(enum.StrEnum):
     INTACT = "intact"  # present, its bytes hash to the recorded SHA-256: in the zip
     MISSING = "missing"  # no file under its storage key: not in the zip
     CHANGED = "changed"  # its bytes hash to something else: not in the zip
-
-
-@dataclass(frozen=True, slots=True)
-class Letter:
-    """The letter a procedure is about (nomor surat / agenda, its date, its sender)."""
-
-    number: str | None
-    date: dt.date | None
-    sender: str | None
-
-    @property
-    def is_blank(self) -> bool:
-        """True when the procedure names no letter."""
-        return self.number is None and self.date is None and self.sender is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +57,7 @@ class RecordedStep:
     working_seconds: float  # from opening to completion (or to the record's time)
     standard: StandardTime
     late: bool  # completed (or still open) after its due time
+    working_day: float | None = None  # the agency's working day in seconds (days of work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +121,7 @@ class ProcedureRecord:
     started_by: str
     finished_at: dt.datetime | None  # finished or cancelled
     cancel_reason: str | None
-    letter: Letter
+    letter: Letter | None  # the letter the procedure is about, if any
     events: tuple[RecordedEvent, ...]
     steps: tuple[RecordedStep, ...]
     documents: tuple[RecordedDocument, ...]

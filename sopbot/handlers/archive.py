@@ -28,7 +28,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from sopbot.engine.archive_query import ArchiveQuery, QueryError, parse_query, query_text
 from sopbot.engine.errors import NotAllowed, NotFound
 from sopbot.engine.instance import InstanceState
-from sopbot.engine.procedure_record import Letter
 from sopbot.handlers.common import (
     Caller,
     answer,
@@ -42,6 +41,7 @@ from sopbot.handlers.common import (
 from sopbot.handlers.reports import timeline
 from sopbot.messaging.formatting import escape, local_time, shorten
 from sopbot.messaging.keyboards import Action, Button, Keyboard, callback, decode
+from sopbot.messaging.letters import letter_line
 from sopbot.messaging.numbers import megabytes, quantity
 from sopbot.services.archive import (
     ArchiveCard,
@@ -253,7 +253,7 @@ def _item_lines(caller: Caller, item: ArchiveItem, zone: str) -> list[str]:
             else "archive.item_finished"
         )
         lines.append(caller.text(key, started=started, ended=_day(item.finished_at, zone)))
-    if item.letter.number:
+    if item.letter is not None:
         lines.append(caller.text("archive.item_letter", letter=escape(item.letter.number)))
     return lines
 
@@ -328,22 +328,12 @@ def _card(caller: Caller, card: ArchiveCard) -> str:
             )
         else:
             lines.append(caller.text("archive.card_finished", when=when))
-    if not item.letter.is_blank:
-        lines.append(_letter_line(caller, item.letter))
+    if item.letter is not None:
+        lines.append(letter_line(caller.services.catalog, caller.language, item.letter))
     lines.append(caller.text("archive.card_documents", count=quantity(card.documents, language)))
     lines.append("")
     lines.append(timeline(caller.services, language, zone, card.history))
     return "\n".join(lines)
-
-
-def _letter_line(caller: Caller, letter: Letter) -> str:
-    day = f"{letter.date.day}/{letter.date.month}/{letter.date.year}" if letter.date else "-"
-    return caller.text(
-        "archive.card_letter",
-        number=escape(letter.number or "-"),
-        date=day,
-        sender=escape(letter.sender or "-"),
-    )
 
 
 @members_only

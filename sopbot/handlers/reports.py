@@ -82,7 +82,9 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
                 t(
                     language,
                     "tasks.overdue",
-                    late=short_duration(task.late_by.total_seconds(), language),
+                    late=short_duration(
+                        task.late_by.total_seconds(), language, working_day=task.working_day
+                    ),
                 )
             )
     await send_html(update.effective_message, "\n".join(lines), context=context)
@@ -294,7 +296,11 @@ async def status_command(
                     step=escape(timing.step_label),
                     activity=escape(_short(timing.activity)),
                     people=_people(services, language, timing),
-                    spent=short_duration(timing.spent.total_seconds(), language),
+                    spent=short_duration(
+                        timing.spent.total_seconds(),
+                        language,
+                        working_day=status.working_day.total_seconds(),
+                    ),
                     standard=standard_time(timing.standard, language),
                     late=t(language, "status_report.late") if timing.late else "",
                 )
@@ -353,7 +359,11 @@ def _status_detail(
                 if timing.round > 1
                 else "",
                 people=_people(services, language, timing),
-                spent=short_duration(timing.spent.total_seconds(), language),
+                spent=short_duration(
+                    timing.spent.total_seconds(),
+                    language,
+                    working_day=status.working_day.total_seconds(),
+                ),
                 standard=standard_time(timing.standard, language),
                 late=t(language, "status_report.late") if timing.late else "",
             )

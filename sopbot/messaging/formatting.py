@@ -127,12 +127,21 @@ def due_time(moment: dt.datetime, timezone: str, language: Language, standard: S
     return local_time(moment, timezone, language, seconds=standard.shows_seconds)
 
 
-def short_duration(seconds: float, language: Language) -> str:
-    """A length of time in the largest sensible units: "2 hari 3 jam", "45 menit"."""
+def short_duration(seconds: float, language: Language, *, working_day: float | None = None) -> str:
+    """A length of time in the largest sensible units: "2 hari 3 jam", "45 menit".
+
+    With `working_day` (the seconds of the agency's working day), `seconds` is working time
+    and its days are working days ("4 hari kerja 2 jam"): 32 working hours are more than four
+    days of work, not "1 hari 8 jam", and read beside a standard of "1 hari kerja".
+    """
     total_minutes = max(0, int(seconds // 60))
-    days, rest = divmod(total_minutes, 24 * 60)
+    day_minutes = max(1, int(working_day // 60)) if working_day else 24 * 60
+    days, rest = divmod(total_minutes, day_minutes)
     hours, minutes = divmod(rest, 60)
-    names = ("hari", "jam", "menit") if language is Language.ID else ("d", "h", "min")
+    if language is Language.ID:
+        names = ("hari kerja" if working_day else "hari", "jam", "menit")
+    else:
+        names = ("working d" if working_day else "d", "h", "min")
     parts = [
         f"{quantity(value, language)} {name}"
         for value, name in zip((days, hours, minutes), names, strict=True)

@@ -44,6 +44,7 @@ class _LateStep:
     step: Step
     people: str
     late_seconds: float
+    working_day: float  # the agency's working day, in seconds: how "late" counts its days
 
 
 class AlertService:
@@ -183,7 +184,7 @@ class AlertService:
                 step=escape(item.step.label),
                 activity=escape(item.step.activity[:70]),
                 people=escape(item.people),
-                late=short_duration(item.late_seconds, language),
+                late=short_duration(item.late_seconds, language, working_day=item.working_day),
             )
             for item in late
         )
@@ -237,6 +238,7 @@ class AlertService:
             self._step(uow, found.run),
             ", ".join(m.name for m in holders) or "-",
             calendar.working_seconds_between(found.run.due_at, now),
+            calendar.hours.day_length,
         )
 
     def _step(self, uow: UnitOfWork, run: OpenRun) -> Step:
@@ -284,6 +286,6 @@ class AlertService:
             activity=escape(step.activity),
             standard=standard_time(standard, language),
             due=due_time(late.run.run.due_at, timezone, language, standard),
-            late=short_duration(late.late_seconds, language),
+            late=short_duration(late.late_seconds, language, working_day=late.working_day),
             people=escape(late.people),
         )

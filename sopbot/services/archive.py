@@ -32,11 +32,11 @@ from sopbot.engine.archive_query import ArchiveQuery
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.errors import DomainError, NotAllowed, NotFound
 from sopbot.engine.instance import LIVE_DISPOSITION_STATES, DispositionState, InstanceState
+from sopbot.engine.letters import Letter
 from sopbot.engine.procedure_record import (
     ChainCheck,
     ChainProblem,
     DocumentCheck,
-    Letter,
     ProcedureRecord,
     RecordedDocument,
     RecordedEvent,
@@ -66,6 +66,7 @@ from sopbot.storage.document_store import LocalDocumentStore
 from sopbot.storage.file_kinds import file_type_of_mime
 from sopbot.storage.file_names import delivery_name
 from sopbot.storage.history_reading import member_names_in
+from sopbot.storage.letters import letter_of
 from sopbot.storage.procedure_reading import (
     DispositionFacts,
     StepRunFacts,
@@ -103,7 +104,7 @@ class ArchiveItem:
     state: InstanceState
     sop_id: str
     sop_name: str
-    letter: Letter
+    letter: Letter | None
     started_at: dt.datetime
     finished_at: dt.datetime | None
 
@@ -495,7 +496,7 @@ class ArchiveService:
             state=InstanceState(procedure.state),
             sop_id=procedure.sop_id,
             sop_name=self._definition(uow, procedure.sop_version_id).identity.name,
-            letter=Letter(procedure.letter_number, procedure.letter_date, procedure.letter_sender),
+            letter=letter_of(procedure),
             started_at=procedure.started_at,
             finished_at=procedure.finished_at,
         )
@@ -541,7 +542,7 @@ class _Gathered:
             started_by=self.started_by,
             finished_at=procedure.finished_at,
             cancel_reason=procedure.cancel_reason,
-            letter=Letter(procedure.letter_number, procedure.letter_date, procedure.letter_sender),
+            letter=letter_of(procedure),
             events=self.events,
             steps=self.steps,
             documents=tuple(documents),
@@ -623,6 +624,7 @@ def _recorded_steps(
                 working_seconds=calendar.working_seconds_between(run.opened_at, end),
                 standard=step.standard_for_round(run.round),
                 late=late,
+                working_day=calendar.hours.day_length,
             )
         )
     return tuple(steps)

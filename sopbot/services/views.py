@@ -68,6 +68,7 @@ class TaskView:
     late_by: dt.timedelta | None
     standard: StandardTime  # the standard of the run's round, which the due time shows
     letter: Letter | None = None  # the letter the procedure is about, if any
+    working_day: float | None = None  # the agency's working day in seconds ("late" counts it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,7 @@ class Views:
                     late,
                     step.standard_for_round(item.round),
                     item.letter,
+                    calendar.hours.day_length,
                 )
             )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -124,6 +124,12 @@ def test_durations_and_escaping() -> None:
     assert short_duration(3 * 86400 + 2 * 3600 + 5 * 60, Language.ID) == "3 hari 2 jam"
     assert short_duration(45 * 60, Language.ID) == "45 menit"
     assert short_duration(10, Language.EN) == "0 min"
+    # Working time counts working days: 32 working hours of a 7.5-hour day are more than
+    # four days of work, not "1 hari 8 jam".
+    day = 7.5 * 3600
+    assert short_duration(32 * 3600, Language.ID, working_day=day) == "4 hari kerja 2 jam"
+    assert short_duration(32 * 3600, Language.EN, working_day=day) == "4 working d 2 h"
+    assert short_duration(7 * 3600, Language.ID, working_day=day) == "7 jam"
     assert escape("<b>PT & CV</b>") == "&lt;b&gt;PT &amp; CV&lt;/b&gt;"
 
 

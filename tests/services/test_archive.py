@@ -380,6 +380,7 @@ def test_a_card_opens_only_for_those_who_may_see_it(office: ArchiveOffice) -> No
     admin = office.agency.admin_id
     (rapat,) = archive.search(admin, parse_query(f"#{office.numbers['rapat']}")).items
     card = archive.card(admin, rapat.instance_id)
+    assert card.item.letter is not None
     assert card.item.letter.number == "005/UND/XI/2026"
     assert card.started_by == "Kepala Dinas #1"
     assert card.history.entries[-1].action.value == "finish"
