@@ -34,9 +34,10 @@ from sopbot.handlers.common import (
     edit_html,
     in_thread,
     members_only,
+    procedure_number,
     refuse,
+    say_here,
     send_file,
-    send_html,
 )
 from sopbot.handlers.reports import timeline
 from sopbot.messaging.formatting import escape, local_time, shorten
@@ -75,13 +76,6 @@ def _typed_after_command(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def _say(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: Keyboard | None = None
-) -> None:
-    chat = update.effective_chat
-    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
-
-
 # -- /cari and /arsip --------------------------------------------------------------------
 
 
@@ -92,13 +86,13 @@ async def search_command(
     """/cari WORDS AND FILTERS: the first page of what they find; /cari alone: how to."""
     typed = _typed_after_command(update)
     if not typed:
-        await _say(update, context, _usage(caller))
+        await say_here(update, context, _usage(caller))
         return
     query = await _read(update, context, caller, typed)
     if query is None:
         return
     if query.is_empty:
-        await _say(update, context, _usage(caller))
+        await say_here(update, context, _usage(caller))
         return
     await _send_page(update, context, caller, query, 0)
 
@@ -127,7 +121,7 @@ async def _read(
                 caller.text("archive.query.help"),
             ]
         )
-        await _say(update, context, text)
+        await say_here(update, context, text)
         return None
 
 
@@ -144,7 +138,7 @@ async def _send_page(
         await refuse(update, context, caller.text("answer.not_allowed"))
         return
     text, keyboard = _results(caller, found)
-    await _say(update, context, text, keyboard)
+    await say_here(update, context, text, keyboard)
 
 
 @members_only
@@ -300,7 +294,7 @@ async def open_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
             )
         ]
     ]
-    await _say(update, context, _card(caller, card), keyboard)
+    await say_here(update, context, _card(caller, card), keyboard)
 
 
 def _card(caller: Caller, card: ArchiveCard) -> str:
@@ -341,11 +335,11 @@ async def export_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
 ) -> None:
     """/ekspor NO: the procedure's zip (its admins and the people it involved)."""
-    typed = _typed_after_command(update).lstrip("#").removeprefix("No.").strip()
-    if not (typed.isdigit() and len(typed) <= 9):
-        await _say(update, context, caller.text("archive.export_usage"))
+    number = procedure_number(_typed_after_command(update))
+    if number is None:
+        await say_here(update, context, caller.text("archive.export_usage"))
         return
-    await _export(update, context, caller, number=int(typed))
+    await _export(update, context, caller, number=number)
 
 
 @members_only
@@ -389,14 +383,14 @@ async def _export(
             if number is not None
             else caller.text("answer.invalid_button")
         )
-        await _say(update, context, text)
+        await say_here(update, context, text)
         return
     except NotAllowed as refusal:
         shown = number if number is not None else refusal.params.get("number", "-")
-        await _say(update, context, caller.text("archive.export_not_allowed", number=shown))
+        await say_here(update, context, caller.text("archive.export_not_allowed", number=shown))
         return
     except ArchiveTooLarge as refusal:
-        await _say(update, context, _too_large(caller, refusal, number))
+        await say_here(update, context, _too_large(caller, refusal, number))
         return
     chat = update.effective_chat
     assert chat is not None  # noqa: S101 - a private chat's command or button

@@ -589,3 +589,17 @@ async def clear_prompt(
         if not is_transient(exc):
             raise
         log.warning("a question's buttons could not be taken off: %s", exc)
+
+
+def procedure_number(text: str) -> int | None:
+    """A procedure's number as people type it ("3", "#3", "No.3"); None for anything else."""
+    cleaned = text.lstrip("#").removeprefix("No.").strip()
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+
+
+async def say_here(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: Keyboard | None = None
+) -> None:
+    """A message in the chat the update came from (a press's chat, or a command's)."""
+    chat = update.effective_chat
+    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)

@@ -35,10 +35,11 @@ from sopbot.handlers.common import (
     command_key,
     in_thread,
     members_only,
+    procedure_number,
     refusal_text,
     refuse,
     remove_buttons,
-    send_html,
+    say_here,
     wake_sender,
 )
 from sopbot.messaging.formatting import escape
@@ -64,20 +65,6 @@ _PART_BUTTONS = {
 
 def _desk(caller: Caller) -> LetterDesk:
     return LetterDesk(caller.services.procedures)
-
-
-def _number(text: str) -> int | None:
-    """A procedure number as typed: "3", "#3", "No.3"."""
-    cleaned = text.lstrip("#").removeprefix("No.").strip()
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
-
-
-async def _say(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, keyboard: Keyboard | None = None
-) -> None:
-    """A message in the chat the update came from (a press's chat, or a command's)."""
-    chat = update.effective_chat
-    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
 
 
 def _refusal_text(caller: Caller, refusal: DomainError, number: int | None) -> str:
@@ -156,7 +143,9 @@ async def _show_card(
     lead: str | None = None,
 ) -> None:
     text = card_text(caller, card)
-    await _say(update, context, f"{lead}\n\n{text}" if lead else text, card_keyboard(caller, card))
+    await say_here(
+        update, context, f"{lead}\n\n{text}" if lead else text, card_keyboard(caller, card)
+    )
 
 
 # -- /surat -------------------------------------------------------------------------------
@@ -168,9 +157,9 @@ async def letter_command(
 ) -> None:
     """/surat NO: the procedure's letter with its buttons; /surat NO <nomor>: set the number."""
     args = context.args or []
-    number = _number(args[0]) if args else None
+    number = procedure_number(args[0]) if args else None
     if number is None:
-        await _say(update, context, caller.text("letters.usage"))
+        await say_here(update, context, caller.text("letters.usage"))
         return
     try:
         card = await in_thread(_desk(caller).card, caller.member.id, number=number)
@@ -184,7 +173,7 @@ async def letter_command(
     try:
         edit = LetterEdit(LetterPart.NUMBER, read_number(typed))
     except LetterError as refusal:
-        await _say(update, context, _refusal_text(caller, refusal, number))
+        await say_here(update, context, _refusal_text(caller, refusal, number))
         return
     await _change(update, context, caller, card.instance_id, edit)
 
@@ -207,7 +196,7 @@ async def _change(
             edits=[edit],
         )
     except DomainError as refusal:
-        await _say(update, context, await in_thread(_refusal_text, caller, refusal, None))
+        await say_here(update, context, await in_thread(_refusal_text, caller, refusal, None))
         return
     result = outcome.result
     key = "letters.changed" if result.changed else "letters.unchanged"
@@ -281,7 +270,7 @@ async def answer_text(
         instance_id = uuid.UUID(hex=str(pending.payload["instance_id"]))
         part = LetterPart(str(pending.payload["part"]))
     except (KeyError, ValueError):
-        await _say(update, context, caller.text("answer.invalid_button"))
+        await say_here(update, context, caller.text("answer.invalid_button"))
         return
     try:
         edit = _edit_of(caller, part, text)
@@ -289,7 +278,7 @@ async def answer_text(
         try:
             card = await in_thread(_desk(caller).card, caller.member.id, instance_id=instance_id)
         except DomainError as gone:
-            await _say(update, context, await in_thread(_refusal_text, caller, gone, None))
+            await say_here(update, context, await in_thread(_refusal_text, caller, gone, None))
             return
         await _ask_part(update, context, caller, card, part, _refusal_text(caller, refusal, None))
         return
@@ -345,7 +334,7 @@ async def clear_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         title=escape(card.title),
         number=card.number,
     )
-    await _say(update, context, text, keyboard)
+    await say_here(update, context, text, keyboard)
 
 
 @members_only

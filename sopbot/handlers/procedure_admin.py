@@ -27,10 +27,11 @@ from sopbot.handlers.common import (
     edit_html,
     in_thread,
     members_only,
+    procedure_number,
     refusal_text,
     refuse,
     remove_buttons,
-    send_html,
+    say_here,
     wake_sender,
 )
 from sopbot.messaging.formatting import escape, local_time, shorten
@@ -55,23 +56,6 @@ ASK_MOVE_REASON = "proc_move_reason"
 
 def _admin(caller: Caller) -> ProcedureAdmin:
     return ProcedureAdmin(caller.services.procedures)
-
-
-def _number(text: str) -> int | None:
-    """A procedure number as typed: "3", "#3", "No.3"."""
-    cleaned = text.lstrip("#").removeprefix("No.").strip()
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
-
-
-async def _say(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    text: str,
-    keyboard: Keyboard | None = None,
-) -> None:
-    """A message in the chat the update came from (a press's chat, or a command's)."""
-    chat = update.effective_chat
-    await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
 
 
 async def _refuse(
@@ -113,16 +97,16 @@ async def cancel_command(
     if not args:
         await _send_cancel_list(update, context, caller, page=0)
         return
-    number = _number(args[0])
+    number = procedure_number(args[0])
     if number is None:
-        await _say(update, context, caller.text("procedure_admin.cancel_usage"))
+        await say_here(update, context, caller.text("procedure_admin.cancel_usage"))
         return
     try:
         target = await in_thread(_admin(caller).cancel_target, member.id, number=number)
     except DomainError as refusal:
         if refusal.code == "not_allowed":
             text = caller.text("procedure_admin.cancel_not_allowed", number=number)
-            await _say(update, context, text)
+            await say_here(update, context, text)
             return
         await _refuse(update, context, caller, refusal, number)
         return
@@ -138,10 +122,10 @@ async def _send_cancel_list(
 ) -> None:
     procedures = await in_thread(_admin(caller).cancellable, caller.member.id)
     if not procedures:
-        await _say(update, context, caller.text("procedure_admin.cancel_none"))
+        await say_here(update, context, caller.text("procedure_admin.cancel_none"))
         return
     text, keyboard = _cancel_page(caller, procedures, page)
-    await _say(update, context, text, keyboard)
+    await say_here(update, context, text, keyboard)
 
 
 def _cancel_page(
@@ -321,7 +305,7 @@ async def cancel_confirmed(
     await answer(query)
     await remove_buttons(query, context)
     result = outcome.result
-    await _say(
+    await say_here(
         update,
         context,
         caller.text(
@@ -373,9 +357,9 @@ async def cancel_kept(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
 async def move_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """/pindah NO: the live dispositions of the procedure, one button each."""
     args = context.args or []
-    number = _number(args[0]) if args else None
+    number = procedure_number(args[0]) if args else None
     if number is None:
-        await _say(update, context, caller.text("procedure_admin.move_usage"))
+        await say_here(update, context, caller.text("procedure_admin.move_usage"))
         return
     try:
         found = await in_thread(_admin(caller).open_steps, caller.member.id, number)
@@ -384,13 +368,13 @@ async def move_command(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         return
     keyboard = _move_buttons(caller, found, "procedure_admin.move_step_button")
     if not keyboard:
-        await _say(update, context, caller.text("procedure_admin.move_no_open", number=number))
+        await say_here(update, context, caller.text("procedure_admin.move_no_open", number=number))
         return
     summary = found.summary
     text = caller.text(
         "procedure_admin.move_pick_step", title=escape(summary.title), number=summary.number
     )
-    await _say(update, context, text, keyboard)
+    await say_here(update, context, text, keyboard)
 
 
 def _move_buttons(caller: Caller, found: RunningProcedure, key: str) -> Keyboard:
@@ -426,7 +410,7 @@ async def move_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     step = choice.step
     if not choice.candidates:
         text = caller.text("procedure_admin.move_no_candidate", step=escape(step.step_label))
-        await _say(update, context, text)
+        await say_here(update, context, text)
         return
     keyboard: Keyboard = [
         [Button(_candidate_label(caller, c), callback(Action.MOVE_TO, disposition_id, c.member_id))]
@@ -441,7 +425,7 @@ async def move_picked(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
         number=choice.procedure.number,
         person=escape(choice.disposition.holder),
     )
-    await _say(update, context, text, keyboard)
+    await say_here(update, context, text, keyboard)
 
 
 def _candidate_label(caller: Caller, candidate: Candidate) -> str:
@@ -532,7 +516,7 @@ async def answer_text(
         elif pending.kind == ASK_MOVE_REASON:
             await _move(update, context, caller, pending, text)
     except DomainError as refusal:
-        await _say(update, context, await in_thread(_refusal_text, caller, refusal, None))
+        await say_here(update, context, await in_thread(_refusal_text, caller, refusal, None))
 
 
 async def _move(
@@ -551,7 +535,7 @@ async def _move(
         to_member_id=int(payload["to_member_id"]),
         reason=reason,
     )
-    await _say(
+    await say_here(
         update,
         context,
         caller.text(

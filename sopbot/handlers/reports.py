@@ -20,6 +20,7 @@ from sopbot.handlers.common import (
     Caller,
     in_thread,
     members_only,
+    procedure_number,
     send_html,
     send_picture,
 )
@@ -93,8 +94,7 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE, call
 def _number_argument(context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if not context.args:
         return None
-    text = context.args[0].lstrip("#").removeprefix("No.").strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return procedure_number(context.args[0])
 
 
 @members_only
