@@ -36,17 +36,17 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from bench.figures import spread
+from bench.transitions import fresh_schema
 from sopbot.documents.compliance_files import compliance_files
 from sopbot.documents.monitoring_pdf import evaluation_form_pdf, monitoring_form_pdf
 from sopbot.documents.monitoring_xlsx import evaluation_form_xlsx, monitoring_form_xlsx
@@ -505,23 +505,6 @@ def run_on(database: Database, library: SopLibrary, procedures: int, runs: int) 
     build_s = time.perf_counter() - started
     results = [measure(database, library, built["agency_id"]) for _ in range(runs)]
     return summarise(results, built, build_s)
-
-
-@contextmanager
-def fresh_schema(base: URL) -> Iterator[URL]:
-    """A new schema on the server, dropped afterwards."""
-    schema = f"sopbot_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            yield base.update_query_dict({"options": f"-csearch_path={schema}"})
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
 
 
 def postgres_summary(library: SopLibrary, url: str, procedures: int, runs: int) -> dict[str, Any]:
