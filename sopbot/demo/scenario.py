@@ -336,6 +336,26 @@ async def act(
     await settle(world.emulator, world.parts)
 
 
+async def hand_out_reports(world: World) -> list[SeenMessage]:
+    """The admin asks /laporan for this month's monitoring form and compliance report of the
+    SOP just played, and /ekspor 1 for the auditor's zip; what reached the admin's chat."""
+    admin = world.admin
+    (menu,) = await admin.say("/laporan")
+    await admin.press_text(menu, menu.button_list[1])  # the SOP (the first is the agency)
+    await admin.press(admin.user.message(menu.message_id), "report_button.this_month")
+    offers = admin.user.message(menu.message_id)
+    await admin.press(offers, "report_button.monitoring")
+    handed = list(await admin.user.wait_for_bot_messages(2, timeout=60))  # PDF, XLSX
+    await admin.press(offers, "report_button.compliance")
+    handed.extend(await admin.user.wait_for_bot_messages(2, timeout=60))
+    await settle(world.emulator, world.parts)
+    charts = admin.user.unread_bot_messages()
+    if charts:
+        handed.extend(await admin.user.wait_for_bot_messages(len(charts)))
+    handed.extend(await admin.say("/ekspor 1"))
+    return handed
+
+
 def _button_of(message: SeenMessage, answer: str) -> str:
     """The button that carries a labelled answer (the bot marks it with an arrow)."""
     for text in message.button_list:
@@ -375,6 +395,7 @@ async def run_demo(
         await start_procedure(demo, letter=letter)
         await play(demo, rejections)
         status = await demo.admin.say("/status 1", expect=2)  # the timeline, then the text
+        handed = await hand_out_reports(demo)
         for line in demo.narrative:
             print(line, file=out)
         for official in demo.officials.values():
@@ -386,6 +407,16 @@ async def run_demo(
         for message in status:
             picture = "🖼️ (foto) " if message.photo else ""
             print(f"{picture}{message.text or ''}", file=out)
+        print(
+            f"\n{'═' * 78}\n📱 {demo.admin.name}, admin instansi: /laporan, /ekspor 1\n{'═' * 78}",
+            file=out,
+        )
+        for message in handed:
+            shown = f"📎 {message.document}" if message.document else "🖼️ (foto)"
+            print(
+                f"{shown}\n      {(message.text or '').replace(chr(10), chr(10) + '      ')}",
+                file=out,
+            )
         unused = sorted(set(rejections or {}) - demo.refused)
     for step, round_ in unused:
         label = definition.step(step).label

@@ -155,6 +155,10 @@ class ChatWindow:
             if query.message.chat is self._chat
         ]
 
+    def unread_bot_messages(self) -> list[SeenMessage]:
+        """Bot messages after the viewer's last action or wait: not handed to the test yet."""
+        return [m for m in self.bot_messages() if m.sequence > self._read_up_to]
+
     async def wait_for_bot_messages(
         self,
         count: int = 1,
@@ -163,8 +167,7 @@ class ChatWindow:
         """The next `count` bot messages after the viewer's last action (or the last wait)."""
 
         def unread() -> list[SeenMessage]:
-            """Bot messages the test has not been handed yet."""
-            return [m for m in self.bot_messages() if m.sequence > self._read_up_to]
+            return self.unread_bot_messages()
 
         arrived = await self._state.signal.wait_until(lambda: len(unread()) >= count, timeout)
         if not arrived:
