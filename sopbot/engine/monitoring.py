@@ -78,7 +78,7 @@ class ProcedureLine:
     number: int
     title: str
     sop_id: str
-    letter: Letter | None  # the letter it is about (None: none was given)
+    letter: Letter | None  # the letter it is about, as it stands now (None: none was given)
     state: InstanceState  # as at the period's end
     started_at: dt.datetime  # UTC
     finished_at: dt.datetime | None  # when it finished or was cancelled (UTC); None while it

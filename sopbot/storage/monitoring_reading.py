@@ -1,7 +1,7 @@
 """What monitoring reads: an agency's procedures started in a period (with their titles and
 letters), their step runs, who each run reached and how many documents they gathered, as the
-engine's records
-(sopbot.engine.compliance), in three set-based queries whatever the number of procedures.
+engine's records (sopbot.engine.compliance), in three set-based queries whatever the number of
+procedures.
 
 Read-only: each function takes a `UnitOfWork` (opened with `read_only=True`).
 """
