@@ -50,9 +50,9 @@ def procedure_list(
     printed_limit: int | None = None,
 ) -> Part:
     """The part listing the procedures of `sops` (in their order, each SOP's by number), with
-    a column naming the SOP when `with_sop` (the PDF prints the SOP once, over its
-    procedures). With `printed_limit` (a PDF) and more procedures than that, the part says
-    where the list is instead of listing them."""
+    a column naming the SOP when `with_sop` (the PDF prints it in a row over its procedures,
+    again on every page they run onto). With `printed_limit` (a PDF) and more procedures than
+    that, the part says where the list is instead of listing them; without any, it says so."""
     total = sum(len(sop.procedure_lines) for sop in sops)
     zone = zone_text(header)
     if not total:
