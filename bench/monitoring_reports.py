@@ -5,8 +5,9 @@ of 12 steps (standards from 5 minutes to 1 day; step 10 a check whose "tidak" se
 back to step 8), 5,000 procedures started at working moments over the year (some SOPs far busier
 than others), each step's real time drawn around its standard (about a quarter late; one step of
 each SOP usually late), one check in seven answered "tidak" (a second round), a few procedures
-cancelled, a few steps handed over or moved by an admin, a document on three steps of each, and
-the procedures of the last days still running. The data are drawn from a seeded generator: the
+cancelled, a few steps handed over or moved by an admin, a document on three steps of each, four
+procedures in five about a letter (its number, date and mostly its sender), and the procedures
+of the last days still running. The data are drawn from a seeded generator: the
 same every run.
 
 Then, with caches cold (a new ProcedureService each run, so the definitions are parsed again),
@@ -89,6 +90,7 @@ ROLES = (
     ("staf", "Staf Pelaksana"),
 )
 GOAL_SECONDS = 10.0
+LETTER_SENDERS = (None, "Kementerian Dalam Negeri", "Sekretariat Daerah", "Inspektorat Daerah")
 
 Renderer = Callable[[Any], object]  # a file's bytes, or the charts (titles and PNGs)
 RENDERERS: tuple[tuple[str, str, Renderer], ...] = (
@@ -285,6 +287,7 @@ class Year:
                 "sop_version_id": self.office.version_of[definition.id],
                 "sop_id": definition.id,
                 "title": f"Laporan {number}",
+                **self.letter(number, started),
                 "state": state,
                 "started_by_id": self.office.admin_id,
                 "started_at": started,
@@ -292,6 +295,18 @@ class Year:
                 "version": 1,
             }
         )
+
+    def letter(self, number: int, started: dt.datetime) -> dict[str, Any]:
+        """The letter columns of procedure `number`: four in five have a letter, dated a day
+        or two before it started, most with a sender (no draw: the same procedures as
+        without)."""
+        if number % 5 == 0:
+            return {"letter_number": None, "letter_date": None, "letter_sender": None}
+        return {
+            "letter_number": f"{number:04d}/{number % 97:02d}/DL/{YEAR}",
+            "letter_date": self.calendar.local_date(started) - dt.timedelta(days=1 + number % 2),
+            "letter_sender": LETTER_SENDERS[number % 4],
+        }
 
     def disposition(
         self,

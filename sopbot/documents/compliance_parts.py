@@ -1,6 +1,7 @@
 """The Mutu Baku compliance report as content: the overall figures, then per SOP, per step,
 per position (jabatan), month against month and the slowest steps, each a table; the charts
-(compliance_charts) go with the tables they show.
+(compliance_charts) go with the tables they show. Its appendix lists every SOP's procedures of
+the period, each with its letter (procedure_list_parts).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from sopbot.documents.monitoring_parts import ACTIVITY_LIMIT, executors_text
+from sopbot.documents.procedure_list_parts import procedure_list
 from sopbot.documents.report_model import (
     Cell,
     Column,
@@ -66,8 +68,11 @@ def _time_cells(time: TimeFigures) -> tuple[Cell, ...]:
     )
 
 
-def compliance_document(report: ComplianceReport) -> ReportDocument:
-    """The whole report, its parts in reading order."""
+def compliance_document(
+    report: ComplianceReport, *, printed_limit: int | None = None
+) -> ReportDocument:
+    """The whole report, its parts in reading order, and the list of the procedures (for a
+    PDF, `printed_limit`: listed only when there are no more than that)."""
     header = report.header
     return ReportDocument(
         header=header,
@@ -81,6 +86,9 @@ def compliance_document(report: ComplianceReport) -> ReportDocument:
             _per_position(report),
             _per_month(report),
             _slowest(report),
+        ),
+        appendices=(
+            procedure_list(report.sops, header, with_sop=True, printed_limit=printed_limit),
         ),
     )
 

@@ -6,7 +6,8 @@ The regulation's columns keep its headings, its order and its numbers, and stay 
 assessor judges, ticks a box, writes a note and initials. What sopbot measured goes beside them
 in columns of their own under "Data pelaksanaan (diukur oleh sopbot)", numbered on from the
 regulation's. In Tabel 7 a row is a "Prosedur"; here each step of the one SOP is a row, so
-that the assessor judges each step beside what it took.
+that the assessor judges each step beside what it took. The form's appendix lists the period's
+procedures, each with its letter (procedure_list_parts).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from sopbot.documents.procedure_list_parts import procedure_list
 from sopbot.documents.report_model import (
     Cell,
     Column,
@@ -117,8 +119,11 @@ EVALUATION_HOW_TO: Final = (
 )
 
 
-def monitoring_document(form: MonitoringForm) -> ReportDocument:
-    """The monitoring form of one SOP over the period."""
+def monitoring_document(
+    form: MonitoringForm, *, printed_limit: int | None = None
+) -> ReportDocument:
+    """The monitoring form of one SOP over the period, and the list of its procedures (for a
+    PDF, `printed_limit`: listed only when there are no more than that)."""
     sop = form.sop
     rows = [_monitoring_row(step) for step in sop.steps]
     rows.append(_monitoring_total(sop))
@@ -143,6 +148,9 @@ def monitoring_document(form: MonitoringForm) -> ReportDocument:
         parts=(part,),
         notes=(_figures_note(form.header, "kolom (8) sampai (14)"),),
         signature=True,
+        appendices=(
+            procedure_list((sop,), form.header, with_sop=False, printed_limit=printed_limit),
+        ),
     )
 
 

@@ -13,7 +13,8 @@ from sopbot.engine.monitoring import ComplianceReport, EvaluationFigures, Monito
 
 
 def monitoring_form_xlsx(form: MonitoringForm, paper: Paper = "F4") -> bytes:
-    """The monitoring form (Tabel 7 "Monitoring Pelaksanaan SOP AP") of one SOP as XLSX."""
+    """The monitoring form (Tabel 7 "Monitoring Pelaksanaan SOP AP") of one SOP as XLSX, and
+    the list of its procedures on a sheet of its own."""
     return document_xlsx(monitoring_document(form), paper, {})
 
 
@@ -27,7 +28,8 @@ def compliance_xlsx(
     report: ComplianceReport, paper: Paper = "F4", charts: Charts | None = None
 ) -> bytes:
     """The Mutu Baku compliance report as XLSX: a sheet for the summary, per SOP, per step,
-    per position, per month and the slowest steps, the charts under their tables."""
+    per position, per month and the slowest steps, the charts under their tables, and the
+    list of every procedure."""
     return document_xlsx(
         compliance_document(report), paper, chart_set(report) if charts is None else charts
     )

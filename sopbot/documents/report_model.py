@@ -21,6 +21,7 @@ class Kind(StrEnum):
 
     TEXT = "text"
     COUNT = "count"  # a whole number
+    SERIAL = "serial"  # a whole number that names a thing (a procedure's number): no separator
     DECIMAL = "decimal"  # a mean, one decimal
     SHARE = "share"  # 0..1, a percentage
     WORKING_TIME = "working_time"  # working seconds
@@ -53,6 +54,11 @@ def count(value: int | None) -> Cell:
     return Cell(Kind.COUNT, value)
 
 
+def serial(value: int) -> Cell:
+    """A cell with a number that names its row (a procedure's number: "1250", not "1.250")."""
+    return Cell(Kind.SERIAL, value)
+
+
 def decimal(value: float | None) -> Cell:
     """A cell with a mean or another fraction."""
     return Cell(Kind.DECIMAL, value)
@@ -73,8 +79,8 @@ def difference(seconds: float | None) -> Cell:
     return Cell(Kind.DIFFERENCE, seconds)
 
 
-def date(day: dt.date) -> Cell:
-    """A cell with a date."""
+def date(day: dt.date | None) -> Cell:
+    """A cell with a date (None: there is none, written "–")."""
     return Cell(Kind.DATE, day)
 
 
@@ -83,8 +89,8 @@ def month(first_day: dt.date) -> Cell:
     return Cell(Kind.MONTH, first_day)
 
 
-def moment(local: dt.datetime) -> Cell:
-    """A cell with a local date and time."""
+def moment(local: dt.datetime | None) -> Cell:
+    """A cell with a local date and time (None: there is none, written "–")."""
     return Cell(Kind.DATETIME, local)
 
 
@@ -102,12 +108,15 @@ def blank() -> Cell:
 class Column:
     """A column: its heading, its width in characters (the sheet's column width; the PDF
     shares the page's width out in the same proportions), the regulation's number for it,
-    and whether sopbot fills it (under the heading of the measured columns)."""
+    whether sopbot fills it (under the heading of the measured columns), and whether the PDF
+    writes its dates short ("05/01/2026 08.30", for a narrow column of a long list; the
+    sheet writes every date so)."""
 
     heading: str
     width: float
     number: int | None = None
     measured: bool = False
+    short_dates: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +131,7 @@ class Table:
     # A column whose value the PDF prints once, as a row across over the rows that share it,
     # instead of in every row (the sheet keeps it in every row, to filter and sort by).
     group_by: int | None = None
+    filtered: bool = False  # the sheet offers its filter buttons on the heading row (a list)
 
     def __post_init__(self) -> None:
         for row in self.rows:
@@ -140,7 +150,7 @@ class Part:
 
     sheet_name: str  # at most 31 characters, no []:*?/\
     title: str  # "" where the document's own title is the part's (a form of one table)
-    table: Table
+    table: Table | None  # None: its lines only (a list too long to print, said where it is)
     intro: tuple[str, ...] = ()  # lines above the table
     notes: tuple[str, ...] = ()  # lines below it
     chart: str | None = None  # the key of a chart shown with the table
@@ -149,7 +159,9 @@ class Part:
 @dataclass(frozen=True, slots=True)
 class ReportDocument:
     """A whole form or report: the agency's header, its title and identity lines, its parts,
-    the note on what the figures are, and (forms) the assessor's signature block."""
+    the note on what the figures are, (forms) the assessor's signature block, and appendices:
+    parts that come after all that (the PDF starts them on a new page; each is a sheet of its
+    own, after the parts', in the XLSX)."""
 
     header: ReportHeader
     title: str
@@ -158,6 +170,7 @@ class ReportDocument:
     parts: tuple[Part, ...]
     notes: tuple[str, ...] = ()
     signature: bool = False
+    appendices: tuple[Part, ...] = ()
 
 
 Charts = Mapping[str, tuple[str, bytes]]

@@ -1,7 +1,8 @@
 """A monitoring document as a PDF (reportlab's platypus): the agency's header and the title,
 the identity lines, each part's table flowing over as many pages as it needs with its heading
-rows repeated on every page, the charts, the note on the figures, and (forms) the assessor's
-signature block; on every page a running head and "Halaman n dari N".
+rows repeated on every page, the charts, the note on the figures, (forms) the assessor's
+signature block, then the appendices (the list of procedures), each from a new page; on every
+page a running head and "Halaman n dari N".
 
 Landscape on F4 or A4. Text is set in the embedded fonts of pdf_text (real text that
 pdfplumber reads back); the boxes the assessor ticks are drawn as small squares. Columns
@@ -11,6 +12,7 @@ assessor's columns stay white to write in.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from reportlab.platypus import (
     HRFlowable,
     Image,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -48,6 +51,7 @@ from sopbot.documents.report_words import (
     difference_text,
     month_text,
     share_text,
+    short_date_text,
     working_time_text,
 )
 
@@ -79,6 +83,7 @@ _LINE = ParagraphStyle("line", fontName=REGULAR, fontSize=8.5, leading=11)
 _NOTE = ParagraphStyle("note", fontName=REGULAR, fontSize=7.5, leading=9.5, spaceBefore=2)
 _RUNNING = 7.0  # pt, the running head and the page numbers
 _NUMBER_AND_UNIT: Final = re.compile(r"(\d) ")
+_DATES: Final = (model.Kind.DATE, model.Kind.DATETIME)
 
 
 def markup(value: str) -> str:
@@ -117,8 +122,9 @@ class TickBoxes(Flowable):  # type: ignore[misc]  # reportlab has no type inform
             y -= 3
 
 
-def cell_text(cell: model.Cell, day_seconds: float | None) -> str:
-    """A cell's value in words, as the PDF prints it: "82%", "1 hari 3 jam", "–"."""
+def cell_text(cell: model.Cell, day_seconds: float | None, *, short_dates: bool = False) -> str:
+    """A cell's value in words, as the PDF prints it: "82%", "1 hari 3 jam", "–"; a date
+    "5 Januari 2026" ("05/01/2026" with `short_dates`)."""
     value = cell.value
     kind = cell.kind
     if kind in (model.Kind.TEXT, model.Kind.BLANK):
@@ -126,13 +132,19 @@ def cell_text(cell: model.Cell, day_seconds: float | None) -> str:
     if kind is model.Kind.CHOICE:
         assert isinstance(value, tuple)  # noqa: S101 - choice() makes a tuple
         return "\n".join(value)
+    if value is None:  # not measured, or there is none (a letter without a date)
+        return NOTHING
     if kind in (model.Kind.WORKING_TIME, model.Kind.DIFFERENCE):
-        assert value is None or isinstance(value, int | float)  # noqa: S101 - seconds
+        assert isinstance(value, int | float)  # noqa: S101 - seconds
         if kind is model.Kind.DIFFERENCE:
             return _unbroken(difference_text(value, day_seconds))
         return _unbroken(working_time_text(value, day_seconds))
+    if short_dates and kind in _DATES and isinstance(value, dt.date):
+        time = f" {value:%H.%M}" if isinstance(value, dt.datetime) else ""
+        return short_date_text(value) + time
     formats: dict[model.Kind, Callable[[Any], str]] = {
         model.Kind.COUNT: count_text,
+        model.Kind.SERIAL: str,
         model.Kind.DECIMAL: decimal_text,
         model.Kind.SHARE: share_text,
         model.Kind.DATE: date_text,
@@ -148,7 +160,9 @@ def _unbroken(duration: str) -> str:
     return _NUMBER_AND_UNIT.sub("\\1\u00a0", duration)
 
 
-def cell_flowable(cell: model.Cell, day_seconds: float | None, *, bold: bool) -> Flowable | str:
+def cell_flowable(
+    cell: model.Cell, day_seconds: float | None, *, bold: bool, short_dates: bool = False
+) -> Flowable | str:
     """What a cell shows on paper: its value in words, "–" where nothing was measured,
     boxes to tick, or nothing (room for the assessor)."""
     if cell.kind is model.Kind.BLANK:
@@ -156,8 +170,9 @@ def cell_flowable(cell: model.Cell, day_seconds: float | None, *, bold: bool) ->
     if cell.kind is model.Kind.CHOICE:
         assert isinstance(cell.value, tuple)  # noqa: S101 - choice() makes a tuple
         return TickBoxes(cell.value)
-    written = cell_text(cell, day_seconds)
-    if cell.kind in (model.Kind.TEXT, model.Kind.MONTH):  # a month names its row
+    written = cell_text(cell, day_seconds, short_dates=short_dates)
+    # A month or a serial number names its row: set as text is.
+    if cell.kind in (model.Kind.TEXT, model.Kind.MONTH, model.Kind.SERIAL):
         return Paragraph(markup(written), _BODY_BOLD if bold else _BODY)
     if written == NOTHING:
         return Paragraph(NOTHING, _CENTRED)
@@ -219,36 +234,55 @@ def _grouped(table: model.Table) -> tuple[model.Table, list[str | None]]:
     return rest, groups
 
 
-def table_flowable(table: model.Table, width: float, day_seconds: float | None) -> Table:
+def table_flowables(table: model.Table, width: float, day_seconds: float | None) -> list[Flowable]:
     """The table at `width` points at most: columns in proportion to their widths, heading
     rows repeated on every page, a row that does not fit what is left of a page moved whole
-    to the next; a grouped table's group (its SOP) printed once, as a row across, over its
-    rows. (The cells' texts are capped, so that no row is taller than a page.)"""
+    to the next. A grouped table is a table a group (its SOP), the group's name in a row
+    across under the headings, repeated with them on every page its rows run over. (The
+    cells' texts are capped, so that no row is taller than a page.)"""
     table, groups = _grouped(table)
     total = sum(column.width for column in table.columns)
     # Points per unit of width: a table of few columns keeps its own width, a wide one is
     # brought to the page's.
     unit = min(width / total, POINTS_PER_UNIT)
     widths = [unit * column.width for column in table.columns]
-    heading, style = _heading_rows(table)
-    start = len(heading)
-    body: list[list[Any]] = []
     first_total = len(table.rows) - table.total_rows
-    previous: str | None = None
-    for index, (row, group) in enumerate(zip(table.rows, groups, strict=True)):
-        if group is not None and group != previous:
-            at = start + len(body)
-            body.append([Paragraph(markup(group), _BODY_BOLD)] + ["" for _ in row[1:]])
-            style += [
-                ("SPAN", (0, at), (-1, at)),
-                ("BACKGROUND", (0, at), (-1, at), GROUP_FILL),
-                ("NOSPLIT", (0, at), (-1, at + 1)),  # never a group's row alone at a page's foot
-            ]
-            previous = group
-        bold = index >= first_total
-        body.append([cell_flowable(cell, day_seconds, bold=bold) for cell in row])
+    rows = [
+        [
+            cell_flowable(
+                cell, day_seconds, bold=index >= first_total, short_dates=column.short_dates
+            )
+            for cell, column in zip(row, table.columns, strict=True)
+        ]
+        for index, row in enumerate(table.rows)
+    ]
+    if not rows or groups[0] is None:
+        return [_table(table, widths, rows, None)]
+    runs: list[tuple[str, list[list[Any]]]] = []
+    for row, group in zip(rows, groups, strict=True):
+        if not runs or runs[-1][0] != group:
+            runs.append((group or "", []))
+        runs[-1][1].append(row)
+    flowables: list[Flowable] = []
+    for number, (group, grouped) in enumerate(runs):
+        if number:
+            flowables.append(Spacer(1, 3 * mm))
+        flowables.append(_table(table, widths, grouped, group))
+    return flowables
+
+
+def _table(
+    table: model.Table, widths: list[float], body: list[list[Any]], group: str | None
+) -> Table:
+    """The heading rows (and the group's row, when there is one) over `body`, set out."""
+    heading, style = _heading_rows(table)
+    if group is not None:
+        at = len(heading)
+        heading.append([Paragraph(markup(group), _BODY_BOLD)] + ["" for _ in table.columns[1:]])
+        style += [("SPAN", (0, at), (-1, at)), ("BACKGROUND", (0, at), (-1, at), GROUP_FILL)]
+    start = len(heading)
     if not body:
-        body.append([Paragraph(markup(table.empty_text), _BODY)] + ["" for _ in table.columns[1:]])
+        body = [[Paragraph(markup(table.empty_text), _BODY)] + ["" for _ in table.columns[1:]]]
         style.append(("SPAN", (0, start), (-1, start)))
     for i, column in enumerate(table.columns):
         if column.measured:
@@ -342,20 +376,35 @@ def _story(
     for number, part in enumerate(document.parts):
         if number:
             story.append(CondPageBreak(60 * mm))
-        if part.title:
-            story.append(Paragraph(markup(part.title), _PART))
-        story += [Paragraph(markup(line), _LINE) for line in part.intro]
-        if part.intro:
-            story.append(Spacer(1, 2 * mm))
-        story.append(table_flowable(part.table, width, day))
-        story += [Paragraph(markup(line), _NOTE) for line in part.notes]
-        if part.chart and part.chart in charts:
-            story.append(_chart(charts[part.chart][1], width, height))
+        story += _part(part, charts, width, height, day)
     story.append(Spacer(1, 3 * mm))
     story += [Paragraph(markup(note), _NOTE) for note in document.notes]
     if document.signature:
         story.append(signature_block())
+    for part in document.appendices:
+        # A list starts on a page of its own; a line saying there is none, or where it is,
+        # follows what comes before.
+        story.append(PageBreak() if part.table is not None else CondPageBreak(40 * mm))
+        story += _part(part, charts, width, height, day)
     return story
+
+
+def _part(
+    part: model.Part, charts: model.Charts, width: float, height: float, day: float | None
+) -> list[Flowable]:
+    """A part: its title, its intro lines, its table with its notes under, its chart."""
+    flowables: list[Flowable] = []
+    if part.title:
+        flowables.append(Paragraph(markup(part.title), _PART))
+    flowables += [Paragraph(markup(line), _LINE) for line in part.intro]
+    if part.intro:
+        flowables.append(Spacer(1, 2 * mm))
+    if part.table is not None:
+        flowables += table_flowables(part.table, width, day)
+    flowables += [Paragraph(markup(line), _NOTE) for line in part.notes]
+    if part.chart and part.chart in charts:
+        flowables.append(_chart(charts[part.chart][1], width, height))
+    return flowables
 
 
 def _numbered_canvas(document: model.ReportDocument) -> type[Canvas]:

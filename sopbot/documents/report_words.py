@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from sopbot.engine.instance import InstanceState
 from sopbot.engine.monitoring import ReportHeader
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import local_time, month_name, zone_name
@@ -109,7 +110,20 @@ def generated_text(header: ReportHeader) -> str:
 def generated_local(header: ReportHeader) -> dt.datetime:
     """When the file was made, as the agency's wall clock read (without the zone, as a sheet
     keeps a date and time)."""
-    return header.generated_at.astimezone(ZoneInfo(header.timezone)).replace(tzinfo=None)
+    return wall_clock(header.generated_at, header)
+
+
+def wall_clock(moment: dt.datetime, header: ReportHeader) -> dt.datetime:
+    """A moment as the agency's wall clock read it (without the zone, as a sheet keeps it)."""
+    return moment.astimezone(ZoneInfo(header.timezone)).replace(tzinfo=None)
+
+
+PROCEDURE_STATES: Final = {
+    InstanceState.RUNNING: "Berjalan",
+    InstanceState.FINISHED: "Selesai",
+    InstanceState.CANCELLED: "Dibatalkan",
+}
+"""How a procedure stood at the period's end, in a list of procedures."""
 
 
 def zone_text(header: ReportHeader) -> str:

@@ -16,11 +16,14 @@ import io
 import math
 import re
 import zipfile
+from copy import copy
 from typing import Final
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -35,6 +38,7 @@ PAPER_CODES: Final = {"F4": 14, "A4": 9}
 
 NUMBER_FORMATS: Final = {
     model.Kind.COUNT: "#,##0",
+    model.Kind.SERIAL: "0",
     model.Kind.DECIMAL: "#,##0.0",
     model.Kind.SHARE: "0.0%",
     model.Kind.WORKING_TIME: '#,##0.00 "jam"',
@@ -43,6 +47,8 @@ NUMBER_FORMATS: Final = {
     model.Kind.MONTH: "[$-421]mmmm yyyy",  # 0421: Indonesian, so "Januari 2026"
     model.Kind.DATETIME: "dd/mm/yyyy hh:mm",
 }
+DATE_WIDTHS: Final = {model.Kind.DATE: 11.0, model.Kind.DATETIME: 16.5}
+"""The width (characters) a column needs for a date, or a date and time, in its format."""
 WIDE: Final = 110  # characters of columns past which a sheet is printed landscape
 BOX: Final = "\u2610"  # ☐, a box to tick
 LINE_HEIGHT: Final = 13.0  # points per line of 10 pt text
@@ -50,6 +56,7 @@ _MODIFIED: Final = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modifi
 SIGNATURE_WIDTH: Final = 28  # characters of line to write a name on
 SIGNATURE_ROWS: Final = (("Nama", 1), ("NIP", 1), ("Tanda tangan", 3), ("Tanggal", 1))
 
+_LINES_ONLY: Final = (model.Column("", 100),)
 _THIN = Side(style="thin", color="000000")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _UNDERLINE = Border(bottom=_THIN)
@@ -67,16 +74,17 @@ _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _NUMBER = Alignment(horizontal="right", vertical="top")
 _NOTHING = Alignment(horizontal="center", vertical="top")
+_NAMING_KINDS: Final = (model.Kind.MONTH, model.Kind.SERIAL)
 
 
 def document_xlsx(document: model.ReportDocument, paper: Paper, charts: model.Charts) -> bytes:
-    """The document as XLSX bytes: one sheet a part; the notes and the signature block on
-    the first."""
+    """The document as XLSX bytes: one sheet a part, then one an appendix; the notes and the
+    signature block on the first."""
     if paper not in PAPER_CODES:
         raise ValueError(f"unknown paper {paper!r}: write one of {', '.join(PAPER_CODES)}")
     workbook = Workbook()
     workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
-    for number, part in enumerate(document.parts):
+    for number, part in enumerate((*document.parts, *document.appendices)):
         sheet = workbook.create_sheet(part.sheet_name)
         _SheetWriter(sheet, document, part).write(first=number == 0, charts=charts)
         _print_setup(sheet, part, paper)
@@ -125,24 +133,47 @@ class _SheetWriter:
         self.sheet = sheet
         self.document = document
         self.part = part
-        self.columns = part.table.columns
+        # A part without a table is lines across one wide column.
+        self.columns = part.table.columns if part.table is not None else _LINES_ONLY
         self.width = len(self.columns)
         self.row = 1
+        self._styles: dict[tuple[int, int, str, bool], StyleArray] = {}
 
     def write(self, *, first: bool, charts: model.Charts) -> None:
         """The header, the table, the notes (and on the first sheet the document's notes and
         signature block), then the part's chart."""
-        for index, column in enumerate(self.columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
+        for index, width in enumerate(self._widths(), start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = width
         self._top()
-        first_heading = self.row
-        self._headings()
-        self.sheet.print_title_rows = f"{first_heading}:{self.row - 1}"
-        self.sheet.freeze_panes = f"A{self.row}"
-        self._body()
+        table = self.part.table
+        if table is not None:
+            first_heading = self.row
+            self._headings(table)
+            self.sheet.print_title_rows = f"{first_heading}:{self.row - 1}"
+            self.sheet.freeze_panes = f"A{self.row}"
+            if table.filtered and table.rows:
+                # On the headings' last row, over the body: sort and find in Excel.
+                last = get_column_letter(self.width)
+                self.sheet.auto_filter.ref = (
+                    f"A{self.row - 1}:{last}{self.row + len(table.rows) - 1}"
+                )
+            self._body(table)
         self._bottom(first=first)
         if self.part.chart and self.part.chart in charts:
             self._chart(charts[self.part.chart][1])
+
+    def _widths(self) -> list[float]:
+        """The columns' widths, each wide enough for the dates in it (Excel shows "####"
+        for a date it cannot fit)."""
+        widths = [column.width for column in self.columns]
+        table = self.part.table
+        if table is None:
+            return widths
+        for index in range(len(widths)):
+            kinds = {row[index].kind for row in table.rows}
+            needed = max((DATE_WIDTHS.get(kind, 0.0) for kind in kinds), default=0.0)
+            widths[index] = max(widths[index], needed)
+        return widths
 
     def _top(self) -> None:
         """The agency's name, the title, the identity lines, the part's title and intro."""
@@ -186,10 +217,10 @@ class _SheetWriter:
         sheet.row_dimensions[row].height = max(size, 10) * 1.35 * _lines(value, across)
         self.row += 1
 
-    def _headings(self) -> None:
+    def _headings(self, table: model.Table) -> None:
         """The heading rows: the measured columns' group heading over theirs, then the
         regulation's column numbers."""
-        table, sheet = self.part.table, self.sheet
+        sheet = self.sheet
         measured = [i for i, column in enumerate(self.columns, start=1) if column.measured]
         grouped = bool(table.measured_heading and measured)
         top = self.row
@@ -230,8 +261,7 @@ class _SheetWriter:
         cell.border = _GRID
         cell.fill = _MEASURED_FILL if measured else _HEADING_FILL
 
-    def _body(self) -> None:
-        table = self.part.table
+    def _body(self, table: model.Table) -> None:
         if not table.rows:
             self._across(table.empty_text, _BODY)
             return
@@ -249,36 +279,63 @@ class _SheetWriter:
     def _cell(self, index: int, column: model.Column, cell: model.Cell, *, bold: bool) -> int:
         """Write one cell; returns how many lines of text it needs."""
         target = self.sheet.cell(row=self.row, column=index)
-        target.border = _GRID
-        target.font = _BOLD if bold else _BODY
-        if column.measured:
-            target.fill = _MEASURED_CELL_FILL
         kind, value = cell.kind, cell.value
-        if kind is model.Kind.BLANK:
-            return 1
+        alignment: Alignment | None = None
+        number_format = "General"
+        lines = 1
         if kind is model.Kind.CHOICE:
             assert isinstance(value, tuple)  # noqa: S101 - choice() makes a tuple
             target.value = "\n".join(f"{BOX} {option}" for option in value)
-            target.alignment = _WRAP_TOP
-            return sum(_lines(f"{BOX} {option}", column.width) for option in value)
-        if kind is model.Kind.TEXT:
+            alignment = _WRAP_TOP
+            lines = sum(_lines(f"{BOX} {option}", column.width) for option in value)
+        elif kind is model.Kind.TEXT:
             written = str(value or "")
             target.value = written or None
-            target.alignment = _WRAP_TOP
-            return _lines(written, column.width)
-        if value is None:
+            alignment = _WRAP_TOP
+            lines = _lines(written, column.width)
+        elif kind is model.Kind.BLANK:
+            pass
+        elif value is None:
             target.value = NOTHING
-            target.alignment = _NOTHING
-            return 1
-        assert not isinstance(value, tuple)  # noqa: S101 - only a choice holds a tuple
-        if kind in (model.Kind.WORKING_TIME, model.Kind.DIFFERENCE):
-            assert isinstance(value, int | float)  # noqa: S101 - working seconds
-            target.value = round(value / 3600, 4)  # hours, to the second or so
+            alignment = _NOTHING
         else:
-            target.value = value
-        target.number_format = NUMBER_FORMATS[kind]
-        target.alignment = _WRAP_TOP if kind is model.Kind.MONTH else _NUMBER
-        return 1
+            assert not isinstance(value, tuple)  # noqa: S101 - only a choice holds a tuple
+            if kind in (model.Kind.WORKING_TIME, model.Kind.DIFFERENCE):
+                assert isinstance(value, int | float)  # noqa: S101 - working seconds
+                target.value = round(value / 3600, 4)  # hours, to the second or so
+            else:
+                target.value = value
+            number_format = NUMBER_FORMATS[kind]
+            # A month or a serial number names its row: set as its words are.
+            alignment = _WRAP_TOP if kind in _NAMING_KINDS else _NUMBER
+        self._style(target, _BOLD if bold else _BODY, alignment, number_format, column.measured)
+        return lines
+
+    def _style(
+        self,
+        target: Cell | MergedCell,
+        font: Font,
+        alignment: Alignment | None,
+        number_format: str,
+        measured: bool,
+    ) -> None:
+        """Give a body cell its grid, font, fill, alignment and number format. openpyxl looks
+        each part up in the workbook's lists by hashing it, which is most of a long sheet's
+        time; so the first cell of each look styles itself and the others take its indices
+        (`_style`, openpyxl's way to copy a cell's style)."""
+        key = (id(font), id(alignment), number_format, measured)
+        known = self._styles.get(key)
+        if known is not None:
+            target._style = copy(known)  # type: ignore[union-attr]  # every cell has one
+            return
+        target.border = _GRID
+        target.font = font
+        if measured:
+            target.fill = _MEASURED_CELL_FILL
+        if alignment is not None:
+            target.alignment = alignment
+        target.number_format = number_format
+        self._styles[key] = copy(target._style)  # type: ignore[union-attr]
 
     def _signature(self) -> None:
         """The assessor's block at the right: each label beside a line to write on."""
@@ -316,7 +373,7 @@ def _print_setup(sheet: Worksheet, part: model.Part, paper: Paper) -> None:
     """Print on the paper, fitted to the page's width, landscape where wide."""
     setup = sheet.page_setup
     setup.paperSize = PAPER_CODES[paper]
-    wide = sum(column.width for column in part.table.columns) > WIDE
+    wide = part.table is not None and sum(column.width for column in part.table.columns) > WIDE
     setup.orientation = "landscape" if wide else "portrait"
     setup.fitToWidth = 1
     setup.fitToHeight = 0

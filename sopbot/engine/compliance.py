@@ -42,11 +42,13 @@ from dataclasses import dataclass, field
 from sopbot.engine.definition import SopDefinition, Step
 from sopbot.engine.errors import DomainError
 from sopbot.engine.instance import DispositionState, InstanceState, StepRunState
+from sopbot.engine.letters import Letter
 from sopbot.engine.monitoring import (
     ComplianceReport,
     MonthFigures,
     PositionFigures,
     ProcedureCounts,
+    ProcedureLine,
     ReportHeader,
     SlowStep,
     SopFigures,
@@ -179,7 +181,8 @@ class StepRunRecord:
 @dataclass(frozen=True, slots=True)
 class ProcedureRecord:
     """A procedure started in the period: its runs opened before the period's end (in the
-    order they opened) and how many documents were uploaded to it by then."""
+    order they opened), how many documents were uploaded to it by then, its title and the
+    letter it is about."""
 
     id: uuid.UUID
     number: int
@@ -190,6 +193,8 @@ class ProcedureRecord:
     finished_at: dt.datetime | None  # when it finished or was cancelled
     runs: tuple[StepRunRecord, ...] = ()
     documents: int = 0
+    title: str = ""
+    letter: Letter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +248,7 @@ class _SopTally:
     """What one SOP collected over the period."""
 
     procedures: list[ProcedureRecord] = field(default_factory=list)
+    lines: list[ProcedureLine] = field(default_factory=list)  # in the procedures' order
     samples: list[Sample] = field(default_factory=list)
     durations: list[Sample] = field(default_factory=list)
     steps: dict[int, _StepTally] = field(default_factory=lambda: defaultdict(_StepTally))
@@ -391,11 +397,11 @@ class PeriodMeasure:
         months: dict[dt.date, list[Sample]] | None = None,
     ) -> None:
         """Add one procedure's runs to its SOP's tally (and, when given, to the agency's
-        positions and months)."""
+        positions and months), and its line to the SOP's list."""
         clock = self._clock
         tally.procedures.append(procedure)
         tally.documents += procedure.documents
-        highest = 0
+        highest = late = 0
         path_standard: float | None = 0.0  # the sum of the standards along its path
         for run in procedure.runs:
             if run.opened_at >= self.end:
@@ -415,6 +421,8 @@ class PeriodMeasure:
             if run.state != _COMPLETED or done is None or done >= self.end:
                 continue  # not measured
             sample = (clock.since(opened, done), standard, done <= due)
+            if done > due:
+                late += 1
             step.samples.append(sample)
             tally.samples.append(sample)
             if months is not None:
@@ -425,14 +433,41 @@ class PeriodMeasure:
                         (clock.since(opened, delivered), standard, delivered <= due)
                     )
         tally.highest_rounds.append(highest)
-        if (
-            procedure.state == _FINISHED
-            and procedure.finished_at is not None
-            and procedure.finished_at < self.end
-            and path_standard is not None
-        ):
+        self._close(tally, procedure, path_standard, late, highest)
+
+    def _close(
+        self,
+        tally: _SopTally,
+        procedure: ProcedureRecord,
+        path_standard: float | None,
+        late: int,
+        highest: int,
+    ) -> None:
+        """Add what a procedure took as a whole, once its runs are counted: its duration when
+        it finished in the period, and its line."""
+        state = self._state(procedure)
+        real: float | None = None
+        if state is InstanceState.FINISHED:
+            assert procedure.finished_at is not None  # noqa: S101 - _state checked it
+            clock = self._clock
             real = clock.since(clock.at(procedure.started_at), procedure.finished_at)
-            tally.durations.append((real, path_standard, real <= path_standard))
+            if path_standard is not None:
+                tally.durations.append((real, path_standard, real <= path_standard))
+        tally.lines.append(
+            ProcedureLine(
+                number=procedure.number,
+                title=procedure.title,
+                sop_id=procedure.sop_id,
+                letter=procedure.letter,
+                state=state,
+                started_at=procedure.started_at,
+                finished_at=None if state is InstanceState.RUNNING else procedure.finished_at,
+                working_seconds=real,
+                standard_seconds=path_standard,
+                late_steps=late,
+                highest_round=highest,
+            )
+        )
 
     def _count(
         self,
@@ -508,15 +543,25 @@ class PeriodMeasure:
             ended = run.completed_at
         return 1 if ended is not None and ended < self.end else 0
 
+    def _state(self, procedure: ProcedureRecord) -> InstanceState:
+        """How the procedure stood at the period's end: finished or cancelled before it,
+        running otherwise."""
+        if procedure.finished_at is None or procedure.finished_at >= self.end:
+            return InstanceState.RUNNING
+        if procedure.state == _FINISHED:
+            return InstanceState.FINISHED
+        if procedure.state == _CALLED_OFF:
+            return InstanceState.CANCELLED
+        return InstanceState.RUNNING
+
     def _counts(self, procedures: Sequence[ProcedureRecord]) -> ProcedureCounts:
         """How the procedures stand at the period's end."""
         finished = cancelled = 0
         for procedure in procedures:
-            if procedure.finished_at is None or procedure.finished_at >= self.end:
-                continue
-            if procedure.state == _FINISHED:
+            state = self._state(procedure)
+            if state is InstanceState.FINISHED:
                 finished += 1
-            elif procedure.state == _CALLED_OFF:
+            elif state is InstanceState.CANCELLED:
                 cancelled += 1
         started = len(procedures)
         return ProcedureCounts(started, finished, cancelled, started - finished - cancelled)
@@ -545,6 +590,7 @@ class PeriodMeasure:
                 _step_figures(reference, step, tally.steps.get(step.number, _StepTally()))
                 for step in _steps_of(reference, versions, tally)
             ),
+            procedure_lines=tuple(sorted(tally.lines, key=lambda line: line.number)),
         )
 
 

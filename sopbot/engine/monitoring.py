@@ -15,6 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sopbot.engine.instance import InstanceState
+from sopbot.engine.letters import Letter
+
 
 @dataclass(frozen=True, slots=True)
 class TimeFigures:
@@ -64,6 +67,41 @@ class ProcedureCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcedureLine:
+    """One procedure of the period as the reports list it: its number, title and letter, how
+    it stood at the period's end, and what it took.
+
+    It stands as `ProcedureCounts` counts it: finished or cancelled when that happened before
+    the period's end, running otherwise (even if it ended later). Its SOP's name is that of the
+    `SopFigures` that holds it."""
+
+    number: int
+    title: str
+    sop_id: str
+    letter: Letter | None  # the letter it is about, as it stands now (None: none was given)
+    state: InstanceState  # as at the period's end
+    started_at: dt.datetime  # UTC
+    finished_at: dt.datetime | None  # when it finished or was cancelled (UTC); None while it
+    # was running at the period's end
+    working_seconds: float | None  # start to finish in working time, when it finished (not
+    # cancelled) within the period; None otherwise
+    standard_seconds: float | None  # the sum of the standards of the runs along its path that
+    # opened before the period's end (each round, a run sent back included), as
+    # `SopFigures.duration` compares with; so far, for one still running; None when a run of
+    # it has no due time
+    late_steps: int  # its measured step runs (done within the period) that finished after due
+    highest_round: int  # its highest round by the period's end (1: nothing was done again)
+
+    @property
+    def within_standard(self) -> bool | None:
+        """True when it finished within the sum of its standards, False when it took longer;
+        None when it did not finish in the period (or a run had no due time)."""
+        if self.working_seconds is None or self.standard_seconds is None:
+            return None
+        return self.working_seconds <= self.standard_seconds
+
+
+@dataclass(frozen=True, slots=True)
 class SopFigures:
     """One SOP over the period."""
 
@@ -78,6 +116,8 @@ class SopFigures:
     # of the standards of the runs along the path each took (rounds included)
     time: TimeFigures  # all of its measured step runs
     steps: tuple[StepFigures, ...]  # in table order; then any step only an older version had
+    procedure_lines: tuple[ProcedureLine, ...] = ()  # each procedure of the period (those
+    # counted in `procedures`), by number: the list the reports print with each letter
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""What monitoring reads: an agency's procedures started in a period, their step runs, who each
-run reached and how many documents they gathered, as the engine's records
-(sopbot.engine.compliance), in three set-based queries whatever the number of procedures.
+"""What monitoring reads: an agency's procedures started in a period (with their titles and
+letters), their step runs, who each run reached and how many documents they gathered, as the
+engine's records (sopbot.engine.compliance), in three set-based queries whatever the number of
+procedures.
 
 Read-only: each function takes a `UnitOfWork` (opened with `read_only=True`).
 """
@@ -17,6 +18,7 @@ from sopbot.engine.compliance import DispositionRecord, ProcedureRecord, StepRun
 from sopbot.engine.definition import SopDefinition
 from sopbot.engine.instance import DispositionState
 from sopbot.storage.definitions import DefinitionStore
+from sopbot.storage.letters import letter_of
 from sopbot.storage.models import (
     DispositionRow,
     DocumentRow,
@@ -67,9 +69,10 @@ def procedures_started(
     sop_id: str | None = None,
 ) -> list[ProcedureRecord]:
     """The agency's procedures (of one SOP, or of all) started in [start, end) (UTC), by
-    number, each with its runs opened before `end` (in the order they opened), those of their
-    dispositions created before `end` that the figures read (delivered, sent back, handed on,
-    or taking over by hand), and the number of its documents uploaded before `end`.
+    number, each with its title and letter, its runs opened before `end` (in the order they
+    opened), those of their dispositions created before `end` that the figures read
+    (delivered, sent back, handed on, or taking over by hand), and the number of its documents
+    uploaded before `end`.
 
     Three queries, each on `instance` with the same conditions: the procedures; their runs
     with those dispositions; their documents counted. Rows are tied to their procedure by its
@@ -87,6 +90,10 @@ def procedures_started(
             _INSTANCE.c.state,
             _INSTANCE.c.started_at,
             _INSTANCE.c.finished_at,
+            _INSTANCE.c.title,
+            _INSTANCE.c.letter_number,
+            _INSTANCE.c.letter_date,
+            _INSTANCE.c.letter_sender,
         )
         .where(*started)
         .order_by(_INSTANCE.c.number),
@@ -106,17 +113,19 @@ def procedures_started(
     }
     return [
         ProcedureRecord(
-            instance_id,
-            number,
-            sop,
-            version_id,
-            state,
-            started_at,
-            finished_at,
-            tuple(runs.get(number, ())),
-            documents.get(number, 0),
+            row.id,
+            row.number,
+            row.sop_id,
+            row.sop_version_id,
+            row.state,
+            row.started_at,
+            row.finished_at,
+            tuple(runs.get(row.number, ())),
+            documents.get(row.number, 0),
+            row.title,
+            letter_of(row),
         )
-        for instance_id, number, sop, version_id, state, started_at, finished_at in instances
+        for row in instances
     ]
 
 

@@ -4,10 +4,12 @@ with boxes to tick, the figures sopbot measured beside them, on F4 and on A4."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pdfplumber
 import pytest
@@ -24,7 +26,8 @@ from sopbot.documents.report_words import (
     share_text,
     working_time_text,
 )
-from sopbot.engine.monitoring import StepFigures
+from sopbot.engine.instance import InstanceState
+from sopbot.engine.monitoring import ComplianceReport, ProcedureLine, StepFigures
 from tests.helpers import monitoring_values
 from tests.helpers.monitoring_values import DAY
 
@@ -66,9 +69,33 @@ def all_text(pdf: bytes) -> str:
     return " ".join(page_text(page) for page in pages(pdf))
 
 
+def tables(page: Any) -> list[list[list[str]]]:
+    """The page's tables, each a list of rows, each cell as one line."""
+    return [[[flat(cell) for cell in row] for row in table] for table in page.extract_tables()]
+
+
+def is_list(table: list[list[str]]) -> bool:
+    """Whether a table is (a page of) the list of procedures: headed "No.", "Judul"."""
+    return table[0][:2] == ["No.", "Judul"]
+
+
 def table_rows(page: Any) -> list[list[str]]:
-    """The rows of the page's tables, each cell as one line."""
-    return [[flat(cell) for cell in row] for table in page.extract_tables() for row in table]
+    """The rows of the page's tables but the list of procedures."""
+    return [row for table in tables(page) if not is_list(table) for row in table]
+
+
+def list_rows(pdf: bytes) -> list[list[str]]:
+    """The rows of the list of procedures that are a procedure (their first cell its number),
+    and the rows naming an SOP over its procedures."""
+    return [
+        row for page in pages(pdf) for table in tables(page) if is_list(table) for row in table[1:]
+    ]
+
+
+def form_end(read: list[Any]) -> Any:
+    """The form's last page: the one before the list of procedures, if there is one."""
+    starts = [n for n, page in enumerate(read) if page_text(page).count("Daftar prosedur")]
+    return read[starts[0] - 1] if starts else read[-1]
 
 
 def step_rows(pdf: bytes) -> list[list[str]]:
@@ -138,7 +165,7 @@ def test_the_monitoring_form_keeps_the_regulations_columns_and_adds_the_measured
     assert "Dibuat oleh sopbot pada Senin, 1 Februari 2027 08.30 WITA" in text
     assert "1 hari = 1 hari kerja (7 jam 30 menit)" in text
     for label in ("Penilai", "Nama", "NIP", "Tanda tangan", "Tanggal"):
-        assert label in page_text(read[-1])
+        assert label in page_text(form_end(read))
 
 
 def test_a_step_with_nothing_measured_shows_a_dash_never_zero_percent() -> None:
@@ -168,7 +195,7 @@ def test_a_long_sop_flows_over_pages_with_the_headings_on_each(paper: str) -> No
     labels = [row[0] for row in step_rows(pdf)]
     assert labels == [str(n) for n in range(1, 41)]
     assert "(tahap 40)" in all_text(pdf)
-    assert "Tanda tangan" in page_text(read[-1])
+    assert "Tanda tangan" in page_text(form_end(read))
 
 
 @pytest.mark.parametrize("paper", PAPERS)
@@ -300,3 +327,138 @@ def test_an_activity_with_markup_characters_and_symbols_reads_back_as_written() 
     form = replace(form, sop=replace(form.sop, steps=steps))
     rows = step_rows(monitoring_form_pdf(form))
     assert rows[0][1].startswith("Rapat koordinasi & evaluasi <draf> “final” -> arsip v ?")
+
+
+LIST_HEADINGS = [
+    "No.",
+    "Judul",
+    "Nomor surat",
+    "Tanggal surat",
+    "Pengirim surat",
+    "Mulai (WITA)",
+    "Selesai (WITA)",
+    "Status",
+    "Lama (waktu kerja)",
+    "Jumlah Mutu Baku (waktu kerja)",
+    "Langkah terlambat",
+    "Putaran",
+]
+WITA = ZoneInfo("Asia/Makassar")
+STATES = {
+    InstanceState.FINISHED: "Selesai",
+    InstanceState.CANCELLED: "Dibatalkan",
+    InstanceState.RUNNING: "Berjalan",
+}
+
+
+def wall_clock(moment: dt.datetime | None) -> str:
+    """A moment as the list prints it: "05/01/2026 08.30" in Samarinda, "–" for none."""
+    return "–" if moment is None else moment.astimezone(WITA).strftime("%d/%m/%Y %H.%M")
+
+
+def expected_line(line: ProcedureLine) -> list[str]:
+    """A procedure's row in the list as the PDF must print it."""
+    letter = line.letter
+    finished = line.working_seconds is not None
+    return [
+        str(line.number),
+        line.title,
+        letter.number if letter else "–",
+        letter.date.strftime("%d/%m/%Y") if letter and letter.date else "–",
+        letter.sender if letter and letter.sender else "–",
+        wall_clock(line.started_at),
+        wall_clock(line.finished_at),
+        STATES[line.state],
+        working_time_text(line.working_seconds, DAY),
+        working_time_text(line.standard_seconds if finished else None, DAY),
+        str(line.late_steps),
+        str(line.highest_round),
+    ]
+
+
+def procedure_rows(rows: list[list[str]]) -> list[list[str]]:
+    return [row for row in rows if re.fullmatch(r"\d+", row[0])]
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_monitoring_form_lists_its_procedures_with_their_letters_after_the_form(
+    paper: str,
+) -> None:
+    form = monitoring_values.monitoring_form(0)
+    lines = form.sop.procedure_lines
+    pdf = monitoring_form_pdf(form, paper)  # type: ignore[arg-type]
+    read = pages(pdf)
+
+    # The form, its notes and the assessor's signature first; the list from a new page.
+    first = next(n for n, page in enumerate(read) if "Daftar prosedur" in page_text(page))
+    assert "Tanda tangan" in page_text(read[first - 1])
+    assert "20 prosedur yang dimulai pada periode ini" in page_text(read[first])
+    for page in read[first:]:
+        (table,) = tables(page)
+        assert table[0] == LIST_HEADINGS, "the headings on every page of the list"
+    rows = list_rows(pdf)
+    assert rows == [expected_line(line) for line in lines]
+    # The letter in full, by number only, or none at all.
+    assert rows[0][:6] == [
+        "101",
+        "Permohonan Surat Keterangan Usaha Mikro a.n. CV Maju Bersama",
+        "900/101/DKUKMP.01/2026",
+        "03/01/2026",
+        "Kementerian Dalam Negeri",
+        "05/01/2026 08.30",
+    ]
+    assert rows[2][2:5] == ["902/103/DKUKMP.01/2026", "–", "–"]
+    assert rows[3][2:5] == ["–", "–", "–"]
+    assert rows[0][7:] == ["Selesai", "5 hari 6 jam", "8 hari 3 jam", "0", "1"]
+    assert rows[-2][6:10] == ["01/03/2026 13.36", "Dibatalkan", "–", "–"]
+    assert rows[-1][6:10] == ["–", "Berjalan", "–", "–"]
+
+
+def test_the_compliance_report_lists_every_sops_procedures_under_its_name_on_every_page() -> None:
+    report = monitoring_values.compliance_report()
+    pdf = compliance_pdf(report)
+    rows = list_rows(pdf)
+
+    listed = [line for sop in report.sops for line in sop.procedure_lines]
+    assert procedure_rows(rows) == [expected_line(line) for line in listed]
+    assert len(listed) == 140
+    # Each SOP's name over its procedures, and again at the top of each page they run onto.
+    names = {sop.name for sop in report.sops}
+    sop_of = {line.number: sop.name for sop in report.sops for line in sop.procedure_lines}
+    for page in pages(pdf):
+        for table in tables(page):
+            if not is_list(table):
+                continue
+            assert table[1][0] in names, "a page of the list starts with its SOP"
+            current = table[1][0]
+            for row in table[1:]:
+                if row[0] in names:
+                    current = row[0]
+                else:
+                    assert sop_of[int(row[0])] == current
+
+
+def many_procedures(count: int) -> ComplianceReport:
+    """The agency's report with one SOP that started `count` procedures."""
+    report = monitoring_values.compliance_report()
+    return replace(report, sops=(monitoring_values.sop_figures(0, procedures=count),))
+
+
+def test_the_compliance_pdf_lists_300_procedures_and_leaves_more_to_the_workbook() -> None:
+    listed = compliance_pdf(many_procedures(300), charts={})
+    assert len(procedure_rows(list_rows(listed))) == 300
+
+    too_many = compliance_pdf(many_procedures(301), charts={})
+    assert list_rows(too_many) == []
+    text = all_text(too_many)
+    assert (
+        "301 prosedur dimulai pada periode ini, lebih dari 300 yang dapat dicetak di sini. "
+        "Daftar lengkapnya, dengan nomor, tanggal dan pengirim surat setiap prosedur, ada pada "
+        "lembar “Daftar prosedur” dalam berkas Excel (XLSX)."
+    ) in text
+    assert "Langkah paling lambat" in text, "the rest of the report as before"
+
+
+def test_a_period_without_procedures_says_so_in_the_list() -> None:
+    text = all_text(compliance_pdf(monitoring_values.empty_report()))
+    assert "Daftar prosedur Tidak ada prosedur yang dimulai pada periode ini." in text

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -18,6 +20,8 @@ from sopbot.documents.monitoring_xlsx import (
     evaluation_form_xlsx,
     monitoring_form_xlsx,
 )
+from sopbot.engine.instance import InstanceState
+from sopbot.engine.monitoring import ProcedureLine
 from tests.helpers import monitoring_values
 
 PAPER_CODES = {"F4": 14, "A4": 9}  # Excel: 14 Folio (8.5 x 13 in), 9 A4
@@ -185,6 +189,7 @@ def test_the_compliance_workbook(paper: str) -> None:
         "Per jabatan",
         "Per bulan",
         "Langkah paling lambat",
+        "Daftar prosedur",
     ]
     summary = book["Ringkasan"]
     start = summary.cell(row=row_of(summary, "Periode awal"), column=2)
@@ -227,7 +232,7 @@ def test_the_compliance_workbook(paper: str) -> None:
     )
     assert excess.number_format.startswith("+")
     for sheet in book.worksheets:
-        wide = sheet.title in ("Per SOP", "Per langkah", "Langkah paling lambat")
+        wide = sheet.title in ("Per SOP", "Per langkah", "Langkah paling lambat", "Daftar prosedur")
         assert_printable(sheet, paper, landscape=wide)
 
 
@@ -249,3 +254,114 @@ def test_the_same_figures_make_the_same_workbook() -> None:
 def test_an_unknown_paper_is_refused() -> None:
     with pytest.raises(ValueError, match="write one of F4, A4"):
         compliance_xlsx(monitoring_values.compliance_report(), "Legal")  # type: ignore[arg-type]
+
+
+LIST_HEADINGS = [
+    "No.",
+    "Judul",
+    "Nomor surat",
+    "Tanggal surat",
+    "Pengirim surat",
+    "Mulai (WITA)",
+    "Selesai (WITA)",
+    "Status",
+    "Lama (waktu kerja)",
+    "Jumlah Mutu Baku (waktu kerja)",
+    "Langkah terlambat",
+    "Putaran",
+]
+WITA = ZoneInfo("Asia/Makassar")
+STATES = {
+    InstanceState.FINISHED: "Selesai",
+    InstanceState.CANCELLED: "Dibatalkan",
+    InstanceState.RUNNING: "Berjalan",
+}
+
+
+def local(moment: dt.datetime | None) -> object:
+    """A moment as the sheet keeps it: Samarinda's wall clock, without the zone; "–" for none."""
+    return "–" if moment is None else moment.astimezone(WITA).replace(tzinfo=None)
+
+
+def hours(seconds: float | None) -> object:
+    return "–" if seconds is None else pytest.approx(seconds / 3600, abs=1e-4)
+
+
+def expected_values(line: ProcedureLine) -> list[object]:
+    """A procedure's row in the sheet: real numbers and dates, "–" where there is none."""
+    letter = line.letter
+    day = letter.date if letter else None
+    finished = line.working_seconds is not None
+    return [
+        line.number,
+        line.title,
+        letter.number if letter else "–",
+        "–" if day is None else dt.datetime.combine(day, dt.time()),
+        letter.sender if letter and letter.sender else "–",
+        local(line.started_at),
+        local(line.finished_at),
+        STATES[line.state],
+        hours(line.working_seconds),
+        hours(line.standard_seconds if finished else None),
+        line.late_steps,
+        line.highest_round,
+    ]
+
+
+@pytest.mark.parametrize("paper", ["F4", "A4"])
+def test_the_monitoring_form_lists_its_procedures_on_a_sheet_of_their_own(paper: str) -> None:
+    form = monitoring_values.monitoring_form(0)
+    book = workbook(monitoring_form_xlsx(form, paper))  # type: ignore[arg-type]
+    assert book.sheetnames == ["Monitoring", "Daftar prosedur"]
+    sheet = book["Daftar prosedur"]
+    assert sheet["A1"].value == monitoring_values.AGENCY.upper()
+    heading = row_of(sheet, "No.")
+    assert values(sheet, heading) == LIST_HEADINGS
+    first = heading + 1
+    assert sheet.freeze_panes == f"A{first}"
+    assert sheet.print_title_rows == f"${heading}:${heading}"
+    assert_printable(sheet, paper, landscape=True)
+
+    lines = form.sop.procedure_lines
+    assert sheet.max_row == heading + len(lines)
+    assert sheet.auto_filter.ref == f"A{heading}:L{heading + len(lines)}"  # to find a letter
+    for offset, line in enumerate(lines):
+        assert values(sheet, first + offset) == expected_values(line), line.number
+    formats = [cell.number_format for cell in sheet[first]]
+    assert formats[0] == "0"  # a procedure's number, not "1.250"
+    assert formats[3] == "dd/mm/yyyy"
+    assert formats[5:7] == ["dd/mm/yyyy hh:mm", "dd/mm/yyyy hh:mm"]
+    assert formats[8:] == ['#,##0.00 "jam"', '#,##0.00 "jam"', "#,##0", "#,##0"]
+    # A date and time in full, never "#####".
+    assert (sheet.column_dimensions["F"].width or 0) >= 16
+    # No letter: "–" in its three columns.
+    assert values(sheet, first + 3)[2:5] == ["–", "–", "–"]
+    # The form's notes and the assessor's signature stay on the form's sheet.
+    assert "Tanda tangan" not in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_the_compliance_workbook_lists_every_procedure_with_its_sop() -> None:
+    report = monitoring_values.compliance_report()
+    sheet = workbook(compliance_xlsx(report))["Daftar prosedur"]
+    heading = row_of(sheet, "No.")
+    assert values(sheet, heading) == [LIST_HEADINGS[0], "SOP", *LIST_HEADINGS[1:]]
+    listed = [(sop.name, line) for sop in report.sops for line in sop.procedure_lines]
+    assert sheet.max_row == heading + len(listed) == heading + 140
+    for offset, (name, line) in enumerate(listed, start=1):
+        row = values(sheet, heading + offset)
+        assert row == [line.number, name, *expected_values(line)[1:]], line.number
+
+
+def test_the_workbook_lists_every_procedure_however_many() -> None:
+    report = monitoring_values.compliance_report()
+    report = replace(report, sops=(monitoring_values.sop_figures(0, procedures=301),))
+    sheet = workbook(compliance_xlsx(report, charts={}))["Daftar prosedur"]
+    first = row_of(sheet, "No.") + 1
+    assert [sheet.cell(row=first + n, column=1).value for n in (0, 300)] == [101, 401]
+    assert sheet.max_row == first + 300
+
+
+def test_a_period_without_procedures_says_so_on_the_list_sheet() -> None:
+    sheet = workbook(compliance_xlsx(monitoring_values.empty_report()))["Daftar prosedur"]
+    row_of(sheet, "Tidak ada prosedur yang dimulai pada periode ini.")
+    assert sheet.page_setup.paperSize == PAPER_CODES["F4"]

@@ -2,7 +2,8 @@
 Samarinda, WITA) with five SOPs of 8 to 15 steps, real-looking activities and executors, long
 names, one SOP with nothing measured, and a period of 13 months; plus a 40-step SOP with long
 activities for the page flow. The figures follow a fixed rule from the step's place, so every
-test can compute what a file must show.
+test can compute what a file must show. Each SOP lists its procedures (`procedure_lines`): most
+with a letter, some with its number only, every fourth without one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from sopbot.engine.instance import InstanceState
+from sopbot.engine.letters import Letter
 from sopbot.engine.monitoring import (
     ComplianceReport,
     EvaluationFigures,
@@ -17,6 +20,7 @@ from sopbot.engine.monitoring import (
     MonthFigures,
     PositionFigures,
     ProcedureCounts,
+    ProcedureLine,
     ReportHeader,
     SlowStep,
     SopFigures,
@@ -245,7 +249,87 @@ def sop_figures(index: int, *, procedures: int) -> SopFigures:
         step_figures(n, activity, executors, standard, runs=runs)
         for n, (activity, executors, standard) in enumerate(steps, start=1)
     )
-    return _sop(f"sop-{index + 1}", name, number, unit, step_values, procedures, runs)
+    return _sop(
+        f"sop-{index + 1}",
+        name,
+        number,
+        unit,
+        step_values,
+        procedures,
+        runs,
+        first_number=100 * (index + 1) + 1,  # 101, 201, ...: each SOP's procedures by number
+    )
+
+
+TITLES = (
+    "Permohonan Surat Keterangan Usaha Mikro a.n. CV Maju Bersama",
+    "Laporan kinerja triwulan",
+    "Undangan rapat koordinasi perencanaan pembangunan daerah (Musrenbang) tingkat kota "
+    "tahun 2027 beserta bahan paparan dan daftar hadir peserta",
+    "Surat edaran Sekretaris Daerah tentang jam kerja",
+)
+SENDERS = (
+    "Kementerian Dalam Negeri",
+    "Sekretariat Daerah Kota Samarinda",
+    "Badan Perencanaan Pembangunan Daerah Provinsi Kalimantan Timur",
+)
+FIRST_START = dt.datetime(2026, 1, 5, 0, 30, tzinfo=dt.UTC)  # Monday 5 January, 08.30 WITA
+
+
+def letter_for(index: int, number: int) -> Letter | None:
+    """The letter of a SOP's `index`-th procedure: every fourth has none, the one before it
+    its number only."""
+    if index % 4 == 3:
+        return None
+    letter_number = f"{900 + index}/{number}/DKUKMP.01/2026"
+    if index % 4 == 2:
+        return Letter(letter_number)
+    return Letter(
+        letter_number,
+        (FIRST_START + dt.timedelta(days=3 * index - 2)).date(),
+        SENDERS[index % len(SENDERS)],
+    )
+
+
+def procedure_lines(
+    sop_id: str, first_number: int, counts: ProcedureCounts, standard_seconds: float
+) -> tuple[ProcedureLine, ...]:
+    """The procedures an SOP's counts say: the first ones finished, then those cancelled, the
+    last ones still running; three days apart from 5 January 2026. A finished one took 0.7,
+    0.9, 1.1, 1.3 or 1.5 times `standard_seconds` (its steps' Mutu Baku summed)."""
+    lines = []
+    for index in range(counts.started):
+        number = first_number + index
+        started = FIRST_START + dt.timedelta(days=3 * index, minutes=7 * index)
+        state = (
+            InstanceState.FINISHED
+            if index < counts.finished
+            else InstanceState.CANCELLED
+            if index < counts.finished + counts.cancelled
+            else InstanceState.RUNNING
+        )
+        finished = state is InstanceState.FINISHED
+        ratio = 0.7 + 0.2 * (index % 5)
+        lines.append(
+            ProcedureLine(
+                number=number,
+                title=TITLES[index % len(TITLES)],
+                sop_id=sop_id,
+                letter=letter_for(index, number),
+                state=state,
+                started_at=started,
+                finished_at=(
+                    None
+                    if state is InstanceState.RUNNING
+                    else started + dt.timedelta(days=2 if finished else 1, hours=3)
+                ),
+                working_seconds=standard_seconds * ratio if finished else None,
+                standard_seconds=standard_seconds,
+                late_steps=(index % 3) if ratio > 1 else 0,
+                highest_round=2 if index % 4 == 1 else 1,
+            )
+        )
+    return tuple(lines)
 
 
 def _sop(
@@ -256,6 +340,8 @@ def _sop(
     steps: tuple[StepFigures, ...],
     procedures: int,
     runs: int,
+    *,
+    first_number: int = 1,
 ) -> SopFigures:
     measured = sum(step.time.measured for step in steps)
     on_time = sum(step.time.on_time for step in steps)
@@ -263,22 +349,24 @@ def _sop(
     total_standard = sum(
         step.time.median_standard_seconds or STANDARD_SECONDS[step.standard] for step in steps
     )
+    counts = ProcedureCounts(
+        started=procedures,
+        finished=finished,
+        cancelled=procedures // 12,
+        running=procedures - finished - procedures // 12,
+    )
     return SopFigures(
         sop_id=sop_id,
         name=name,
         sop_number=number,
         unit=unit,
-        procedures=ProcedureCounts(
-            started=procedures,
-            finished=finished,
-            cancelled=procedures // 12,
-            running=procedures - finished - procedures // 12,
-        ),
+        procedures=counts,
         rounds_per_procedure=1.25 if runs else None,
         max_rounds=3 if runs else 1,
         duration=time_figures(finished, finished * 4 // 5, total_standard, slowness=0.9),
         time=time_figures(measured, on_time, 3600.0, slowness=1.1),
         steps=steps,
+        procedure_lines=procedure_lines(sop_id, first_number, counts, total_standard),
     )
 
 

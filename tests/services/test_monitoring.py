@@ -8,7 +8,8 @@ document), 3 "Memeriksa konsep surat" (Kepala Dinas, 10 Menit, a keputusan: ya e
 back to 2). The admin starts every procedure, so step 1 waits for the Kepala Dinas.
 
 The period is July and August 2026; its procedures (times WITA):
-  P1 Mon 6 Jul: 1 in 3 min; 2 in 2 h (late); 3 in 5 min, ya.
+  P1 Mon 6 Jul: 1 in 3 min; 2 in 2 h (late); 3 in 5 min, ya. Started with its letter (number,
+     date and sender).
   P2 Tue 7 Jul: 1 in 4 min; 2 in 1 h exactly (on time); 3 in 6 min, tidak: 2 again in 2.5 h
      (late); 3 again 11.40-13.05 across the lunch break, 25 min (late), ya.
   P3 Fri 31 Jul 16.00: 1 in 2 min; 2 from Fri 16.02 to Mon 3 Aug 08.32, 90 working min over the
@@ -17,7 +18,8 @@ The period is July and August 2026; its procedures (times WITA):
      the admin cancels it.
   P5 Fri 14 Aug 16.00: 1 in 3 min; the Sekretaris hands 2 to the Staf ("Alihkan"), who does it
      on Tue 18 Aug 08.00: 57 working min, Monday 17 Aug being a national holiday (on time); 3 in
-     7 min, ya.
+     7 min, ya. On Thu 20 Aug the admin gives it a letter number (/surat), without date or
+     sender.
   P6 Mon 31 Aug 08.00: 1 in 4 min; 2 still open at the period's end, past due; done 1 Sep.
 Outside the period: P0 started Tue 30 Jun (done 1 Jul), P7 started 1 Sep.
 """
@@ -25,7 +27,8 @@ Outside the period: P0 started Tue 30 Jun (done 1 Jul), P7 started 1 Sep.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,12 +36,15 @@ import pytest
 
 from sopbot.engine.compliance import InvalidPeriod
 from sopbot.engine.errors import NotFound
+from sopbot.engine.instance import InstanceState
+from sopbot.engine.letters import Letter, LetterEdit, LetterPart
 from sopbot.engine.library import load_library
 from sopbot.engine.monitoring import (
     ComplianceReport,
     MonthFigures,
     PositionFigures,
     ProcedureCounts,
+    ProcedureLine,
     ReportHeader,
     SopFigures,
     TimeFigures,
@@ -96,6 +102,8 @@ ARSIP_TEXT = definition_text(
     "    waktu: 1 Hari\n    jenis_output: catatan\n",
 )
 JULY_AUGUST = (dt.date(2026, 7, 1), dt.date(2026, 8, 31))
+P1_LETTER = Letter("005/123/Disdik/2026", dt.date(2026, 7, 3), "Kementerian Dalam Negeri")
+P5_LETTER_NUMBER = "B-12/KB/2026"
 
 
 def wita(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -119,14 +127,31 @@ class Office:
     kadis: int
     sekretaris: int
     staf: int
+    instance_ids: dict[int, uuid.UUID] = field(default_factory=dict)  # by procedure number
 
-    def start(self, at: dt.datetime, title: str) -> int:
-        """The admin starts a procedure of the SOP at `at`; its number."""
+    def start(self, at: dt.datetime, title: str, letter: Letter | None = None) -> int:
+        """The admin starts a procedure of the SOP at `at` (about `letter`); its number."""
         self.clock.set(at)
         outcome = self.procedures.start(
-            next_key(), agency_id=self.agency_id, sop_id=SURAT, title=title, starter_id=self.admin
+            next_key(),
+            agency_id=self.agency_id,
+            sop_id=SURAT,
+            title=title,
+            starter_id=self.admin,
+            letter=letter,
         )
+        self.instance_ids[outcome.result.number] = outcome.result.instance_id
         return outcome.result.number
+
+    def give_letter_number(self, number: int, at: dt.datetime, letter_number: str) -> None:
+        """The admin gives procedure `number` a letter number at `at` (/surat)."""
+        self.clock.set(at)
+        self.procedures.change_letter(
+            next_key(),
+            member_id=self.admin,
+            instance_id=self.instance_ids[number],
+            edits=(LetterEdit(LetterPart.NUMBER, letter_number),),
+        )
 
     def task(self, member: int, number: int) -> InboxItem:
         """The member's one open task in procedure `number`."""
@@ -217,7 +242,7 @@ def play_the_summer(office: Office) -> None:
     office.deliver(sekretaris, p0, wita(7, 1, 8, 5))
     office.decide(p0, wita(7, 1, 8, 10))
 
-    p1 = office.start(wita(7, 6, 8, 0), "Surat 1")
+    p1 = office.start(wita(7, 6, 8, 0), "Surat 1", P1_LETTER)
     office.complete(kadis, p1, wita(7, 6, 8, 3))
     office.deliver(sekretaris, p1, wita(7, 6, 10, 3))
     office.decide(p1, wita(7, 6, 10, 8))
@@ -244,6 +269,7 @@ def play_the_summer(office: Office) -> None:
     office.hand_over(sekretaris, sekretaris, p5, wita(8, 14, 16, 10))
     office.deliver(staf, p5, wita(8, 18, 8, 0))
     office.decide(p5, wita(8, 18, 8, 7))
+    office.give_letter_number(p5, wita(8, 20, 9, 0), P5_LETTER_NUMBER)
 
     p6 = office.start(wita(8, 31, 8, 0), "Surat 6")
     office.complete(kadis, p6, wita(8, 31, 8, 4))
@@ -488,3 +514,99 @@ def test_another_agency_sees_none_of_these_procedures(office: Office) -> None:
     assert report.procedures == ProcedureCounts(0, 0, 0, 0)
     assert report.sops == ()
     assert report.header.timezone == "Asia/Jakarta"
+
+
+def test_the_form_lists_each_procedure_of_the_period_with_its_letter(office: Office) -> None:
+    service = MonitoringService(office.procedures, clock=office.clock)
+
+    lines = service.monitoring_form(office.agency_id, SURAT, *JULY_AUGUST).sop.procedure_lines
+
+    # P0 (number 1, June) and P7 (September) are not of the period. Standards along each path:
+    # 5 + 60 + 10 minutes, P2's second round 70 more; P4 and P6 opened steps 1 and 2 only.
+    # P3 finished in August and P6 ran on after the period's end.
+    assert lines == (
+        ProcedureLine(
+            number=2,
+            title="Surat 1",
+            sop_id=SURAT,
+            letter=P1_LETTER,
+            state=InstanceState.FINISHED,
+            started_at=wita(7, 6, 8, 0),
+            finished_at=wita(7, 6, 10, 8),
+            working_seconds=minutes(128),
+            standard_seconds=minutes(75),
+            late_steps=1,  # step 2
+            highest_round=1,
+        ),
+        ProcedureLine(
+            3,
+            "Surat 2",
+            SURAT,
+            None,
+            InstanceState.FINISHED,
+            wita(7, 7, 8, 0),
+            wita(7, 7, 13, 5),
+            minutes(245),  # 08.00-13.05 less the lunch hour
+            minutes(145),
+            2,  # step 2 and step 3 of the second round
+            2,
+        ),
+        ProcedureLine(
+            4,
+            "Surat 3",
+            SURAT,
+            None,
+            InstanceState.FINISHED,
+            wita(7, 31, 16, 0),
+            wita(8, 3, 8, 35),
+            minutes(95),  # Friday 16.00-16.30 and Monday 07.30-08.35
+            minutes(75),
+            1,
+            1,
+        ),
+        ProcedureLine(
+            5,
+            "Surat 4",
+            SURAT,
+            None,
+            InstanceState.CANCELLED,
+            wita(8, 4, 8, 0),
+            wita(8, 4, 10, 0),
+            None,  # cancelled: no working duration
+            minutes(65),
+            0,
+            1,
+        ),
+        ProcedureLine(
+            6,
+            "Surat 5",
+            SURAT,
+            Letter(P5_LETTER_NUMBER),  # given after it finished, without date or sender
+            InstanceState.FINISHED,
+            wita(8, 14, 16, 0),
+            wita(8, 18, 8, 7),
+            minutes(67),  # Friday 30 minutes, Tuesday 37: Monday 17 August a holiday
+            minutes(75),
+            0,
+            1,
+        ),
+        ProcedureLine(
+            7,
+            "Surat 6",
+            SURAT,
+            None,
+            InstanceState.RUNNING,
+            wita(8, 31, 8, 0),
+            None,  # it finished on 1 September
+            None,
+            minutes(65),
+            0,
+            1,
+        ),
+    )
+    assert [line.within_standard for line in lines] == [False, False, False, None, True, None]
+
+    # The compliance report lists the same, under their SOP; the archive's SOP ran none.
+    report = service.compliance(office.agency_id, *JULY_AUGUST)
+    by_sop = {sop.sop_id: sop.procedure_lines for sop in report.sops}
+    assert by_sop == {ARSIP: (), SURAT: lines}
