@@ -110,7 +110,8 @@ async def test_the_export_is_a_zip_an_auditor_can_check(kesbangpol: World) -> No
     (card,) = await admin.user.wait_for_bot_messages(1)
     text = card.text or ""
     assert text.startswith(f"📁 {TITLE} (No. 1)")
-    assert f"Surat: {LETTER} · tanggal 30/10/2026 · dari Bappeda Kota Pekalongan" in text
+    # The letter reads as on every disposition (messaging.letters.letter_line).
+    assert f"✉️ No. Surat: {LETTER} tgl 30 Oktober 2026 dari Bappeda Kota Pekalongan" in text
     assert "🗂 Riwayat" in text  # the history, as /riwayat shows it
     assert card.button_list == [EXPORT]
     answer = await admin.press_text(card, EXPORT)
