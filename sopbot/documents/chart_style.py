@@ -9,6 +9,7 @@ the width Telegram keeps when it compresses a photo, with text large enough to r
 from __future__ import annotations
 
 import io
+import threading
 from functools import cache
 from typing import TYPE_CHECKING, Final
 
@@ -16,6 +17,11 @@ import matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+# Matplotlib keeps caches (fonts, text layout) that are not safe to share between threads, and
+# the bot draws in worker threads (/status, /laporan): every chart is drawn under this lock
+# (re-entrant: a PNG is made from a figure drawn under it).
+DRAWING: Final = threading.RLock()
 
 WIDTH_PX: Final = 1080
 DPI: Final = 150  # 1080 px is 7.2 inches at this density

@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sopbot.documents.chart_style import (
+    DRAWING,
     LATE,
     MUTED,
     ON_TIME,
@@ -56,6 +57,11 @@ def compliance_charts(report: ComplianceReport) -> list[tuple[str, bytes]]:
 
 def chart_set(report: ComplianceReport) -> dict[str, tuple[str, bytes]]:
     """The charts by the key of the table they go with (compliance_parts.CHART_...)."""
+    with DRAWING:
+        return _chart_set(report)
+
+
+def _chart_set(report: ComplianceReport) -> dict[str, tuple[str, bytes]]:
     charts: dict[str, tuple[str, bytes]] = {}
     if any(month.time.measured for month in report.months):
         charts[CHART_MONTHS] = (MONTHS_TITLE, months_chart(report))

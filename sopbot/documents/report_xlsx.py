@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sopbot.documents import report_model as model
 from sopbot.documents.page_format import Paper
 from sopbot.documents.report_words import NOTHING
+from sopbot.documents.sheet_text import put_text
 
 PAPER_CODES: Final = {"F4": 14, "A4": 9}
 """Excel's paper sizes: 14 is Folio (8.5 x 13 in, 216 x 330 mm: the F4 of Indonesian offices)."""
@@ -205,7 +206,8 @@ class _SheetWriter:
     def _across(self, value: str, font: Font, *, centred: bool = False) -> None:
         """A line of text across the whole table's width."""
         sheet, row = self.sheet, self.row
-        cell = sheet.cell(row=row, column=1, value=value)
+        cell = sheet.cell(row=row, column=1)
+        put_text(cell, value)
         cell.font = font
         cell.alignment = _CENTRED if centred else _WRAP_TOP
         if self.width > 1:
@@ -290,7 +292,7 @@ class _SheetWriter:
             lines = sum(_lines(f"{BOX} {option}", column.width) for option in value)
         elif kind is model.Kind.TEXT:
             written = str(value or "")
-            target.value = written or None
+            put_text(target, written)
             alignment = _WRAP_TOP
             lines = _lines(written, column.width)
         elif kind is model.Kind.BLANK:

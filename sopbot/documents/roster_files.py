@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sopbot.documents.roster_reading import MAX_PEOPLE
+from sopbot.documents.sheet_text import put_text
 
 TEMPLATE_HEADERS = ("NIP", "Nama", "Jabatan", "Username Telegram")
 """The template's columns: words the reader finds (`roster_reading.header_columns`)."""
@@ -63,10 +64,10 @@ def links_workbook(
     for number, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=number, column=column)
-            cell.value = value
             if isinstance(value, int):
+                cell.value = value
                 continue
-            cell.data_type = "s"  # text, even when it starts with "="
+            put_text(cell, value)
             cell.number_format = _TEXT_FORMAT
             if value.startswith(_LINK_PREFIX):
                 cell.hyperlink = value

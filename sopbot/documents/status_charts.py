@@ -25,7 +25,6 @@ serialised (matplotlib's caches are not thread-safe), so a handler may call it f
 from __future__ import annotations
 
 import math
-import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,9 +60,6 @@ MAX_ROWS: Final = 20  # rows a picture shows at most
 # its photo sizes, "w"), so a taller one would be shrunk, and its words with it.
 MAX_HEIGHT_PX: Final = 2560
 
-# Matplotlib keeps caches (fonts, text layout) that are not safe to share between threads:
-# pictures are drawn one at a time (re-entrant: a PNG is drawn from a figure made under it).
-_DRAWING = threading.RLock()
 
 _TEXT: Final = "#222222"
 _SOFT_TEXT: Final = "#555555"
@@ -147,7 +143,7 @@ def draw_timeline(
     timeline: ProcedureTimeline, language: Language, catalog: Catalog | None = None
 ) -> bytes:
     """The procedure's timeline as a PNG, 1080 px wide (see the module's docstring)."""
-    with _DRAWING:
+    with DRAWING:
         return png_bytes(timeline_figure(timeline, language, catalog))
 
 
@@ -156,7 +152,7 @@ def draw_running(
 ) -> bytes:
     """The agency's running procedures, most late first, as a PNG 1080 px wide. An agency
     with none running has no chart: `ValueError`."""
-    with _DRAWING:
+    with DRAWING:
         return png_bytes(running_figure(running, language, catalog))
 
 
@@ -166,7 +162,7 @@ def timeline_figure(
     """The timeline as a matplotlib figure, before it becomes a PNG (`draw_timeline`): what
     a test reads the words and places of."""
     words = _Words(catalog or default_catalog(), language, timeline.working_day_seconds)
-    with _DRAWING:
+    with DRAWING:
         return _fitted(lambda count: _timeline_chart(timeline, words, count), words)
 
 
@@ -177,7 +173,7 @@ def running_figure(
     if not running.procedures:
         raise ValueError("no running procedure to draw")
     words = _Words(catalog or default_catalog(), language, running.working_day_seconds)
-    with _DRAWING:
+    with DRAWING:
         return _fitted(lambda count: _running_chart(running, words, count), words)
 
 
