@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Final
 
 from sopbot.documents.chart_style import (
     DPI,
+    DRAWING,
     FONT,
     LATE,
     MUTED,
