@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sopbot.bot import cli_lookup
 from sopbot.bot.cli_lookup import EXIT_OK, EXIT_PROBLEMS, find_agency, open_database
 from sopbot.bot.settings import Settings
-from sopbot.bot.terminal_table import Column, render_table
+from sopbot.bot.terminal_table import Column, render_table, shown_on_terminal
 from sopbot.engine.archive_query import ENDED_STATES, ArchiveQuery
 from sopbot.engine.errors import DomainError, NotFound
 from sopbot.engine.instance import InstanceState
@@ -393,7 +393,7 @@ def _letter_text(letter: Letter | None) -> str:
         return "no letter"
     date = f" of {letter.date.isoformat()}" if letter.date else ""
     sender = f" from {letter.sender}" if letter.sender else ""
-    return f"letter {letter.number}{date}{sender}"
+    return shown_on_terminal(f"letter {letter.number}{date}{sender}")
 
 
 def _candidate(candidate: Candidate) -> str:

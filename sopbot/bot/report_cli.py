@@ -180,7 +180,11 @@ def _period(args: argparse.Namespace, today: dt.date) -> Period:
         return written_period(args.period, today)
     if not (args.start and args.end):
         raise InvalidPeriod(f"give the period: --period ({PERIOD_FORMS}), or --from DATE --to DATE")
-    return Period.checked(parse_day(args.start), parse_day(args.end))
+    start, end = parse_day(args.start), parse_day(args.end)
+    if start > today:
+        raise InvalidPeriod(f"the period starting {start} has not begun yet (today is {today})")
+    # Like --period, a period not over yet ends today: the files say what they measured.
+    return Period.checked(start, min(end, today) if end >= start else end)
 
 
 def _write(path: Path, content: bytes) -> Path:

@@ -52,7 +52,11 @@ def render_table(
     width: int,
     group_titles: Sequence[tuple[str, int]] = (),
 ) -> str:
-    """Render rows under column titles; `group_titles` spans titles over runs of columns."""
+    """Render rows under column titles; `group_titles` spans titles over runs of columns.
+
+    A cell's characters that a terminal would obey rather than show (an escape sequence in a
+    title someone typed) are shown as spaces."""
+    rows = [[shown_on_terminal(cell) for cell in row] for row in rows]
     widths = fit_widths(columns, rows, width)
 
     def rule(left: str, mid: str, right: str) -> str:
@@ -92,3 +96,8 @@ def render_table(
         out.extend(line_of(row))
     out.append(rule("└", "┴", "┘"))
     return "\n".join(out)
+
+
+def shown_on_terminal(text: str) -> str:
+    """`text` with every character a terminal would act on (escape, control) as a space."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)

@@ -32,6 +32,7 @@ from sopbot.handlers.common import (
     Caller,
     answer,
     edit_html,
+    heavy_jobs,
     in_thread,
     members_only,
     procedure_number,
@@ -286,14 +287,18 @@ async def open_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         await refuse(update, context, caller.text("history.not_allowed", number=number))
         return
     await answer(query)
-    keyboard = [
+    keyboard = (
         [
-            Button(
-                caller.text("archive.export_button"),
-                callback(Action.ARCHIVE_EXPORT, card.item.instance_id),
-            )
+            [
+                Button(
+                    caller.text("archive.export_button"),
+                    callback(Action.ARCHIVE_EXPORT, card.item.instance_id),
+                )
+            ]
         ]
-    ]
+        if caller.member.is_admin  # the export is the admins' (the server checks it again)
+        else None
+    )
     await say_here(update, context, _card(caller, card), keyboard)
 
 
@@ -366,7 +371,23 @@ async def _export(
     number: int | None = None,
     instance_id: uuid.UUID | None = None,
 ) -> None:
-    """Build the zip in a worker thread and send it, or say why not."""
+    """Build the zip in a worker thread and send it, or say why not (one at a time for each
+    member, a few at a time for the bot: see `HeavyJobs`)."""
+    async with heavy_jobs(context).turn(caller.member.id) as allowed:
+        if not allowed:
+            await say_here(update, context, caller.text("archive.export_busy"))
+            return
+        await _export_now(update, context, caller, number=number, instance_id=instance_id)
+
+
+async def _export_now(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    caller: Caller,
+    *,
+    number: int | None,
+    instance_id: uuid.UUID | None,
+) -> None:
     buffer = io.BytesIO()
     try:
         exported = await in_thread(

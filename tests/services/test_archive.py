@@ -225,7 +225,10 @@ def test_an_upload_row_whose_hash_was_rewritten_with_its_file_is_not_vouched_for
 def test_who_may_export(played: Played, database: Database) -> None:
     agency = played.agency
     involved = agency.person("kepala_bidang", 2)
-    exported, _ = played.export(involved)
+    # An official who took part may read the history, not take every step's documents.
+    with pytest.raises(NotAllowed):
+        played.export(involved)
+    exported, _ = played.export(agency.admin_id)
     assert exported.record.made_by is not None
     organization = OrganizationService(played.procedures)
     stranger = organization.add_member(agency_id=agency.agency_id, name="Tamu")
@@ -258,10 +261,12 @@ def test_a_zip_over_the_limit_is_refused(played: Played) -> None:
     total = sum(row.size_bytes for row in played.documents())
     with pytest.raises(ArchiveTooLarge) as before_building:
         played.export(limit=total - 1)
-    assert before_building.value.params == {"size": total, "limit": total - 1}
+    # The refusal names the procedure, for the message that offers the server's command.
+    assert before_building.value.params == {"size": total, "limit": total - 1, "number": 1}
     with pytest.raises(ArchiveTooLarge) as after_building:
         played.export(limit=total + 10)  # the documents fit; with the PDF the zip does not
     size = after_building.value.params["size"]
+    assert after_building.value.params["number"] == 1
     assert isinstance(size, int)
     assert size > total + 10
     exported, _ = played.export(limit=None)
