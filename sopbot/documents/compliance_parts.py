@@ -95,9 +95,10 @@ def compliance_document(
 
 def _note(header: ReportHeader) -> str:
     return (
-        "Angka dihitung oleh sopbot dari langkah dan prosedur yang selesai dalam periode "
-        f"{period_text(header)}, dalam waktu kerja instansi (hari dan jam kerja, tanpa hari "
-        f"libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
+        "Angka dihitung oleh sopbot dari prosedur yang dimulai dalam periode "
+        f"{period_text(header)}, menurut keadaannya pada akhir periode; langkahnya diukur bila "
+        "selesai sebelum akhir periode, dalam waktu kerja instansi (hari dan jam kerja, tanpa "
+        f"hari libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
         "batas waktu Mutu Baku-nya. Median: separuh selesai dalam waktu itu atau kurang. "
         "Tanda \u201c–\u201d: belum ada yang selesai, jadi belum ada yang diukur. Dibuat "
         f"oleh sopbot pada {generated_text(header)}."

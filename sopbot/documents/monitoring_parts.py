@@ -235,9 +235,10 @@ def _procedure_lines(sop: SopFigures, header: ReportHeader) -> tuple[str, ...]:
 
 def _figures_note(header: ReportHeader, columns: str) -> str:
     return (
-        f"Angka pada {columns} dihitung oleh sopbot dari langkah yang selesai dalam periode "
-        f"{period_text(header)}, dalam waktu kerja instansi (hari dan jam kerja, tanpa hari "
-        f"libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
+        f"Angka pada {columns} dihitung oleh sopbot dari prosedur yang dimulai dalam periode "
+        f"{period_text(header)}; langkahnya diukur bila selesai sebelum akhir periode, dalam "
+        f"waktu kerja instansi (hari dan jam kerja, tanpa hari libur; "
+        f"{working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
         "batas waktu Mutu Baku-nya. Median: separuh langkah selesai dalam waktu itu atau "
         "kurang. Tanda \u201c–\u201d: belum ada langkah yang selesai, jadi belum ada yang "
         f"diukur. Dibuat oleh sopbot pada {generated_text(header)}."

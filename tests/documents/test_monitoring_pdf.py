@@ -462,3 +462,17 @@ def test_the_compliance_pdf_lists_300_procedures_and_leaves_more_to_the_workbook
 def test_a_period_without_procedures_says_so_in_the_list() -> None:
     text = all_text(compliance_pdf(monitoring_values.empty_report()))
     assert "Daftar prosedur Tidak ada prosedur yang dimulai pada periode ini." in text
+
+
+def test_every_file_says_the_figures_count_the_procedures_started_in_the_period() -> None:
+    started = "dari prosedur yang dimulai dalam periode 1 Januari 2026 s.d. 31 Januari 2027"
+    measured = "langkahnya diukur bila selesai sebelum akhir periode"
+    for pdf in (
+        monitoring_form_pdf(monitoring_values.monitoring_form()),
+        evaluation_form_pdf(monitoring_values.evaluation_figures()),
+        compliance_pdf(monitoring_values.compliance_report()),
+    ):
+        text = all_text(pdf)
+        assert started in text
+        assert measured in text
+        assert "yang selesai dalam periode 1 Januari" not in text
