@@ -13,7 +13,7 @@ procedures, each with its letter (procedure_list_parts).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from sopbot.documents.procedure_list_parts import procedure_list
@@ -39,6 +39,7 @@ from sopbot.documents.report_words import (
     generated_text,
     period_text,
     share_text,
+    span_text,
     trend_text,
     working_day_text,
     working_time_text,
@@ -316,12 +317,14 @@ def _support(figures: EvaluationFigures) -> Iterable[list[str]]:
     time, duration, counts = sop.time, sop.duration, sop.procedures
     before = previous.time.on_time_share if previous else None
     before_duration = previous.duration.on_time_share if previous else None
+    span = _previous_span(figures)
     yield [
         f"Langkah sesuai Mutu Baku: {share_text(time.on_time_share)} "
-        f"({_of(time.on_time, time.measured)}); {trend_text(time.on_time_share, before)}.",
+        f"({_of(time.on_time, time.measured)}); "
+        f"{trend_text(time.on_time_share, before, span)}.",
         f"Prosedur selesai dalam jumlah Mutu Baku: {share_text(duration.on_time_share)} "
         f"({_of(duration.on_time, duration.measured)}); "
-        f"{trend_text(duration.on_time_share, before_duration)}.",
+        f"{trend_text(duration.on_time_share, before_duration, span)}.",
     ]
     repeated = sum(step.repeated_runs for step in sop.steps)
     yield [
@@ -354,6 +357,13 @@ def _support(figures: EvaluationFigures) -> Iterable[list[str]]:
         f"{count_text(figures.reassigned_runs)} kali.",
         f"Dokumen keluaran yang diunggah: {count_text(figures.documents)}.",
     ]
+
+
+def _previous_span(figures: EvaluationFigures) -> str | None:
+    """The previous period's days ("1 Juli 2025 s.d. 31 Desember 2025"), when known."""
+    if figures.previous_start is None or figures.previous_end is None:
+        return None
+    return span_text(figures.previous_start, figures.previous_end)
 
 
 def _ease_lines(sop: SopFigures, day: float | None) -> list[str]:
@@ -400,6 +410,15 @@ FIGURE_COLUMNS: Final = (
 )
 
 
+def _figure_columns(figures: EvaluationFigures) -> tuple[Column, ...]:
+    """FIGURE_COLUMNS, the previous period's heading with its days when they are known."""
+    span = _previous_span(figures)
+    if span is None:
+        return FIGURE_COLUMNS
+    label, now, before = FIGURE_COLUMNS
+    return (label, now, replace(before, heading=f"{before.heading} ({span})"))
+
+
 def _figures_table(figures: EvaluationFigures) -> Table:
     """This period's figures beside the previous period's ("–" where there is none)."""
     sop, previous = figures.sop, figures.previous
@@ -437,4 +456,4 @@ def _figures_table(figures: EvaluationFigures) -> Table:
     only_now("Langkah dipindahkan admin", count(figures.reassigned_runs))
     only_now("Langkah diserahkan oleh penerimanya", count(figures.handed_over_runs))
     only_now("Dokumen keluaran diunggah", count(figures.documents))
-    return Table(FIGURE_COLUMNS, tuple(rows), measured_heading=MEASURED_HEADING)
+    return Table(_figure_columns(figures), tuple(rows), measured_heading=MEASURED_HEADING)

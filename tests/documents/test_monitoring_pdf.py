@@ -222,7 +222,7 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
     assert rows[0][5].startswith(
         f"Langkah sesuai Mutu Baku: {share_text(sop.time.on_time_share)} "
         f"({sop.time.on_time} dari {sop.time.measured}); naik 19 poin dari "
-        f"{share_text(previous.time.on_time_share)}."
+        f"{share_text(previous.time.on_time_share)} (1 Desember 2024 s.d. 31 Desember 2025)."
     )
     assert "dikembalikan karena jawaban “tidak”: 4 kali" in rows[1][5]
     assert "Langkah paling sering terlambat: 5. Mengolah dan menyusun draft" in rows[2][5]
@@ -232,6 +232,11 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
     text = all_text(pdf)
     assert "EVALUASI PENERAPAN SOP AP" in text
     assert "Angka pendukung: periode ini dan periode sebelumnya" in text
+    numbers = next(table for page in read for table in tables(page) if table[0][0] == "Uraian")
+    assert numbers[1][1:] == [
+        "Periode ini",
+        "Periode sebelumnya (1 Desember 2024 s.d. 31 Desember 2025)",
+    ]
     assert "Langkah selesai diukur 200 40" in text
     assert "Tanda tangan" in page_text(read[-1])
 
@@ -239,7 +244,10 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
 def test_an_evaluation_without_a_previous_period_says_so() -> None:
     figures = monitoring_values.evaluation_figures(0, with_previous=False)
     text = all_text(evaluation_form_pdf(figures))
-    assert "periode sebelumnya belum ada langkah yang diukur" in text
+    assert (
+        "periode sebelumnya (1 Desember 2024 s.d. 31 Desember 2025) belum ada langkah yang "
+        "diukur" in text
+    )
     assert "Langkah selesai diukur 200 –" in text
 
 

@@ -421,7 +421,11 @@ def test_the_evaluation_counts_how_the_runs_were_handled_and_compares_with_befor
     assert evaluation.returned_runs == 1  # P2's first check, answered "tidak"
     # The drafts of P1, P2 (twice), P3 and P5; P6's came on 1 September.
     assert evaluation.documents == 5
-    # The 62 days before: 30 April to 30 June, when P0 started; its step 2 was done in July.
+    # The two months before, May and June: P0 started then; its step 2 was done in July.
+    assert (evaluation.previous_start, evaluation.previous_end) == (
+        dt.date(2026, 5, 1),
+        dt.date(2026, 6, 30),
+    )
     previous = evaluation.previous
     assert previous is not None
     assert previous.procedures == ProcedureCounts(1, 0, 0, 1)
