@@ -58,6 +58,8 @@ EXECUTORS_LIMIT: Final = 300
 EVALUATION_TITLE: Final = "Evaluasi Penerapan SOP AP"
 MEASURED_HEADING: Final = "Data pelaksanaan (diukur oleh sopbot)"
 
+# A step sends the work back by a "no" answer (a branch that rejects) or by "Kembalikan".
+RETURNED_BY: Final = "\u201ctidak\u201d atau \u201cKembalikan\u201d"
 APPLIED_WELL: Final = "Berjalan dengan baik"
 APPLIED_BADLY: Final = "Tidak berjalan dengan baik"
 
@@ -328,8 +330,8 @@ def _support(figures: EvaluationFigures) -> Iterable[list[str]]:
     ]
     repeated = sum(step.repeated_runs for step in sop.steps)
     yield [
-        f"Langkah dikerjakan ulang: {count_text(repeated)} kali; dikembalikan karena "
-        f"jawaban \u201ctidak\u201d: {count_text(figures.returned_runs)} kali.",
+        f"Langkah dikerjakan ulang: {count_text(repeated)} kali; dikembalikan (jawaban "
+        f"{RETURNED_BY}): {count_text(figures.returned_runs)} kali.",
         f"Rata-rata putaran per prosedur: {decimal_text(sop.rounds_per_procedure)} "
         f"(paling banyak {count_text(sop.max_rounds)}).",
     ]
@@ -452,7 +454,7 @@ def _figures_table(figures: EvaluationFigures) -> Table:
         "Langkah dikerjakan ulang",
         lambda s: count(sum(step.repeated_runs for step in s.steps)),
     )
-    only_now("Langkah dikembalikan (jawaban \u201ctidak\u201d)", count(figures.returned_runs))
+    only_now(f"Langkah dikembalikan (jawaban {RETURNED_BY})", count(figures.returned_runs))
     only_now("Langkah dipindahkan admin", count(figures.reassigned_runs))
     only_now("Langkah diserahkan oleh penerimanya", count(figures.handed_over_runs))
     only_now("Dokumen keluaran diunggah", count(figures.documents))

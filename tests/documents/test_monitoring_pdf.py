@@ -224,7 +224,7 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
         f"({sop.time.on_time} dari {sop.time.measured}); naik 19 poin dari "
         f"{share_text(previous.time.on_time_share)} (1 Desember 2024 s.d. 31 Desember 2025)."
     )
-    assert "dikembalikan karena jawaban “tidak”: 4 kali" in rows[1][5]
+    assert "dikembalikan (jawaban “tidak” atau “Kembalikan”): 4 kali" in rows[1][5]
     assert "Langkah paling sering terlambat: 5. Mengolah dan menyusun draft" in rows[2][5]
     assert "diserahkan oleh penerimanya: 5 kali" in rows[3][5]
     assert f"Prosedur dibatalkan: 1 dari {sop.procedures.started} yang dimulai" in rows[4][5]

@@ -170,6 +170,12 @@ def test_the_evaluation_form_sheets(paper: str) -> None:
         pytest.approx(figures.sop.time.on_time_share),
         pytest.approx(previous.time.on_time_share),
     ]
+    assert (
+        values(
+            numbers, row_of(numbers, "Langkah dikembalikan (jawaban “tidak” atau “Kembalikan”)")
+        )[1]
+        == 4
+    )
     assert values(numbers, row_of(numbers, "Dokumen keluaran diunggah")) == [
         "Dokumen keluaran diunggah",
         57,
