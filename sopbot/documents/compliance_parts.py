@@ -260,6 +260,10 @@ def _per_month(report: ComplianceReport) -> Part:
     return Part(
         sheet_name="Per bulan",
         title="Bulan ke bulan",
+        intro=(
+            "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya "
+            "pada akhir periode; kolom langkah menghitung langkah menurut bulan selesainya.",
+        ),
         table=Table(columns, rows),
         chart=CHART_MONTHS,
     )

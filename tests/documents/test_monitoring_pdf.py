@@ -283,6 +283,10 @@ def test_the_compliance_report_has_every_part_and_its_charts(paper: str) -> None
         assert row[5] == count_text(figures.time.measured)
         assert row[7] == share_text(figures.time.on_time_share)
     assert month_rows[4][7:] == ["–", "–", "–"], "a month with nothing measured"
+    assert (
+        "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya pada "
+        "akhir periode; kolom langkah menghitung langkah menurut bulan selesainya." in text
+    )
     per_step = text[text.index("Per langkah") : text.index("Per jabatan")]
     for sop in report.sops:
         assert sop.name in per_step, "each SOP heads its steps"

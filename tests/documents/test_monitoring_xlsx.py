@@ -208,6 +208,11 @@ def test_the_compliance_workbook(paper: str) -> None:
     assert share.number_format == "0.0%"
 
     months = book["Per bulan"]
+    row_of(
+        months,
+        "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya pada "
+        "akhir periode; kolom langkah menghitung langkah menurut bulan selesainya.",
+    )
     first = row_of(months, "Bulan") + 1
     for offset, figures in enumerate(report.months):
         cell = months.cell(row=first + offset, column=1)
