@@ -34,6 +34,7 @@ from sopbot.documents.report_words import (
     working_day_text,
     zone_text,
 )
+from sopbot.engine.compliance import SLOWEST_LISTED, SLOWEST_MIN_MEASURED
 from sopbot.engine.monitoring import (
     ComplianceReport,
     ProcedureCounts,
@@ -307,7 +308,19 @@ def _slowest(report: ComplianceReport) -> Part:
     return Part(
         sheet_name="Langkah paling lambat",
         title="Langkah paling lambat",
-        intro=("Langkah yang median waktu nyatanya paling jauh melebihi Mutu Baku-nya.",),
-        table=Table(columns, tuple(rows), empty_text="Tidak ada langkah yang melebihi Mutu Baku."),
+        intro=(
+            f"Langkah yang diukur sedikitnya {SLOWEST_MIN_MEASURED} kali dengan median waktu "
+            f"nyata melebihi median Mutu Baku-nya, paling banyak {SLOWEST_LISTED}, diurutkan "
+            "menurut perbandingan kedua median itu: yang paling lambat dibanding Mutu Baku-nya "
+            "lebih dahulu.",
+        ),
+        table=Table(
+            columns,
+            tuple(rows),
+            empty_text=(
+                f"Tidak ada langkah yang diukur sedikitnya {SLOWEST_MIN_MEASURED} kali dengan "
+                "median melebihi Mutu Baku."
+            ),
+        ),
         chart=CHART_SLOWEST,
     )

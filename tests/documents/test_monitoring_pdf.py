@@ -270,6 +270,10 @@ def test_the_compliance_report_has_every_part_and_its_charts(paper: str) -> None
         )
     ]
     assert positions == sorted(positions)
+    assert (
+        "Langkah yang diukur sedikitnya 5 kali dengan median waktu nyata melebihi median Mutu "
+        "Baku-nya, paling banyak 10, diurutkan menurut perbandingan kedua median itu" in text
+    )
     assert f"Langkah selesai diukur {count_text(report.time.measured)}" in text
     assert f"Langkah sesuai Mutu Baku (%) {share_text(report.time.on_time_share)}" in text
     month_rows = [
@@ -298,7 +302,9 @@ def test_a_report_with_nothing_measured_has_no_charts_and_says_so() -> None:
     pdf = compliance_pdf(report)
     text = all_text(pdf)
     assert sum(len(page.images) for page in pages(pdf)) == 0
-    assert "Tidak ada langkah yang melebihi Mutu Baku." in text
+    assert (
+        "Tidak ada langkah yang diukur sedikitnya 5 kali dengan median melebihi Mutu Baku." in text
+    )
     assert "Langkah sesuai Mutu Baku (%) –" in text
     assert not re.search(r"\b0%", text)
     assert compliance_charts(report) == []

@@ -250,7 +250,9 @@ def test_the_compliance_workbook(paper: str) -> None:
 def test_an_empty_period_gives_empty_tables_that_say_so() -> None:
     book = workbook(compliance_xlsx(monitoring_values.empty_report()))
     slowest = book["Langkah paling lambat"]
-    row_of(slowest, "Tidak ada langkah yang melebihi Mutu Baku.")
+    row_of(
+        slowest, "Tidak ada langkah yang diukur sedikitnya 5 kali dengan median melebihi Mutu Baku."
+    )
     assert pictures(book["Per jabatan"]) == 0
     summary = book["Ringkasan"]
     share = summary.cell(row=row_of(summary, "Langkah sesuai Mutu Baku (%)"), column=2)
