@@ -374,14 +374,16 @@ def _ease_lines(sop: SopFigures, day: float | None) -> list[str]:
         f"Median waktu nyata langkah: {working_time_text(time.median_seconds, day)}; median "
         f"Mutu Baku: {working_time_text(time.median_standard_seconds, day)}.",
     ]
-    measured = [step for step in sop.steps if step.time.measured]
-    if measured:
-        hardest = min(measured, key=lambda step: (step.time.on_time_share, -step.time.late))
+    late = [step for step in sop.steps if step.time.late]
+    if late:
+        hardest = min(late, key=lambda step: (step.time.on_time_share, -step.time.late))
         lines.append(
             f"Langkah paling sering terlambat: {hardest.step_label}. "
             f"{clipped(hardest.activity, 200)} "
             f"({_of(hardest.time.late, hardest.time.measured)} terlambat)."
         )
+    elif time.measured:
+        lines.append("Tidak ada langkah yang terlambat.")
     return lines
 
 

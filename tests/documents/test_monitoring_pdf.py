@@ -494,3 +494,15 @@ def test_every_file_says_the_figures_count_the_procedures_started_in_the_period(
         assert started in text
         assert measured in text
         assert "yang selesai dalam periode 1 Januari" not in text
+
+
+def test_when_no_step_was_late_the_evaluation_names_no_late_step() -> None:
+    figures = monitoring_values.evaluation_figures(0)
+    steps = tuple(
+        replace(step, time=replace(step.time, on_time=step.time.measured))
+        for step in figures.sop.steps
+    )
+    on_time = replace(figures, sop=replace(figures.sop, steps=steps))
+    text = all_text(evaluation_form_pdf(on_time))
+    assert "Langkah paling sering terlambat" not in text
+    assert "Tidak ada langkah yang terlambat." in text
