@@ -46,6 +46,7 @@ from sopbot.documents.report_words import (
 )
 from sopbot.engine.monitoring import (
     EvaluationFigures,
+    HandlingCounts,
     MonitoringForm,
     ReportHeader,
     SopFigures,
@@ -423,6 +424,13 @@ def _figure_columns(figures: EvaluationFigures) -> tuple[Column, ...]:
     return (label, now, replace(before, heading=f"{before.heading} ({span})"))
 
 
+def _handling(figures: EvaluationFigures) -> HandlingCounts:
+    """How this period's runs were handled, as the previous period's are kept."""
+    return HandlingCounts(
+        figures.reassigned_runs, figures.handed_over_runs, figures.returned_runs, figures.documents
+    )
+
+
 def _figures_table(figures: EvaluationFigures) -> Table:
     """This period's figures beside the previous period's ("–" where there is none)."""
     sop, previous = figures.sop, figures.previous
@@ -431,8 +439,12 @@ def _figures_table(figures: EvaluationFigures) -> Table:
     def add(label: str, pick: Callable[[SopFigures], Cell]) -> None:
         rows.append((text(label), pick(sop), pick(previous) if previous else count(None)))
 
-    def only_now(label: str, cell: Cell) -> None:
-        rows.append((text(label), cell, count(None)))
+    handled_before = figures.previous_handling
+
+    def handled(label: str, pick: Callable[[HandlingCounts], int]) -> None:
+        now = pick(_handling(figures))
+        before = pick(handled_before) if handled_before else None
+        rows.append((text(label), count(now), count(before)))
 
     add("Prosedur dimulai", lambda s: count(s.procedures.started))
     add("Prosedur selesai", lambda s: count(s.procedures.finished))
@@ -456,8 +468,8 @@ def _figures_table(figures: EvaluationFigures) -> Table:
         "Langkah dikerjakan ulang",
         lambda s: count(sum(step.repeated_runs for step in s.steps)),
     )
-    only_now(f"Langkah dikembalikan (jawaban {RETURNED_BY})", count(figures.returned_runs))
-    only_now("Langkah dipindahkan admin", count(figures.reassigned_runs))
-    only_now("Langkah diserahkan oleh penerimanya", count(figures.handed_over_runs))
-    only_now("Dokumen keluaran diunggah", count(figures.documents))
+    handled(f"Langkah dikembalikan (jawaban {RETURNED_BY})", lambda h: h.returned_runs)
+    handled("Langkah dipindahkan admin", lambda h: h.reassigned_runs)
+    handled("Langkah diserahkan oleh penerimanya", lambda h: h.handed_over_runs)
+    handled("Dokumen keluaran diunggah", lambda h: h.documents)
     return Table(_figure_columns(figures), tuple(rows), measured_heading=MEASURED_HEADING)

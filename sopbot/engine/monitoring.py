@@ -214,3 +214,5 @@ class EvaluationFigures:
     previous_start: dt.date | None = None  # the previous period's first day (Period.previous:
     # the same calendar months before, or the same number of days), inclusive
     previous_end: dt.date | None = None  # its last day, inclusive
+    previous_handling: HandlingCounts | None = None  # how the runs of the previous period's
+    # procedures were handled, as the four counts above (None when `previous` is None)

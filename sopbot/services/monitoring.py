@@ -113,7 +113,9 @@ class MonitoringService:
                 uow, self.procedures.definitions, _versions([*found, *found_before])
             )
         figures, handling = measure.sop(reference, versions, found)
-        previous = earlier.sop(reference, versions, found_before)[0] if found_before else None
+        previous, previous_handling = (
+            earlier.sop(reference, versions, found_before) if found_before else (None, None)
+        )
         return EvaluationFigures(
             header=_header(agency, period, now, calendar),
             sop=figures,
@@ -124,6 +126,7 @@ class MonitoringService:
             documents=handling.documents,
             previous_start=before.start,
             previous_end=before.end,
+            previous_handling=previous_handling,
         )
 
     # -- helpers ---------------------------------------------------------------------------

@@ -238,6 +238,10 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
         "Periode sebelumnya (1 Desember 2024 s.d. 31 Desember 2025)",
     ]
     assert "Langkah selesai diukur 200 40" in text
+    assert "Langkah dikembalikan (jawaban “tidak” atau “Kembalikan”) 4 6" in text
+    assert "Langkah dipindahkan admin 3 1" in text
+    assert "Langkah diserahkan oleh penerimanya 5 2" in text
+    assert "Dokumen keluaran diunggah 57 30" in text
     assert "Tanda tangan" in page_text(read[-1])
 
 
@@ -249,6 +253,7 @@ def test_an_evaluation_without_a_previous_period_says_so() -> None:
         "diukur" in text
     )
     assert "Langkah selesai diukur 200 –" in text
+    assert "Dokumen keluaran diunggah 57 –" in text
 
 
 @pytest.mark.parametrize("paper", PAPERS)

@@ -16,6 +16,7 @@ from sopbot.engine.letters import Letter
 from sopbot.engine.monitoring import (
     ComplianceReport,
     EvaluationFigures,
+    HandlingCounts,
     MonitoringForm,
     MonthFigures,
     PositionFigures,
@@ -519,6 +520,11 @@ def evaluation_figures(index: int = 0, *, with_previous: bool = True) -> Evaluat
         documents=57,
         previous_start=PREVIOUS_START,
         previous_end=PREVIOUS_END,
+        previous_handling=HandlingCounts(
+            reassigned_runs=1, handed_over_runs=2, returned_runs=6, documents=30
+        )
+        if with_previous
+        else None,
     )
 
 
