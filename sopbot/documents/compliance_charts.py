@@ -32,7 +32,7 @@ from sopbot.documents.report_words import (
     share_text,
     working_time_text,
 )
-from sopbot.engine.monitoring import ComplianceReport, MonthFigures, TimeFigures
+from sopbot.engine.monitoring import ComplianceReport, MonthFigures, SopFigures, TimeFigures
 from sopbot.messaging.catalog import Language
 from sopbot.messaging.formatting import month_name
 
@@ -46,6 +46,7 @@ SOPS_TITLE: Final = "Langkah sesuai Mutu Baku per SOP"
 LABEL_CHARACTERS: Final = 66  # a label line across the chart at 12.5 pt
 CROWDED_MONTHS: Final = 14  # more bars than this: their percentages are set upright
 ROW_PX: Final = 170  # one bar and its three lines of words
+SOPS_DRAWN: Final = 15  # at most this many SOPs in the per-SOP chart: the lowest shares
 PITCH: Final = 1.5  # from one bar to the next, in the axes' units (a bar is 0.3 high)
 
 
@@ -68,8 +69,38 @@ def _chart_set(report: ComplianceReport) -> dict[str, tuple[str, bytes]]:
     if report.slowest:
         charts[CHART_SLOWEST] = (SLOWEST_TITLE, slowest_chart(report))
     if any(sop.time.measured for sop in report.sops):
-        charts[CHART_SOPS] = (SOPS_TITLE, sops_chart(report))
+        charts[CHART_SOPS] = (sops_title(report), sops_chart(report))
     return charts
+
+
+def drawn_sops(report: ComplianceReport) -> tuple[SopFigures, ...]:
+    """The SOPs the per-SOP chart draws: all of them, in the report's order, when there are
+    no more than SOPS_DRAWN; else the SOPS_DRAWN measured ones with the lowest share on time
+    (those an admin must look at), the lowest first. A chart of every SOP of a large agency
+    would be too tall to read, and past Telegram's limits for a photo."""
+    if len(report.sops) <= SOPS_DRAWN:
+        return report.sops
+    measured = [sop for sop in report.sops if sop.time.measured]
+    measured.sort(key=lambda sop: (sop.time.on_time_share or 0.0, -sop.time.measured))
+    return tuple(measured[:SOPS_DRAWN])
+
+
+def _sops_subtitle(report: ComplianceReport) -> str | None:
+    """What the per-SOP chart leaves out, when it draws only some of the SOPs."""
+    if len(report.sops) <= SOPS_DRAWN:
+        return None
+    measured = sum(1 for sop in report.sops if sop.time.measured)
+    drawn = min(measured, SOPS_DRAWN)
+    lowest = f"{drawn} SOP dengan bagian sesuai Mutu Baku terendah dari {measured} SOP"
+    if measured == len(report.sops):
+        return lowest
+    return f"{lowest} yang diukur ({len(report.sops)} SOP seluruhnya)"
+
+
+def sops_title(report: ComplianceReport) -> str:
+    """The per-SOP chart's title (its caption as a photo): which SOPs it draws, when not all."""
+    subtitle = _sops_subtitle(report)
+    return f"{SOPS_TITLE}: {subtitle}" if subtitle else SOPS_TITLE
 
 
 def _shares(time: TimeFigures) -> tuple[float, float]:
@@ -226,10 +257,21 @@ def slowest_chart(report: ComplianceReport) -> bytes:
 
 def sops_chart(report: ComplianceReport) -> bytes:
     """One 100% bar per SOP: its measured steps on time and late; "–" and a grey bar where
-    nothing was measured."""
-    sops = report.sops
-    figure = new_figure(230 + ROW_PX * len(sops))
+    nothing was measured. Of many SOPs, only those with the lowest shares (`drawn_sops`),
+    said under the title."""
+    sops = drawn_sops(report)
+    subtitle = _sops_subtitle(report)
+    figure = new_figure(230 + (50 if subtitle else 0) + ROW_PX * len(sops))
     axes = _bar_axes(figure, len(sops), SOPS_TITLE)
+    if subtitle:  # the title above, which SOPs are drawn under it
+        figure.suptitle(SOPS_TITLE, x=0.02, ha="left", fontsize=16, weight="bold")
+        axes.set_title(
+            "\n".join(textwrap.wrap(subtitle, LABEL_CHARACTERS + 10)),
+            loc="left",
+            fontsize=12,
+            fontweight="normal",
+            color=STANDARD,
+        )
     for index, sop in enumerate(sops):
         y = (len(sops) - 1 - index) * PITCH
         on_time, late = _shares(sop.time)

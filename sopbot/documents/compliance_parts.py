@@ -34,6 +34,7 @@ from sopbot.documents.report_words import (
     working_day_text,
     zone_text,
 )
+from sopbot.engine.compliance import SLOWEST_LISTED, SLOWEST_MIN_MEASURED
 from sopbot.engine.monitoring import (
     ComplianceReport,
     ProcedureCounts,
@@ -95,9 +96,10 @@ def compliance_document(
 
 def _note(header: ReportHeader) -> str:
     return (
-        "Angka dihitung oleh sopbot dari langkah dan prosedur yang selesai dalam periode "
-        f"{period_text(header)}, dalam waktu kerja instansi (hari dan jam kerja, tanpa hari "
-        f"libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
+        "Angka dihitung oleh sopbot dari prosedur yang dimulai dalam periode "
+        f"{period_text(header)}, menurut keadaannya pada akhir periode; langkahnya diukur bila "
+        "selesai sebelum akhir periode, dalam waktu kerja instansi (hari dan jam kerja, tanpa "
+        f"hari libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
         "batas waktu Mutu Baku-nya. Median: separuh selesai dalam waktu itu atau kurang. "
         "Tanda \u201c–\u201d: belum ada yang selesai, jadi belum ada yang diukur. Dibuat "
         f"oleh sopbot pada {generated_text(header)}."
@@ -259,6 +261,10 @@ def _per_month(report: ComplianceReport) -> Part:
     return Part(
         sheet_name="Per bulan",
         title="Bulan ke bulan",
+        intro=(
+            "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya "
+            "pada akhir periode; kolom langkah menghitung langkah menurut bulan selesainya.",
+        ),
         table=Table(columns, rows),
         chart=CHART_MONTHS,
     )
@@ -302,7 +308,19 @@ def _slowest(report: ComplianceReport) -> Part:
     return Part(
         sheet_name="Langkah paling lambat",
         title="Langkah paling lambat",
-        intro=("Langkah yang median waktu nyatanya paling jauh melebihi Mutu Baku-nya.",),
-        table=Table(columns, tuple(rows), empty_text="Tidak ada langkah yang melebihi Mutu Baku."),
+        intro=(
+            f"Langkah yang diukur sedikitnya {SLOWEST_MIN_MEASURED} kali dengan median waktu "
+            f"nyata melebihi median Mutu Baku-nya, paling banyak {SLOWEST_LISTED}, diurutkan "
+            "menurut perbandingan kedua median itu: yang paling lambat dibanding Mutu Baku-nya "
+            "lebih dahulu.",
+        ),
+        table=Table(
+            columns,
+            tuple(rows),
+            empty_text=(
+                f"Tidak ada langkah yang diukur sedikitnya {SLOWEST_MIN_MEASURED} kali dengan "
+                "median melebihi Mutu Baku."
+            ),
+        ),
         chart=CHART_SLOWEST,
     )

@@ -13,7 +13,7 @@ procedures, each with its letter (procedure_list_parts).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from sopbot.documents.procedure_list_parts import procedure_list
@@ -39,12 +39,14 @@ from sopbot.documents.report_words import (
     generated_text,
     period_text,
     share_text,
+    span_text,
     trend_text,
     working_day_text,
     working_time_text,
 )
 from sopbot.engine.monitoring import (
     EvaluationFigures,
+    HandlingCounts,
     MonitoringForm,
     ReportHeader,
     SopFigures,
@@ -57,6 +59,8 @@ EXECUTORS_LIMIT: Final = 300
 EVALUATION_TITLE: Final = "Evaluasi Penerapan SOP AP"
 MEASURED_HEADING: Final = "Data pelaksanaan (diukur oleh sopbot)"
 
+# A step sends the work back by a "no" answer (a branch that rejects) or by "Kembalikan".
+RETURNED_BY: Final = "\u201ctidak\u201d atau \u201cKembalikan\u201d"
 APPLIED_WELL: Final = "Berjalan dengan baik"
 APPLIED_BADLY: Final = "Tidak berjalan dengan baik"
 
@@ -235,9 +239,10 @@ def _procedure_lines(sop: SopFigures, header: ReportHeader) -> tuple[str, ...]:
 
 def _figures_note(header: ReportHeader, columns: str) -> str:
     return (
-        f"Angka pada {columns} dihitung oleh sopbot dari langkah yang selesai dalam periode "
-        f"{period_text(header)}, dalam waktu kerja instansi (hari dan jam kerja, tanpa hari "
-        f"libur; {working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
+        f"Angka pada {columns} dihitung oleh sopbot dari prosedur yang dimulai dalam periode "
+        f"{period_text(header)}; langkahnya diukur bila selesai sebelum akhir periode, dalam "
+        f"waktu kerja instansi (hari dan jam kerja, tanpa hari libur; "
+        f"{working_day_text(header)}). Sesuai Mutu Baku: selesai paling lambat pada "
         "batas waktu Mutu Baku-nya. Median: separuh langkah selesai dalam waktu itu atau "
         "kurang. Tanda \u201c–\u201d: belum ada langkah yang selesai, jadi belum ada yang "
         f"diukur. Dibuat oleh sopbot pada {generated_text(header)}."
@@ -315,17 +320,19 @@ def _support(figures: EvaluationFigures) -> Iterable[list[str]]:
     time, duration, counts = sop.time, sop.duration, sop.procedures
     before = previous.time.on_time_share if previous else None
     before_duration = previous.duration.on_time_share if previous else None
+    span = _previous_span(figures)
     yield [
         f"Langkah sesuai Mutu Baku: {share_text(time.on_time_share)} "
-        f"({_of(time.on_time, time.measured)}); {trend_text(time.on_time_share, before)}.",
+        f"({_of(time.on_time, time.measured)}); "
+        f"{trend_text(time.on_time_share, before, span)}.",
         f"Prosedur selesai dalam jumlah Mutu Baku: {share_text(duration.on_time_share)} "
         f"({_of(duration.on_time, duration.measured)}); "
-        f"{trend_text(duration.on_time_share, before_duration)}.",
+        f"{trend_text(duration.on_time_share, before_duration, span)}.",
     ]
     repeated = sum(step.repeated_runs for step in sop.steps)
     yield [
-        f"Langkah dikerjakan ulang: {count_text(repeated)} kali; dikembalikan karena "
-        f"jawaban \u201ctidak\u201d: {count_text(figures.returned_runs)} kali.",
+        f"Langkah dikerjakan ulang: {count_text(repeated)} kali; dikembalikan (jawaban "
+        f"{RETURNED_BY}): {count_text(figures.returned_runs)} kali.",
         f"Rata-rata putaran per prosedur: {decimal_text(sop.rounds_per_procedure)} "
         f"(paling banyak {count_text(sop.max_rounds)}).",
     ]
@@ -355,20 +362,29 @@ def _support(figures: EvaluationFigures) -> Iterable[list[str]]:
     ]
 
 
+def _previous_span(figures: EvaluationFigures) -> str | None:
+    """The previous period's days ("1 Juli 2025 s.d. 31 Desember 2025"), when known."""
+    if figures.previous_start is None or figures.previous_end is None:
+        return None
+    return span_text(figures.previous_start, figures.previous_end)
+
+
 def _ease_lines(sop: SopFigures, day: float | None) -> list[str]:
     time = sop.time
     lines = [
         f"Median waktu nyata langkah: {working_time_text(time.median_seconds, day)}; median "
         f"Mutu Baku: {working_time_text(time.median_standard_seconds, day)}.",
     ]
-    measured = [step for step in sop.steps if step.time.measured]
-    if measured:
-        hardest = min(measured, key=lambda step: (step.time.on_time_share, -step.time.late))
+    late = [step for step in sop.steps if step.time.late]
+    if late:
+        hardest = min(late, key=lambda step: (step.time.on_time_share, -step.time.late))
         lines.append(
             f"Langkah paling sering terlambat: {hardest.step_label}. "
             f"{clipped(hardest.activity, 200)} "
             f"({_of(hardest.time.late, hardest.time.measured)} terlambat)."
         )
+    elif time.measured:
+        lines.append("Tidak ada langkah yang terlambat.")
     return lines
 
 
@@ -399,6 +415,22 @@ FIGURE_COLUMNS: Final = (
 )
 
 
+def _figure_columns(figures: EvaluationFigures) -> tuple[Column, ...]:
+    """FIGURE_COLUMNS, the previous period's heading with its days when they are known."""
+    span = _previous_span(figures)
+    if span is None:
+        return FIGURE_COLUMNS
+    label, now, before = FIGURE_COLUMNS
+    return (label, now, replace(before, heading=f"{before.heading} ({span})"))
+
+
+def _handling(figures: EvaluationFigures) -> HandlingCounts:
+    """How this period's runs were handled, as the previous period's are kept."""
+    return HandlingCounts(
+        figures.reassigned_runs, figures.handed_over_runs, figures.returned_runs, figures.documents
+    )
+
+
 def _figures_table(figures: EvaluationFigures) -> Table:
     """This period's figures beside the previous period's ("–" where there is none)."""
     sop, previous = figures.sop, figures.previous
@@ -407,8 +439,12 @@ def _figures_table(figures: EvaluationFigures) -> Table:
     def add(label: str, pick: Callable[[SopFigures], Cell]) -> None:
         rows.append((text(label), pick(sop), pick(previous) if previous else count(None)))
 
-    def only_now(label: str, cell: Cell) -> None:
-        rows.append((text(label), cell, count(None)))
+    handled_before = figures.previous_handling
+
+    def handled(label: str, pick: Callable[[HandlingCounts], int]) -> None:
+        now = pick(_handling(figures))
+        before = pick(handled_before) if handled_before else None
+        rows.append((text(label), count(now), count(before)))
 
     add("Prosedur dimulai", lambda s: count(s.procedures.started))
     add("Prosedur selesai", lambda s: count(s.procedures.finished))
@@ -432,8 +468,8 @@ def _figures_table(figures: EvaluationFigures) -> Table:
         "Langkah dikerjakan ulang",
         lambda s: count(sum(step.repeated_runs for step in s.steps)),
     )
-    only_now("Langkah dikembalikan (jawaban \u201ctidak\u201d)", count(figures.returned_runs))
-    only_now("Langkah dipindahkan admin", count(figures.reassigned_runs))
-    only_now("Langkah diserahkan oleh penerimanya", count(figures.handed_over_runs))
-    only_now("Dokumen keluaran diunggah", count(figures.documents))
-    return Table(FIGURE_COLUMNS, tuple(rows), measured_heading=MEASURED_HEADING)
+    handled(f"Langkah dikembalikan (jawaban {RETURNED_BY})", lambda h: h.returned_runs)
+    handled("Langkah dipindahkan admin", lambda h: h.reassigned_runs)
+    handled("Langkah diserahkan oleh penerimanya", lambda h: h.handed_over_runs)
+    handled("Dokumen keluaran diunggah", lambda h: h.documents)
+    return Table(_figure_columns(figures), tuple(rows), measured_heading=MEASURED_HEADING)

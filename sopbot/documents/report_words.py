@@ -99,7 +99,12 @@ def month_text(first_day: dt.date) -> str:
 
 def period_text(header: ReportHeader) -> str:
     """The period: "1 Januari 2026 s.d. 31 Januari 2027"."""
-    return f"{date_text(header.period_start)} s.d. {date_text(header.period_end)}"
+    return span_text(header.period_start, header.period_end)
+
+
+def span_text(start: dt.date, end: dt.date) -> str:
+    """Days from `start` to `end`, both inclusive: "1 Juli 2025 s.d. 31 Desember 2025"."""
+    return f"{date_text(start)} s.d. {date_text(end)}"
 
 
 def generated_text(header: ReportHeader) -> str:
@@ -140,16 +145,21 @@ def working_day_text(header: ReportHeader) -> str:
     return "waktu ditulis dalam jam kerja"
 
 
-def trend_text(now: float | None, before: float | None) -> str:
+def trend_text(now: float | None, before: float | None, span: str | None = None) -> str:
     """A share against the previous period's: "naik 7 poin dari 75%", "turun 3 poin dari
-    80%", "sama dengan periode sebelumnya (80%)", or why there is no comparison."""
+    80%", "sama dengan periode sebelumnya (80%)", or why there is no comparison; with the
+    previous period's days (`span`, see span_text) where it is named: "naik 7 poin dari 75%
+    (1 Juli 2025 s.d. 31 Desember 2025)"."""
     if now is None:
         return "belum ada langkah yang diukur pada periode ini"
+    when = f" ({span})" if span else ""
     if before is None:
-        return "periode sebelumnya belum ada langkah yang diukur"
+        return f"periode sebelumnya{when} belum ada langkah yang diukur"
     points = round((now - before) * 100)
     if points > 0:
-        return f"naik {points} poin dari {share_text(before)}"
+        return f"naik {points} poin dari {share_text(before)}{when}"
     if points < 0:
-        return f"turun {-points} poin dari {share_text(before)}"
+        return f"turun {-points} poin dari {share_text(before)}{when}"
+    if span:
+        return f"sama dengan periode sebelumnya ({span}: {share_text(before)})"
     return f"sama dengan periode sebelumnya ({share_text(before)})"

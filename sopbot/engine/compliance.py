@@ -45,6 +45,7 @@ from sopbot.engine.instance import DispositionState, InstanceState, StepRunState
 from sopbot.engine.letters import Letter
 from sopbot.engine.monitoring import (
     ComplianceReport,
+    HandlingCounts,
     MonthFigures,
     PositionFigures,
     ProcedureCounts,
@@ -115,9 +116,24 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length just before this one."""
+        """The period just before this one, to compare with: for whole calendar months (a
+        month, a quarter, a semester, a year) the same number of whole months before it (the
+        first semester of 2026: the second of 2025; March: February); else the same number
+        of days before it."""
+        months = self._whole_months()
+        if months is not None:
+            start = _months_before(self.start, months)
+            return Period(start, self.start - dt.timedelta(days=1))
         end = self.start - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    def _whole_months(self) -> int | None:
+        """How many calendar months the period is, when it is whole months (from a first day
+        to a last day); None otherwise."""
+        after = self.end + dt.timedelta(days=1)
+        if self.start.day != 1 or after.day != 1:
+            return None
+        return (after.year - self.start.year) * 12 + after.month - self.start.month
 
     def window(self, calendar: WorkingCalendar) -> tuple[dt.datetime, dt.datetime]:
         """The period as UTC moments: from its first day's midnight in the agency's zone to the
@@ -143,6 +159,12 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:
         return dt.date(day.year + years, 3, 1)
+
+
+def _months_before(first: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` months before the month of `first`."""
+    index = first.year * 12 + first.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -195,16 +217,6 @@ class ProcedureRecord:
     documents: int = 0
     title: str = ""
     letter: Letter | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HandlingCounts:
-    """How the runs of an SOP were handled over the period, for the evaluation form."""
-
-    reassigned_runs: int  # runs an admin (or the operator) moved to another official
-    handed_over_runs: int  # runs whose holder handed them to someone else ("Alihkan")
-    returned_runs: int  # runs that sent the work back (a rejecting answer, or "Kembalikan")
-    documents: int  # documents uploaded to the SOP's procedures
 
 
 Sample = tuple[float, float, bool]

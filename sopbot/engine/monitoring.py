@@ -188,16 +188,31 @@ class MonitoringForm:
 
 
 @dataclass(frozen=True, slots=True)
+class HandlingCounts:
+    """How the runs of an SOP were handled over the period, for the evaluation form."""
+
+    reassigned_runs: int  # runs an admin (or the operator) moved to another official
+    handed_over_runs: int  # runs whose holder handed them to someone else ("Alihkan")
+    returned_runs: int  # runs that sent the work back (a rejecting answer, or "Kembalikan")
+    documents: int  # documents uploaded to the SOP's procedures
+
+
+@dataclass(frozen=True, slots=True)
 class EvaluationFigures:
     """What supports each criterion of the evaluation form for one SOP over a period."""
 
     header: ReportHeader
     sop: SopFigures
-    previous: SopFigures | None  # the same SOP over the period of the same length just before,
-    # for the trend (None when no procedure of it started then)
+    previous: SopFigures | None  # the same SOP over the period just before (`previous_start`
+    # to `previous_end`), for the trend (None when no procedure of it started then)
     reassigned_runs: int  # steps an admin (or the operator) moved to another official (/pindah)
     handed_over_runs: int  # steps their holder handed to someone else ("Alihkan"; not a step
     # released when a teammate took it)
     returned_runs: int  # steps that sent the work back: answered "no" (a branch that rejects),
     # or returned with "Kembalikan"
     documents: int  # documents uploaded to the period's procedures by its end
+    previous_start: dt.date | None = None  # the previous period's first day (Period.previous:
+    # the same calendar months before, or the same number of days), inclusive
+    previous_end: dt.date | None = None  # its last day, inclusive
+    previous_handling: HandlingCounts | None = None  # how the runs of the previous period's
+    # procedures were handled, as the four counts above (None when `previous` is None)

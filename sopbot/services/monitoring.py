@@ -96,8 +96,8 @@ class MonitoringService:
         self, agency_id: int, sop_id: str, start: dt.date, end: dt.date
     ) -> EvaluationFigures:
         """The evaluation form's figures of one SOP from `start` to `end`, with the same SOP
-        over the period of the same length just before (None when no procedure of it started
-        then) for the trend."""
+        over the period just before (`Period.previous`: the same calendar months before, or
+        the same number of days; None when no procedure of it started then) for the trend."""
         period = Period.checked(start, end)
         before = period.previous()
         now = self.clock()
@@ -113,7 +113,9 @@ class MonitoringService:
                 uow, self.procedures.definitions, _versions([*found, *found_before])
             )
         figures, handling = measure.sop(reference, versions, found)
-        previous = earlier.sop(reference, versions, found_before)[0] if found_before else None
+        previous, previous_handling = (
+            earlier.sop(reference, versions, found_before) if found_before else (None, None)
+        )
         return EvaluationFigures(
             header=_header(agency, period, now, calendar),
             sop=figures,
@@ -122,6 +124,9 @@ class MonitoringService:
             handed_over_runs=handling.handed_over_runs,
             returned_runs=handling.returned_runs,
             documents=handling.documents,
+            previous_start=before.start,
+            previous_end=before.end,
+            previous_handling=previous_handling,
         )
 
     # -- helpers ---------------------------------------------------------------------------

@@ -222,9 +222,9 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
     assert rows[0][5].startswith(
         f"Langkah sesuai Mutu Baku: {share_text(sop.time.on_time_share)} "
         f"({sop.time.on_time} dari {sop.time.measured}); naik 19 poin dari "
-        f"{share_text(previous.time.on_time_share)}."
+        f"{share_text(previous.time.on_time_share)} (1 Desember 2024 s.d. 31 Desember 2025)."
     )
-    assert "dikembalikan karena jawaban “tidak”: 4 kali" in rows[1][5]
+    assert "dikembalikan (jawaban “tidak” atau “Kembalikan”): 4 kali" in rows[1][5]
     assert "Langkah paling sering terlambat: 5. Mengolah dan menyusun draft" in rows[2][5]
     assert "diserahkan oleh penerimanya: 5 kali" in rows[3][5]
     assert f"Prosedur dibatalkan: 1 dari {sop.procedures.started} yang dimulai" in rows[4][5]
@@ -232,15 +232,28 @@ def test_the_evaluation_form_gives_each_criterion_its_figures(paper: str) -> Non
     text = all_text(pdf)
     assert "EVALUASI PENERAPAN SOP AP" in text
     assert "Angka pendukung: periode ini dan periode sebelumnya" in text
+    numbers = next(table for page in read for table in tables(page) if table[0][0] == "Uraian")
+    assert numbers[1][1:] == [
+        "Periode ini",
+        "Periode sebelumnya (1 Desember 2024 s.d. 31 Desember 2025)",
+    ]
     assert "Langkah selesai diukur 200 40" in text
+    assert "Langkah dikembalikan (jawaban “tidak” atau “Kembalikan”) 4 6" in text
+    assert "Langkah dipindahkan admin 3 1" in text
+    assert "Langkah diserahkan oleh penerimanya 5 2" in text
+    assert "Dokumen keluaran diunggah 57 30" in text
     assert "Tanda tangan" in page_text(read[-1])
 
 
 def test_an_evaluation_without_a_previous_period_says_so() -> None:
     figures = monitoring_values.evaluation_figures(0, with_previous=False)
     text = all_text(evaluation_form_pdf(figures))
-    assert "periode sebelumnya belum ada langkah yang diukur" in text
+    assert (
+        "periode sebelumnya (1 Desember 2024 s.d. 31 Desember 2025) belum ada langkah yang "
+        "diukur" in text
+    )
     assert "Langkah selesai diukur 200 –" in text
+    assert "Dokumen keluaran diunggah 57 –" in text
 
 
 @pytest.mark.parametrize("paper", PAPERS)
@@ -262,6 +275,10 @@ def test_the_compliance_report_has_every_part_and_its_charts(paper: str) -> None
         )
     ]
     assert positions == sorted(positions)
+    assert (
+        "Langkah yang diukur sedikitnya 5 kali dengan median waktu nyata melebihi median Mutu "
+        "Baku-nya, paling banyak 10, diurutkan menurut perbandingan kedua median itu" in text
+    )
     assert f"Langkah selesai diukur {count_text(report.time.measured)}" in text
     assert f"Langkah sesuai Mutu Baku (%) {share_text(report.time.on_time_share)}" in text
     month_rows = [
@@ -275,6 +292,10 @@ def test_the_compliance_report_has_every_part_and_its_charts(paper: str) -> None
         assert row[5] == count_text(figures.time.measured)
         assert row[7] == share_text(figures.time.on_time_share)
     assert month_rows[4][7:] == ["–", "–", "–"], "a month with nothing measured"
+    assert (
+        "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya pada "
+        "akhir periode; kolom langkah menghitung langkah menurut bulan selesainya." in text
+    )
     per_step = text[text.index("Per langkah") : text.index("Per jabatan")]
     for sop in report.sops:
         assert sop.name in per_step, "each SOP heads its steps"
@@ -286,7 +307,9 @@ def test_a_report_with_nothing_measured_has_no_charts_and_says_so() -> None:
     pdf = compliance_pdf(report)
     text = all_text(pdf)
     assert sum(len(page.images) for page in pages(pdf)) == 0
-    assert "Tidak ada langkah yang melebihi Mutu Baku." in text
+    assert (
+        "Tidak ada langkah yang diukur sedikitnya 5 kali dengan median melebihi Mutu Baku." in text
+    )
     assert "Langkah sesuai Mutu Baku (%) –" in text
     assert not re.search(r"\b0%", text)
     assert compliance_charts(report) == []
@@ -462,3 +485,29 @@ def test_the_compliance_pdf_lists_300_procedures_and_leaves_more_to_the_workbook
 def test_a_period_without_procedures_says_so_in_the_list() -> None:
     text = all_text(compliance_pdf(monitoring_values.empty_report()))
     assert "Daftar prosedur Tidak ada prosedur yang dimulai pada periode ini." in text
+
+
+def test_every_file_says_the_figures_count_the_procedures_started_in_the_period() -> None:
+    started = "dari prosedur yang dimulai dalam periode 1 Januari 2026 s.d. 31 Januari 2027"
+    measured = "langkahnya diukur bila selesai sebelum akhir periode"
+    for pdf in (
+        monitoring_form_pdf(monitoring_values.monitoring_form()),
+        evaluation_form_pdf(monitoring_values.evaluation_figures()),
+        compliance_pdf(monitoring_values.compliance_report()),
+    ):
+        text = all_text(pdf)
+        assert started in text
+        assert measured in text
+        assert "yang selesai dalam periode 1 Januari" not in text
+
+
+def test_when_no_step_was_late_the_evaluation_names_no_late_step() -> None:
+    figures = monitoring_values.evaluation_figures(0)
+    steps = tuple(
+        replace(step, time=replace(step.time, on_time=step.time.measured))
+        for step in figures.sop.steps
+    )
+    on_time = replace(figures, sop=replace(figures.sop, steps=steps))
+    text = all_text(evaluation_form_pdf(on_time))
+    assert "Langkah paling sering terlambat" not in text
+    assert "Tidak ada langkah yang terlambat." in text

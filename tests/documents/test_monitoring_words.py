@@ -14,6 +14,7 @@ from sopbot.documents.report_words import (
     month_text,
     period_text,
     share_text,
+    span_text,
     trend_text,
     working_day_text,
     working_time_text,
@@ -75,6 +76,17 @@ def test_the_trend_names_the_change_in_points_and_the_previous_share() -> None:
     assert trend_text(0.8, 0.8) == "sama dengan periode sebelumnya (80%)"
     assert trend_text(0.8, None) == "periode sebelumnya belum ada langkah yang diukur"
     assert trend_text(None, 0.8) == "belum ada langkah yang diukur pada periode ini"
+
+
+def test_the_trend_names_the_previous_period_when_given() -> None:
+    span = "1 Juli 2025 s.d. 31 Desember 2025"
+    assert trend_text(0.84, 0.65, span) == f"naik 19 poin dari 65% ({span})"
+    assert trend_text(0.6, 0.8, span) == f"turun 20 poin dari 80% ({span})"
+    assert trend_text(0.8, 0.8, span) == f"sama dengan periode sebelumnya ({span}: 80%)"
+    assert trend_text(0.8, None, span) == (
+        f"periode sebelumnya ({span}) belum ada langkah yang diukur"
+    )
+    assert span_text(dt.date(2025, 7, 1), dt.date(2025, 12, 31)) == span
 
 
 def test_dates_months_and_the_period_in_indonesian() -> None:

@@ -170,11 +170,14 @@ def test_the_evaluation_form_sheets(paper: str) -> None:
         pytest.approx(figures.sop.time.on_time_share),
         pytest.approx(previous.time.on_time_share),
     ]
-    assert values(numbers, row_of(numbers, "Dokumen keluaran diunggah")) == [
-        "Dokumen keluaran diunggah",
-        57,
-        "–",
-    ]
+    # How the runs were handled, in this period and in the previous one.
+    for label, now, before in (
+        ("Langkah dikembalikan (jawaban “tidak” atau “Kembalikan”)", 4, 6),
+        ("Langkah dipindahkan admin", 3, 1),
+        ("Langkah diserahkan oleh penerimanya", 5, 2),
+        ("Dokumen keluaran diunggah", 57, 30),
+    ):
+        assert values(numbers, row_of(numbers, label)) == [label, now, before]
     assert_printable(numbers, paper, landscape=False)
 
 
@@ -202,6 +205,11 @@ def test_the_compliance_workbook(paper: str) -> None:
     assert share.number_format == "0.0%"
 
     months = book["Per bulan"]
+    row_of(
+        months,
+        "Kolom prosedur menghitung prosedur menurut bulan dimulainya, dengan keadaannya pada "
+        "akhir periode; kolom langkah menghitung langkah menurut bulan selesainya.",
+    )
     first = row_of(months, "Bulan") + 1
     for offset, figures in enumerate(report.months):
         cell = months.cell(row=first + offset, column=1)
@@ -239,7 +247,9 @@ def test_the_compliance_workbook(paper: str) -> None:
 def test_an_empty_period_gives_empty_tables_that_say_so() -> None:
     book = workbook(compliance_xlsx(monitoring_values.empty_report()))
     slowest = book["Langkah paling lambat"]
-    row_of(slowest, "Tidak ada langkah yang melebihi Mutu Baku.")
+    row_of(
+        slowest, "Tidak ada langkah yang diukur sedikitnya 5 kali dengan median melebihi Mutu Baku."
+    )
     assert pictures(book["Per jabatan"]) == 0
     summary = book["Ringkasan"]
     share = summary.cell(row=row_of(summary, "Langkah sesuai Mutu Baku (%)"), column=2)

@@ -89,6 +89,7 @@ def test_the_percentiles_are_the_nearest_rank_and_the_median_the_usual_one() -> 
 def test_a_period_is_a_span_of_local_days() -> None:
     period = Period.checked(dt.date(2026, 7, 20), dt.date(2026, 8, 14))
     assert period.days == 26
+    # Not whole months: the same number of days before.
     assert period.previous() == Period(dt.date(2026, 6, 24), dt.date(2026, 7, 19))
     assert period.months() == [dt.date(2026, 7, 1), dt.date(2026, 8, 1)]
     # Midnight in Samarinda is 16.00 UTC the day before.
@@ -211,3 +212,31 @@ def test_runs_are_counted_as_they_went() -> None:
         PositionFigures("Kabid B", TimeFigures(1, 0, 7200.0, 7200.0, 3600.0)),
         PositionFigures("Kadis", TimeFigures(1, 0, 600.0, 600.0, 300.0)),
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "before"),
+    [
+        # a semester: the one before, not the 181 days before (4 July to 31 December)
+        ((2026, 1, 1), (2026, 6, 30), ((2025, 7, 1), (2025, 12, 31))),
+        ((2026, 7, 1), (2026, 12, 31), ((2026, 1, 1), (2026, 6, 30))),
+        # a month: the month before, however long
+        ((2026, 3, 1), (2026, 3, 31), ((2026, 2, 1), (2026, 2, 28))),
+        ((2024, 3, 1), (2024, 3, 31), ((2024, 2, 1), (2024, 2, 29))),
+        ((2026, 1, 1), (2026, 1, 31), ((2025, 12, 1), (2025, 12, 31))),
+        # a quarter, a year, and any run of whole months
+        ((2026, 4, 1), (2026, 6, 30), ((2026, 1, 1), (2026, 3, 31))),
+        ((2025, 1, 1), (2025, 12, 31), ((2024, 1, 1), (2024, 12, 31))),
+        ((2026, 2, 1), (2026, 3, 31), ((2025, 12, 1), (2026, 1, 31))),
+        # not whole months: the same number of days
+        ((2026, 3, 2), (2026, 3, 31), ((2026, 1, 31), (2026, 3, 1))),
+        ((2026, 3, 1), (2026, 3, 30), ((2026, 1, 30), (2026, 2, 28))),
+    ],
+)
+def test_the_previous_period_of_whole_months_is_the_same_calendar_months_before(
+    start: tuple[int, int, int],
+    end: tuple[int, int, int],
+    before: tuple[tuple[int, int, int], tuple[int, int, int]],
+) -> None:
+    period = Period.checked(dt.date(*start), dt.date(*end))
+    assert period.previous() == Period(dt.date(*before[0]), dt.date(*before[1]))

@@ -16,6 +16,7 @@ from sopbot.engine.letters import Letter
 from sopbot.engine.monitoring import (
     ComplianceReport,
     EvaluationFigures,
+    HandlingCounts,
     MonitoringForm,
     MonthFigures,
     PositionFigures,
@@ -498,8 +499,13 @@ def monitoring_form(index: int = 0) -> MonitoringForm:
     return MonitoringForm(header=header(), sop=agency_sops()[index])
 
 
+PREVIOUS_START = dt.date(2024, 12, 1)  # the 13 months before the period
+PREVIOUS_END = dt.date(2025, 12, 31)
+
+
 def evaluation_figures(index: int = 0, *, with_previous: bool = True) -> EvaluationFigures:
-    """The evaluation figures of one SOP, against the six months before when `with_previous`."""
+    """The evaluation figures of one SOP, against the 13 months before (PREVIOUS_START to
+    PREVIOUS_END) when `with_previous` (else nothing started then)."""
     current = agency_sops()[index]
     previous = sop_figures(index, procedures=12) if with_previous else None
     if previous is not None:
@@ -512,6 +518,13 @@ def evaluation_figures(index: int = 0, *, with_previous: bool = True) -> Evaluat
         handed_over_runs=5,
         returned_runs=4,
         documents=57,
+        previous_start=PREVIOUS_START,
+        previous_end=PREVIOUS_END,
+        previous_handling=HandlingCounts(
+            reassigned_runs=1, handed_over_runs=2, returned_runs=6, documents=30
+        )
+        if with_previous
+        else None,
     )
 
 

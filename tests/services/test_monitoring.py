@@ -41,6 +41,7 @@ from sopbot.engine.letters import Letter, LetterEdit, LetterPart
 from sopbot.engine.library import load_library
 from sopbot.engine.monitoring import (
     ComplianceReport,
+    HandlingCounts,
     MonthFigures,
     PositionFigures,
     ProcedureCounts,
@@ -421,17 +422,37 @@ def test_the_evaluation_counts_how_the_runs_were_handled_and_compares_with_befor
     assert evaluation.returned_runs == 1  # P2's first check, answered "tidak"
     # The drafts of P1, P2 (twice), P3 and P5; P6's came on 1 September.
     assert evaluation.documents == 5
-    # The 62 days before: 30 April to 30 June, when P0 started; its step 2 was done in July.
+    # The two months before, May and June: P0 started then; its step 2 was done in July.
+    assert (evaluation.previous_start, evaluation.previous_end) == (
+        dt.date(2026, 5, 1),
+        dt.date(2026, 6, 30),
+    )
     previous = evaluation.previous
     assert previous is not None
     assert previous.procedures == ProcedureCounts(1, 0, 0, 1)
     assert previous.time == TimeFigures(1, 1, 300.0, 300.0, 300.0)
     # Due at 07.35 on 1 July: not late yet when June ended.
     assert [s.open_late for s in previous.steps] == [0, 0, 0]
+    # P0 was handled plainly, its draft uploaded only in July.
+    assert evaluation.previous_handling == HandlingCounts(0, 0, 0, 0)
+
+    # September against August: P4's step moved by the admin, P5's handed on by the
+    # Sekretaris, P5's draft (P6's came on 1 September).
+    september = service.evaluation(
+        office.agency_id, SURAT, dt.date(2026, 9, 1), dt.date(2026, 9, 30)
+    )
+    assert (september.previous_start, september.previous_end) == (
+        dt.date(2026, 8, 1),
+        dt.date(2026, 8, 31),
+    )
+    assert september.previous_handling == HandlingCounts(
+        reassigned_runs=1, handed_over_runs=1, returned_runs=0, documents=1
+    )
 
     # A period before anything started has nothing to compare with.
     earlier = service.evaluation(office.agency_id, SURAT, dt.date(2026, 5, 1), dt.date(2026, 6, 1))
     assert earlier.previous is None
+    assert earlier.previous_handling is None
     assert earlier.sop.procedures == ProcedureCounts(0, 0, 0, 0)
 
 
