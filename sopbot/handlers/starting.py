@@ -166,6 +166,13 @@ async def letter_skipped(
         or pending.expired
         or pending.kind not in LETTER_QUESTIONS
         or LETTER_QUESTIONS[pending.kind][0].value != part
+        # The button of this question's own message: a "Lewati" left on an earlier /mulai's
+        # question of the same kind skips nothing now.
+        or (
+            pending.prompt_message_id is not None
+            and query.message is not None
+            and query.message.message_id != pending.prompt_message_id
+        )
     ):
         await answer(query, caller.text("answer.invalid_button"), show_alert=True)
         return

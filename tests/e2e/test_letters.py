@@ -211,6 +211,10 @@ async def test_answers_that_cannot_be_right_are_refused_and_asked_again(kesbangp
     for part in ("n", "s"):
         skip = callback(Action.LETTER_SKIP, part)
         assert await forged(kadis, again, skip) == t("answer.invalid_button")
+    # The date's own Lewati, pressed on the first asking's message (its buttons gone, a
+    # tampered app): only the question's current message skips it.
+    stale = callback(Action.LETTER_SKIP, "d")
+    assert await forged(kadis, question, stale) == t("answer.invalid_button")
     assert len(instances(kesbangpol)) == 0
     (question,) = await kadis.say("kemarin")
     assert question.text == t("letters.ask_sender")
