@@ -9,7 +9,6 @@ import io
 import re
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pdfplumber
 import pytest
@@ -26,10 +25,10 @@ from sopbot.documents.report_words import (
     share_text,
     working_time_text,
 )
-from sopbot.engine.instance import InstanceState
 from sopbot.engine.monitoring import ComplianceReport, ProcedureLine, StepFigures
 from tests.helpers import monitoring_values
-from tests.helpers.monitoring_values import DAY
+from tests.helpers.monitoring_values import DAY, LIST_HEADINGS, WITA
+from tests.helpers.monitoring_values import LIST_STATES as STATES
 
 PAPERS = ("F4", "A4")
 SIZES_MM = {"F4": (330, 215), "A4": (297, 210)}
@@ -350,28 +349,6 @@ def test_an_activity_with_markup_characters_and_symbols_reads_back_as_written() 
     form = replace(form, sop=replace(form.sop, steps=steps))
     rows = step_rows(monitoring_form_pdf(form))
     assert rows[0][1].startswith("Rapat koordinasi & evaluasi <draf> “final” -> arsip v ?")
-
-
-LIST_HEADINGS = [
-    "No.",
-    "Judul",
-    "Nomor surat",
-    "Tanggal surat",
-    "Pengirim surat",
-    "Mulai (WITA)",
-    "Selesai (WITA)",
-    "Status",
-    "Lama (waktu kerja)",
-    "Jumlah Mutu Baku (waktu kerja)",
-    "Langkah terlambat",
-    "Putaran",
-]
-WITA = ZoneInfo("Asia/Makassar")
-STATES = {
-    InstanceState.FINISHED: "Selesai",
-    InstanceState.CANCELLED: "Dibatalkan",
-    InstanceState.RUNNING: "Berjalan",
-}
 
 
 def wall_clock(moment: dt.datetime | None) -> str:

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -20,9 +19,10 @@ from sopbot.documents.monitoring_xlsx import (
     evaluation_form_xlsx,
     monitoring_form_xlsx,
 )
-from sopbot.engine.instance import InstanceState
 from sopbot.engine.monitoring import ProcedureLine
 from tests.helpers import monitoring_values
+from tests.helpers.monitoring_values import LIST_HEADINGS, WITA
+from tests.helpers.monitoring_values import LIST_STATES as STATES
 
 PAPER_CODES = {"F4": 14, "A4": 9}  # Excel: 14 Folio (8.5 x 13 in), 9 A4
 MONITORING_HEADINGS = [
@@ -264,28 +264,6 @@ def test_the_same_figures_make_the_same_workbook() -> None:
 def test_an_unknown_paper_is_refused() -> None:
     with pytest.raises(ValueError, match="write one of F4, A4"):
         compliance_xlsx(monitoring_values.compliance_report(), "Legal")  # type: ignore[arg-type]
-
-
-LIST_HEADINGS = [
-    "No.",
-    "Judul",
-    "Nomor surat",
-    "Tanggal surat",
-    "Pengirim surat",
-    "Mulai (WITA)",
-    "Selesai (WITA)",
-    "Status",
-    "Lama (waktu kerja)",
-    "Jumlah Mutu Baku (waktu kerja)",
-    "Langkah terlambat",
-    "Putaran",
-]
-WITA = ZoneInfo("Asia/Makassar")
-STATES = {
-    InstanceState.FINISHED: "Selesai",
-    InstanceState.CANCELLED: "Dibatalkan",
-    InstanceState.RUNNING: "Berjalan",
-}
 
 
 def local(moment: dt.datetime | None) -> object:

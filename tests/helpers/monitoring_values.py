@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from sopbot.engine.instance import InstanceState
 from sopbot.engine.letters import Letter
@@ -561,3 +562,26 @@ def long_monitoring_form(steps: int = 40) -> MonitoringForm:
         20,
     )
     return MonitoringForm(header=header(), sop=sop)
+
+
+# What the procedure list of the forms and the report prints, as a reader checks it.
+LIST_HEADINGS = [
+    "No.",
+    "Judul",
+    "Nomor surat",
+    "Tanggal surat",
+    "Pengirim surat",
+    "Mulai (WITA)",
+    "Selesai (WITA)",
+    "Status",
+    "Lama (waktu kerja)",
+    "Jumlah Mutu Baku (waktu kerja)",
+    "Langkah terlambat",
+    "Putaran",
+]
+WITA = ZoneInfo("Asia/Makassar")  # the agency of these values is in Samarinda
+LIST_STATES = {
+    InstanceState.FINISHED: "Selesai",
+    InstanceState.CANCELLED: "Dibatalkan",
+    InstanceState.RUNNING: "Berjalan",
+}
