@@ -29,6 +29,7 @@ from sopbot.bot.acting_sweep import SWEEP_SECONDS, ActingTermsJob
 from sopbot.bot.audit_anchor import AuditAnchorJob
 from sopbot.bot.bot_api_request import AiohttpRequest
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
+from sopbot.bot.worker import LeaderJobs
 from sopbot.delivery.flood import FloodControl, FloodLimits
 from sopbot.delivery.redaction import install_token_redaction
 from sopbot.delivery.sender import OutboxSender
@@ -142,6 +143,7 @@ class BotParts:
     sender: OutboxSender
     database: Database
     reminders: ReminderScheduler
+    leader_jobs: LeaderJobs  # the timed jobs one worker runs for all (bot.worker)
     audit_anchor: AuditAnchorJob | None = None  # the daily anchor (when a file is given)
 
 
@@ -216,12 +218,12 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     if audit_anchor_file is not None:
         anchors = AuditAnchorService(database, audit_anchor_file, clock=clock)
         audit_anchor = AuditAnchorJob(anchors, wake_sender=sender.wake)
-    application.bot_data["sopbot.audit_anchor"] = audit_anchor
-    application.bot_data["sopbot.acting_terms"] = ActingTermsJob(
+    acting_terms = ActingTermsJob(
         ActingTerms(procedures, clock=clock),
         every_seconds=acting_sweep_seconds,
         wake_sender=sender.wake,
     )
+    leader_jobs = LeaderJobs(reminders, audit_anchor, acting_terms)
     install(application, services)
     inbound_limit.register(application, inbound)
     for feature in (
@@ -249,7 +251,7 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, _anything_else))
     application.add_handler(CallbackQueryHandler(_unknown_button))
     application.add_error_handler(_on_error)
-    return BotParts(application, services, sender, database, reminders, audit_anchor)
+    return BotParts(application, services, sender, database, reminders, leader_jobs, audit_anchor)
 
 
 def _sop_imports(
@@ -273,7 +275,8 @@ def _sop_imports(
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Learn the bot's name, set the command menu in both languages, start the sender."""
+    """Learn the bot's name, set the command menu in both languages, start the sender and
+    the reminders' scheduler."""
     services: BotServices = application.bot_data["sopbot.services"]
     me = await application.bot.get_me()
     services.bot_username = me.username or services.bot_username
@@ -288,12 +291,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             services.sender.run(), name="outbox-sender"
         )
     reminders: ReminderScheduler = application.bot_data["sopbot.reminders"]
-    watched = await reminders.start()
-    log.info("reminders rebuilt from the database: %d open step(s) watched", watched)
-    audit_anchor: AuditAnchorJob | None = application.bot_data["sopbot.audit_anchor"]
-    if audit_anchor is not None:
-        audit_anchor.schedule(reminders.scheduler)  # one scheduler for every timed job
-    application.bot_data["sopbot.acting_terms"].schedule(reminders.scheduler)
+    # The looks at the runs this worker opens; the leader's part (rebuilding every look from
+    # the database, the digests, the anchor, the Plt/Plh sweep) starts once the worker knows
+    # it leads (`bot.worker.Worker`, from `lifecycle.running`).
+    await reminders.start(lead=False)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

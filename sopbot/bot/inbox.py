@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
+from sopbot.bot.chat_claims import LEASE_SECONDS, ChatClaims, ChatId, LocalChats
 from sopbot.delivery.group_commit import GroupCommit
 from sopbot.delivery.redaction import redact
 from sopbot.handlers.common import tell_not_processed
@@ -44,6 +45,11 @@ PASSING_FAILURE_DELAYS = (1.0, 2.0, 4.0, 8.0)
 FULL_READ_EVERY = 5.0  # seconds between reads of the whole inbox (for updates owed a retry)
 PENDING_READ_LIMIT = 5000  # updates one read of the inbox takes at most
 HANDED_OVER_LIMIT = 10_000  # parsed updates the poller may hand the processor at most
+# Several workers: a chat another worker holds is asked for again after this many seconds
+# (for an update this worker received; others' are left to the next full read, made every
+# SHARED_FULL_READ_EVERY seconds).
+BLOCKED_RETRY = 0.05
+SHARED_FULL_READ_EVERY = 1.0
 
 
 def digest_of(payload: dict[str, Any]) -> str:
@@ -127,16 +133,27 @@ class UpdateInbox:
 
 
 class InboxProcessor:
-    """Feeds stored updates to the Application: per chat in order, chats in parallel."""
+    """Feeds stored updates to the Application: per chat in order, chats in parallel.
+
+    With several workers on one database (`claims` a `LeasedChats`) each chat is handled by the
+    worker holding its lease: a worker handles the updates it received itself at once, and
+    picks up others' only when they stay pending (their worker died, or they are owed another
+    attempt), from its full reads of the inbox.
+    """
 
     def __init__(
-        self, application: Application[Any, Any, Any, Any, Any, Any], inbox: UpdateInbox
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: UpdateInbox,
+        claims: ChatClaims | None = None,
     ) -> None:
         self.application = application
         self.inbox = inbox
+        self.claims: ChatClaims = claims if claims is not None else LocalChats()
+        self._shared = not isinstance(self.claims, LocalChats)
         self._wake = asyncio.Event()
         self._stopping = False
-        self._busy_chats: set[int | None] = set()
+        self._busy_chats: set[ChatId] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight: set[int] = set()
         # Handled updates are marked processed in group commits: a commit each was the
@@ -145,7 +162,7 @@ class InboxProcessor:
         # Updates read from the store and not handed out yet, per chat in id order. Reading
         # only what was stored after the newest id seen keeps a burst linear; a full read
         # now and then picks up failed updates owed another attempt.
-        self._queued: dict[int | None, list[int]] = {}
+        self._queued: dict[ChatId, list[int]] = {}
         self._queued_ids: set[int] = set()
         self._newest = 0
         # Updates the poller parsed and stored, by inbox id: handled from memory, they are
@@ -153,6 +170,11 @@ class InboxProcessor:
         # (bench/findings.md). What is not here (after a restart, a failure, from the
         # webhook) is read from the store.
         self._handed_over: dict[int, Update] = {}
+        # Several workers: chats another worker holds, and when to ask for them again; the
+        # pending updates of others seen at the last full read (picked up when still pending
+        # at the next one).
+        self._retry_at: dict[ChatId, float] = {}
+        self._others_pending: set[int] | None = None
         # The claim of each update being handled, for the handlers' command keys.
         self._claims: ClaimsInHand = application.bot_data.setdefault(CLAIMS_KEY, ClaimsInHand())
 
@@ -163,10 +185,14 @@ class InboxProcessor:
         """New updates were stored."""
         self._wake.set()
 
-    def hand_over(self, updates: dict[int, Update]) -> None:
-        """Updates just stored (by inbox id), as parsed by the poller; then `wake`."""
+    def hand_over(self, updates: dict[int, tuple[ChatId, Update]]) -> None:
+        """Updates just stored (by inbox id: their chat and the update as parsed by the
+        poller or the webhook server); then `wake`."""
         if len(self._handed_over) + len(updates) <= HANDED_OVER_LIMIT:
-            self._handed_over.update(updates)
+            self._handed_over.update({i: update for i, (_, update) in updates.items()})
+        if self._shared:
+            # Several workers: this worker's own updates are handled from here, not read back.
+            self._queue([(inbox_id, chat) for inbox_id, (chat, _) in updates.items()])
         self._wake.set()
 
     def stop(self) -> None:
@@ -178,24 +204,58 @@ class InboxProcessor:
         """Process until stopped."""
         loop = asyncio.get_running_loop()
         full_read_due = loop.time()
+        renew_due = loop.time() + LEASE_SECONDS / 3
         while not self._stopping:
             self._wake.clear()
             full = loop.time() >= full_read_due
             if full:
-                full_read_due = loop.time() + FULL_READ_EVERY
+                every = SHARED_FULL_READ_EVERY if self._shared else FULL_READ_EVERY
+                full_read_due = loop.time() + every
+            if full or not self._shared:
+                await self._read_store(full)
             try:
-                rows = await asyncio.to_thread(self.inbox.pending, 0 if full else self._newest)
+                await self._hand_out()
             except Exception:
-                log.exception("reading the inbox failed")
-                rows = []
-            self._queue(rows)
-            if full and len(rows) < PENDING_READ_LIMIT:
-                self._forget_handled({inbox_id for inbox_id, _ in rows})
-            self._hand_out()
+                log.exception("claiming chats failed")
+            if self._shared and loop.time() >= renew_due:
+                renew_due = loop.time() + LEASE_SECONDS / 3
+                try:
+                    await self.claims.renew(set(self._busy_chats))
+                except Exception:
+                    log.exception("renewing the chat leases failed")
+            wait = 1.0
+            if self._retry_at:
+                wait = max(0.0, min(wait, min(self._retry_at.values()) - loop.time()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await self.claims.release_all()
+        except Exception:
+            log.exception("giving back the chat leases failed; they run out by themselves")
+
+    async def _read_store(self, full: bool) -> None:
+        """Queue what the store holds pending: after the newest id seen, or (`full`) all.
+
+        Several workers: only full reads, and another worker's update only when it was
+        pending at the previous full read too (its worker did not take it), or at the first
+        read after start-up.
+        """
+        try:
+            rows = await asyncio.to_thread(self.inbox.pending, 0 if full else self._newest)
+        except Exception:
+            log.exception("reading the inbox failed")
+            return
+        read = {inbox_id for inbox_id, _ in rows}
+        if full and len(rows) < PENDING_READ_LIMIT:
+            self._forget_handled(read)
+        if self._shared:
+            others = read - self._in_flight - self._queued_ids
+            before, self._others_pending = self._others_pending, others
+            if before is not None:
+                rows = [(i, chat) for i, chat in rows if i not in others or i in before]
+        self._queue(rows)
 
     def _queue(self, rows: Sequence[tuple[int, int | None]]) -> None:
         for inbox_id, chat_id in rows:
@@ -212,22 +272,57 @@ class InboxProcessor:
         for inbox_id in [i for i in self._handed_over if i <= newest_read and i not in pending]:
             del self._handed_over[inbox_id]
 
-    def _hand_out(self) -> None:
-        """Start a worker for each waiting chat that has none, up to CHAT_WORKERS."""
-        for chat_id in list(self._queued):
-            if len(self._busy_chats) >= CHAT_WORKERS:
-                return
-            if chat_id in self._busy_chats:
+    async def _hand_out(self) -> None:
+        """Start a worker for each waiting chat that has none, up to CHAT_WORKERS, once the
+        chat is this worker's (`claims`)."""
+        now = asyncio.get_running_loop().time()
+        room = CHAT_WORKERS - len(self._busy_chats)
+        chats = [
+            chat
+            for chat in self._queued
+            if chat not in self._busy_chats and self._retry_at.get(chat, 0.0) <= now
+        ][: max(room, 0)]
+        if not chats:
+            return
+        asked = {chat: set(self._queued[chat]) for chat in chats}
+        claimed = await self.claims.claim(chats)
+        now = asyncio.get_running_loop().time()
+        for chat in chats:
+            if chat not in claimed:
+                self._put_off(chat, now)  # another worker has it now
                 continue
-            inbox_ids = self._queued.pop(chat_id)
+            self._retry_at.pop(chat, None)
+            inbox_ids = self._queued.pop(chat, [])
             self._queued_ids.difference_update(inbox_ids)
-            self._busy_chats.add(chat_id)
+            pending = claimed[chat]
+            if pending is not None:
+                # As stored now: what another worker handled meanwhile is gone from it; what
+                # arrived here during the claim is kept.
+                gone = asked[chat] - set(pending)
+                for inbox_id in gone:
+                    self._handed_over.pop(inbox_id, None)
+                kept = set(pending) | (set(inbox_ids) - asked[chat])
+                inbox_ids = sorted(kept - self._in_flight)
+            self._busy_chats.add(chat)
             self._in_flight.update(inbox_ids)
-            task = asyncio.create_task(self._chat(chat_id, inbox_ids))
+            task = asyncio.create_task(self._chat(chat, inbox_ids))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _chat(self, chat_id: int | None, inbox_ids: list[int]) -> None:
+    def _put_off(self, chat: ChatId, now: float) -> None:
+        """A chat another worker holds: ask again soon for the updates received here; leave
+        others' to the full reads (they come back while they stay pending)."""
+        own = [i for i in self._queued.get(chat, []) if i in self._handed_over]
+        others = set(self._queued.get(chat, [])) - set(own)
+        self._queued_ids.difference_update(others)
+        if own:
+            self._queued[chat] = own
+            self._retry_at[chat] = now + BLOCKED_RETRY
+        else:
+            self._queued.pop(chat, None)
+            self._retry_at.pop(chat, None)
+
+    async def _chat(self, chat_id: ChatId, inbox_ids: list[int]) -> None:
         marks: list[asyncio.Future[None]] = []
         try:
             stored: dict[int, Update | dict[str, Any]] = {
@@ -248,6 +343,13 @@ class InboxProcessor:
         except Exception:
             log.exception("handling the updates of chat %s failed", chat_id)
         finally:
+            if chat_id not in self._queued:
+                # Given back before the chat is free here, so a claim of it never races the
+                # release of an earlier one.
+                try:
+                    await self.claims.release(chat_id)
+                except Exception:
+                    log.exception("giving back chat %s failed; its lease runs out", chat_id)
             self._busy_chats.discard(chat_id)
             self._in_flight.difference_update(inbox_ids)
             self._wake.set()  # this chat may have more waiting
@@ -304,8 +406,32 @@ def _update_id(stored: Update | dict[str, Any]) -> object:
     return stored.update_id if isinstance(stored, Update) else stored.get("update_id")
 
 
+class SecondPoller(Exception):
+    """Another process polls this bot: polling is one worker, so this one stops.
+
+    The message says what to do (and never carries the token).
+    """
+
+
+SECOND_POLLER = (
+    "Telegram says another process is polling this bot (409 Conflict: terminated by other "
+    "getUpdates request). Polling is one worker: stop the other `sopbot run`, or run several "
+    "workers behind a webhook (WEBHOOK_URL; see docs/deploy.md)."
+)
+# An established poller that meets a 409 polls again at once (so a newcomer meets the 409
+# and stops); it gives up only when the conflict does not end.
+CONFLICTS_TOLERATED = 5
+
+
 class InboxPoller:
-    """Long-polls getUpdates, storing each batch before the next call confirms it."""
+    """Long-polls getUpdates, storing each batch before the next call confirms it.
+
+    Telegram answers a getUpdates with 409 Conflict when a newer one from another process
+    ends it: the two would otherwise take turns and both handle some updates. A poller that
+    has not yet finished a poll of its own is the newcomer and stops at its first 409
+    (`SecondPoller`); an established one polls again at once, which ends the newcomer's poll,
+    and stops only after CONFLICTS_TOLERATED conflicts in a row.
+    """
 
     def __init__(
         self,
@@ -326,10 +452,13 @@ class InboxPoller:
         self._stopping = True
 
     async def run(self) -> None:
-        """Poll until stopped; network trouble is waited out with back-off."""
+        """Poll until stopped; network trouble is waited out with back-off. Raises
+        SecondPoller when another process polls the bot."""
         await self.application.bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         delay = 1.0
+        established = False
+        conflicts = 0
         while not self._stopping:
             try:
                 updates = await self.application.bot.get_updates(
@@ -338,9 +467,11 @@ class InboxPoller:
                     allowed_updates=Update.ALL_TYPES,
                     read_timeout=self.timeout + 10,
                 )
-            except Conflict:
-                log.warning("another process polls this bot; waiting")
-                await asyncio.sleep(5)
+            except Conflict as conflict:
+                conflicts += 1
+                if not established or conflicts > CONFLICTS_TOLERATED:
+                    raise SecondPoller(SECOND_POLLER) from conflict
+                log.warning("another process polls this bot (409 Conflict); polling again")
                 continue
             except (NetworkError, TelegramError) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
@@ -348,6 +479,7 @@ class InboxPoller:
                 delay = min(60.0, delay * 2)
                 continue
             delay = 1.0
+            established, conflicts = True, 0
             if not updates:
                 # Everything before was confirmed by this call's offset. Polling without an
                 # offset from here on also copes with Telegram restarting update ids (they
@@ -357,7 +489,12 @@ class InboxPoller:
             payloads = [u.to_dict() for u in updates]
             stored = await asyncio.to_thread(self.inbox.store, payloads)  # before confirming
             offset = max(u.update_id for u in updates) + 1
-            by_update_id = {u.update_id: u for u in updates}
+            received = {
+                u.update_id: (u, chat_of(p)) for u, p in zip(updates, payloads, strict=True)
+            }
             self.processor.hand_over(
-                {inbox_id: by_update_id[update_id] for update_id, inbox_id in stored.items()}
+                {
+                    inbox_id: (received[update_id][1], received[update_id][0])
+                    for update_id, inbox_id in stored.items()
+                }
             )

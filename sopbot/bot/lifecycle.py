@@ -18,11 +18,22 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from tornado.httpserver import HTTPServer
 
 from sopbot.bot.app import BotParts
-from sopbot.bot.inbox import LONG_POLL_SECONDS, InboxPoller, InboxProcessor, UpdateInbox
+from sopbot.bot.chat_claims import LeasedChats, LocalChats
+from sopbot.bot.inbox import (
+    LONG_POLL_SECONDS,
+    MAX_ATTEMPTS,
+    InboxPoller,
+    InboxProcessor,
+    SecondPoller,
+    UpdateInbox,
+)
 from sopbot.bot.webhook_server import require_usable_secret, webhook_server
+from sopbot.bot.worker import Worker, webhook_workers_live
 from sopbot.delivery.telegram_errors import retry_after_seconds
+from sopbot.storage.process_locks import HeldLock, LockKey
 
 log = logging.getLogger(__name__)
 
@@ -142,43 +153,150 @@ async def running(
     *,
     poll_timeout: int = LONG_POLL_SECONDS,
     webhook: WebhookConfig | None = None,
+    stop: asyncio.Event | None = None,
 ) -> AsyncIterator[BotParts]:
-    """The bot receiving and handling updates until the block ends."""
-    application = parts.application
+    """The bot receiving and handling updates until the block ends.
+
+    The process joins the workers sharing the database (`bot.worker.Worker`): with several
+    (PostgreSQL) each chat is handled by the worker holding its lease, and one leads the
+    timed jobs. Polling is one worker: SecondPoller when another process polls this bot on the
+    same database, beside webhook workers, or (Telegram's 409) anywhere; raised when the block
+    ends, which `stop` (set then) makes it do at once.
+    """
     if webhook is not None:
         # A secret that would let strangers in stops everything before anything starts.
         require_usable_secret(webhook.secret)
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
-    inbox = UpdateInbox(parts.database, parts.services.clock)
-    processor = InboxProcessor(application, inbox)
-    tasks = [asyncio.create_task(processor.run(), name="inbox-processor")]
-    server = None
-    if webhook is None:
-        poller = InboxPoller(application, inbox, processor, timeout=poll_timeout)
-        tasks.append(asyncio.create_task(poller.run(), name="inbox-poller"))
-    else:
-        server = webhook_server(webhook.path, inbox, processor, webhook.secret)
-        server.listen(webhook.port, address=webhook.listen)
+    poller_lock = None if webhook is not None else await asyncio.to_thread(_take_polling, parts)
+    receiving = _Receiving(parts, poll_timeout=poll_timeout, webhook=webhook, stop=stop)
     try:
-        if webhook is not None:
-            # Inside the try: when Telegram refuses the webhook, what started is stopped.
-            await application.bot.set_webhook(
-                webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
-            )
-        yield parts
+        await receiving.start()
+        try:
+            if webhook is not None:
+                # Inside the try: when Telegram refuses the webhook, what started is stopped.
+                await parts.application.bot.set_webhook(
+                    webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+                )
+            yield parts
+        finally:
+            await receiving.stop()
     finally:
-        if server is not None:
-            server.stop()
-        for task in tasks[1:]:
-            task.cancel()  # the poller: an unconfirmed batch is simply sent again next time
-        processor.stop()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if poller_lock is not None:
+            await asyncio.to_thread(poller_lock.release)
+    if receiving.failures:
+        raise receiving.failures[0]
+
+
+class _Receiving:
+    """What `running` starts and stops: the Application, this worker, the processor, and the
+    poller or the webhook server."""
+
+    def __init__(
+        self,
+        parts: BotParts,
+        *,
+        poll_timeout: int,
+        webhook: WebhookConfig | None,
+        stop: asyncio.Event | None,
+    ) -> None:
+        self.parts = parts
+        self.poll_timeout = poll_timeout
+        self.webhook = webhook
+        self.stop_event = stop
+        database, clock = parts.database, parts.services.clock
+        self.worker = Worker(
+            database,
+            mode="polling" if webhook is None else "webhook",
+            leader_jobs=parts.leader_jobs,
+            flood=parts.sender.flood,
+            ledger=parts.sender.ledger,
+            clock=clock,
+        )
+        self.inbox = UpdateInbox(database, clock)
+        claims = (
+            LocalChats()
+            if database.is_sqlite
+            else LeasedChats(database, self.worker.worker_id, clock, max_attempts=MAX_ATTEMPTS)
+        )
+        self.processor = InboxProcessor(parts.application, self.inbox, claims)
+        self.failures: list[BaseException] = []
+        self._handling: list[asyncio.Task[None]] = []
+        self._poller: asyncio.Task[None] | None = None
+        self._server: HTTPServer | None = None
+
+    async def start(self) -> None:
+        """Start the Application (post_init: menu, sender, scheduler), join the workers,
+        then receive."""
+        application = self.parts.application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        await self.worker.start()
+        self._handling = [
+            asyncio.create_task(self.processor.run(), name="inbox-processor"),
+            asyncio.create_task(self.worker.run(), name="worker-heartbeat"),
+        ]
+        if self.webhook is None:
+            poller = InboxPoller(application, self.inbox, self.processor, timeout=self.poll_timeout)
+            self._poller = asyncio.create_task(poller.run(), name="inbox-poller")
+            self._poller.add_done_callback(self._poller_ended)
+        else:
+            self._server = webhook_server(
+                self.webhook.path, self.inbox, self.processor, self.webhook.secret
+            )
+            self._server.listen(self.webhook.port, address=self.webhook.listen)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, leave the workers, stop the Application."""
+        if self._server is not None:
+            self._server.stop()
+        if self._poller is not None:
+            self._poller.cancel()  # an unconfirmed batch is simply sent again next time
+            with contextlib.suppress(asyncio.CancelledError, SecondPoller):
+                await self._poller
+        self.processor.stop()
+        processing, beating = self._handling or (None, None)
+        if processing is not None:
+            # Every update in hand is finished before this worker leaves (and its leases go).
+            await asyncio.gather(processing, return_exceptions=True)
+        await self.worker.stop()
+        if beating is not None:
+            await asyncio.gather(beating, return_exceptions=True)
+        application = self.parts.application
         await application.stop()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         await application.shutdown()
+
+    def _poller_ended(self, task: asyncio.Task[None]) -> None:
+        """The poller stopped by itself: keep why (raised when `running` ends) and stop."""
+        if task.cancelled() or (failure := task.exception()) is None:
+            return
+        log.error("%s", failure)
+        self.failures.append(failure)
+        if self.stop_event is not None:
+            self.stop_event.set()
+
+
+def _take_polling(parts: BotParts) -> HeldLock | None:
+    """The right to poll: refused (SecondPoller) when another process polls this bot on the
+    same database, or webhook workers receive its updates (the poller's deleteWebhook would
+    take their updates away). On SQLite the database's own lock file keeps a second process
+    out (`process_locks.lock_sqlite_file`)."""
+    database = parts.database
+    if webhook_workers_live(database, parts.services.clock):
+        raise SecondPoller(
+            "Webhook workers are running for this bot on this database: polling now would "
+            "delete their webhook. Run this worker with WEBHOOK_URL set like the others (see "
+            "docs/deploy.md), or stop them first."
+        )
+    if database.is_sqlite:
+        return None
+    lock = HeldLock(database, LockKey.POLLER)
+    if not lock.try_take():
+        raise SecondPoller(
+            "Another sopbot process polls this bot on this database. Polling is one worker: "
+            "stop the other `sopbot run`, or run several workers behind a webhook "
+            "(WEBHOOK_URL; see docs/deploy.md)."
+        )
+    return lock

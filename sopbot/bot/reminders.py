@@ -32,6 +32,8 @@ SWEEP_MINUTES = 10
 # hundred thousand open steps do not mean a hundred thousand jobs in memory.
 HORIZON = dt.timedelta(hours=24)
 BATCH = 200  # alerts sent in one transaction
+SWEEP_JOB_ID = "alerts:sweep"
+DIGEST_JOB_PREFIX = "digest:"
 
 
 def alert_job_id(step_run_id: uuid.UUID) -> str:
@@ -53,25 +55,43 @@ class ReminderScheduler:
         self.wake_sender = wake_sender
         self.sweep_minutes = sweep_minutes
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
+        self.leading = False  # whether this worker runs the sweep and the digests
         self._due: set[uuid.UUID] = set()
         self._drain: asyncio.Task[None] | None = None
 
-    async def start(self) -> int:
-        """Rebuild every job from the database, then run; returns how many runs are watched."""
+    async def start(self, *, lead: bool = True) -> int:
+        """Run the scheduler; with `lead`, take on the leader's part at once (`lead`).
+        Returns how many runs are watched."""
         self.scheduler.start(paused=True)  # add everything first, then wake once
+        count = await self.lead() if lead else 0
+        self.scheduler.resume()
+        return count
+
+    async def lead(self) -> int:
+        """Take on what one worker does for all: rebuild every look from the database, plan
+        the morning digests, sweep every `sweep_minutes`. Every worker keeps the looks at the
+        runs it opened itself (firing one twice sends nothing twice: `AlertService`)."""
+        self.leading = True
         count = await self.rebuild()
         await self.plan_digests()
         self.scheduler.add_job(
             self.rebuild,
             "interval",
             minutes=self.sweep_minutes,
-            id="alerts:sweep",
+            id=SWEEP_JOB_ID,
             replace_existing=True,
             coalesce=True,
             max_instances=1,
         )
-        self.scheduler.resume()
         return count
+
+    def step_down(self) -> None:
+        """Another worker leads now: drop the sweep and the digests (the looks stay)."""
+        self.leading = False
+        for job in self.scheduler.get_jobs():
+            if job.id == SWEEP_JOB_ID or job.id.startswith(DIGEST_JOB_PREFIX):
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.remove_job(job.id)
 
     def stop(self) -> None:
         """Stop without waiting for running jobs (their effects are transactional)."""
@@ -154,7 +174,7 @@ class ReminderScheduler:
                 "date",
                 run_date=opening,
                 args=[agency_id],
-                id=f"digest:{agency_id}",
+                id=f"{DIGEST_JOB_PREFIX}{agency_id}",
                 replace_existing=True,
                 misfire_grace_time=3600,
                 coalesce=True,
@@ -166,7 +186,8 @@ class ReminderScheduler:
         except Exception:
             log.exception("morning digest of agency %s failed", agency_id)
         self.wake_sender()
-        await self.plan_digests()
+        if self.leading:
+            await self.plan_digests()
 
 
 class ReminderObserver:

@@ -12,6 +12,7 @@ from typing import TextIO
 from telegram.error import NetworkError, TelegramError
 
 from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.inbox import SecondPoller
 from sopbot.bot.lifecycle import BotApiRefused, WebhookConfig, reach_bot_api, running
 from sopbot.bot.preflight import settings_problems
 from sopbot.bot.settings import Settings
@@ -26,6 +27,7 @@ from sopbot.storage.audit_chain import seal_plain_chains
 from sopbot.storage.audit_key import InvalidAuditKey
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import upgrade
+from sopbot.storage.process_locks import LockKey, SqliteInUse, lock_sqlite_file, one_at_a_time
 
 EXIT_OK = 0
 EXIT_STARTUP = 1  # Telegram refused a start-up call (e.g. the webhook URL)
@@ -54,13 +56,27 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     database = Database(settings.database_url, audit_key=audit_key)
-    upgrade(database)
-    with database.unit_of_work() as uow:
-        sealed = seal_plain_chains(uow, utc_now())
-    for chain in sealed:
-        log.info("audit chain %s sealed under the audit key", chain)
+    try:
+        # Kept for the life of the process: SQLite is served by one process.
+        _held_for_life = lock_sqlite_file(database)
+    except SqliteInUse as held:
+        print(
+            f"Another sopbot process serves this SQLite database (it holds {held}). SQLite is "
+            "one worker: stop the other one, or run several workers on PostgreSQL "
+            "(docs/deploy.md).",
+            file=err,
+        )
+        return EXIT_CONFIG
     library = load_library(settings.definitions_dir())
-    definitions = sync_at_start_up(database, library)
+    # Workers starting together take turns: one migrates, seals and syncs, the next finds it
+    # done.
+    with one_at_a_time(database, LockKey.START_UP):
+        upgrade(database)
+        with database.unit_of_work() as uow:
+            sealed = seal_plain_chains(uow, utc_now())
+        for chain in sealed:
+            log.info("audit chain %s sealed under the audit key", chain)
+        definitions = sync_at_start_up(database, library)
     parts = build_bot(
         token=token,
         database=database,
@@ -94,7 +110,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         )
     try:
         return asyncio.run(serve(parts, webhook, server=settings.telegram_api_base_url))
-    except BotApiRefused as refusal:
+    except (BotApiRefused, SecondPoller) as refusal:
         print(redact(str(refusal)), file=err)
         return EXIT_CONFIG
     except NetworkError as error:
@@ -168,7 +184,7 @@ async def serve(
         await parts.application.bot.shutdown()
         log.info("sopbot stopped before the Bot API answered")
         return EXIT_OK
-    async with running(parts, webhook=webhook):
+    async with running(parts, webhook=webhook, stop=stop):
         log.info("sopbot is running (%s)", "webhook" if webhook else "long polling")
         await stop.wait()
     log.info("sopbot stopped")

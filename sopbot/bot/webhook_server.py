@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Update
@@ -53,7 +54,16 @@ def require_usable_secret(secret: str) -> None:
         raise ValueError(f"the webhook secret cannot be used: {problem}")
 
 
-def parse_update(body: bytes, bot: Bot | None) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class ReceivedUpdate:
+    """An update as posted (stored as it is), parsed (handled from memory), and its chat."""
+
+    payload: dict[str, Any]
+    update: Update
+    chat_id: int | None
+
+
+def parse_update(body: bytes, bot: Bot | None) -> ReceivedUpdate | None:
     """The update in a request body, or None when it is not one Telegram could have sent."""
     try:
         payload = json.loads(body)
@@ -65,12 +75,12 @@ def parse_update(body: bytes, bot: Bot | None) -> dict[str, Any] | None:
         chat_id = chat_of(payload)
         if chat_id is not None and not -_LARGEST_ID <= chat_id <= _LARGEST_ID:
             return None
-        # The processor parses it the same way later; what fails here would fail there.
-        Update.de_json(copy.deepcopy(payload), bot)
+        # Parsed as the processor will handle it (from a copy: the payload is stored as sent).
+        update = Update.de_json(copy.deepcopy(payload), bot)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         # ValueError covers bad JSON and bad UTF-8; RecursionError, absurdly deep nesting.
         return None
-    return payload
+    return ReceivedUpdate(payload, update, chat_id)
 
 
 class _UpdateHandler(RequestHandler):
@@ -87,17 +97,20 @@ class _UpdateHandler(RequestHandler):
         if not hmac.compare_digest(given, self.secret):
             self.set_status(403)
             return
-        payload = parse_update(self.request.body, self.processor.application.bot)
-        if payload is None:
+        received = parse_update(self.request.body, self.processor.application.bot)
+        if received is None:
             self.set_status(400)
             return
         try:
-            await asyncio.to_thread(self.inbox.store, [payload])
+            stored = await asyncio.to_thread(self.inbox.store, [received.payload])
         except Exception:
             log.exception("could not store an update; Telegram will send it again")
             self.set_status(500)
             return
-        self.processor.wake()
+        # Handled here, from memory; a redelivery of a stored update is not handed over again.
+        self.processor.hand_over(
+            dict.fromkeys(stored.values(), (received.chat_id, received.update))
+        )
         self.set_status(200)
 
     def log_exception(self, *args: Any) -> None:

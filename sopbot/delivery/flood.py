@@ -74,17 +74,22 @@ class Pacer:
     burst builds up: never more than `rate` in any second."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate
-        self.min_gap = 0.9 * self.interval
         self.clock = clock
         self._next: float | None = None
         self._last = float("-inf")
+        self.set_rate(rate)
+        self._lock = asyncio.Lock()
+
+    def set_rate(self, rate: float) -> None:
+        """Pace at `rate` a second from now on (several workers share one bot's limit)."""
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.min_gap = 0.9 * self.interval
         # The actual sends of the last second: catching up after a stall may not put more
         # than ceil(rate) of them in any one second (a short stall of the event loop followed
         # by catching up at min_gap would otherwise let a counting server see a 31st;
         # bench/findings.md).
-        self.window = SlidingWindow(math.ceil(rate), 1.0, clock=clock)
-        self._lock = asyncio.Lock()
+        self.window = SlidingWindow(math.ceil(rate), 1.0, clock=self.clock)
 
     def reserve(self) -> float:
         """The next free slot, taken for the caller (when to send)."""
@@ -146,6 +151,16 @@ class FloodControl:
         self.overall = Pacer(self.limits.overall_per_second, clock=clock)
         self._chats: dict[int, TokenBucket | SlidingWindow] = {}
         self._lock = asyncio.Lock()
+
+    def share_among(self, workers: int) -> None:
+        """Several workers send for one bot: each keeps its share of the overall pace, so
+        together they stay within Telegram's limit. (A chat's own limit is not shared: two
+        workers seldom send to one chat at once, a member's outbox rows going out in order
+        through one sender and direct replies from the worker holding the chat, and a 429
+        for a chat delays only that chat.)"""
+        rate = self.limits.overall_per_second / max(workers, 1)
+        if rate != self.overall.rate:
+            self.overall.set_rate(rate)
 
     def _bucket(self, chat_id: int) -> TokenBucket | SlidingWindow:
         bucket = self._chats.get(chat_id)

@@ -464,6 +464,9 @@ class ChatLedger:
     def __init__(self) -> None:
         self._seen: dict[int, deque[int]] = {}
         self._before: dict[int, int | None] = {}
+        # Several workers send to one chat (another worker's message could sit in the gap):
+        # then no gap is trusted (`Worker` sets this from the registry).
+        self.alone = True
 
     def saw(self, chat_id: int | None, message_id: int | None) -> None:
         """Telegram gave this message id in this chat."""
@@ -483,7 +486,7 @@ class ChatLedger:
         if outbox_id not in self._before:
             return ()
         before = self._before.pop(outbox_id)
-        if before is None or message_id is None or chat_id is None:
+        if before is None or message_id is None or chat_id is None or not self.alone:
             return ()
         known = set(self._seen.get(chat_id, ()))
         gap = [i for i in range(before + 1, message_id) if i not in known]

@@ -113,9 +113,10 @@ async def test_parsed_updates_handed_to_the_processor_stay_bounded(kesbangpol: W
     bot = kesbangpol.parts.application.bot
     processor = InboxProcessor(kesbangpol.parts.application, inbox_of(kesbangpol))
     parsed = Update.de_json(text_update(kesbangpol, 5, sekretaris.user.id, "/tugas", 1), bot)
-    processor.hand_over({1: parsed, 2: parsed, 9: parsed})
+    chat = sekretaris.user.id
+    processor.hand_over({1: (chat, parsed), 2: (chat, parsed), 9: (chat, parsed)})
     # More than the limit at once is not kept: those are read from the store instead.
-    processor.hand_over({10 + i: parsed for i in range(HANDED_OVER_LIMIT)})
+    processor.hand_over({10 + i: (chat, parsed) for i in range(HANDED_OVER_LIMIT)})
     assert set(processor._handed_over) == {1, 2, 9}
     # A full read that no longer finds 1 pending (handled elsewhere) drops it; 9 was stored
     # after what that read saw, so it stays.
