@@ -37,7 +37,7 @@ DEFAULT_TOKEN = "123456:TEST-TOKEN"  # noqa: S105 - a made-up token, the emulato
 class BotApiEmulator:
     """A Bot API server on 127.0.0.1 for one bot, and the people who talk to it."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only settings of a test server
         self,
         token: str = DEFAULT_TOKEN,
         bot_username: str = "sopbot_demo_bot",
@@ -45,6 +45,7 @@ class BotApiEmulator:
         bot_first_name: str = "SOP Bot",
         webhook_retry_delay: float = 0.1,
         webhook_timeout: float = 10.0,
+        webhook_parallel: bool = False,
         callback_query_ttl: float | None = None,
         latency: float = 0.0,
         clock: Clock = time.monotonic,
@@ -60,7 +61,11 @@ class BotApiEmulator:
         self.state = EmulatorState(bot=self.bot, monotonic=clock)
         self.state.callback_query_ttl = callback_query_ttl
         self.faults = FaultInjector(clock=clock)
-        self._webhook = WebhookSender(self.state, webhook_retry_delay, webhook_timeout)
+        # As Telegram: several webhook posts at once, a chat's one at a time (off by default,
+        # which keeps the order of every test's updates fixed).
+        self._webhook = WebhookSender(
+            self.state, webhook_retry_delay, webhook_timeout, parallel=webhook_parallel
+        )
         self._server: HTTPServer | None = None
         self._port: int | None = None
         self._users: list[SimulatedUser] = []

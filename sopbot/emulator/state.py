@@ -340,6 +340,11 @@ class UpdateQueue:
         elif offset < 0:
             self._pending = self._pending[offset:]
 
+    def forget(self, update_id: int) -> None:
+        """Forget one update the webhook took (a 2xx)."""
+        self._pending = [u for u in self._pending if u["update_id"] != update_id]
+        self._signal.notify()
+
     def first(self, limit: int) -> list[JsonDict]:
         """The oldest pending updates."""
         return self._pending[:limit]
