@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 import httpx
@@ -100,12 +101,12 @@ class WebhookSender:
                     posting = asyncio.create_task(self._post(client, update))
                     self._in_flight[update["update_id"]] = posting
                     posting.add_done_callback(
-                        lambda _, u=update["update_id"], c=chat: self._done(u, c)
+                        functools.partial(self._done, update["update_id"], chat)
                     )
                 if not self._parallel:
                     await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
-    def _done(self, update_id: int, chat: int | None) -> None:
+    def _done(self, update_id: int, chat: int | None, _: asyncio.Task[None]) -> None:
         self._in_flight.pop(update_id, None)
         self._busy_chats.discard(chat)
         self._state.signal.notify()
