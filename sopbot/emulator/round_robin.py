@@ -59,12 +59,13 @@ class RoundRobinProxy:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[SECRET_HEADER] = secret
-        for _ in range(len(self.upstreams)):
+        # Each worker twice at most: a kept-alive connection the worker closed fails once.
+        for _ in range(2 * len(self.upstreams)):
             upstream = self.upstreams[next(self._turn)]
             try:
                 response = await self._client.post(upstream + path, content=body, headers=headers)
             except httpx.TransportError:
-                continue  # that worker is down: the next one
+                continue  # that worker is down (or dropped the connection): the next one
             self.forwarded[upstream] += 1
             return response.status_code
         return 502
