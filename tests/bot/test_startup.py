@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from sopbot.emulator import (
 from sopbot.engine.library import SopLibrary, load_library
 from sopbot.storage.database import Database
 from tests.helpers.audit import TEST_AUDIT_KEY_TEXT
+from tests.helpers.sopbot_run import finish, read_until, start_sopbot_run
 
 REPO = Path(__file__).resolve().parents[2]
 # Looks like @BotFather's, and is not the emulator's: the emulator answers it 401.
@@ -163,57 +163,6 @@ async def test_a_refused_token_is_not_retried(
 
 
 # --- `sopbot run` as a process ------------------------------------------------------------------
-
-
-def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """The process environment for `sopbot run`, with no setting from this machine's."""
-    kept = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "SOPBOT_", "DATABASE_URL"))
-    }
-    return {
-        **kept,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'sopbot.db'}",
-        "SOPBOT_SOP_DIR": str(REPO / "sop_defs"),
-        "SOPBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
-        "SOPBOT_AUDIT_KEY": TEST_AUDIT_KEY_TEXT,
-        **settings,
-    }
-
-
-async def start_sopbot_run(tmp_path: Path, **settings: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sopbot",
-        "run",
-        cwd=tmp_path,  # no .env of this checkout
-        env=environment(tmp_path, **settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def read_until(process: asyncio.subprocess.Process, marker: str) -> str:
-    """Its standard error up to and including the first line that contains `marker`."""
-    assert process.stderr is not None
-    seen: list[str] = []
-    async with asyncio.timeout(60):  # a guard against hanging, not a timing assertion
-        while True:
-            line = (await process.stderr.readline()).decode()
-            assert line, f"sopbot exited before {marker!r}:\n{''.join(seen)}"
-            seen.append(line)
-            if marker in line:
-                return "".join(seen)
-
-
-async def finish(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    """Its exit code and the rest of its output."""
-    async with asyncio.timeout(60):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode() + err.decode()
 
 
 async def test_run_waits_for_an_unreachable_bot_api_and_stops_on_sigterm(tmp_path: Path) -> None:
