@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from sopbot.bot.acting_cli import add_acting_commands
 from sopbot.bot.admin_cli import add_commands
 from sopbot.bot.audit_cli import add_commands as add_audit_commands
+from sopbot.bot.backup_cli import add_backup_commands
 from sopbot.bot.calendar_cli import add_commands as add_calendar_commands
 from sopbot.bot.member_cli import add_member_commands
 from sopbot.bot.operator_cli import add_commands as add_operator_commands
@@ -105,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade.set_defaults(handler=_db_upgrade)
     db_current = db_commands.add_parser("current", help="print the schema revision")
     db_current.set_defaults(handler=_db_current)
+    # Backing up and restoring the database and the documents (sopbot.bot.backup_cli).
+    add_backup_commands(commands)
 
     add_commands(commands)
     add_position_commands(commands)

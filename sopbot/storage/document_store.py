@@ -141,15 +141,28 @@ class LocalDocumentStore:
             content = self.path_of(storage_key).read_bytes()
         except (OSError, ValueError) as error:
             raise DocumentUnavailable(f"{storage_key!r}: {error}") from error
-        if hashlib.sha256(content).hexdigest() != _digest_of(storage_key):
+        if hashlib.sha256(content).hexdigest() != digest_in_key(storage_key):
             raise DocumentUnavailable(f"{storage_key!r}: the stored bytes do not match its hash")
         return content
+
+    def stored_keys(self) -> list[str]:
+        """The storage key of every document in the store, sorted (none when the root is
+        missing). Temporary files of writes under way, and anything else no key names, are
+        left out: only whole documents have a key's name (they arrive by atomic rename)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if _KEY_PATTERN.fullmatch(key) and path.is_file() and not path.is_symlink():
+                found.append(key)
+        return sorted(found)
 
     def verify(self, storage_key: str, sha256: str | None = None) -> bool:
         """Whether the stored bytes still hash to `sha256` (by default the SHA-256 in the key);
         False if missing."""
         path = self.path_of(storage_key)
-        expected = sha256 or _digest_of(storage_key)
+        expected = sha256 or digest_in_key(storage_key)
         hasher = hashlib.sha256()
         try:
             with path.open("rb") as stored:
@@ -158,6 +171,37 @@ class LocalDocumentStore:
         except FileNotFoundError:
             return False
         return hasher.hexdigest() == expected
+
+    # --- restoring ----------------------------------------------------------------------
+
+    def put_copy(self, storage_key: str, source: Path) -> StoredDocument:
+        """Store the file at ``source`` under ``storage_key`` (a document coming back from a
+        backup), written as `put` writes; DocumentUnavailable, and nothing stored, when its
+        bytes do not hash to the SHA-256 the key names."""
+        final = self.path_of(storage_key)
+        hasher = hashlib.sha256()
+        size = 0
+
+        def chunks() -> Iterable[bytes]:
+            nonlocal size
+            with Path(source).open("rb") as copied:
+                while chunk := copied.read(_CHUNK_BYTES):
+                    hasher.update(chunk)
+                    size += len(chunk)
+                    yield chunk
+
+        self._make_folders(final.parent)
+        temporary = self._write_temporary(final.parent, chunks())
+        try:
+            if hasher.hexdigest() != digest_in_key(storage_key):
+                raise DocumentUnavailable(f"{storage_key!r}: the copy does not match its hash")
+            os.replace(temporary, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+            raise
+        _fsync_folder(final.parent)
+        return StoredDocument(storage_key, hasher.hexdigest(), size)
 
     # --- internals ------------------------------------------------------------------------
 
@@ -233,8 +277,13 @@ class LocalDocumentStore:
         return temporary
 
 
-def _digest_of(storage_key: str) -> str:
-    """The SHA-256 (hex) a storage key was made from."""
+def is_storage_key(text: str) -> bool:
+    """Whether ``text`` has the form of a key the store makes (``ab/cd/<sha256>.<ext>``)."""
+    return _KEY_PATTERN.fullmatch(text) is not None
+
+
+def digest_in_key(storage_key: str) -> str:
+    """The SHA-256 (hex) a storage key was made from (the bytes stored under it hash to it)."""
     return storage_key.rsplit("/", 1)[-1].split(".", 1)[0]
 
 
