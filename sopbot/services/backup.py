@@ -39,6 +39,7 @@ from sopbot.services.backup_manifest import (
 )
 from sopbot.services.commands import utc_now
 from sopbot.services.document_verify import DocumentVerification, verify_documents
+from sopbot.storage import workers
 from sopbot.storage.audit_key import AuditKey, same_digest
 from sopbot.storage.backup import (
     PG_DUMP,
@@ -288,6 +289,10 @@ def restore_backup(database: Database, store: LocalDocumentStore, folder: Path) 
         # As `sopbot run` does at start-up; the checks below read the current schema.
         upgrade(database)
         revision = head
+    # The workers of the backed-up deployment do not run here: none is registered, no chat
+    # is leased.
+    with database.unit_of_work() as uow:
+        workers.forget_everyone(uow)
     return Restored(
         manifest,
         revision,

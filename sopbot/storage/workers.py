@@ -12,7 +12,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from sopbot.storage.unit_of_work import UnitOfWork
-from sopbot.storage.worker_models import WorkerRow
+from sopbot.storage.worker_models import ChatLeaseRow, WorkerRow
 
 
 def register(uow: UnitOfWork, *, name: str, mode: str, now: dt.datetime) -> int:
@@ -39,6 +39,13 @@ def beat(uow: UnitOfWork, worker_id: int, *, name: str, mode: str, now: dt.datet
 def forget(uow: UnitOfWork, worker_id: int) -> None:
     """Take a worker that stops out of the registry."""
     uow.session.execute(delete(WorkerRow).where(col(WorkerRow.id) == worker_id))
+
+
+def forget_everyone(uow: UnitOfWork) -> None:
+    """Empty the registry and the chat leases (a database restored from a backup: the
+    workers it names do not run here)."""
+    uow.session.execute(delete(ChatLeaseRow))
+    uow.session.execute(delete(WorkerRow))
 
 
 def forget_stale(uow: UnitOfWork, *, before: dt.datetime) -> int:

@@ -93,7 +93,13 @@ async def test_a_procedure_backed_up_while_running_is_finished_after_a_restore(
             assert LocalDocumentStore(restored_documents).stored_keys() == [kept]
             restored = Database(target, audit_key=TEST_AUDIT_KEY)
             try:
-                assert row_counts(target) == row_counts(url_of(database))
+                # Everything but the registry of the running workers: the backup holds the
+                # old server's worker, which does not run here.
+                counted, source = row_counts(target), row_counts(url_of(database))
+                assert counted["worker"] == counted["inbox_chat_lease"] == 0
+                for runtime in ("worker", "inbox_chat_lease"):
+                    del counted[runtime], source[runtime]
+                assert counted == source
                 demo.parts = bot_on(library, emulator, restored, restored_documents)
                 async with running(demo.parts):
                     await settle(emulator, demo.parts)
