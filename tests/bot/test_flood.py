@@ -8,7 +8,14 @@ import time
 
 import pytest
 
-from sopbot.delivery.flood import TELEGRAM_LIMITS, FloodLimits, Pacer, SlidingWindow, TokenBucket
+from sopbot.delivery.flood import (
+    TELEGRAM_LIMITS,
+    FloodControl,
+    FloodLimits,
+    Pacer,
+    SlidingWindow,
+    TokenBucket,
+)
 
 
 class FakeClock:
@@ -91,3 +98,20 @@ async def test_catching_up_after_a_stall_never_puts_more_than_the_rate_in_a_seco
     assert len(sends) == 120
     in_any_second = max(sum(1 for t in sends if start <= t < start + 1.0) for start in sends)
     assert in_any_second <= math.ceil(rate)
+
+
+def test_workers_sharing_one_bot_each_keep_their_share_of_the_overall_pace() -> None:
+    clock = FakeClock()
+    limits = FloodLimits()
+    flood = FloodControl(limits, clock=clock)
+    flood.share_among(3)
+    # A burst of demand on one of three workers: its slots a third of the bot's pace apart,
+    # so the three together keep within Telegram's limit in any second.
+    slots = [flood.overall.reserve() for _ in range(90)]
+    share = limits.overall_per_second / 3
+    assert slots[-1] - slots[0] == pytest.approx(89 / share)
+    most_in_a_second = max(sum(1 for t in slots if s <= t < s + 1 - 1e-9) for s in slots)
+    assert 3 * most_in_a_second <= TELEGRAM_LIMITS.overall_per_second
+    # The others stopped: the whole pace again.
+    flood.share_among(1)
+    assert flood.overall.rate == limits.overall_per_second
