@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import hashlib
 import logging
+import os
 import signal
+import socket
 from typing import TextIO
 
+from pydantic import SecretStr
 from telegram.error import NetworkError, TelegramError
 
 from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.health_server import bind_health_port, health_server
 from sopbot.bot.lifecycle import BotApiRefused, WebhookConfig, reach_bot_api, running
+from sopbot.bot.log_format import setup_logging
 from sopbot.bot.preflight import settings_problems
 from sopbot.bot.settings import Settings
 from sopbot.delivery.flood import FloodLimits
@@ -24,7 +29,7 @@ from sopbot.services.live_definitions import DEFAULT_CHECK_SECONDS, LiveDefiniti
 from sopbot.services.sop_catalog import FileOutcome, SopCatalog
 from sopbot.storage.audit_chain import seal_plain_chains
 from sopbot.storage.audit_key import InvalidAuditKey
-from sopbot.storage.database import Database
+from sopbot.storage.database import Database, password_of
 from sopbot.storage.migrate import upgrade
 
 EXIT_OK = 0
@@ -50,9 +55,16 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
     assert settings.telegram_bot_token is not None  # noqa: S101 - checked above
     token = settings.telegram_bot_token.get_secret_value()
     install_token_redaction(token)  # before anything can log
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    setup_logging(
+        level=settings.log_level,
+        form=settings.log_format,
+        secrets=[_secret_text(settings.webhook_secret), _secret_text(settings.audit_key)],
+        database_password=password_of(settings.database_url),
     )
+    health = _bind_health(settings)  # now: a port in use stops sopbot before anything starts
+    if isinstance(health, str):
+        print(health, file=err)
+        return EXIT_CONFIG
     database = Database(settings.database_url, audit_key=audit_key)
     upgrade(database)
     with database.unit_of_work() as uow:
@@ -93,7 +105,9 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
             port=settings.webhook_port,
         )
     try:
-        return asyncio.run(serve(parts, webhook, server=settings.telegram_api_base_url))
+        return asyncio.run(
+            serve(parts, webhook, server=settings.telegram_api_base_url, health=health)
+        )
     except BotApiRefused as refusal:
         print(redact(str(refusal)), file=err)
         return EXIT_CONFIG
@@ -109,6 +123,25 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         # E.g. Telegram refusing the webhook URL: its description says why.
         print(f"Telegram refused a start-up call: {redact(refusal.message)}", file=err)
         return EXIT_STARTUP
+
+
+def _bind_health(settings: Settings) -> list[socket.socket] | str | None:
+    """The health server's port, bound; None when switched off (port 0); when it cannot be
+    had, what to do about it."""
+    if not settings.health_port:
+        return None
+    try:
+        return bind_health_port(settings.health_listen, settings.health_port)
+    except OSError as error:
+        return (
+            f"SOPBOT_HEALTH_PORT {settings.health_port} on {settings.health_listen} cannot be "
+            f"used ({os.strerror(error.errno) if error.errno else error}): choose a free port, "
+            "or 0 for no health server."
+        )
+
+
+def _secret_text(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
 
 
 def sync_at_start_up(
@@ -152,9 +185,12 @@ async def serve(
     webhook: WebhookConfig | None,
     *,
     server: str,
+    health: list[socket.socket] | None = None,
 ) -> int:
     """Wait for the Bot API, then run until SIGINT or SIGTERM and stop in order (nothing
-    stored is lost). A signal while the Bot API is still out of reach stops as cleanly."""
+    stored is lost). A signal while the Bot API is still out of reach stops as cleanly.
+    With `health` (bound sockets), /healthz, /readyz and /metrics are served there while
+    the bot runs."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -168,7 +204,11 @@ async def serve(
         await parts.application.bot.shutdown()
         log.info("sopbot stopped before the Bot API answered")
         return EXIT_OK
-    async with running(parts, webhook=webhook):
+    bot = parts.application.bot
+    async with (
+        health_server(health, database=parts.database, bot=bot),
+        running(parts, webhook=webhook),
+    ):
         log.info("sopbot is running (%s)", "webhook" if webhook else "long polling")
         await stop.wait()
     log.info("sopbot stopped")

@@ -22,6 +22,7 @@ from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from sopbot.bot.inbox import InboxProcessor, UpdateInbox, chat_of
+from sopbot.delivery import metrics
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,10 @@ class _UpdateHandler(RequestHandler):
             await asyncio.to_thread(self.inbox.store, [payload])
         except Exception:
             log.exception("could not store an update; Telegram will send it again")
+            metrics.error_seen("webhook")
             self.set_status(500)
             return
+        metrics.update_received("webhook")
         self.processor.wake()
         self.set_status(200)
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from sopbot.storage.database import Database
 
@@ -43,6 +44,15 @@ def downgrade(database: Database, revision: str) -> None:
 def current_revision(database: Database) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
     with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def reachable_revision(database: Database) -> str | None:
+    """Connect, run `SELECT 1` and read the schema's revision, on one connection (the
+    readiness check): the revision, None when never migrated; the driver's error, raised,
+    when the database cannot be reached."""
+    with database.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
         return MigrationContext.configure(connection).get_current_revision()
 
 
