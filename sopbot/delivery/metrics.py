@@ -77,7 +77,8 @@ _METHOD_NAME = re.compile(r"[A-Za-z]{1,64}")
 
 _updates_received = Counter(
     "sopbot_updates_received",
-    "Updates from Telegram stored in the inbox, by how they came.",
+    "Updates from Telegram given to the inbox (a redelivery of a stored one too), by how "
+    "they came.",
     ["source"],
     registry=REGISTRY,
 )

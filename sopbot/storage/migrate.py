@@ -48,12 +48,13 @@ def current_revision(database: Database) -> str | None:
 
 
 def reachable_revision(database: Database) -> str | None:
-    """Connect, run `SELECT 1` and read the schema's revision, on one connection (the
-    readiness check): the revision, None when never migrated; the driver's error, raised,
-    when the database cannot be reached."""
-    with database.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-        return MigrationContext.configure(connection).get_current_revision()
+    """Run `SELECT 1` and read the schema's revision in one read-only transaction (the
+    readiness check: on SQLite it takes no write lock, so it never waits for a writer): the
+    revision, None when never migrated; the driver's error, raised, when the database cannot
+    be reached."""
+    with database.reading() as session:
+        session.execute(text("SELECT 1"))
+        return MigrationContext.configure(session.connection()).get_current_revision()
 
 
 def head_revision(database: Database) -> str | None:

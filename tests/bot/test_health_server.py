@@ -19,7 +19,10 @@ from sopbot.bot.health_server import bind_health_port, bound_port, health_server
 from sopbot.emulator import BotApiEmulator, ServerError
 from sopbot.storage.database import Database
 from sopbot.storage.migrate import downgrade, head_revision, revisions_in_order
+from sopbot.storage.models import AgencyRow
 from tests.helpers.backlog_rows import a_member, queue_messages
+
+NOW = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
 
 
 @asynccontextmanager
@@ -168,3 +171,12 @@ def test_a_port_in_use_cannot_be_bound() -> None:
         taken.listen()
         with pytest.raises(OSError, match="in use"):
             bind_health_port("127.0.0.1", int(taken.getsockname()[1]))
+
+
+async def test_readiness_never_waits_for_a_writer(database: Database, bot: telegram.Bot) -> None:
+    # A write transaction held open (a long command): the probe reads beside it.
+    with database.transaction() as session:
+        session.add(AgencyRow(key="uji", name="Dinas Uji", timezone="Asia/Jakarta", created_at=NOW))
+        session.flush()
+        async with served(database, bot) as client:
+            assert (await readiness(client))[0] == 200
