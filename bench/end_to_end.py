@@ -115,6 +115,7 @@ async def measure(bot: str, latency: float, args: argparse.Namespace) -> dict[st
                 **os.environ,
                 "TELEGRAM_BOT_TOKEN": telegram.token,
                 "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{telegram.port}",
+                "SOPBOT_HEALTH_PORT": "0",  # no health server: 9180 may be another's
             }
             if bot == "sopbot":
                 environment |= _prepare_sopbot(folder, telegram.users)

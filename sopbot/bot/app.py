@@ -29,7 +29,9 @@ from sopbot.bot.acting_sweep import SWEEP_SECONDS, ActingTermsJob
 from sopbot.bot.audit_anchor import AuditAnchorJob
 from sopbot.bot.bot_api_request import AiohttpRequest
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler
+from sopbot.bot.transition_metrics import ChangeHooks, CountTransitions
 from sopbot.bot.worker import LeaderJobs
+from sopbot.delivery import metrics
 from sopbot.delivery.flood import FloodControl, FloodLimits
 from sopbot.delivery.redaction import install_token_redaction
 from sopbot.delivery.sender import OutboxSender
@@ -212,7 +214,8 @@ def build_bot(  # noqa: PLR0913 - the composition root's wiring, keyword-only
         archive=ArchiveService(views, documents, clock=clock),
     )
     reminders = ReminderScheduler(AlertService(procedures, clock=clock), wake_sender=sender.wake)
-    procedures.reminders = ReminderObserver(reminders)
+    # After the notices: the reminders of the steps a change opens, and the metrics' count.
+    procedures.reminders = ChangeHooks(ReminderObserver(reminders), CountTransitions())
     application.bot_data["sopbot.reminders"] = reminders
     audit_anchor = None
     if audit_anchor_file is not None:
@@ -376,6 +379,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         claim.passing_failure = f"{type(error).__name__}: {error}"
         return
     log.error("error while handling update %s", update_id, exc_info=error)
+    metrics.error_seen("handler")
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

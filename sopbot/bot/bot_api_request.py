@@ -24,6 +24,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from sopbot.delivery import metrics
+
 if TYPE_CHECKING:
     # The type of PTB's timeout parameters (a float, None, or "not given"); typing only.
     from telegram._utils.types import ODVInput, UploadFileDict
@@ -113,6 +115,8 @@ class AiohttpRequest(BaseRequest):
         write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
         read = _given(read_timeout, self._read_timeout)
         await self._take_slot(_given(pool_timeout, self._pool_timeout))
+        # Every Bot API call passes here, whoever makes it: the one place to count them.
+        called = metrics.bot_api_method(url)
         try:
             async with session.request(
                 method,
@@ -125,10 +129,14 @@ class AiohttpRequest(BaseRequest):
                 ),
                 allow_redirects=False,
             ) as response:
-                return response.status, await response.read()
+                body = await response.read()
+                metrics.bot_api_answered(called, response.status)
+                return response.status, body
         except TimeoutError as error:  # aiohttp's timeouts are TimeoutErrors too
+            metrics.bot_api_unanswered(called, timed_out=True)
             raise TimedOut from error
         except aiohttp.ClientError as error:
+            metrics.bot_api_unanswered(called, timed_out=False)
             # The class name says what went wrong when the message is empty.
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
         finally:

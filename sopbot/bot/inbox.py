@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
 from sopbot.bot.chat_claims import LEASE_SECONDS, ChatClaims, ChatId, LocalChats
+from sopbot.delivery import metrics
 from sopbot.delivery.group_commit import GroupCommit
 from sopbot.delivery.redaction import redact
 from sopbot.handlers.common import tell_not_processed
@@ -370,6 +372,7 @@ class InboxProcessor:
         for delay in (*PASSING_FAILURE_DELAYS, None):
             claim = InboxClaim(inbox_id, marked=marked)
             update_id: int | None = None
+            began = time.monotonic()
             try:
                 bot = self.application.bot
                 update = stored if isinstance(stored, Update) else Update.de_json(stored, bot)
@@ -379,12 +382,19 @@ class InboxProcessor:
                 await self.application.process_update(update)
             except Exception as exc:
                 log.exception("update %s failed", _update_id(stored))
+                metrics.update_handled(time.monotonic() - began, "failed")
+                metrics.error_seen("inbox")
                 await asyncio.to_thread(self.inbox.failed, inbox_id, f"{type(exc).__name__}: {exc}")
                 return None
             finally:
                 if update_id is not None:
                     self._claims.release(update_id)
             marked = claim.marked
+            if claim.passing_failure is None:
+                outcome = "handled"
+            else:
+                outcome = "retried" if delay is not None else "failed"
+            metrics.update_handled(time.monotonic() - began, outcome)
             if claim.passing_failure is None:
                 break
             if delay is None:
@@ -488,6 +498,7 @@ class InboxPoller:
                 continue
             payloads = [u.to_dict() for u in updates]
             stored = await asyncio.to_thread(self.inbox.store, payloads)  # before confirming
+            metrics.update_received("polling", len(updates))
             offset = max(u.update_id for u in updates) + 1
             received = {
                 u.update_id: (u, chat_of(p)) for u, p in zip(updates, payloads, strict=True)

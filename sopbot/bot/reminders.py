@@ -21,6 +21,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from sopbot.delivery import metrics
 from sopbot.engine.instance import EntityKind, Transition, TransitionAction
 from sopbot.services.alerts import AlertService, PlannedAlert
 from sopbot.storage.instance_store import LoadedInstance
@@ -113,15 +114,18 @@ class ReminderScheduler:
             self._fire,
             "date",
             run_date=at,
-            args=[step_run_id],
+            args=[step_run_id, at],
             id=alert_job_id(step_run_id),
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
 
-    async def _fire(self, step_run_id: uuid.UUID) -> None:
-        """A job came due: queue the run and let one drain send the queue in batches."""
+    async def _fire(self, step_run_id: uuid.UUID, planned_at: dt.datetime | None = None) -> None:
+        """A job came due (planned for `planned_at`): queue the run and let one drain send the
+        queue in batches."""
+        if planned_at is not None:  # the scheduler keeps real time, so the lag is measured so
+            metrics.reminder_ran((dt.datetime.now(dt.UTC) - planned_at).total_seconds())
         self._due.add(step_run_id)
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._drain_due())
@@ -153,6 +157,7 @@ class ReminderScheduler:
             return await asyncio.to_thread(self.alerts.fire_many, batch)
         except Exception:
             log.exception("alerts for %d step runs failed; the sweep will try again", len(batch))
+            metrics.error_seen("reminders")
             return None
 
     def _plan_next_looks(self, plans: dict[uuid.UUID, PlannedAlert | None]) -> None:
@@ -185,6 +190,7 @@ class ReminderScheduler:
             await asyncio.to_thread(self.alerts.digest, agency_id)
         except Exception:
             log.exception("morning digest of agency %s failed", agency_id)
+            metrics.error_seen("reminders")
         self.wake_sender()
         if self.leading:
             await self.plan_digests()

@@ -6,14 +6,19 @@ import argparse
 import asyncio
 import hashlib
 import logging
+import os
 import signal
+import socket
 from typing import TextIO
 
+from pydantic import SecretStr
 from telegram.error import NetworkError, TelegramError
 
 from sopbot.bot.app import BotParts, build_bot
+from sopbot.bot.health_server import bind_health_port, health_server
 from sopbot.bot.inbox import SecondPoller
 from sopbot.bot.lifecycle import BotApiRefused, WebhookConfig, reach_bot_api, running
+from sopbot.bot.log_format import setup_logging
 from sopbot.bot.preflight import settings_problems
 from sopbot.bot.settings import Settings
 from sopbot.delivery.flood import FloodLimits
@@ -25,7 +30,7 @@ from sopbot.services.live_definitions import DEFAULT_CHECK_SECONDS, LiveDefiniti
 from sopbot.services.sop_catalog import FileOutcome, SopCatalog
 from sopbot.storage.audit_chain import seal_plain_chains
 from sopbot.storage.audit_key import InvalidAuditKey
-from sopbot.storage.database import Database
+from sopbot.storage.database import Database, password_of
 from sopbot.storage.migrate import upgrade
 from sopbot.storage.process_locks import LockKey, SqliteInUse, lock_sqlite_file, one_at_a_time
 
@@ -52,31 +57,22 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
     assert settings.telegram_bot_token is not None  # noqa: S101 - checked above
     token = settings.telegram_bot_token.get_secret_value()
     install_token_redaction(token)  # before anything can log
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    setup_logging(
+        level=settings.log_level,
+        form=settings.log_format,
+        secrets=[_secret_text(settings.webhook_secret), _secret_text(settings.audit_key)],
+        database_password=password_of(settings.database_url),
     )
-    database = Database(settings.database_url, audit_key=audit_key)
-    try:
-        # Kept for the life of the process: SQLite is served by one process.
-        _held_for_life = lock_sqlite_file(database)
-    except SqliteInUse as held:
-        print(
-            f"Another sopbot process serves this SQLite database (it holds {held}). SQLite is "
-            "one worker: stop the other one, or run several workers on PostgreSQL "
-            "(docs/deploy.md).",
-            file=err,
-        )
+    health = _bind_health(settings)  # now: a port in use stops sopbot before anything starts
+    if isinstance(health, str):
+        print(health, file=err)
         return EXIT_CONFIG
-    library = load_library(settings.definitions_dir())
-    # Workers starting together take turns: one migrates, seals and syncs, the next finds it
-    # done.
-    with one_at_a_time(database, LockKey.START_UP):
-        upgrade(database)
-        with database.unit_of_work() as uow:
-            sealed = seal_plain_chains(uow, utc_now())
-        for chain in sealed:
-            log.info("audit chain %s sealed under the audit key", chain)
-        definitions = sync_at_start_up(database, library)
+    database = Database(settings.database_url, audit_key=audit_key)
+    refusal = _serve_alone_on_sqlite(database)
+    if refusal is not None:
+        print(refusal, file=err)
+        return EXIT_CONFIG
+    definitions = prepare_database(database, load_library(settings.definitions_dir()))
     parts = build_bot(
         token=token,
         database=database,
@@ -96,20 +92,11 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         len(definitions.definitions),
         database.url.render_as_string(hide_password=True),
     )
-    webhook = None
-    if settings.webhook_url:
-        assert settings.webhook_secret is not None  # noqa: S101 - checked above
-        # The path is derived from the token, so it is unguessable without containing it.
-        path = hashlib.sha256(token.encode()).hexdigest()[:32]
-        webhook = WebhookConfig(
-            url=f"{settings.webhook_url.rstrip('/')}/{path}",
-            path=path,
-            secret=settings.webhook_secret.get_secret_value(),
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-        )
+    webhook = _webhook_config(settings, token)
     try:
-        return asyncio.run(serve(parts, webhook, server=settings.telegram_api_base_url))
+        return asyncio.run(
+            serve(parts, webhook, server=settings.telegram_api_base_url, health=health)
+        )
     except (BotApiRefused, SecondPoller) as refusal:
         print(redact(str(refusal)), file=err)
         return EXIT_CONFIG
@@ -125,6 +112,70 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) 
         # E.g. Telegram refusing the webhook URL: its description says why.
         print(f"Telegram refused a start-up call: {redact(refusal.message)}", file=err)
         return EXIT_STARTUP
+
+
+def _bind_health(settings: Settings) -> list[socket.socket] | str | None:
+    """The health server's port, bound; None when switched off (port 0); when it cannot be
+    had, what to do about it."""
+    if not settings.health_port:
+        return None
+    try:
+        return bind_health_port(settings.health_listen, settings.health_port)
+    except OSError as error:
+        return (
+            f"SOPBOT_HEALTH_PORT {settings.health_port} on {settings.health_listen} cannot be "
+            f"used ({os.strerror(error.errno) if error.errno else error}): choose a free port, "
+            "or 0 for no health server."
+        )
+
+
+def _secret_text(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
+
+
+# The lock file of a SQLite database, held for the life of the process.
+_HELD: list[object] = []
+
+
+def _serve_alone_on_sqlite(database: Database) -> str | None:
+    """Take the SQLite database's lock file for this process; why not, when another has it."""
+    try:
+        _HELD.append(lock_sqlite_file(database))
+    except SqliteInUse as held:
+        return (
+            f"Another sopbot process serves this SQLite database (it holds {held}). SQLite is "
+            "one worker: stop the other one, or run several workers on PostgreSQL "
+            "(docs/deploy.md)."
+        )
+    return None
+
+
+def prepare_database(database: Database, library: SopLibrary) -> LiveDefinitions:
+    """Migrate, seal old audit chains and sync the SOP folder, one worker at a time (workers
+    starting together take turns: the next finds it done); the live catalog."""
+    with one_at_a_time(database, LockKey.START_UP):
+        upgrade(database)
+        with database.unit_of_work() as uow:
+            sealed = seal_plain_chains(uow, utc_now())
+        for chain in sealed:
+            log.info("audit chain %s sealed under the audit key", chain)
+        return sync_at_start_up(database, library)
+
+
+def _webhook_config(settings: Settings, token: str) -> WebhookConfig | None:
+    """Where Telegram posts updates, when the settings name a webhook URL."""
+    if not settings.webhook_url:
+        return None
+    assert settings.webhook_secret is not None  # noqa: S101 - checked by the preflight
+    # The path is derived from the token, so it is unguessable without containing it.
+    path = hashlib.sha256(token.encode()).hexdigest()[:32]
+    return WebhookConfig(
+        url=f"{settings.webhook_url.rstrip('/')}/{path}",
+        path=path,
+        secret=settings.webhook_secret.get_secret_value(),
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+    )
 
 
 def sync_at_start_up(
@@ -168,9 +219,12 @@ async def serve(
     webhook: WebhookConfig | None,
     *,
     server: str,
+    health: list[socket.socket] | None = None,
 ) -> int:
     """Wait for the Bot API, then run until SIGINT or SIGTERM and stop in order (nothing
-    stored is lost). A signal while the Bot API is still out of reach stops as cleanly."""
+    stored is lost). A signal while the Bot API is still out of reach stops as cleanly.
+    With `health` (bound sockets), /healthz, /readyz and /metrics are served there while
+    the bot runs."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -184,7 +238,11 @@ async def serve(
         await parts.application.bot.shutdown()
         log.info("sopbot stopped before the Bot API answered")
         return EXIT_OK
-    async with running(parts, webhook=webhook, stop=stop):
+    bot = parts.application.bot
+    async with (
+        health_server(health, database=parts.database, bot=bot),
+        running(parts, webhook=webhook, stop=stop),
+    ):
         log.info("sopbot is running (%s)", "webhook" if webhook else "long polling")
         await stop.wait()
     log.info("sopbot stopped")

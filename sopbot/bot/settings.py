@@ -95,6 +95,23 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="SOPBOT_LOG_LEVEL"
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        validation_alias="SOPBOT_LOG_FORMAT",
+        description="text (readable lines) or json (one JSON object a line, for a collector).",
+    )
+    health_listen: str = Field(
+        default="127.0.0.1",
+        validation_alias="SOPBOT_HEALTH_LISTEN",
+        description="Address of the health and metrics server (/healthz, /readyz, /metrics).",
+    )
+    health_port: int = Field(
+        default=9180,
+        ge=0,
+        le=65535,
+        validation_alias="SOPBOT_HEALTH_PORT",
+        description="Port of the health and metrics server; 0: no such server.",
+    )
     audit_key: SecretStr | None = Field(
         default=None,
         validation_alias="SOPBOT_AUDIT_KEY",

@@ -23,6 +23,7 @@ from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from sopbot.bot.inbox import InboxProcessor, UpdateInbox, chat_of
+from sopbot.delivery import metrics
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,10 @@ class _UpdateHandler(RequestHandler):
             stored = await asyncio.to_thread(self.inbox.store, [received.payload])
         except Exception:
             log.exception("could not store an update; Telegram will send it again")
+            metrics.error_seen("webhook")
             self.set_status(500)
             return
+        metrics.update_received("webhook")
         # Handled here, from memory; a redelivery of a stored update is not handed over again.
         self.processor.hand_over(
             dict.fromkeys(stored.values(), (received.chat_id, received.update))

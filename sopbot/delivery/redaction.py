@@ -9,6 +9,10 @@ A URL can come back changed: an upstream error may echo it lower-cased
 (`/bot123456:abc-secret/sendmessage`), and a proxy or a client may percent-encode it (`%3A` for
 the colon, `%253A` when encoded twice). The token is matched in any letter case and with any of
 its characters percent-encoded, and its secret part (after the colon) is redacted on its own too.
+
+The other secrets of a deployment are kept out the same way (`install_secret_redaction`: the
+webhook secret, the audit key; `install_password_redaction`: the database password, as a URL
+carries it), so a log line in any format (text or JSON, bot/log_format.py) never shows them.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 REDACTED = "<token>"
+REDACTED_SECRET = "<secret>"  # noqa: S105 - what a secret is replaced with
 # A secret part shorter than this is not redacted on its own: it would match ordinary words.
 # Telegram's secrets are 35 characters; the emulator's test token has 10.
 MIN_SECRET_ALONE = 8
-_patterns: dict[str, re.Pattern[str]] = {}
+_patterns: dict[str, tuple[re.Pattern[str], str]] = {}  # by secret: its pattern, its stand-in
 _lock = threading.Lock()
 _installed = False
 
@@ -44,19 +50,50 @@ def token_pattern(token: str) -> re.Pattern[str]:
     return re.compile(f"(?:{_encoded(bot_id + colon)})?{_encoded(secret)}", re.IGNORECASE)
 
 
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """What counts as a secret in text: the whole of it, in any case, percent-encoded or not."""
+    return re.compile(_encoded(secret), re.IGNORECASE)
+
+
+def password_pattern(password: str) -> re.Pattern[str]:
+    """What counts as the database password in text: as a URL carries it (between the user's
+    ':' and the '@'), in any case, percent-encoded or not; anywhere, when it is long enough
+    not to match ordinary words."""
+    if len(password) >= MIN_SECRET_ALONE:
+        return secret_pattern(password)
+    return re.compile(f"(?<=:){_encoded(password)}(?=@)", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
-    """The text with every registered token replaced."""
-    for pattern in tuple(_patterns.values()):  # another thread may add a token
-        text = pattern.sub(REDACTED, text)
+    """The text with every registered token and secret replaced."""
+    for pattern, stand_in in tuple(_patterns.values()):  # another thread may add one
+        text = pattern.sub(stand_in, text)
     return text
 
 
 def install_token_redaction(token: str) -> None:
     """Redact `token` from all log records from now on (idempotent, thread-safe)."""
+    _install(token, lambda: (token_pattern(token), REDACTED))
+
+
+def install_secret_redaction(secret: str) -> None:
+    """Redact a secret (the webhook secret, the audit key) from all log records from now on,
+    as `<secret>` (idempotent, thread-safe)."""
+    _install(secret, lambda: (secret_pattern(secret), REDACTED_SECRET))
+
+
+def install_password_redaction(password: str) -> None:
+    """Redact the database password from all log records from now on (see
+    `password_pattern`), as `<secret>` (idempotent, thread-safe)."""
+    _install(password, lambda: (password_pattern(password), REDACTED_SECRET))
+
+
+def _install(secret: str, pattern: Callable[[], tuple[re.Pattern[str], str]]) -> None:
+    """Register a secret's pattern, and the log record factory that applies them all."""
     global _installed
     with _lock:
-        if token and token not in _patterns:
-            _patterns[token] = token_pattern(token)
+        if secret and secret not in _patterns:
+            _patterns[secret] = pattern()
         if _installed:
             return
         previous = logging.getLogRecordFactory()

@@ -34,6 +34,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBUserWarning
 
+from sopbot.delivery import metrics
 from sopbot.delivery.flood import FloodControl
 from sopbot.delivery.group_commit import GroupCommit
 from sopbot.delivery.redaction import redact
@@ -180,6 +181,7 @@ class OutboxSender:
                 sent = await self.deliver_pending()
             except Exception:
                 log.exception("outbox delivery round failed")
+                metrics.error_seen("outbox")
                 sent = 0
             if sent == 0:
                 self._wake.clear()
@@ -388,6 +390,7 @@ class OutboxSender:
         for outcome in outcomes:
             if outcome.state == "failed":
                 log.warning("outbox message %s failed: %s", outcome.outbox_id, outcome.error)
+                metrics.error_seen("outbox")
 
     def _tell_admins(self, uow: UnitOfWork, failure: Undelivered) -> None:
         """Tell the member's agency admins that a message did not reach them (once per cause)."""
@@ -446,6 +449,7 @@ class OutboxSender:
             log.warning(
                 "outbox message %s failed after %d attempts: %s", job.id, failure.attempts, error
             )
+            metrics.error_seen("outbox")
 
 
 class ChatLedger:

@@ -45,6 +45,12 @@ _SERVER_READ_ONLY = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _read_only: ContextVar[bool] = ContextVar("sopbot_read_only", default=False)
 
 
+def password_of(url: str) -> str | None:
+    """The password a database URL carries (None: it carries none), to keep it out of logs."""
+    password = make_url(url).password
+    return None if password is None else str(password)
+
+
 class Database:
     """One database: its engine and a factory of sessions."""
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from sopbot.storage.database import Database
 
@@ -44,6 +45,16 @@ def current_revision(database: Database) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
     with database.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def reachable_revision(database: Database) -> str | None:
+    """Run `SELECT 1` and read the schema's revision in one read-only transaction (the
+    readiness check: on SQLite it takes no write lock, so it never waits for a writer): the
+    revision, None when never migrated; the driver's error, raised, when the database cannot
+    be reached."""
+    with database.reading() as session:
+        session.execute(text("SELECT 1"))
+        return MigrationContext.configure(session.connection()).get_current_revision()
 
 
 def head_revision(database: Database) -> str | None:

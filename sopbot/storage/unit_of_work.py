@@ -8,6 +8,9 @@ enforces it). The repositories reach the session as `uow.session`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import event
 from sqlmodel import Session
 
 
@@ -20,3 +23,9 @@ class UnitOfWork:
     def __init__(self, session: Session, *, read_only: bool = False) -> None:
         self.session = session
         self.read_only = read_only
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this transaction has committed, and never if it rolls back
+        (a command retried after a conflict runs its work again: only the committed attempt
+        counts). It runs in the committing thread, after the commit: it must not fail."""
+        event.listen(self.session, "after_commit", lambda _session: callback(), once=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlmodel import col, select
 
 from sopbot.bot.reminders import ReminderObserver, ReminderScheduler, alert_job_id
+from sopbot.delivery import metrics
 from sopbot.services.alerts import AlertService
 from sopbot.services.organization import OrganizationService
 from sopbot.services.procedures import ProcedureService
@@ -65,6 +66,27 @@ async def test_jobs_are_rebuilt_from_the_database_and_survive_a_restart(
         assert sent(database) == [("reminder", 1), ("escalation", 1)]
     finally:
         second.stop()
+
+
+async def test_a_job_carries_its_planned_time_and_its_lag_is_measured(database: Database) -> None:
+    clock = ManualClock(wita(6, 8, 0).astimezone(dt.UTC))
+    procedures = ProcedureService(database, LIBRARY, clock=clock)
+    agency = staff_agency(OrganizationService(procedures, clock=clock), PENGOLAHAN)
+    start_as(procedures, agency, PENGOLAHAN, "Triwulan III")
+    (item,) = procedures.inbox(agency.person("sekretaris"))
+    reminders = ReminderScheduler(AlertService(procedures, clock=clock))
+    reminders.scheduler.start(paused=True)
+    try:
+        await reminders.rebuild()
+        job = reminders.scheduler.get_job(alert_job_id(item.step_run_id))
+        assert job.args == (item.step_run_id, wita(6, 8, 5))
+        lags = metrics.REGISTRY.get_sample_value("sopbot_reminder_lag_seconds_count") or 0.0
+        clock.set(wita(6, 8, 5))
+        await job.func(*job.args)  # as the scheduler calls it
+        assert metrics.REGISTRY.get_sample_value("sopbot_reminder_lag_seconds_count") == lags + 1
+        assert sent(database) == [("reminder", 1)]
+    finally:
+        reminders.stop()
 
 
 async def test_a_new_step_gets_its_job_when_it_opens(database: Database) -> None:

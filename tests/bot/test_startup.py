@@ -7,6 +7,7 @@ runs as a child process (the production entry point) against the emulator or a c
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sopbot.bot.app import BotParts, build_bot
@@ -204,6 +206,57 @@ async def test_run_starts_once_the_bot_api_is_back(
     assert "Traceback" not in output
 
 
+async def test_run_serves_health_and_metrics_and_logs_json_lines(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    port = closed_port()  # free now; `sopbot run` binds it
+    process = await start_sopbot_run(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{emulator.port}",
+        SOPBOT_HEALTH_PORT=str(port),
+        SOPBOT_LOG_FORMAT="json",
+    )
+    seen = await read_until(process, "sopbot is running (long polling)")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        alive = await client.get("/healthz")
+        ready = await client.get("/readyz")
+        scraped = await client.get("/metrics")
+    process.send_signal(signal.SIGTERM)
+    code, rest = await finish(process)
+    output = seen + rest
+    assert code == 0, output
+    assert (alive.status_code, alive.text) == (200, "ok\n")
+    assert (ready.status_code, ready.json()["ready"]) == (200, True), ready.text
+    assert scraped.status_code == 200
+    assert "sopbot_outbox_backlog 0.0" in scraped.text
+    assert 'sopbot_bot_api_calls_total{method="getMe",result="ok"}' in scraped.text
+    logged = [json.loads(line) for line in output.splitlines()]  # every line is JSON
+    messages = [entry["message"] for entry in logged]
+    assert f"health and metrics served on port {port}" in messages
+    assert "sopbot stopped" in messages
+    assert {entry["pid"] for entry in logged} == {process.pid}
+    assert emulator.token.split(":")[1] not in output
+
+
+@pytest.mark.usefixtures("run_in")
+def test_run_with_its_health_port_in_use_says_so_and_exits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        code, output = run_with(
+            monkeypatch, capsys, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, SOPBOT_HEALTH_PORT=str(port)
+        )
+    assert code == 2
+    assert output.strip() == (
+        f"SOPBOT_HEALTH_PORT {port} on 127.0.0.1 cannot be used (Address already in use): "
+        "choose a free port, or 0 for no health server."
+    )
+
+
 async def test_run_with_a_revoked_token_says_so_and_exits(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -266,6 +319,7 @@ def run_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOPBOT_SOP_DIR", str(REPO / "sop_defs"))
     monkeypatch.setenv("SOPBOT_AUDIT_KEY", TEST_AUDIT_KEY_TEXT)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("SOPBOT_HEALTH_PORT", "0")
     return tmp_path
 
 

@@ -101,6 +101,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
             "SOPBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
             "SOPBOT_AUDIT_ANCHOR_FILE": str(tmp_path / "audit-anchors.jsonl"),
             "SOPBOT_LOG_LEVEL": "WARNING",
+            "SOPBOT_HEALTH_PORT": "0",  # no health server: 9180 may be another's
             # Telegram's pace would make this test take half an hour; the limits are tested
             # elsewhere.
             "SOPBOT_FLOOD_PER_SECOND": "500",

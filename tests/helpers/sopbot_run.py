@@ -25,6 +25,7 @@ def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
         "SOPBOT_SOP_DIR": str(REPO / "sop_defs"),
         "SOPBOT_DOCUMENTS_DIR": str(tmp_path / "documents"),
         "SOPBOT_AUDIT_KEY": TEST_AUDIT_KEY_TEXT,
+        "SOPBOT_HEALTH_PORT": "0",  # no health server unless a test asks: 9180 may be another's
         **settings,
     }
 
