@@ -8,8 +8,7 @@ import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
@@ -21,6 +20,7 @@ from sopbot.messaging.formatting import MESSAGE_LIMIT, local_date, plain_text, u
 from sopbot.services.organization import OrganizationService
 from sopbot.services.people import PeopleService
 from sopbot.storage.models import AuditRow, InvitationRow
+from tests.helpers.row_counts import rows_per_table
 
 T = default_catalog().text
 WIB = ZoneInfo("Asia/Jakarta")
@@ -41,13 +41,9 @@ def now_shows(official: Official, message: SeenMessage) -> SeenMessage:
 
 
 def counts(demo: World) -> dict[str, int]:
-    """Rows per table (the stored updates, replies and command keys left out)."""
-    with demo.parts.database.transaction() as session:
-        return {
-            name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
-            for name, table in SQLModel.metadata.tables.items()
-            if name not in ("processed_command", "outbox_message", "pending_input", "inbox_update")
-        }
+    """Rows per table (the stored updates, replies, command keys and workers' state left
+    out)."""
+    return rows_per_table(demo.parts.database)
 
 
 def audit_actions(demo: World, action: str) -> int:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.samples import sample_pdf
@@ -16,18 +15,15 @@ from sopbot.emulator import ButtonNotFound
 from sopbot.messaging.catalog import Language, default_catalog
 from sopbot.messaging.keyboards import Action, callback
 from sopbot.storage.models import AuditRow, DocumentRow
+from tests.helpers.row_counts import rows_per_table
 
 T = default_catalog().text
 
 
 def counts(demo: World) -> dict[str, int]:
-    with demo.parts.database.transaction() as session:
-        return {
-            name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
-            for name, table in SQLModel.metadata.tables.items()
-            # The inbox keeps every update (a stranger's too) until it is pruned.
-            if name not in ("processed_command", "outbox_message", "pending_input", "inbox_update")
-        }
+    """Rows per table (the stored updates, replies, command keys and workers' state left
+    out)."""
+    return rows_per_table(demo.parts.database)
 
 
 async def at_step(demo: World, step: int) -> Official:

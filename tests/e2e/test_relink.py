@@ -10,8 +10,7 @@ import asyncio
 import hashlib
 import re
 
-from sqlalchemy import func
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
 from sopbot.demo.officials import Official, settle
 from sopbot.demo.scenario import World, start_procedure
@@ -22,6 +21,7 @@ from sopbot.messaging.formatting import local_time, plain_text
 from sopbot.services.organization import OrganizationService
 from sopbot.services.people import PeopleService
 from sopbot.storage.models import AuditRow, InvitationRow, MemberRow
+from tests.helpers.row_counts import rows_per_table
 
 T = default_catalog().text
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
@@ -37,13 +37,9 @@ def label(key: str, **params: object) -> str:
 
 
 def counts(demo: World) -> dict[str, int]:
-    """Rows per table (the stored updates, replies and command keys left out)."""
-    with demo.parts.database.transaction() as session:
-        return {
-            name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
-            for name, table in SQLModel.metadata.tables.items()
-            if name not in ("processed_command", "outbox_message", "pending_input", "inbox_update")
-        }
+    """Rows per table (the stored updates, replies, command keys and workers' state left
+    out)."""
+    return rows_per_table(demo.parts.database)
 
 
 def open_links(demo: World, member_id: int) -> list[InvitationRow]:
