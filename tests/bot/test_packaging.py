@@ -295,6 +295,14 @@ def test_caddy_passes_on_only_the_webhook_to_both_workers() -> None:
     assert set(upstreams.split()) == {f"{name}:{port}" for name in workers()}
     for service in workers().values():
         assert service["environment"]["WEBHOOK_URL"].endswith("/telegram")
+    # A restarting worker is skipped: the update is retried on the other one with its body
+    # buffered; the workers are watched on their health port, and a failed retry does not
+    # mark the healthy one down (no passive checks).
+    assert "lb_try_duration" in caddyfile
+    assert "request_buffers 1MB" in caddyfile
+    assert f"health_port {image_environment()['SOPBOT_HEALTH_PORT']}" in caddyfile
+    assert "health_uri /healthz" in caddyfile
+    assert "fail_duration" not in caddyfile
 
 
 # --- nginx (the systemd way) ----------------------------------------------------------------
