@@ -28,7 +28,9 @@ RUN /opt/sopbot/bin/pip install --no-deps /src
 FROM ${PYTHON_IMAGE}
 # From Debian: pg_dump and pg_restore for `sopbot backup` / `sopbot restore` (Debian 12's, for
 # PostgreSQL 15: a pg_dump refuses a server newer than itself), and the agencies' time zones
-# (Asia/Jakarta, Asia/Makassar, Asia/Jayapura) from the system's tzdata.
+# (Asia/Jakarta, Asia/Makassar, Asia/Jayapura) from the system's tzdata. Not pinned to versions:
+# Debian 12 only ships security fixes to them, and a pinned version disappears with the next.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 tzdata \
     && rm -rf /var/lib/apt/lists/* \
