@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from sopbot.bot.settings import Settings
-from sopbot.services.audit_verify import verify_audit_trail
-from sopbot.services.document_verify import verify_documents
+from sopbot.services.audit_verify import AuditVerification, verify_audit_trail
+from sopbot.services.document_verify import DocumentVerification, verify_documents
 from sopbot.storage.audit_anchor import read_anchor_file
 from sopbot.storage.database import Database
 from sopbot.storage.document_store import LocalDocumentStore
@@ -66,18 +66,23 @@ def _verify(args: argparse.Namespace, settings: Settings, out: TextIO, err: Text
         result = verify_audit_trail(database, anchors)
     finally:
         database.dispose()
+    against = "" if anchor_file is None else f", against {result.anchors} anchor(s)"
+    print_audit_result(result, out, against=against)
+    return EXIT_OK if result.intact else EXIT_PROBLEMS
+
+
+def print_audit_result(result: AuditVerification, out: TextIO, *, against: str = "") -> None:
+    """Each problem the audit trail's check found, then its verdict in one line."""
     for problem in result.problems:
         print(problem, file=out)
-    against = "" if anchor_file is None else f", against {result.anchors} anchor(s)"
     if not result.intact:
         print(
             f"audit trail NOT intact: {len(result.problems)} problem(s) "
             f"in {result.rows} rows in {result.chains} chains{against}",
             file=out,
         )
-        return EXIT_PROBLEMS
+        return
     print(f"audit trail intact: {result.rows} rows in {result.chains} chains{against}", file=out)
-    return EXIT_OK
 
 
 def _verify_documents(
@@ -90,6 +95,12 @@ def _verify_documents(
         result = verify_documents(database, LocalDocumentStore(settings.documents_dir))
     finally:
         database.dispose()
+    print_documents_result(result, out)
+    return EXIT_OK if result.intact else EXIT_PROBLEMS
+
+
+def print_documents_result(result: DocumentVerification, out: TextIO) -> None:
+    """Each problem the document check found, then its verdict in one line."""
     for problem in result.problems:
         print(problem, file=out)
     if result.unaudited:
@@ -104,9 +115,8 @@ def _verify_documents(
             f"in {result.documents} documents",
             file=out,
         )
-        return EXIT_PROBLEMS
+        return
     print(f"documents intact: {result.documents} documents", file=out)
-    return EXIT_OK
 
 
 def _migrated(database: Database, err: TextIO) -> bool:

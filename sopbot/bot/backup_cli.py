@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
+from sopbot.bot.audit_cli import print_audit_result, print_documents_result
 from sopbot.bot.settings import Settings
 from sopbot.services.backup import BackupTaken, Restored, restore_backup, take_backup
 from sopbot.services.backup_manifest import Manifest
@@ -144,34 +145,14 @@ def _print_restored(
             "when it was taken",
             file=out,
         )
-    audit = restored.audit
-    for problem in audit.problems:
-        print(problem, file=out)
-    if audit.intact:
-        print(f"audit trail intact: {audit.rows} rows in {audit.chains} chains", file=out)
-    else:
-        print(
-            f"audit trail NOT intact: {len(audit.problems)} problem(s) in {audit.rows} rows "
-            f"in {audit.chains} chains",
-            file=out,
-        )
+    print_audit_result(restored.audit, out)
     if restored.key_suspected:
         print(
             "every problem is a row whose keyed hash does not hold: if SOPBOT_AUDIT_KEY is not "
             "the key of the server the backup came from, that alone explains it; set that key",
             file=out,
         )
-    documents = restored.documents
-    for document_problem in documents.problems:
-        print(document_problem, file=out)
-    if documents.intact:
-        print(f"documents intact: {documents.documents} documents", file=out)
-    else:
-        print(
-            f"documents NOT intact: {len(documents.problems)} problem(s) in "
-            f"{documents.documents} documents",
-            file=out,
-        )
+    print_documents_result(restored.documents, out)
 
 
 def _database_line(manifest: Manifest) -> str:

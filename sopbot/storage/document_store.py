@@ -80,24 +80,13 @@ class LocalDocumentStore:
         extension = self._checked_extension(file_type)
         incoming = self.root / _INCOMING_FOLDER
         self._make_folders(incoming)
-        hasher = hashlib.sha256()
-        size = 0
-
-        def chunks() -> Iterable[bytes]:
-            """The source file's bytes, one chunk at a time, hashed and counted on the way."""
-            nonlocal size
-            with Path(path).open("rb") as source:
-                while chunk := source.read(_CHUNK_BYTES):
-                    hasher.update(chunk)
-                    size += len(chunk)
-                    yield chunk
-
-        temporary = self._write_temporary(incoming, chunks())
+        reading = _HashedReading(path)
+        temporary = self._write_temporary(incoming, reading.chunks())
         try:
-            digest = hasher.hexdigest()
-            stored = StoredDocument(_key(digest, extension), digest, size)
+            digest = reading.hasher.hexdigest()
+            stored = StoredDocument(_key(digest, extension), digest, reading.size)
             final = self.root / stored.storage_key
-            if self._already_stored(final, size):
+            if self._already_stored(final, reading.size):
                 temporary.unlink()
                 return stored
             self._make_folders(final.parent)
@@ -179,21 +168,11 @@ class LocalDocumentStore:
         backup), written as `put` writes; DocumentUnavailable, and nothing stored, when its
         bytes do not hash to the SHA-256 the key names."""
         final = self.path_of(storage_key)
-        hasher = hashlib.sha256()
-        size = 0
-
-        def chunks() -> Iterable[bytes]:
-            nonlocal size
-            with Path(source).open("rb") as copied:
-                while chunk := copied.read(_CHUNK_BYTES):
-                    hasher.update(chunk)
-                    size += len(chunk)
-                    yield chunk
-
+        reading = _HashedReading(source)
         self._make_folders(final.parent)
-        temporary = self._write_temporary(final.parent, chunks())
+        temporary = self._write_temporary(final.parent, reading.chunks())
         try:
-            if hasher.hexdigest() != digest_in_key(storage_key):
+            if reading.hasher.hexdigest() != digest_in_key(storage_key):
                 raise DocumentUnavailable(f"{storage_key!r}: the copy does not match its hash")
             os.replace(temporary, final)
         except BaseException:
@@ -201,7 +180,7 @@ class LocalDocumentStore:
                 temporary.unlink()
             raise
         _fsync_folder(final.parent)
-        return StoredDocument(storage_key, hasher.hexdigest(), size)
+        return StoredDocument(storage_key, reading.hasher.hexdigest(), reading.size)
 
     # --- internals ------------------------------------------------------------------------
 
@@ -299,3 +278,20 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+class _HashedReading:
+    """A file's bytes, one chunk at a time, hashed (SHA-256) and counted on the way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.hasher = hashlib.sha256()
+        self.size = 0
+
+    def chunks(self) -> Iterable[bytes]:
+        """The chunks, in order; `hasher` and `size` are complete once they are all read."""
+        with self.path.open("rb") as source:
+            while chunk := source.read(_CHUNK_BYTES):
+                self.hasher.update(chunk)
+                self.size += len(chunk)
+                yield chunk
