@@ -39,6 +39,21 @@ async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
     return await finish(process)
 
 
+async def _second_is_refused(tmp_path: Path, refusal: str, **settings: str) -> None:
+    """A first `sopbot run` polls; a second with the same settings stops with `refusal`,
+    and the first goes on."""
+    first = await start_sopbot_run(tmp_path, **settings)
+    await read_until(first, RUNNING)
+    second = await start_sopbot_run(tmp_path, **settings)
+    code, output = await finish(second)
+    assert code == 2, output
+    assert refusal in output
+    assert "Traceback" not in output
+    assert first.returncode is None
+    code, output = await _stop(first)
+    assert code == 0, output
+
+
 async def test_a_second_poller_elsewhere_meets_telegrams_409_and_stops(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -67,15 +82,9 @@ async def test_a_second_poller_elsewhere_meets_telegrams_409_and_stops(
 async def test_a_second_process_on_the_same_sqlite_file_is_refused(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    first = await start_sopbot_run(tmp_path, **_bot(emulator))
-    await read_until(first, RUNNING)
-    second = await start_sopbot_run(tmp_path, **_bot(emulator))
-    code, output = await finish(second)
-    assert code == 2, output
-    assert "Another sopbot process serves this SQLite database" in output
-    assert first.returncode is None
-    code, output = await _stop(first)
-    assert code == 0, output
+    await _second_is_refused(
+        tmp_path, "Another sopbot process serves this SQLite database", **_bot(emulator)
+    )
 
 
 @pytest.mark.skipif(postgres_url() is None, reason="the shared database is PostgreSQL")
@@ -86,14 +95,12 @@ async def test_a_second_poller_on_the_same_postgresql_database_is_refused(
     assert base is not None
     with empty_postgres(base) as database:
         url = database.url.render_as_string(hide_password=False)
-        first = await start_sopbot_run(tmp_path, DATABASE_URL=url, **_bot(emulator))
-        await read_until(first, RUNNING)
-        second = await start_sopbot_run(tmp_path, DATABASE_URL=url, **_bot(emulator))
-        code, output = await finish(second)
-        assert code == 2, output
-        assert "Another sopbot process polls this bot on this database" in output
-        code, output = await _stop(first)
-        assert code == 0, output
+        await _second_is_refused(
+            tmp_path,
+            "Another sopbot process polls this bot on this database",
+            DATABASE_URL=url,
+            **_bot(emulator),
+        )
 
 
 @pytest.mark.skipif(postgres_url() is None, reason="the shared database is PostgreSQL")
