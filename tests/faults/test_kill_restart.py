@@ -15,11 +15,9 @@ import itertools
 import os
 import random
 import sys
-from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from sopbot.delivery.sender import MAX_UNRECORDED
 from sopbot.demo.staffing import linear_sop
@@ -32,9 +30,10 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import AuditRow, InstanceRow, OutboxRow
+from sopbot.storage.models import OutboxRow
 from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.audit import TEST_AUDIT_KEY
+from tests.helpers.fault_runs import assert_every_step_completed_once, work_owed
 
 AGENCIES = 50  # x 2 procedures x 10 transitions = 1,000 transitions
 KILLS = 20
@@ -148,30 +147,6 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
                             last_tap[key] = (user.press(message, DONE), loop.time())
                 await asyncio.sleep(0.1)
 
-        async def progress() -> dict[str, int]:
-            with database.transaction() as session:
-                running = session.exec(
-                    select(func.count())
-                    .select_from(InstanceRow)
-                    .where(InstanceRow.state != "finished")
-                ).one()
-                unsent = session.exec(
-                    select(func.count())
-                    .select_from(OutboxRow)
-                    .where(col(OutboxRow.state).in_(["pending", "sending"]))
-                ).one()
-                unhandled = session.exec(
-                    select(func.count())
-                    .select_from(InboxRow)
-                    .where(col(InboxRow.processed_at).is_(None))
-                ).one()
-            return {
-                "running procedures": running,
-                "unsent messages": unsent,
-                "unhandled updates": unhandled,
-                "updates not fetched": emulator.pending_update_count,
-            }
-
         presser = asyncio.create_task(press_what_is_shown())
         try:
             for _ in range(KILLS):
@@ -191,7 +166,7 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
             loop = asyncio.get_running_loop()
             last_state: dict[str, int] = {}
             moved_at = loop.time()
-            while any((state := await progress()).values()):
+            while any((state := work_owed(database, emulator)).values()):
                 if state != last_state:
                     last_state, moved_at = state, loop.time()
                 elif loop.time() - moved_at > STALL_LIMIT:
@@ -221,21 +196,9 @@ async def test_kill_nine_twenty_times_during_a_thousand_transitions(tmp_path: Pa
         assert pressed <= handled
         assert all(r.processed_at is not None for r in stored)
 
-        # Zero transitions applied twice: each step run completed once, every step once.
-        with database.transaction() as session:
-            completions = Counter(
-                session.exec(
-                    select(AuditRow.entity_id).where(
-                        AuditRow.entity == "step_run", AuditRow.action == "complete"
-                    )
-                ).all()
-            )
-            instances = session.exec(select(InstanceRow)).all()
-        assert completions, "no transition happened"
-        assert max(completions.values()) == 1
-        assert len(instances) == AGENCIES * 2
-        assert all(i.state == "finished" for i in instances)
-        assert sum(completions.values()) == AGENCIES * 2 * STEPS  # 100 at the start, 1,000 pressed
+        # Zero transitions applied twice: each step run completed once, every step once
+        # (100 at the start, 1,000 pressed).
+        assert_every_step_completed_once(database, AGENCIES * 2, STEPS)
 
         # Zero lost messages: every outbox message was delivered (Telegram took it).
         with database.transaction() as session:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from sopbot.demo.samples import sample_pdf
 from sopbot.demo.staffing import linear_sop
@@ -43,10 +43,11 @@ from sopbot.services.procedures import ProcedureService
 from sopbot.storage.database import Database
 from sopbot.storage.inbox_models import InboxRow
 from sopbot.storage.migrate import upgrade
-from sopbot.storage.models import AuditRow, InstanceRow, OutboxRow
+from sopbot.storage.models import InstanceRow
 from sopbot.storage.notice_writer import NoticeWriter
 from tests.helpers.audit import TEST_AUDIT_KEY_TEXT
 from tests.helpers.databases import empty_postgres, postgres_url
+from tests.helpers.fault_runs import assert_every_step_completed_once, work_owed
 
 pytestmark = [
     pytest.mark.slow,
@@ -167,33 +168,12 @@ async def _work(officials: Officials, finished: asyncio.Event) -> None:
         await asyncio.sleep(0.1)
 
 
-def _progress(database: Database, emulator: BotApiEmulator) -> dict[str, int]:
-    with database.transaction() as session:
-        running = session.exec(
-            select(func.count()).select_from(InstanceRow).where(InstanceRow.state != "finished")
-        ).one()
-        unsent = session.exec(
-            select(func.count())
-            .select_from(OutboxRow)
-            .where(col(OutboxRow.state).in_(["pending", "sending"]))
-        ).one()
-        unhandled = session.exec(
-            select(func.count()).select_from(InboxRow).where(col(InboxRow.processed_at).is_(None))
-        ).one()
-    return {
-        "running procedures": running,
-        "unsent messages": unsent,
-        "unhandled updates": unhandled,
-        "updates not delivered": emulator.pending_update_count,
-    }
-
-
 async def _until_done(database: Database, emulator: BotApiEmulator, logs: list[Path]) -> None:
     """Wait until nothing is owed; fail when nothing moved for STALL_LIMIT seconds."""
     loop = asyncio.get_running_loop()
     last: dict[str, int] = {}
     moved_at = loop.time()
-    while any((state := _progress(database, emulator)).values()):
+    while any((state := work_owed(database, emulator)).values()):
         if state != last:
             last, moved_at = state, loop.time()
         elif loop.time() - moved_at > STALL_LIMIT:
@@ -347,22 +327,6 @@ def _started_count(database: Database) -> int:
         return int(session.exec(select(func.count()).select_from(InstanceRow)).one())
 
 
-def _transitions_once(database: Database, procedures: int) -> None:
-    with database.transaction() as session:
-        completions = Counter(
-            session.exec(
-                select(AuditRow.entity_id).where(
-                    AuditRow.entity == "step_run", AuditRow.action == "complete"
-                )
-            ).all()
-        )
-        instances = session.exec(select(InstanceRow)).all()
-    assert len(instances) == procedures
-    assert all(i.state == "finished" for i in instances)
-    assert max(completions.values()) == 1
-    assert sum(completions.values()) == procedures * STEPS
-
-
 def _inbox_once(database: Database, emulator: BotApiEmulator) -> list[InboxRow]:
     """Every update Telegram handed over was stored once and handled."""
     delivered = {d.update_id for d in emulator.webhook_deliveries if d.error is None}
@@ -379,7 +343,7 @@ def _inbox_once(database: Database, emulator: BotApiEmulator) -> list[InboxRow]:
 def _check_once_each(database: Database, emulator: BotApiEmulator, officials: Officials) -> None:
     """Nothing lost, nothing doubled, with every worker alive."""
     _inbox_once(database, emulator)
-    _transitions_once(database, 2 * AGENCIES)
+    assert_every_step_completed_once(database, 2 * AGENCIES, STEPS)
     for office in officials.offices:
         texts = [m.text or "" for m in office.newcomer.bot_messages()]
         assert sum(t.startswith("Selamat datang") for t in texts) == 1, texts
@@ -407,7 +371,7 @@ def _check_nothing_lost(
     """After the kill: every update handled, every procedure finished, each transition once;
     a reply twice only to an update received before the kill and handled after it."""
     rows = _inbox_once(database, emulator)
-    _transitions_once(database, 3 * AGENCIES)
+    assert_every_step_completed_once(database, 3 * AGENCIES, STEPS)
     assert all(i for i in officials.pressed.values())
     in_hand = [
         r for r in rows if r.received_at <= killed_at and (r.processed_at or killed_at) > killed_at
