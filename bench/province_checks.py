@@ -102,6 +102,14 @@ def check_day(
     counted["audit_rows_verified"] = verification.rows
     if not verification.intact:
         problems += [f"audit trail: {p}" for p in verification.problems[:20]]
+    twice = report["direct_replies_twice"]
+    _expect(problems, not twice, f"{len(twice)} direct answer(s) sent twice: {twice[:5]}")
+    _expect(
+        problems,
+        not report["press_answers_refused"],
+        f"{report['press_answers_refused']} press(es) answered twice (Telegram refused one)",
+    )
+    counted["direct_replies_checked"] = report["direct_replies"]
     if report["error_count"]:
         problems.append(
             f"{report['error_count']} time(s) an official's action got no answer: "

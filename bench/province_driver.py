@@ -145,6 +145,7 @@ class Officials:
     launched: int = 0  # starts of the plan begun
     dispositions_seen: int = 0
     refused: int = 0  # actions the bot refused (a teammate was quicker): a person's race
+    direct_replies: Counter[str] = field(default_factory=Counter)  # see _count_direct_reply
     _users: dict[int, SimulatedUser] = field(default_factory=dict)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     _expecting: dict[int, list[_Expectation]] = field(default_factory=dict)
@@ -197,6 +198,7 @@ class Officials:
         self._seen_message[chat_id] = chat.next_message_id - 1
 
     def _on_bot_message(self, chat: ChatState, message: StoredMessage) -> None:
+        self._count_direct_reply(chat, message)
         waiting = self._expecting.get(chat.id, [])
         for expectation in list(waiting):
             if not expectation.arrived.done() and expectation.matches(message):
@@ -210,6 +212,16 @@ class Officials:
             return
         self.dispositions_seen += 1
         self._spawn(self._act_on(self._users[chat.id], message.message_id))
+
+    def _count_direct_reply(self, chat: ChatState, message: StoredMessage) -> None:
+        """Count the answers that name what they answer (an upload's file, a start's title):
+        a handler run twice for one update would show as one of them twice. (Outbox messages
+        are checked against the outbox; these are sent directly.)"""
+        text = _text_of(message)
+        if text.startswith(RECEIVED):
+            self.direct_replies[f"{chat.id}: {text.split(' (', 1)[0]}"] += 1
+        elif text.startswith(STARTED):
+            self.direct_replies[f"{chat.id}: {text.split(' dimulai', 1)[0]}"] += 1
 
     # --- what an official does --------------------------------------------------------------
 
@@ -484,6 +496,13 @@ class Officials:
             "error_count": len(self.errors),
             "dispositions_seen": self.dispositions_seen,
             "refused_actions": self.refused,
+            "direct_replies": len(self.direct_replies),
+            "direct_replies_twice": [k for k, n in self.direct_replies.items() if n > 1][:20],
+            "press_answers_refused": sum(
+                1
+                for call in state.calls
+                if call.method.lower() == "answercallbackquery" and call.status != 200
+            ),
         }
 
 

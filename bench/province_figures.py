@@ -39,6 +39,7 @@ from sopbot.storage.database import Database
 from sopbot.storage.models import AuditRow, CommandRow, OutboxRow
 
 ONCE_ENTITIES = ("instance", "step_run", "disposition")
+TRANSIENT_TABLES = ("inbox_update", "outbox_message", "processed_command")
 WINDOWS = {
     "idle": "idle, before the day",
     "peak_hour": "the peak hour at its real rate",
@@ -181,6 +182,11 @@ def per_procedure(run: Run, windows: dict[str, dict[str, Any]], played: int) -> 
         database_cpu_ms=backends / played,
         commits=(last.commits - first.commits) / played,
         database_bytes=(last.database_bytes - first.database_bytes) / played,
+        transient_bytes=sum(
+            run.tables_after.get(name, 0) - run.tables_before.get(name, 0)
+            for name in TRANSIENT_TABLES
+        )
+        / played,
     )
 
 
@@ -362,7 +368,9 @@ def render_section(summary: dict[str, Any]) -> list[str]:
         f"retried), {checks['updates_handled']:,} handled; {checks['commands_of_updates']:,} "
         f"idempotency keys, each of one update; {checks['transitions_checked']:,} transitions, "
         f"none twice; {checks['outbox_rows']:,} outbox rows, each taken by Telegram as often as "
-        f"the outbox says ({checks['outbox_copies']} copies); {checks['procedures_played']} "
+        f"the outbox says ({checks['outbox_copies']} copies); "
+        f"{checks['direct_replies_checked']:,} direct answers naming their upload or "
+        f"procedure, none twice, and no press answered twice; {checks['procedures_played']} "
         f"procedures started and finished; the audit trail verified "
         f"({checks['audit_rows_verified']:,} rows). Telegram refused {flood['refusals_429']} "
         f"sends with 429 ({', '.join(f'{m} {n}' for m, n in flood['refusals_by_method'].items())}"
@@ -387,10 +395,30 @@ _PROJECTION = (
         "peak procedures/s x commits",
     ),
     ("database growth, GB a year", "database_gb_per_year", "procedures a year x bytes (no files)"),
+    (
+        "the same, inbox/outbox/keys kept 30 days",
+        "database_gb_per_year_transient_pruned",
+        "their rows pruned after 30 days",
+    ),
     ("bot tokens at Telegram's 30/s", "bot_tokens_at_telegram_limit", "peak messages/s / 30"),
     ("bot tokens at the headroom", "bot_tokens_at_headroom", "peak messages/s / (28.8 x headroom)"),
     ("officials one token carries", "officials_per_bot_token", "at that pace, in the peak hour"),
     ("tokens for an average province", "bot_tokens_per_average_province", "its officials / that"),
+    (
+        "an average province: worker cores",
+        "province_worker_cores_at_headroom",
+        "at the headroom, one deployment a province",
+    ),
+    (
+        "an average province: database cores",
+        "province_database_cores_at_headroom",
+        "the same, for its own database",
+    ),
+    (
+        "an average province: commits/s",
+        "province_database_commits_per_s_at_peak",
+        "at its peak hour",
+    ),
 )
 
 

@@ -46,6 +46,8 @@ PLANNED_MESSAGES_PER_PROCEDURE = 90.0
 CIVIL_SERVANTS = 4_000_000
 PROVINCES = 38
 WORKING_DAYS_A_YEAR = 245
+# The inbox, outbox and command keys pruned after 30 days: about 21 working days' worth kept.
+TRANSIENT_KEPT_WORKING_DAYS = 21
 # Share of a core (or of the bot's pace) a deployment is sized to use at the peak hour.
 HEADROOM = 0.6
 
@@ -170,6 +172,9 @@ class PerProcedure:
     database_cpu_ms: float  # CPU of the PostgreSQL backends serving the workers
     commits: float  # transactions committed in the database
     database_bytes: float  # growth of the database
+    # of which the inbox, the outbox and the command keys: kept for redelivery, replay and
+    # idempotency, not as the record (which the audit trail and the procedures' rows are)
+    transient_bytes: float = 0.0
 
 
 def projection(
@@ -200,10 +205,22 @@ def projection(
         "database_cores_at_headroom": database_cores / HEADROOM,
         "database_commits_per_s_at_peak": peak_starts * per.commits,
         "database_gb_per_year": day * WORKING_DAYS_A_YEAR * per.database_bytes / 1e9,
+        "database_gb_per_year_transient_pruned": day
+        * (
+            WORKING_DAYS_A_YEAR * (per.database_bytes - per.transient_bytes)
+            + TRANSIENT_KEPT_WORKING_DAYS * per.transient_bytes
+        )
+        / 1e9,
         "bot_tokens_at_telegram_limit": math.ceil(peak_messages / TELEGRAM_LIMIT),
         "bot_tokens_at_headroom": math.ceil(peak_messages / per_token),
         "officials_per_bot_token": officials_per_token,
         "bot_tokens_per_average_province": math.ceil(province / officials_per_token),
+        # One deployment a province (its own token(s), workers and database: agencies share
+        # nothing across provinces), sized the same way for an average province.
+        "average_province_officials": province,
+        "province_worker_cores_at_headroom": worker_cores / HEADROOM / provinces,
+        "province_database_cores_at_headroom": database_cores / HEADROOM / provinces,
+        "province_database_commits_per_s_at_peak": peak_starts * per.commits / provinces,
         "province_of_this_run_share_of_a_token": (
             DAY_PROCEDURES * peak_hour_share() / 3600.0 * per.messages / BOT_PACE
         ),
