@@ -36,6 +36,9 @@ class Benchmark:
     full: tuple[str, ...]
     quick: tuple[str, ...]
     goals: Callable[[Summary], list[Goal]]
+    # Its own tables in place of the table of every figure (a benchmark whose figures read
+    # better side by side, or with the words that say how they were reached).
+    section: Callable[[Summary], list[str]] | None = None
 
     def run(self, runs: int, quick: bool) -> Summary:
         """Run it with `runs` runs (at tiny sizes when `quick`)."""
@@ -172,6 +175,18 @@ def _monitoring_goals(summary: Summary) -> list[Goal]:
     ]
 
 
+def _province_goals(summary: Summary) -> list[Goal]:
+    from bench.province_figures import goals
+
+    return goals(summary)
+
+
+def _province_section(summary: Summary) -> list[str]:
+    from bench.province_figures import render_section
+
+    return render_section(summary)
+
+
 def _module_main(module: str) -> Callable[[list[str]], Summary]:
     def run(argv: list[str]) -> Summary:
         summary: Summary = importlib.import_module(f"bench.{module}").main(argv)
@@ -243,6 +258,16 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (),
         ("--procedures", "100", "--sops", "4"),
         _monitoring_goals,
+    ),
+    Benchmark(
+        "province_day",
+        "A province-day: 40 agencies, 4,000 officials, webhook workers on PostgreSQL",
+        "python -m bench.province_day",
+        _module_main("province_day"),
+        (),
+        ("--quick",),
+        _province_goals,
+        _province_section,
     ),
 )
 
@@ -357,9 +382,11 @@ def render(
             + ", ".join(f"`{s}`" for s in _settings(summary))
             + ".",
             "",
-            "| figure | median | min-max |",
-            "|---|---|---|",
         ]
+        if benchmark.section is not None:
+            lines += benchmark.section(summary)
+            continue
+        lines += ["| figure | median | min-max |", "|---|---|---|"]
         for name, figure in _figures(summary):
             lines.append(
                 f"| {name} | **{figure_text(figure['median'])}** | "

@@ -299,12 +299,15 @@ class ApiCall:
 
 @dataclass(frozen=True, slots=True)
 class WebhookDelivery:
-    """One attempt to POST an update to the bot's webhook."""
+    """One attempt to POST an update to the bot's webhook, and when (the emulator's clock:
+    the POST went out at `sent_at`, its answer, or the failure, came at `answered_at`)."""
 
     update_id: int
     url: str
     status: int | None
     error: str | None = None
+    sent_at: float | None = None
+    answered_at: float | None = None
 
 
 class UpdateQueue:
@@ -326,6 +329,12 @@ class UpdateQueue:
         self._pending.append(update)
         self._signal.notify()
         return update
+
+    @property
+    def newest_id(self) -> int | None:
+        """The id of the update pushed last (None before the first): a load test joins what
+        its people did with the webhook's deliveries by it."""
+        return self._next_update_id - 1 if self._next_update_id > 1 else None
 
     def set_allowed(self, kinds: list[Any] | None) -> None:
         """Apply allowed_updates (an empty list means the default set)."""

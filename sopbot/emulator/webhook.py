@@ -120,6 +120,7 @@ class WebhookSender:
         headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else {}
         status: int | None = None
         error: str | None = None
+        sent_at = state.monotonic()
         try:
             response = await client.post(webhook.url, json=update, headers=headers)
             status = response.status_code
@@ -128,7 +129,14 @@ class WebhookSender:
         except httpx.HTTPError as failure:
             error = f"Connection failed: {type(failure).__name__}"
         state.webhook_deliveries.append(
-            WebhookDelivery(update["update_id"], webhook.url, status, error)
+            WebhookDelivery(
+                update["update_id"],
+                webhook.url,
+                status,
+                error,
+                sent_at=sent_at,
+                answered_at=state.monotonic(),
+            )
         )
         if error is None:
             state.updates.forget(update["update_id"])
