@@ -10,6 +10,9 @@ from pathlib import Path
 from tests.helpers.audit import TEST_AUDIT_KEY_TEXT
 
 REPO = Path(__file__).resolve().parents[2]
+# Every `sopbot run` started here, so that a test that fails half-way leaves none running
+# (`stop_leftovers`, after each test of tests/bot).
+_STARTED: list[asyncio.subprocess.Process] = []
 
 
 def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -31,7 +34,8 @@ def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 async def start_sopbot_run(tmp_path: Path, **settings: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
+    """`sopbot run` in `tmp_path` with these settings (its output piped)."""
+    process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sopbot",
@@ -41,6 +45,18 @@ async def start_sopbot_run(tmp_path: Path, **settings: str) -> asyncio.subproces
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    _STARTED.append(process)
+    return process
+
+
+async def stop_leftovers() -> None:
+    """Kill every `sopbot run` started here that still runs (a test failed before it
+    stopped it)."""
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def read_until(process: asyncio.subprocess.Process, marker: str) -> str:
