@@ -24,8 +24,9 @@ The day (`bench.province_model`): the peak hour at its real rate, then the day's
 compressed as far as Telegram's pace allows. Each start is /mulai by the official who holds the
 SOP's first step; each disposition is then acted on by its holder after a moment's thought.
 
-Measured per window (the peak hour, the compressed day, its busiest half hour, and the whole
-run from the first start until nothing is owed): updates and Telegram's messages a second,
+Measured per window (the workers idle before the day, the peak hour, the compressed day, its
+busiest half hour, after the last start, and the whole run from the first start until nothing
+is owed): updates and Telegram's messages a second,
 update-to-reply latency (the POST of the update to the webhook -> the bot's first answer: the
 press's answerCallbackQuery, else its first message or edit in that chat), the workers' CPU
 (utime + stime from /proc) per update, per transition (audit rows of procedures, step runs and
@@ -36,7 +37,11 @@ the proxy gave it, its memory (VmHWM, VmRSS). Then every check of `bench.provinc
 deployment (`province_model.projection`).
 
     python -m bench.province_day [--quick] [--workers 1] [--postgres-url URL] [--json FILE]
-                                 [--whole-day] [--keep-database]
+                                 [--whole-day] [--keep-database] [--logs DIR [--profile]]
+
+The full size takes about 20 minutes on two cores, `--quick` (4 agencies, 100 officials) about
+two. `--logs` keeps the workers' logs and Telegram's report; `--profile` runs the workers under
+cProfile (`bench.profiled_worker`, every thread, CPU time).
 
 Until several workers may share a database (issue 22's chat leases, timed-jobs leader and shared
 flood pace), run it with one worker.

@@ -15,12 +15,16 @@ input with one JSON line:
 
 The officials act as people at their phones, from what the chat shows and nothing else: each
 does one thing at a time (their actions queue), reads a disposition for a moment before acting,
-replies to it with a small PDF when it asks for the step's document, presses Selesai or answers
-Sesuai (sometimes Tidak sesuai with a reason, on a first round), and starts a procedure with
-/mulai: the SOP's button, the title typed, the letter skipped, a note typed. A disposition whose
-buttons are gone when the official comes to it (a teammate took it) is left alone, as a person
-would; a procedure title carrying the plan's `neglected` marker is never acted on (those are the
-backlog whose reminders and escalations the run counts).
+takes a team's step with Ambil first (as its text asks), replies with a small PDF when it asks
+for the step's document, presses Selesai or answers Sesuai (sometimes Tidak sesuai with a
+reason, on a first round), and starts a procedure with /mulai: the SOP's button, the title
+typed, the letter skipped, a note typed. A disposition whose buttons are gone when the official
+comes to it (a teammate took it) is left alone, as a person would, and a refusal (a teammate
+was quicker) ends the action; a procedure title carrying the plan's `neglected` marker is never
+acted on (the backlog, whose reminders and escalations the run counts). Each official's answers
+are waited for by matching the chat's new bot messages (one waiter on the emulator's change
+signal reads every call once: thousands of waiting officials would each be woken by every
+change).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from bench.province_model import (
     DAY_OFFICIALS,
     DAY_PROCEDURES,
     HEADROOM,
-    PROFILE,
     PROVINCES,
     WORKING_DAY_S,
     PerProcedure,
@@ -439,9 +438,3 @@ def _projection_table(national_: dict[str, Any], per: dict[str, Any]) -> list[st
     lines += [f"| {what} | {_n(float(national_[key]))} | {how} |" for what, key, how in _PROJECTION]
     lines.append("")
     return lines
-
-
-def profile_hours() -> list[str]:
-    """The working day's starts per half hour, as the model has them (for the report)."""
-    total = sum(PROFILE)
-    return [f"{share / total:.0%}" for share in PROFILE]

@@ -5,9 +5,9 @@ The day (the issue's): 2,000 procedures of the seed SOPs started by a province o
 in a working day of 7.5 hours (07.30-16.00 with the midday break), following `PROFILE`.
 
 One bot token can send about 30 messages a second (sopbot paces itself at 28.8), and a seed
-procedure makes Telegram carry some 60-75 messages (dispositions, the documents handed on with
+procedure makes Telegram carry about 80 messages (dispositions, the documents handed on with
 them, the edits that close them, the answers to uploads and to /mulai): a whole day of the
-province is about 130,000 messages, at least 75 minutes of one token's sending even at an even
+province is about 160,000 messages, at least 95 minutes of one token's sending even at an even
 pace. So a run plays two windows of the day, each a stream of procedure starts that officials
 then carry to their end:
   * the peak hour at its real rate, for `peak_seconds`;

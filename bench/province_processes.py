@@ -247,7 +247,9 @@ async def start_worker(
             sys.executable,
             *command,
             cwd=REPO,
-            env={**environment, "WEBHOOK_PORT": str(port)},
+            # Each its own health and metrics port too (several on one machine; a setting
+            # the workers of issue 22 read, ignored before them).
+            env={**environment, "WEBHOOK_PORT": str(port), "SOPBOT_HEALTH_PORT": str(free_port())},
             stdout=output,
             stderr=output,
         )
