@@ -9,16 +9,15 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from sopbot.bot.app import build_bot
 from sopbot.bot.health_server import bind_health_port, bound_port, health_server
-from sopbot.bot.lifecycle import WebhookConfig, running
+from sopbot.bot.lifecycle import running
 from sopbot.delivery import metrics
 from sopbot.demo.officials import Official
 from sopbot.demo.scenario import World, start_procedure
 from sopbot.emulator import BotApiEmulator
 from sopbot.engine.library import SopLibrary
 from sopbot.storage.database import Database
-from tests.e2e.test_webhook_and_more import SECRET, free_port
+from tests.e2e.test_webhook_and_more import bot_with_webhook
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -89,17 +88,7 @@ async def test_updates_by_webhook_are_counted_as_they_are_stored(
     library: SopLibrary, database: Database, tmp_path: Path
 ) -> None:
     async with BotApiEmulator() as emulator:
-        parts = build_bot(
-            token=emulator.token,
-            database=database,
-            library=library,
-            documents_dir=tmp_path / "docs",
-            base_url=f"http://127.0.0.1:{emulator.port}",
-        )
-        port = free_port()
-        webhook = WebhookConfig(
-            url=f"http://127.0.0.1:{port}/hook", path="hook", secret=SECRET, port=port
-        )
+        parts, webhook = bot_with_webhook(emulator, database, library, tmp_path)
         async with running(parts, webhook=webhook):
             before = read(metrics.exposition().decode())
             stranger = Official(emulator.add_user("Orang", "Asing"), "-")

@@ -28,6 +28,24 @@ SECRET = "s3cret-token_for-tests-0123456789abcdef"  # Telegram's form, 32 charac
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def bot_with_webhook(
+    emulator: BotApiEmulator, database: Database, library: SopLibrary, tmp_path: Path
+) -> tuple[BotParts, WebhookConfig]:
+    """A bot against the emulator, and a webhook on a free port of 127.0.0.1 for it."""
+    parts = build_bot(
+        token=emulator.token,
+        database=database,
+        library=library,
+        documents_dir=tmp_path / "docs",
+        base_url=f"http://127.0.0.1:{emulator.port}",
+    )
+    port = free_port()
+    webhook = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/hook", path="hook", secret=SECRET, port=port
+    )
+    return parts, webhook
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -61,17 +79,7 @@ async def test_webhook_mode_stores_updates_and_checks_the_secret_header(
     library: SopLibrary, database: Database, tmp_path: Path
 ) -> None:
     async with BotApiEmulator() as emulator:
-        parts = build_bot(
-            token=emulator.token,
-            database=database,
-            library=library,
-            documents_dir=tmp_path / "docs",
-            base_url=f"http://127.0.0.1:{emulator.port}",
-        )
-        port = free_port()
-        webhook = WebhookConfig(
-            url=f"http://127.0.0.1:{port}/hook", path="hook", secret=SECRET, port=port
-        )
+        parts, webhook = bot_with_webhook(emulator, database, library, tmp_path)
         async with running(parts, webhook=webhook):
             stranger = Official(emulator.add_user("Orang", "Asing"), "-")
             (answer,) = await stranger.say("halo")
@@ -94,11 +102,11 @@ async def test_webhook_mode_stores_updates_and_checks_the_secret_header(
             async with httpx.AsyncClient() as client:
                 for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
                     response = await client.post(
-                        f"http://127.0.0.1:{port}/hook", json=body, headers=headers
+                        f"http://127.0.0.1:{webhook.port}/hook", json=body, headers=headers
                     )
                     assert response.status_code == 403
                 garbage = await client.post(
-                    f"http://127.0.0.1:{port}/hook",
+                    f"http://127.0.0.1:{webhook.port}/hook",
                     content=b"{",
                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                 )
