@@ -1,7 +1,8 @@
 """The province-day runs end to end at its quick size (a small province, about two minutes;
-no timing is asserted): the officials play their procedures through the emulator against a
-`sopbot run` worker in webhook mode on PostgreSQL, and every check of nothing lost, nothing
-doubled passed (a failed one raises)."""
+no timing is asserted): the officials play their procedures through the emulator against two
+`sopbot run` workers in webhook mode on one PostgreSQL database behind the proxy, as the
+deployment runs them, and every check of nothing lost, nothing doubled passed (a failed one
+raises)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ def test_the_province_day_runs_end_to_end() -> None:
     if url is None:
         pytest.skip(POSTGRES_HINT)
     summary = province_day.main(
-        ["--quick", "--postgres-url", url, "--database", "sopbot_bench_province_test"]
+        [
+            "--quick",
+            "--workers",
+            "2",
+            "--postgres-url",
+            url,
+            "--database",
+            "sopbot_bench_province_test",
+        ]
     )
     checks = summary["checks"]
     assert checks["passed"] is True
@@ -35,4 +44,7 @@ def test_the_province_day_runs_end_to_end() -> None:
     # The worker's CPU and memory were measured, and the projection computed from them.
     assert summary["run"]["cpu_ms_per_update"] > 0
     assert summary["per_worker"]["1"]["vm_hwm_mb"] > 0
+    # Both workers were given updates by the proxy, and both stopped cleanly.
+    assert all(w["updates_given_by_proxy"] > 0 for w in summary["per_worker"].values())
+    assert summary["exit_codes"] == [0, 0]
     assert summary["projection"]["bot_tokens_at_telegram_limit"] >= 1
