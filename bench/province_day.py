@@ -36,15 +36,17 @@ the proxy gave it, its memory (VmHWM, VmRSS). Then every check of `bench.provinc
 (nothing lost, nothing doubled: assertions that stop the run), and the projection to a national
 deployment (`province_model.projection`).
 
-    python -m bench.province_day [--quick] [--workers 1] [--postgres-url URL] [--json FILE]
+    python -m bench.province_day [--quick] [--workers N] [--postgres-url URL] [--json FILE]
                                  [--whole-day] [--keep-database] [--logs DIR [--profile]]
 
 The full size takes about 20 minutes on two cores, `--quick` (4 agencies, 100 officials) about
 two. `--logs` keeps the workers' logs and Telegram's report; `--profile` runs the workers under
 cProfile (`bench.profiled_worker`, every thread, CPU time).
 
-Until several workers may share a database (issue 22's chat leases, timed-jobs leader and shared
-flood pace), run it with one worker.
+Several workers share the database as a deployment runs them (chat leases, one leader for the
+timed jobs, the flood pace shared): the suite runs three (`python -m bench`), its quick size
+two. With several, the per-worker table shows the updates the proxy gave each worker; the
+worker that handles an update is the one holding its chat's lease.
 """
 
 from __future__ import annotations

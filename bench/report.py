@@ -264,8 +264,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "A province-day: 40 agencies, 4,000 officials, webhook workers on PostgreSQL",
         "python -m bench.province_day",
         _module_main("province_day"),
-        (),
-        ("--quick",),
+        ("--workers", "3"),  # the configuration
+        ("--quick", "--workers", "2"),  # a deployment's smallest
         _province_goals,
         _province_section,
     ),
