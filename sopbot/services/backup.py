@@ -18,7 +18,6 @@ documents verify` do.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import tempfile
@@ -52,13 +51,17 @@ from sopbot.storage.backup import (
     snapshot_database,
 )
 from sopbot.storage.database import Database
-from sopbot.storage.document_store import DocumentUnavailable, LocalDocumentStore, digest_in_key
+from sopbot.storage.document_store import (
+    DocumentUnavailable,
+    HashedReading,
+    LocalDocumentStore,
+    digest_in_key,
+    fsync_folder,
+)
 from sopbot.storage.migrate import revisions_in_order, upgrade
 
 FOLDER_MODE = 0o750
 """Permissions of a backup folder: it holds the whole database and every document."""
-
-_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,15 +176,12 @@ def _copy_documents(
         path = f"{DOCUMENTS}/{key}"
         destination = folder / path
         destination.parent.mkdir(parents=True, exist_ok=True)
-        hasher = hashlib.sha256()
-        size = 0
-        with store.open(key) as source, destination.open("wb") as copy:
-            while chunk := source.read(_CHUNK_BYTES):
-                hasher.update(chunk)
-                size += len(chunk)
+        reading = HashedReading(store.path_of(key))
+        with destination.open("wb") as copy:
+            for chunk in reading.chunks():
                 copy.write(chunk)
-        if hasher.hexdigest() == digest_in_key(key):
-            copied.append(BackupFile(path, size, hasher.hexdigest()))
+        if reading.hasher.hexdigest() == digest_in_key(key):
+            copied.append(BackupFile(path, reading.size, reading.hasher.hexdigest()))
         else:
             destination.unlink()
             damaged.append(key)
@@ -201,7 +201,7 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
-        _fsync_folder(Path(root))
+        fsync_folder(Path(root))
 
 
 def _move_into_place(partial: Path, target: Path) -> None:
@@ -212,15 +212,7 @@ def _move_into_place(partial: Path, target: Path) -> None:
         raise BackupRefused(
             f"{target} could not be given the backup ({error.strerror}): name a new folder"
         ) from None
-    _fsync_folder(target.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_folder(target.parent)
 
 
 # --- restoring --------------------------------------------------------------------------------

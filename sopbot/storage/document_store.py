@@ -80,7 +80,7 @@ class LocalDocumentStore:
         extension = self._checked_extension(file_type)
         incoming = self.root / _INCOMING_FOLDER
         self._make_folders(incoming)
-        reading = _HashedReading(path)
+        reading = HashedReading(path)
         temporary = self._write_temporary(incoming, reading.chunks())
         try:
             digest = reading.hasher.hexdigest()
@@ -95,7 +95,7 @@ class LocalDocumentStore:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        _fsync_folder(final.parent)
+        fsync_folder(final.parent)
         return stored
 
     # --- reading ------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class LocalDocumentStore:
         backup), written as `put` writes; DocumentUnavailable, and nothing stored, when its
         bytes do not hash to the SHA-256 the key names."""
         final = self.path_of(storage_key)
-        reading = _HashedReading(source)
+        reading = HashedReading(source)
         self._make_folders(final.parent)
         temporary = self._write_temporary(final.parent, reading.chunks())
         try:
@@ -179,7 +179,7 @@ class LocalDocumentStore:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        _fsync_folder(final.parent)
+        fsync_folder(final.parent)
         return StoredDocument(storage_key, reading.hasher.hexdigest(), reading.size)
 
     # --- internals ------------------------------------------------------------------------
@@ -222,7 +222,7 @@ class LocalDocumentStore:
             created.mkdir(parents=True, exist_ok=True)
             # mkdir's mode is reduced by the umask; chmod sets exactly what we promise.
             created.chmod(FOLDER_MODE)
-            _fsync_folder(created.parent)
+            fsync_folder(created.parent)
 
     def _write_atomically(self, folder: Path, final: Path, chunks: Iterable[bytes]) -> None:
         """Write ``chunks`` to a temporary file in ``folder`` and rename it to ``final``."""
@@ -233,7 +233,7 @@ class LocalDocumentStore:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        _fsync_folder(folder)
+        fsync_folder(folder)
 
     @staticmethod
     def _write_temporary(folder: Path, chunks: Iterable[bytes]) -> Path:
@@ -271,7 +271,7 @@ def _key(digest: str, extension: str) -> str:
     return f"{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Flush ``folder``'s entries to disk, so a rename or mkdir in it survives a crash."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
@@ -280,7 +280,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-class _HashedReading:
+class HashedReading:
     """A file's bytes, one chunk at a time, hashed (SHA-256) and counted on the way."""
 
     def __init__(self, path: Path) -> None:
